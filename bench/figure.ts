@@ -1,0 +1,56 @@
+/**
+ * The shape every benchmark reports, and the one way we measure: several runs
+ * in one process, summarised as median, min and max.
+ */
+
+/** One benchmark figure as written to `bench/results/latest.json`. */
+export interface Figure {
+  readonly name: string;
+  readonly unit: string;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** The target from the issue, when there is one. */
+  readonly target?: number;
+  readonly better: "lower" | "higher";
+}
+
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  readonly name: string;
+  readonly unit: string;
+  readonly better: "lower" | "higher";
+  readonly target?: number;
+  /** How many runs (at least 5). */
+  readonly runs?: number;
+}
+
+/** Summarises samples as a {@link Figure} (median, min, max). */
+export function summarise(samples: readonly number[], options: MeasureOptions): Figure {
+  if (samples.length === 0) throw new RangeError(`no samples for figure '${options.name}'`);
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return {
+    name: options.name,
+    unit: options.unit,
+    median,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    target: options.target,
+    better: options.better,
+  };
+}
+
+/** Runs `run` `options.runs` times (default 5) and summarises what each run returned. */
+export async function measure(
+  run: () => number | Promise<number>,
+  options: MeasureOptions,
+): Promise<Figure> {
+  const samples: number[] = [];
+  for (let i = 0; i < Math.max(5, options.runs ?? 5); i++) samples.push(await run());
+  return summarise(samples, options);
+}
+
+/** A benchmark module's entry point: returns its figures. */
+export type Benchmark = (options: { quick: boolean }) => Promise<Figure[]>;
