@@ -1,0 +1,42 @@
+/**
+ * The one database interface the service talks to, whichever engine backs it:
+ * embedded PGlite (the zero-setup default) or a PostgreSQL server.
+ */
+
+/** A bound SQL statement: text with `$1…$n` placeholders and its parameters. */
+export interface Statement {
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
+/** What can run statements: the database itself or an open transaction. */
+export interface Queryable {
+  /** Runs one statement with bound parameters and returns its rows. */
+  query<T = Record<string, unknown>>(statement: Statement): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+/** A database connection pool or embedded instance. */
+export interface Db extends Queryable {
+  /** `pglite` (embedded) or `postgres` (server). */
+  readonly kind: "pglite" | "postgres";
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Tagged template that builds a {@link Statement} with every interpolated value
+ * bound as a parameter, never spliced into the text.
+ *
+ * @example
+ * ```ts
+ * await db.query(sql`select * from sessions where id = ${id}`);
+ * ```
+ */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Statement {
+  let text = strings[0];
+  for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1]}`;
+  return { text, params: values };
+}

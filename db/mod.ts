@@ -1,0 +1,9 @@
+/**
+ * Database access: the {@link Db} interface, its two adapters and migrations.
+ * @module
+ */
+export { type Db, type Queryable, sql, type Statement } from "./db.ts";
+export { openPglite } from "./pglite.ts";
+export { openPostgres } from "./postgres.ts";
+export { loadMigrations, migrate, type Migration } from "./migrate.ts";
+export { openDatabase } from "./open.ts";

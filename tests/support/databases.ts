@@ -1,0 +1,60 @@
+/**
+ * The databases every database test runs against: embedded PGlite always, and
+ * the PostgreSQL server when `TEST_DATABASE_URL` is set (each test gets a fresh
+ * database on that server, dropped afterwards).
+ */
+import postgres from "postgres";
+import { type Db, openDatabase } from "../../db/mod.ts";
+
+/** A database opened for one test, with the URL the app can reach it at (if a server). */
+export interface TestDatabase {
+  readonly db: Db;
+  /** `postgres://…` of the fresh database, or undefined for PGlite. */
+  readonly url?: string;
+  /** Closes the database and drops it (server) or deletes its files (PGlite on disk). */
+  dispose(): Promise<void>;
+}
+
+/** A named way to open a fresh test database. */
+export interface DatabaseKind {
+  readonly name: "pglite" | "postgres";
+  open(options?: { onDisk?: boolean }): Promise<TestDatabase>;
+}
+
+const serverUrl = Deno.env.get("TEST_DATABASE_URL");
+
+async function openFreshServerDatabase(): Promise<TestDatabase> {
+  const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
+  const name = `paper_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.href });
+  return {
+    db,
+    url: url.href,
+    async dispose() {
+      await db.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+async function openFreshPglite(options: { onDisk?: boolean } = {}): Promise<TestDatabase> {
+  const dir = options.onDisk ? await Deno.makeTempDir({ prefix: "paper_pglite_" }) : undefined;
+  const db = await openDatabase({ dataDir: dir });
+  return {
+    db,
+    async dispose() {
+      await db.close();
+      if (dir) await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** PGlite, plus the PostgreSQL server when `TEST_DATABASE_URL` is set. */
+export const DATABASES: readonly DatabaseKind[] = [
+  { name: "pglite", open: openFreshPglite },
+  ...(serverUrl ? [{ name: "postgres" as const, open: openFreshServerDatabase }] : []),
+];
