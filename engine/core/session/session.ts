@@ -1,0 +1,400 @@
+import type { Candle, MarketEvent, Quote, Trade } from "../types.ts";
+import {
+  type CompiledStrategy,
+  compileStrategy,
+  type Signal,
+  type Strategy,
+  StrategyEvaluator,
+} from "../strategy/mod.ts";
+import {
+  type Account,
+  cancelAll,
+  type ClosedTrade,
+  createAccount,
+  equity,
+  type ExecEvent,
+  type ExecutionConfig,
+  type Fill,
+  freeCash,
+  onQuote,
+  onTrade,
+  openOrders,
+  type Order,
+  type Position,
+  position,
+  submitOrder,
+} from "../execution/mod.ts";
+import {
+  createMetrics,
+  type Metrics,
+  metricsOf,
+  type MetricsState,
+  observeEquity,
+  recordClosedTrade,
+  recordFill,
+} from "../metrics/mod.ts";
+
+/** What a session needs to start: its strategy, market and execution settings. */
+export interface SessionSetup {
+  readonly symbol: string;
+  readonly strategy: Strategy;
+  readonly execution: ExecutionConfig;
+  /** Equity sampling interval in exchange ms (default 60,000). */
+  readonly equityIntervalMs?: number;
+}
+
+/**
+ * The durable part of a session's state: plain JSON, written in the same
+ * transaction as the events it includes, so a restored book always agrees with
+ * its history. Indicators are not in it: they warm up again from history.
+ */
+export interface SessionSnapshot {
+  readonly version: 1;
+  readonly account: Account;
+  readonly metrics: MetricsState;
+  /** Entries stacked in the open position (for pyramiding limits). */
+  readonly entries: number;
+  readonly paused: boolean;
+  /** Exchange time of the last market event processed. */
+  readonly time: number;
+}
+
+/** Why a signal was or was not turned into an order. */
+export type SignalAction = "acted" | "ignored";
+
+/** Everything a session step can produce. Each is appended to the event log. */
+export type SessionEffect =
+  | { readonly type: "order"; readonly time: number; readonly order: Order }
+  | {
+    readonly type: "fill";
+    readonly time: number;
+    readonly fill: Fill;
+    readonly position: Position;
+  }
+  | { readonly type: "trade_closed"; readonly time: number; readonly trade: ClosedTrade }
+  | {
+    readonly type: "signal";
+    readonly time: number;
+    readonly signal: Signal;
+    readonly action: SignalAction;
+    readonly note?: string;
+  }
+  | { readonly type: "equity"; readonly time: number; readonly equity: number };
+
+/** A read-only picture of a session for APIs and dashboards. */
+export interface SessionView {
+  readonly symbol: string;
+  readonly phase: "warming_up" | "running";
+  readonly paused: boolean;
+  readonly warmup: { readonly done: number; readonly total: number };
+  readonly position: Position;
+  readonly cash: number;
+  readonly free_cash: number;
+  readonly equity: number;
+  readonly last_price: number | null;
+  readonly time: number;
+  readonly open_orders: readonly Order[];
+  readonly metrics: Metrics;
+}
+
+/**
+ * One paper trading session as a deterministic state machine over market
+ * events: candles → indicators → signals → orders → fills → positions →
+ * metrics. No I/O, no clock, no randomness: the same events in the same order
+ * produce the same effects, in a backtest and in a live session alike.
+ *
+ * Semantics: entry/exit rules are evaluated when a candle closes (the first
+ * trade of the next candle closes it); market orders then fill at that trade's
+ * price or the current quote, with slippage. Stops, take profits and trailing
+ * stops are orders in the book and are checked on every trade. When a paused
+ * session's indicators keep updating, its signals are recorded but not acted on
+ * (protective orders already in the book stay active).
+ */
+export class SessionCore {
+  readonly #symbol: string;
+  readonly #compiled: CompiledStrategy;
+  readonly #evaluator: StrategyEvaluator;
+  readonly #account: Account;
+  readonly #metrics: MetricsState;
+  readonly #exec: ExecEvent[] = [];
+  readonly #signals: Signal[] = [];
+  #out: SessionEffect[] = [];
+  #entries: number;
+  #paused: boolean;
+  #time: number;
+
+  constructor(setup: SessionSetup, snapshot?: SessionSnapshot) {
+    this.#symbol = setup.symbol;
+    this.#compiled = compileStrategy(setup.strategy);
+    this.#evaluator = new StrategyEvaluator(this.#compiled, {
+      onSignal: (signal) => this.#signals.push(signal),
+    });
+    this.#account = snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution);
+    this.#metrics = snapshot ? structuredClone(snapshot.metrics) : createMetrics({
+      interval_ms: setup.equityIntervalMs,
+      initial_equity: setup.execution.initial_cash,
+    });
+    this.#entries = snapshot?.entries ?? 0;
+    this.#paused = snapshot?.paused ?? false;
+    this.#time = snapshot?.time ?? 0;
+    this.#syncPosition();
+  }
+
+  /** Feeds warm-up history (closed candles, oldest first) without trading on it. */
+  warm(candles: readonly Candle[]): void {
+    for (const candle of candles) this.#evaluator.onCandle(candle);
+    this.#signals.length = 0;
+  }
+
+  /** Processes one market event, appending what it caused to `out`. */
+  step(event: MarketEvent, out: SessionEffect[]): void {
+    if (event.symbol !== this.#symbol) return;
+    this.#out = out;
+    if (event.type === "trade") this.#onTrade(event);
+    else if (event.type === "quote") this.#onQuote(event);
+    else if (event.closed) this.#onCandle(event);
+  }
+
+  /** Stops acting on signals (indicators keep updating). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Acts on signals again. */
+  resume(): void {
+    this.#paused = false;
+  }
+
+  /** Cancels every open order (on stop); open positions stay and are marked to market. */
+  cancelOrders(out: SessionEffect[]): void {
+    this.#out = out;
+    cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
+    this.#drainExec();
+  }
+
+  /** The durable state (a deep copy, safe to serialise later). */
+  snapshot(): SessionSnapshot {
+    return structuredClone({
+      version: 1,
+      account: this.#account,
+      metrics: this.#metrics,
+      entries: this.#entries,
+      paused: this.#paused,
+      time: this.#time,
+    });
+  }
+
+  /** A picture of the session for APIs. */
+  view(): SessionView {
+    const warmup = this.#evaluator.warmup();
+    const pos = position(this.#account, this.#symbol);
+    return {
+      symbol: this.#symbol,
+      phase: warmup.done >= warmup.total ? "running" : "warming_up",
+      paused: this.#paused,
+      warmup,
+      position: pos,
+      cash: this.#account.cash,
+      free_cash: freeCash(this.#account),
+      equity: equity(this.#account),
+      last_price: pos.mark_price > 0 ? pos.mark_price : null,
+      time: this.#time,
+      open_orders: openOrders(this.#account),
+      metrics: metricsOf(this.#metrics),
+    };
+  }
+
+  /** Warm-up progress in base-timeframe candles. */
+  warmup(): { done: number; total: number } {
+    return this.#evaluator.warmup();
+  }
+
+  #onTrade(trade: Trade): void {
+    this.#time = trade.time;
+    onTrade(this.#account, trade, this.#exec);
+    this.#drainExec();
+    this.#evaluator.onTrade(trade);
+    this.#actOnSignals(trade.time);
+    this.#observe(trade.time);
+  }
+
+  #onQuote(quote: Quote): void {
+    onQuote(this.#account, quote, this.#exec);
+    this.#drainExec();
+  }
+
+  #onCandle(candle: Candle): void {
+    this.#evaluator.onCandle(candle);
+    this.#actOnSignals(candle.closeTime);
+  }
+
+  #observe(time: number): void {
+    const value = equity(this.#account);
+    const exposed = position(this.#account, this.#symbol).quantity !== 0;
+    if (observeEquity(this.#metrics, time, value, exposed)) {
+      this.#out.push({ type: "equity", time, equity: value });
+    }
+  }
+
+  #actOnSignals(time: number): void {
+    if (this.#signals.length === 0) return;
+    for (const signal of this.#signals) {
+      const note = this.#act(signal, time);
+      this.#out.push({
+        type: "signal",
+        time: signal.time,
+        signal,
+        action: note ? "ignored" : "acted",
+        ...(note ? { note } : {}),
+      });
+      this.#drainExec();
+    }
+    this.#signals.length = 0;
+  }
+
+  /** Turns a signal into orders; returns why it was ignored, or undefined when acted on. */
+  #act(signal: Signal, time: number): string | undefined {
+    if (this.#paused) return "session paused";
+    const warmup = this.#evaluator.warmup();
+    if (warmup.done < warmup.total) return `warming up (${warmup.done}/${warmup.total})`;
+    const held = position(this.#account, this.#symbol).quantity;
+    if (signal.kind === "exit") {
+      const side = signal.side === "long" ? "sell" : "buy";
+      if ((signal.side === "long" && held <= 0) || (signal.side === "short" && held >= 0)) {
+        return "no position to exit";
+      }
+      cancelAll(this.#account, this.#symbol, time, this.#exec);
+      this.#submit(
+        { side, quantity: Math.abs(held), tag: signal.rule, reduce: true },
+        signal,
+        time,
+      );
+      return undefined;
+    }
+    if (openOrders(this.#account).some((o) => o.tag?.startsWith("entry."))) {
+      return "an entry order is still open";
+    }
+    if (signal.side === "short" && !this.#account.config.allow_short) {
+      return "short selling is disabled for this session";
+    }
+    const price = signal.price;
+    const stopPrice = this.#evaluator.stopLossPrice(signal.side, price);
+    const quantity = this.#evaluator.entryQuantity({
+      equity: equity(this.#account),
+      price,
+      stopPrice,
+    });
+    const order = this.#submit(
+      {
+        side: signal.side === "long" ? "buy" : "sell",
+        quantity,
+        tag: signal.rule,
+        reduce: false,
+        bracket: {
+          stop_loss: stopPrice,
+          take_profit: this.#evaluator.takeProfitPrice(signal.side, price),
+        },
+      },
+      signal,
+      time,
+    );
+    if (order.status === "rejected") return `order rejected: ${order.reason}`;
+    this.#entries++;
+    this.#syncPosition();
+    return undefined;
+  }
+
+  #submit(
+    request: {
+      side: "buy" | "sell";
+      quantity: number;
+      tag: string;
+      reduce: boolean;
+      bracket?: { stop_loss?: number; take_profit?: number };
+    },
+    signal: Signal,
+    time: number,
+  ): Order {
+    const plan = signal.kind === "entry" ? this.#compiled.entryOrder : this.#compiled.exitOrder;
+    const limit = plan.type === "limit"
+      ? signal.price * (1 + (request.side === "buy" ? -1 : 1) * plan.offsetPercent / 100)
+      : undefined;
+    const bracket = request.bracket?.stop_loss !== undefined ||
+        request.bracket?.take_profit !== undefined
+      ? request.bracket
+      : undefined;
+    return submitOrder(
+      this.#account,
+      {
+        symbol: this.#symbol,
+        side: request.side,
+        type: limit === undefined ? "market" : "limit",
+        quantity: request.quantity,
+        ...(limit === undefined ? {} : { price: limit, time_in_force: "GTC" as const }),
+        ...(request.reduce ? { reduce_only: true } : {}),
+        ...(bracket ? { bracket } : {}),
+        tag: request.tag,
+      },
+      time,
+      this.#exec,
+    );
+  }
+
+  /** Moves execution events into session effects and keeps the strategy's view of the book. */
+  #drainExec(): void {
+    const exec = this.#exec;
+    if (exec.length === 0) return;
+    for (let i = 0; i < exec.length; i++) {
+      const event = exec[i];
+      if (event.type === "order") {
+        this.#out.push({ type: "order", time: event.order.updated_at, order: event.order });
+      } else if (event.type === "fill") {
+        recordFill(this.#metrics, event.fill);
+        this.#out.push({
+          type: "fill",
+          time: event.fill.time,
+          fill: event.fill,
+          position: event.position,
+        });
+        this.#maybeTrail(event.fill);
+      } else {
+        recordClosedTrade(this.#metrics, event.trade);
+        this.#out.push({ type: "trade_closed", time: event.trade.exit_time, trade: event.trade });
+      }
+    }
+    exec.length = 0;
+    if (position(this.#account, this.#symbol).quantity === 0 && this.#entries > 0) {
+      this.#entries = 0;
+      this.#evaluator.startCooldown();
+      cancelAll(this.#account, this.#symbol, this.#time, exec);
+      if (exec.length > 0) this.#drainExec();
+    }
+    this.#syncPosition();
+  }
+
+  /** After an entry fill, protects it with the strategy's trailing stop, if any. */
+  #maybeTrail(fill: Fill): void {
+    if (!fill.tag?.startsWith("entry.")) return;
+    const distance = this.#evaluator.trailingDistance(fill.price);
+    if (distance === undefined) return;
+    submitOrder(
+      this.#account,
+      {
+        symbol: this.#symbol,
+        side: fill.side === "buy" ? "sell" : "buy",
+        type: "trailing_stop",
+        quantity: fill.quantity,
+        trail_amount: distance,
+        reduce_only: true,
+        tag: "risk.trailing_stop",
+      },
+      fill.time,
+      this.#exec,
+    );
+  }
+
+  #syncPosition(): void {
+    const held = position(this.#account, this.#symbol).quantity;
+    this.#evaluator.setPosition(held > 0 ? "long" : held < 0 ? "short" : "flat", this.#entries);
+  }
+}

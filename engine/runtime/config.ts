@@ -1,0 +1,105 @@
+/**
+ * Service configuration read from environment variables, with documented
+ * defaults. Invalid values raise a {@link ConfigError} naming the variable and
+ * what it accepts.
+ */
+
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** The validated service configuration. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL connection string; undefined → embedded PGlite. */
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  /** `auto`, `sim`, `binance` or `replay:PATH`. */
+  readonly feed: string;
+  readonly symbols: readonly string[];
+  readonly logLevel: typeof LOG_LEVELS[number];
+  readonly binanceWsUrl: string;
+  readonly binanceRestUrl: string;
+  /** Bearer token required by mutating endpoints and the WebSocket when set. */
+  readonly apiToken?: string;
+  /** Start the built-in example session when the database has none (default true). */
+  readonly demoSession: boolean;
+}
+
+/** A configuration variable holds a value it does not accept. */
+export class ConfigError extends Error {
+  constructor(variable: string, value: string, accepted: string) {
+    super(`invalid ${variable}=${JSON.stringify(value)}: expected ${accepted}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Reads the configuration from `env` (a plain record, e.g. `Deno.env.toObject()`). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const get = (name: string) => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+
+  const host = get("HOST") ?? "127.0.0.1";
+  const portText = get("PORT") ?? "8000";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new ConfigError("PORT", portText, "an integer from 0 to 65535");
+  }
+
+  const databaseUrl = get("DATABASE_URL");
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL", "<hidden>", "a postgres:// or postgresql:// URL");
+  }
+
+  const feed = get("FEED") ?? "auto";
+  if (!/^(auto|sim|binance|replay:.+)$/.test(feed)) {
+    throw new ConfigError("FEED", feed, "auto, sim, binance or replay:PATH");
+  }
+
+  const symbolsText = get("SYMBOLS") ?? "BTCUSDT,ETHUSDT";
+  const symbols = symbolsText.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (symbols.length === 0 || symbols.some((s) => !/^[A-Z0-9]{2,20}$/.test(s))) {
+    throw new ConfigError(
+      "SYMBOLS",
+      symbolsText,
+      "comma-separated symbols such as BTCUSDT,ETHUSDT",
+    );
+  }
+
+  const logLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", logLevel, LOG_LEVELS.join(", "));
+  }
+
+  const apiToken = get("PAPER_API_TOKEN");
+  if (!LOOPBACK.has(host) && !apiToken) {
+    throw new ConfigError(
+      "HOST",
+      host,
+      "a loopback address (127.0.0.1, localhost, ::1) unless PAPER_API_TOKEN is set",
+    );
+  }
+
+  const demoText = (get("DEMO_SESSION") ?? "true").toLowerCase();
+  if (!["true", "false", "1", "0"].includes(demoText)) {
+    throw new ConfigError("DEMO_SESSION", demoText, "true or false");
+  }
+
+  return {
+    host,
+    port,
+    databaseUrl,
+    dataDir: get("DATA_DIR") ?? "./data",
+    feed,
+    symbols,
+    logLevel: logLevel as Config["logLevel"],
+    binanceWsUrl: get("BINANCE_WS_URL") ?? "wss://stream.binance.com:9443",
+    binanceRestUrl: get("BINANCE_REST_URL") ?? "https://api.binance.com",
+    apiToken,
+    demoSession: demoText === "true" || demoText === "1",
+  };
+}
