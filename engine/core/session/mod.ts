@@ -10,3 +10,4 @@ export {
   type SessionView,
   type SignalAction,
 } from "./session.ts";
+export { ACTIVE_STATUSES, refusal, SESSION_STATUSES, type SessionStatus } from "./lifecycle.ts";

@@ -1,0 +1,93 @@
+/**
+ * Entry point of a session worker: runs one {@link SessionCore} over the
+ * market data it receives on the bus, and reports every effect to the
+ * supervisor together with the state right after it. Runs without network or
+ * file access.
+ */
+/// <reference lib="deno.worker" />
+import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
+import type { MarketEvent } from "../core/types.ts";
+import { BusSubscriber } from "./market/mod.ts";
+import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+
+const VIEW_INTERVAL_MS = 250;
+
+let core: SessionCore | undefined;
+let bus: BusSubscriber | undefined;
+let lastView = 0;
+const effects: SessionEffect[] = [];
+
+function post(message: FromWorker): void {
+  self.postMessage(message);
+}
+
+function onMarket(events: readonly MarketEvent[]): void {
+  if (!core) return;
+  const receivedAt = performance.timeOrigin + performance.now();
+  for (let i = 0; i < events.length; i++) core.step(events[i], effects);
+  if (effects.length > 0) {
+    post({
+      type: "effects",
+      effects: effects.splice(0),
+      snapshot: core.snapshot(),
+      view: core.view(),
+      receivedAt,
+    });
+    lastView = receivedAt;
+  } else if (receivedAt - lastView >= VIEW_INTERVAL_MS) {
+    post({ type: "view", view: core.view() });
+    lastView = receivedAt;
+  }
+}
+
+function handle(message: ToWorker): void {
+  switch (message.type) {
+    case "init": {
+      core = new SessionCore(
+        { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
+        message.snapshot,
+      );
+      core.warm(message.history);
+      bus = new BusSubscriber({
+        symbols: [message.symbol],
+        startAfter: message.startAfter,
+        onEvents: onMarket,
+        requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
+        onUnrecoverable: (symbol, from, to) => post({ type: "bus_gap", symbol, from, to }),
+      });
+      post({ type: "ready" });
+      post({ type: "view", view: core.view() });
+      return;
+    }
+    case "command": {
+      if (!core) throw new TypeError(`command '${message.command}' before init`);
+      const out: SessionEffect[] = [];
+      if (message.command === "pause") core.pause();
+      else if (message.command === "resume") core.resume();
+      else {
+        core.cancelOrders(out);
+        bus?.close();
+        bus = undefined;
+      }
+      post({
+        type: "command_done",
+        requestId: message.requestId,
+        snapshot: core.snapshot(),
+        view: core.view(),
+        effects: out,
+      });
+      return;
+    }
+    case "recovered":
+      bus?.deliverRecovered(message.symbol, message.batches);
+      return;
+    case "ping":
+      post({ type: "pong", id: message.id });
+      return;
+    case "fault":
+      if (message.fault === "crash") throw new Error("injected fault: crash");
+      for (;;) { /* injected fault: hang */ }
+  }
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => handle(event.data);

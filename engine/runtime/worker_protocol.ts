@@ -1,0 +1,66 @@
+/**
+ * Messages between the supervisor (main thread) and a session worker. Commands
+ * and session events travel over `worker.postMessage` (ordered, never dropped);
+ * market data reaches workers over the bus.
+ */
+import type { Candle } from "../core/types.ts";
+import type { ExecutionConfig } from "../core/execution/mod.ts";
+import type { Strategy } from "../core/strategy/mod.ts";
+import type { SessionEffect, SessionSnapshot, SessionView } from "../core/session/mod.ts";
+import type { BusBatch } from "./market/mod.ts";
+
+/** Session commands a user can give. */
+export type SessionCommand = "pause" | "resume" | "stop";
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+    readonly type: "init";
+    readonly sessionId: string;
+    readonly symbol: string;
+    readonly strategy: Strategy;
+    readonly execution: ExecutionConfig;
+    readonly snapshot?: SessionSnapshot;
+    readonly history: readonly Candle[];
+    /** Bus sequence per symbol the worker starts after. */
+    readonly startAfter: Record<string, number>;
+  }
+  | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
+  | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
+  | { readonly type: "ping"; readonly id: number }
+  /** Fault injection for tests: throw inside the worker, or block its event loop. */
+  | { readonly type: "fault"; readonly fault: "crash" | "hang" };
+
+/** Worker → main. */
+export type FromWorker =
+  | { readonly type: "ready" }
+  | {
+    readonly type: "effects";
+    readonly effects: SessionEffect[];
+    /** The state right after these effects, persisted with them in one transaction. */
+    readonly snapshot: SessionSnapshot;
+    readonly view: SessionView;
+    /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
+    readonly receivedAt: number;
+  }
+  | { readonly type: "view"; readonly view: SessionView }
+  | {
+    readonly type: "command_done";
+    readonly requestId: number;
+    readonly snapshot: SessionSnapshot;
+    readonly view: SessionView;
+    readonly effects: SessionEffect[];
+  }
+  | { readonly type: "pong"; readonly id: number }
+  | {
+    readonly type: "recover";
+    readonly symbol: string;
+    readonly from: number;
+    readonly to: number;
+  }
+  | {
+    readonly type: "bus_gap";
+    readonly symbol: string;
+    readonly from: number;
+    readonly to: number;
+  };
