@@ -28,7 +28,9 @@ export interface Db extends Queryable {
 
 /**
  * Tagged template that builds a {@link Statement} with every interpolated value
- * bound as a parameter, never spliced into the text.
+ * bound as a parameter, never spliced into the text. An interpolated
+ * {@link Statement} is a fragment: its text is inserted and its parameters are
+ * renumbered.
  *
  * @example
  * ```ts
@@ -36,7 +38,24 @@ export interface Db extends Queryable {
  * ```
  */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Statement {
+  const params: unknown[] = [];
   let text = strings[0];
-  for (let i = 0; i < values.length; i++) text += `$${i + 1}${strings[i + 1]}`;
-  return { text, params: values };
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (isStatement(value)) {
+      const offset = params.length;
+      text += value.text.replace(/\$(\d+)/g, (_, n) => `$${Number(n) + offset}`);
+      params.push(...value.params);
+    } else {
+      params.push(value);
+      text += `$${params.length}`;
+    }
+    text += strings[i + 1];
+  }
+  return { text, params };
+}
+
+function isStatement(value: unknown): value is Statement {
+  return typeof value === "object" && value !== null && "text" in value && "params" in value &&
+    Array.isArray((value as Statement).params);
 }

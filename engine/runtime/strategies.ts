@@ -1,0 +1,146 @@
+/**
+ * Stored strategies: create, list, get, update (every version kept), delete.
+ * Documents are validated before they are stored; the source text is kept
+ * exactly as the user wrote it.
+ */
+import { type Db, sql } from "../../db/mod.ts";
+import { parseStrategy, type Strategy } from "../core/strategy/mod.ts";
+import { NotFoundError, ValidationError } from "./errors.ts";
+
+/** A stored strategy (its current version). */
+export interface StoredStrategy {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly source: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Parses a document or throws a {@link ValidationError} (422) listing every problem. */
+export function validateStrategy(source: unknown): Strategy {
+  const result = parseStrategy(source);
+  if (!result.ok) {
+    throw new ValidationError("invalid strategy", result.errors, 422);
+  }
+  return result.strategy;
+}
+
+/** Turns a strategy name into an id: lower case, `-` between words. */
+export function strategyId(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 64) ||
+    "strategy";
+}
+
+/** CRUD over the strategies tables. */
+export class StrategyStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Validates and stores a new strategy; its id comes from `id` or its name. */
+  async create(source: string, options: { id?: string } = {}): Promise<StoredStrategy> {
+    const strategy = validateStrategy(source);
+    const id = options.id ?? strategyId(strategy.name);
+    if (!ID.test(id)) {
+      throw new ValidationError("invalid strategy id", [{
+        path: "id",
+        message: `'${id}' must be 1–64 of a-z, 0-9, _ and -`,
+      }]);
+    }
+    return await this.#db.transaction(async (tx) => {
+      const taken = await tx.query(sql`select 1 from strategies where id = ${id}`);
+      if (taken.length > 0) {
+        throw new ValidationError("strategy id taken", [{
+          path: "id",
+          message: `a strategy with id '${id}' exists; update it or choose another name`,
+        }], 422);
+      }
+      await tx.query(
+        sql`insert into strategies (id, name, version, source) values (${id}, ${strategy.name}, 1, ${source})`,
+      );
+      await tx.query(
+        sql`insert into strategy_versions (strategy_id, version, source) values (${id}, 1, ${source})`,
+      );
+      return (await tx.query<StoredStrategy>(sql`${SELECT} where id = ${id}`))[0];
+    });
+  }
+
+  /** Stores a new version of an existing strategy. */
+  async update(id: string, source: string): Promise<StoredStrategy> {
+    const strategy = validateStrategy(source);
+    return await this.#db.transaction(async (tx) => {
+      const rows = await tx.query<{ version: number }>(
+        sql`select version from strategies where id = ${id} for update`,
+      );
+      if (rows.length === 0) throw new NotFoundError(`no strategy with id '${id}'`);
+      const version = rows[0].version + 1;
+      await tx.query(
+        sql`update strategies set name = ${strategy.name}, version = ${version}, source = ${source}, updated_at = now() where id = ${id}`,
+      );
+      await tx.query(
+        sql`insert into strategy_versions (strategy_id, version, source) values (${id}, ${version}, ${source})`,
+      );
+      return (await tx.query<StoredStrategy>(sql`${SELECT} where id = ${id}`))[0];
+    });
+  }
+
+  /** The current version of a strategy, or a given version. */
+  async get(id: string, version?: number): Promise<StoredStrategy> {
+    const rows = version === undefined
+      ? await this.#db.query<StoredStrategy>(sql`${SELECT} where id = ${id}`)
+      : await this.#db.query<StoredStrategy>(sql`
+          select s.id, s.name, v.version, v.source,
+            to_char(v.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
+            to_char(s.updated_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as updated_at
+          from strategies s join strategy_versions v on v.strategy_id = s.id
+          where s.id = ${id} and v.version = ${version}`);
+    if (rows.length === 0) {
+      throw new NotFoundError(
+        version === undefined
+          ? `no strategy with id '${id}'`
+          : `strategy '${id}' has no version ${version}`,
+      );
+    }
+    return rows[0];
+  }
+
+  /** Every stored strategy, by name. */
+  list(): Promise<StoredStrategy[]> {
+    return this.#db.query<StoredStrategy>(sql`${SELECT} order by name, id`);
+  }
+
+  /** Deletes a strategy and its versions (sessions keep the document they run). */
+  async delete(id: string): Promise<void> {
+    const rows = await this.#db.query(sql`delete from strategies where id = ${id} returning id`);
+    if (rows.length === 0) throw new NotFoundError(`no strategy with id '${id}'`);
+  }
+
+  /** Stores the example strategies shipped in `strategies/` that are not stored yet. */
+  async seedExamples(): Promise<void> {
+    const dir = new URL("../../strategies/", import.meta.url);
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.name.endsWith(".yaml")) continue;
+      const id = entry.name.replace(/\.yaml$/, "");
+      const exists = await this.#db.query(sql`select 1 from strategies where id = ${id}`);
+      if (exists.length === 0) {
+        await this.create(await Deno.readTextFile(new URL(entry.name, dir)), { id }).catch(
+          (error) => {
+            if (!(error instanceof ValidationError && error.message === "strategy id taken")) {
+              throw error;
+            }
+          },
+        );
+      }
+    }
+  }
+}
+
+const SELECT = sql`select id, name, version, source,
+  to_char(created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
+  to_char(updated_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as updated_at
+  from strategies`;
