@@ -16,7 +16,7 @@ import {
   position,
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
-import { metricsOf } from "../core/metrics/mod.ts";
+import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 import { executionInput, type SessionInput, sessionInputSchema } from "./session_input.ts";
@@ -164,6 +164,15 @@ export class SessionService {
     }
     await this.#supervisor.command(id, command);
     return this.get(id);
+  }
+
+  /** Current performance metrics of a session (live, or from its last durable state). */
+  async metrics(id: string): Promise<Metrics> {
+    const row = await this.#row(id);
+    const view = this.#supervisor.get(id)?.view ??
+      (row.snapshot ? viewOf(row.snapshot, row.symbol) : undefined);
+    return view?.metrics ??
+      metricsOf(createMetrics({ initial_equity: Number(row.options.execution.initial_cash) }));
   }
 
   /** Brings back every session that was active when the service last stopped. */

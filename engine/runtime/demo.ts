@@ -1,0 +1,18 @@
+import type { Service } from "./service.ts";
+
+/** Built-in example strategy the demo session runs (fast EMA cross on 1-second candles). */
+export const DEMO_STRATEGY = "ema_cross_fast";
+
+/**
+ * Starts one example session on the first symbol when the database holds no
+ * session at all, so a fresh start shows trading within seconds.
+ */
+export async function startDemoSession(service: Service): Promise<void> {
+  const { total } = await service.sessions.list({ limit: 1 });
+  if (total > 0) return;
+  await service.sessions.create({
+    strategy: DEMO_STRATEGY,
+    symbol: service.config.symbols[0],
+    name: "Demo: fast EMA cross",
+  });
+}

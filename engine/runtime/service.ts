@@ -1,0 +1,111 @@
+/**
+ * Builds the running service from its configuration: database, market feed
+ * and hub, persister, supervisor, session and strategy services. Only
+ * `main.ts` and tests call this; everything else receives what it needs.
+ */
+import { type Db, openDatabase } from "../../db/mod.ts";
+import { compileStrategy } from "../core/strategy/mod.ts";
+import type { Candle } from "../core/types.ts";
+import type { Config } from "./config.ts";
+import { LiveBus } from "./live.ts";
+import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
+import { Persister } from "./persister.ts";
+import { SessionRecords } from "./session_records.ts";
+import { SessionService } from "./sessions.ts";
+import { StrategyStore } from "./strategies.ts";
+import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
+
+/** Every long-lived part of the service. */
+export interface Service {
+  readonly config: Config;
+  readonly db: Db;
+  readonly feed: Feed;
+  readonly hub: MarketHub;
+  readonly persister: Persister;
+  readonly supervisor: Supervisor;
+  readonly sessions: SessionService;
+  readonly records: SessionRecords;
+  readonly strategies: StrategyStore;
+  readonly live: LiveBus;
+  /** Stops workers, the feed and the database (sessions are restored at next start). */
+  close(): Promise<void>;
+}
+
+/** Options for tests and benchmarks. */
+export interface ServiceOptions {
+  /** Use this feed instead of the configured one. */
+  readonly feed?: Feed;
+  readonly timings?: Partial<SupervisorTimings>;
+  /** Open PGlite in memory instead of under `config.dataDir`. */
+  readonly memoryDb?: boolean;
+}
+
+/** Opens the database, starts the market feed and restores the sessions that were running. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const db = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: options.memoryDb ? undefined : `${config.dataDir}/pglite`,
+  });
+  const feed = options.feed ?? await createFeed(config.feed, {
+    binanceWsUrl: config.binanceWsUrl,
+    binanceRestUrl: config.binanceRestUrl,
+  });
+  const hub = new MarketHub(feed);
+  await hub.start(config.symbols);
+  const live = new LiveBus();
+  const persister = new Persister(db);
+  const strategies = new StrategyStore(db);
+  await strategies.seedExamples();
+  const records = new SessionRecords(db);
+
+  let sessions: SessionService;
+  const supervisor = new Supervisor({
+    persister,
+    history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
+    lastSeq: (symbol) => hub.lastSeq(symbol),
+    recover: (symbol, from, to) => hub.recover(symbol, from, to),
+    saveStatus: (id, status, error) => sessions.saveStatus(id, status, error),
+    publish: (id, message) => live.publish(`trading:${id}`, message),
+    timings: options.timings,
+  });
+  sessions = new SessionService({
+    db,
+    supervisor,
+    strategies,
+    feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
+    symbols: () => config.symbols,
+  });
+  await sessions.restoreAll();
+
+  return {
+    config,
+    db,
+    feed,
+    hub,
+    persister,
+    supervisor,
+    sessions,
+    records,
+    strategies,
+    live,
+    async close() {
+      await supervisor.close();
+      await hub.close();
+      await db.close();
+    },
+  };
+}
+
+/** Closed candles for every timeframe a strategy uses, in time order. */
+async function warmupHistory(
+  feed: Feed,
+  symbol: string,
+  strategy: Parameters<typeof compileStrategy>[0],
+): Promise<Candle[]> {
+  const compiled = compileStrategy(strategy);
+  const limit = Math.min(compiled.warmupCandles + 10, 1000);
+  const lists = await Promise.all(
+    compiled.timeframes.map((tf) => feed.history(symbol, tf, limit).catch(() => [] as Candle[])),
+  );
+  return lists.flat().sort((a, b) => a.closeTime - b.closeTime);
+}

@@ -1,0 +1,65 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from "../../engine/runtime/errors.ts";
+
+/** JSON error body of every failed API request. */
+export interface ApiError {
+  readonly error: string;
+  readonly details?: unknown;
+}
+
+/**
+ * The one place that maps failures to HTTP statuses: expected domain errors
+ * become 4xx/503 with a message; anything else is a 500 without internals.
+ */
+export function onApiError(error: Error, c: Context): Response {
+  if (error instanceof ValidationError) {
+    return c.json<ApiError>({ error: error.message, details: error.details }, error.status);
+  }
+  if (error instanceof NotFoundError) return c.json<ApiError>({ error: error.message }, 404);
+  if (error instanceof ConflictError) return c.json<ApiError>({ error: error.message }, 409);
+  if (error instanceof ServiceUnavailableError) {
+    return c.json<ApiError>({ error: error.message }, 503);
+  }
+  if (error instanceof HTTPException) {
+    return c.json<ApiError>({ error: error.message || "request failed" }, error.status);
+  }
+  console.error(`unexpected error on ${c.req.method} ${c.req.path}:`, error);
+  return c.json<ApiError>({ error: "internal error" }, 500);
+}
+
+/** Reads a JSON body, answering 400 with the parser's message when it is not JSON. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
+  }
+}
+
+/** Parses an integer query parameter within bounds, or answers 400. */
+export function intQuery(
+  c: Context,
+  name: string,
+  options: { min: number; max: number; fallback: number },
+): number {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return options.fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < options.min || value > options.max) {
+    throw new ValidationError(`invalid query parameter '${name}'`, [{
+      path: name,
+      message: `'${raw}' must be an integer from ${options.min} to ${options.max}`,
+    }]);
+  }
+  return value;
+}

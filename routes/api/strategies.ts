@@ -1,0 +1,82 @@
+import { Hono } from "hono";
+import { parseStrategy } from "../../engine/core/strategy/mod.ts";
+import { ValidationError } from "../../engine/runtime/errors.ts";
+import type { StrategyStore } from "../../engine/runtime/strategies.ts";
+import { intQuery } from "./errors.ts";
+
+/**
+ * Reads a strategy document from a request: a raw YAML/JSON body, or JSON
+ * `{"source": "..."}` / `{"document": {...}}`.
+ */
+async function documentOf(request: Request): Promise<string> {
+  const text = await request.text();
+  if (text.trim() === "") {
+    throw new ValidationError("request body is empty", [{
+      path: "",
+      message: "send a YAML or JSON strategy document",
+    }]);
+  }
+  if ((request.headers.get("content-type") ?? "").includes("application/json")) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw new ValidationError("malformed JSON", [{
+        path: "",
+        message: (error as Error).message,
+      }]);
+    }
+    if (body && typeof body === "object" && "source" in body) {
+      const source = (body as { source: unknown }).source;
+      if (typeof source !== "string") {
+        throw new ValidationError("invalid request", [{
+          path: "source",
+          message: "expected a string",
+        }]);
+      }
+      return source;
+    }
+    if (body && typeof body === "object" && "document" in body) {
+      return JSON.stringify((body as { document: unknown }).document, null, 2);
+    }
+  }
+  return text;
+}
+
+/** `/api/strategies`: validate, create, list, get, update, delete. */
+export function strategyRoutes(store: StrategyStore): Hono {
+  const app = new Hono();
+
+  app.post("/validate", async (c) => {
+    const result = parseStrategy(await documentOf(c.req.raw));
+    return result.ok
+      ? c.json({ valid: true, name: result.strategy.name })
+      : c.json({ valid: false, errors: result.errors }, 422);
+  });
+
+  app.get("/", async (c) => c.json({ strategies: await store.list() }));
+
+  app.post("/", async (c) => {
+    const id = c.req.query("id");
+    return c.json(await store.create(await documentOf(c.req.raw), id ? { id } : {}), 201);
+  });
+
+  app.get("/:id", async (c) => {
+    const version = c.req.query("version") === undefined
+      ? undefined
+      : intQuery(c, "version", { min: 1, max: 1e9, fallback: 1 });
+    return c.json(await store.get(c.req.param("id"), version));
+  });
+
+  app.put(
+    "/:id",
+    async (c) => c.json(await store.update(c.req.param("id"), await documentOf(c.req.raw))),
+  );
+
+  app.delete("/:id", async (c) => {
+    await store.delete(c.req.param("id"));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,108 @@
+import { Hono } from "hono";
+import { upgradeWebSocket } from "hono/deno";
+import type { WSContext } from "hono/ws";
+import type { MarketEvent } from "../../engine/core/types.ts";
+import type { Service } from "../../engine/runtime/service.ts";
+
+/** Bytes a client may have queued before it is disconnected as too slow. */
+export const WS_MAX_BUFFERED = 4 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$/;
+
+/**
+ * `GET /api/ws`: live updates over one WebSocket. Protocol (JSON text frames):
+ * - client: `{"op":"subscribe","topics":[...]}`, `{"op":"unsubscribe","topics":[...]}`, `{"op":"ping"}`
+ * - server: `{"type":"subscribed","topics":[...]}`, `{"type":"unsubscribed","topics":[...]}`,
+ *   `{"type":"update","topic":"...","data":...}`, `{"type":"heartbeat","time":ms}`,
+ *   `{"type":"pong"}`, `{"type":"error","error":"..."}`.
+ * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `trading:SESSION_ID`.
+ */
+export function wsRoutes(service: Service): Hono {
+  const app = new Hono();
+  app.get(
+    "/",
+    upgradeWebSocket(() => {
+      const subscriptions = new Map<string, () => void>();
+      let heartbeat: number | undefined;
+      let socket: WSContext | undefined;
+
+      const send = (message: unknown) => {
+        if (!socket || socket.readyState !== 1) return;
+        const raw = socket.raw as WebSocket | undefined;
+        if (raw && raw.bufferedAmount > WS_MAX_BUFFERED) {
+          socket.close(1008, "client too slow: send buffer full");
+          return;
+        }
+        socket.send(JSON.stringify(message));
+      };
+
+      const subscribe = (topic: string): string | undefined => {
+        if (!TOPIC.test(topic)) return `unknown topic '${topic}'`;
+        if (subscriptions.has(topic)) return undefined;
+        const [kind, key] = topic.split(":");
+        if (kind === "trading") {
+          subscriptions.set(
+            topic,
+            service.live.subscribe(topic, (data) => send({ type: "update", topic, data })),
+          );
+          return undefined;
+        }
+        if (!service.config.symbols.includes(key)) return `unknown symbol '${key}'`;
+        subscriptions.set(
+          topic,
+          service.hub.listen(topic, (events: readonly MarketEvent[]) => {
+            const data = kind === "ticker" ? service.hub.cache.ticker(key) : events;
+            send({ type: "update", topic, data });
+          }),
+        );
+        return undefined;
+      };
+
+      return {
+        onOpen(_event, ws) {
+          socket = ws;
+          heartbeat = setInterval(
+            () => send({ type: "heartbeat", time: Date.now() }),
+            HEARTBEAT_MS,
+          );
+        },
+        onMessage(event, ws) {
+          socket = ws;
+          let message: { op?: unknown; topics?: unknown };
+          try {
+            message = JSON.parse(String(event.data));
+          } catch {
+            return send({ type: "error", error: "malformed JSON" });
+          }
+          const topics = Array.isArray(message.topics) ? message.topics.map(String) : [];
+          switch (message.op) {
+            case "ping":
+              return send({ type: "pong" });
+            case "subscribe": {
+              const errors = topics.map(subscribe).filter(Boolean);
+              for (const error of errors) send({ type: "error", error });
+              return send({ type: "subscribed", topics: [...subscriptions.keys()] });
+            }
+            case "unsubscribe":
+              for (const topic of topics) {
+                subscriptions.get(topic)?.();
+                subscriptions.delete(topic);
+              }
+              return send({ type: "unsubscribed", topics });
+            default:
+              return send({
+                type: "error",
+                error: `unknown op '${String(message.op)}' (expected subscribe, unsubscribe, ping)`,
+              });
+          }
+        },
+        onClose() {
+          clearInterval(heartbeat);
+          for (const unsubscribe of subscriptions.values()) unsubscribe();
+          subscriptions.clear();
+        },
+      };
+    }),
+  );
+  return app;
+}
