@@ -7,7 +7,12 @@
  */
 
 import { type Timeframe, timeframeMs } from "../types.ts";
-import { type IndicatorParams, indicatorType, type IndicatorType, type Source } from "./registry.ts";
+import {
+  type IndicatorParams,
+  type IndicatorType,
+  indicatorType,
+  type Source,
+} from "./registry.ts";
 import { parseStrategy } from "./parse.ts";
 import {
   ARITHMETIC_OPERATORS,

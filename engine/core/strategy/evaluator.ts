@@ -13,7 +13,7 @@ import { CandleSeries } from "./candle_series.ts";
 import { type CompiledStrategy, planOf } from "./compile.ts";
 import type { Bar, Indicator } from "./indicator.ts";
 import type { Source } from "./registry.ts";
-import { type CompiledCondition, compileCondition, CrossTracker, type RuleScope } from "./rules.ts";
+import { compileCondition, type CompiledCondition, CrossTracker, type RuleScope } from "./rules.ts";
 import type { Distance, Strategy } from "./schema.ts";
 
 /** The position the session holds, as far as rule selection is concerned. */

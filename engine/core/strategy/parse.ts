@@ -8,7 +8,7 @@
 
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { type Timeframe, TIMEFRAMES, timeframeMs } from "../types.ts";
+import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
 import { INDICATOR_TYPES, indicatorType } from "./registry.ts";
 import {
   ARITHMETIC_OPERATORS,
@@ -74,7 +74,9 @@ function validate(input: unknown): ParseResult {
   return { ok: true, strategy: result.data };
 }
 
-function parseText(text: string): { ok: true; value: unknown } | { ok: false; errors: StrategyError[] } {
+function parseText(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; errors: StrategyError[] } {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     return {
@@ -194,9 +196,11 @@ function referenceProblem(ref: string, declared: Map<string, Declared>): string 
   const outputs = indicator.outputs;
   if (!outputs) return undefined; // its unknown type is reported on its own
   if (dot < 0) {
-    return outputs.length === 1 ? undefined : `indicator '${name}' has several outputs; use one of ${
-      outputs.map((o) => `${name}.${o}`).join(", ")
-    }`;
+    return outputs.length === 1
+      ? undefined
+      : `indicator '${name}' has several outputs; use one of ${
+        outputs.map((o) => `${name}.${o}`).join(", ")
+      }`;
   }
   const output = ref.slice(dot + 1);
   if (outputs.length > 1 && outputs.includes(output)) return undefined;
@@ -264,9 +268,10 @@ function checkIndicatorGraph(
       if (ms < base || ms % base !== 0) {
         errors.push({
           path: `${path}.timeframe`,
-          message: `timeframe '${indicator.timeframe}' must be a multiple of the strategy timeframe '${
-            String(doc.timeframe)
-          }'`,
+          message:
+            `timeframe '${indicator.timeframe}' must be a multiple of the strategy timeframe '${
+              String(doc.timeframe)
+            }'`,
         });
       }
     }
@@ -279,7 +284,8 @@ function checkIndicatorGraph(
     if (!declared.has(indicator.input.split(".")[0])) {
       errors.push({
         path: `${path}.input`,
-        message: `input must be another indicator, got candle field '${indicator.input}' (use source)`,
+        message:
+          `input must be another indicator, got candle field '${indicator.input}' (use source)`,
       });
       continue;
     }
@@ -289,7 +295,9 @@ function checkIndicatorGraph(
         path: `${path}.timeframe`,
         message: `timeframe '${String(indicator.timeframe)}' differs from its input '${
           indicator.input.split(".")[0]
-        }' (${String(upstream.timeframe ?? doc.timeframe)}); an indicator of an indicator uses its input's timeframe`,
+        }' (${
+          String(upstream.timeframe ?? doc.timeframe)
+        }); an indicator of an indicator uses its input's timeframe`,
       });
     }
   }
@@ -342,7 +350,9 @@ function checkRisk(
       });
     }
   }
-  if (isRecord(doc.sizing) && doc.sizing.type === "risk_per_trade" && risk.stop_loss === undefined) {
+  if (
+    isRecord(doc.sizing) && doc.sizing.type === "risk_per_trade" && risk.stop_loss === undefined
+  ) {
     errors.push({ path: "sizing.type", message: "risk_per_trade sizing requires risk.stop_loss" });
   }
 }

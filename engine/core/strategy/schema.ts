@@ -125,7 +125,10 @@ export const strategySchema = z.strictObject({
   description: z.string().max(10_000).optional(),
   timeframe: z.enum(TIMEFRAMES),
   indicators: z.record(
-    z.string().regex(INDICATOR_NAME, "indicator names must be identifiers ([A-Za-z_][A-Za-z0-9_]*)"),
+    z.string().regex(
+      INDICATOR_NAME,
+      "indicator names must be identifiers ([A-Za-z_][A-Za-z0-9_]*)",
+    ),
     indicatorSchema,
   ).default({}),
   entry: sideRules,
