@@ -24,7 +24,9 @@ const EMA_CROSS = {
 
 function evaluator(): StrategyEvaluator {
   const parsed = parseStrategy(EMA_CROSS);
-  if (!parsed.ok) throw new TypeError(`benchmark strategy invalid: ${JSON.stringify(parsed.errors)}`);
+  if (!parsed.ok) {
+    throw new TypeError(`benchmark strategy invalid: ${JSON.stringify(parsed.errors)}`);
+  }
   const ev: StrategyEvaluator = new StrategyEvaluator(compileStrategy(parsed.strategy), {
     onSignal: (s) => ev.setPosition(s.kind === "entry" ? "long" : "flat", 1),
   });
@@ -34,7 +36,9 @@ function evaluator(): StrategyEvaluator {
 function prices(count: number): Float64Array {
   const out = new Float64Array(count);
   let p = 100;
-  for (let i = 0; i < count; i++) out[i] = p *= 1 + 0.001 * Math.sin(i / 17) + 0.0007 * Math.sin(i / 3.1);
+  for (let i = 0; i < count; i++) {
+    out[i] = p *= 1 + 0.001 * Math.sin(i / 17) + 0.0007 * Math.sin(i / 3.1);
+  }
   return out;
 }
 
