@@ -1,0 +1,150 @@
+/**
+ * One timeframe's candles for an evaluator: the candle being formed from
+ * trades (or from smaller closed candles) and a ring buffer of the last
+ * closed ones. Buckets are aligned to epoch multiples of the timeframe, on
+ * exchange time. No allocation after construction.
+ *
+ * @module
+ */
+
+import { type Candle, type Timeframe, timeframeMs } from "../types.ts";
+import type { Bar } from "./indicator.ts";
+
+/** Closed candles kept per timeframe. */
+export const CANDLE_WINDOW = 500;
+
+/** Forming candle plus a rolling window of closed candles of one timeframe. */
+export class CandleSeries {
+  /** The timeframe. */
+  readonly timeframe: Timeframe;
+  /** Its duration in ms. */
+  readonly ms: number;
+  /** The last closed candle (reused view; NaN fields before the first). */
+  readonly bar: Bar = {
+    openTime: -Infinity,
+    closeTime: -Infinity,
+    open: NaN,
+    high: NaN,
+    low: NaN,
+    close: NaN,
+    volume: NaN,
+  };
+  /** True while a candle is forming. */
+  forming = false;
+  /** closeTime of the forming candle. */
+  formingCloseTime = -Infinity;
+  /** True once closed candles of this timeframe were fed directly (no more aggregation). */
+  external = false;
+
+  #openTime = 0;
+  #open = 0;
+  #high = 0;
+  #low = 0;
+  #close = 0;
+  #volume = 0;
+  #ring = {
+    openTime: new Float64Array(CANDLE_WINDOW),
+    closeTime: new Float64Array(CANDLE_WINDOW),
+    open: new Float64Array(CANDLE_WINDOW),
+    high: new Float64Array(CANDLE_WINDOW),
+    low: new Float64Array(CANDLE_WINDOW),
+    close: new Float64Array(CANDLE_WINDOW),
+    volume: new Float64Array(CANDLE_WINDOW),
+  };
+  #next = 0;
+  #count = 0;
+
+  /** Creates an empty series of `timeframe`. */
+  constructor(timeframe: Timeframe) {
+    this.timeframe = timeframe;
+    this.ms = timeframeMs(timeframe);
+  }
+
+  /** Folds a price movement at `time` into the forming candle (starting the bucket of `time` when none forms). */
+  fold(time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    if (!this.forming) {
+      this.forming = true;
+      this.#openTime = time - (((time % this.ms) + this.ms) % this.ms);
+      this.formingCloseTime = this.#openTime + this.ms - 1;
+      this.#open = open;
+      this.#high = high;
+      this.#low = low;
+      this.#close = close;
+      this.#volume = volume;
+      return;
+    }
+    if (high > this.#high) this.#high = high;
+    if (low < this.#low) this.#low = low;
+    this.#close = close;
+    this.#volume += volume;
+  }
+
+  /** Closes the forming candle into the window. */
+  closeForming(): void {
+    this.forming = false;
+    this.push(
+      this.#openTime,
+      this.formingCloseTime,
+      this.#open,
+      this.#high,
+      this.#low,
+      this.#close,
+      this.#volume,
+    );
+  }
+
+  /** Appends a closed candle (also becomes {@link bar}). */
+  push(
+    openTime: number,
+    closeTime: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+  ): void {
+    const i = this.#next;
+    const ring = this.#ring;
+    ring.openTime[i] = openTime;
+    ring.closeTime[i] = closeTime;
+    ring.open[i] = open;
+    ring.high[i] = high;
+    ring.low[i] = low;
+    ring.close[i] = close;
+    ring.volume[i] = volume;
+    this.#next = i + 1 === CANDLE_WINDOW ? 0 : i + 1;
+    if (this.#count < CANDLE_WINDOW) this.#count++;
+    const bar = this.bar;
+    bar.openTime = openTime;
+    bar.closeTime = closeTime;
+    bar.open = open;
+    bar.high = high;
+    bar.low = low;
+    bar.close = close;
+    bar.volume = volume;
+  }
+
+  /** The closed candles in the window, oldest first (new objects). */
+  candles(symbol: string): Candle[] {
+    const ring = this.#ring;
+    const out: Candle[] = [];
+    const start = (this.#next - this.#count + CANDLE_WINDOW) % CANDLE_WINDOW;
+    for (let k = 0; k < this.#count; k++) {
+      const i = (start + k) % CANDLE_WINDOW;
+      out.push({
+        type: "candle",
+        symbol,
+        timeframe: this.timeframe,
+        openTime: ring.openTime[i],
+        closeTime: ring.closeTime[i],
+        open: ring.open[i],
+        high: ring.high[i],
+        low: ring.low[i],
+        close: ring.close[i],
+        volume: ring.volume[i],
+        closed: true,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * Parsing and validation of strategy documents: YAML/JSON text or an
+ * already-parsed object in, a validated {@link Strategy} or every error (each
+ * with its path) out. Never throws.
+ *
+ * @module
+ */
+
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
+import { INDICATOR_TYPES, indicatorType } from "./registry.ts";
+import {
+  ARITHMETIC_OPERATORS,
+  CANDLE_FIELDS,
+  LOGICAL_OPERATORS,
+  PAIR_OPERATORS,
+  type Strategy,
+  strategySchema,
+} from "./schema.ts";
+
+/** One validation problem: where (`entry.long.all[1].gt[0]`) and what. */
+export interface StrategyError {
+  path: string;
+  message: string;
+}
+
+/** Outcome of {@link parseStrategy}. */
+export type ParseResult = { ok: true; strategy: Strategy } | { ok: false; errors: StrategyError[] };
+
+/** Formats a path (`["entry", "long", "all", 1]`) as `entry.long.all[1]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+/** Parses YAML or JSON text, or validates an already-parsed object. Never throws. */
+export function parseStrategy(input: unknown): ParseResult {
+  try {
+    return validate(input);
+  } catch (error) {
+    return { ok: false, errors: [{ path: "", message: `cannot validate strategy: ${error}` }] };
+  }
+}
+
+function validate(input: unknown): ParseResult {
+  let doc = input;
+  if (typeof input === "string") {
+    const parsed = parseText(input);
+    if (!parsed.ok) return parsed;
+    doc = parsed.value;
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return {
+      ok: false,
+      errors: [{ path: "", message: `a strategy must be a mapping, got ${describe(doc)}` }],
+    };
+  }
+  const errors: StrategyError[] = [];
+  const result = strategySchema.safeParse(doc);
+  if (!result.success) {
+    for (const issue of result.error.issues) errors.push(issueToError(issue, doc));
+  }
+  for (const error of checkReferences(doc as Record<string, unknown>)) {
+    if (!errors.some((e) => e.path === error.path && e.message === error.message)) {
+      errors.push(error);
+    }
+  }
+  if (errors.length > 0 || !result.success) return { ok: false, errors };
+  return { ok: true, strategy: result.data };
+}
+
+function parseText(
+  text: string,
+): { ok: true; value: unknown } | { ok: false; errors: StrategyError[] } {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
+        return { path: "", message: `syntax error${where}: ${e.message.split(" at line ")[0]}` };
+      }),
+    };
+  }
+  return { ok: true, value: doc.toJS() };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `the string '${value.slice(0, 40)}'`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+const KNOWN_TYPES = Object.keys(INDICATOR_TYPES).join(", ");
+
+function issueToError(issue: z.core.$ZodIssue, root: unknown): StrategyError {
+  const path = formatPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return {
+        path,
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${
+          issue.keys.map((k) => `'${k}'`).join(", ")
+        }`,
+      };
+    case "invalid_union":
+      if ("discriminator" in issue && issue.discriminator === "type") {
+        const value = valueAt(root, issue.path);
+        const isIndicator = issue.path[0] === "indicators";
+        return {
+          path,
+          message: isIndicator
+            ? `unknown indicator type ${JSON.stringify(value)} (known: ${KNOWN_TYPES})`
+            : `unknown type ${JSON.stringify(value)} (known: ${
+              ((issue as { options?: unknown[] }).options ?? []).join(", ")
+            })`,
+        };
+      }
+      return { path, message: `invalid value ${describe(valueAt(root, issue.path))}` };
+    case "invalid_value":
+      return {
+        path,
+        message: `invalid value ${JSON.stringify(valueAt(root, issue.path))} (expected one of: ${
+          issue.values.map(String).join(", ")
+        })`,
+      };
+    default: {
+      const value = valueAt(root, issue.path);
+      const got = value === undefined ? "" : ` (got ${JSON.stringify(value)?.slice(0, 60)})`;
+      return { path, message: `${issue.message.replace(/^Invalid input: /, "")}${got}` };
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Cross-references: checked on the raw document so they are reported together
+// with structural errors. Written defensively: any shape may come in.
+
+/** What the reference checks know about one declared indicator. */
+interface Declared {
+  type: string;
+  outputs: readonly string[] | undefined;
+  timeframe: unknown;
+  input: unknown;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function declaredIndicators(doc: Record<string, unknown>): Map<string, Declared> {
+  const declared = new Map<string, Declared>();
+  if (!isRecord(doc.indicators)) return declared;
+  for (const [name, entry] of Object.entries(doc.indicators)) {
+    const raw = isRecord(entry) ? entry : {};
+    declared.set(name, {
+      type: String(raw.type),
+      outputs: indicatorType(raw.type)?.outputs,
+      timeframe: raw.timeframe,
+      input: raw.input,
+    });
+  }
+  return declared;
+}
+
+/**
+ * Resolves a reference string against the declared indicators: returns an
+ * error message, or undefined when it names a candle field or an existing
+ * indicator output.
+ */
+function referenceProblem(ref: string, declared: Map<string, Declared>): string | undefined {
+  if ((CANDLE_FIELDS as readonly string[]).includes(ref)) return undefined;
+  const dot = ref.indexOf(".");
+  const name = dot < 0 ? ref : ref.slice(0, dot);
+  const indicator = declared.get(name);
+  if (!indicator) {
+    const known = [...declared.keys()].join(", ") || "none";
+    return `unknown indicator '${name}' (known: ${known})`;
+  }
+  const outputs = indicator.outputs;
+  if (!outputs) return undefined; // its unknown type is reported on its own
+  if (dot < 0) {
+    return outputs.length === 1
+      ? undefined
+      : `indicator '${name}' has several outputs; use one of ${
+        outputs.map((o) => `${name}.${o}`).join(", ")
+      }`;
+  }
+  const output = ref.slice(dot + 1);
+  if (outputs.length > 1 && outputs.includes(output)) return undefined;
+  return outputs.length === 1
+    ? `indicator '${name}' has a single output; reference it as '${name}'`
+    : `unknown output '${ref}' (known: ${outputs.join(", ")})`;
+}
+
+function checkOperand(
+  operand: unknown,
+  path: string,
+  declared: Map<string, Declared>,
+  errors: StrategyError[],
+): void {
+  if (typeof operand === "string") {
+    const problem = referenceProblem(operand, declared);
+    if (problem) errors.push({ path, message: problem });
+    return;
+  }
+  if (!isRecord(operand)) return;
+  for (const op of ARITHMETIC_OPERATORS) {
+    const pair = operand[op];
+    if (Array.isArray(pair)) {
+      pair.forEach((o, i) => checkOperand(o, `${path}.${op}[${i}]`, declared, errors));
+    }
+  }
+}
+
+function checkCondition(
+  condition: unknown,
+  path: string,
+  declared: Map<string, Declared>,
+  errors: StrategyError[],
+): void {
+  if (!isRecord(condition)) return;
+  for (const op of PAIR_OPERATORS) {
+    const pair = condition[op];
+    if (Array.isArray(pair)) {
+      pair.forEach((o, i) => checkOperand(o, `${path}.${op}[${i}]`, declared, errors));
+    }
+  }
+  for (const op of LOGICAL_OPERATORS) {
+    const inner = condition[op];
+    if (op === "not") checkCondition(inner, `${path}.not`, declared, errors);
+    else if (Array.isArray(inner)) {
+      inner.forEach((c, i) => checkCondition(c, `${path}.${op}[${i}]`, declared, errors));
+    }
+  }
+}
+
+function isTimeframe(value: unknown): value is Timeframe {
+  return (TIMEFRAMES as readonly unknown[]).includes(value);
+}
+
+function checkIndicatorGraph(
+  doc: Record<string, unknown>,
+  declared: Map<string, Declared>,
+  errors: StrategyError[],
+): void {
+  const base = isTimeframe(doc.timeframe) ? timeframeMs(doc.timeframe) : undefined;
+  for (const [name, indicator] of declared) {
+    const path = `indicators.${name}`;
+    if (isTimeframe(indicator.timeframe) && base !== undefined) {
+      const ms = timeframeMs(indicator.timeframe);
+      if (ms < base || ms % base !== 0) {
+        errors.push({
+          path: `${path}.timeframe`,
+          message:
+            `timeframe '${indicator.timeframe}' must be a multiple of the strategy timeframe '${
+              String(doc.timeframe)
+            }'`,
+        });
+      }
+    }
+    if (typeof indicator.input !== "string") continue;
+    const problem = referenceProblem(indicator.input, declared);
+    if (problem) {
+      errors.push({ path: `${path}.input`, message: problem });
+      continue;
+    }
+    if (!declared.has(indicator.input.split(".")[0])) {
+      errors.push({
+        path: `${path}.input`,
+        message:
+          `input must be another indicator, got candle field '${indicator.input}' (use source)`,
+      });
+      continue;
+    }
+    const upstream = declared.get(indicator.input.split(".")[0])!;
+    if (indicator.timeframe !== undefined && upstream.timeframe !== indicator.timeframe) {
+      errors.push({
+        path: `${path}.timeframe`,
+        message: `timeframe '${String(indicator.timeframe)}' differs from its input '${
+          indicator.input.split(".")[0]
+        }' (${
+          String(upstream.timeframe ?? doc.timeframe)
+        }); an indicator of an indicator uses its input's timeframe`,
+      });
+    }
+  }
+  // Cycles: follow input edges from each indicator.
+  const reported = new Set<string>();
+  for (const start of declared.keys()) {
+    const chain = [start];
+    let current = declared.get(start)?.input;
+    while (typeof current === "string") {
+      const next = current.split(".")[0];
+      if (!declared.has(next)) break;
+      if (next === start) {
+        if (!chain.some((n) => reported.has(n))) {
+          chain.forEach((n) => reported.add(n));
+          errors.push({
+            path: `indicators.${start}.input`,
+            message: `cyclic indicator inputs: ${[...chain, start].join(" → ")}`,
+          });
+        }
+        break;
+      }
+      if (chain.includes(next)) break; // a cycle not through `start`: reported from its own member
+      chain.push(next);
+      current = declared.get(next)?.input;
+    }
+  }
+}
+
+function checkRisk(
+  doc: Record<string, unknown>,
+  declared: Map<string, Declared>,
+  errors: StrategyError[],
+): void {
+  const risk = isRecord(doc.risk) ? doc.risk : {};
+  for (const key of ["stop_loss", "take_profit", "trailing_stop"]) {
+    const distance = risk[key];
+    if (!isRecord(distance) || typeof distance.atr !== "string") continue;
+    const indicator = declared.get(distance.atr);
+    if (!indicator) {
+      errors.push({
+        path: `risk.${key}.atr`,
+        message: `unknown indicator '${distance.atr}' (known: ${
+          [...declared.keys()].join(", ") || "none"
+        })`,
+      });
+    } else if (indicator.type !== "ATR") {
+      errors.push({
+        path: `risk.${key}.atr`,
+        message: `'${distance.atr}' is not an ATR indicator (type ${indicator.type})`,
+      });
+    }
+  }
+  if (
+    isRecord(doc.sizing) && doc.sizing.type === "risk_per_trade" && risk.stop_loss === undefined
+  ) {
+    errors.push({ path: "sizing.type", message: "risk_per_trade sizing requires risk.stop_loss" });
+  }
+}
+
+function checkReferences(doc: Record<string, unknown>): StrategyError[] {
+  const errors: StrategyError[] = [];
+  const declared = declaredIndicators(doc);
+  checkIndicatorGraph(doc, declared, errors);
+  for (const section of ["entry", "exit"]) {
+    const rules = doc[section];
+    if (!isRecord(rules)) continue;
+    for (const side of ["long", "short"]) {
+      checkCondition(rules[side], `${section}.${side}`, declared, errors);
+    }
+  }
+  if (isRecord(doc.entry) && doc.entry.long === undefined && doc.entry.short === undefined) {
+    errors.push({ path: "entry", message: "at least one entry rule (long or short) is required" });
+  }
+  checkRisk(doc, declared, errors);
+  return errors;
+}
