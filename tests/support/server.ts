@@ -1,0 +1,73 @@
+/**
+ * Starts the whole service (engine + HTTP server) on a free loopback port for
+ * integration tests, on a fresh test database.
+ */
+import { loadConfig } from "../../engine/runtime/config.ts";
+import { type Service, type ServiceOptions, startService } from "../../engine/runtime/service.ts";
+import { createApp } from "../../routes/app.ts";
+import type { DatabaseKind, TestDatabase } from "./databases.ts";
+
+/** A running service and where to reach it. */
+export interface TestServer {
+  readonly service: Service;
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Stops the server and the service (the database stays for a restart). */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startTestServer}. */
+export interface TestServerOptions extends ServiceOptions {
+  /** Extra environment variables for the configuration. */
+  readonly env?: Record<string, string>;
+  /** The database to use (its URL, or a PGlite data dir). */
+  readonly database?: { url?: string; dataDir?: string };
+}
+
+/** Starts the service and an HTTP server for it. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({
+    FEED: "sim",
+    DEMO_SESSION: "false",
+    ...(options.database?.url ? { DATABASE_URL: options.database.url } : {}),
+    ...(options.database?.dataDir ? { DATA_DIR: options.database.dataDir } : {}),
+    ...options.env,
+  });
+  const service = await startService(config, {
+    memoryDb: !options.database,
+    ...options,
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    createApp(service).fetch,
+  );
+  return {
+    service,
+    url: `http://127.0.0.1:${server.addr.port}`,
+    async stop() {
+      await server.shutdown();
+      await service.close();
+    },
+  };
+}
+
+/** Database settings for {@link startTestServer} from a test database. */
+export function databaseOf(test: TestDatabase, kind: DatabaseKind): { url?: string } {
+  return kind.name === "postgres" ? { url: test.url } : {};
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${options.what ?? "condition"}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
