@@ -1,0 +1,93 @@
+/**
+ * `deno task bench [--quick] [--only NAME,...]`: runs every benchmark, writes
+ * `bench/results/latest.json`, prints a table and refreshes the table in
+ * `bench/README.md`. Each figure is the median of at least 5 runs, measured
+ * in this one process so ratios between figures hold on a noisy machine.
+ */
+import type { Benchmark, Figure } from "./figure.ts";
+import { benchStrategy } from "./strategy.ts";
+import { benchExecution } from "./execution.ts";
+import { benchMarket } from "./market.ts";
+import { benchSessions } from "./sessions.ts";
+import { benchBacktest } from "./backtest.ts";
+
+const SUITES: Record<string, Benchmark> = {
+  strategy: benchStrategy,
+  execution: benchExecution,
+  market: benchMarket,
+  backtest: benchBacktest,
+  sessions: benchSessions,
+};
+
+const quick = Deno.args.includes("--quick");
+const onlyIndex = Deno.args.indexOf("--only");
+const only = onlyIndex >= 0 ? Deno.args[onlyIndex + 1]?.split(",") : undefined;
+
+const figures: Figure[] = [];
+for (const [name, bench] of Object.entries(SUITES)) {
+  if (only && !only.includes(name)) continue;
+  console.error(`running ${name}${quick ? " (quick)" : ""}…`);
+  const started = performance.now();
+  figures.push(...await bench({ quick }));
+  console.error(`  ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+const cpu = await Deno.readTextFile("/proc/cpuinfo").then(
+  (text) => text.match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown cpu",
+  () => "unknown cpu",
+);
+const result = {
+  machine: `${cpu} · ${navigator.hardwareConcurrency} cores · Deno ${Deno.version.deno}`,
+  date: new Date().toISOString(),
+  quick,
+  figures,
+};
+
+const table = markdownTable(figures);
+console.log(table);
+await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
+await Deno.writeTextFile(
+  new URL("./results/latest.json", import.meta.url),
+  JSON.stringify(result, null, 2) + "\n",
+);
+if (!quick && !only) await updateReadme(result.machine, result.date, table);
+
+/** Figures as a Markdown table with a verdict against each target. */
+function markdownTable(list: readonly Figure[]): string {
+  const fmt = (n: number) =>
+    Math.abs(n) >= 1000
+      ? Math.round(n).toLocaleString("en-US")
+      : Number(n.toPrecision(3)).toString();
+  const lines = [
+    "| figure | median | min | max | unit | target | met |",
+    "|---|---:|---:|---:|---|---:|:---:|",
+  ];
+  for (const f of list) {
+    const met = f.target === undefined
+      ? "–"
+      : (f.better === "higher" ? f.median >= f.target : f.median <= f.target)
+      ? "yes"
+      : "no";
+    const target = f.target === undefined
+      ? "report"
+      : `${f.better === "higher" ? "≥" : "≤"} ${fmt(f.target)}`;
+    lines.push(
+      `| ${f.name} | ${fmt(f.median)} | ${fmt(f.min)} | ${
+        fmt(f.max)
+      } | ${f.unit} | ${target} | ${met} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+async function updateReadme(machine: string, date: string, tableText: string): Promise<void> {
+  const url = new URL("./README.md", import.meta.url);
+  const text = await Deno.readTextFile(url);
+  const start = "<!-- results:start -->";
+  const end = "<!-- results:end -->";
+  const block = `${start}\n\nMeasured ${date} on ${machine}.\n\n${tableText}\n\n${end}`;
+  await Deno.writeTextFile(
+    url,
+    text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block),
+  );
+}
