@@ -3,7 +3,7 @@
  * order's progress. Pure bookkeeping; the caller decides price and quantity.
  */
 import { positionOf, snapshotPosition } from "./account.ts";
-import type { Account, ExecEvent, Order, PositionState, Side } from "./types.ts";
+import type { Account, ClosedTrade, ExecEvent, Order, PositionState, Side } from "./types.ts";
 
 /**
  * Quote funds a fill of `qty` at `price` takes from free cash (negative when it
@@ -59,6 +59,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
   account.totals.slippage += spec.slippage;
   account.totals.fills++;
 
+  let closed: ClosedTrade | null = null;
   if (closeQty > 0) {
     const realized = (price - pos.avg_price) * closeQty * (q0 > 0 ? 1 : -1);
     pos.realized_pnl += realized;
@@ -68,7 +69,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
     pos.trip_fees += closeFee;
     pos.trip_realized += realized;
     pos.quantity = Math.round((q0 + dir * closeQty) * scale) / scale;
-    if (pos.quantity === 0) closeTrip(account, pos, time, out);
+    if (pos.quantity === 0) closed = closeTrip(account, pos, time);
   }
   if (openQty > 0) {
     const held = Math.abs(pos.quantity);
@@ -120,24 +121,23 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
     ...(order.tag !== undefined ? { tag: order.tag } : {}),
   };
   out.push({ type: "fill", fill, position: snapshotPosition(pos) });
+  if (closed !== null) out.push({ type: "trade_closed", trade: closed });
 }
 
-function closeTrip(account: Account, pos: PositionState, time: number, out: ExecEvent[]): void {
-  out.push({
-    type: "trade_closed",
-    trade: {
-      id: `t${account.next_trade++}`,
-      symbol: pos.symbol,
-      side: pos.trip_side ?? "long",
-      entry_time: pos.trip_entry_time,
-      exit_time: time,
-      entry_price: pos.trip_entry_value / pos.trip_entry_qty,
-      exit_price: pos.trip_exit_value / pos.trip_exit_qty,
-      quantity: pos.trip_entry_qty,
-      pnl: pos.trip_realized - pos.trip_fees,
-      fees: pos.trip_fees,
-    },
-  });
+function closeTrip(account: Account, pos: PositionState, time: number): ClosedTrade {
+  const trade: ClosedTrade = {
+    id: `t${account.next_trade++}`,
+    symbol: pos.symbol,
+    side: pos.trip_side ?? "long",
+    entry_time: pos.trip_entry_time,
+    exit_time: time,
+    entry_price: pos.trip_entry_value / pos.trip_entry_qty,
+    exit_price: pos.trip_exit_value / pos.trip_exit_qty,
+    quantity: pos.trip_entry_qty,
+    pnl: pos.trip_realized - pos.trip_fees,
+    fees: pos.trip_fees,
+  };
   pos.avg_price = 0;
   pos.trip_side = null;
+  return trade;
 }
