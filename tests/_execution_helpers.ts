@@ -26,7 +26,11 @@ let nextId = 1;
 /** Feeds one trade; returns the events it produced. */
 export function trade(acc: Account, price: number, time: number, qty = 10): ExecEvent[] {
   const out: ExecEvent[] = [];
-  onTrade(acc, { type: "trade", symbol: SYMBOL, id: nextId++, price, qty, time, buyerMaker: false }, out);
+  onTrade(
+    acc,
+    { type: "trade", symbol: SYMBOL, id: nextId++, price, qty, time, buyerMaker: false },
+    out,
+  );
   return out;
 }
 

@@ -26,7 +26,12 @@ Deno.test("market buy then sell: 10 bps slippage, taker fees, round trip", () =>
   trade(acc, 110, 2000);
   near(position(acc, S).unrealized_pnl, 2 * (110 - 100.1), "unrealized");
   const out2: ExecEvent[] = [];
-  submitOrder(acc, { symbol: S, side: "sell", type: "market", quantity: 2, tag: "exit" }, 2000, out2);
+  submitOrder(
+    acc,
+    { symbol: S, side: "sell", type: "market", quantity: 2, tag: "exit" },
+    2000,
+    out2,
+  );
   const [f2] = fills(out2);
   assert.equal(f2.price, 109.89);
   assert.equal(f2.tag, "exit");
@@ -88,7 +93,12 @@ Deno.test("limit fills only on trade-through by default, at the limit, as maker"
   const acc = account();
   trade(acc, 100, 1000);
   const out: ExecEvent[] = [];
-  const o = submitOrder(acc, { symbol: S, side: "buy", type: "limit", quantity: 1, price: 99 }, 1000, out);
+  const o = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "limit", quantity: 1, price: 99 },
+    1000,
+    out,
+  );
   assert.equal(o.status, "new");
   near(acc.reserved, 99 * 1.001, "reserved");
   assert.equal(fills(trade(acc, 99, 2000)).length, 0);
@@ -132,25 +142,35 @@ Deno.test("marketable limit fills as taker at the ask; post-only is rejected; IO
   submitOrder(acc, { symbol: S, side: "buy", type: "limit", quantity: 1, price: 101 }, 1000, out);
   const [f] = fills(out);
   assert.deepEqual([f.price, f.liquidity], [100.2, "taker"]);
-  const post = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "limit",
-    quantity: 1,
-    price: 100.5,
-    post_only: true,
-  }, 1000, []);
+  const post = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "limit",
+      quantity: 1,
+      price: 100.5,
+      post_only: true,
+    },
+    1000,
+    [],
+  );
   assert.equal(post.status, "rejected");
   assert.match(post.reason!, /^post_only/);
   const ioc: ExecEvent[] = [];
-  const o = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "limit",
-    quantity: 1,
-    price: 99,
-    time_in_force: "IOC",
-  }, 1000, ioc);
+  const o = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "limit",
+      quantity: 1,
+      price: 99,
+      time_in_force: "IOC",
+    },
+    1000,
+    ioc,
+  );
   assert.equal(o.status, "expired");
   assert.deepEqual(orderEvents(ioc).map((x) => x.status), ["new", "expired"]);
   assert.equal(acc.reserved, 0);
@@ -159,7 +179,12 @@ Deno.test("marketable limit fills as taker at the ask; post-only is rejected; IO
 Deno.test("buy stop triggers on a trade at or above the stop, fills as market", () => {
   const acc = account();
   trade(acc, 100, 1000);
-  submitOrder(acc, { symbol: S, side: "buy", type: "stop_market", quantity: 1, stop_price: 105 }, 1000, []);
+  submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "stop_market", quantity: 1, stop_price: 105 },
+    1000,
+    [],
+  );
   assert.equal(fills(trade(acc, 104, 2000)).length, 0);
   const [f] = fills(trade(acc, 105.5, 3000));
   assert.equal(f.price, 105.61); // 105.5 * 1.001 = 105.6055 → up to tick
@@ -170,14 +195,19 @@ Deno.test("stop-limit: triggered limit rests, fills as maker on trade-through", 
   const acc = account();
   trade(acc, 100, 1000);
   submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 1 }, 1000, []);
-  submitOrder(acc, {
-    symbol: S,
-    side: "sell",
-    type: "stop_limit",
-    quantity: 1,
-    stop_price: 95,
-    price: 94.5,
-  }, 1000, []);
+  submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "sell",
+      type: "stop_limit",
+      quantity: 1,
+      stop_price: 95,
+      price: 94.5,
+    },
+    1000,
+    [],
+  );
   const trig = trade(acc, 94, 2000);
   assert.equal(fills(trig).length, 0);
   assert.equal(orderEvents(trig)[0].triggered, true);
@@ -190,7 +220,12 @@ Deno.test("take profit triggers in the profit direction and fills as market", ()
   const acc = account();
   trade(acc, 100, 1000);
   submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 1 }, 1000, []);
-  submitOrder(acc, { symbol: S, side: "sell", type: "take_profit", quantity: 1, stop_price: 110 }, 1000, []);
+  submitOrder(
+    acc,
+    { symbol: S, side: "sell", type: "take_profit", quantity: 1, stop_price: 110 },
+    1000,
+    [],
+  );
   assert.equal(fills(trade(acc, 90, 2000)).length, 0);
   const [f] = fills(trade(acc, 110, 3000));
   assert.equal(f.price, 109.89);
@@ -200,26 +235,36 @@ Deno.test("trailing stop tracks the best price since activation", () => {
   const acc = account();
   trade(acc, 100, 1000);
   submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 1 }, 1000, []);
-  const o = submitOrder(acc, {
-    symbol: S,
-    side: "sell",
-    type: "trailing_stop",
-    quantity: 1,
-    trail_percent: 5,
-  }, 1000, []);
+  const o = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "sell",
+      type: "trailing_stop",
+      quantity: 1,
+      trail_percent: 5,
+    },
+    1000,
+    [],
+  );
   assert.equal(o.stop_price, 95);
   trade(acc, 110, 2000);
   assert.equal(openOrders(acc)[0].stop_price, 104.5);
   assert.equal(fills(trade(acc, 105, 3000)).length, 0);
   const [f] = fills(trade(acc, 104.4, 4000));
   assert.equal(f.price, 104.29); // 104.4 * 0.999 = 104.2956 → down to tick
-  const amount = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "trailing_stop",
-    quantity: 0.1,
-    trail_amount: 2,
-  }, 4000, []);
+  const amount = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "trailing_stop",
+      quantity: 0.1,
+      trail_amount: 2,
+    },
+    4000,
+    [],
+  );
   assert.equal(amount.stop_price, 106.4);
 });
 
@@ -227,14 +272,19 @@ Deno.test("bracket: children placed on entry fill, take-profit cancels stop-loss
   const acc = account();
   trade(acc, 100, 1000);
   const out: ExecEvent[] = [];
-  const entry = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "market",
-    quantity: 1,
-    bracket: { stop_loss: 95, take_profit: 110 },
-    tag: "entry.long",
-  }, 1000, out);
+  const entry = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "market",
+      quantity: 1,
+      bracket: { stop_loss: 95, take_profit: 110 },
+      tag: "entry.long",
+    },
+    1000,
+    out,
+  );
   const children = openOrders(acc);
   assert.equal(children.length, 2);
   assert.deepEqual(children.map((c) => [c.type, c.side, c.tag, c.parent_id, c.reduce_only]), [
@@ -266,26 +316,46 @@ Deno.test("latency: an order is live only for trades at or after submission + la
 Deno.test("step rounding and min notional", () => {
   const acc = account();
   trade(acc, 100, 1000);
-  const tiny = submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 0.0004 }, 1000, []);
+  const tiny = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.0004 },
+    1000,
+    [],
+  );
   assert.equal(tiny.status, "rejected");
   assert.equal(tiny.reason, "quantity 0.0004 rounds to 0 at step size 0.001");
-  const small = submitOrder(acc, { symbol: S, side: "buy", type: "limit", quantity: 0.01, price: 99 }, 1000, []);
+  const small = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "limit", quantity: 0.01, price: 99 },
+    1000,
+    [],
+  );
   assert.equal(small.reason, "notional 0.99 below min notional 5");
-  const rounded = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "limit",
-    quantity: 1.2345,
-    price: 99.999,
-  }, 1000, []);
+  const rounded = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "limit",
+      quantity: 1.2345,
+      price: 99.999,
+    },
+    1000,
+    [],
+  );
   assert.deepEqual([rounded.quantity, rounded.price], [1.234, 99.99]);
-  const sell = submitOrder(acc, {
-    symbol: S,
-    side: "buy",
-    type: "limit",
-    quantity: 0.3,
-    price: 0.1 + 0.2 + 98,
-  }, 1000, []);
+  const sell = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "buy",
+      type: "limit",
+      quantity: 0.3,
+      price: 0.1 + 0.2 + 98,
+    },
+    1000,
+    [],
+  );
   assert.deepEqual([sell.quantity, sell.price], [0.3, 98.3]);
 });
 
@@ -295,7 +365,12 @@ Deno.test("insufficient funds and disallowed shorts are rejected order events", 
   const big = submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 200 }, 1000, []);
   assert.equal(big.status, "rejected");
   assert.equal(big.reason, "insufficient funds: need 20040.02, free 10000");
-  const short = submitOrder(acc, { symbol: S, side: "sell", type: "market", quantity: 1 }, 1000, []);
+  const short = submitOrder(
+    acc,
+    { symbol: S, side: "sell", type: "market", quantity: 1 },
+    1000,
+    [],
+  );
   assert.equal(short.reason, "short selling disabled: sell 1 exceeds long position 0");
 });
 
@@ -321,7 +396,12 @@ Deno.test("shorts lock proceeds plus 100% margin; flip closes and opens round tr
 Deno.test("cancel releases the reservation", () => {
   const acc = account();
   trade(acc, 100, 1000);
-  const o = submitOrder(acc, { symbol: S, side: "buy", type: "limit", quantity: 1, price: 99 }, 1000, []);
+  const o = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "limit", quantity: 1, price: 99 },
+    1000,
+    [],
+  );
   near(freeCash(acc), 10000 - 99.099, "free while open");
   const out: ExecEvent[] = [];
   assert.equal(cancelOrder(acc, o.id, 1500, out), true);

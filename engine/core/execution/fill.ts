@@ -2,6 +2,7 @@
  * Applying one fill to an account: cash, fees, position, round trips and the
  * order's progress. Pure bookkeeping; the caller decides price and quantity.
  */
+import { fixDecimals } from "./filters.ts";
 import { positionOf, snapshotPosition } from "./account.ts";
 import type { Account, ClosedTrade, ExecEvent, Order, PositionState, Side } from "./types.ts";
 
@@ -51,7 +52,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
   const dir = order.side === "buy" ? 1 : -1;
   const q0 = pos.quantity;
   const closeQty = q0 * dir < 0 ? Math.min(qty, Math.abs(q0)) : 0;
-  const openQty = Math.round((qty - closeQty) * scale) / scale;
+  const openQty = fixDecimals(qty - closeQty, scale);
   const closeFee = fee * closeQty / qty;
 
   account.cash += dir === 1 ? -(qty * price + fee) : qty * price - fee;
@@ -68,7 +69,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
     pos.trip_exit_value += closeQty * price;
     pos.trip_fees += closeFee;
     pos.trip_realized += realized;
-    pos.quantity = Math.round((q0 + dir * closeQty) * scale) / scale;
+    pos.quantity = fixDecimals(q0 + dir * closeQty, scale);
     if (pos.quantity === 0) closed = closeTrip(account, pos, time);
   }
   if (openQty > 0) {
@@ -89,13 +90,13 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
     pos.trip_entry_qty += openQty;
     pos.trip_entry_value += openQty * price;
     pos.trip_fees += fee - closeFee;
-    pos.quantity = Math.round((pos.quantity + dir * openQty) * scale) / scale;
+    pos.quantity = fixDecimals(pos.quantity + dir * openQty, scale);
   }
   if (pos.mark_price === 0) pos.mark_price = price;
   pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (pos.mark_price - pos.avg_price);
 
   const remainingBefore = order.quantity - order.filled_qty;
-  const filled = Math.round((order.filled_qty + qty) * scale) / scale;
+  const filled = fixDecimals(order.filled_qty + qty, scale);
   order.avg_price = (order.avg_price * order.filled_qty + price * qty) / filled;
   order.filled_qty = filled;
   order.fees += fee;

@@ -67,5 +67,10 @@ export function roundToStep(x: number, step: number, scale: number, mode: RoundM
     : mode === "up"
     ? Math.ceil(steps - 1e-9)
     : Math.round(steps);
-  return Math.round(n * step * scale) / scale;
+  return fixDecimals(n * step, scale);
+}
+
+/** Rounds `x` to the decimals of `scale` (from {@link scaleOf}); never returns −0. */
+export function fixDecimals(x: number, scale: number): number {
+  return Math.round(x * scale) / scale + 0;
 }

@@ -5,7 +5,7 @@
 import type { Quote, Trade } from "../types.ts";
 import { marketOf } from "./account.ts";
 import { executeFill, finish, isOpen, isStop, limitArrival, marketRef } from "./orders.ts";
-import { arrive, compact, takerFill, trail } from "./orders.ts";
+import { arrive, compact, remainingQty, takerFill, trail } from "./orders.ts";
 import { roundToStep } from "./filters.ts";
 import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
 
@@ -81,8 +81,7 @@ function step(
     market.qty_scale,
     "down",
   );
-  const remaining = Math.round((order.quantity - order.filled_qty) * market.qty_scale) /
-    market.qty_scale;
+  const remaining = remainingQty(order, market);
   const qty = Math.min(remaining, share);
   if (qty > 0) {
     executeFill(account, order, { qty, price: limit, liquidity: "maker", ref: limit, now }, out);

@@ -5,7 +5,7 @@
  */
 import { freeCash, marketOf, positionOf } from "./account.ts";
 import { applyFill, fundsNeeded } from "./fill.ts";
-import { roundToStep } from "./filters.ts";
+import { fixDecimals, roundToStep } from "./filters.ts";
 import type { Account, ExecEvent, MarketState, Order, OrderRequest, Side } from "./types.ts";
 
 const ORDER_TYPES = new Set([
@@ -20,6 +20,11 @@ const ORDER_TYPES = new Set([
 /** Formats an amount for a reason text (at most 8 decimals). */
 export function amount(x: number): string {
   return String(Math.round(x * 1e8) / 1e8);
+}
+
+/** The open quantity of an order, at the symbol's step decimals. */
+export function remainingQty(order: Order, market: MarketState): number {
+  return fixDecimals(order.quantity - order.filled_qty, market.qty_scale);
 }
 
 /** Whether an order can still fill. */
@@ -342,8 +347,7 @@ export function takerFill(
   out: ExecEvent[],
 ): void {
   const market = account.markets[order.symbol];
-  const qty = Math.round((order.quantity - order.filled_qty) * market.qty_scale) /
-    market.qty_scale;
+  const qty = remainingQty(order, market);
   const bps = slippageBps(account, market, qty);
   const buy = order.side === "buy";
   const raw = ref * (buy ? 1 + bps / 10_000 : 1 - bps / 10_000);
@@ -378,8 +382,7 @@ export function limitArrival(account: Account, order: Order, now: number, out: E
     return;
   }
   if (marketable) {
-    const qty = Math.round((order.quantity - order.filled_qty) * market.qty_scale) /
-      market.qty_scale;
+    const qty = remainingQty(order, market);
     executeFill(account, order, { qty, price: ref, liquidity: "taker", ref, now }, out);
   }
   if (order.time_in_force === "IOC" && isOpen(order)) {
