@@ -410,3 +410,83 @@ Deno.test("cancel releases the reservation", () => {
   assert.equal(freeCash(acc), 10000);
   assert.equal(cancelOrder(acc, o.id, 1500, []), false);
 });
+
+Deno.test("a short is liquidated when covering would cost its whole lock", () => {
+  const acc = account({ allow_short: true });
+  trade(acc, 100, 1000);
+  submitOrder(acc, { symbol: S, side: "sell", type: "market", quantity: 1 }, 1000, []);
+  assert.equal(fills(trade(acc, 199, 2000)).length, 0); // 199 · 1.001² < 2 · 99.9
+  const events = trade(acc, 200, 3000);
+  const [f] = fills(events);
+  assert.deepEqual([f.side, f.price, f.tag], ["buy", 200.2, "liquidation"]);
+  assert.equal(position(acc, S).quantity, 0);
+  near(acc.cash, 10000 + 99.9 - 0.0999 - 200.2 - 0.2002, "cash after liquidation");
+  assert.ok(freeCash(acc) >= 0);
+});
+
+Deno.test("reduce-only orders are clipped to the position and never reserve funds", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const none = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "sell",
+      type: "limit",
+      quantity: 1,
+      price: 120,
+      reduce_only: true,
+    },
+    1000,
+    [],
+  );
+  assert.equal(none.reason, "reduce_only: no long position to reduce");
+  submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity: 1 }, 1000, []);
+  const o = submitOrder(
+    acc,
+    {
+      symbol: S,
+      side: "sell",
+      type: "limit",
+      quantity: 5,
+      price: 120,
+      reduce_only: true,
+    },
+    1000,
+    [],
+  );
+  assert.deepEqual([o.quantity, o.reserved], [1, 0]);
+  submitOrder(acc, { symbol: S, side: "sell", type: "market", quantity: 1 }, 1000, []);
+  const events = trade(acc, 121, 2000);
+  assert.equal(orderEvents(events)[0].reason, "reduce_only: position already closed");
+});
+
+Deno.test("invalid requests are rejected with a reason, never thrown", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ symbol: "", side: "buy", type: "market", quantity: 1 }, /invalid symbol/],
+    [{ symbol: S, side: "hold", type: "market", quantity: 1 }, /invalid side/],
+    [{ symbol: S, side: "buy", type: "iceberg", quantity: 1 }, /invalid order type/],
+    [{ symbol: S, side: "buy", type: "market", quantity: NaN }, /invalid quantity/],
+    [{ symbol: S, side: "buy", type: "limit", quantity: 1 }, /needs a price/],
+    [{ symbol: S, side: "buy", type: "stop_market", quantity: 1 }, /needs a stop_price/],
+    [{ symbol: S, side: "sell", type: "trailing_stop", quantity: 1 }, /exactly one/],
+  ];
+  for (const [request, reason] of cases) {
+    // deno-lint-ignore no-explicit-any
+    const o = submitOrder(acc, request as any, 1000, []);
+    assert.equal(o.status, "rejected");
+    assert.match(o.reason!, reason);
+  }
+  assert.equal(acc.orders.length, 0);
+});
+
+Deno.test("malformed market data is dropped and counted", () => {
+  const acc = account();
+  trade(acc, NaN, 1000);
+  trade(acc, -1, 1000);
+  quote(acc, 101, 100, 1000);
+  assert.equal(acc.totals.dropped, 3);
+  assert.equal(acc.markets[S]?.last ?? 0, 0);
+});

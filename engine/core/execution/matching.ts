@@ -5,7 +5,7 @@
 import type { Quote, Trade } from "../types.ts";
 import { marketOf } from "./account.ts";
 import { executeFill, finish, isOpen, isStop, limitArrival, marketRef } from "./orders.ts";
-import { arrive, compact, remainingQty, takerFill, trail } from "./orders.ts";
+import { arrive, checkLiquidation, compact, remainingQty, takerFill, trail } from "./orders.ts";
 import { roundToStep } from "./filters.ts";
 import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
 
@@ -36,6 +36,7 @@ export function onTrade(account: Account, trade: Trade, out: ExecEvent[]): void 
   if (pos !== undefined) {
     pos.mark_price = price;
     pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (price - pos.avg_price);
+    if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
   const orders = account.orders;
   const n = orders.length;

@@ -6,7 +6,15 @@
 import { freeCash, marketOf, positionOf } from "./account.ts";
 import { applyFill, fundsNeeded } from "./fill.ts";
 import { fixDecimals, roundToStep } from "./filters.ts";
-import type { Account, ExecEvent, MarketState, Order, OrderRequest, Side } from "./types.ts";
+import type {
+  Account,
+  ExecEvent,
+  MarketState,
+  Order,
+  OrderRequest,
+  PositionState,
+  Side,
+} from "./types.ts";
 
 const ORDER_TYPES = new Set([
   "market",
@@ -112,8 +120,10 @@ function validate(account: Account, order: Order, market: MarketState, now: numb
   const feeRate = Math.max(account.config.maker_fee, account.config.taker_fee);
   const need = ref > 0 ? fundsNeeded(pos, r.side, r.quantity, ref, feeRate) : 0;
   const free = freeCash(account);
-  if (need > free) return `insufficient funds: need ${amount(need)}, free ${amount(free)}`;
-  r.reserved = Math.max(0, need);
+  if (need > free && !r.reduce_only) {
+    return `insufficient funds: need ${amount(need)}, free ${amount(free)}`;
+  }
+  r.reserved = r.reduce_only ? 0 : Math.max(0, need);
   return null;
 }
 
@@ -175,18 +185,25 @@ function structuralError(request: OrderRequest): string | null {
   return null;
 }
 
+/** Options of {@link place}. */
+interface PlaceOptions {
+  parent_id?: string;
+  oco_id?: string;
+  /** Skip the latency (exchange-side orders such as liquidations). */
+  immediate?: boolean;
+}
+
 function place(
   account: Account,
   request: OrderRequest,
   now: number,
   out: ExecEvent[],
-  parent?: { parent_id: string; oco_id?: string },
+  options: PlaceOptions = {},
 ): Order {
   const order = buildOrder(account, request, now);
-  if (parent !== undefined) {
-    order.parent_id = parent.parent_id;
-    if (parent.oco_id !== undefined) order.oco_id = parent.oco_id;
-  }
+  if (options.parent_id !== undefined) order.parent_id = options.parent_id;
+  if (options.oco_id !== undefined) order.oco_id = options.oco_id;
+  if (options.immediate) order.active_at = now;
   const structural = structuralError(request);
   const market = structural === null ? marketOf(account, order.symbol) : null;
   const reason = structural ?? validate(account, order, market!, now);
@@ -200,7 +217,7 @@ function place(
   account.reserved += order.reserved;
   account.orders.push(order);
   emit(order, out);
-  if (account.config.latency_ms === 0) arrive(account, order, now, out);
+  if (order.active_at === now) arrive(account, order, now, out);
   return order;
 }
 
@@ -309,7 +326,7 @@ export function executeFill(
   const rate = fill.liquidity === "maker" ? config.maker_fee : config.taker_fee;
   const need = fundsNeeded(pos, order.side, qty, fill.price, rate);
   const available = freeCash(account) + order.reserved;
-  if (need > available) {
+  if (need > available && !order.reduce_only) {
     const clipped = roundToStep(qty * available / need, market.step, market.qty_scale, "down");
     if (!(clipped > 0)) {
       const status = order.filled_qty > 0 ? "cancelled" : "rejected";
@@ -451,4 +468,30 @@ export function compact(account: Account): void {
   }
   orders.length = kept;
   if (kept === 0) account.reserved = 0;
+}
+
+/**
+ * Liquidates a short whose cover at `price` (with taker fee and the maximum
+ * slippage) would cost as much as its lock (twice the entry notional): an
+ * immediate reduce-only market buy tagged `liquidation`. O(1) when nothing is due.
+ */
+export function checkLiquidation(
+  account: Account,
+  pos: PositionState,
+  price: number,
+  now: number,
+  out: ExecEvent[],
+): void {
+  const config = account.config;
+  const slip = config.slippage.model === "fixed" ? config.slippage.bps : config.slippage.cap_bps;
+  if (price * (1 + config.taker_fee) * (1 + slip / 10_000) < 2 * pos.avg_price) return;
+  const request: OrderRequest = {
+    symbol: pos.symbol,
+    side: "buy",
+    type: "market",
+    quantity: -pos.quantity,
+    reduce_only: true,
+    tag: "liquidation",
+  };
+  place(account, request, now, out, { immediate: true });
 }
