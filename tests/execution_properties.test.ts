@@ -22,7 +22,7 @@ type Action =
   | { kind: "cancel"; index: number };
 
 function chance(p: number): fc.Arbitrary<boolean> {
-  return fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < p);
+  return fc.noBias(fc.integer({ min: 0, max: 999 })).map((x) => x < p * 1000);
 }
 
 const price = fc.integer({ min: 8_000, max: 12_000 }).map((c) => c / 100);
@@ -87,6 +87,10 @@ const config = fc.record({
   queue: fc.constantFrom("trade_through" as const, "touch" as const),
   max_volume_share: fc.constantFrom(0.25, 1),
   initial_cash: fc.constantFrom(1000, 10_000),
+  slippage: fc.constantFrom(
+    { model: "fixed" as const, bps: 10 },
+    { model: "sqrt" as const, coefficient: 20, cap_bps: 80 },
+  ),
 });
 
 /** Runs actions from `clock`; returns the events and the final clock. */

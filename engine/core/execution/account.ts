@@ -67,6 +67,12 @@ export function positionOf(account: Account, symbol: string): PositionState {
   return state;
 }
 
+/** Marks a position to `price` (plain data: never −0). */
+export function markPosition(pos: PositionState, price: number): void {
+  pos.mark_price = price;
+  pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (price - pos.avg_price) + 0;
+}
+
 /** A detached copy of the public fields of a position. */
 export function snapshotPosition(state: PositionState): Position {
   return {

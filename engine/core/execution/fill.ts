@@ -3,7 +3,7 @@
  * order's progress. Pure bookkeeping; the caller decides price and quantity.
  */
 import { fixDecimals } from "./filters.ts";
-import { positionOf, snapshotPosition } from "./account.ts";
+import { markPosition, positionOf, snapshotPosition } from "./account.ts";
 import type { Account, ClosedTrade, ExecEvent, Order, PositionState, Side } from "./types.ts";
 
 /**
@@ -92,8 +92,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
     pos.trip_fees += fee - closeFee;
     pos.quantity = fixDecimals(pos.quantity + dir * openQty, scale);
   }
-  if (pos.mark_price === 0) pos.mark_price = price;
-  pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (pos.mark_price - pos.avg_price);
+  markPosition(pos, pos.mark_price === 0 ? price : pos.mark_price);
 
   const remainingBefore = order.quantity - order.filled_qty;
   const filled = fixDecimals(order.filled_qty + qty, scale);

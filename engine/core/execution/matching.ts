@@ -3,7 +3,7 @@
  * trailing updates, resting limit matching and mark-to-market.
  */
 import type { Quote, Trade } from "../types.ts";
-import { marketOf } from "./account.ts";
+import { marketOf, markPosition } from "./account.ts";
 import { executeFill, finish, isOpen, isStop, limitArrival, marketRef } from "./orders.ts";
 import { arrive, checkLiquidation, compact, remainingQty, takerFill, trail } from "./orders.ts";
 import { roundToStep } from "./filters.ts";
@@ -34,8 +34,7 @@ export function onTrade(account: Account, trade: Trade, out: ExecEvent[]): void 
     : market.volume_ref + 0.01 * (qty - market.volume_ref);
   const pos = account.positions[symbol];
   if (pos !== undefined) {
-    pos.mark_price = price;
-    pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (price - pos.avg_price);
+    markPosition(pos, price);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
   const orders = account.orders;

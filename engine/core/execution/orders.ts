@@ -325,8 +325,14 @@ export function executeFill(
   const config = account.config;
   const rate = fill.liquidity === "maker" ? config.maker_fee : config.taker_fee;
   const need = fundsNeeded(pos, order.side, qty, fill.price, rate);
-  const available = freeCash(account) + order.reserved;
-  if (need > available && !order.reduce_only) {
+  const free = freeCash(account);
+  const remaining = remainingQty(order, market);
+  const share = qty >= remaining ? order.reserved : order.reserved * qty / remaining;
+  // When the pro-rata share of the reservation does not cover the fill, the
+  // fill takes the whole reservation and the rest of the order keeps none.
+  const takesAll = need > free + share && !order.reduce_only;
+  if (takesAll && need > free + order.reserved) {
+    const available = free + order.reserved;
     const clipped = roundToStep(qty * available / need, market.step, market.qty_scale, "down");
     if (!(clipped > 0)) {
       const status = order.filled_qty > 0 ? "cancelled" : "rejected";
@@ -339,6 +345,10 @@ export function executeFill(
   const slippage = Math.abs(fill.price - fill.ref) * qty;
   const spec = { qty, price: fill.price, liquidity: fill.liquidity, slippage, time: fill.now };
   applyFill(account, order, spec, out);
+  if (takesAll) {
+    account.reserved -= order.reserved;
+    order.reserved = 0;
+  }
   emit(order, out);
   if (order.status === "filled") completed(account, order, fill.now, out);
   return qty;
