@@ -1,0 +1,32 @@
+/**
+ * Paper execution: a pure, deterministic simulated exchange account with
+ * realistic fills, fees, symbol filters, funds, positions and round trips.
+ * All state is plain JSON.
+ *
+ * @module
+ */
+export {
+  type ExecutionConfig,
+  executionConfigSchema,
+  resolveExecutionConfig,
+  type SlippageModel,
+} from "./config.ts";
+export { DEFAULT_FILTERS, filtersFor, type RoundMode, roundToStep, scaleOf } from "./filters.ts";
+export type {
+  Account,
+  AccountTotals,
+  ClosedTrade,
+  ExecEvent,
+  Fill,
+  MarketState,
+  Order,
+  OrderRequest,
+  OrderStatus,
+  OrderType,
+  Position,
+  PositionState,
+  Side,
+} from "./types.ts";
+export { createAccount, equity, freeCash, openOrders, position } from "./account.ts";
+export { cancelAll, cancelOrder, submitOrder } from "./orders.ts";
+export { onQuote, onTrade } from "./matching.ts";

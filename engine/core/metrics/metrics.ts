@@ -1,0 +1,272 @@
+/**
+ * Incremental performance metrics over a session: equity sampled on fixed
+ * exchange-time boundaries, running sums (Welford) for the return statistics,
+ * drawdown tracking and closed-trade statistics. State is plain JSON and O(1)
+ * in size.
+ */
+import type { ClosedTrade, Fill } from "../execution/mod.ts";
+
+const YEAR_MS = 365 * 86_400_000;
+
+/** Running metrics of one session (plain JSON). */
+export interface MetricsState {
+  interval_ms: number;
+  initial_equity: number;
+  started: boolean;
+  /** Next sampling boundary (exchange ms, a multiple of interval_ms). */
+  next_boundary: number;
+  /** Latest observed equity and exposure (carried into the next sample). */
+  last_equity: number;
+  last_exposed: boolean;
+  samples: number;
+  exposed_samples: number;
+  last_sample_time: number;
+  /** Equity of the latest sample (initial_equity before the first). */
+  sample_equity: number;
+  ret_n: number;
+  ret_mean: number;
+  ret_m2: number;
+  /** Σ min(r, 0)². */
+  down_sq: number;
+  peak: number;
+  peak_time: number;
+  max_drawdown: number;
+  max_drawdown_duration_ms: number;
+  max_drawdown_peak_time: number;
+  /** Whether the max drawdown episode has not recovered yet. */
+  max_drawdown_open: boolean;
+  trades: number;
+  wins: number;
+  losses: number;
+  gross_profit: number;
+  gross_loss: number;
+  pnl_sum: number;
+  fees: number;
+  slippage: number;
+}
+
+/**
+ * One equity sample: the equity and exposure in effect just before `time` (a
+ * sampling boundary). `periods` > 1 when a gap crossed several boundaries at
+ * once: the sample then stands for the `periods` boundaries ending at `time`,
+ * all with the same equity. Persist all four fields.
+ */
+export interface EquitySample {
+  time: number;
+  equity: number;
+  exposed: boolean;
+  periods: number;
+}
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Sampling interval in exchange ms (default 60,000). */
+  interval_ms?: number;
+  /** Equity at the start; the first return is measured against it. */
+  initial_equity: number;
+}
+
+/** The metrics of a session. Ratios that are undefined (no data, zero divisor) are null. */
+export interface Metrics {
+  total_return: number;
+  sharpe: number | null;
+  sortino: number | null;
+  calmar: number | null;
+  max_drawdown: number;
+  max_drawdown_duration_ms: number;
+  win_rate: number | null;
+  profit_factor: number | null;
+  expectancy: number | null;
+  avg_win: number | null;
+  avg_loss: number | null;
+  exposure: number;
+  trade_count: number;
+  fees_paid: number;
+  slippage_cost: number;
+  equity: number;
+  samples: number;
+}
+
+/** Fresh metrics state. */
+export function createMetrics(
+  options: MetricsOptions = { initial_equity: 10_000 },
+): MetricsState {
+  const interval = options.interval_ms ?? 60_000;
+  if (!(interval > 0 && Number.isFinite(interval))) {
+    throw new RangeError(`interval_ms must be a positive number, got ${interval}`);
+  }
+  if (!(options.initial_equity > 0 && Number.isFinite(options.initial_equity))) {
+    throw new RangeError(`initial_equity must be a positive number, got ${options.initial_equity}`);
+  }
+  return {
+    interval_ms: interval,
+    initial_equity: options.initial_equity,
+    started: false,
+    next_boundary: 0,
+    last_equity: options.initial_equity,
+    last_exposed: false,
+    samples: 0,
+    exposed_samples: 0,
+    last_sample_time: 0,
+    sample_equity: options.initial_equity,
+    ret_n: 0,
+    ret_mean: 0,
+    ret_m2: 0,
+    down_sq: 0,
+    peak: options.initial_equity,
+    peak_time: 0,
+    max_drawdown: 0,
+    max_drawdown_duration_ms: 0,
+    max_drawdown_peak_time: 0,
+    max_drawdown_open: false,
+    trades: 0,
+    wins: 0,
+    losses: 0,
+    gross_profit: 0,
+    gross_loss: 0,
+    pnl_sum: 0,
+    fees: 0,
+    slippage: 0,
+  };
+}
+
+/** Starts sampling: the first boundary strictly after `start` closes the first interval. */
+export function startMetrics(state: MetricsState, firstBoundary: number): void {
+  state.started = true;
+  state.next_boundary = firstBoundary;
+  state.peak_time = firstBoundary - state.interval_ms;
+}
+
+/**
+ * Records `periods` samples of `equity` on the boundaries ending at `time`.
+ * O(1) whatever `periods` is (the carried samples add zero returns in a batch).
+ */
+export function addSamples(
+  state: MetricsState,
+  time: number,
+  equity: number,
+  exposed: boolean,
+  periods: number,
+): void {
+  state.samples += periods;
+  if (exposed) state.exposed_samples += periods;
+  const r = state.sample_equity > 0 ? equity / state.sample_equity - 1 : 0;
+  state.ret_n++;
+  const delta = r - state.ret_mean;
+  state.ret_mean += delta / state.ret_n;
+  state.ret_m2 += delta * (r - state.ret_mean);
+  if (r < 0) state.down_sq += r * r;
+  if (periods > 1) {
+    const zeros = periods - 1;
+    const n = state.ret_n + zeros;
+    const d = -state.ret_mean;
+    state.ret_m2 += d * d * state.ret_n * zeros / n;
+    state.ret_mean += d * zeros / n;
+    state.ret_n = n;
+  }
+  state.sample_equity = equity;
+  state.last_sample_time = time;
+  const first = time - (periods - 1) * state.interval_ms;
+  if (equity >= state.peak) {
+    if (state.max_drawdown_open) {
+      state.max_drawdown_duration_ms = first - state.max_drawdown_peak_time;
+      state.max_drawdown_open = false;
+    }
+    state.peak = equity;
+    state.peak_time = time;
+  } else if (state.peak > 0) {
+    const dd = (state.peak - equity) / state.peak;
+    if (dd > state.max_drawdown) {
+      state.max_drawdown = dd;
+      state.max_drawdown_peak_time = state.peak_time;
+      state.max_drawdown_open = true;
+    }
+    if (state.max_drawdown_open) {
+      state.max_drawdown_duration_ms = time - state.max_drawdown_peak_time;
+    }
+  }
+}
+
+/**
+ * Observes the equity at exchange time `time` (call on every trade or any time
+ * advance; times must not go backwards). When `time` reaches one or more
+ * sampling boundaries, samples the equity in effect just before them (the
+ * previous observation, carried) and returns that sample for the caller to
+ * persist (charts, {@link computeMetrics}); otherwise returns null. O(1).
+ */
+export function observeEquity(
+  state: MetricsState,
+  time: number,
+  equity: number,
+  exposed: boolean,
+): EquitySample | null {
+  const interval = state.interval_ms;
+  let sample: EquitySample | null = null;
+  if (!state.started) {
+    startMetrics(state, (Math.floor(time / interval) + 1) * interval);
+  } else if (time >= state.next_boundary) {
+    const periods = Math.floor((time - state.next_boundary) / interval) + 1;
+    const at = state.next_boundary + (periods - 1) * interval;
+    addSamples(state, at, state.last_equity, state.last_exposed, periods);
+    state.next_boundary = at + interval;
+    sample = { time: at, equity: state.last_equity, exposed: state.last_exposed, periods };
+  }
+  state.last_equity = equity;
+  state.last_exposed = exposed;
+  return sample;
+}
+
+/** Counts a closed round trip (winner: pnl > 0, loser: pnl < 0). */
+export function recordClosedTrade(state: MetricsState, trade: ClosedTrade): void {
+  state.trades++;
+  state.pnl_sum += trade.pnl;
+  if (trade.pnl > 0) {
+    state.wins++;
+    state.gross_profit += trade.pnl;
+  } else if (trade.pnl < 0) {
+    state.losses++;
+    state.gross_loss -= trade.pnl;
+  }
+}
+
+/** Adds a fill's fee and slippage cost. */
+export function recordFill(state: MetricsState, fill: Fill): void {
+  state.fees += fill.fee;
+  state.slippage += fill.slippage;
+}
+
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** The metrics from the running sums. O(1). */
+export function metricsOf(state: MetricsState): Metrics {
+  const periodsPerYear = YEAR_MS / state.interval_ms;
+  const n = state.ret_n;
+  const std = n >= 2 ? Math.sqrt(state.ret_m2 / (n - 1)) : 0;
+  const downside = n >= 1 ? Math.sqrt(state.down_sq / n) : 0;
+  const growth = state.sample_equity / state.initial_equity;
+  const annualised = state.samples > 0 && growth > 0
+    ? Math.pow(growth, periodsPerYear / state.samples) - 1
+    : NaN;
+  const t = state.trades;
+  return {
+    total_return: state.last_equity / state.initial_equity - 1,
+    sharpe: std > 0 ? finite(state.ret_mean / std * Math.sqrt(periodsPerYear)) : null,
+    sortino: downside > 0 ? finite(state.ret_mean / downside * Math.sqrt(periodsPerYear)) : null,
+    calmar: state.max_drawdown > 0 ? finite(annualised / state.max_drawdown) : null,
+    max_drawdown: state.max_drawdown,
+    max_drawdown_duration_ms: state.max_drawdown_duration_ms,
+    win_rate: t > 0 ? state.wins / t : null,
+    profit_factor: state.gross_loss > 0 ? state.gross_profit / state.gross_loss : null,
+    expectancy: t > 0 ? state.pnl_sum / t : null,
+    avg_win: state.wins > 0 ? state.gross_profit / state.wins : null,
+    avg_loss: state.losses > 0 ? -state.gross_loss / state.losses : null,
+    exposure: state.samples > 0 ? state.exposed_samples / state.samples : 0,
+    trade_count: t,
+    fees_paid: state.fees,
+    slippage_cost: state.slippage,
+    equity: state.last_equity,
+    samples: state.samples,
+  };
+}
