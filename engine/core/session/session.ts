@@ -1,4 +1,4 @@
-import type { Candle, MarketEvent, Quote, Trade } from "../types.ts";
+import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../types.ts";
 import {
   type CompiledStrategy,
   compileStrategy,
@@ -26,6 +26,7 @@ import {
 } from "../execution/mod.ts";
 import {
   createMetrics,
+  type EquitySample,
   type Metrics,
   metricsOf,
   type MetricsState,
@@ -79,7 +80,7 @@ export type SessionEffect =
     readonly action: SignalAction;
     readonly note?: string;
   }
-  | { readonly type: "equity"; readonly time: number; readonly equity: number };
+  | ({ readonly type: "equity" } & EquitySample);
 
 /** A read-only picture of a session for APIs and dashboards. */
 export interface SessionView {
@@ -204,6 +205,18 @@ export class SessionCore {
     };
   }
 
+  /** Closes every forming candle that ended before `time` (a quiet market's clock tick). */
+  closeCandles(time: number, out: SessionEffect[]): void {
+    this.#out = out;
+    this.#evaluator.closeCandles(time);
+    this.#actOnSignals(time);
+  }
+
+  /** The last closed candles of a timeframe (up to 500), oldest first. */
+  candles(timeframe: Timeframe): readonly Candle[] {
+    return this.#evaluator.candles(timeframe);
+  }
+
   /** Warm-up progress in base-timeframe candles. */
   warmup(): { done: number; total: number } {
     return this.#evaluator.warmup();
@@ -231,9 +244,8 @@ export class SessionCore {
   #observe(time: number): void {
     const value = equity(this.#account);
     const exposed = position(this.#account, this.#symbol).quantity !== 0;
-    if (observeEquity(this.#metrics, time, value, exposed)) {
-      this.#out.push({ type: "equity", time, equity: value });
-    }
+    const sample = observeEquity(this.#metrics, time, value, exposed);
+    if (sample) this.#out.push({ type: "equity", ...sample });
   }
 
   #actOnSignals(time: number): void {
