@@ -39,7 +39,8 @@ self.onmessage = (e: MessageEvent) => {
       symbols: msg.symbols,
       startAfter: msg.startAfter,
       onEvents,
-      requestRecovery: (symbol, from, to) => self.postMessage({ type: "recover", symbol, from, to }),
+      requestRecovery: (symbol, from, to) =>
+        self.postMessage({ type: "recover", symbol, from, to }),
       onUnrecoverable: (symbol, from, to) => unrecoverable.push([symbol, from, to]),
     });
     self.postMessage({ type: "ready" });
@@ -49,7 +50,13 @@ self.onmessage = (e: MessageEvent) => {
   } else if (msg.type === "recovered") {
     subscriber?.deliverRecovered(msg.symbol, msg.batches as BusBatch[] | null);
   } else if (msg.type === "report") {
-    self.postMessage({ type: "report", received, inOrder, stats: subscriber?.stats, unrecoverable });
+    self.postMessage({
+      type: "report",
+      received,
+      inOrder,
+      stats: subscriber?.stats,
+      unrecoverable,
+    });
   } else if (msg.type === "close") {
     subscriber?.close();
     self.close();

@@ -63,9 +63,10 @@ export function parseMessage(text: string, fallbackTime = 0): ParsedMessage {
  * `e`, or for bookTicker (which has no `e`) from the stream name or its fields.
  */
 export function normaliseData(data: Json, stream?: string, fallbackTime = 0): ParsedMessage {
-  const kind = data.e ?? (stream?.endsWith("@bookTicker") || "b" in data && "a" in data && "u" in data
-    ? "bookTicker"
-    : undefined);
+  const kind = data.e ??
+    (stream?.endsWith("@bookTicker") || "b" in data && "a" in data && "u" in data
+      ? "bookTicker"
+      : undefined);
   if (kind === "trade" || kind === "aggTrade") return trade(data, kind === "trade" ? "t" : "a");
   if (kind === "bookTicker") return quote(data, fallbackTime);
   if (kind === "kline") return kline(data);

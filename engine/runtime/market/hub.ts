@@ -85,11 +85,17 @@ export class MarketHub {
   async start(symbols: readonly string[]): Promise<void> {
     for (const symbol of symbols) this.#topic(symbol);
     if (this.#warmup) {
-      await Promise.allSettled(symbols.flatMap((symbol) =>
-        (["1m", "1h"] as const).map(async (tf) => {
-          this.cache.seed(symbol, tf, await this.#feed.history(symbol, tf, tf === "1m" ? 500 : 25));
-        })
-      ));
+      await Promise.allSettled(
+        symbols.flatMap((symbol) =>
+          (["1m", "1h"] as const).map(async (tf) => {
+            this.cache.seed(
+              symbol,
+              tf,
+              await this.#feed.history(symbol, tf, tf === "1m" ? 500 : 25),
+            );
+          })
+        ),
+      );
     }
     await this.#feed.start(symbols, (event) => this.ingest(event));
   }

@@ -20,6 +20,8 @@ export interface SimFeedOptions {
   now?: () => number;
   /** Hears every event as a Binance combined-stream envelope (JSON text), e.g. for recording. */
   onRaw?: (text: string) => void;
+  /** Why the simulated feed is used (shown in the status reason). */
+  reason?: string;
 }
 
 const START_PRICES: Record<string, number> = {
@@ -101,6 +103,7 @@ export class SimFeed implements Feed {
   #rate: number;
   #now: () => number;
   #onRaw?: (text: string) => void;
+  #reason?: string;
   #status: StatusTracker;
   #paths = new Map<string, { path: SimPath; started: number; emitted: number }>();
   #sink?: FeedSink;
@@ -111,13 +114,14 @@ export class SimFeed implements Feed {
     this.#rate = options.rate ?? 20;
     this.#now = options.now ?? Date.now;
     this.#onRaw = options.onRaw;
+    this.#reason = options.reason;
     this.#status = new StatusTracker("sim", true, this.#now);
   }
 
   start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.#sink = sink;
     this.subscribe(symbols);
-    this.#status.connection(true, `simulated data (seed ${this.#seed})`);
+    this.#status.connection(true, this.#reason ?? `simulated data (seed ${this.#seed})`);
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     return Promise.resolve();
   }
