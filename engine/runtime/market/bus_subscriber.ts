@@ -89,6 +89,8 @@ export class BusSubscriber {
     } else {
       state.held.set(batch.seq, batch);
       this.#request(state, batch.seq - 1);
+      // A held batch needs no request of its own.
+      state.requested = Math.max(state.requested, batch.seq);
       if (state.held.size > this.#maxHeld) this.#giveUp(state);
     }
     return true;
