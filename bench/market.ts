@@ -1,0 +1,91 @@
+/**
+ * Market data benchmarks: bus throughput to 1, 10 and 100 subscriber workers
+ * (zero loss asserted) and Binance trade message parse + normalise cost.
+ */
+import { type Benchmark, type Figure, measure } from "./figure.ts";
+import { MarketHub } from "../engine/runtime/market/hub.ts";
+import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
+import { parseMessage } from "../engine/runtime/market/binance_protocol.ts";
+import { BusWorkerPool } from "../tests/support/bus_pool.ts";
+
+const SYMBOL = "BTCUSDT";
+
+async function busFigure(workers: number, trades: number): Promise<Figure> {
+  const hub = new MarketHub(new SimFeed(), { warmup: false });
+  const pool = await BusWorkerPool.create(hub, workers, [SYMBOL]);
+  let id = 0;
+  try {
+    return await measure(async () => {
+      const started = performance.now();
+      for (let i = 0; i < trades; i++) {
+        id++;
+        hub.ingest({
+          type: "trade",
+          symbol: SYMBOL,
+          id,
+          price: 60_000 + (id % 100),
+          qty: 0.01,
+          time: id,
+          buyerMaker: false,
+        });
+      }
+      hub.flush();
+      await pool.expect(id);
+      const seconds = (performance.now() - started) / 1000;
+      for (const r of await pool.reports()) {
+        if (r.received !== id || !r.inOrder || r.stats.unrecoverable > 0) {
+          throw new Error(`bus lost or reordered trades: ${JSON.stringify(r)} (expected ${id})`);
+        }
+      }
+      return trades / seconds;
+    }, {
+      name: `bus_trades_per_s_${workers}_worker${workers === 1 ? "" : "s"}`,
+      unit: "trades/s",
+      better: "higher",
+    });
+  } finally {
+    pool.close();
+    await hub.close();
+  }
+}
+
+function parseFigure(messages: number): Promise<Figure> {
+  const frames = Array.from({ length: 1000 }, (_, i) =>
+    JSON.stringify({
+      stream: "btcusdt@trade",
+      data: {
+        e: "trade",
+        E: 1_700_000_000_000 + i,
+        s: "BTCUSDT",
+        t: 1000 + i,
+        p: `${60_000 + i / 100}`,
+        q: "0.00123",
+        T: 1_700_000_000_000 + i,
+        m: i % 2 === 0,
+        M: true,
+      },
+    }));
+  return measure(() => {
+    let ok = 0;
+    const started = performance.now();
+    for (let i = 0; i < messages; i++) {
+      if (parseMessage(frames[i % frames.length]).kind === "event") ok++;
+    }
+    const ns = ((performance.now() - started) * 1e6) / messages;
+    if (ok !== messages) throw new Error(`parsed ${ok} of ${messages} trade messages`);
+    return ns;
+  }, { name: "feed_parse_ns_per_message", unit: "ns", better: "lower" });
+}
+
+/** Bus throughput to 1/10/100 workers and feed parse cost. */
+export const benchMarket: Benchmark = async ({ quick }) => [
+  await busFigure(1, quick ? 20_000 : 100_000),
+  await busFigure(10, quick ? 20_000 : 100_000),
+  await busFigure(100, quick ? 5_000 : 50_000),
+  await parseFigure(quick ? 100_000 : 1_000_000),
+];
+
+if (import.meta.main) {
+  const quick = Deno.args.includes("--quick");
+  for (const f of await benchMarket({ quick })) console.log(JSON.stringify(f));
+}

@@ -1,0 +1,29 @@
+/**
+ * The in-process market-data bus protocol: one BroadcastChannel per symbol
+ * (`md:SYMBOL`) carrying numbered batches of events and periodic heartbeats
+ * with the last sequence number. Across machines this becomes a real message
+ * bus; the message shapes stay.
+ */
+import type { MarketEvent } from "../../core/types.ts";
+
+/** A numbered batch of one symbol's events (seq 1, 2, 3… per symbol). */
+export interface BusBatch {
+  symbol: string;
+  seq: number;
+  events: MarketEvent[];
+}
+
+/** Sent every few hundred ms: the last seq published, so lost trailing batches are noticed. */
+export interface BusHeartbeat {
+  symbol: string;
+  seq: number;
+  heartbeat: true;
+}
+
+/** What travels on a symbol's channel. */
+export type BusMessage = BusBatch | BusHeartbeat;
+
+/** The BroadcastChannel name of a symbol. */
+export function busChannelName(symbol: string): string {
+  return `md:${symbol}`;
+}

@@ -1,0 +1,55 @@
+/**
+ * The one interface every market-data source implements (Binance live,
+ * simulated, replay), and the status it reports.
+ */
+import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
+
+/** Name of a feed adapter. */
+export type FeedName = "sim" | "binance" | "replay";
+
+/** Health of a feed, as shown by the API and the dashboard. */
+export interface FeedStatus {
+  name: FeedName;
+  /** True when the data is generated, not from an exchange. */
+  simulated: boolean;
+  connected: boolean;
+  /** Why not connected, or why this feed was chosen. */
+  reason?: string;
+  /** Wall-clock ms of the last delivered event. */
+  last_event_at: number | null;
+  reconnects: number;
+  /** Trade-id gaps seen (the last 20). */
+  gaps: { symbol: string; from_id: number; to_id: number; at: number }[];
+  /** Dropped messages by reason. */
+  dropped: Record<string, number>;
+  /** Events delivered to the sink. */
+  events: number;
+}
+
+/** Receives the normalised events of a feed. */
+export interface FeedSink {
+  (event: MarketEvent): void;
+}
+
+/** A source of normalised market events. */
+export interface Feed {
+  readonly name: FeedName;
+  readonly simulated: boolean;
+  /** Starts delivering normalised events for the symbols to the sink. */
+  start(symbols: readonly string[], sink: FeedSink): Promise<void>;
+  /** Adds symbols while running. */
+  subscribe(symbols: readonly string[]): void;
+  /** Removes symbols while running. */
+  unsubscribe(symbols: readonly string[]): void;
+  /**
+   * Closed candles before now for warm-up, oldest first (Binance: REST klines;
+   * sim: generated deterministically; replay: from the file).
+   */
+  history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
+  /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
+  filters(symbol: string): Promise<SymbolFilters | undefined>;
+  /** A snapshot of the feed's health. */
+  status(): FeedStatus;
+  /** Stops the feed and releases its sockets and timers. */
+  close(): Promise<void>;
+}

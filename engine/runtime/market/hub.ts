@@ -1,0 +1,261 @@
+/**
+ * The main thread's market hub: takes a feed's events, validates them,
+ * updates the cache, publishes numbered batches on the bus, keeps recent
+ * batches for gap recovery, and fans out to in-process listeners.
+ */
+import type { Candle, MarketEvent } from "../../core/types.ts";
+import type { Feed, FeedStatus } from "./feed.ts";
+import { MarketCache, type MarketCacheOptions } from "./cache.ts";
+import { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
+import { EventGuard } from "./_event_guard.ts";
+import { Ring } from "./_ring.ts";
+
+/** Options of {@link MarketHub}. */
+export interface MarketHubOptions {
+  /** Most events per bus batch (default 500). */
+  batchMax?: number;
+  /** Batches kept per symbol for recovery (default 4096). */
+  retainBatches?: number;
+  /** Heartbeat period in ms (default 250). */
+  heartbeatMs?: number;
+  /** Delay before publishing pending events, in ms (default 0 = next macrotask). */
+  flushMs?: number;
+  /** Load warm-up candles (1m and 1h) from the feed at start (default true). */
+  warmup?: boolean;
+  /** Cache sizes and timeframes. */
+  cache?: MarketCacheOptions;
+}
+
+/** What {@link MarketHub.health} reports. */
+export interface HubHealth {
+  feed: FeedStatus;
+  symbols: string[];
+  /** Dropped messages by reason (feed and hub validation together). */
+  dropped: Record<string, number>;
+  batches_published: number;
+  /** Events accepted by the hub. */
+  events: number;
+  /** Listener calls that threw. */
+  listener_errors: number;
+}
+
+/** A listener of hub topics. */
+export type HubListener = (events: readonly MarketEvent[]) => void;
+
+interface Topic {
+  channel: BroadcastChannel;
+  seq: number;
+  pending: MarketEvent[];
+  retained: Ring<BusBatch>;
+  closedCandles: Candle[];
+}
+
+/** Fans one feed out to the cache, the bus and in-process listeners. */
+export class MarketHub {
+  /** The market cache, updated before anything is published. */
+  readonly cache: MarketCache;
+  #feed: Feed;
+  #batchMax: number;
+  #retain: number;
+  #heartbeatMs: number;
+  #flushMs: number;
+  #warmup: boolean;
+  #guard = new EventGuard();
+  #topics = new Map<string, Topic>();
+  #listeners = new Map<string, Set<HubListener>>();
+  #dropped: Record<string, number> = {};
+  #events = 0;
+  #batches = 0;
+  #listenerErrors = 0;
+  #flushTimer?: ReturnType<typeof setTimeout>;
+  #heartbeat?: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(feed: Feed, options: MarketHubOptions = {}) {
+    this.#feed = feed;
+    this.#batchMax = options.batchMax ?? 500;
+    this.#retain = options.retainBatches ?? 4096;
+    this.#heartbeatMs = options.heartbeatMs ?? 250;
+    this.#flushMs = options.flushMs ?? 0;
+    this.#warmup = options.warmup ?? true;
+    this.cache = new MarketCache(options.cache);
+  }
+
+  /** Loads warm-up candles, then starts the feed for the symbols. */
+  async start(symbols: readonly string[]): Promise<void> {
+    for (const symbol of symbols) this.#topic(symbol);
+    if (this.#warmup) {
+      await Promise.allSettled(
+        symbols.flatMap((symbol) =>
+          (["1m", "1h"] as const).map(async (tf) => {
+            this.cache.seed(
+              symbol,
+              tf,
+              await this.#feed.history(symbol, tf, tf === "1m" ? 500 : 25),
+            );
+          })
+        ),
+      );
+    }
+    await this.#feed.start(symbols, (event) => this.ingest(event));
+  }
+
+  /** Adds symbols to the running feed. */
+  subscribe(symbols: readonly string[]): void {
+    for (const symbol of symbols) this.#topic(symbol);
+    this.#feed.subscribe(symbols);
+  }
+
+  /** Removes symbols from the running feed (their channels stay open). */
+  unsubscribe(symbols: readonly string[]): void {
+    this.#feed.unsubscribe(symbols);
+  }
+
+  /**
+   * The feed's sink: validates one event, applies it to the cache and queues
+   * it for the bus. Invalid events are dropped and counted.
+   */
+  ingest(event: MarketEvent): void {
+    if (this.#closed) return;
+    const reason = this.#guard.check(event);
+    if (reason) {
+      this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
+      return;
+    }
+    this.#events++;
+    const topic = this.#topic(event.symbol);
+    this.cache.apply(event, topic.closedCandles);
+    topic.pending.push(event);
+    if (topic.pending.length >= this.#batchMax) this.#publish(event.symbol, topic);
+    else this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs);
+  }
+
+  /** Publishes every pending event now. */
+  flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const [symbol, topic] of this.#topics) {
+      if (topic.pending.length > 0) this.#publish(symbol, topic);
+    }
+  }
+
+  #topic(symbol: string): Topic {
+    let topic = this.#topics.get(symbol);
+    if (!topic) {
+      topic = {
+        channel: new BroadcastChannel(busChannelName(symbol)),
+        seq: 0,
+        pending: [],
+        retained: new Ring(this.#retain),
+        closedCandles: [],
+      };
+      this.#topics.set(symbol, topic);
+      this.#heartbeat ??= setInterval(() => this.#beat(), this.#heartbeatMs);
+    }
+    return topic;
+  }
+
+  #publish(symbol: string, topic: Topic): void {
+    const events = topic.pending;
+    topic.pending = [];
+    const batch: BusBatch = { symbol, seq: ++topic.seq, events };
+    topic.retained.push(batch);
+    topic.channel.postMessage(batch);
+    this.#batches++;
+    this.#notify(symbol, topic, events);
+  }
+
+  #notify(symbol: string, topic: Topic, events: MarketEvent[]): void {
+    const tickers = this.#listeners.get(`ticker:${symbol}`);
+    const trades = this.#listeners.get(`trades:${symbol}`);
+    const data = this.#listeners.get(`market_data:${symbol}`);
+    if (tickers) this.#call(tickers, events.filter((e) => e.type !== "candle"));
+    if (trades) this.#call(trades, events.filter((e) => e.type === "trade"));
+    if (data) {
+      const out: MarketEvent[] = [...topic.closedCandles];
+      out.push(...events.filter((e) => e.type !== "trade"));
+      out.push(...this.cache.forming(symbol));
+      this.#call(data, out);
+    }
+    topic.closedCandles.length = 0;
+  }
+
+  #call(listeners: Set<HubListener>, events: readonly MarketEvent[]): void {
+    if (events.length === 0) return;
+    for (const fn of listeners) {
+      try {
+        fn(events);
+      } catch {
+        this.#listenerErrors++;
+      }
+    }
+  }
+
+  #beat(): void {
+    for (const [symbol, topic] of this.#topics) {
+      if (topic.seq === 0) continue;
+      const message: BusHeartbeat = { symbol, seq: topic.seq, heartbeat: true };
+      topic.channel.postMessage(message);
+    }
+  }
+
+  /**
+   * Listens to a topic: `ticker:SYMBOL` (trades and quotes), `trades:SYMBOL`,
+   * `market_data:SYMBOL` (candles and quotes). Returns the unsubscribe function.
+   */
+  listen(topic: string, fn: HubListener): () => void {
+    let set = this.#listeners.get(topic);
+    if (!set) this.#listeners.set(topic, set = new Set());
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.#listeners.delete(topic);
+    };
+  }
+
+  /**
+   * Batches seq in [from, to] of the symbol's channel, or null when any of
+   * them is no longer retained. Serve this to workers that report a gap.
+   */
+  recover(symbol: string, from: number, to: number): BusBatch[] | null {
+    const topic = this.#topics.get(symbol);
+    if (!topic || from < 1 || to < from || to > topic.seq) return null;
+    const first = topic.seq - topic.retained.size + 1;
+    if (from < first) return null;
+    const out: BusBatch[] = [];
+    for (let seq = from; seq <= to; seq++) out.push(topic.retained.at(seq - first) as BusBatch);
+    return out;
+  }
+
+  /** Current last seq per symbol (a new subscriber starts after it). */
+  lastSeq(symbol: string): number {
+    return this.#topics.get(symbol)?.seq ?? 0;
+  }
+
+  /** Feed status, symbols, drops and throughput counters. */
+  health(): HubHealth {
+    const feed = this.#feed.status();
+    const dropped = { ...feed.dropped };
+    for (const [reason, n] of Object.entries(this.#dropped)) {
+      dropped[reason] = (dropped[reason] ?? 0) + n;
+    }
+    return {
+      feed,
+      symbols: [...this.#topics.keys()],
+      dropped,
+      batches_published: this.#batches,
+      events: this.#events,
+      listener_errors: this.#listenerErrors,
+    };
+  }
+
+  /** Flushes, stops the feed and closes the channels and timers. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    await this.#feed.close();
+    for (const topic of this.#topics.values()) topic.channel.close();
+  }
+}

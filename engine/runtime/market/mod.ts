@@ -1,0 +1,34 @@
+/**
+ * Market data for the runtime: feeds (Binance live, simulated, replay), the
+ * recorder, the main thread's cache and hub, and the bus subscriber used in
+ * session workers.
+ *
+ * @module
+ */
+export type { Feed, FeedName, FeedSink, FeedStatus } from "./feed.ts";
+export { createFeed, type CreateFeedOptions } from "./create_feed.ts";
+export {
+  BINANCE_REST_URL,
+  BINANCE_WS_URL,
+  BinanceFeed,
+  type BinanceFeedOptions,
+  probeBinance,
+} from "./binance_feed.ts";
+export { SimFeed, type SimFeedOptions, SimPath, simStartPrice } from "./sim_feed.ts";
+export { ReplayFeed, type ReplayFeedOptions } from "./replay_feed.ts";
+export { readLines, readRecording, type ReadRecordingOptions, toMs } from "./recording.ts";
+export { record, type RecordOptions } from "./recorder.ts";
+export {
+  candleFrom,
+  type DropReason,
+  normaliseData,
+  type ParsedMessage,
+  parseMessage,
+  streamsFor,
+  toEnvelope,
+} from "./binance_protocol.ts";
+export { MarketCache, type MarketCacheOptions, type Ticker } from "./cache.ts";
+export { CandleSeries } from "./candle_series.ts";
+export { type HubHealth, type HubListener, MarketHub, type MarketHubOptions } from "./hub.ts";
+export { type BusBatch, busChannelName, type BusHeartbeat, type BusMessage } from "./bus.ts";
+export { BusSubscriber, type BusSubscriberOptions } from "./bus_subscriber.ts";

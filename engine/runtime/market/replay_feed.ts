@@ -1,0 +1,125 @@
+/**
+ * The replay feed: plays a recording (see {@link readRecording}) in real
+ * time, N× faster, or as fast as possible.
+ */
+import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import { StatusTracker } from "./_feed_status.ts";
+import { readRecording, type ReadRecordingOptions } from "./recording.ts";
+
+/** Options of {@link ReplayFeed}. */
+export interface ReplayFeedOptions extends Omit<ReadRecordingOptions, "onDrop"> {
+  /** Replay speed: 1 = real time (default), N = N× faster, "max" = as fast as possible. */
+  speed?: number | "max";
+  /** Wall clock in ms (default `Date.now`). */
+  now?: () => number;
+}
+
+const YIELD_EVERY = 1000;
+
+/** Replays a recorded file. */
+export class ReplayFeed implements Feed {
+  readonly name = "replay" as const;
+  readonly simulated = false;
+  /** The recording's path. */
+  readonly path: string;
+  #options: ReplayFeedOptions;
+  #speed: number | "max";
+  #now: () => number;
+  #status: StatusTracker;
+  #symbols = new Set<string>();
+  #position = -Infinity;
+  #closed = false;
+  #done?: Promise<void>;
+
+  constructor(path: string, options: ReplayFeedOptions = {}) {
+    const speed = options.speed ?? 1;
+    if (speed !== "max" && !(speed > 0)) {
+      throw new RangeError(`replay speed must be positive or "max", got ${speed}`);
+    }
+    this.path = path;
+    this.#options = options;
+    this.#speed = speed;
+    this.#now = options.now ?? Date.now;
+    this.#status = new StatusTracker("replay", false, this.#now);
+  }
+
+  /** Resolves when the replay has finished (or was closed). */
+  get done(): Promise<void> {
+    return this.#done ?? Promise.resolve();
+  }
+
+  /** Starts replaying in the background; only the given symbols (all when empty). */
+  start(symbols: readonly string[], sink: FeedSink): Promise<void> {
+    this.subscribe(symbols);
+    this.#status.connection(true, `replaying ${this.path}`);
+    this.#done = this.#run(sink).catch((error) => {
+      this.#status.connection(false, `replay failed: ${(error as Error).message}`);
+    });
+    return Promise.resolve();
+  }
+
+  async #run(sink: FeedSink): Promise<void> {
+    let first: { time: number; wall: number } | undefined;
+    let count = 0;
+    const events = readRecording(this.path, {
+      ...this.#options,
+      onDrop: (reason) => this.#status.drop(reason),
+    });
+    for await (const event of events) {
+      if (this.#closed) return;
+      if (this.#symbols.size > 0 && !this.#symbols.has(event.symbol)) continue;
+      const time = event.type === "candle" ? event.closeTime : event.time;
+      if (this.#speed === "max") {
+        if (++count % YIELD_EVERY === 0) await sleep(0);
+      } else {
+        first ??= { time, wall: this.#now() };
+        const wait = first.wall + (time - first.time) / this.#speed - this.#now();
+        if (wait > 0) await sleep(wait);
+      }
+      if (this.#closed) return;
+      this.#position = Math.max(this.#position, time);
+      this.#status.event();
+      sink(event);
+    }
+    this.#status.connection(false, "replay finished");
+  }
+
+  subscribe(symbols: readonly string[]): void {
+    for (const s of symbols) this.#symbols.add(s.toUpperCase());
+  }
+
+  unsubscribe(symbols: readonly string[]): void {
+    for (const s of symbols) this.#symbols.delete(s.toUpperCase());
+  }
+
+  /** Closed candles of the file that end before the replay position (none before the start). */
+  async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const out: Candle[] = [];
+    for await (const event of readRecording(this.path, this.#options)) {
+      if (
+        event.type === "candle" && event.symbol === symbol && event.timeframe === timeframe &&
+        event.closed && event.closeTime < this.#position
+      ) out.push(event);
+    }
+    return out.slice(-limit);
+  }
+
+  filters(_symbol: string): Promise<SymbolFilters | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  status(): FeedStatus {
+    return this.#status.snapshot();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#done;
+    this.#status.connection(false, "closed");
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
