@@ -105,12 +105,17 @@ interface Slot {
 
 const WORKER_URL = new URL("./session_worker.ts", import.meta.url);
 
+/** Worker options: a module worker with no permissions at all (no network, no files). */
+function sandboxed(name: string): WorkerOptions {
+  return { type: "module", name, deno: { permissions: "none" } } as WorkerOptions;
+}
+
 /** Supervises session workers. */
 export class Supervisor {
   readonly #deps: SupervisorDeps;
   readonly #timings: SupervisorTimings;
   readonly #slots = new Map<string, Slot>();
-  readonly #heartbeat: number;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
   #pingId = 0;
   #closed = false;
   /** Listeners of effects as soon as they reach the main thread (for latency measurements). */
@@ -212,12 +217,7 @@ export class Supervisor {
     const { spec } = slot;
     const history = await this.#deps.history(spec.symbol, spec.strategy);
     if (this.#closed || this.#slots.get(spec.id) !== slot) return;
-    const worker = new Worker(WORKER_URL, {
-      type: "module",
-      name: `session-${spec.id}`,
-      // deno-lint-ignore no-explicit-any
-      deno: { permissions: "none" } as any,
-    });
+    const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
     slot.worker = worker;
     slot.lastPong = performance.now();
     const ready = new Promise<void>((resolve) => slot.ready = resolve);

@@ -23,7 +23,7 @@ export function wsRoutes(service: Service): Hono {
     "/",
     upgradeWebSocket(() => {
       const subscriptions = new Map<string, () => void>();
-      let heartbeat: number | undefined;
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
       let socket: WSContext | undefined;
 
       const send = (message: unknown) => {
