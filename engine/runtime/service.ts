@@ -11,7 +11,7 @@ import { LiveBus } from "./live.ts";
 import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
-import { SessionService } from "./sessions.ts";
+import { saveSessionStatus, SessionService } from "./sessions.ts";
 import { StrategyStore } from "./strategies.ts";
 import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
@@ -58,17 +58,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await strategies.seedExamples();
   const records = new SessionRecords(db);
 
-  let sessions: SessionService;
   const supervisor = new Supervisor({
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    saveStatus: (id, status, error) => sessions.saveStatus(id, status, error),
+    saveStatus: (id, status, error) => saveSessionStatus(db, id, status, error),
     publish: (id, message) => live.publish(`trading:${id}`, message),
     timings: options.timings,
   });
-  sessions = new SessionService({
+  const sessions = new SessionService({
     db,
     supervisor,
     strategies,

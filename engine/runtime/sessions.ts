@@ -203,12 +203,6 @@ export class SessionService {
     });
   }
 
-  /** Persists a status change (used by the supervisor). */
-  async saveStatus(id: string, status: SessionStatus, error?: string): Promise<void> {
-    await this.#db.query(sql`update sessions set status = ${status}, updated_at = now(),
-      last_error = coalesce(${error ?? null}, last_error) where id = ${id}`);
-  }
-
   async #row(id: string): Promise<SessionRow> {
     const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.id = ${id}`);
     if (rows.length === 0) throw new NotFoundError(`no session with id '${id}'`);
@@ -275,6 +269,17 @@ export class SessionService {
       restarts: live?.restarts ?? 0,
     };
   }
+}
+
+/** Persists a session's status change (and its error, when given). */
+export async function saveSessionStatus(
+  db: Db,
+  id: string,
+  status: SessionStatus,
+  error?: string,
+): Promise<void> {
+  await db.query(sql`update sessions set status = ${status}, updated_at = now(),
+    last_error = coalesce(${error ?? null}, last_error) where id = ${id}`);
 }
 
 /** The API view of a session that has no worker, from its last durable state. */
