@@ -102,7 +102,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
-      from jsonb_to_recordset(${JSON.stringify(events)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(events)}::text::jsonb)
         as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
       on conflict do nothing`);
   }
@@ -126,7 +126,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into orders (session_id, id, status, body, updated_at)
       select session_id, id, status, body, updated_at
-      from jsonb_to_recordset(${JSON.stringify([...orders.values()])}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify([...orders.values()])}::text::jsonb)
         as x(session_id text, id text, status text, body jsonb, updated_at bigint)
       on conflict (session_id, id) do update
         set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at`);
@@ -140,7 +140,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
       select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from jsonb_to_recordset(${JSON.stringify(fills)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(fills)}::text::jsonb)
         as x(session_id text, id text, order_id text, symbol text, side text, price float8,
              quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
       on conflict do nothing`);
@@ -157,7 +157,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into closed_trades (session_id, id, body, exit_time)
       select session_id, id, body, exit_time
-      from jsonb_to_recordset(${JSON.stringify(trades)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(trades)}::text::jsonb)
         as x(session_id text, id text, body jsonb, exit_time bigint)
       on conflict do nothing`);
   }
@@ -171,7 +171,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into equity_samples (session_id, time, equity)
       select session_id, time, equity
-      from jsonb_to_recordset(${JSON.stringify(samples)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(samples)}::text::jsonb)
         as x(session_id text, time bigint, equity float8)
       on conflict do nothing`);
   }
@@ -190,7 +190,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     await tx.query(sql`
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from jsonb_to_recordset(${JSON.stringify([...snapshots.values()])}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify([...snapshots.values()])}::text::jsonb)
         as x(session_id text, seq bigint, state jsonb)
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()

@@ -38,11 +38,13 @@ export interface ServiceOptions {
   readonly timings?: Partial<SupervisorTimings>;
   /** Open PGlite in memory instead of under `config.dataDir`. */
   readonly memoryDb?: boolean;
+  /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
+  readonly db?: Db;
 }
 
 /** Opens the database, starts the market feed and restores the sessions that were running. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const db = await openDatabase({
+  const db = options.db ?? await openDatabase({
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : `${config.dataDir}/pglite`,
   });
@@ -90,7 +92,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     async close() {
       await supervisor.close();
       await hub.close();
-      await db.close();
+      if (!options.db) await db.close();
     },
   };
 }

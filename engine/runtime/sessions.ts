@@ -122,12 +122,11 @@ export class SessionService {
     }
     const id = crypto.randomUUID();
     const feed = this.#feed();
+    const options = JSON.stringify({ execution, strategy, name: input.name });
     await this.#db.query(sql`
       insert into sessions (id, strategy_id, strategy_name, strategy_source, symbol, options, status, feed, simulated)
       values (${id}, ${strategyId}, ${input.name ?? strategy.name}, ${source}, ${input.symbol},
-        ${
-      JSON.stringify({ execution, strategy, name: input.name })
-    }::jsonb, 'starting', ${feed.name}, ${feed.simulated})`);
+        ${options}::text::jsonb, 'starting', ${feed.name}, ${feed.simulated})`);
     await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
     return this.get(id);
   }

@@ -5,7 +5,6 @@
 import { loadConfig } from "../../engine/runtime/config.ts";
 import { type Service, type ServiceOptions, startService } from "../../engine/runtime/service.ts";
 import { createApp } from "../../routes/app.ts";
-import type { DatabaseKind, TestDatabase } from "./databases.ts";
 
 /** A running service and where to reach it. */
 export interface TestServer {
@@ -20,8 +19,8 @@ export interface TestServer {
 export interface TestServerOptions extends ServiceOptions {
   /** Extra environment variables for the configuration. */
   readonly env?: Record<string, string>;
-  /** The database to use (its URL, or a PGlite data dir). */
-  readonly database?: { url?: string; dataDir?: string };
+  /** Open PGlite under this directory (for restart tests) unless `db` is given. */
+  readonly dataDir?: string;
 }
 
 /** Starts the service and an HTTP server for it. */
@@ -29,12 +28,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = loadConfig({
     FEED: "sim",
     DEMO_SESSION: "false",
-    ...(options.database?.url ? { DATABASE_URL: options.database.url } : {}),
-    ...(options.database?.dataDir ? { DATA_DIR: options.database.dataDir } : {}),
+    ...(options.dataDir ? { DATA_DIR: options.dataDir } : {}),
     ...options.env,
   });
   const service = await startService(config, {
-    memoryDb: !options.database,
+    memoryDb: !options.dataDir,
     ...options,
   });
   const server = Deno.serve(
@@ -49,11 +47,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await service.close();
     },
   };
-}
-
-/** Database settings for {@link startTestServer} from a test database. */
-export function databaseOf(test: TestDatabase, kind: DatabaseKind): { url?: string } {
-  return kind.name === "postgres" ? { url: test.url } : {};
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time runs out. */
