@@ -4,7 +4,6 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { csrf } from "hono/csrf";
 import { serveStatic } from "hono/deno";
 import type { Service } from "../engine/runtime/service.ts";
 import { healthRoutes } from "./api/health.ts";
@@ -13,6 +12,7 @@ import { onApiError } from "./api/errors.ts";
 import { sessionRoutes } from "./api/sessions.ts";
 import { strategyRoutes } from "./api/strategies.ts";
 import { wsRoutes } from "./api/ws.ts";
+import { sameOrigin } from "./api/same_origin.ts";
 import { pageRoutes } from "./pages/mod.tsx";
 
 /** Largest request body accepted (bytes); larger ones get 413. */
@@ -28,7 +28,7 @@ export function createApp(service: Service): Hono {
       : c.text("Not found", 404)
   );
 
-  app.use("/api/*", csrf());
+  app.use("/api/*", sameOrigin());
   app.use(
     "/api/*",
     bodyLimit({

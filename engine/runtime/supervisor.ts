@@ -90,6 +90,13 @@ export interface LiveSession {
   bus_gaps: number;
 }
 
+type CommandDone = Extract<FromWorker, { type: "command_done" }>;
+
+interface PendingCommand {
+  readonly resolve: (message: CommandDone) => void;
+  readonly reject: (error: Error) => void;
+}
+
 interface Slot {
   readonly spec: SessionSpec;
   readonly live: LiveSession;
@@ -98,7 +105,7 @@ interface Slot {
   lastPong: number;
   restartTimes: number[];
   nextRequest: number;
-  readonly pending: Map<number, (message: Extract<FromWorker, { type: "command_done" }>) => void>;
+  readonly pending: Map<number, PendingCommand>;
   /** Resolves when the current worker reported ready. */
   ready?: () => void;
 }
@@ -179,6 +186,7 @@ export class Supervisor {
       await this.#finish(slot, "stopped");
       return slot.live;
     }
+    if (!slot.worker) throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     if (command === "stop") await this.#setStatus(slot, "stopping");
     const done = await this.#request(slot, command);
     await this.#persist(slot, done.effects, done.snapshot);
@@ -271,7 +279,7 @@ export class Supervisor {
         });
         return;
       case "command_done":
-        slot.pending.get(message.requestId)?.(message);
+        slot.pending.get(message.requestId)?.resolve(message);
         slot.pending.delete(message.requestId);
         return;
       case "pong":
@@ -318,10 +326,10 @@ export class Supervisor {
     }
   }
 
-  #request(slot: Slot, command: SessionCommand) {
+  #request(slot: Slot, command: SessionCommand): Promise<CommandDone> {
     const requestId = slot.nextRequest++;
-    return new Promise<Extract<FromWorker, { type: "command_done" }>>((resolve) => {
-      slot.pending.set(requestId, resolve);
+    return new Promise<CommandDone>((resolve, reject) => {
+      slot.pending.set(requestId, { resolve, reject });
       slot.worker?.postMessage({ type: "command", command, requestId } satisfies ToWorker);
     });
   }
@@ -348,6 +356,12 @@ export class Supervisor {
     worker.terminate();
     slot.worker = undefined;
     slot.live.lastError = reason;
+    for (const pending of slot.pending.values()) {
+      pending.reject(
+        new ServiceUnavailableError(`session worker restarted (${reason}); try again`),
+      );
+    }
+    slot.pending.clear();
     const now = performance.now();
     slot.restartTimes = slot.restartTimes.filter((t) => now - t < this.#timings.restartWindowMs);
     slot.restartTimes.push(now);
@@ -363,12 +377,12 @@ export class Supervisor {
       return;
     }
     slot.live.restarts++;
+    await this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting");
     const delay = Math.min(100 * 2 ** (slot.restartTimes.length - 1), 5_000);
     await new Promise((resolve) => setTimeout(resolve, delay));
     // Effects already queued become durable first: the restart starts from them.
     await this.#deps.persister.flush();
     if (this.#closed || this.#slots.get(slot.spec.id) !== slot) return;
-    for (const resolve of slot.pending.values()) void resolve;
     await this.#spawn(slot);
   }
 

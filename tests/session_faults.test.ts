@@ -1,0 +1,146 @@
+import assert from "node:assert/strict";
+import { sql } from "../db/mod.ts";
+import type { Fill } from "../engine/core/execution/mod.ts";
+import type { SessionSnapshot } from "../engine/core/session/mod.ts";
+import type { Service } from "../engine/runtime/service.ts";
+import { eventually, startTestServer } from "./support/server.ts";
+
+const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 5, restartWindowMs: 60_000 };
+
+async function createSession(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/paper_trading/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+  });
+  assert.equal(response.status, 201, await response.clone().text());
+  return (await response.json()).id;
+}
+
+async function durableFills(service: Service, id: string): Promise<Fill[]> {
+  const rows = await service.db.query<Fill>(
+    sql`select * from fills where session_id = ${id} order by time, id`,
+  );
+  return rows.map((f) => ({
+    ...f,
+    price: Number(f.price),
+    quantity: Number(f.quantity),
+    fee: Number(f.fee),
+  }));
+}
+
+async function snapshotOf(service: Service, id: string): Promise<SessionSnapshot> {
+  const rows = await service.db.query<{ state: SessionSnapshot }>(
+    sql`select state from session_snapshots where session_id = ${id}`,
+  );
+  return rows[0].state;
+}
+
+/** Cash implied by the fill ledger: initial − Σ buys − Σ fees + Σ sells. */
+function ledgerCash(initial: number, fills: readonly Fill[]): number {
+  return fills.reduce(
+    (cash, f) => cash + (f.side === "sell" ? 1 : -1) * f.price * f.quantity - f.fee,
+    initial,
+  );
+}
+
+Deno.test("a crashed worker is restarted from its durable state: no shown fill lost, book reconciles", async () => {
+  const server = await startTestServer({ timings: FAST });
+  try {
+    const id = await createSession(server.url);
+    await eventually(
+      async () => (await durableFills(server.service, id)).length >= 2 || undefined,
+      {
+        what: "two durable fills",
+        timeoutMs: 30_000,
+      },
+    );
+    const shownBefore =
+      (await (await fetch(`${server.url}/api/paper_trading/sessions/${id}/trades`)).json())
+        .items as Fill[];
+    server.service.supervisor.inject(id, "crash");
+    await eventually(() => server.service.supervisor.get(id)!.restarts >= 1 || undefined, {
+      what: "a restart",
+    });
+    await eventually(() => server.service.supervisor.get(id)!.status === "running" || undefined, {
+      what: "running again",
+    });
+    const live = server.service.supervisor.get(id)!;
+    assert.match(live.lastError ?? "", /injected fault: crash/);
+
+    const fillsAfter = await durableFills(server.service, id);
+    for (const shown of shownBefore) {
+      assert.ok(fillsAfter.some((f) => f.id === shown.id), `fill ${shown.id} survived`);
+    }
+    // The restarted worker goes on trading with ids continuing, not restarting at f1.
+    const more = await eventually(async () => {
+      const fills = await durableFills(server.service, id);
+      return fills.length > fillsAfter.length ? fills : undefined;
+    }, { what: "fills after the restart", timeoutMs: 30_000 });
+    assert.equal(new Set(more.map((f) => f.id)).size, more.length, "fill ids are unique");
+
+    await server.service.persister.flush();
+    const snapshot = await snapshotOf(server.service, id);
+    const fills = await durableFills(server.service, id);
+    const expected = ledgerCash(10_000, fills);
+    assert.ok(
+      Math.abs(snapshot.account.cash - expected) <= 1e-9 * 10_000,
+      `snapshot cash ${snapshot.account.cash} agrees with the fill ledger ${expected}`,
+    );
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a hung worker is detected by the heartbeat and restarted", async () => {
+  const server = await startTestServer({ timings: FAST });
+  try {
+    const id = await createSession(server.url);
+    await eventually(() => server.service.supervisor.get(id)?.status === "running" || undefined);
+    server.service.supervisor.inject(id, "hang");
+    await eventually(() => server.service.supervisor.get(id)!.restarts >= 1 || undefined, {
+      what: "a restart after the hang",
+    });
+    assert.match(server.service.supervisor.get(id)!.lastError ?? "", /hung/);
+    await eventually(() => server.service.supervisor.get(id)!.status === "running" || undefined, {
+      what: "running again",
+    });
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("too many crashes in the window mark the session failed with the last error", async () => {
+  const server = await startTestServer({ timings: { ...FAST, maxRestarts: 2 } });
+  try {
+    const id = await createSession(server.url);
+    for (let i = 0; i < 3; i++) {
+      await eventually(() => {
+        const live = server.service.supervisor.get(id)!;
+        return live.status === "running" || live.status === "warming_up" ? true : undefined;
+      }, { what: `running before crash ${i + 1}` });
+      server.service.supervisor.inject(id, "crash");
+      await eventually(() => {
+        const live = server.service.supervisor.get(id)!;
+        return live.restarts >= i + 1 || live.status === "failed" ? true : undefined;
+      });
+    }
+    const failed = await eventually(async () => {
+      const s = await (await fetch(`${server.url}/api/paper_trading/sessions/${id}`)).json();
+      return s.status === "failed" ? s : undefined;
+    }, { what: "failed status" });
+    assert.match(failed.last_error, /3 restarts within 60 s; last error: .*injected fault/);
+    const pause = await fetch(`${server.url}/api/paper_trading/sessions/${id}/pause`, {
+      method: "POST",
+    });
+    assert.equal(pause.status, 409);
+    await pause.body?.cancel();
+    const stop = await fetch(`${server.url}/api/paper_trading/sessions/${id}`, {
+      method: "DELETE",
+    });
+    assert.equal(stop.status, 200);
+    assert.equal((await stop.json()).status, "stopped");
+  } finally {
+    await server.stop();
+  }
+});
