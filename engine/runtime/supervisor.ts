@@ -189,8 +189,7 @@ export class Supervisor {
     if (!slot.worker) throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     if (command === "stop") await this.#setStatus(slot, "stopping");
     const done = await this.#request(slot, command);
-    await this.#persist(slot, done.effects, done.snapshot);
-    slot.live.view = done.view;
+    await this.#persist(slot, done.effects, done.snapshot, done.view);
     if (command === "stop") {
       await this.#finish(slot, "stopped");
     } else {
@@ -262,14 +261,14 @@ export class Supervisor {
       }
       case "effects": {
         for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
-        slot.live.view = message.view;
-        this.#persist(slot, message.effects, message.snapshot).catch((error) =>
+        this.#persist(slot, message.effects, message.snapshot, message.view).catch((error) =>
           this.#crashed(slot, worker, `persisting events failed: ${error}`)
         );
-        this.#followPhase(slot, message.view);
         return;
       }
       case "view":
+        // A view may already include effects still being written: show it only when none are.
+        if (slot.live.seq > slot.live.durableSeq) return;
         slot.live.view = message.view;
         this.#followPhase(slot, message.view);
         this.#deps.publish(slot.spec.id, {
@@ -303,17 +302,23 @@ export class Supervisor {
     if (next !== status) this.#setStatus(slot, next);
   }
 
-  /** Numbers effects, queues them with the snapshot, and publishes them once durable. */
+  /**
+   * Numbers effects, queues them with the snapshot, and only once they are
+   * durable makes them visible: the session's view, then live listeners.
+   */
   async #persist(
     slot: Slot,
     effects: readonly SessionEffect[],
     snapshot: SessionSnapshot,
+    view: SessionView,
   ): Promise<void> {
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
     slot.snapshot = snapshot;
     await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
     slot.live.durableSeq = Math.max(slot.live.durableSeq, firstSeq + effects.length - 1);
+    slot.live.view = view;
+    this.#followPhase(slot, view);
     effects.forEach((effect, i) =>
       this.#deps.publish(slot.spec.id, { type: "effect", seq: firstSeq + i, effect })
     );
