@@ -13,6 +13,7 @@ import { sessionRoutes } from "./api/sessions.ts";
 import { strategyRoutes } from "./api/strategies.ts";
 import { wsRoutes } from "./api/ws.ts";
 import { sameOrigin } from "./api/same_origin.ts";
+import { openApiRoutes } from "./api/openapi.ts";
 import { pageRoutes } from "./pages/mod.tsx";
 
 /** Largest request body accepted (bytes); larger ones get 413. */
@@ -57,6 +58,7 @@ export function createApp(service: Service): Hono {
   app.route("/api/strategies", strategyRoutes(service.strategies));
   app.route("/api/market", marketRoutes(service.hub, () => service.config.symbols));
   app.route("/api/ws", wsRoutes(service));
+  app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));
   app.route("/", pageRoutes(service));
   return app;
