@@ -37,6 +37,9 @@ export class UnreachableError extends Error {
   }
 }
 
+/** How long a request may take before the CLI gives up (ms). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Options of one {@link ApiClient} request. */
 export interface RequestOptions {
   /** Query parameters; undefined ones are left out. */
@@ -89,8 +92,20 @@ export class ApiClient {
     const body = options.json === undefined ? undefined : JSON.stringify(options.json);
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body });
+      response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
     } catch (error) {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        throw new Error(
+          `the service at ${this.#base} did not answer ${method} ${url.pathname} within ${
+            REQUEST_TIMEOUT_MS / 1000
+          } s`,
+        );
+      }
       throw new UnreachableError(this.#base, { cause: error });
     }
     if (!response.ok) throw await errorOf(response);

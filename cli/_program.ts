@@ -60,12 +60,7 @@ export function programUsage(program: Program): string {
  * Runs `program` with the command-line `argv` and returns the exit code.
  * Writes results to stdout and failures to stderr.
  */
-export async function runProgram(
-  program: Program,
-  argv: readonly string[],
-  options: { env?: (name: string) => string | undefined } = {},
-): Promise<number> {
-  const env = options.env ?? ((name: string) => Deno.env.get(name));
+export async function runProgram(program: Program, argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === "--help" || name === "-h" || name === "help") {
     console.log(programUsage(program));
@@ -87,7 +82,7 @@ export async function runProgram(
     const context: CommandContext = {
       args,
       json: args.values.json === true,
-      client: () => client ??= clientOf(args, env),
+      client: () => client ??= clientOf(args),
     };
     return (await command.run(context)) ?? 0;
   } catch (error) {
@@ -95,8 +90,8 @@ export async function runProgram(
   }
 }
 
-function clientOf(args: ParsedArgs, env: (name: string) => string | undefined): ApiClient {
-  const raw = (args.values.url as string | undefined) ?? env("PAPER_URL") ?? DEFAULT_URL;
+function clientOf(args: ParsedArgs): ApiClient {
+  const raw = (args.values.url as string | undefined) ?? Deno.env.get("PAPER_URL") ?? DEFAULT_URL;
   let url: URL;
   try {
     url = new URL(raw);
@@ -106,7 +101,7 @@ function clientOf(args: ParsedArgs, env: (name: string) => string | undefined): 
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`--url must be an http(s) URL such as ${DEFAULT_URL}, got '${raw}'`);
   }
-  return new ApiClient(raw, { token: env("PAPER_API_TOKEN") });
+  return new ApiClient(raw, { token: Deno.env.get("PAPER_API_TOKEN") });
 }
 
 /** Prints a failure on stderr and returns its exit code. */
