@@ -1,0 +1,143 @@
+/**
+ * HTTP client of the paper trading REST API for the CLI: sends the bearer
+ * token, turns failed requests into {@link ApiError} and an unreachable
+ * service into {@link UnreachableError}.
+ */
+
+/** Default service address when neither `--url` nor `PAPER_URL` is given. */
+export const DEFAULT_URL = "http://127.0.0.1:8000";
+
+/** One problem reported by the API: where and what. */
+export interface ApiErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The API answered with a 4xx/5xx status. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  /** HTTP status code. */
+  readonly status: number;
+  /** The API's `details` (paths and messages), when it sent any. */
+  readonly details: readonly ApiErrorDetail[];
+
+  constructor(message: string, status: number, details: readonly ApiErrorDetail[] = []) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** No connection could be made to the service. */
+export class UnreachableError extends Error {
+  override name = "UnreachableError";
+
+  constructor(url: string, options?: ErrorOptions) {
+    super(`cannot reach the service at ${url}: is it running? (deno task start)`, options);
+  }
+}
+
+/** How long a request may take before the CLI gives up (ms). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Options of one {@link ApiClient} request. */
+export interface RequestOptions {
+  /** Query parameters; undefined ones are left out. */
+  readonly query?: Record<string, string | number | undefined>;
+  /** A JSON body. */
+  readonly json?: unknown;
+}
+
+/** Client of the REST API under `/api`. */
+export class ApiClient {
+  readonly #base: string;
+  readonly #token: string | undefined;
+
+  /**
+   * @param baseUrl the service address, e.g. `http://127.0.0.1:8000`
+   * @param options.token bearer token sent with every request
+   */
+  constructor(baseUrl: string, options: { token?: string } = {}) {
+    this.#base = baseUrl.replace(/\/+$/, "");
+    this.#token = options.token || undefined;
+  }
+
+  /** The service address requests go to. */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  /** Sends a request and parses the JSON answer (undefined for 204). */
+  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#send(method, path, options);
+    if (response.status === 204) return undefined as T;
+    return await response.json() as T;
+  }
+
+  /** Sends a request and returns the answer's body as text. */
+  async text(method: string, path: string, options: RequestOptions = {}): Promise<string> {
+    return await (await this.#send(method, path, options)).text();
+  }
+
+  async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
+    const url = new URL(`${this.#base}/api${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers = new Headers({ accept: "application/json" });
+    if (this.#token) headers.set("authorization", `Bearer ${this.#token}`);
+    // Every non-GET request says JSON, even without a body: the service's CSRF
+    // guard refuses form-like content types (and a missing one) from non-browsers.
+    if (method !== "GET") headers.set("content-type", "application/json");
+    const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        throw new Error(
+          `the service at ${this.#base} did not answer ${method} ${url.pathname} within ${
+            REQUEST_TIMEOUT_MS / 1000
+          } s`,
+        );
+      }
+      throw new UnreachableError(this.#base, { cause: error });
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+}
+
+/** The {@link ApiError} of a failed response, from its JSON `{error, details}` body if any. */
+async function errorOf(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (body && typeof body === "object" && typeof (body as { error?: unknown }).error === "string") {
+    const { error, details } = body as { error: string; details?: unknown };
+    return new ApiError(
+      error,
+      response.status,
+      Array.isArray(details) ? details.map(detailOf) : [],
+    );
+  }
+  const snippet = text.trim().slice(0, 200) || response.statusText;
+  return new ApiError(`HTTP ${response.status}: ${snippet}`, response.status);
+}
+
+function detailOf(detail: unknown): ApiErrorDetail {
+  if (detail && typeof detail === "object") {
+    const { path, message } = detail as { path?: unknown; message?: unknown };
+    return { path: String(path ?? ""), message: String(message ?? JSON.stringify(detail)) };
+  }
+  return { path: "", message: String(detail) };
+}

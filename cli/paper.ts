@@ -1,0 +1,425 @@
+/**
+ * `deno task paper COMMAND`: start, list, inspect and control paper trading
+ * sessions of a running service through its REST API.
+ *
+ * Commands: start, list, status, pause, resume, stop, trades, metrics. Every
+ * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
+ */
+import { numberOption, requiredString, UsageError } from "./_args.ts";
+import {
+  type Column,
+  decimal,
+  duration,
+  fields,
+  money,
+  percent,
+  ratio,
+  table,
+  time,
+} from "./_format.ts";
+import { type Command, printJson, type Program, runProgram } from "./_program.ts";
+import { strategyReference } from "./_strategy_file.ts";
+
+/** A session as the API shows it (the fields the CLI prints). */
+interface Session {
+  id: string;
+  name: string;
+  strategy_id: string | null;
+  symbol: string;
+  status: string;
+  feed: string;
+  simulated: boolean;
+  created_at: string;
+  last_error: string | null;
+  initial_capital: number;
+  equity: number;
+  cash: number;
+  free_cash: number;
+  pnl: number;
+  realized_pnl: number;
+  unrealized_pnl: number;
+  total_return: number;
+  position: { quantity: number; avg_price: number };
+  last_price: number | null;
+  warmup: { done: number; total: number } | null;
+  trade_count: number;
+  restarts: number;
+}
+
+/** Session metrics as the API shows them. */
+interface Metrics {
+  total_return: number;
+  sharpe: number | null;
+  sortino: number | null;
+  calmar: number | null;
+  max_drawdown: number;
+  max_drawdown_duration_ms: number;
+  win_rate: number | null;
+  profit_factor: number | null;
+  expectancy: number | null;
+  avg_win: number | null;
+  avg_loss: number | null;
+  exposure: number;
+  trade_count: number;
+  fees_paid: number;
+  slippage_cost: number;
+  equity: number;
+  samples: number;
+}
+
+/** A fill as the API shows it. */
+interface Fill {
+  id: string;
+  order_id: string;
+  side: string;
+  price: number;
+  quantity: number;
+  fee: number;
+  liquidity: string;
+  slippage: number;
+  time: number;
+  tag?: string | null;
+}
+
+const SESSIONS = "/paper_trading/sessions";
+
+function sessionPath(id: string, suffix = ""): string {
+  return `${SESSIONS}/${encodeURIComponent(id)}${suffix}`;
+}
+
+/** Where the session's market data comes from, with simulated data marked. */
+function dataLabel(session: Session): string {
+  return session.simulated ? `SIMULATED (feed: ${session.feed})` : `live (feed: ${session.feed})`;
+}
+
+function sessionFields(session: Session): string {
+  const pairs: [string, string][] = [
+    ["Session", session.id],
+    ["Name", session.name],
+    ["Strategy", session.strategy_id ?? "(inline)"],
+    ["Symbol", session.symbol],
+    ["Status", session.status],
+    ["Data", dataLabel(session)],
+    ["Created", time(session.created_at)],
+  ];
+  if (session.last_error) pairs.push(["Last error", session.last_error]);
+  if (session.warmup && session.warmup.done < session.warmup.total) {
+    pairs.push(["Warm-up", `${session.warmup.done} / ${session.warmup.total} candles`]);
+  }
+  const { quantity, avg_price } = session.position;
+  pairs.push(
+    ["Initial capital", money(session.initial_capital)],
+    ["Equity", money(session.equity)],
+    ["Cash", money(session.cash)],
+    ["Free cash", money(session.free_cash)],
+    ["P&L", `${money(session.pnl)} (${percent(session.total_return)})`],
+    ["Realized P&L", money(session.realized_pnl)],
+    ["Unrealized P&L", money(session.unrealized_pnl)],
+    ["Position", quantity === 0 ? "flat" : `${decimal(quantity)} @ ${decimal(avg_price)}`],
+    ["Last price", decimal(session.last_price)],
+    ["Fills", String(session.trade_count)],
+    ["Restarts", String(session.restarts)],
+  );
+  return fields(pairs);
+}
+
+function metricsFields(metrics: Metrics): string {
+  return fields([
+    ["Total return", percent(metrics.total_return)],
+    ["Equity", money(metrics.equity)],
+    ["Closed trades", String(metrics.trade_count)],
+    ["Win rate", metrics.win_rate === null ? "-" : `${(metrics.win_rate * 100).toFixed(1)}%`],
+    ["Profit factor", ratio(metrics.profit_factor)],
+    ["Expectancy", money(metrics.expectancy)],
+    ["Average win", money(metrics.avg_win)],
+    ["Average loss", money(metrics.avg_loss)],
+    ["Sharpe", ratio(metrics.sharpe)],
+    ["Sortino", ratio(metrics.sortino)],
+    ["Calmar", ratio(metrics.calmar)],
+    ["Max drawdown", `${(metrics.max_drawdown * 100).toFixed(2)}%`],
+    ["Max DD duration", duration(metrics.max_drawdown_duration_ms)],
+    ["Exposure", `${(metrics.exposure * 100).toFixed(1)}%`],
+    ["Fees paid", money(metrics.fees_paid)],
+    ["Slippage cost", money(metrics.slippage_cost)],
+    ["Equity samples", String(metrics.samples)],
+  ]);
+}
+
+function sessionTable(sessions: readonly Session[]): string {
+  const columns: Column[] = [
+    { header: "ID" },
+    { header: "NAME" },
+    { header: "SYMBOL" },
+    { header: "STATUS" },
+    { header: "DATA" },
+    { header: "EQUITY", right: true },
+    { header: "P&L", right: true },
+    { header: "RETURN", right: true },
+    { header: "FILLS", right: true },
+    { header: "CREATED" },
+  ];
+  return table(
+    columns,
+    sessions.map((s) => [
+      s.id,
+      s.name,
+      s.symbol,
+      s.status,
+      s.simulated ? "SIMULATED" : "live",
+      money(s.equity),
+      money(s.pnl),
+      percent(s.total_return),
+      String(s.trade_count),
+      time(s.created_at),
+    ]),
+  );
+}
+
+function fillTable(fills: readonly Fill[]): string {
+  const columns: Column[] = [
+    { header: "TIME" },
+    { header: "SIDE" },
+    { header: "PRICE", right: true },
+    { header: "QUANTITY", right: true },
+    { header: "NOTIONAL", right: true },
+    { header: "FEE", right: true },
+    { header: "LIQUIDITY" },
+    { header: "SLIPPAGE", right: true },
+    { header: "TAG" },
+  ];
+  return table(
+    columns,
+    fills.map((f) => [
+      time(f.time),
+      f.side,
+      decimal(f.price),
+      decimal(f.quantity),
+      money(f.price * f.quantity),
+      money(f.fee, { maxDigits: 4 }),
+      f.liquidity,
+      money(f.slippage, { maxDigits: 4 }),
+      f.tag ?? "",
+    ]),
+  );
+}
+
+const ID = ["ID"] as const;
+
+/** A command that pauses or resumes a session and prints its new status. */
+function controlCommand(
+  name: "pause" | "resume",
+  summary: string,
+): Command {
+  return {
+    name,
+    summary,
+    args: ID,
+    options: {},
+    async run({ args, json, client }) {
+      const id = args.positionals[0];
+      const session = await client().json<Session>("POST", sessionPath(id, `/${name}`));
+      if (json) return printJson(session);
+      console.log(`session ${session.id} is ${session.status}`);
+    },
+  };
+}
+
+const start: Command = {
+  name: "start",
+  summary: "Start a paper trading session",
+  args: [],
+  synopsis: "--strategy ID|FILE --symbol SYMBOL [options]",
+  options: {
+    strategy: {
+      type: "string",
+      value: "ID|FILE",
+      description: "a stored strategy id, or a local YAML/JSON file sent inline",
+    },
+    symbol: { type: "string", value: "SYMBOL", description: "symbol to trade, e.g. BTCUSDT" },
+    capital: { type: "string", value: "AMOUNT", description: "initial capital (default 10000)" },
+    name: { type: "string", value: "NAME", description: "session name (default: strategy name)" },
+    "allow-short": { type: "boolean", description: "allow short positions" },
+    "maker-fee": { type: "string", value: "F", description: "maker fee rate, e.g. 0.001" },
+    "taker-fee": { type: "string", value: "F", description: "taker fee rate, e.g. 0.001" },
+    "slippage-bps": {
+      type: "string",
+      value: "N",
+      description: "fixed slippage in basis points",
+    },
+  },
+  async run({ args, json, client }) {
+    const reference = await strategyReference(requiredString(args, "strategy"));
+    const symbol = requiredString(args, "symbol");
+    const capital = numberOption(args, "capital", { min: Number.MIN_VALUE });
+    const maker = numberOption(args, "maker-fee", { min: 0, max: 0.1 });
+    const taker = numberOption(args, "taker-fee", { min: 0, max: 0.1 });
+    const slippage = numberOption(args, "slippage-bps", { min: 0, max: 1000 });
+    const body = {
+      strategy: reference.kind === "file" ? reference.source : reference.id,
+      symbol: symbol.toUpperCase(),
+      ...(capital === undefined ? {} : { initial_capital: capital }),
+      ...(args.values.name === undefined ? {} : { name: args.values.name }),
+      allow_short: args.values["allow-short"] === true,
+      ...(maker === undefined && taker === undefined ? {} : {
+        fees: {
+          ...(maker === undefined ? {} : { maker }),
+          ...(taker === undefined ? {} : { taker }),
+        },
+      }),
+      ...(slippage === undefined ? {} : { slippage: { model: "fixed", bps: slippage } }),
+    };
+    const session = await client().json<Session>("POST", SESSIONS, { json: body });
+    if (json) return printJson(session);
+    console.log(`started session ${session.id}\n\n${sessionFields(session)}`);
+  },
+};
+
+const list: Command = {
+  name: "list",
+  summary: "List sessions, newest first",
+  args: [],
+  synopsis: "[--status STATUS] [--limit N] [--offset N]",
+  options: {
+    status: {
+      type: "string",
+      value: "STATUS",
+      description: "only sessions in this status (running, paused, stopped, failed, …)",
+    },
+    limit: { type: "string", value: "N", description: "at most N sessions (default 50)" },
+    offset: { type: "string", value: "N", description: "skip the first N sessions" },
+  },
+  async run({ args, json, client }) {
+    const page = await client().json<{ sessions: Session[]; total: number; offset: number }>(
+      "GET",
+      SESSIONS,
+      {
+        query: {
+          status: args.values.status as string | undefined,
+          limit: numberOption(args, "limit", { min: 1, max: 500, integer: true }),
+          offset: numberOption(args, "offset", { min: 0, integer: true }),
+        },
+      },
+    );
+    if (json) return printJson(page);
+    if (page.sessions.length === 0) {
+      console.log(
+        page.total === 0 ? "no sessions" : `no sessions on this page (${page.total} in all)`,
+      );
+      return;
+    }
+    console.log(sessionTable(page.sessions));
+    console.log(`\n${countLine(page.offset, page.sessions.length, page.total, "session")}`);
+  },
+};
+
+function countLine(offset: number, shown: number, total: number, what: string): string {
+  return shown === total
+    ? `${total} ${what}`
+    : `${what} ${offset + 1}–${offset + shown} of ${total}`;
+}
+
+const status: Command = {
+  name: "status",
+  summary: "Show a session's state: status, equity, position, P&L",
+  args: ID,
+  options: {},
+  async run({ args, json, client }) {
+    const session = await client().json<Session>("GET", sessionPath(args.positionals[0]));
+    if (json) return printJson(session);
+    console.log(sessionFields(session));
+  },
+};
+
+const stop: Command = {
+  name: "stop",
+  summary: "Stop a session and print its final metrics",
+  args: ID,
+  options: {},
+  async run({ args, json, client }) {
+    const result = await client().json<Session & { metrics: Metrics }>(
+      "DELETE",
+      sessionPath(args.positionals[0]),
+    );
+    if (json) return printJson(result);
+    console.log(
+      `stopped session ${result.id}\n\n${sessionFields(result)}\n\nFinal metrics\n\n${
+        metricsFields(result.metrics)
+      }`,
+    );
+  },
+};
+
+const trades: Command = {
+  name: "trades",
+  summary: "List a session's fills, oldest first",
+  args: ID,
+  synopsis: "[--limit N] [--offset N] [--csv]",
+  options: {
+    limit: { type: "string", value: "N", description: "at most N fills (default 100)" },
+    offset: { type: "string", value: "N", description: "skip the first N fills" },
+    csv: { type: "boolean", description: "print every fill as CSV (ignores --limit/--offset)" },
+  },
+  async run({ args, json, client }) {
+    const id = args.positionals[0];
+    if (args.values.csv) {
+      if (json) throw new UsageError("--csv and --json cannot be used together");
+      const csv = await client().text("GET", sessionPath(id, "/trades"), {
+        query: { format: "csv" },
+      });
+      await Deno.stdout.write(new TextEncoder().encode(csv));
+      return;
+    }
+    const page = await client().json<{ items: Fill[]; total: number; offset: number }>(
+      "GET",
+      sessionPath(id, "/trades"),
+      {
+        query: {
+          limit: numberOption(args, "limit", { min: 1, max: 1000, integer: true }),
+          offset: numberOption(args, "offset", { min: 0, integer: true }),
+        },
+      },
+    );
+    if (json) return printJson(page);
+    if (page.items.length === 0) {
+      console.log(
+        page.total === 0 ? "no fills yet" : `no fills on this page (${page.total} in all)`,
+      );
+      return;
+    }
+    console.log(fillTable(page.items));
+    console.log(`\n${countLine(page.offset, page.items.length, page.total, "fill")}`);
+  },
+};
+
+const metrics: Command = {
+  name: "metrics",
+  summary: "Show a session's performance metrics",
+  args: ID,
+  options: {},
+  async run({ args, json, client }) {
+    const result = await client().json<Metrics>(
+      "GET",
+      sessionPath(args.positionals[0], "/metrics"),
+    );
+    if (json) return printJson(result);
+    console.log(metricsFields(result));
+  },
+};
+
+/** The `paper` program. */
+export const PAPER: Program = {
+  name: "paper",
+  summary: "Paper trading sessions on a running service (deno task start).",
+  commands: [
+    start,
+    list,
+    status,
+    controlCommand("pause", "Pause a session (market data is ignored until resumed)"),
+    controlCommand("resume", "Resume a paused session"),
+    stop,
+    trades,
+    metrics,
+  ],
+};
+
+if (import.meta.main) Deno.exit(await runProgram(PAPER, Deno.args));

@@ -1,0 +1,51 @@
+// Shared fixtures of the CLI tests (not a test file itself): runs a CLI script
+// as a subprocess, the way `deno task` does.
+
+/** What one CLI run printed and how it exited. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * Runs `deno run -A cli/<script>.ts ...args` from the project root with
+ * `PAPER_URL` set to `url` (and `PAPER_API_TOKEN` only when given in `env`).
+ */
+export async function runCli(
+  script: "paper" | "strategy",
+  args: readonly string[],
+  options: { url?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
+  if (options.url) env.PAPER_URL = options.url;
+  const inherited = Deno.env.toObject();
+  delete inherited.PAPER_API_TOKEN;
+  delete inherited.PAPER_URL;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `cli/${script}.ts`, ...args],
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Fails with the run's output when it did not exit with `code`. */
+export function expectExit(result: CliResult, code: number): CliResult {
+  if (result.code !== code) {
+    throw new Error(
+      `expected exit ${code}, got ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
+  }
+  return result;
+}

@@ -1,0 +1,203 @@
+import assert from "node:assert/strict";
+import { eventually, startTestServer } from "./support/server.ts";
+import { expectExit, runCli } from "./_cli_helpers.ts";
+
+/** A loopback port nobody listens on (bound, then released). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+Deno.test("paper CLI drives a session through its whole life", async (t) => {
+  const server = await startTestServer();
+  const paper = (...args: string[]) => runCli("paper", args, { url: server.url });
+  try {
+    let id = "";
+
+    await t.step("start prints the session as JSON with --json", async () => {
+      const result = expectExit(
+        await paper("start", "--strategy", "ema_cross_fast", "--symbol", "BTCUSDT", "--json"),
+        0,
+      );
+      const session = JSON.parse(result.stdout);
+      assert.equal(session.strategy_id, "ema_cross_fast");
+      assert.equal(session.symbol, "BTCUSDT");
+      assert.equal(session.simulated, true);
+      id = session.id;
+    });
+
+    await t.step("list shows it, marked SIMULATED", async () => {
+      const table = expectExit(await paper("list"), 0).stdout;
+      const row = table.split("\n").find((line) => line.startsWith(id));
+      assert.ok(row, `no row for ${id} in:\n${table}`);
+      assert.match(row, /BTCUSDT/);
+      assert.match(row, /SIMULATED/);
+      assert.match(table.split("\n")[0], /^ID\s+NAME\s+SYMBOL\s+STATUS/);
+      const page = JSON.parse(expectExit(await paper("list", "--json", "--limit", "5"), 0).stdout);
+      assert.equal(page.limit, 5);
+      assert.ok(page.sessions.some((s: { id: string }) => s.id === id));
+      const stopped = JSON.parse(
+        expectExit(await paper("list", "--status", "stopped", "--json"), 0)
+          .stdout,
+      );
+      assert.equal(stopped.sessions.length, 0);
+    });
+
+    await t.step("status shows the state with times in ISO UTC", async () => {
+      const out = expectExit(await paper("status", id), 0).stdout;
+      assert.match(out, new RegExp(`^Session\\s+${id}$`, "m"));
+      assert.match(out, /^Data\s+SIMULATED \(feed: sim\)$/m);
+      assert.match(out, /^Created\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/m);
+      assert.match(out, /^Initial capital\s+10,000\.00$/m);
+    });
+
+    await t.step("pause, refused second pause (409), resume", async () => {
+      assert.match(expectExit(await paper("pause", id), 0).stdout, /is paused/);
+      assert.equal(
+        JSON.parse(expectExit(await paper("status", id, "--json"), 0).stdout).status,
+        "paused",
+      );
+      const again = expectExit(await paper("pause", id), 1);
+      assert.equal(again.stdout, "");
+      assert.match(again.stderr, /cannot pause a session that is paused.*\(HTTP 409\)/);
+      assert.match(expectExit(await paper("resume", id), 0).stdout, /is running/);
+    });
+
+    await t.step("trades eventually lists fills", async () => {
+      await eventually(async () => {
+        const page = JSON.parse(expectExit(await paper("trades", id, "--json"), 0).stdout);
+        if (page.items.length > 0) return true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }, { timeoutMs: 60_000, what: "a fill" });
+      const table = expectExit(await paper("trades", id, "--limit", "1"), 0).stdout;
+      assert.match(table, /^TIME\s+SIDE\s+PRICE\s+QUANTITY/);
+      assert.match(table, /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(buy|sell)\s/m);
+      const csv = expectExit(await paper("trades", id, "--csv"), 0).stdout;
+      assert.match(csv, /^id,time,symbol,side,price,quantity,fee/);
+      assert.ok(csv.trim().split("\n").length >= 2);
+    });
+
+    await t.step("metrics as a table and as JSON", async () => {
+      assert.match(expectExit(await paper("metrics", id), 0).stdout, /^Total return\s+/m);
+      const metrics = JSON.parse(expectExit(await paper("metrics", id, "--json"), 0).stdout);
+      assert.equal(typeof metrics.total_return, "number");
+      assert.equal(typeof metrics.fees_paid, "number");
+    });
+
+    await t.step("stop prints the final metrics; stopping again is refused", async () => {
+      const out = expectExit(await paper("stop", id), 0).stdout;
+      assert.match(out, new RegExp(`stopped session ${id}`));
+      assert.match(out, /^Status\s+stopped$/m);
+      assert.match(out, /Final metrics/);
+      assert.match(out, /^Fees paid\s+[\d,.]+$/m);
+      const again = expectExit(await paper("stop", id), 1);
+      assert.match(again.stderr, /cannot stop a session that is stopped.*\(HTTP 409\)/);
+    });
+
+    await t.step("start from a local file sends it inline", async () => {
+      const result = expectExit(
+        await paper(
+          "start",
+          "--strategy",
+          "strategies/ema_cross_fast.yaml",
+          "--symbol",
+          "btcusdt",
+          "--capital",
+          "500",
+          "--name",
+          "from-file",
+          "--slippage-bps",
+          "2",
+          "--taker-fee",
+          "0.0005",
+          "--json",
+        ),
+        0,
+      );
+      const session = JSON.parse(result.stdout);
+      assert.equal(session.strategy_id, null);
+      assert.equal(session.name, "from-file");
+      assert.equal(session.initial_capital, 500);
+      expectExit(await paper("stop", session.id, "--json"), 0);
+    });
+
+    await t.step("API validation errors show the details with paths", async () => {
+      const result = expectExit(
+        await paper("start", "--strategy", "ema_cross_fast", "--symbol", "NOPEUSDT"),
+        1,
+      );
+      assert.match(result.stderr, /^error: unknown symbol \(HTTP 400\)$/m);
+      assert.match(result.stderr, /^ {2}symbol: 'NOPEUSDT' is not traded here/m);
+    });
+
+    await t.step("unknown id → exit 1 with the 404 message", async () => {
+      for (const command of ["status", "pause", "metrics", "trades"]) {
+        const result = expectExit(await paper(command, "no-such-session"), 1);
+        assert.equal(result.stdout, "");
+        assert.match(result.stderr, /no session with id 'no-such-session' \(HTTP 404\)/);
+      }
+    });
+
+    await t.step("usage errors exit 2", async () => {
+      const cases = [
+        [],
+        ["frobnicate"],
+        ["status"],
+        ["status", "a", "b"],
+        ["list", "--limit", "0"],
+        ["list", "--bogus"],
+        ["start", "--symbol", "BTCUSDT"],
+        ["start", "--strategy", "ema_cross_fast", "--symbol", "BTCUSDT", "--capital", "lots"],
+        ["start", "--strategy", "missing/file.yaml", "--symbol", "BTCUSDT"],
+        ["trades", "x", "--csv", "--json"],
+        ["list", "--url", "not a url"],
+      ];
+      for (const args of cases) {
+        const result = expectExit(await paper(...args), 2);
+        assert.equal(result.stdout, "", `stdout for ${args.join(" ")}`);
+        assert.match(result.stderr, /^error: /, `stderr for ${args.join(" ")}`);
+      }
+    });
+
+    await t.step("--help prints usage and exits 0", async () => {
+      assert.match(expectExit(await paper("--help"), 0).stdout, /^usage: deno task paper COMMAND/m);
+      const help = expectExit(await paper("start", "--help"), 0).stdout;
+      assert.match(help, /^usage: deno task paper start --strategy ID\|FILE --symbol SYMBOL/m);
+      assert.match(help, /--slippage-bps N/);
+    });
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("paper CLI reports an unreachable service", async () => {
+  const url = `http://127.0.0.1:${closedPort()}`;
+  const result = expectExit(await runCli("paper", ["list"], { url }), 1);
+  assert.equal(result.stdout, "");
+  assert.equal(
+    result.stderr.trim(),
+    `error: cannot reach the service at ${url}: is it running? (deno task start)`,
+  );
+});
+
+Deno.test("paper CLI sends PAPER_API_TOKEN as a bearer token", async () => {
+  const server = await startTestServer({ env: { PAPER_API_TOKEN: "secret" } });
+  try {
+    const start = ["start", "--strategy", "ema_cross_fast", "--symbol", "BTCUSDT", "--json"];
+    const refused = expectExit(await runCli("paper", start, { url: server.url }), 1);
+    assert.match(refused.stderr, /\(HTTP 401\)/);
+    // Reading needs no token.
+    expectExit(await runCli("paper", ["list"], { url: server.url }), 0);
+    const env = { PAPER_API_TOKEN: "secret" };
+    const wrong = await runCli("paper", start, { url: server.url, env: { PAPER_API_TOKEN: "x" } });
+    expectExit(wrong, 1);
+    const session = JSON.parse(
+      expectExit(await runCli("paper", start, { url: server.url, env }), 0).stdout,
+    );
+    expectExit(await runCli("paper", ["stop", session.id], { url: server.url, env }), 0);
+  } finally {
+    await server.stop();
+  }
+});
