@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../engine/runtime/config.ts";
+
+Deno.test("defaults are documented values", () => {
+  const config = loadConfig({});
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8000);
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.dataDir, "./data");
+  assert.equal(config.feed, "auto");
+  assert.deepEqual(config.symbols, ["BTCUSDT", "ETHUSDT"]);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.binanceWsUrl, "wss://stream.binance.com:9443");
+});
+
+Deno.test("values are read and normalised", () => {
+  const config = loadConfig({
+    PORT: "9000",
+    FEED: "replay:/tmp/x.jsonl.gz",
+    SYMBOLS: " btcusdt, solusdt ",
+    LOG_LEVEL: "DEBUG",
+    DATABASE_URL: "postgres://postgres@127.0.0.1/test",
+  });
+  assert.equal(config.port, 9000);
+  assert.equal(config.feed, "replay:/tmp/x.jsonl.gz");
+  assert.deepEqual(config.symbols, ["BTCUSDT", "SOLUSDT"]);
+  assert.equal(config.logLevel, "debug");
+});
+
+Deno.test("invalid values name the variable and what it accepts", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PORT: "eighty" }, /^invalid PORT="eighty": expected an integer from 0 to 65535$/],
+    [{ PORT: "70000" }, /PORT/],
+    [{ FEED: "kraken" }, /^invalid FEED="kraken": expected auto, sim, binance or replay:PATH$/],
+    [{ SYMBOLS: "BTC-USDT" }, /SYMBOLS/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL.*debug, info, warn, error/],
+    [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL.*postgres:\/\//],
+    [{ HOST: "0.0.0.0" }, /HOST.*PAPER_API_TOKEN/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig(env), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  assert.equal(loadConfig({ HOST: "0.0.0.0", PAPER_API_TOKEN: "t" }).host, "0.0.0.0");
+});
+
+Deno.test("the service exits with code 2 and one line on invalid configuration", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../main.ts", import.meta.url).pathname],
+    env: { FEED: "nope" },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 2);
+  assert.equal(
+    new TextDecoder().decode(stderr).trim(),
+    'invalid FEED="nope": expected auto, sim, binance or replay:PATH',
+  );
+});
