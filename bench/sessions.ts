@@ -30,7 +30,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Fill latencies (ms) from trade emission to arrival in main and to durability. */
-async function latency(sessions: number, seconds: number): Promise<Figure[]> {
+export async function latency(sessions: number, seconds: number): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
   const service = await benchService(feed, dataDir);

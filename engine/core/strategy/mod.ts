@@ -1,6 +1,6 @@
 /**
  * The strategy DSL: parse and validate documents, compile them, and evaluate
- * them incrementally over trades or candles. See docs/dsl.md.
+ * them incrementally over trades or candles. See the "Strategy DSL" section of README.md.
  *
  * @module
  */
