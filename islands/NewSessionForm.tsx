@@ -13,6 +13,9 @@ export interface NewSessionFormProps extends Record<string, unknown> {
   selected?: string;
 }
 
+/** Hint shown in the empty strategy textarea. */
+const PLACEHOLDER = "version: 1\nname: my-strategy\ntimeframe: 1m\n…";
+
 /** Reads an optional percentage field as a fraction (`0.1` % → 0.001). */
 function fraction(text: string): number | undefined {
   return text.trim() === "" ? undefined : Number(text) / 100;
@@ -109,7 +112,7 @@ export default function NewSessionForm(props: NewSessionFormProps) {
               name="source"
               value={source}
               rows={10}
-              placeholder={"version: 1\nname: my-strategy\ntimeframe: 1m\n…"}
+              placeholder={PLACEHOLDER}
               onInput={(e) => setSource(e.currentTarget.value)}
             />
           </label>
