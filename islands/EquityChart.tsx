@@ -72,7 +72,16 @@ export default function EquityChart(props: EquityChartProps) {
         normalized: true,
         interaction: { mode: "nearest", intersect: false },
         plugins: { legend: { display: false } },
-        scales: timeScales(),
+        // The initial capital stays in view, so the fill shows gain and loss against it.
+        scales: (() => {
+          const scales = timeScales();
+          scales.y = {
+            ...scales.y,
+            suggestedMin: props.initial_capital,
+            suggestedMax: props.initial_capital,
+          };
+          return scales;
+        })(),
       },
     });
     chart.current = instance;

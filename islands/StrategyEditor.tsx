@@ -108,7 +108,7 @@ export default function StrategyEditor(props: StrategyEditorProps) {
   return (
     <div class="strategies">
       <nav class="card strategy-list" data-testid="strategy-list">
-        <h2>Strategies</h2>
+        <h2>Stored</h2>
         <ul>
           {strategies.map((s) => (
             <li key={s.id} class={s.id === selected ? "on" : ""}>

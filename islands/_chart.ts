@@ -43,6 +43,11 @@ export function timeScales(): NonNullable<ChartOptions<"line">["scales"]> {
     x: {
       type: "linear" as const,
       ticks: { maxTicksLimit: 6, callback: (value: number | string) => clock(Number(value)) },
+      // Sub-second steps would repeat the same HH:MM:SS label: keep whole seconds.
+      afterBuildTicks: (scale) => {
+        const whole = scale.ticks.filter((t) => t.value % 1000 === 0);
+        if (whole.length >= 2) scale.ticks = whole;
+      },
       grid: { display: false },
     },
     y: { type: "linear" as const, position: "right" as const, ticks: { maxTicksLimit: 6 } },
