@@ -170,8 +170,11 @@ Deno.test({
       await waitFitsWidth(page, "the session page");
       await screenshot(page, "session-phone");
 
+      // Once stopped, the panel reloads the final metrics: wait for it before leaving the page.
+      const finalMetrics = page.waitForResponse((r) => r.url().endsWith(`/${id}/metrics`));
       await panel.getByRole("button", { name: "Stop" }).click();
       await status.getByText("stopped").waitFor();
+      await finalMetrics;
       assert.equal((await server.service.sessions.get(id)).status, "stopped");
 
       await page.goto(server.url + "/");
