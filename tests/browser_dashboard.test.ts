@@ -161,8 +161,29 @@ Deno.test({
       await status.getByText("running").waitFor();
       await screenshot(page, "session-laptop");
 
+      // A refusal (409) shows the API's message next to the buttons.
+      const refusal = "cannot pause a session that is stopping (test)";
+      await page.route("**/pause", (route) =>
+        route.fulfill({ status: 409, json: { error: refusal } }), { times: 1 });
+      await panel.getByRole("button", { name: "Pause" }).click();
+      await panel.locator(".inline-error").getByText(refusal).waitFor();
+      await page.unroute("**/pause");
+      problems.failed.splice(
+        0,
+        problems.failed.length,
+        ...problems.failed.filter((line) =>
+          !line.endsWith(`/${id}/pause: 409`)
+        ),
+      );
+      problems.console.splice(
+        0,
+        problems.console.length,
+        ...problems.console.filter((line) => !line.includes("status of 409")),
+      );
+
       await panel.getByRole("button", { name: "Pause" }).click();
       await status.getByText("paused").waitFor();
+      assert.equal(await panel.locator(".inline-error").count(), 0);
       await panel.getByRole("button", { name: "Resume" }).waitFor();
 
       await page.setViewportSize(PHONE);
