@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { subscribe } from "./_live.ts";
 
 /** Ticker fields shown by {@link LiveTicker}. */
 export interface TickerProps extends Record<string, unknown> {
@@ -7,21 +8,16 @@ export interface TickerProps extends Record<string, unknown> {
   change_24h_percent: number | null;
 }
 
-/** The live price of one symbol, updated over the WebSocket. */
+/** The live price of one symbol, updated over the shared WebSocket. */
 export default function LiveTicker(props: TickerProps) {
   const [ticker, setTicker] = useState(props);
-  useEffect(() => {
-    const url = new URL("/api/ws", location.href);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const socket = new WebSocket(url);
-    socket.onopen = () =>
-      socket.send(JSON.stringify({ op: "subscribe", topics: [`ticker:${props.symbol}`] }));
-    socket.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      if (message.type === "update" && message.data) setTicker({ ...ticker, ...message.data });
-    };
-    return () => socket.close();
-  }, [props.symbol]);
+  useEffect(
+    () =>
+      subscribe(`ticker:${props.symbol}`, (data) => {
+        if (data) setTicker((current) => ({ ...current, ...(data as Partial<TickerProps>) }));
+      }),
+    [props.symbol],
+  );
   const change = ticker.change_24h_percent;
   return (
     <div class="ticker" data-testid={`ticker-${props.symbol}`}>

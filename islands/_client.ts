@@ -1,15 +1,17 @@
 /**
- * Browser entry: hydrates every server-rendered island on the page.
+ * Browser entry: hydrates every server-rendered island on the page with the
+ * props the server rendered it with.
  */
 import { h, hydrate } from "preact";
 import { ISLANDS } from "./_registry.ts";
 
 for (const element of document.querySelectorAll<HTMLElement>("[data-island]")) {
-  const component = ISLANDS[element.dataset.island ?? ""];
+  const name = element.dataset.island ?? "";
+  const component = ISLANDS[name];
   if (!component) {
-    console.warn(`no island named '${element.dataset.island}'`);
+    console.error(`no island named '${name}' in islands/_registry.ts`);
     continue;
   }
-  const props = JSON.parse(element.dataset.props ?? "{}");
-  hydrate(h(component, props), element);
+  hydrate(h(component, JSON.parse(element.dataset.props ?? "{}")), element);
+  element.dataset.hydrated = "true";
 }

@@ -1,9 +1,28 @@
 /**
- * Every island the client script can hydrate, by name.
+ * Every island the client script can hydrate, by name (the `name` given to
+ * `components/Island.tsx`).
  */
 import type { ComponentType } from "preact";
+import EquityChart from "./EquityChart.tsx";
+import FillsTable from "./FillsTable.tsx";
 import LiveTicker from "./LiveTicker.tsx";
-import SessionCard from "./SessionCard.tsx";
+import NewSessionForm from "./NewSessionForm.tsx";
+import PriceChart from "./PriceChart.tsx";
+import SessionList from "./SessionList.tsx";
+import SessionPanel from "./SessionPanel.tsx";
+import SignalsTable from "./SignalsTable.tsx";
+import StrategyEditor from "./StrategyEditor.tsx";
 
+/** Island components by name. */
 // deno-lint-ignore no-explicit-any
-export const ISLANDS: Record<string, ComponentType<any>> = { LiveTicker, SessionCard };
+export const ISLANDS: Record<string, ComponentType<any>> = {
+  EquityChart,
+  FillsTable,
+  LiveTicker,
+  NewSessionForm,
+  PriceChart,
+  SessionList,
+  SessionPanel,
+  SignalsTable,
+  StrategyEditor,
+};

@@ -1,0 +1,38 @@
+import { useEffect, useState } from "preact/hooks";
+import { SessionCard, type SessionCardData } from "./_session_card.tsx";
+import type { SessionSummary } from "./_session_state.ts";
+
+/** Serialisable props of {@link SessionList}. */
+export interface SessionListProps extends Record<string, unknown> {
+  sessions: SessionCardData[];
+}
+
+/** Window event by which the new-session form announces a session it created. */
+export const SESSION_CREATED = "session-created";
+
+/** Every session as a live card; sessions created on this page appear at the top. */
+export default function SessionList(props: SessionListProps) {
+  const [sessions, setSessions] = useState(props.sessions);
+  useEffect(() => {
+    const add = (event: Event) => {
+      const summary = (event as CustomEvent<SessionSummary>).detail;
+      setSessions((current) =>
+        current.some((c) => c.summary.id === summary.id)
+          ? current
+          : [{ summary, fills: [] }, ...current]
+      );
+    };
+    addEventListener(SESSION_CREATED, add);
+    return () => removeEventListener(SESSION_CREATED, add);
+  }, []);
+  return (
+    <div data-testid="session-list">
+      {sessions.length === 0
+        ? <p class="muted">No sessions yet. Start one with the form.</p>
+        : null}
+      <div class="grid">
+        {sessions.map((s) => <SessionCard key={s.summary.id} {...s} />)}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./_api.ts";
+import { SessionControls } from "./_controls.tsx";
+import { duration, money, percent, quantity, ratio, signedMoney, tone } from "./_format.ts";
+import { StatusBadge } from "./_session_card.tsx";
+import {
+  FINAL_STATUSES,
+  type SessionSummary,
+  type SessionView,
+  useSessionLive,
+  withLive,
+} from "./_session_state.ts";
+import { onReconnect } from "./_live.ts";
+
+type Metrics = SessionView["metrics"];
+type Order = SessionView["open_orders"][number];
+
+/** Serialisable props of {@link SessionPanel}. */
+export interface SessionPanelProps extends Record<string, unknown> {
+  summary: SessionSummary;
+  metrics: Metrics;
+}
+
+/**
+ * The head of a session page: status, controls, warm-up progress, last error,
+ * account figures, the position with its unrealized P&L, open orders and the
+ * performance metrics, all updated live.
+ */
+export default function SessionPanel(props: SessionPanelProps) {
+  const [s, setSummary] = useState(props.summary);
+  const [metrics, setMetrics] = useState(props.metrics);
+  const [orders, setOrders] = useState<readonly Order[]>([]);
+  const id = props.summary.id;
+  const base = `/api/paper_trading/sessions/${id}`;
+
+  const refresh = async () => {
+    const [summary, fresh] = await Promise.all([
+      api<SessionSummary>("GET", base),
+      api<Metrics>("GET", `${base}/metrics`),
+    ]);
+    setSummary(summary);
+    setMetrics(fresh);
+  };
+  useEffect(() => onReconnect(() => void refresh().catch(() => {})), [id]);
+  useEffect(() => {
+    // The metrics endpoint is the reference after the session stops (no more views).
+    if (FINAL_STATUSES.includes(s.status)) void refresh().catch(() => {});
+  }, [s.status]);
+
+  useSessionLive(id, (message) => {
+    setSummary((current) => withLive(current, message));
+    if (message.type === "view") {
+      setMetrics(message.view.metrics);
+      setOrders(message.view.open_orders);
+    }
+  });
+
+  const warm = s.warmup && s.warmup.total > 0 ? s.warmup.done / s.warmup.total : 1;
+  return (
+    <section class="session-panel" data-testid="session-panel">
+      <header class="session-head">
+        <h1>{s.name}</h1>
+        <span class="muted">{s.symbol}</span>
+        <StatusBadge status={s.status} warmup={s.warmup} />
+        {s.simulated
+          ? (
+            <span class="badge sim" data-testid="simulated-label">
+              SIMULATED · feed {s.feed}
+            </span>
+          )
+          : <span class="badge live">feed {s.feed}</span>}
+        <SessionControls id={id} status={s.status} onChange={setSummary} />
+      </header>
+      {s.status === "warming_up" || warm < 1
+        ? (
+          <div class="warmup" data-testid="warmup">
+            Warming up: {s.warmup?.done ?? 0} / {s.warmup?.total ?? 0} candles
+            <progress max={1} value={warm} />
+          </div>
+        )
+        : null}
+      {s.last_error
+        ? <p class="inline-error" data-testid="last-error">Last error: {s.last_error}</p>
+        : null}
+      <div class="card">
+        <dl class="stats">
+          <Stat label="Equity" value={money(s.equity)} testid="equity" />
+          <Stat
+            label="P&L"
+            value={`${signedMoney(s.pnl)} (${percent(s.total_return)})`}
+            className={tone(s.pnl)}
+            testid="pnl"
+          />
+          <Stat label="Cash" value={money(s.cash)} />
+          <Stat label="Free cash" value={money(s.free_cash)} />
+          <Stat
+            label="Realized"
+            value={signedMoney(s.realized_pnl)}
+            className={tone(s.realized_pnl)}
+          />
+          <Stat label="Initial" value={money(s.initial_capital)} />
+          <Stat label="Last price" value={money(s.last_price)} />
+          <Stat label="Restarts" value={String(s.restarts)} />
+        </dl>
+      </div>
+      <div class="two">
+        <div class="card">
+          <h2>Position</h2>
+          <div class="table-wrap">
+            <table data-testid="positions">
+              <thead>
+                <tr>
+                  <th>Symbol</th>
+                  <th>Qty</th>
+                  <th>Avg price</th>
+                  <th>Mark</th>
+                  <th>Unrealized P&amp;L</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.position.quantity === 0
+                  ? (
+                    <tr>
+                      <td colSpan={5} class="muted">Flat</td>
+                    </tr>
+                  )
+                  : (
+                    <tr data-testid="position-row">
+                      <td>{s.symbol}</td>
+                      <td class={tone(s.position.quantity)}>{quantity(s.position.quantity)}</td>
+                      <td>{money(s.position.avg_price)}</td>
+                      <td>{money(s.last_price)}</td>
+                      <td class={tone(s.unrealized_pnl)} data-testid="unrealized">
+                        {signedMoney(s.unrealized_pnl)}
+                      </td>
+                    </tr>
+                  )}
+              </tbody>
+            </table>
+          </div>
+          {orders.length > 0
+            ? (
+              <p class="muted">
+                Open orders: {orders.map(orderText).join(", ")}
+              </p>
+            )
+            : null}
+        </div>
+        <div class="card" data-testid="metrics">
+          <h2>Metrics</h2>
+          <dl class="stats compact">
+            <Stat label="Total return" value={percent(metrics.total_return)} />
+            <Stat label="Trades" value={String(metrics.trade_count)} testid="trade-count" />
+            <Stat label="Win rate" value={percent(metrics.win_rate)} />
+            <Stat label="Profit factor" value={ratio(metrics.profit_factor)} />
+            <Stat label="Expectancy" value={money(metrics.expectancy)} />
+            <Stat label="Max drawdown" value={percent(metrics.max_drawdown)} />
+            <Stat label="DD duration" value={duration(metrics.max_drawdown_duration_ms)} />
+            <Stat label="Sharpe" value={ratio(metrics.sharpe)} />
+            <Stat label="Sortino" value={ratio(metrics.sortino)} />
+            <Stat label="Calmar" value={ratio(metrics.calmar)} />
+            <Stat label="Exposure" value={percent(metrics.exposure)} />
+            <Stat label="Fees paid" value={money(metrics.fees_paid)} />
+            <Stat label="Slippage" value={money(metrics.slippage_cost)} />
+          </dl>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** An open order in a few words, e.g. `sell 0.08 stop_market @ 58,000.00`. */
+function orderText(o: Order): string {
+  const level = o.stop_price ?? o.price;
+  return `${o.side} ${quantity(o.quantity)} ${o.type}${level ? ` @ ${money(level)}` : ""}`;
+}
+
+function Stat(
+  { label, value, className, testid }: {
+    label: string;
+    value: string;
+    className?: string;
+    testid?: string;
+  },
+) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd class={className} data-testid={testid}>{value}</dd>
+    </div>
+  );
+}

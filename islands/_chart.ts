@@ -1,0 +1,63 @@
+/**
+ * Chart.js for the islands, with only the pieces the dashboard uses
+ * registered (line and scatter charts on linear axes). Only ever used inside
+ * effects, so the server never touches a canvas.
+ */
+import {
+  Chart,
+  type ChartOptions,
+  Filler,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Tooltip,
+} from "chart.js";
+import { clock } from "./_format.ts";
+
+if (typeof document !== "undefined") {
+  Chart.register(
+    LineController,
+    ScatterController,
+    LineElement,
+    PointElement,
+    LinearScale,
+    Filler,
+    Tooltip,
+  );
+  Chart.defaults.color = "#8a96a3";
+  Chart.defaults.borderColor = "#26303b";
+  Chart.defaults.animation = false;
+}
+
+/** A chart point: exchange time (ms) and a value. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Axis options shared by the dashboard's time charts (x in exchange ms, shown as UTC clock). */
+export function timeScales(): NonNullable<ChartOptions<"line">["scales"]> {
+  return {
+    x: {
+      type: "linear" as const,
+      ticks: { maxTicksLimit: 6, callback: (value: number | string) => clock(Number(value)) },
+      // Sub-second steps would repeat the same HH:MM:SS label: keep whole seconds.
+      afterBuildTicks: (scale) => {
+        const whole = scale.ticks.filter((t) => t.value % 1000 === 0);
+        if (whole.length >= 2) scale.ticks = whole;
+      },
+      grid: { display: false },
+    },
+    y: { type: "linear" as const, position: "right" as const, ticks: { maxTicksLimit: 6 } },
+  };
+}
+
+/** Publishes the number of drawn points on the canvas (`data-points`), for tests and debugging. */
+export function markDrawn(chart: Chart): void {
+  const points = chart.data.datasets.reduce((n, d) => n + d.data.length, 0);
+  chart.canvas.dataset.points = String(points);
+}
+
+export { Chart };

@@ -1,0 +1,62 @@
+/**
+ * The session data the islands share: a session summary (as the REST API
+ * returns it), the live messages of its `trading:ID` topic, and how a message
+ * updates a summary. Type-only imports: nothing from the engine is bundled.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import type { SessionSummary } from "../engine/runtime/sessions.ts";
+import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
+import type { Fill } from "../engine/core/execution/mod.ts";
+import { subscribe } from "./_live.ts";
+
+export type { Fill, SessionEffect, SessionStatus, SessionSummary, SessionView };
+
+/** A message of a session's live topic. */
+export type LiveMessage =
+  | { readonly type: "view"; readonly view: SessionView; readonly status: SessionStatus }
+  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string }
+  | { readonly type: "effect"; readonly seq: number; readonly effect: SessionEffect };
+
+/** Statuses after which a session no longer changes. */
+export const FINAL_STATUSES: readonly string[] = ["stopped", "failed"];
+
+/** The summary after a live message (views carry equity, position, metrics; statuses the status). */
+export function withLive(summary: SessionSummary, message: LiveMessage): SessionSummary {
+  if (message.type === "status") {
+    return { ...summary, status: message.status, last_error: message.error ?? summary.last_error };
+  }
+  if (message.type !== "view") return summary;
+  const { view } = message;
+  return {
+    ...summary,
+    status: message.status,
+    equity: view.equity,
+    cash: view.cash,
+    free_cash: view.free_cash,
+    pnl: view.equity - summary.initial_capital,
+    total_return: view.equity / summary.initial_capital - 1,
+    realized_pnl: view.position.realized_pnl,
+    unrealized_pnl: view.position.unrealized_pnl,
+    position: { quantity: view.position.quantity, avg_price: view.position.avg_price },
+    last_price: view.last_price,
+    warmup: view.warmup,
+    trade_count: view.metrics.trade_count,
+  };
+}
+
+/** Calls `fn` with every live message of a session while the component is mounted. */
+export function useSessionLive(id: string, fn: (message: LiveMessage) => void): void {
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(
+    () => subscribe(`trading:${id}`, (data) => latest.current(data as LiveMessage)),
+    [id],
+  );
+}
+
+/** Calls `fn` with every fill of a session as it happens. */
+export function useLiveFills(id: string, fn: (fill: Fill) => void): void {
+  useSessionLive(id, (message) => {
+    if (message.type === "effect" && message.effect.type === "fill") fn(message.effect.fill);
+  });
+}

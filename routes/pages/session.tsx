@@ -1,0 +1,66 @@
+import type { Service } from "../../engine/runtime/service.ts";
+import { Island } from "../../components/Island.tsx";
+import EquityChart from "../../islands/EquityChart.tsx";
+import FillsTable from "../../islands/FillsTable.tsx";
+import PriceChart from "../../islands/PriceChart.tsx";
+import SessionPanel from "../../islands/SessionPanel.tsx";
+import SignalsTable, { type SignalEffect } from "../../islands/SignalsTable.tsx";
+import { latestFills } from "./overview.tsx";
+import { renderPage } from "./render.tsx";
+
+/** Fills loaded for the table and the chart markers. */
+const PAGE_FILLS = 200;
+const TABLE_FILLS = 50;
+const SIGNALS = 50;
+
+/**
+ * `/paper_trading/:id`: one session in full (charts, position, trades,
+ * signals, metrics, controls). Throws NotFoundError for an unknown id.
+ */
+export async function sessionPage(service: Service, id: string): Promise<string> {
+  const summary = await service.sessions.get(id);
+  const [{ fills, total }, signals, samples, metrics] = await Promise.all([
+    latestFills(service, id, PAGE_FILLS),
+    service.records.signals(id, { limit: SIGNALS }),
+    service.records.equity(id, { limit: 1000 }),
+    service.sessions.metrics(id),
+  ]);
+  return renderPage(
+    service,
+    summary.name,
+    <>
+      <p class="crumbs">
+        <a href="/paper_trading">← Sessions</a>
+      </p>
+      <Island name="SessionPanel" component={SessionPanel} props={{ summary, metrics }} />
+      <div class="two charts">
+        <Island
+          name="PriceChart"
+          component={PriceChart}
+          props={{
+            session_id: id,
+            symbol: summary.symbol,
+            markers: fills.map((f) => ({ time: f.time, price: f.price, side: f.side })),
+          }}
+        />
+        <Island
+          name="EquityChart"
+          component={EquityChart}
+          props={{ session_id: id, initial_capital: summary.initial_capital, samples }}
+        />
+      </div>
+      <div class="two">
+        <Island
+          name="FillsTable"
+          component={FillsTable}
+          props={{ session_id: id, fills: fills.slice(0, TABLE_FILLS), total }}
+        />
+        <Island
+          name="SignalsTable"
+          component={SignalsTable}
+          props={{ session_id: id, signals: signals as SignalEffect[] }}
+        />
+      </div>
+    </>,
+  );
+}

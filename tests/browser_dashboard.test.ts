@@ -1,0 +1,265 @@
+/**
+ * The dashboard in a real browser (headless Chromium driven by playwright-core):
+ * start a session through the form, see trades and charts live, pause and stop
+ * it, and see validation errors inline. Screenshots (laptop and phone width)
+ * go to tests/screenshots/.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { buildIslands } from "../cli/build_islands.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
+const LAPTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+/** Generous: the machine is shared and slow; every wait is for a condition. */
+const LIVE_TIMEOUT = 60_000;
+
+const BROKEN_STRATEGY = `version: 1
+name: broken
+timeframe: 7x
+indicators:
+  fast: { type: NOPE, period: -3 }
+entry:
+  long: { crosses_above: [fast, missing] }
+`;
+
+/** Console errors, uncaught exceptions, failed and non-2xx requests of a page. */
+interface Problems {
+  readonly console: string[];
+  readonly failed: string[];
+}
+
+async function openPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+): Promise<{ page: Page; problems: Problems }> {
+  const page = await browser.newPage({ viewport });
+  const problems: Problems = { console: [], failed: [] };
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.console.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.console.push(`uncaught: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    problems.failed.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) {
+      problems.failed.push(
+        `${response.request().method()} ${response.url()}: ${response.status()}`,
+      );
+    }
+  });
+  return { page, problems };
+}
+
+async function waitHydrated(page: Page, island: string): Promise<void> {
+  await page.waitForSelector(`[data-island="${island}"][data-hydrated="true"]`);
+}
+
+/** Waits until the page fits the viewport's width (charts resize asynchronously). */
+async function waitFitsWidth(page: Page, what: string): Promise<void> {
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth)
+    .catch(() => {
+      throw new Error(`${what} scrolls sideways at ${page.viewportSize()?.width} px`);
+    });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
+}
+
+/** Waits until a chart's canvas has a size and Chart.js drew at least `points` data points. */
+async function waitChartDrawn(page: Page, testid: string, points: number): Promise<void> {
+  await page.waitForFunction(
+    ([id, min]) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"] canvas`);
+      return canvas !== null && canvas.width > 0 && canvas.height > 0 &&
+        Number(canvas.dataset.points ?? 0) >= Number(min);
+    },
+    [testid, points] as const,
+    { timeout: LIVE_TIMEOUT },
+  );
+}
+
+async function withDashboard(
+  fn: (browser: Browser, server: TestServer) => Promise<void>,
+): Promise<void> {
+  assert.ok(
+    await Deno.stat(CHROMIUM).then(() => true, () => false),
+    `${CHROMIUM} is missing: install it with 'apt-get install -y chromium'`,
+  );
+  await buildIslands();
+  const server = await startTestServer();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
+  });
+  try {
+    await fn(browser, server);
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+Deno.test({
+  name: "dashboard: start a session from the form, live trades and charts, pause, stop",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      await page.goto(server.url + "/");
+      await waitHydrated(page, "NewSessionForm");
+      await waitHydrated(page, "SessionList");
+      assert.match(await page.textContent('[data-testid="feed-banner"]') ?? "", /SIMULATED/);
+      await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
+
+      const form = page.locator('[data-testid="new-session-form"]');
+      await form.locator('select[name="strategy"]').selectOption("ema_cross_fast");
+      await form.locator('select[name="symbol"]').selectOption("BTCUSDT");
+      await form.locator('input[name="initial_capital"]').fill("10000");
+      await form.getByRole("button", { name: "Start session" }).click();
+      const link = page.locator('[data-testid="created"] a');
+      await link.waitFor();
+      const id = (await link.getAttribute("href"))!.split("/").pop()!;
+
+      // The new session appears in the list without a reload, and trades live.
+      const card = page.locator(`[data-testid="session-card"][data-session-id="${id}"]`);
+      await card.waitFor();
+      assert.match(await card.textContent() ?? "", /SIMULATED/);
+      await card.locator('[data-testid="fill-row"]').first().waitFor({ timeout: LIVE_TIMEOUT });
+      assert.equal(await page.evaluate(() => "sameDocument" in globalThis), true);
+      await screenshot(page, "overview-laptop");
+
+      // The session page: charts drawn, panels filled, controls work.
+      await card.locator("a.title").click();
+      await page.waitForURL(`**/paper_trading/${id}`);
+      for (const island of ["SessionPanel", "PriceChart", "EquityChart", "FillsTable"]) {
+        await waitHydrated(page, island);
+      }
+      await page.locator('[data-testid="simulated-label"]').waitFor();
+      await waitChartDrawn(page, "price-chart", 2);
+      await waitChartDrawn(page, "equity-chart", 2);
+      await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]').first().waitFor();
+      await page.locator('[data-testid="signal-row"]').first().waitFor();
+      const panel = page.locator('[data-testid="session-panel"]');
+      const status = panel.locator('[data-testid="session-status"]');
+      await status.getByText("running").waitFor();
+      await screenshot(page, "session-laptop");
+
+      // A refusal (409) shows the API's message next to the buttons.
+      const refusal = "cannot pause a session that is stopping (test)";
+      await page.route("**/pause", (route) =>
+        route.fulfill({ status: 409, json: { error: refusal } }), { times: 1 });
+      await panel.getByRole("button", { name: "Pause" }).click();
+      await panel.locator(".inline-error").getByText(refusal).waitFor();
+      await page.unroute("**/pause");
+      problems.failed.splice(
+        0,
+        problems.failed.length,
+        ...problems.failed.filter((line) =>
+          !line.endsWith(`/${id}/pause: 409`)
+        ),
+      );
+      problems.console.splice(
+        0,
+        problems.console.length,
+        ...problems.console.filter((line) => !line.includes("status of 409")),
+      );
+
+      await panel.getByRole("button", { name: "Pause" }).click();
+      await status.getByText("paused").waitFor();
+      assert.equal(await panel.locator(".inline-error").count(), 0);
+      await panel.getByRole("button", { name: "Resume" }).waitFor();
+
+      await page.setViewportSize(PHONE);
+      await waitChartDrawn(page, "price-chart", 2);
+      await waitFitsWidth(page, "the session page");
+      await screenshot(page, "session-phone");
+
+      // Once stopped, the panel reloads the final metrics: wait for it before leaving the page.
+      const finalMetrics = page.waitForResponse((r) => r.url().endsWith(`/${id}/metrics`));
+      await panel.getByRole("button", { name: "Stop" }).click();
+      await status.getByText("stopped").waitFor();
+      await finalMetrics;
+      assert.equal((await server.service.sessions.get(id)).status, "stopped");
+
+      await page.goto(server.url + "/");
+      await waitHydrated(page, "SessionList");
+      await waitFitsWidth(page, "the overview");
+      await screenshot(page, "overview-phone");
+
+      assert.deepEqual(problems.console, [], "console errors");
+      assert.deepEqual(problems.failed, [], "failed requests");
+      await page.close();
+    }),
+});
+
+Deno.test({
+  name: "dashboard: validation errors are shown inline (new-session form, strategy editor)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      await page.goto(server.url + "/paper_trading");
+      await waitHydrated(page, "NewSessionForm");
+      const form = page.locator('[data-testid="new-session-form"]');
+      await form.locator('[data-testid="mode-paste"]').check();
+      await form.locator('textarea[name="source"]').fill(BROKEN_STRATEGY);
+      await form.getByRole("button", { name: "Start session" }).click();
+      const errors = form.locator('[data-testid="form-errors"]');
+      await errors.waitFor();
+      const text = await errors.textContent() ?? "";
+      assert.match(text, /invalid strategy/);
+      assert.match(text, /timeframe: /, `a detail with its path in: ${text}`);
+      assert.equal(await page.locator('[data-testid="session-card"]').count(), 0);
+
+      await page.goto(server.url + "/strategies?id=ema_cross_fast");
+      await waitHydrated(page, "StrategyEditor");
+      const validation = page.locator('[data-testid="validation"]');
+      await validation.getByText("valid").waitFor();
+      await page.locator('[data-testid="strategy-source"]').fill(BROKEN_STRATEGY);
+      await validation.getByText(/problems?/).waitFor();
+      const listed = await page.locator('[data-testid="validation-errors"]').textContent() ?? "";
+      assert.match(listed, /timeframe/);
+      await screenshot(page, "strategies-laptop");
+
+      await page.getByRole("button", { name: "New strategy" }).click();
+      await validation.getByText("valid (my-strategy)").waitFor();
+      await page.getByRole("button", { name: "Save strategy" }).click();
+      await page.locator('[data-testid="saved"]').getByText("my-strategy").waitFor();
+      assert.equal((await server.service.strategies.get("my-strategy")).version, 1);
+
+      const missing = await page.goto(server.url + `/paper_trading/${crypto.randomUUID()}`);
+      assert.equal(missing?.status(), 404);
+      await page.locator('[data-testid="not-found"]').waitFor();
+
+      // Only the expected refusals: 422s of the validation and the 404 page.
+      const unexpected = problems.failed.filter((line) =>
+        !/\/api\/paper_trading\/sessions: 422$|\/api\/strategies\/validate: 422$/.test(line) &&
+        !/\/paper_trading\/[0-9a-f-]{36}: 404$/.test(line)
+      );
+      assert.deepEqual(unexpected, [], "failed requests");
+      const consoleErrors = problems.console.filter((line) =>
+        !/Failed to load resource: the server responded with a status of (422|404)/.test(line)
+      );
+      assert.deepEqual(consoleErrors, [], "console errors");
+      await page.close();
+    }),
+});
