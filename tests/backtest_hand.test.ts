@@ -174,3 +174,15 @@ Deno.test("runBacktest reads a klines CSV dump (µs times) like the core", async
   assert.equal(progress.at(-1), 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("limit entry rests until the price comes through it (maker fill on the low)", () => {
+  // Entry limit 1% under 11 = 10.89: candle 5's low 11 does not reach it; candle 6's
+  // low 8.8 trades through it → maker fill at 10.89; the exit fires at candle 6's close.
+  const result = run({ risk: "orders: { entry: { type: limit, offset_percent: 1 } }" });
+  assert.equal(result.trades.length, 1);
+  const [trade] = result.trades;
+  assert.equal(trade.entry_price, 10.89);
+  assert.equal(trade.entry_time, T0 + 6 * MIN + 40_000);
+  assert.equal(result.fills[0].liquidity, "maker");
+  assert.equal(trade.exit_price, 8.9);
+});
