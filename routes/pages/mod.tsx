@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Service } from "../../engine/runtime/service.ts";
 import { renderPage } from "./render.tsx";
+import { backtestPages } from "./backtests.tsx";
 import { Island } from "../../components/Island.tsx";
 import LiveTicker from "../../islands/LiveTicker.tsx";
 import SessionCard from "../../islands/SessionCard.tsx";
@@ -67,5 +68,6 @@ export function pageRoutes(service: Service): Hono {
 
   app.get("/", async (c) => c.html(await overview()));
   app.get("/paper_trading", async (c) => c.html(await overview()));
+  app.route("/", backtestPages(service));
   return app;
 }
