@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { serveStatic } from "hono/deno";
 import type { Service } from "../engine/runtime/service.ts";
+import { backtestRoutes } from "./api/backtests.ts";
 import { healthRoutes } from "./api/health.ts";
 import { marketRoutes } from "./api/market.ts";
 import { onApiError } from "./api/errors.ts";
@@ -58,6 +59,7 @@ export function createApp(service: Service): Hono {
   app.route("/api/strategies", strategyRoutes(service.strategies));
   app.route("/api/market", marketRoutes(service.hub, () => service.config.symbols));
   app.route("/api/ws", wsRoutes(service));
+  app.route("/api/backtests", backtestRoutes(service));
   app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));
   app.route("/", pageRoutes(service));

@@ -5,6 +5,7 @@ import { notFoundPage } from "./not_found.tsx";
 import { overviewPage } from "./overview.tsx";
 import { sessionPage } from "./session.tsx";
 import { strategiesPage } from "./strategies.tsx";
+import { backtestPages } from "./backtests.tsx";
 
 /** Server-rendered dashboard pages; each hydrates its islands in the browser. */
 export function pageRoutes(service: Service): Hono {
@@ -21,5 +22,6 @@ export function pageRoutes(service: Service): Hono {
     }
   });
   app.get("/strategies", async (c) => c.html(await strategiesPage(service, c.req.query("id"))));
+  app.route("/", backtestPages(service));
   return app;
 }

@@ -356,12 +356,16 @@ export class SessionCore {
   #drainExec(): void {
     const exec = this.#exec;
     if (exec.length === 0) return;
+    // A round trip ends when a fill brings the position back to flat, not
+    // merely while it is flat (a resting entry order must stay open).
+    let flattened = false;
     for (let i = 0; i < exec.length; i++) {
       const event = exec[i];
       if (event.type === "order") {
         this.#out.push({ type: "order", time: event.order.updated_at, order: event.order });
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);
+        if (event.position.quantity === 0) flattened = true;
         this.#out.push({
           type: "fill",
           time: event.fill.time,
@@ -375,7 +379,7 @@ export class SessionCore {
       }
     }
     exec.length = 0;
-    if (position(this.#account, this.#symbol).quantity === 0 && this.#entries > 0) {
+    if (flattened && this.#entries > 0 && position(this.#account, this.#symbol).quantity === 0) {
       this.#entries = 0;
       this.#evaluator.startCooldown();
       cancelAll(this.#account, this.#symbol, this.#time, exec);

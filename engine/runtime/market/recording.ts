@@ -15,6 +15,8 @@ export interface ReadRecordingOptions {
   timeframe?: Timeframe;
   /** Hears every malformed line. */
   onDrop?: (reason: DropReason) => void;
+  /** Hears the running count of file bytes read (compressed bytes for `.gz`), for progress. */
+  onBytes?: (bytes: number) => void;
 }
 
 const TIMEFRAME_SET: ReadonlySet<string> = new Set(TIMEFRAMES);
@@ -24,12 +26,27 @@ export function toMs(value: number): number {
   return value > 1e14 ? Math.floor(value / 1000) : value;
 }
 
-/** Streams the lines of a (possibly gzipped) text file. */
-export async function* readLines(path: string): AsyncIterable<string> {
+/** Streams the lines of a (possibly gzipped) text file; `onBytes` hears the file bytes read so far. */
+export async function* readLines(
+  path: string,
+  options: { onBytes?: (bytes: number) => void } = {},
+): AsyncIterable<string> {
   const file = await Deno.open(path, { read: true });
-  const stream: ReadableStream<Uint8Array> = path.endsWith(".gz")
-    ? file.readable.pipeThrough(new DecompressionStream("gzip"))
+  const onBytes = options.onBytes;
+  let read = 0;
+  const raw: ReadableStream<Uint8Array<ArrayBuffer>> = onBytes
+    ? file.readable.pipeThrough(
+      new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+        transform(chunk, controller) {
+          onBytes(read += chunk.byteLength);
+          controller.enqueue(chunk);
+        },
+      }),
+    )
     : file.readable;
+  const stream: ReadableStream<Uint8Array> = path.endsWith(".gz")
+    ? raw.pipeThrough(new DecompressionStream("gzip"))
+    : raw;
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of stream) {
@@ -54,7 +71,7 @@ export async function* readRecording(
     return;
   }
   let lastTime = 0;
-  for await (const line of readLines(path)) {
+  for await (const line of readLines(path, options)) {
     if (line.trim() === "") continue;
     const parsed = parseMessage(line, lastTime);
     if (parsed.kind === "dropped") options.onDrop?.(parsed.reason);
@@ -72,7 +89,7 @@ async function* readCsv(
   const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
   const symbol = (options.symbol ?? parts[0]).toUpperCase();
   const named = parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
-  for await (const line of readLines(path)) {
+  for await (const line of readLines(path, options)) {
     const cols = line.trim().split(",");
     if (cols.length < 7 || !/^-?\d/.test(cols[0])) {
       if (line.trim() !== "" && /^\d/.test(cols[0])) options.onDrop?.("unknown_message");

@@ -13,6 +13,8 @@ export interface ReplayFeedOptions extends Omit<ReadRecordingOptions, "onDrop"> 
   speed?: number | "max";
   /** Wall clock in ms (default `Date.now`). */
   now?: () => number;
+  /** The replay begins only once this resolves (e.g. after a session to feed has started). */
+  gate?: Promise<unknown>;
 }
 
 const YIELD_EVERY = 1000;
@@ -60,6 +62,7 @@ export class ReplayFeed implements Feed {
   }
 
   async #run(sink: FeedSink): Promise<void> {
+    await this.#options.gate;
     let first: { time: number; wall: number } | undefined;
     let count = 0;
     const events = readRecording(this.path, {

@@ -1,0 +1,191 @@
+/**
+ * `deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
+ * [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`
+ *
+ * Runs a strategy over a recording (stream JSONL, or Binance public-data CSV
+ * dumps of trades or klines; `.gz` too) on the same session core as paper
+ * trading. Prints a metrics table (or, with `--json`, exactly one JSON
+ * document `{trades, metrics}` on stdout); `--out DIR` writes `trades.csv` and
+ * a self-contained `report.html`. Exit codes: 0 done, 1 bad input, 2 usage.
+ *
+ * `ID` is an example strategy (a file name in strategies/ without `.yaml`) or,
+ * when DATABASE_URL is set, a stored strategy.
+ */
+import { parseArgs } from "node:util";
+import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import type { Strategy } from "../engine/core/strategy/mod.ts";
+import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import {
+  metricsTable,
+  reportHtml,
+  tradeRows,
+  tradesCsv,
+} from "../engine/runtime/backtest/report.ts";
+import { StrategyStore, validateStrategy } from "../engine/runtime/strategies.ts";
+import { ValidationError } from "../engine/runtime/errors.ts";
+import { openDatabase } from "../db/mod.ts";
+
+const USAGE =
+  `usage: deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
+       [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
+
+/** Wrong command-line usage (exit code 2). */
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      options: {
+        strategy: { type: "string" },
+        data: { type: "string" },
+        symbol: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        capital: { type: "string" },
+        "maker-fee": { type: "string" },
+        "taker-fee": { type: "string" },
+        "slippage-bps": { type: "string" },
+        json: { type: "boolean" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function numberOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value)) {
+    throw new UsageError(`--${name} must be a number, got '${text}'`);
+  }
+  return value;
+}
+
+function timeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO-8601 time, got '${text}'`);
+  return ms;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** A strategy file, an example id, or (with DATABASE_URL) a stored strategy id. */
+async function loadStrategy(spec: string): Promise<Strategy> {
+  if (await exists(spec)) return validateStrategy(await Deno.readTextFile(spec));
+  if (/^[a-z0-9][a-z0-9_-]{0,63}$/.test(spec)) {
+    const example = new URL(`../strategies/${spec}.yaml`, import.meta.url);
+    if (await exists(example.pathname)) {
+      return validateStrategy(await Deno.readTextFile(example));
+    }
+    const url = Deno.env.get("DATABASE_URL");
+    if (url) {
+      const db = await openDatabase({ url });
+      try {
+        return validateStrategy((await new StrategyStore(db).get(spec)).source);
+      } finally {
+        await db.close();
+      }
+    }
+  }
+  throw new RangeError(
+    `--strategy '${spec}' is neither a file nor a known strategy id (examples: strategies/*.yaml)`,
+  );
+}
+
+function progressBar(): ((fraction: number) => void) | undefined {
+  if (!Deno.stderr.isTerminal()) return undefined;
+  const encoder = new TextEncoder();
+  return (fraction) => {
+    const width = 30;
+    const full = Math.round(fraction * width);
+    const bar = "█".repeat(full) + "░".repeat(width - full);
+    Deno.stderr.writeSync(encoder.encode(`\r${bar} ${(fraction * 100).toFixed(0).padStart(3)} %`));
+  };
+}
+
+async function main(): Promise<number> {
+  const args = parse(Deno.args);
+  if (args.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!args.strategy || !args.data) throw new UsageError("--strategy and --data are required");
+  const from = timeOption("from", args.from);
+  const to = timeOption("to", args.to);
+  const slippage = numberOption("slippage-bps", args["slippage-bps"]);
+  const input = {
+    ...(args.capital !== undefined ? { initial_cash: numberOption("capital", args.capital) } : {}),
+    ...(args["maker-fee"] !== undefined
+      ? { maker_fee: numberOption("maker-fee", args["maker-fee"]) }
+      : {}),
+    ...(args["taker-fee"] !== undefined
+      ? { taker_fee: numberOption("taker-fee", args["taker-fee"]) }
+      : {}),
+    ...(slippage !== undefined ? { slippage: { model: "fixed", bps: slippage } } : {}),
+  };
+  let execution;
+  try {
+    execution = resolveExecutionConfig(input);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!(await exists(args.data))) throw new RangeError(`--data '${args.data}' is not a file`);
+  const strategy = await loadStrategy(args.strategy);
+  const progress = progressBar();
+  const started = performance.now();
+  const result = await runBacktest(args.data, {
+    strategy,
+    execution,
+    symbol: args.symbol,
+    from,
+    to,
+    onProgress: progress,
+  });
+  if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  const seconds = (performance.now() - started) / 1000;
+  if (args.out) {
+    await Deno.mkdir(args.out, { recursive: true });
+    await Deno.writeTextFile(`${args.out}/trades.csv`, tradesCsv(result.trades));
+    await Deno.writeTextFile(`${args.out}/report.html`, reportHtml(result));
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ trades: tradeRows(result.trades), metrics: result.metrics }));
+  } else {
+    const dropped = Object.entries(result.dropped).map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(
+      `${result.strategy} on ${result.symbol}: ${result.events} events in ${seconds.toFixed(2)} s` +
+        ` (${Math.round(result.events / Math.max(seconds, 1e-9))} events/s)` +
+        (dropped ? `; dropped: ${dropped}` : ""),
+    );
+    console.log(metricsTable(result.metrics));
+    if (args.out) console.log(`wrote ${args.out}/trades.csv and ${args.out}/report.html`);
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    const message = error instanceof ValidationError
+      ? `${error.message}: ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`
+      : (error as Error).message;
+    console.error(`backtest: ${message}${usage ? `\n${USAGE}` : ""}`);
+    Deno.exit(usage ? 2 : 1);
+  }
+}

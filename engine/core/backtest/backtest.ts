@@ -1,0 +1,169 @@
+/**
+ * A backtest: one {@link SessionCore} — the very state machine a paper
+ * trading session runs — driven over recorded events, with its effects
+ * collected into a result (round trips, fills, orders, metrics and chart
+ * series). No warm-up history is fed: indicators warm up on the data itself,
+ * exactly like a paper session started before the same stream.
+ *
+ * @module
+ */
+import type { Candle, MarketEvent, Trade } from "../types.ts";
+import {
+  SessionCore,
+  type SessionEffect,
+  type SessionSetup,
+  type SessionView,
+} from "../session/mod.ts";
+import type { ClosedTrade, Fill, Order } from "../execution/mod.ts";
+import type { Metrics } from "../metrics/mod.ts";
+import { candleTrades } from "./synthesis.ts";
+import { Downsampler, type SeriesPoint } from "./downsample.ts";
+
+/** What a backtest needs: the session setup plus an optional time window. */
+export interface BacktestSetup extends SessionSetup {
+  /** Events before this exchange time (ms) are skipped. */
+  readonly from?: number;
+  /** Events after this exchange time (ms) are skipped. */
+  readonly to?: number;
+  /** Point budget of each chart series (default 2000). */
+  readonly chartPoints?: number;
+}
+
+/** Everything a finished backtest reports. Times are exchange ms. */
+export interface BacktestResult {
+  readonly symbol: string;
+  readonly strategy: string;
+  /** Market events processed (synthetic trades of klines included). */
+  readonly events: number;
+  /** Exchange time of the first and last processed event (null when none). */
+  readonly first_time: number | null;
+  readonly last_time: number | null;
+  /** Closed round trips, oldest first. */
+  readonly trades: ClosedTrade[];
+  readonly fills: Fill[];
+  /** Every order in its final state, in submission order. */
+  readonly orders: Order[];
+  readonly signals: { readonly acted: number; readonly ignored: number };
+  readonly metrics: Metrics;
+  /** The session's state at the end (an open position stays open and marked to market). */
+  readonly final: Pick<SessionView, "equity" | "cash" | "position" | "open_orders">;
+  /** Equity samples for charts: `[time, low, high, last]`. */
+  readonly equity: SeriesPoint[];
+  /** Trade prices for charts: `[time, low, high, last]`. */
+  readonly prices: SeriesPoint[];
+}
+
+/** Runs a strategy over events and collects what it did. */
+export class Backtest {
+  readonly #core: SessionCore;
+  readonly #symbol: string;
+  readonly #strategy: string;
+  readonly #from: number;
+  readonly #to: number;
+  readonly #out: SessionEffect[] = [];
+  readonly #synthetic: Trade[] = [];
+  readonly #trades: ClosedTrade[] = [];
+  readonly #fills: Fill[] = [];
+  readonly #orders = new Map<string, Order>();
+  readonly #equity: Downsampler;
+  readonly #prices: Downsampler;
+  #acted = 0;
+  #ignored = 0;
+  #events = 0;
+  #first: number | null = null;
+  #last: number | null = null;
+  #nextSyntheticId = 1;
+
+  constructor(setup: BacktestSetup) {
+    this.#core = new SessionCore(setup);
+    this.#symbol = setup.symbol;
+    this.#strategy = setup.strategy.name;
+    this.#from = setup.from ?? -Infinity;
+    this.#to = setup.to ?? Infinity;
+    const maxPoints = setup.chartPoints ?? 2000;
+    this.#equity = new Downsampler({ maxPoints, widthMs: setup.equityIntervalMs ?? 60_000 });
+    this.#prices = new Downsampler({ maxPoints });
+  }
+
+  /** Processes one market event (other symbols and events outside the window are skipped). */
+  step(event: MarketEvent): void {
+    if (event.symbol !== this.#symbol) return;
+    const time = event.type === "candle" ? event.closeTime : event.time;
+    if (time < this.#from || time > this.#to) return;
+    this.#events++;
+    this.#first ??= time;
+    this.#last = time;
+    if (event.type === "trade") this.#prices.add(time, event.price);
+    const out = this.#out;
+    this.#core.step(event, out);
+    if (out.length > 0) this.#collect(out);
+  }
+
+  /**
+   * Processes a kline as its synthetic trade sequence (see `synthesis.ts`);
+   * candles that are not closed or lie outside the window are skipped.
+   */
+  stepKline(candle: Candle): void {
+    if (!candle.closed || candle.symbol !== this.#symbol) return;
+    if (candle.openTime < this.#from || candle.closeTime > this.#to) return;
+    const trades = this.#synthetic;
+    trades.length = 0;
+    this.#nextSyntheticId = candleTrades(candle, this.#nextSyntheticId, trades);
+    for (let i = 0; i < trades.length; i++) this.step(trades[i]);
+  }
+
+  /** The session's current picture. */
+  view(): SessionView {
+    return this.#core.view();
+  }
+
+  /** The result so far (call at the end). */
+  result(): BacktestResult {
+    const view = this.#core.view();
+    return {
+      symbol: this.#symbol,
+      strategy: this.#strategy,
+      events: this.#events,
+      first_time: this.#first,
+      last_time: this.#last,
+      trades: [...this.#trades],
+      fills: [...this.#fills],
+      orders: [...this.#orders.values()],
+      signals: { acted: this.#acted, ignored: this.#ignored },
+      metrics: view.metrics,
+      final: {
+        equity: view.equity,
+        cash: view.cash,
+        position: view.position,
+        open_orders: view.open_orders,
+      },
+      equity: this.#equity.points(),
+      prices: this.#prices.points(),
+    };
+  }
+
+  #collect(out: SessionEffect[]): void {
+    for (let i = 0; i < out.length; i++) {
+      const effect = out[i];
+      switch (effect.type) {
+        case "fill":
+          this.#fills.push(effect.fill);
+          break;
+        case "order":
+          this.#orders.set(effect.order.id, effect.order);
+          break;
+        case "trade_closed":
+          this.#trades.push(effect.trade);
+          break;
+        case "signal":
+          if (effect.action === "acted") this.#acted++;
+          else this.#ignored++;
+          break;
+        case "equity":
+          this.#equity.add(effect.time, effect.equity);
+          break;
+      }
+    }
+    out.length = 0;
+  }
+}

@@ -1,0 +1,277 @@
+/**
+ * Backtests as background jobs: validated, stored in the `backtests` table,
+ * run one at a time in the order they were asked for, with their progress
+ * (0..1) and result stored as they go. Jobs interrupted by a restart are
+ * marked failed when the manager starts.
+ */
+import { isAbsolute, join } from "node:path";
+import { type Db, sql } from "../../../db/mod.ts";
+import { type ExecutionConfig, resolveExecutionConfig } from "../../core/execution/mod.ts";
+import type { Strategy } from "../../core/strategy/mod.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import type { Service } from "../service.ts";
+import { type StrategyStore, validateStrategy } from "../strategies.ts";
+import { zodDetails } from "../zod_details.ts";
+import { backtestExecutionInput, type BacktestInput, backtestInputSchema } from "./input.ts";
+import { type FileBacktestResult, runBacktest } from "./run.ts";
+
+/** Status of a backtest job. */
+export type BacktestStatus = "queued" | "running" | "done" | "failed";
+
+/** A job as the API shows it (`result` only when asked for one job). */
+export interface BacktestJob {
+  readonly id: string;
+  readonly status: BacktestStatus;
+  readonly progress: number;
+  readonly params: BacktestParams;
+  readonly result?: FileBacktestResult;
+  readonly error?: string;
+  readonly created_at: string;
+  readonly finished_at: string | null;
+}
+
+/** What a job was asked to do, resolved (stored with it). */
+export interface BacktestParams {
+  readonly strategy_id: string | null;
+  readonly strategy: Strategy;
+  /** The resolved absolute path of the data file. */
+  readonly data: string;
+  readonly symbol?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly execution: ExecutionConfig;
+}
+
+interface Row {
+  id: string;
+  status: BacktestStatus;
+  progress: number;
+  params: BacktestParams;
+  result?: FileBacktestResult | null;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** Progress is written to the database at most this often (ms). */
+const PROGRESS_EVERY_MS = 500;
+
+/** Creates, runs, lists and reads backtest jobs. */
+export class BacktestJobs {
+  readonly #db: Db;
+  readonly #strategies: StrategyStore;
+  readonly #dataDir: string;
+  readonly #queue: string[] = [];
+  readonly #progress = new Map<string, number>();
+  readonly #ready: Promise<void>;
+  #running?: Promise<void>;
+
+  constructor(deps: { db: Db; strategies: StrategyStore; dataDir: string }) {
+    this.#db = deps.db;
+    this.#strategies = deps.strategies;
+    this.#dataDir = deps.dataDir;
+    this.#ready = this.#db.query(sql`update backtests
+      set status = 'failed', error = 'interrupted: the service stopped while it ran', finished_at = now()
+      where status in ('queued', 'running')`).then(() => {});
+  }
+
+  /** Validates a request, stores the job as queued and starts it when its turn comes. */
+  async create(body: unknown): Promise<BacktestJob> {
+    await this.#ready;
+    const parsed = backtestInputSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new ValidationError("invalid backtest request", zodDetails(parsed.error));
+    }
+    const input = parsed.data;
+    const data = await this.#dataPath(input.data);
+    const { strategy, strategyId } = await this.#strategy(input);
+    let execution: ExecutionConfig;
+    try {
+      execution = resolveExecutionConfig(backtestExecutionInput(input));
+    } catch (error) {
+      throw new ValidationError("invalid execution settings", [{
+        path: "",
+        message: (error as Error).message,
+      }]);
+    }
+    if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
+      throw new ValidationError("invalid time window", [{
+        path: "from",
+        message: `from (${new Date(input.from).toISOString()}) is after to (${
+          new Date(input.to).toISOString()
+        })`,
+      }]);
+    }
+    const params: BacktestParams = {
+      strategy_id: strategyId,
+      strategy,
+      data,
+      ...(input.symbol ? { symbol: input.symbol } : {}),
+      ...(input.from !== undefined ? { from: input.from } : {}),
+      ...(input.to !== undefined ? { to: input.to } : {}),
+      execution,
+    };
+    const id = crypto.randomUUID();
+    await this.#db.query(sql`insert into backtests (id, status, progress, params)
+      values (${id}, 'queued', 0, ${JSON.stringify(params)}::jsonb)`);
+    this.#queue.push(id);
+    this.#running ??= this.#drain().finally(() => this.#running = undefined);
+    return await this.get(id, { result: false });
+  }
+
+  /** One job (with its result unless `result: false`). */
+  async get(id: string, options: { result?: boolean } = {}): Promise<BacktestJob> {
+    await this.#ready;
+    const result = options.result === false ? sql`null::jsonb` : sql`result`;
+    const rows = await this.#db.query<Row>(sql`${select(result)} where id = ${id}`);
+    if (rows.length === 0) throw new NotFoundError(`no backtest with id '${id}'`);
+    return this.#job(rows[0]);
+  }
+
+  /** Jobs, newest first, without their results. */
+  async list(
+    options: { limit?: number; offset?: number } = {},
+  ): Promise<{ backtests: BacktestJob[]; total: number }> {
+    await this.#ready;
+    const rows = await this.#db.query<Row>(sql`${select(sql`null::jsonb`)}
+      order by created_at desc, id limit ${options.limit ?? 50} offset ${options.offset ?? 0}`);
+    const total = await this.#db.query<{ n: number }>(
+      sql`select count(*)::int as n from backtests`,
+    );
+    return { backtests: rows.map((row) => this.#job(row)), total: total[0].n };
+  }
+
+  /** Resolves when every queued job has finished. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  #job(row: Row): BacktestJob {
+    const live = this.#progress.get(row.id);
+    return {
+      id: row.id,
+      status: row.status,
+      progress: live ?? Number(row.progress),
+      params: row.params,
+      ...(row.result ? { result: row.result } : {}),
+      ...(row.error ? { error: row.error } : {}),
+      created_at: row.created_at,
+      finished_at: row.finished_at,
+    };
+  }
+
+  async #drain(): Promise<void> {
+    for (let id = this.#queue.shift(); id !== undefined; id = this.#queue.shift()) {
+      try {
+        await this.#run(id);
+      } catch (error) {
+        console.error(`backtest ${id}: could not record its outcome:`, error);
+      } finally {
+        this.#progress.delete(id);
+      }
+    }
+  }
+
+  async #run(id: string): Promise<void> {
+    const rows = await this.#db.query<{ params: BacktestParams }>(
+      sql`select params from backtests where id = ${id}`,
+    );
+    const params = rows[0].params;
+    await this.#db.query(sql`update backtests set status = 'running' where id = ${id}`);
+    this.#progress.set(id, 0);
+    let written = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    let result: FileBacktestResult;
+    try {
+      result = await runBacktest(params.data, {
+        strategy: params.strategy,
+        execution: params.execution,
+        symbol: params.symbol,
+        from: params.from,
+        to: params.to,
+        onProgress: (fraction) => {
+          this.#progress.set(id, fraction);
+          const now = performance.now();
+          if (now - written < PROGRESS_EVERY_MS) return;
+          written = now;
+          writing = writing.then(() =>
+            this.#db.query(sql`update backtests set progress = ${fraction} where id = ${id}`)
+          );
+        },
+      });
+    } catch (error) {
+      await writing;
+      await this.#db.query(sql`update backtests set status = 'failed',
+        error = ${(error as Error).message}, finished_at = now() where id = ${id}`);
+      return;
+    }
+    await writing;
+    await this.#db.query(sql`update backtests set status = 'done', progress = 1,
+      result = ${JSON.stringify(result)}::jsonb, finished_at = now() where id = ${id}`);
+  }
+
+  /** The data file's absolute path, or a 422 when there is no such file. */
+  async #dataPath(data: string): Promise<string> {
+    const path = isAbsolute(data) ? data : join(this.#dataDir, data);
+    let file = false;
+    try {
+      file = (await Deno.stat(path)).isFile;
+    } catch {
+      file = false;
+    }
+    if (!file) {
+      throw new ValidationError("no such data file", [{
+        path: "data",
+        message:
+          `'${data}' is not a file on the server (relative paths are under ${this.#dataDir})`,
+      }], 422);
+    }
+    return path;
+  }
+
+  async #strategy(
+    input: BacktestInput,
+  ): Promise<{ strategy: Strategy; strategyId: string | null }> {
+    let strategyId: string | null = null;
+    let source: unknown = input.strategy;
+    if (typeof input.strategy === "string" && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(input.strategy)) {
+      const stored = await this.#strategies.get(input.strategy).catch((error) => {
+        if (error instanceof NotFoundError) {
+          throw new ValidationError("unknown strategy", [{
+            path: "strategy",
+            message: error.message,
+          }], 422);
+        }
+        throw error;
+      });
+      strategyId = stored.id;
+      source = stored.source;
+    }
+    let strategy = validateStrategy(source);
+    if (input.sizing) strategy = validateStrategy({ ...strategy, sizing: input.sizing });
+    return { strategy, strategyId };
+  }
+}
+
+function select(result: ReturnType<typeof sql>) {
+  return sql`select id, status, progress, params, ${result} as result, error,
+    to_char(created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
+    to_char(finished_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as finished_at
+    from backtests`;
+}
+
+const managers = new WeakMap<Service, BacktestJobs>();
+
+/** The backtest job manager of a running service (one per service, made on first use). */
+export function backtestJobs(service: Service): BacktestJobs {
+  let jobs = managers.get(service);
+  if (!jobs) {
+    jobs = new BacktestJobs({
+      db: service.db,
+      strategies: service.strategies,
+      dataDir: service.config.dataDir,
+    });
+    managers.set(service, jobs);
+  }
+  return jobs;
+}

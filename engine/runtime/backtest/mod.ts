@@ -1,0 +1,26 @@
+/**
+ * Backtests in the runtime: over recording files, as background jobs of the
+ * service, and their reports.
+ *
+ * @module
+ */
+export { type FileBacktestResult, runBacktest, type RunBacktestOptions } from "./run.ts";
+export {
+  type BacktestJob,
+  BacktestJobs,
+  backtestJobs,
+  type BacktestParams,
+  type BacktestStatus,
+} from "./jobs.ts";
+export { backtestExecutionInput, type BacktestInput, backtestInputSchema } from "./input.ts";
+export {
+  equitySvg,
+  metricRows,
+  metricsTable,
+  priceSvg,
+  reportHtml,
+  type TradeRow,
+  tradeRows,
+  tradesCsv,
+  tradesTableHtml,
+} from "./report.ts";

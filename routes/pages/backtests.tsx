@@ -1,0 +1,221 @@
+import { Hono } from "hono";
+import {
+  type BacktestJob,
+  backtestJobs,
+  equitySvg,
+  metricRows,
+  priceSvg,
+  tradesTableHtml,
+} from "../../engine/runtime/backtest/mod.ts";
+import { ValidationError } from "../../engine/runtime/errors.ts";
+import type { Service } from "../../engine/runtime/service.ts";
+import { renderPage } from "./render.tsx";
+
+const DATA_FILE = /\.(jsonl|csv)(\.gz)?$/i;
+
+/** Recording files at the top of DATA_DIR and its `recordings/` folder (for the form's hints). */
+async function dataFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const sub of ["", "recordings/"]) {
+    try {
+      for await (const entry of Deno.readDir(`${dir}/${sub}`)) {
+        if (entry.isFile && DATA_FILE.test(entry.name)) out.push(sub + entry.name);
+      }
+    } catch {
+      // no such folder: nothing to suggest
+    }
+  }
+  return out.sort();
+}
+
+function Progress({ job }: { job: BacktestJob }) {
+  return (
+    <span class={`status ${job.status}`} data-testid="backtest-status">
+      {job.status}
+      {job.status === "running" || job.status === "queued"
+        ? ` ${Math.round(job.progress * 100)} %`
+        : ""}
+    </span>
+  );
+}
+
+function Form({ strategies, files, error }: {
+  strategies: { id: string; name: string }[];
+  files: string[];
+  error?: string;
+}) {
+  return (
+    <form method="post" action="/backtests" class="card" data-testid="backtest-form">
+      <h2>New backtest</h2>
+      {error ? <p class="error">{error}</p> : null}
+      <label>
+        Strategy{" "}
+        <select name="strategy" required>
+          {strategies.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.id})</option>)}
+        </select>
+      </label>
+      <label>
+        Data file{" "}
+        <input name="data" list="data-files" required placeholder="recordings/BTCUSDT.jsonl.gz" />
+        <datalist id="data-files">{files.map((f) => <option key={f} value={f} />)}</datalist>
+      </label>
+      <label>
+        Symbol <input name="symbol" placeholder="from the file" />
+      </label>
+      <label>
+        From <input name="from" placeholder="2026-01-01T00:00:00Z" />
+      </label>
+      <label>
+        To <input name="to" placeholder="2026-01-02T00:00:00Z" />
+      </label>
+      <label>
+        Capital <input name="capital" type="number" step="any" value="10000" />
+      </label>
+      <label>
+        Maker fee <input name="maker_fee" type="number" step="any" value="0.001" />
+      </label>
+      <label>
+        Taker fee <input name="taker_fee" type="number" step="any" value="0.001" />
+      </label>
+      <label>
+        Slippage (bps) <input name="slippage_bps" type="number" step="any" value="10" />
+      </label>
+      <button type="submit">Run backtest</button>
+    </form>
+  );
+}
+
+/** The form's fields as an API request body (empty fields left out). */
+function requestOf(form: Record<string, unknown>): Record<string, unknown> {
+  const text = (name: string) => {
+    const value = String(form[name] ?? "").trim();
+    return value === "" ? undefined : value;
+  };
+  const num = (name: string) => text(name) === undefined ? undefined : Number(text(name));
+  const fees = { maker: num("maker_fee"), taker: num("taker_fee") };
+  return {
+    strategy: text("strategy"),
+    data: text("data"),
+    ...(text("symbol") ? { symbol: text("symbol") } : {}),
+    ...(text("from") ? { from: text("from") } : {}),
+    ...(text("to") ? { to: text("to") } : {}),
+    ...(num("capital") !== undefined ? { capital: num("capital") } : {}),
+    fees: JSON.parse(JSON.stringify(fees)),
+    ...(num("slippage_bps") !== undefined ? { slippage: num("slippage_bps") } : {}),
+  };
+}
+
+/** `/backtests` (list and form) and `/backtests/:id` (result, or progress while running). */
+export function backtestPages(service: Service): Hono {
+  const jobs = backtestJobs(service);
+  const app = new Hono();
+
+  const listPage = async (error?: string) => {
+    const [{ backtests }, strategies, files] = await Promise.all([
+      jobs.list({ limit: 100 }),
+      service.strategies.list(),
+      dataFiles(service.config.dataDir),
+    ]);
+    return renderPage(
+      service,
+      "Backtests",
+      <>
+        <h1>Backtests</h1>
+        <Form strategies={strategies} files={files} error={error} />
+        {backtests.length === 0
+          ? <p class="muted">No backtests yet.</p>
+          : (
+            <table data-testid="backtest-list">
+              <thead>
+                <tr>
+                  <th>Created</th>
+                  <th>Strategy</th>
+                  <th>Data</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {backtests.map((job) => (
+                  <tr>
+                    <td>
+                      <a href={`/backtests/${job.id}`}>{job.created_at}</a>
+                    </td>
+                    <td>{job.params.strategy.name}</td>
+                    <td>{job.params.data.split("/").pop()}</td>
+                    <td>
+                      <Progress job={job} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </>,
+    );
+  };
+
+  app.get("/backtests", async (c) => c.html(await listPage()));
+
+  app.post("/backtests", async (c) => {
+    try {
+      const job = await jobs.create(requestOf(await c.req.parseBody()));
+      return c.redirect(`/backtests/${job.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const details = error.details.map((d) => `${d.path}: ${d.message}`).join("; ");
+      return c.html(await listPage(`${error.message}: ${details}`), error.status);
+    }
+  });
+
+  app.get("/backtests/:id", async (c) => {
+    const job = await jobs.get(c.req.param("id"));
+    const result = job.result;
+    const running = job.status === "queued" || job.status === "running";
+    return c.html(renderPage(
+      service,
+      `Backtest ${job.params.strategy.name}`,
+      <>
+        <h1>
+          Backtest: {job.params.strategy.name} <Progress job={job} />
+        </h1>
+        <p class="muted">
+          {job.params.data} · created {job.created_at}
+          {job.finished_at ? ` · finished ${job.finished_at}` : ""}
+        </p>
+        {running
+          ? (
+            <>
+              <progress max={1} value={job.progress} />
+              <script
+                dangerouslySetInnerHTML={{ __html: "setTimeout(() => location.reload(), 1000);" }}
+              />
+            </>
+          )
+          : null}
+        {job.error ? <p class="error">{job.error}</p> : null}
+        {result
+          ? (
+            <>
+              <p class="muted">
+                {result.symbol} · {result.events} events · {result.fills.length} fills
+              </p>
+              <table data-testid="backtest-metrics">
+                {metricRows(result.metrics).map(([label, value]) => (
+                  <tr key={label}>
+                    <th>{label}</th>
+                    <td>{value}</td>
+                  </tr>
+                ))}
+              </table>
+              <div dangerouslySetInnerHTML={{ __html: equitySvg(result.equity) }} />
+              <div dangerouslySetInnerHTML={{ __html: priceSvg(result.prices, result.fills) }} />
+              <h2>Closed trades</h2>
+              <div dangerouslySetInnerHTML={{ __html: tradesTableHtml(result.trades) }} />
+            </>
+          )
+          : null}
+      </>,
+    ));
+  });
+  return app;
+}
