@@ -11,8 +11,9 @@ import { BusWorkerPool } from "../tests/support/bus_pool.ts";
 const SYMBOL = "BTCUSDT";
 
 async function busFigure(workers: number, trades: number): Promise<Figure> {
-  const hub = new MarketHub(new SimFeed(), { warmup: false });
-  const pool = await BusWorkerPool.create(hub, workers, [SYMBOL]);
+  const namespace = crypto.randomUUID();
+  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace });
+  const pool = await BusWorkerPool.create(hub, workers, [SYMBOL], namespace);
   let id = 0;
   try {
     return await measure(async () => {

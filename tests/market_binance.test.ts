@@ -9,12 +9,16 @@ import { until } from "./support/until.ts";
 
 Deno.test("binance: a 10,000-trade burst reaches every subscriber exactly once and in order", async () => {
   const fake = await startFakeBinance();
-  const hub = new MarketHub(new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: fake.restUrl }));
+  const namespace = crypto.randomUUID();
+  const hub = new MarketHub(new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: fake.restUrl }), {
+    namespace,
+  });
   await hub.start(["BTCUSDT"]);
   const received: number[][] = [[], [], []];
   const subscribers = [0, 1].map((i) => {
     const sub: BusSubscriber = new BusSubscriber({
       symbols: ["BTCUSDT"],
+      namespace,
       startAfter: { BTCUSDT: hub.lastSeq("BTCUSDT") },
       onEvents: (events) => {
         for (const e of events) if (e.type === "trade") received[i].push(e.id);

@@ -19,13 +19,14 @@ function trade(symbol: string, id: number): Trade {
 }
 
 async function burst(workers: number, trades: number, batchMax: number) {
-  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false });
+  const namespace = crypto.randomUUID();
+  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false, namespace });
   const symbols = ["BTCUSDT", "ETHUSDT"];
-  const pool = await BusWorkerPool.create(hub, workers, symbols);
+  const pool = await BusWorkerPool.create(hub, workers, symbols, namespace);
   try {
     for (let i = 1; i <= trades; i++) hub.ingest(trade(symbols[i % 2], Math.ceil(i / 2)));
     hub.flush();
-    await pool.expect(trades);
+    await pool.expect(trades, 20_000);
     return await pool.reports();
   } finally {
     pool.close();
@@ -52,12 +53,14 @@ Deno.test("bus: single-event batches (which BroadcastChannel drops) are recovere
 });
 
 Deno.test("bus subscriber: holds batches behind a gap, recovers in order, reports unrecoverable gaps", async () => {
-  const channel = new BroadcastChannel(busChannelName("TESTUSDT"));
+  const namespace = crypto.randomUUID();
+  const channel = new BroadcastChannel(busChannelName("TESTUSDT", namespace));
   const got: number[] = [];
   const requests: [number, number][] = [];
   const lost: [number, number][] = [];
   const sub = new BusSubscriber({
     symbols: ["TESTUSDT"],
+    namespace,
     startAfter: { TESTUSDT: 0 },
     onEvents: (events) => got.push(...events.map((e) => (e as Trade).id)),
     requestRecovery: (_s, from, to) => requests.push([from, to]),
@@ -96,7 +99,12 @@ Deno.test("bus subscriber: holds batches behind a gap, recovers in order, report
 });
 
 Deno.test("hub: recover serves retained batches only; listeners get topics", async () => {
-  const hub = new MarketHub(new SimFeed(), { batchMax: 2, retainBatches: 3, warmup: false });
+  const hub = new MarketHub(new SimFeed(), {
+    batchMax: 2,
+    retainBatches: 3,
+    warmup: false,
+    namespace: crypto.randomUUID(),
+  });
   const seen: Record<string, MarketEvent[]> = { ticker: [], trades: [], market_data: [] };
   for (const topic of Object.keys(seen)) {
     hub.listen(`${topic}:AAAUSDT`, (e) => seen[topic].push(...e));

@@ -19,17 +19,18 @@ export class BusWorkerPool {
 
   private constructor() {}
 
-  /** Starts `count` workers subscribed to `symbols`, starting after the hub's current seq. */
+  /** Starts `count` workers subscribed to `symbols` (in the hub's `namespace`), starting after the hub's current seq. */
   static async create(
     hub: MarketHub,
     count: number,
     symbols: readonly string[],
+    namespace?: string,
   ): Promise<BusWorkerPool> {
     const pool = new BusWorkerPool();
     const startAfter = Object.fromEntries(symbols.map((s) => [s, hub.lastSeq(s)]));
     for (let i = 0; i < count; i++) {
       // The first worker populates the type-check cache; the rest start from it.
-      if (i === 1) await pool.#all({ type: "init", symbols, startAfter });
+      if (i === 1) await pool.#all({ type: "init", symbols, startAfter, namespace });
       const worker = new Worker(new URL("./bus_worker.ts", import.meta.url), { type: "module" });
       worker.onmessage = (e: MessageEvent) => {
         const msg = e.data;
@@ -49,7 +50,7 @@ export class BusWorkerPool {
     }
     await Promise.all(
       pool.#workers.slice(count > 1 ? 1 : 0).map((worker) =>
-        pool.#one(worker, { type: "init", symbols, startAfter })
+        pool.#one(worker, { type: "init", symbols, startAfter, namespace })
       ),
     );
     return pool;
@@ -66,9 +67,23 @@ export class BusWorkerPool {
     return Promise.all(this.#workers.map((worker) => this.#one(worker, message)));
   }
 
-  /** Resolves when every worker has received `total` trades in all. */
-  async expect(total: number): Promise<void> {
-    await this.#all({ type: "expect", total });
+  /** Resolves when every worker has received `total` trades in all; rejects with the reports after `timeoutMs`. */
+  async expect(total: number, timeoutMs = 60_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((resolve) =>
+      timer = setTimeout(() => resolve("timeout"), timeoutMs)
+    );
+    const result = await Promise.race([this.#all({ type: "expect", total }), timeout]);
+    clearTimeout(timer);
+    if (result === "timeout") {
+      this.#waiters.clear();
+      const reports = await this.reports();
+      throw new Error(
+        `workers did not receive ${total} trades within ${timeoutMs} ms: ${
+          JSON.stringify(reports.map((r) => [r.received, r.stats, r.unrecoverable]))
+        }`,
+      );
+    }
   }
 
   /** Every worker's report. */

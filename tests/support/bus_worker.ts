@@ -2,7 +2,7 @@
  * Test worker: subscribes to the market bus, checks per-symbol order of trade
  * ids, and recovers gaps through its port to the main thread.
  *
- * Messages in: `{type: "init", symbols, startAfter}`, `{type: "recovered", symbol, batches}`,
+ * Messages in: `{type: "init", symbols, startAfter, namespace}`, `{type: "recovered", symbol, batches}`,
  * `{type: "report"}`, `{type: "close"}`. Out: `{type: "ready"}`, `{type: "recover", symbol, from, to}`,
  * `{type: "report", received, inOrder, stats, unrecoverable}`, `{type: "done", received}` when `expect` is reached.
  */
@@ -38,6 +38,7 @@ self.onmessage = (e: MessageEvent) => {
     subscriber = new BusSubscriber({
       symbols: msg.symbols,
       startAfter: msg.startAfter,
+      namespace: msg.namespace,
       onEvents,
       requestRecovery: (symbol, from, to) =>
         self.postMessage({ type: "recover", symbol, from, to }),

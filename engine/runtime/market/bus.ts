@@ -23,7 +23,10 @@ export interface BusHeartbeat {
 /** What travels on a symbol's channel. */
 export type BusMessage = BusBatch | BusHeartbeat;
 
-/** The BroadcastChannel name of a symbol. */
-export function busChannelName(symbol: string): string {
-  return `md:${symbol}`;
+/**
+ * The BroadcastChannel name of a symbol: `md:SYMBOL`, or `md:NAMESPACE:SYMBOL`
+ * when several hubs share one process (channels are process-wide, across workers).
+ */
+export function busChannelName(symbol: string, namespace?: string): string {
+  return namespace ? `md:${namespace}:${symbol}` : `md:${symbol}`;
 }

@@ -18,6 +18,8 @@ export interface BusSubscriberOptions {
   requestRecovery: (symbol: string, from: number, to: number) => void;
   /** Hears gaps given up on (events of those batches are lost). */
   onUnrecoverable?: (symbol: string, from: number, to: number) => void;
+  /** Channel namespace; must match the hub's (default none). */
+  namespace?: string;
   /** Give up on a gap after this many ms (default 5000). */
   gapTimeoutMs?: number;
   /** Give up on a gap when more batches than this are held behind it (default 4096). */
@@ -53,7 +55,7 @@ export class BusSubscriber {
       const after = options.startAfter?.[symbol];
       const state: SymbolState = {
         symbol,
-        channel: new BroadcastChannel(busChannelName(symbol)),
+        channel: new BroadcastChannel(busChannelName(symbol, options.namespace)),
         next: after === undefined ? undefined : after + 1,
         held: new Map(),
         requested: after ?? 0,

@@ -22,6 +22,8 @@ export interface MarketHubOptions {
   flushMs?: number;
   /** Load warm-up candles (1m and 1h) from the feed at start (default true). */
   warmup?: boolean;
+  /** Channel namespace, for several hubs in one process (default none: `md:SYMBOL`). */
+  namespace?: string;
   /** Cache sizes and timeframes. */
   cache?: MarketCacheOptions;
 }
@@ -60,6 +62,7 @@ export class MarketHub {
   #heartbeatMs: number;
   #flushMs: number;
   #warmup: boolean;
+  #namespace?: string;
   #guard = new EventGuard();
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
@@ -78,6 +81,7 @@ export class MarketHub {
     this.#heartbeatMs = options.heartbeatMs ?? 250;
     this.#flushMs = options.flushMs ?? 0;
     this.#warmup = options.warmup ?? true;
+    this.#namespace = options.namespace;
     this.cache = new MarketCache(options.cache);
   }
 
@@ -143,7 +147,7 @@ export class MarketHub {
     let topic = this.#topics.get(symbol);
     if (!topic) {
       topic = {
-        channel: new BroadcastChannel(busChannelName(symbol)),
+        channel: new BroadcastChannel(busChannelName(symbol, this.#namespace)),
         seq: 0,
         pending: [],
         retained: new Ring(this.#retain),
