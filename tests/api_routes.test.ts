@@ -9,13 +9,15 @@ const service = await startService(loadConfig({ FEED: "sim", DEMO_SESSION: "fals
 });
 const app = createApp(service);
 const JSON_HEADERS = { "content-type": "application/json" };
+// deno-lint-ignore no-explicit-any
+type Json = any;
 
 async function call(
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = JSON_HEADERS,
-): Promise<{ status: number; body: any; text: string; headers: Headers }> {
+): Promise<{ status: number; body: Json; text: string; headers: Headers }> {
   const response = await app.request(path, {
     method,
     headers,

@@ -52,7 +52,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     binanceWsUrl: config.binanceWsUrl,
     binanceRestUrl: config.binanceRestUrl,
   });
-  const hub = new MarketHub(feed);
+  // Channels are process-wide: a namespace per service keeps two services in one process apart.
+  const namespace = crypto.randomUUID().slice(0, 8);
+  const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
   const persister = new Persister(db);
@@ -63,6 +65,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const supervisor = new Supervisor({
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
+    busNamespace: namespace,
     lastSeq: (symbol) => hub.lastSeq(symbol),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     saveStatus: (id, status, error) => saveSessionStatus(db, id, status, error),

@@ -51,6 +51,7 @@ function handle(message: ToWorker): void {
       bus = new BusSubscriber({
         symbols: [message.symbol],
         startAfter: message.startAfter,
+        namespace: message.busNamespace,
         onEvents: onMarket,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => post({ type: "bus_gap", symbol, from, to }),

@@ -48,6 +48,8 @@ export interface SupervisorDeps {
   readonly persister: Persister;
   /** Warm-up candles for a session (fetched in the main thread: workers have no network). */
   history(symbol: string, strategy: Strategy): Promise<Candle[]>;
+  /** The hub's bus channel namespace. */
+  readonly busNamespace?: string;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
   lastSeq(symbol: string): number;
   /** Serves a worker's gap recovery request. */
@@ -244,6 +246,7 @@ export class Supervisor {
         snapshot: slot.snapshot,
         history,
         startAfter: { [spec.symbol]: this.#deps.lastSeq(spec.symbol) },
+        busNamespace: this.#deps.busNamespace,
       } satisfies ToWorker,
     );
     await ready;

@@ -24,6 +24,8 @@ export type ToWorker =
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
+    /** Namespace of the bus channels (must match the hub's). */
+    readonly busNamespace?: string;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
   | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
