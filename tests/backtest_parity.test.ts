@@ -31,15 +31,6 @@ const EXAMPLES = [
   "rsi_reversion",
   "bollinger_breakout",
 ];
-/**
- * bollinger_breakout risks 1% of equity with a 1% stop: a full-equity position
- * whose fee reservation exceeds the cash, so every entry is rejected. Both
- * sides use the same smaller risk (the session API's `sizing` override).
- */
-const SIZING: Record<string, Record<string, unknown>> = {
-  bollinger_breakout: { type: "risk_per_trade", value: 0.5 },
-};
-
 /** Every item of a paged query. */
 async function all<T>(
   page: (options: { limit: number; offset: number }) => Promise<{ items: T[]; total: number }>,
@@ -73,11 +64,7 @@ Deno.test({
         const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            strategy: name,
-            symbol: "BTCUSDT",
-            ...(SIZING[name] ? { sizing: SIZING[name] } : {}),
-          }),
+          body: JSON.stringify({ strategy: name, symbol: "BTCUSDT" }),
         });
         assert.equal(response.status, 201, await response.clone().text());
         ids[name] = (await response.json()).id;
@@ -99,8 +86,7 @@ Deno.test({
         const source = await Deno.readTextFile(
           new URL(`../strategies/${name}.yaml`, import.meta.url),
         );
-        let strategy = validateStrategy(source);
-        if (SIZING[name]) strategy = validateStrategy({ ...strategy, sizing: SIZING[name] });
+        const strategy = validateStrategy(source);
         const backtest = await runBacktest(file, {
           strategy,
           execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),

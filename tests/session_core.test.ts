@@ -77,3 +77,16 @@ Deno.test("a paused session records signals without acting on them", () => {
   const later = run(core, waveTrades({ count: 5_000, start: 1_700_000_000_000 + 500_000 }));
   assert.ok(later.some((e) => e.type === "fill"), "resumed session trades again");
 });
+
+Deno.test("an all-in sizing rule buys what free cash can pay for instead of being rejected", () => {
+  const allIn = parseStrategy(source.replace("value: 50", "value: 100"));
+  if (!allIn.ok) throw new Error(JSON.stringify(allIn.errors));
+  const core = new SessionCore({ ...setup, strategy: allIn.strategy });
+  const effects = run(core, waveTrades({ count: 5_000 }));
+  const entries = effects.filter((e) => e.type === "signal" && e.signal.kind === "entry");
+  assert.ok(entries.length > 0);
+  assert.ok(entries.every((e) => e.type === "signal" && e.action === "acted"), "no entry rejected");
+  const first = effects.find((e) => e.type === "fill");
+  assert.ok(first?.type === "fill" && first.fill.price * first.fill.quantity > 9_800);
+  assert.ok(core.view().free_cash >= 0);
+});

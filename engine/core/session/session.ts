@@ -291,11 +291,10 @@ export class SessionCore {
     }
     const price = signal.price;
     const stopPrice = this.#evaluator.stopLossPrice(signal.side, price);
-    const quantity = this.#evaluator.entryQuantity({
-      equity: equity(this.#account),
-      price,
-      stopPrice,
-    });
+    const quantity = Math.min(
+      this.#evaluator.entryQuantity({ equity: equity(this.#account), price, stopPrice }),
+      this.#affordable(Math.max(price, position(this.#account, this.#symbol).mark_price)),
+    );
     const order = this.#submit(
       {
         side: signal.side === "long" ? "buy" : "sell",
@@ -314,6 +313,17 @@ export class SessionCore {
     this.#entries++;
     this.#syncPosition();
     return undefined;
+  }
+
+  /** The largest entry free cash can pay for at `price`, fees and worst-case slippage included. */
+  #affordable(price: number): number {
+    const config = this.#account.config;
+    const slippage = config.slippage.model === "fixed"
+      ? config.slippage.bps
+      : config.slippage.cap_bps;
+    const cost = price *
+      (1 + Math.max(config.taker_fee, config.maker_fee) + slippage / 10_000 + 0.001);
+    return freeCash(this.#account) / cost;
   }
 
   #submit(

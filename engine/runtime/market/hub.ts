@@ -18,7 +18,7 @@ export interface MarketHubOptions {
   retainBatches?: number;
   /** Heartbeat period in ms (default 250). */
   heartbeatMs?: number;
-  /** Delay before publishing pending events, in ms (default 0 = next macrotask). */
+  /** Busy-market delay before publishing pending events, in ms (default 0 = next macrotask); a quiet market publishes at the end of the current turn. */
   flushMs?: number;
   /** Load warm-up candles (1m and 1h) from the feed at start (default true). */
   warmup?: boolean;
@@ -71,6 +71,8 @@ export class MarketHub {
   #batches = 0;
   #listenerErrors = 0;
   #flushTimer?: ReturnType<typeof setTimeout>;
+  #flushScheduled = false;
+  #lastFlush = -Infinity;
   #heartbeat?: ReturnType<typeof setInterval>;
   #closed = false;
 
@@ -131,13 +133,31 @@ export class MarketHub {
     this.cache.apply(event, topic.closedCandles);
     topic.pending.push(event);
     if (topic.pending.length >= this.#batchMax) this.#publish(event.symbol, topic);
-    else this.#flushTimer ??= setTimeout(() => this.flush(), this.#flushMs);
+    else if (!this.#flushScheduled) this.#scheduleFlush();
+  }
+
+  /**
+   * Quiet market: publish at the end of this turn (lowest latency). Busy market
+   * (the last flush was under `flushMs` + 1 ms ago): wait for a timer so events
+   * arriving meanwhile share one batch — fewer, larger bus messages.
+   */
+  #scheduleFlush(): void {
+    this.#flushScheduled = true;
+    if (performance.now() - this.#lastFlush > this.#flushMs + 1) {
+      queueMicrotask(() => {
+        if (this.#flushScheduled) this.flush();
+      });
+    } else {
+      this.#flushTimer = setTimeout(() => this.flush(), this.#flushMs);
+    }
   }
 
   /** Publishes every pending event now. */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    this.#flushScheduled = false;
+    this.#lastFlush = performance.now();
     for (const [symbol, topic] of this.#topics) {
       if (topic.pending.length > 0) this.#publish(symbol, topic);
     }
