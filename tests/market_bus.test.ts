@@ -1,3 +1,4 @@
+import { packBatch, unpackBatch } from "../engine/runtime/market/bus_codec.ts";
 import assert from "node:assert/strict";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
@@ -73,9 +74,9 @@ Deno.test("bus subscriber: holds batches behind a gap, recovers in order, report
   });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
   try {
-    channel.postMessage(batch(1));
-    channel.postMessage(batch(3));
-    channel.postMessage(batch(4));
+    channel.postMessage(packBatch(batch(1)));
+    channel.postMessage(packBatch(batch(3)));
+    channel.postMessage(packBatch(batch(4)));
     await settle();
     assert.deepEqual(got, [1]);
     assert.deepEqual(requests, [[2, 2]]);
@@ -87,8 +88,8 @@ Deno.test("bus subscriber: holds batches behind a gap, recovers in order, report
     assert.deepEqual(requests.at(-1), [5, 6]);
     sub.deliverRecovered("TESTUSDT", null);
     assert.deepEqual(lost, [[5, 6]]);
-    channel.postMessage(batch(7));
-    channel.postMessage(batch(7));
+    channel.postMessage(packBatch(batch(7)));
+    channel.postMessage(packBatch(batch(7)));
     await settle();
     assert.deepEqual(got, [1, 2, 3, 4, 7]);
     assert.deepEqual(sub.stats, { delivered: 5, gaps: 2, recovered: 1, unrecoverable: 1 });
@@ -128,4 +129,54 @@ Deno.test("hub: recover serves retained batches only; listeners get topics", asy
   } finally {
     await hub.close();
   }
+});
+
+Deno.test("bus codec: packed batches restore every event exactly, in order", () => {
+  const events: MarketEvent[] = [
+    {
+      type: "trade",
+      symbol: "BTCUSDT",
+      id: 7,
+      price: 60_000.12,
+      qty: 0.00123,
+      time: 1_700_000_000_001,
+      buyerMaker: true,
+    },
+    {
+      type: "quote",
+      symbol: "BTCUSDT",
+      updateId: 9,
+      bid: 60_000.1,
+      bidQty: 1.5,
+      ask: 60_000.2,
+      askQty: 2,
+      time: 1_700_000_000_002,
+    },
+    {
+      type: "candle",
+      symbol: "BTCUSDT",
+      timeframe: "1m",
+      openTime: 1_700_000_000_000,
+      closeTime: 1_700_000_059_999,
+      open: 1,
+      high: 2,
+      low: 0.5,
+      close: 1.5,
+      volume: 10,
+      closed: true,
+    },
+    {
+      type: "trade",
+      symbol: "BTCUSDT",
+      id: 8,
+      price: 59_999.99,
+      qty: 3,
+      time: 1_700_000_000_003,
+      buyerMaker: false,
+    },
+  ];
+  const batch: BusBatch = { symbol: "BTCUSDT", seq: 42, events };
+  const packed = packBatch(batch);
+  assert.ok(packed.rows instanceof Float64Array);
+  assert.deepEqual(unpackBatch(structuredClone(packed)), batch);
 });

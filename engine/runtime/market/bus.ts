@@ -5,6 +5,7 @@
  * bus; the message shapes stay.
  */
 import type { MarketEvent } from "../../core/types.ts";
+import type { PackedBatch } from "./bus_codec.ts";
 
 /** A numbered batch of one symbol's events (seq 1, 2, 3… per symbol). */
 export interface BusBatch {
@@ -20,8 +21,8 @@ export interface BusHeartbeat {
   heartbeat: true;
 }
 
-/** What travels on a symbol's channel. */
-export type BusMessage = BusBatch | BusHeartbeat;
+/** What travels on a symbol's channel (batches packed, see bus_codec.ts). */
+export type BusMessage = PackedBatch | BusHeartbeat;
 
 /**
  * The BroadcastChannel name of a symbol: `md:SYMBOL`, or `md:NAMESPACE:SYMBOL`

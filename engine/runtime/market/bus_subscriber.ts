@@ -4,6 +4,7 @@
  * symbol, detects lost batches (by seq, and by heartbeat for a lost trailing
  * batch) and recovers them through the caller's own port to the hub.
  */
+import { unpackBatch } from "./bus_codec.ts";
 import type { MarketEvent } from "../../core/types.ts";
 import { type BusBatch, busChannelName, type BusMessage } from "./bus.ts";
 
@@ -76,7 +77,7 @@ export class BusSubscriber {
       }
       return;
     }
-    this.#batch(state, message);
+    this.#batch(state, unpackBatch(message));
   }
 
   #batch(state: SymbolState, batch: BusBatch): boolean {

@@ -3,6 +3,7 @@
  * updates the cache, publishes numbered batches on the bus, keeps recent
  * batches for gap recovery, and fans out to in-process listeners.
  */
+import { packBatch } from "./bus_codec.ts";
 import type { Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
@@ -184,7 +185,7 @@ export class MarketHub {
     topic.pending = [];
     const batch: BusBatch = { symbol, seq: ++topic.seq, events };
     topic.retained.push(batch);
-    topic.channel.postMessage(batch);
+    topic.channel.postMessage(packBatch(batch));
     this.#batches++;
     this.#notify(symbol, topic, events);
   }
