@@ -4,7 +4,7 @@ import { startService } from "../engine/runtime/service.ts";
 const n = Number(Deno.args[0] ?? 20);
 const feed = new BenchFeed();
 const dataDir = await Deno.makeTempDir();
-const service = await startService(loadConfig({ FEED: "sim", SYMBOLS: "BTCUSDT", DEMO_SESSION: "false", DATA_DIR: dataDir }), { feed });
+const service = await startService(loadConfig({ FEED: "sim", SYMBOLS: "BTCUSDT", DEMO_SESSION: "false", DATA_DIR: dataDir, ...(Deno.env.get("DBURL") ? { DATABASE_URL: Deno.env.get("DBURL") } : {}) }), { feed });
 for (let i = 0; i < n; i++) await service.sessions.create({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" });
 const a: number[] = [], b: number[] = [], c: number[] = [];
 service.supervisor.onArrival((_id, effects, receivedAt) => {

@@ -5,7 +5,7 @@ import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { BusSubscriber } from "../engine/runtime/market/bus_subscriber.ts";
 import type { MarketEvent } from "../engine/core/types.ts";
 import { startFakeBinance } from "./support/fake_binance.ts";
-import { until } from "./support/until.ts";
+import { until } from "./support/wait.ts";
 
 Deno.test("binance: a 10,000-trade burst reaches every subscriber exactly once and in order", async () => {
   const fake = await startFakeBinance();

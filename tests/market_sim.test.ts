@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import type { MarketEvent, Trade } from "../engine/core/types.ts";
-import { until } from "./support/until.ts";
+import { until } from "./support/wait.ts";
 
 async function trades(seed: number, n: number): Promise<Trade[]> {
   const out: Trade[] = [];
