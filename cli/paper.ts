@@ -5,6 +5,7 @@
  * Commands: start, list, status, pause, resume, stop, trades, metrics. Every
  * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
  */
+import type { Metrics } from "../engine/core/metrics/mod.ts";
 import { numberOption, requiredString, UsageError } from "./_args.ts";
 import {
   type Column,
@@ -44,27 +45,6 @@ interface Session {
   warmup: { done: number; total: number } | null;
   trade_count: number;
   restarts: number;
-}
-
-/** Session metrics as the API shows them. */
-interface Metrics {
-  total_return: number;
-  sharpe: number | null;
-  sortino: number | null;
-  calmar: number | null;
-  max_drawdown: number;
-  max_drawdown_duration_ms: number;
-  win_rate: number | null;
-  profit_factor: number | null;
-  expectancy: number | null;
-  avg_win: number | null;
-  avg_loss: number | null;
-  exposure: number;
-  trade_count: number;
-  fees_paid: number;
-  slippage_cost: number;
-  equity: number;
-  samples: number;
 }
 
 /** A fill as the API shows it. */

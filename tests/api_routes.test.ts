@@ -77,7 +77,7 @@ Deno.test("api routes", async (t) => {
     assert.equal(r.status, 400);
     assert.match(r.body.details[0].message, /not traded here/);
     r = await call("POST", "/api/paper_trading/sessions", { strategy: "nope", symbol: "BTCUSDT" });
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 422);
     assert.match(r.body.details[0].message, /no strategy with id 'nope'/);
     r = await call("POST", "/api/paper_trading/sessions", {
       strategy: BAD_STRATEGY,

@@ -19,9 +19,9 @@ import {
 import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
-import { executionInput, type SessionInput, sessionInputSchema } from "./session_input.ts";
+import { sessionInputSchema } from "./session_input.ts";
+import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
-import { validateStrategy } from "./strategies.ts";
 import type { LiveSession, Supervisor } from "./supervisor.ts";
 import { zodDetails } from "./zod_details.ts";
 
@@ -110,16 +110,10 @@ export class SessionService {
         message: `'${input.symbol}' is not traded here (available: ${this.#symbols().join(", ")})`,
       }]);
     }
-    const { strategy, strategyId, source } = await this.#resolveStrategy(input);
-    let execution;
-    try {
-      execution = resolveExecutionConfig(executionInput(input));
-    } catch (error) {
-      throw new ValidationError("invalid execution settings", [{
-        path: "",
-        message: (error as Error).message,
-      }]);
-    }
+    const { strategy, strategyId, source } = await this.#strategies.resolve(input.strategy, {
+      sizing: input.sizing,
+    });
+    const execution = executionOf(input.initial_capital, input);
     const id = crypto.randomUUID();
     const feed = this.#feed();
     const options = JSON.stringify({ execution, strategy, name: input.name });
@@ -206,33 +200,6 @@ export class SessionService {
     const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.id = ${id}`);
     if (rows.length === 0) throw new NotFoundError(`no session with id '${id}'`);
     return rows[0];
-  }
-
-  async #resolveStrategy(
-    input: SessionInput,
-  ): Promise<{ strategy: Strategy; strategyId: string | null; source: string }> {
-    let strategyId: string | null = null;
-    let source: string;
-    if (typeof input.strategy === "string" && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(input.strategy)) {
-      const stored = await this.#strategies.get(input.strategy).catch((error) => {
-        if (error instanceof NotFoundError) {
-          throw new ValidationError("unknown strategy", [{
-            path: "strategy",
-            message: error.message,
-          }]);
-        }
-        throw error;
-      });
-      strategyId = stored.id;
-      source = stored.source;
-    } else {
-      source = typeof input.strategy === "string"
-        ? input.strategy
-        : JSON.stringify(input.strategy, null, 2);
-    }
-    let strategy = validateStrategy(source);
-    if (input.sizing) strategy = validateStrategy({ ...strategy, sizing: input.sizing });
-    return { strategy, strategyId, source };
   }
 
   #summary(row: SessionRow): SessionSummary {

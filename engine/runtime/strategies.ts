@@ -109,6 +109,35 @@ export class StrategyStore {
     return rows[0];
   }
 
+  /**
+   * The strategy a request refers to: a stored id, or an inline YAML/JSON text
+   * or object; `sizing` replaces its sizing rule. Unknown ids and invalid
+   * documents are {@link ValidationError}s (422).
+   */
+  async resolve(
+    ref: string | Record<string, unknown>,
+    options: { sizing?: Record<string, unknown> } = {},
+  ): Promise<{ strategy: Strategy; strategyId: string | null; source: string }> {
+    let strategyId: string | null = null;
+    let source: string;
+    if (typeof ref === "string" && ID.test(ref)) {
+      const stored = await this.get(ref).catch((error) => {
+        if (!(error instanceof NotFoundError)) throw error;
+        throw new ValidationError("unknown strategy", [{
+          path: "strategy",
+          message: error.message,
+        }], 422);
+      });
+      strategyId = stored.id;
+      source = stored.source;
+    } else {
+      source = typeof ref === "string" ? ref : JSON.stringify(ref, null, 2);
+    }
+    let strategy = validateStrategy(source);
+    if (options.sizing) strategy = validateStrategy({ ...strategy, sizing: options.sizing });
+    return { strategy, strategyId, source };
+  }
+
   /** Every stored strategy, by name. */
   list(): Promise<StoredStrategy[]> {
     return this.#db.query<StoredStrategy>(sql`${SELECT} order by name, id`);

@@ -6,13 +6,14 @@
  */
 import { isAbsolute, join } from "node:path";
 import { type Db, sql } from "../../../db/mod.ts";
-import { type ExecutionConfig, resolveExecutionConfig } from "../../core/execution/mod.ts";
+import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Service } from "../service.ts";
-import { type StrategyStore, validateStrategy } from "../strategies.ts";
+import type { StrategyStore } from "../strategies.ts";
 import { zodDetails } from "../zod_details.ts";
-import { backtestExecutionInput, type BacktestInput, backtestInputSchema } from "./input.ts";
+import { backtestInputSchema } from "./input.ts";
+import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 
 /** Status of a backtest job. */
@@ -84,16 +85,10 @@ export class BacktestJobs {
     }
     const input = parsed.data;
     const data = await this.#dataPath(input.data);
-    const { strategy, strategyId } = await this.#strategy(input);
-    let execution: ExecutionConfig;
-    try {
-      execution = resolveExecutionConfig(backtestExecutionInput(input));
-    } catch (error) {
-      throw new ValidationError("invalid execution settings", [{
-        path: "",
-        message: (error as Error).message,
-      }]);
-    }
+    const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
+      sizing: input.sizing,
+    });
+    const execution = executionOf(input.capital, input);
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
         path: "from",
@@ -227,29 +222,6 @@ export class BacktestJobs {
       }], 422);
     }
     return path;
-  }
-
-  async #strategy(
-    input: BacktestInput,
-  ): Promise<{ strategy: Strategy; strategyId: string | null }> {
-    let strategyId: string | null = null;
-    let source: unknown = input.strategy;
-    if (typeof input.strategy === "string" && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(input.strategy)) {
-      const stored = await this.#strategies.get(input.strategy).catch((error) => {
-        if (error instanceof NotFoundError) {
-          throw new ValidationError("unknown strategy", [{
-            path: "strategy",
-            message: error.message,
-          }], 422);
-        }
-        throw error;
-      });
-      strategyId = stored.id;
-      source = stored.source;
-    }
-    let strategy = validateStrategy(source);
-    if (input.sizing) strategy = validateStrategy({ ...strategy, sizing: input.sizing });
-    return { strategy, strategyId };
   }
 }
 

@@ -12,7 +12,7 @@ export {
   type BacktestParams,
   type BacktestStatus,
 } from "./jobs.ts";
-export { backtestExecutionInput, type BacktestInput, backtestInputSchema } from "./input.ts";
+export { type BacktestInput, backtestInputSchema } from "./input.ts";
 export {
   equitySvg,
   metricRows,
