@@ -18,7 +18,7 @@ import {
   observeEquity,
   recordClosedTrade,
   recordFill,
-} from "../metrics/mod.ts";
+} from "../metrics/metrics.ts";
 
 /** What a session needs to start: its strategy, market and execution settings. */
 export interface SessionSetup {
