@@ -7,7 +7,7 @@
 /// <reference lib="deno.worker" />
 import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
 import type { MarketEvent } from "../core/types.ts";
-import { BusSubscriber } from "./market/mod.ts";
+import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 const VIEW_INTERVAL_MS = 250;

@@ -1,29 +1,14 @@
 import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../types.ts";
-import {
-  type CompiledStrategy,
-  compileStrategy,
-  type Signal,
-  type Strategy,
-  StrategyEvaluator,
-} from "../strategy/mod.ts";
-import {
-  type Account,
-  cancelAll,
-  type ClosedTrade,
-  createAccount,
-  equity,
-  type ExecEvent,
-  type ExecutionConfig,
-  type Fill,
-  freeCash,
-  onQuote,
-  onTrade,
-  openOrders,
-  type Order,
-  type Position,
-  position,
-  submitOrder,
-} from "../execution/mod.ts";
+// Imports name the files they need rather than the barrels: the barrels also
+// export the validation schemas (zod, yaml), which session workers must not load.
+import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
+import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
+import type { Strategy } from "../strategy/schema.ts";
+import { createAccount, equity, freeCash, openOrders, position } from "../execution/account.ts";
+import { cancelAll, submitOrder } from "../execution/orders.ts";
+import { onQuote, onTrade } from "../execution/matching.ts";
+import type { ExecutionConfig } from "../execution/config.ts";
+import type { Account, ClosedTrade, ExecEvent, Fill, Order, Position } from "../execution/types.ts";
 import {
   createMetrics,
   type EquitySample,
@@ -33,11 +18,12 @@ import {
   observeEquity,
   recordClosedTrade,
   recordFill,
-} from "../metrics/mod.ts";
+} from "../metrics/metrics.ts";
 
 /** What a session needs to start: its strategy, market and execution settings. */
 export interface SessionSetup {
   readonly symbol: string;
+  /** A validated strategy (defaults applied, as `parseStrategy` returns it); not validated again. */
   readonly strategy: Strategy;
   readonly execution: ExecutionConfig;
   /** Equity sampling interval in exchange ms (default 60,000). */
@@ -126,7 +112,7 @@ export class SessionCore {
 
   constructor(setup: SessionSetup, snapshot?: SessionSnapshot) {
     this.#symbol = setup.symbol;
-    this.#compiled = compileStrategy(setup.strategy);
+    this.#compiled = planStrategy(setup.strategy);
     this.#evaluator = new StrategyEvaluator(this.#compiled, {
       onSignal: (signal) => this.#signals.push(signal),
     });

@@ -10,11 +10,11 @@
 
 import type { Candle, Timeframe, Trade } from "../types.ts";
 import { CandleSeries } from "./candle_series.ts";
-import { type CompiledStrategy, planOf } from "./compile.ts";
+import { type CompiledStrategy, planOf } from "./plan.ts";
 import type { Bar, Indicator } from "./indicator.ts";
-import type { Source } from "./registry.ts";
 import { compileCondition, type CompiledCondition, CrossTracker, type RuleScope } from "./rules.ts";
 import type { Distance, Strategy } from "./schema.ts";
+import type { Source } from "./vocabulary.ts";
 
 /** The position the session holds, as far as rule selection is concerned. */
 export type PositionSide = "flat" | "long" | "short";

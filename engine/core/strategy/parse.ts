@@ -9,15 +9,14 @@
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
-import { INDICATOR_TYPES, indicatorType } from "./registry.ts";
+import { INDICATOR_TYPES, indicatorType } from "./indicator_types.ts";
+import { type Strategy, strategySchema } from "./schema.ts";
 import {
   ARITHMETIC_OPERATORS,
   CANDLE_FIELDS,
   LOGICAL_OPERATORS,
   PAIR_OPERATORS,
-  type Strategy,
-  strategySchema,
-} from "./schema.ts";
+} from "./vocabulary.ts";
 
 /** One validation problem: where (`entry.long.all[1].gt[0]`) and what. */
 export interface StrategyError {

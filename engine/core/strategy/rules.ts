@@ -7,7 +7,8 @@
  */
 
 import type { Indicator } from "./indicator.ts";
-import { ARITHMETIC_OPERATORS, type Condition, type Operand, PAIR_OPERATORS } from "./schema.ts";
+import type { Condition, Operand } from "./schema.ts";
+import { ARITHMETIC_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
 
 /** A compiled operand. */
 export interface CompiledOperand {

@@ -8,27 +8,8 @@
 
 import { z } from "zod";
 import { TIMEFRAMES } from "../types.ts";
-import { indicatorSchema } from "./registry.ts";
-
-/** Candle fields usable as operands. */
-export const CANDLE_FIELDS = ["open", "high", "low", "close", "volume"] as const;
-
-/** Comparison and crossing operators (two operands each). */
-export const PAIR_OPERATORS = [
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "eq",
-  "crosses_above",
-  "crosses_below",
-] as const;
-
-/** Arithmetic operators of expressions (two operands each). */
-export const ARITHMETIC_OPERATORS = ["add", "sub", "mul", "div"] as const;
-
-/** Logical operators over conditions. */
-export const LOGICAL_OPERATORS = ["all", "any", "not"] as const;
+import { indicatorSchema } from "./indicator_schemas.ts";
+import { ARITHMETIC_OPERATORS, LOGICAL_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
 
 /** An operand: a number, a reference (`rsi`, `macd.signal`, `close`) or an arithmetic expression. */
 export type Operand = number | string | Expression;

@@ -1,0 +1,215 @@
+/**
+ * Planning of a validated strategy into an immutable plan: the indicator
+ * graph in dependency order, the timeframes it needs, its warm-up and the
+ * order plans. Evaluators instantiate the plan per session. Free of
+ * validation code, so session workers can plan without loading the schema.
+ *
+ * @module
+ */
+
+import { type Timeframe, timeframeMs } from "../types.ts";
+import { type IndicatorType, indicatorType } from "./indicator_types.ts";
+import type { IndicatorParams } from "./indicator_schemas.ts";
+import type { Condition, Operand, Strategy } from "./schema.ts";
+import {
+  ARITHMETIC_OPERATORS,
+  CANDLE_FIELDS,
+  type CandleField,
+  PAIR_OPERATORS,
+  type Source,
+} from "./vocabulary.ts";
+
+/** How an order is placed: at market, or as a limit `offsetPercent` away from the close on the favourable side. */
+export type OrderPlan =
+  | { readonly type: "market" }
+  | { readonly type: "limit"; readonly offsetPercent: number };
+
+/** A compiled, immutable strategy; create evaluators from it with `new StrategyEvaluator(compiled, ...)`. */
+export interface CompiledStrategy {
+  readonly strategy: Strategy;
+  /** Base timeframe (rules evaluate on its candle close). */
+  readonly timeframe: Timeframe;
+  /** All timeframes used (base first, then ascending). */
+  readonly timeframes: readonly Timeframe[];
+  /** Base-timeframe candles needed before all rules can be evaluated. */
+  readonly warmupCandles: number;
+  readonly maxOpenPositions: number;
+  readonly cooldownCandles: number;
+  readonly entryOrder: OrderPlan;
+  readonly exitOrder: OrderPlan;
+}
+
+/** A resolved reference: a candle field of the base timeframe, or an output of a planned indicator. */
+export type ResolvedRef =
+  | { readonly kind: "field"; readonly field: CandleField }
+  | { readonly kind: "indicator"; readonly index: number; readonly output: number };
+
+/** One indicator of the plan. */
+export interface IndicatorPlan {
+  readonly name: string;
+  readonly type: IndicatorType<IndicatorParams>;
+  readonly params: IndicatorParams;
+  /** Index into {@link CompiledStrategy.timeframes}. */
+  readonly timeframe: number;
+  /** What it reads: a candle source, or an output of an earlier indicator of the plan. */
+  readonly input:
+    | { readonly kind: "source"; readonly source: Source }
+    | { readonly kind: "indicator"; readonly index: number; readonly output: number };
+}
+
+/** The evaluator-facing part of a compiled strategy. */
+export interface StrategyPlan {
+  /** Indicators in dependency order (inputs first). */
+  readonly indicators: readonly IndicatorPlan[];
+  /** Resolves an operand reference (validated by parsing). */
+  resolve(ref: string): ResolvedRef;
+}
+
+const PLANS = new WeakMap<CompiledStrategy, StrategyPlan>();
+
+/** The plan of a compiled strategy; throws TypeError for objects not made by {@link planStrategy}. */
+export function planOf(compiled: CompiledStrategy): StrategyPlan {
+  const plan = PLANS.get(compiled);
+  if (!plan) throw new TypeError("not a compiled strategy: use compileStrategy()");
+  return plan;
+}
+
+function orderPlan(order: Strategy["orders"]["entry"]): OrderPlan {
+  return Object.freeze(
+    order.type === "market" ? { type: "market" } : {
+      type: "limit",
+      offsetPercent: order.offset_percent,
+    },
+  );
+}
+
+/** Calls `visit` on every reference string in an operand. */
+export function visitOperandRefs(operand: Operand, visit: (ref: string) => void): void {
+  if (typeof operand === "string") visit(operand);
+  else if (typeof operand === "object") {
+    for (const op of ARITHMETIC_OPERATORS) {
+      const pair = operand[op];
+      if (pair) pair.forEach((o) => visitOperandRefs(o, visit));
+    }
+  }
+}
+
+/** Calls `visit` on every reference string in a condition; returns whether it uses a crossing. */
+export function visitConditionRefs(condition: Condition, visit: (ref: string) => void): boolean {
+  let crossing = false;
+  for (const op of PAIR_OPERATORS) {
+    const pair = condition[op];
+    if (!pair) continue;
+    if (op === "crosses_above" || op === "crosses_below") crossing = true;
+    pair.forEach((o) => visitOperandRefs(o, visit));
+  }
+  for (const inner of [...condition.all ?? [], ...condition.any ?? []]) {
+    crossing = visitConditionRefs(inner, visit) || crossing;
+  }
+  if (condition.not) crossing = visitConditionRefs(condition.not, visit) || crossing;
+  return crossing;
+}
+
+/**
+ * Compiles a strategy that is already validated (as `parseStrategy` returns
+ * it, defaults applied) into an immutable plan: indicator graph,
+ * timeframes, warm-up. Does not validate; use `compileStrategy` for
+ * input that may be invalid.
+ */
+export function planStrategy(strategy: Strategy): CompiledStrategy {
+  const entries = Object.entries(strategy.indicators);
+  const timeframeOf = new Map<string, Timeframe>();
+  const tfOf = (name: string): Timeframe => {
+    const known = timeframeOf.get(name);
+    if (known) return known;
+    const params = strategy.indicators[name];
+    const input = "input" in params ? params.input : undefined;
+    const tf = input ? tfOf(input.split(".")[0]) : params.timeframe ?? strategy.timeframe;
+    timeframeOf.set(name, tf);
+    return tf;
+  };
+  const extra = [...new Set(entries.map(([name]) => tfOf(name)))]
+    .filter((tf) => tf !== strategy.timeframe)
+    .sort((a, b) => timeframeMs(a) - timeframeMs(b));
+  const timeframes = Object.freeze([strategy.timeframe, ...extra]);
+
+  // Dependency order by depth-first visit (parsing rejected cycles).
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (order.includes(name)) return;
+    const params = strategy.indicators[name];
+    if ("input" in params && params.input) visit(params.input.split(".")[0]);
+    order.push(name);
+  };
+  entries.forEach(([name]) => visit(name));
+
+  const resolve = (ref: string): ResolvedRef => {
+    if ((CANDLE_FIELDS as readonly string[]).includes(ref)) {
+      return { kind: "field", field: ref as CandleField };
+    }
+    const [name, output] = ref.split(".");
+    const index = order.indexOf(name);
+    if (index < 0) throw new TypeError(`unknown reference '${ref}'`);
+    const outputs = indicatorType(strategy.indicators[name].type)!.outputs;
+    return { kind: "indicator", index, output: output ? outputs.indexOf(output) : 0 };
+  };
+
+  const indicators = order.map((name): IndicatorPlan => {
+    const params = strategy.indicators[name];
+    const input = "input" in params ? params.input : undefined;
+    const upstream = input ? resolve(input) : undefined;
+    const plan: IndicatorPlan = {
+      name,
+      type: indicatorType(params.type)!,
+      params,
+      timeframe: timeframes.indexOf(tfOf(name)),
+      input: upstream?.kind === "indicator"
+        ? { kind: "indicator", index: upstream.index, output: upstream.output }
+        : { kind: "source", source: "source" in params && params.source ? params.source : "close" },
+    };
+    return Object.freeze(plan);
+  });
+
+  // Warm-up: inputs needed along each chain, scaled to base candles.
+  const needed: number[] = [];
+  indicators.forEach((plan, i) => {
+    const own = plan.type.needed(plan.params);
+    needed[i] = plan.input.kind === "indicator" ? needed[plan.input.index] + own - 1 : own;
+  });
+  const baseMs = timeframeMs(strategy.timeframe);
+  let warmup = 1;
+  let crossing = false;
+  const require = (ref: string) => {
+    const resolved = resolve(ref);
+    if (resolved.kind !== "indicator") return;
+    const ratio = timeframeMs(timeframes[indicators[resolved.index].timeframe]) / baseMs;
+    warmup = Math.max(warmup, needed[resolved.index] * ratio);
+  };
+  for (const rules of [strategy.entry, strategy.exit]) {
+    for (const condition of [rules.long, rules.short]) {
+      if (condition) crossing = visitConditionRefs(condition, require) || crossing;
+    }
+  }
+  for (
+    const distance of [
+      strategy.risk.stop_loss,
+      strategy.risk.take_profit,
+      strategy.risk.trailing_stop,
+    ]
+  ) {
+    if (distance && "atr" in distance) require(distance.atr);
+  }
+
+  const compiled: CompiledStrategy = Object.freeze({
+    strategy,
+    timeframe: strategy.timeframe,
+    timeframes,
+    warmupCandles: warmup + (crossing ? 1 : 0),
+    maxOpenPositions: strategy.risk.max_open_positions,
+    cooldownCandles: strategy.risk.cooldown_candles,
+    entryOrder: orderPlan(strategy.orders.entry),
+    exitOrder: orderPlan(strategy.orders.exit),
+  });
+  PLANS.set(compiled, Object.freeze({ indicators: Object.freeze(indicators), resolve }));
+  return compiled;
+}
