@@ -50,7 +50,11 @@ await Deno.writeTextFile(
   new URL("./results/latest.json", import.meta.url),
   JSON.stringify(result, null, 2) + "\n",
 );
-if (!quick && !only) await updateReadme(result.machine, result.date, table);
+if (!quick && !only) {
+  const block = `Measured ${result.date} on ${result.machine}.\n\n${table}`;
+  await replaceBlock(new URL("./README.md", import.meta.url), "results", block);
+  await replaceBlock(new URL("../README.md", import.meta.url), "bench", block);
+}
 
 /** Figures as a Markdown table with a verdict against each target. */
 function markdownTable(list: readonly Figure[]): string {
@@ -80,14 +84,13 @@ function markdownTable(list: readonly Figure[]): string {
   return lines.join("\n");
 }
 
-async function updateReadme(machine: string, date: string, tableText: string): Promise<void> {
-  const url = new URL("./README.md", import.meta.url);
+/** Replaces the text between `<!-- NAME:start -->` and `<!-- NAME:end -->` in a file. */
+async function replaceBlock(url: URL, name: string, content: string): Promise<void> {
   const text = await Deno.readTextFile(url);
-  const start = "<!-- results:start -->";
-  const end = "<!-- results:end -->";
-  const block = `${start}\n\nMeasured ${date} on ${machine}.\n\n${tableText}\n\n${end}`;
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
   await Deno.writeTextFile(
     url,
-    text.replace(new RegExp(`${start}[\\s\\S]*${end}`), block),
+    text.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n\n${content}\n\n${end}`),
   );
 }

@@ -154,14 +154,8 @@ async function scale(count: number): Promise<Figure[]> {
       perSession.push((rss - rssBefore) / step / 1024 / 1024);
       rssBefore = rss;
     }
-    const total = startTimes.reduce((a, b) => a + b, 0) / 1000;
     return [
       summarise(startTimes, { name: `session_start_ms_at_${count}`, unit: "ms", better: "lower" }),
-      summarise([total, total, total, total, total], {
-        name: `start_${count}_sessions_total_s`,
-        unit: "s",
-        better: "lower",
-      }),
       summarise(perSession, {
         name: `rss_per_session_mb_at_${count}`,
         unit: "MB",
@@ -246,7 +240,7 @@ async function restore(count: number, runs: number): Promise<Figure> {
 }
 
 /** `GET /api/paper_trading/sessions/:id` requests per second with `count` live sessions. */
-async function apiRate(count: number, seconds: number): Promise<Figure> {
+export async function apiRate(count: number, seconds: number): Promise<Figure> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_api_" });
   const feed = new BenchFeed();
   const service = await benchService(feed, dataDir);

@@ -80,6 +80,8 @@ export class SessionService {
   readonly #strategies: StrategyStore;
   readonly #feed: () => FeedLabel;
   readonly #symbols: () => readonly string[];
+  /** Rows of live sessions (their static fields), so reading a live session needs no query. */
+  readonly #rows = new Map<string, SessionRow>();
 
   constructor(
     deps: {
@@ -140,7 +142,9 @@ export class SessionService {
 
   /** One session, with its live state when it runs. */
   async get(id: string): Promise<SessionSummary> {
-    return this.#summary(await this.#row(id));
+    // A live session's row never changes while it runs and its state is in memory: no query.
+    const cached = this.#supervisor.get(id)?.view ? this.#rows.get(id) : undefined;
+    return this.#summary(cached ?? await this.#row(id));
   }
 
   /** Pauses, resumes or stops a session (409 when the transition is not allowed). */
@@ -199,6 +203,8 @@ export class SessionService {
   async #row(id: string): Promise<SessionRow> {
     const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.id = ${id}`);
     if (rows.length === 0) throw new NotFoundError(`no session with id '${id}'`);
+    if (this.#supervisor.get(id)) this.#rows.set(id, rows[0]);
+    else this.#rows.delete(id);
     return rows[0];
   }
 
