@@ -27,9 +27,4 @@ export class LiveBus {
     const set = this.#topics.get(topic);
     if (set) { for (const fn of set) fn(message); }
   }
-
-  /** Number of listeners of a topic. */
-  listeners(topic: string): number {
-    return this.#topics.get(topic)?.size ?? 0;
-  }
 }
