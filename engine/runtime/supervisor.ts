@@ -103,6 +103,7 @@ interface Slot {
   readonly spec: SessionSpec;
   readonly live: LiveSession;
   worker?: Worker;
+  /** The last durable state: a restarted worker starts from it. */
   snapshot?: SessionSnapshot;
   lastPong: number;
   restartTimes: number[];
@@ -195,7 +196,7 @@ export class Supervisor {
     if (command === "stop") {
       await this.#finish(slot, "stopped");
     } else {
-      await this.#setStatus(slot, command === "pause" ? "paused" : phaseStatus(done.view));
+      await this.#setStatus(slot, command === "pause" ? "paused" : done.view.phase);
     }
     return slot.live;
   }
@@ -258,8 +259,7 @@ export class Supervisor {
     switch (message.type) {
       case "ready": {
         slot.ready?.();
-        const paused = slot.snapshot?.paused;
-        if (paused) this.#setStatus(slot, "paused");
+        if (slot.snapshot?.paused) this.#setStatus(slot, "paused");
         return;
       }
       case "effects": {
@@ -301,7 +301,7 @@ export class Supervisor {
   #followPhase(slot: Slot, view: SessionView): void {
     const status = slot.live.status;
     if (status !== "starting" && status !== "warming_up" && status !== "running") return;
-    const next = phaseStatus(view);
+    const next = view.phase;
     if (next !== status) this.#setStatus(slot, next);
   }
 
@@ -317,8 +317,8 @@ export class Supervisor {
   ): Promise<void> {
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
-    slot.snapshot = snapshot;
     await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
+    slot.snapshot = snapshot;
     slot.live.durableSeq = Math.max(slot.live.durableSeq, firstSeq + effects.length - 1);
     slot.live.view = view;
     this.#followPhase(slot, view);
@@ -409,8 +409,4 @@ export class Supervisor {
     await this.#deps.saveStatus(slot.spec.id, status, error);
     this.#deps.publish(slot.spec.id, { type: "status", status, ...(error ? { error } : {}) });
   }
-}
-
-function phaseStatus(view: SessionView): "warming_up" | "running" {
-  return view.phase;
 }
