@@ -3,43 +3,59 @@
  * [--duration SECONDS] [--rate N] [--seed N]`: records the raw market stream for replay.
  * Reads BINANCE_WS_URL and BINANCE_REST_URL. Stops on Ctrl-C or after the duration.
  */
+import { parseArgs } from "node:util";
 import { record } from "../engine/runtime/market/mod.ts";
 
 const USAGE =
   "usage: deno task record --symbols BTCUSDT,ETHUSDT --out FILE.jsonl[.gz] [--feed sim|binance|auto] [--duration SECONDS] [--rate N] [--seed N]";
 
-/** Parses `--name value` pairs. */
-function parseArgs(args: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const key = args[i];
-    if (!key.startsWith("--") || args[i + 1] === undefined) {
-      throw new TypeError(`bad argument '${key}'\n${USAGE}`);
-    }
-    out[key.slice(2)] = args[i + 1];
+/** Parses the command line; a {@link TypeError} carries the usage on a mistake. */
+function options(): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        symbols: { type: "string" },
+        out: { type: "string" },
+        feed: { type: "string" },
+        duration: { type: "string" },
+        rate: { type: "string" },
+        seed: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  return out;
 }
 
+/** A mistake on the command line (exit code 2). */
+class UsageError extends Error {}
+
 async function main(): Promise<void> {
-  const args = parseArgs(Deno.args);
-  const symbols = (args.symbols ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(
+  const args = options();
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
+  const symbols = String(args.symbols ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(
     Boolean,
   );
   if (symbols.length === 0 || !args.out) {
-    throw new TypeError(`--symbols and --out are required\n${USAGE}`);
+    throw new UsageError(`--symbols and --out are required\n${USAGE}`);
   }
   const duration = args.duration === undefined ? undefined : Number(args.duration);
   if (duration !== undefined && !(duration > 0)) {
-    throw new RangeError(`--duration must be a positive number of seconds, got '${args.duration}'`);
+    throw new UsageError(`--duration must be a positive number of seconds, got '${args.duration}'`);
   }
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   const started = Date.now();
   try {
-    const lines = await record(symbols, args.out, {
-      feed: args.feed ?? "sim",
+    const out = String(args.out);
+    const lines = await record(symbols, out, {
+      feed: String(args.feed ?? "sim"),
       durationMs: duration === undefined ? undefined : duration * 1000,
       signal: controller.signal,
       seed: args.seed === undefined ? undefined : Number(args.seed),
@@ -53,7 +69,7 @@ async function main(): Promise<void> {
           } s`,
         ),
     });
-    console.error(`recorded ${lines} messages to ${args.out}`);
+    console.error(`recorded ${lines} messages to ${out}`);
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
   }
@@ -64,6 +80,6 @@ if (import.meta.main) {
     await main();
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
-    Deno.exit(1);
+    Deno.exit(error instanceof UsageError ? 2 : 1);
   }
 }
