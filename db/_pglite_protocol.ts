@@ -6,7 +6,8 @@
  * @module
  */
 
-/** A request to the PGlite worker. `tx` names the open transaction to run in. */
+/** A request to the PGlite worker. `tx` names the transaction (chosen by
+ * the sender) to run in; requests may follow `begin` without waiting for it. */
 export type PgliteRequest =
   | { readonly id: number; readonly op: "open"; readonly dataDir?: string }
   | {
@@ -17,8 +18,7 @@ export type PgliteRequest =
     readonly tx?: number;
   }
   | { readonly id: number; readonly op: "exec"; readonly script: string; readonly tx?: number }
-  | { readonly id: number; readonly op: "begin" }
-  | { readonly id: number; readonly op: "commit" | "rollback"; readonly tx: number }
+  | { readonly id: number; readonly op: "begin" | "commit" | "rollback"; readonly tx: number }
   | { readonly id: number; readonly op: "close" };
 
 /** The worker's reply to the request with the same id. */

@@ -24,42 +24,44 @@ interface OpenTransaction {
 const ROLLBACK = Symbol("rollback");
 
 let pg: PGlite | undefined;
-let nextTx = 1;
-const transactions = new Map<number, OpenTransaction>();
+/** Transactions by id, from `begin` until they end; each resolves once `BEGIN` has run. */
+const transactions = new Map<number, Promise<OpenTransaction>>();
 
 function database(): PGlite {
   if (!pg) throw new Error("PGlite worker: database is not open");
   return pg;
 }
 
-function transaction(id: number): Transaction {
+function transaction(id: number): Promise<OpenTransaction> {
   const open = transactions.get(id);
   if (!open) throw new Error(`PGlite worker: no open transaction ${id}`);
-  return open.tx;
+  return open;
 }
 
-/** Opens a transaction and resolves with its id once `BEGIN` has run. */
-function begin(): Promise<number> {
-  const id = nextTx++;
-  return new Promise((resolve, reject) => {
+/**
+ * Starts transaction `id`. It is registered at once, so requests tagged with
+ * it may follow without waiting for the reply: they wait for `BEGIN` here.
+ */
+function begin(id: number): Promise<OpenTransaction> {
+  const opened = new Promise<OpenTransaction>((resolve, reject) => {
     let finish!: (commit: boolean) => void;
     const body = new Promise<void>((commit, rollback) => {
       finish = (ok) => ok ? commit() : rollback(ROLLBACK);
     });
-    const done = database().transaction(async (tx) => {
-      transactions.set(id, { tx, finish, done });
-      resolve(id);
+    const done: Promise<unknown> = database().transaction(async (tx) => {
+      resolve({ tx, finish, done });
       await body;
     }).finally(() => transactions.delete(id));
     // `done` rejects when BEGIN fails (before `resolve`) or on rollback (awaited by `end`).
     done.catch(reject);
   });
+  transactions.set(id, opened);
+  return opened;
 }
 
 /** Commits or rolls back transaction `id`; rejects with the error COMMIT raised, if any. */
 async function end(id: number, commit: boolean): Promise<void> {
-  const open = transactions.get(id);
-  if (!open) throw new Error(`PGlite worker: no open transaction ${id}`);
+  const open = await transaction(id);
   open.finish(commit);
   try {
     await open.done;
@@ -75,20 +77,23 @@ async function handle(request: PgliteRequest): Promise<unknown> {
       pg = await PGlite.create(request.dataDir);
       return undefined;
     case "query": {
-      const target = request.tx === undefined ? database() : transaction(request.tx);
+      const target = request.tx === undefined ? database() : (await transaction(request.tx)).tx;
       const result = await target.query(request.text, request.params as unknown[]);
       return result.rows;
     }
-    case "exec":
-      await (request.tx === undefined ? database() : transaction(request.tx)).exec(request.script);
+    case "exec": {
+      const target = request.tx === undefined ? database() : (await transaction(request.tx)).tx;
+      await target.exec(request.script);
       return undefined;
+    }
     case "begin":
-      return await begin();
+      await begin(request.tx);
+      return undefined;
     case "commit":
     case "rollback":
       return await end(request.tx, request.op === "commit");
     case "close":
-      for (const open of transactions.values()) open.finish(false);
+      for (const open of transactions.values()) open.then((t) => t.finish(false), () => {});
       await pg?.close();
       pg = undefined;
       return undefined;

@@ -22,6 +22,7 @@ class PgliteWorkerClient {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #nextId = 1;
+  #nextTx = 1;
   /** Set once the worker is gone: every later request fails with it. */
   #failure: Error | undefined;
 
@@ -51,6 +52,11 @@ class PgliteWorkerClient {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.postMessage({ ...request, id });
     });
+  }
+
+  /** A fresh transaction id. */
+  transactionId(): number {
+    return this.#nextTx++;
   }
 
   /** Closes the database in the worker (if it still runs), then terminates it. */
@@ -96,7 +102,10 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     kind: "pglite",
     ...queryable(client),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const tx = await client.request<number>({ op: "begin" });
+      // No wait for BEGIN: the worker holds `fn`'s requests until it has run,
+      // and a failed BEGIN fails them and the commit.
+      const tx = client.transactionId();
+      client.request({ op: "begin", tx }).catch(() => {});
       let result: T;
       try {
         result = await fn(queryable(client, tx));

@@ -117,6 +117,32 @@ Deno.test("pglite worker: queries outside a transaction wait for it and never se
   });
 });
 
+Deno.test("pglite worker: statements sent together in a transaction run in order", async () => {
+  await withDb(async (db) => {
+    const ids = Array.from({ length: 20 }, (_, i) => `p${i}`);
+    const counts = await db.transaction((tx) =>
+      Promise.all(ids.map(async (id) => {
+        await tx.query(sql`insert into items (id, i) values (${id}, (select count(*) from items))`);
+        return id;
+      }))
+    );
+    assert.deepEqual(counts, ids);
+    const rows = await db.query<{ id: string; i: number }>(sql`select id, i from items order by i`);
+    assert.deepEqual(rows.map((r) => r.id), ids, "each insert saw the ones sent before it");
+    await assert.rejects(
+      db.transaction((tx) =>
+        Promise.all([
+          tx.query(sql`insert into items (id) values (${"q"})`),
+          tx.query(sql`insert into items (id) values (${"p0"})`),
+          tx.query(sql`insert into items (id) values (${"r"})`),
+        ])
+      ),
+      { code: "23505" },
+    );
+    assert.equal(await countItems(db), ids.length, "nothing of the failed transaction is kept");
+  });
+});
+
 Deno.test("pglite worker: concurrent transactions run one after the other", async () => {
   await withDb(async (db) => {
     await Promise.all(
