@@ -3,7 +3,8 @@
  * @module
  */
 export { type Db, type Queryable, sql, type Statement } from "./db.ts";
-export { openPglite } from "./pglite.ts";
+export { openPglite } from "./pglite_worker.ts";
+export { DatabaseError } from "./_pglite_protocol.ts";
 export { openPostgres } from "./postgres.ts";
 export { loadMigrations, migrate, type Migration } from "./migrate.ts";
 export { openDatabase } from "./open.ts";

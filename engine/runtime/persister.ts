@@ -4,7 +4,7 @@
  * durable together, off the sessions' hot path. A batch's promise resolves
  * only once it is committed: callers report fills after that, never before.
  */
-import { type Db, type Queryable, sql } from "../../db/mod.ts";
+import { type Db, type Queryable, sql, type Statement } from "../../db/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 
 /** One session's effects with their sequence numbers and the state after them. */
@@ -91,6 +91,8 @@ function rows<T>(
 }
 
 async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promise<void> {
+  // The statements are independent: sent together, they cost one round trip, not one each.
+  const statements: Statement[] = [];
   const events = rows(writes, (w, e, seq) => ({
     session_id: w.sessionId,
     seq,
@@ -99,7 +101,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     payload: e,
   }));
   if (events.length > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
       from jsonb_to_recordset(${JSON.stringify(events)}::text::jsonb)
@@ -123,7 +125,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     }
   }
   if (orders.size > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into orders (session_id, id, status, body, updated_at)
       select session_id, id, status, body, updated_at
       from jsonb_to_recordset(${JSON.stringify([...orders.values()])}::text::jsonb)
@@ -137,7 +139,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     (w, e) => e.type === "fill" ? { session_id: w.sessionId, ...e.fill } : undefined,
   );
   if (fills.length > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
       select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
       from jsonb_to_recordset(${JSON.stringify(fills)}::text::jsonb)
@@ -154,7 +156,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
         : undefined,
   );
   if (trades.length > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into closed_trades (session_id, id, body, exit_time)
       select session_id, id, body, exit_time
       from jsonb_to_recordset(${JSON.stringify(trades)}::text::jsonb)
@@ -168,7 +170,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
       e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
   );
   if (samples.length > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into equity_samples (session_id, time, equity)
       select session_id, time, equity
       from jsonb_to_recordset(${JSON.stringify(samples)}::text::jsonb)
@@ -187,7 +189,7 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
     }
   }
   if (snapshots.size > 0) {
-    await tx.query(sql`
+    statements.push(sql`
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
       from jsonb_to_recordset(${JSON.stringify([...snapshots.values()])}::text::jsonb)
@@ -196,4 +198,5 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
         set seq = excluded.seq, state = excluded.state, updated_at = now()
         where session_snapshots.seq <= excluded.seq`);
   }
+  await Promise.all(statements.map((statement) => tx.query(statement)));
 }
