@@ -4,22 +4,9 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { runCli } from "./support/cli.ts";
 
-const CLI = new URL("../cli/backtest.ts", import.meta.url).pathname;
-
-async function cli(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const cli = (args: string[]) => runCli("backtest", args);
 
 Deno.test("backtest CLI: --json, --out, windows and exit codes", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
-import { expectExit, runCli } from "./_cli_helpers.ts";
+import { expectExit, runCli } from "./support/cli.ts";
 
 /** A loopback port nobody listens on (bound, then released). */
 function closedPort(): number {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startTestServer } from "./support/server.ts";
-import { expectExit, runCli } from "./_cli_helpers.ts";
+import { expectExit, runCli } from "./support/cli.ts";
 
 const BAD = `version: 1
 name: broken

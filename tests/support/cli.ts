@@ -8,14 +8,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /**
  * Runs `deno run -A cli/<script>.ts ...args` from the project root with
  * `PAPER_URL` set to `url` (and `PAPER_API_TOKEN` only when given in `env`).
  */
 export async function runCli(
-  script: "paper" | "strategy",
+  script: "paper" | "strategy" | "backtest",
   args: readonly string[],
   options: { url?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
