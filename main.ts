@@ -42,7 +42,7 @@ const server = Deno.serve({
   port: config.port,
   onListen: ({ hostname, port }) => {
     const feed = service.feed.status();
-    console.log(
+    service.log.info(
       `paper trading service on http://${hostname}:${port}/ · database: ${service.db.kind} · feed: ${feed.name}${
         feed.simulated ? " (SIMULATED)" : ""
       }`,

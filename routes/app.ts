@@ -23,7 +23,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** Builds the Hono app over a running service. */
 export function createApp(service: Service): Hono {
   const app = new Hono();
-  app.onError(onApiError);
+  app.onError((error, c) => onApiError(error, c, service.log));
   app.notFound((c) =>
     c.req.path.startsWith("/api/")
       ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404)

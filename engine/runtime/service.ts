@@ -8,6 +8,7 @@ import { compileStrategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
+import { createLogger, type Logger } from "./log.ts";
 import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
@@ -27,6 +28,7 @@ export interface Service {
   readonly records: SessionRecords;
   readonly strategies: StrategyStore;
   readonly live: LiveBus;
+  readonly log: Logger;
   /** Stops workers, the feed and the database (sessions are restored at next start). */
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export interface ServiceOptions {
 
 /** Opens the database, starts the market feed and restores the sessions that were running. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const log = createLogger(config.logLevel);
   const db = options.db ?? await openDatabase({
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : `${config.dataDir}/pglite`,
@@ -70,6 +73,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     saveStatus: (id, status, error) => saveSessionStatus(db, id, status, error),
     publish: (id, message) => live.publish(`trading:${id}`, message),
+    log,
     timings: options.timings,
   });
   const sessions = new SessionService({
@@ -92,6 +96,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     records,
     strategies,
     live,
+    log,
     async close() {
       await supervisor.close();
       await hub.close();

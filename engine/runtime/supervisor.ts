@@ -20,6 +20,7 @@ import {
   type SessionView,
 } from "../core/session/mod.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
+import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
 import type { FromWorker, SessionCommand, ToWorker } from "./worker_protocol.ts";
 
@@ -59,6 +60,7 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  readonly log: Logger;
 }
 
 /** What live listeners of a session receive. */
@@ -373,6 +375,7 @@ export class Supervisor {
     const now = performance.now();
     slot.restartTimes = slot.restartTimes.filter((t) => now - t < this.#timings.restartWindowMs);
     slot.restartTimes.push(now);
+    this.#deps.log.warn(`session ${slot.spec.id}: worker stopped (${reason})`);
     if (slot.restartTimes.length > this.#timings.maxRestarts) {
       await this.#deps.persister.flush();
       await this.#setStatus(

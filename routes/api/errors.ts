@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { Logger } from "../../engine/runtime/log.ts";
 import {
   ConflictError,
   NotFoundError,
@@ -17,7 +18,7 @@ export interface ApiError {
  * The one place that maps failures to HTTP statuses: expected domain errors
  * become 4xx/503 with a message; anything else is a 500 without internals.
  */
-export function onApiError(error: Error, c: Context): Response {
+export function onApiError(error: Error, c: Context, log: Logger): Response {
   if (error instanceof ValidationError) {
     return c.json<ApiError>({ error: error.message, details: error.details }, error.status);
   }
@@ -29,7 +30,7 @@ export function onApiError(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     return c.json<ApiError>({ error: error.message || "request failed" }, error.status);
   }
-  console.error(`unexpected error on ${c.req.method} ${c.req.path}:`, error);
+  log.error(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
   return c.json<ApiError>({ error: "internal error" }, 500);
 }
 

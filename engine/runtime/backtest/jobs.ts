@@ -11,6 +11,7 @@ import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
+import type { Logger } from "../log.ts";
 import { zodDetails } from "../zod_details.ts";
 import { backtestInputSchema } from "./input.ts";
 import { executionOf } from "../trading_input.ts";
@@ -62,14 +63,16 @@ export class BacktestJobs {
   readonly #db: Db;
   readonly #strategies: StrategyStore;
   readonly #dataDir: string;
+  readonly #log: Logger;
   readonly #queue: string[] = [];
   readonly #progress = new Map<string, number>();
   readonly #ready: Promise<void>;
   #running?: Promise<void>;
 
-  constructor(deps: { db: Db; strategies: StrategyStore; dataDir: string }) {
+  constructor(deps: { db: Db; strategies: StrategyStore; dataDir: string; log: Logger }) {
     this.#db = deps.db;
     this.#strategies = deps.strategies;
+    this.#log = deps.log;
     this.#dataDir = deps.dataDir;
     this.#ready = this.#db.query(sql`update backtests
       set status = 'failed', error = 'interrupted: the service stopped while it ran', finished_at = now()
@@ -160,7 +163,7 @@ export class BacktestJobs {
       try {
         await this.#run(id);
       } catch (error) {
-        console.error(`backtest ${id}: could not record its outcome:`, error);
+        this.#log.error(`backtest ${id}: could not record its outcome: ${error}`);
       } finally {
         this.#progress.delete(id);
       }
@@ -242,6 +245,7 @@ export function backtestJobs(service: Service): BacktestJobs {
       db: service.db,
       strategies: service.strategies,
       dataDir: service.config.dataDir,
+      log: service.log,
     });
     managers.set(service, jobs);
   }
