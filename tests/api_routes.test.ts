@@ -240,6 +240,8 @@ Deno.test("api routes", async (t) => {
     assert.equal(doc.body.openapi, "3.1.0");
     assert.ok(doc.body.paths["/api/paper_trading/sessions"].post);
     assert.equal(doc.body.components.schemas.SessionInput.type, "object");
+    assert.ok(doc.body.components.schemas.BacktestInput.properties.data);
+    assert.ok(doc.body.paths["/api/backtests"].post);
     assert.match((await call("GET", "/api/docs")).text, /REST API/);
     const missing = await call("GET", "/api/nothing-here");
     assert.equal(missing.status, 404);

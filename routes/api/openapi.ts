@@ -5,6 +5,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { sessionInputSchema } from "../../engine/runtime/session_input.ts";
+import { backtestInputSchema } from "../../engine/runtime/backtest/input.ts";
 import { SESSION_STATUSES } from "../../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../../engine/core/types.ts";
 
@@ -232,6 +233,32 @@ const PATHS: Record<string, Record<string, Operation>> = {
       responses: { "200": { description: "candles" }, "404": error("unknown symbol") },
     },
   },
+  "/api/backtests": {
+    post: {
+      summary: "Run a backtest over a recording on the server, as a job with progress",
+      requestBody: {
+        required: true,
+        content: json({ $ref: "#/components/schemas/BacktestInput" }),
+      },
+      responses: {
+        "201": { description: "queued; Location: /api/backtests/{id}" },
+        "400": error("invalid fields"),
+        "422": error("invalid strategy, unknown strategy id or no such data file"),
+      },
+    },
+    get: {
+      summary: "List backtest jobs, newest first",
+      parameters: page,
+      responses: { "200": { description: "jobs (without their results)" } },
+    },
+  },
+  "/api/backtests/{id}": {
+    get: {
+      summary: "A backtest job: status, progress 0..1, result (trades, metrics, charts) or error",
+      parameters: [idParam],
+      responses: { "200": { description: "the job" }, "404": error("unknown id") },
+    },
+  },
   "/api/ws": {
     get: {
       summary:
@@ -256,6 +283,7 @@ export function openApiDocument(): Record<string, unknown> {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: {
         SessionInput: z.toJSONSchema(sessionInputSchema, { io: "input", unrepresentable: "any" }),
+        BacktestInput: z.toJSONSchema(backtestInputSchema, { io: "input", unrepresentable: "any" }),
         Session: { type: "object", description: "see GET /api/paper_trading/sessions/{id}" },
         Error: {
           type: "object",
