@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { subscribe } from "./_live.ts";
 import { SessionCard, type SessionCardData } from "./_session_card.tsx";
 import type { SessionSummary } from "./_session_state.ts";
 
@@ -10,7 +11,7 @@ export interface SessionListProps extends Record<string, unknown> {
 /** Window event by which the new-session form announces a session it created. */
 export const SESSION_CREATED = "session-created";
 
-/** Every session as a live card; sessions created on this page appear at the top. */
+/** Every session as a live card; new sessions (from this page, the API or the CLI) appear at the top. */
 export default function SessionList(props: SessionListProps) {
   const [sessions, setSessions] = useState(props.sessions);
   useEffect(() => {
@@ -23,7 +24,19 @@ export default function SessionList(props: SessionListProps) {
       );
     };
     addEventListener(SESSION_CREATED, add);
-    return () => removeEventListener(SESSION_CREATED, add);
+    const stop = subscribe(
+      "sessions",
+      (data) =>
+        add(
+          new CustomEvent(SESSION_CREATED, {
+            detail: (data as { session: SessionSummary }).session,
+          }),
+        ),
+    );
+    return () => {
+      removeEventListener(SESSION_CREATED, add);
+      stop();
+    };
   }, []);
   return (
     <div data-testid="session-list">

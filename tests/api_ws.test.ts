@@ -57,6 +57,21 @@ Deno.test("websocket: subscribe to market and session topics, get updates, error
     );
     assert.ok(fill.data.seq >= 1);
 
+    socket.send(JSON.stringify({ op: "subscribe", topics: ["sessions"] }));
+    await eventually(() =>
+      messages.find((m) => m.type === "subscribed" && m.topics.includes("sessions"))
+    );
+    const second = await (await fetch(`${server.url}/api/paper_trading/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ strategy: "ema_cross", symbol: "ETHUSDT" }),
+    })).json();
+    const announced = await eventually(() =>
+      messages.find((m) => m.type === "update" && m.topic === "sessions")
+    );
+    assert.equal(announced.data.type, "created");
+    assert.equal(announced.data.session.id, second.id);
+
     socket.send(
       JSON.stringify({ op: "unsubscribe", topics: ["ticker:BTCUSDT", "trades:BTCUSDT"] }),
     );

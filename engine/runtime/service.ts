@@ -82,6 +82,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     strategies,
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
+    announce: (session) => live.publish("sessions", { type: "created", session }),
   });
   await sessions.restoreAll();
 

@@ -80,6 +80,7 @@ export class SessionService {
   readonly #strategies: StrategyStore;
   readonly #feed: () => FeedLabel;
   readonly #symbols: () => readonly string[];
+  readonly #announce: (session: SessionSummary) => void;
   /** Rows of live sessions (their static fields), so reading a live session needs no query. */
   readonly #rows = new Map<string, SessionRow>();
 
@@ -90,6 +91,8 @@ export class SessionService {
       strategies: StrategyStore;
       feed: () => FeedLabel;
       symbols: () => readonly string[];
+      /** Tells live listeners about a new session. */
+      announce?: (session: SessionSummary) => void;
     },
   ) {
     this.#db = deps.db;
@@ -97,6 +100,7 @@ export class SessionService {
     this.#strategies = deps.strategies;
     this.#feed = deps.feed;
     this.#symbols = deps.symbols;
+    this.#announce = deps.announce ?? (() => {});
   }
 
   /** Validates the request, stores the session and starts it. */
@@ -124,7 +128,9 @@ export class SessionService {
       values (${id}, ${strategyId}, ${input.name ?? strategy.name}, ${source}, ${input.symbol},
         ${options}::text::jsonb, 'starting', ${feed.name}, ${feed.simulated})`);
     await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
-    return this.get(id);
+    const session = await this.get(id);
+    this.#announce(session);
+    return session;
   }
 
   /** Sessions, newest first, optionally filtered by status. */

@@ -7,7 +7,7 @@ import type { Service } from "../../engine/runtime/service.ts";
 /** Bytes a client may have queued before it is disconnected as too slow. */
 export const WS_MAX_BUFFERED = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$/;
+const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
 
 /**
  * `GET /api/ws`: live updates over one WebSocket. Protocol (JSON text frames):
@@ -15,7 +15,8 @@ const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{3
  * - server: `{"type":"subscribed","topics":[...]}`, `{"type":"unsubscribed","topics":[...]}`,
  *   `{"type":"update","topic":"...","data":...}`, `{"type":"heartbeat","time":ms}`,
  *   `{"type":"pong"}`, `{"type":"error","error":"..."}`.
- * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `trading:SESSION_ID`.
+ * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `trading:SESSION_ID`,
+ * `sessions` (`{type: "created", session}` when any session starts).
  */
 export function wsRoutes(service: Service): Hono {
   const app = new Hono();
@@ -40,7 +41,7 @@ export function wsRoutes(service: Service): Hono {
         if (!TOPIC.test(topic)) return `unknown topic '${topic}'`;
         if (subscriptions.has(topic)) return undefined;
         const [kind, key] = topic.split(":");
-        if (kind === "trading") {
+        if (kind === "trading" || kind === "sessions") {
           subscriptions.set(
             topic,
             service.live.subscribe(topic, (data) => send({ type: "update", topic, data })),
