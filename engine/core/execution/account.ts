@@ -95,6 +95,11 @@ export function equity(account: Account): number {
   return value;
 }
 
+/** Signed quantity held in `symbol` (upper case); allocation-free, for per-trade use. */
+export function heldQuantity(account: Account, symbol: string): number {
+  return account.positions[symbol]?.quantity ?? 0;
+}
+
 /**
  * Cash not reserved by open orders and not locked by short positions. A short
  * locks twice its entry notional: the sale proceeds plus a 100% margin.

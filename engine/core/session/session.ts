@@ -4,7 +4,14 @@ import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../types.ts";
 import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
-import { createAccount, equity, freeCash, openOrders, position } from "../execution/account.ts";
+import {
+  createAccount,
+  equity,
+  freeCash,
+  heldQuantity,
+  openOrders,
+  position,
+} from "../execution/account.ts";
 import { cancelAll, submitOrder } from "../execution/orders.ts";
 import { onQuote, onTrade } from "../execution/matching.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
@@ -229,7 +236,7 @@ export class SessionCore {
 
   #observe(time: number): void {
     const value = equity(this.#account);
-    const exposed = position(this.#account, this.#symbol).quantity !== 0;
+    const exposed = heldQuantity(this.#account, this.#symbol) !== 0;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });
   }
@@ -255,7 +262,7 @@ export class SessionCore {
     if (this.#paused) return "session paused";
     const warmup = this.#evaluator.warmup();
     if (warmup.done < warmup.total) return `warming up (${warmup.done}/${warmup.total})`;
-    const held = position(this.#account, this.#symbol).quantity;
+    const held = heldQuantity(this.#account, this.#symbol);
     if (signal.kind === "exit") {
       const side = signal.side === "long" ? "sell" : "buy";
       if ((signal.side === "long" && held <= 0) || (signal.side === "short" && held >= 0)) {
@@ -279,7 +286,7 @@ export class SessionCore {
     const stopPrice = this.#evaluator.stopLossPrice(signal.side, price);
     const quantity = Math.min(
       this.#evaluator.entryQuantity({ equity: equity(this.#account), price, stopPrice }),
-      this.#affordable(Math.max(price, position(this.#account, this.#symbol).mark_price)),
+      this.#affordable(Math.max(price, this.#account.markets[this.#symbol]?.last ?? 0)),
     );
     const order = this.#submit(
       {
@@ -375,7 +382,7 @@ export class SessionCore {
       }
     }
     exec.length = 0;
-    if (flattened && this.#entries > 0 && position(this.#account, this.#symbol).quantity === 0) {
+    if (flattened && this.#entries > 0 && heldQuantity(this.#account, this.#symbol) === 0) {
       this.#entries = 0;
       this.#evaluator.startCooldown();
       cancelAll(this.#account, this.#symbol, this.#time, exec);
@@ -406,7 +413,7 @@ export class SessionCore {
   }
 
   #syncPosition(): void {
-    const held = position(this.#account, this.#symbol).quantity;
+    const held = heldQuantity(this.#account, this.#symbol);
     this.#evaluator.setPosition(held > 0 ? "long" : held < 0 ? "short" : "flat", this.#entries);
   }
 }
