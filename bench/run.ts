@@ -47,7 +47,8 @@ const table = markdownTable(figures);
 console.log(table);
 await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(
-  new URL("./results/latest.json", import.meta.url),
+  // Reduced or partial runs never replace the full run's figures.
+  new URL(quick || only ? "./results/partial.json" : "./results/latest.json", import.meta.url),
   JSON.stringify(result, null, 2) + "\n",
 );
 if (!quick && !only) {
