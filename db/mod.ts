@@ -8,3 +8,4 @@ export { DatabaseError } from "./_pglite_protocol.ts";
 export { openPostgres } from "./postgres.ts";
 export { loadMigrations, migrate, type Migration } from "./migrate.ts";
 export { openDatabase } from "./open.ts";
+export { DatabaseUnavailableError, isTransient, unavailableReason } from "./unavailable.ts";

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { DatabaseUnavailableError } from "../../db/mod.ts";
 import type { Logger } from "../../engine/runtime/log.ts";
 import {
   ConflictError,
@@ -16,7 +17,8 @@ export interface ApiError {
 
 /**
  * The one place that maps failures to HTTP statuses: expected domain errors
- * become 4xx/503 with a message; anything else is a 500 without internals.
+ * become 4xx/503 with a message (an unreachable database is a 503 with the
+ * reason); anything else is a 500 without internals.
  */
 export function onApiError(error: Error, c: Context, log: Logger): Response {
   if (error instanceof ValidationError) {
@@ -26,6 +28,9 @@ export function onApiError(error: Error, c: Context, log: Logger): Response {
   if (error instanceof ConflictError) return c.json<ApiError>({ error: error.message }, 409);
   if (error instanceof ServiceUnavailableError) {
     return c.json<ApiError>({ error: error.message }, 503);
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return c.json<ApiError>({ error: `${error.message}; try again when it is back` }, 503);
   }
   if (error instanceof HTTPException) {
     return c.json<ApiError>({ error: error.message || "request failed" }, error.status);
