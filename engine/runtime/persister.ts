@@ -1,11 +1,38 @@
 /**
- * Group commit of session events: everything queued while one transaction
- * runs goes into the next one, so many sessions' events and snapshots become
- * durable together, off the sessions' hot path. A batch's promise resolves
- * only once it is committed: callers report fills after that, never before.
+ * Group commit of session events: everything queued while one commit runs
+ * goes into the next one, so many sessions' events, snapshots and statuses
+ * become durable together, off the sessions' hot path. A write's promise
+ * resolves only once it is committed: callers report fills after that,
+ * never before.
+ *
+ * Each commit is one SQL statement (atomic by itself, one round trip, no
+ * interactive transaction for a failing connection to break).
+ *
+ * Outages: a commit that fails because the database is out of reach (or for
+ * another passing reason) is retried with backoff until it succeeds. It stays
+ * at the head of the queue, so nothing queued behind it commits first: a
+ * snapshot never lands ahead of events it includes. While writes wait, the
+ * writes of one session are merged (events appended in order, the latest
+ * snapshot and status kept), so the queue grows by the events only; the
+ * supervisor bounds that per session.
+ *
+ * A commit refused for any other reason (bad data) is retried session by
+ * session: only the session whose write is refused gets the error, and every
+ * later write of that session is refused too until {@link Persister.readmit},
+ * so its history never gets a hole with later events after it.
  */
-import { type Db, type Queryable, sql, type Statement } from "../../db/mod.ts";
-import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
+import { type Db, isTransient, sql, type Statement, unavailableReason } from "../../db/mod.ts";
+import type { SessionEffect, SessionSnapshot, SessionStatus } from "../core/session/mod.ts";
+import type { Logger } from "./log.ts";
+
+/** A session's status as stored with it: status, last error and restarts. */
+export interface StatusRecord {
+  readonly status: SessionStatus;
+  /** Kept when undefined (the last error stays on record). */
+  readonly lastError?: string;
+  readonly restarts: number;
+  readonly restartReason?: string;
+}
 
 /** One session's effects with their sequence numbers and the state after them. */
 export interface SessionWrite {
@@ -15,103 +42,311 @@ export interface SessionWrite {
   readonly effects: readonly SessionEffect[];
   /** Snapshot covering every effect up to `firstSeq + effects.length − 1`. */
   readonly snapshot?: SessionSnapshot;
+  /** The session's status after these effects. */
+  readonly status?: StatusRecord;
 }
 
-interface Pending {
-  readonly write: SessionWrite;
+/** The database could not take writes: since when (epoch ms) and why. */
+export interface Outage {
+  readonly since: number;
+  readonly reason: string;
+  readonly retries: number;
+}
+
+interface Waiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
 
-/** Largest number of writes committed in one transaction. */
-const MAX_BATCH = 2_000;
+/** Queued writes of one session, merged. */
+interface Entry {
+  readonly sessionId: string;
+  readonly firstSeq: number;
+  readonly effects: SessionEffect[];
+  snapshot?: SessionSnapshot;
+  status?: StatusRecord;
+  readonly waiters: Waiter[];
+}
 
-/** Writes session events and snapshots in batched transactions. */
+/** Largest number of entries committed in one statement. */
+const MAX_BATCH = 2_000;
+/** Retry delays after a failed commit: 100 ms doubling up to 5 s. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 5_000;
+
+/** Writes session events, snapshots and statuses in batched commits, retrying through outages. */
 export class Persister {
   readonly #db: Db;
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | undefined;
-  #stats = { transactions: 0, writes: 0, events: 0 };
+  readonly #log: Logger | undefined;
+  #queue: Entry[] = [];
+  /** The last queued (not in flight) entry of each session: later writes merge into it. */
+  #open = new Map<string, Entry>();
+  #inflight: Entry[] = [];
+  #draining: Promise<void> | undefined;
+  #outage: Outage | undefined;
+  /** Sessions whose write was refused, with the error. */
+  readonly #refused = new Map<string, unknown>();
+  #closed = false;
+  /** Ends the current retry delay early (on close). */
+  #wake: (() => void) | undefined;
+  #stats = { commits: 0, writes: 0, events: 0 };
 
-  constructor(db: Db) {
+  /** `log` hears when an outage starts and ends, and refused writes. */
+  constructor(db: Db, options: { log?: Logger } = {}) {
     this.#db = db;
+    this.#log = options.log;
   }
 
-  /** Queues a write; resolves when it is committed. */
+  /** Queues a write; resolves when it is committed, rejects only when it is refused. */
   write(write: SessionWrite): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("the service is stopping: write not taken"));
+    const refused = this.#refused.get(write.sessionId);
+    if (refused !== undefined) return Promise.reject(refused);
+    this.#stats.writes++;
     return new Promise((resolve, reject) => {
-      this.#queue.push({ write, resolve, reject });
-      this.#flushing ??= this.#drain();
+      this.#append({
+        sessionId: write.sessionId,
+        firstSeq: write.firstSeq,
+        effects: [...write.effects],
+        snapshot: write.snapshot,
+        status: write.status,
+        waiters: [{ resolve, reject }],
+      });
+      this.#draining ??= this.#drain();
     });
   }
 
-  /** Resolves when everything queued so far is committed. */
-  async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+  /** Resolves when every write queued so far has been committed or refused. */
+  flush(): Promise<void> {
+    const entries = [...this.#inflight, ...this.#queue];
+    return Promise.all(
+      entries.map((entry) =>
+        new Promise<void>((done) => entry.waiters.push({ resolve: done, reject: () => done() }))
+      ),
+    ).then(() => {});
+  }
+
+  /** Accepts writes of a session again after one was refused (its worker restarts from durable state). */
+  readmit(sessionId: string): void {
+    this.#refused.delete(sessionId);
+  }
+
+  /** The ongoing outage, if the last commit failed for a passing reason. */
+  outage(): Outage | undefined {
+    return this.#outage;
   }
 
   /** Counters for health and benchmarks. */
-  stats(): { transactions: number; writes: number; events: number; queued: number } {
-    return { ...this.#stats, queued: this.#queue.length };
+  stats(): {
+    commits: number;
+    writes: number;
+    events: number;
+    queued: number;
+    queued_events: number;
+    outage: { since: string; reason: string; retries: number } | null;
+  } {
+    const queuedEvents = [...this.#inflight, ...this.#queue]
+      .reduce((n, entry) => n + entry.effects.length, 0);
+    const outage = this.#outage;
+    return {
+      ...this.#stats,
+      queued: this.#inflight.length + this.#queue.length,
+      queued_events: queuedEvents,
+      outage: outage
+        ? {
+          since: new Date(outage.since).toISOString(),
+          reason: outage.reason,
+          retries: outage.retries,
+        }
+        : null,
+    };
+  }
+
+  /**
+   * Waits up to `deadlineMs` for queued writes to commit, then stops: what is
+   * still queued is dropped (it was never shown; sessions restart from their
+   * last durable state). Returns how many writes were dropped.
+   */
+  async close(deadlineMs: number): Promise<number> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise((resolve) => timer = setTimeout(resolve, deadlineMs)),
+    ]);
+    clearTimeout(timer);
+    this.#closed = true;
+    this.#wake?.();
+    const dropped = [...this.#inflight, ...this.#queue];
+    const error = new Error("the service stopped before these events were committed");
+    for (const entry of dropped) settle(entry, error);
+    this.#queue = [];
+    this.#open.clear();
+    return dropped.reduce((n, entry) => n + entry.waiters.length, 0);
+  }
+
+  /** Queues `entry` after the others, merged into its session's open entry when it follows on. */
+  #append(entry: Entry): void {
+    const open = this.#open.get(entry.sessionId);
+    if (open && open.firstSeq + open.effects.length === entry.firstSeq) {
+      for (const effect of entry.effects) open.effects.push(effect);
+      open.snapshot = entry.snapshot ?? open.snapshot;
+      open.status = entry.status ?? open.status;
+      open.waiters.push(...entry.waiters);
+      return;
+    }
+    this.#queue.push(entry);
+    this.#open.set(entry.sessionId, entry);
   }
 
   async #drain(): Promise<void> {
-    // Let writes queued in the same turn join this transaction.
+    // Let writes queued in the same turn join this commit.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && !this.#closed) {
       const batch = this.#queue.splice(0, MAX_BATCH);
-      try {
-        await this.#db.transaction((tx) => writeBatch(tx, batch.map((p) => p.write)));
-        this.#stats.transactions++;
-        this.#stats.writes += batch.length;
-        for (const pending of batch) {
-          this.#stats.events += pending.write.effects.length;
-          pending.resolve();
-        }
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
+      this.#inflight = batch;
+      for (const entry of batch) {
+        if (this.#open.get(entry.sessionId) === entry) this.#open.delete(entry.sessionId);
+      }
+      const failure = await this.#commit(batch);
+      this.#inflight = [];
+      if (failure === undefined) continue;
+      if (isTransient(failure)) {
+        this.#requeue(batch);
+        await this.#retryDelay(failure);
+      } else {
+        await this.#commitEach(batch, failure);
       }
     }
-    this.#flushing = undefined;
+    this.#draining = undefined;
+  }
+
+  /** Commits `batch` in one statement; returns the error instead of throwing. */
+  async #commit(batch: readonly Entry[]): Promise<unknown> {
+    const refused = batch.filter((entry) => this.#refused.has(entry.sessionId));
+    for (const entry of refused) settle(entry, this.#refused.get(entry.sessionId));
+    const accepted = refused.length === 0
+      ? batch
+      : batch.filter((entry) => !this.#refused.has(entry.sessionId));
+    if (accepted.length === 0) return undefined;
+    try {
+      await this.#db.query(commitStatement(accepted));
+    } catch (error) {
+      return error;
+    }
+    if (this.#outage) {
+      this.#log?.info(
+        `database back after ${
+          ((Date.now() - this.#outage.since) / 1000).toFixed(1)
+        } s: committing queued session events`,
+      );
+      this.#outage = undefined;
+    }
+    this.#stats.commits++;
+    for (const entry of accepted) {
+      this.#stats.events += entry.effects.length;
+      settle(entry);
+    }
+    return undefined;
+  }
+
+  /** After a refused batch: commits each session's entry alone, so only the bad one is refused. */
+  async #commitEach(batch: readonly Entry[], batchError: unknown): Promise<void> {
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i];
+      this.#inflight = [entry];
+      const failure = batch.length === 1 ? batchError : await this.#commit([entry]);
+      this.#inflight = [];
+      if (failure === undefined) continue;
+      if (isTransient(failure)) {
+        this.#requeue(batch.slice(i));
+        return await this.#retryDelay(failure);
+      }
+      this.#refuse(entry.sessionId, failure);
+      settle(entry, failure);
+    }
+  }
+
+  /** Refuses every queued and future write of a session. */
+  #refuse(sessionId: string, error: unknown): void {
+    this.#log?.error(`session ${sessionId}: events refused by the database: ${error}`);
+    this.#refused.set(sessionId, error);
+    this.#open.delete(sessionId);
+    this.#queue = this.#queue.filter((entry) => {
+      if (entry.sessionId !== sessionId) return true;
+      settle(entry, error);
+      return false;
+    });
+  }
+
+  /** Puts a failed batch back at the head of the queue, merging writes that came in meanwhile. */
+  #requeue(batch: readonly Entry[]): void {
+    const later = this.#queue;
+    this.#queue = [];
+    this.#open.clear();
+    for (const entry of [...batch, ...later]) this.#append(entry);
+  }
+
+  async #retryDelay(error: unknown): Promise<void> {
+    const retries = (this.#outage?.retries ?? 0) + 1;
+    const reason = unavailableReason(error) ??
+      (error instanceof Error ? error.message : String(error));
+    if (!this.#outage) {
+      this.#log?.warn(`cannot commit session events (${reason}): keeping them queued, retrying`);
+    }
+    this.#outage = { since: this.#outage?.since ?? Date.now(), reason, retries };
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** (retries - 1), MAX_RETRY_MS);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
   }
 }
 
+/** Resolves (no error) or rejects every waiter of `entry`. */
+function settle(entry: Entry, error?: unknown): void {
+  for (const waiter of entry.waiters.splice(0)) {
+    if (error === undefined) waiter.resolve();
+    else waiter.reject(error);
+  }
+}
+
+/** `pick` applied to every effect of every entry (with its sequence number), undefined results left out. */
 function rows<T>(
-  writes: readonly SessionWrite[],
-  pick: (w: SessionWrite, e: SessionEffect, seq: number) => T | undefined,
+  entries: readonly Entry[],
+  pick: (entry: Entry, effect: SessionEffect, seq: number) => T | undefined,
 ): T[] {
   const out: T[] = [];
-  for (const write of writes) {
-    write.effects.forEach((effect, i) => {
-      const row = pick(write, effect, write.firstSeq + i);
+  for (const entry of entries) {
+    entry.effects.forEach((effect, i) => {
+      const row = pick(entry, effect, entry.firstSeq + i);
       if (row !== undefined) out.push(row);
     });
   }
   return out;
 }
 
-async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promise<void> {
-  // The statements are independent: sent together, they cost one round trip, not one each.
-  const statements: Statement[] = [];
-  const events = rows(writes, (w, e, seq) => ({
+/**
+ * One statement that writes a batch: the event log, the read models (orders,
+ * fills, closed trades, equity samples), the latest snapshot and status of
+ * each session. Every insert is idempotent (keyed by session and sequence
+ * number or id) and a snapshot never replaces a later one, so committing the
+ * same batch twice changes nothing.
+ */
+function commitStatement(entries: readonly Entry[]): Statement {
+  const events = rows(entries, (w, e, seq) => ({
     session_id: w.sessionId,
     seq,
     type: e.type,
     time: e.time,
     payload: e,
   }));
-  if (events.length > 0) {
-    statements.push(sql`
-      insert into session_events (session_id, seq, type, time, payload)
-      select session_id, seq, type, time, payload
-      from jsonb_to_recordset(${JSON.stringify(events)}::text::jsonb)
-        as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
-      on conflict do nothing`);
-  }
-
   // Only the latest state of each order matters; later events in the batch win.
   const orders = new Map<string, unknown>();
-  for (const w of writes) {
+  for (const w of entries) {
     for (const e of w.effects) {
       if (e.type !== "order") continue;
       const { id, status, updated_at } = e.order;
@@ -124,62 +359,25 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
       });
     }
   }
-  if (orders.size > 0) {
-    statements.push(sql`
-      insert into orders (session_id, id, status, body, updated_at)
-      select session_id, id, status, body, updated_at
-      from jsonb_to_recordset(${JSON.stringify([...orders.values()])}::text::jsonb)
-        as x(session_id text, id text, status text, body jsonb, updated_at bigint)
-      on conflict (session_id, id) do update
-        set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at`);
-  }
-
   const fills = rows(
-    writes,
+    entries,
     (w, e) => e.type === "fill" ? { session_id: w.sessionId, ...e.fill } : undefined,
   );
-  if (fills.length > 0) {
-    statements.push(sql`
-      insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
-      select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from jsonb_to_recordset(${JSON.stringify(fills)}::text::jsonb)
-        as x(session_id text, id text, order_id text, symbol text, side text, price float8,
-             quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
-      on conflict do nothing`);
-  }
-
   const trades = rows(
-    writes,
+    entries,
     (w, e) =>
       e.type === "trade_closed"
         ? { session_id: w.sessionId, id: e.trade.id, body: e.trade, exit_time: e.trade.exit_time }
         : undefined,
   );
-  if (trades.length > 0) {
-    statements.push(sql`
-      insert into closed_trades (session_id, id, body, exit_time)
-      select session_id, id, body, exit_time
-      from jsonb_to_recordset(${JSON.stringify(trades)}::text::jsonb)
-        as x(session_id text, id text, body jsonb, exit_time bigint)
-      on conflict do nothing`);
-  }
-
   const samples = rows(
-    writes,
+    entries,
     (w, e) =>
       e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
   );
-  if (samples.length > 0) {
-    statements.push(sql`
-      insert into equity_samples (session_id, time, equity)
-      select session_id, time, equity
-      from jsonb_to_recordset(${JSON.stringify(samples)}::text::jsonb)
-        as x(session_id text, time bigint, equity float8)
-      on conflict do nothing`);
-  }
-
   const snapshots = new Map<string, { session_id: string; seq: number; state: SessionSnapshot }>();
-  for (const w of writes) {
+  const statuses = new Map<string, Record<string, unknown>>();
+  for (const w of entries) {
     if (w.snapshot) {
       snapshots.set(w.sessionId, {
         session_id: w.sessionId,
@@ -187,16 +385,65 @@ async function writeBatch(tx: Queryable, writes: readonly SessionWrite[]): Promi
         state: w.snapshot,
       });
     }
+    if (w.status) {
+      statuses.set(w.sessionId, {
+        session_id: w.sessionId,
+        status: w.status.status,
+        last_error: w.status.lastError ?? null,
+        restarts: w.status.restarts,
+        restart_reason: w.status.restartReason ?? null,
+      });
+    }
   }
-  if (snapshots.size > 0) {
-    statements.push(sql`
+  const json = (list: Iterable<unknown>) => JSON.stringify([...list]);
+  return sql`
+    with new_events as (
+      insert into session_events (session_id, seq, type, time, payload)
+      select session_id, seq, type, time, payload
+      from jsonb_to_recordset(${json(events)}::text::jsonb)
+        as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
+      on conflict do nothing
+    ), new_orders as (
+      insert into orders (session_id, id, status, body, updated_at)
+      select session_id, id, status, body, updated_at
+      from jsonb_to_recordset(${json(orders.values())}::text::jsonb)
+        as x(session_id text, id text, status text, body jsonb, updated_at bigint)
+      on conflict (session_id, id) do update
+        set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
+    ), new_fills as (
+      insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
+      select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
+      from jsonb_to_recordset(${json(fills)}::text::jsonb)
+        as x(session_id text, id text, order_id text, symbol text, side text, price float8,
+             quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
+      on conflict do nothing
+    ), new_trades as (
+      insert into closed_trades (session_id, id, body, exit_time)
+      select session_id, id, body, exit_time
+      from jsonb_to_recordset(${json(trades)}::text::jsonb)
+        as x(session_id text, id text, body jsonb, exit_time bigint)
+      on conflict do nothing
+    ), new_samples as (
+      insert into equity_samples (session_id, time, equity)
+      select session_id, time, equity
+      from jsonb_to_recordset(${json(samples)}::text::jsonb)
+        as x(session_id text, time bigint, equity float8)
+      on conflict do nothing
+    ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from jsonb_to_recordset(${JSON.stringify([...snapshots.values()])}::text::jsonb)
+      from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
         as x(session_id text, seq bigint, state jsonb)
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
-        where session_snapshots.seq <= excluded.seq`);
-  }
-  await Promise.all(statements.map((statement) => tx.query(statement)));
+        where session_snapshots.seq <= excluded.seq
+    ), new_statuses as (
+      update sessions s set status = x.status, last_error = coalesce(x.last_error, s.last_error),
+        restarts = x.restarts, restart_reason = coalesce(x.restart_reason, s.restart_reason),
+        updated_at = now()
+      from jsonb_to_recordset(${json(statuses.values())}::text::jsonb)
+        as x(session_id text, status text, last_error text, restarts integer, restart_reason text)
+      where s.id = x.session_id
+    )
+    select 1`;
 }
