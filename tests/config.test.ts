@@ -11,6 +11,14 @@ Deno.test("defaults are documented values", () => {
   assert.deepEqual(config.symbols, ["BTCUSDT", "ETHUSDT"]);
   assert.equal(config.logLevel, "info");
   assert.equal(config.binanceWsUrl, "wss://stream.binance.com:9443");
+  assert.ok(config.maxSessions >= 1);
+});
+
+Deno.test("MAX_SESSIONS defaults to half the memory at 16 MB a session", () => {
+  const gib = 1024 ** 3;
+  assert.equal(loadConfig({}, { totalMemoryBytes: 24 * gib }).maxSessions, 768);
+  assert.equal(loadConfig({}, { totalMemoryBytes: 8 * 1024 ** 2 }).maxSessions, 1);
+  assert.equal(loadConfig({ MAX_SESSIONS: "25" }, { totalMemoryBytes: 24 * gib }).maxSessions, 25);
 });
 
 Deno.test("values are read and normalised", () => {
@@ -36,6 +44,8 @@ Deno.test("invalid values name the variable and what it accepts", () => {
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL.*debug, info, warn, error/],
     [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL.*postgres:\/\//],
     [{ HOST: "0.0.0.0" }, /HOST.*PAPER_API_TOKEN/],
+    [{ MAX_SESSIONS: "0" }, /^invalid MAX_SESSIONS="0": expected a positive integer$/],
+    [{ MAX_SESSIONS: "lots" }, /MAX_SESSIONS/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

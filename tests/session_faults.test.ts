@@ -67,6 +67,9 @@ Deno.test("a crashed worker is restarted from its durable state: no shown fill l
     });
     const live = server.service.supervisor.get(id)!;
     assert.match(live.lastError ?? "", /injected fault: crash/);
+    const summary = await (await fetch(`${server.url}/api/paper_trading/sessions/${id}`)).json();
+    assert.equal(summary.restarts, 1);
+    assert.match(summary.restart_reason, /injected fault: crash/, "the API says why it restarted");
 
     const fillsAfter = await durableFills(server.service, id);
     for (const shown of shownBefore) {
@@ -135,11 +138,82 @@ Deno.test("too many crashes in the window mark the session failed with the last 
     });
     assert.equal(pause.status, 409);
     await pause.body?.cancel();
+    // The failure may have been the service's own (a stall): the user can start it again.
+    const resume = await fetch(`${server.url}/api/paper_trading/sessions/${id}/resume`, {
+      method: "POST",
+    });
+    assert.equal(resume.status, 200, await resume.clone().text());
+    assert.notEqual((await resume.json()).status, "failed");
+    await eventually(() => server.service.supervisor.get(id)!.status === "running" || undefined, {
+      what: "the resumed session running",
+    });
     const stop = await fetch(`${server.url}/api/paper_trading/sessions/${id}`, {
       method: "DELETE",
     });
     assert.equal(stop.status, 200);
     assert.equal((await stop.json()).status, "stopped");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a busy worker that makes progress is not taken for a hung one", async () => {
+  const server = await startTestServer({ timings: FAST });
+  try {
+    const id = await createSession(server.url);
+    await eventually(() => server.service.supervisor.get(id)?.status === "running" || undefined, {
+      what: "the session running",
+    });
+    // Like a long backlog: the worker answers no ping for 5 hang periods, but works all along.
+    server.service.supervisor.inject(id, { busyMs: FAST.hangMs * 5 });
+    await new Promise((resolve) => setTimeout(resolve, FAST.hangMs * 7));
+    const live = server.service.supervisor.get(id)!;
+    assert.equal(live.restarts, 0, `restarted: ${live.restartReason}`);
+    assert.equal(live.status, "running");
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a stalled main thread does not get healthy workers restarted", async () => {
+  const server = await startTestServer({ timings: FAST });
+  try {
+    const ids = [await createSession(server.url), await createSession(server.url)];
+    await eventually(
+      () => ids.every((id) => server.service.supervisor.get(id)?.status === "running") || undefined,
+      { what: "both sessions running" },
+    );
+    // The main thread blocks for 5 hang periods (as a heavy request would make it).
+    const end = performance.now() + FAST.hangMs * 5;
+    while (performance.now() < end) { /* stall */ }
+    await new Promise((resolve) => setTimeout(resolve, FAST.hangMs * 3));
+    for (const id of ids) {
+      const live = server.service.supervisor.get(id)!;
+      assert.equal(live.restarts, 0, `${id} restarted: ${live.restartReason}`);
+    }
+    assert.ok(server.service.supervisor.loopLag() >= 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a create that outlasts the start timeout answers 503 and the session keeps starting", async () => {
+  const server = await startTestServer({ timings: { ...FAST, startTimeoutMs: 1 } });
+  try {
+    const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(response.status, 503);
+    const { error } = await response.json();
+    assert.match(error, /did not start within .* keeps starting/);
+    const id = error.match(/session ([0-9a-f-]{36})/)?.[1];
+    assert.ok(id, `the error names the session: ${error}`);
+    await eventually(() => server.service.supervisor.get(id)?.status === "running" || undefined, {
+      what: "the session running after the timeout",
+    });
   } finally {
     await server.stop();
   }

@@ -1,47 +1,22 @@
 import assert from "node:assert/strict";
+import { openDatabase, sql } from "../db/mod.ts";
 import type { Fill } from "../engine/core/execution/mod.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually } from "./support/server.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-function startProcess(env: Record<string, string>): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--unstable-worker-options", "-A", MAIN],
-    env: { FEED: "sim", DEMO_SESSION: "true", LOG_LEVEL: "warn", ...env },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-async function getJson(url: string): Promise<unknown> {
-  try {
-    const response = await fetch(url);
-    return response.ok ? await response.json() : (await response.body?.cancel(), undefined);
-  } catch {
-    return undefined;
-  }
-}
+import { freePort, getJson, startServiceProcess } from "./support/service_process.ts";
 
 for (const kind of DATABASES) {
   Deno.test(`${kind.name}: after SIGKILL every running session comes back with its shown fills and a consistent book`, async () => {
     const database = kind.name === "postgres" ? await kind.open() : undefined;
     const dataDir = await Deno.makeTempDir({ prefix: "paper_kill_" });
-    const port = freePort();
-    const base = `http://127.0.0.1:${port}`;
     const env = {
-      PORT: String(port),
+      PORT: String(freePort()),
       DATA_DIR: dataDir,
+      DEMO_SESSION: "true",
       ...(database?.url ? { DATABASE_URL: database.url } : {}),
     };
-    let child = startProcess(env);
+    let child = startServiceProcess(env);
+    const base = child.url;
     try {
       const session = await eventually(async () => {
         const list = await getJson(`${base}/api/paper_trading/sessions`) as
@@ -56,9 +31,8 @@ for (const kind of DATABASES) {
         return page && page.items.length >= 3 ? page.items : undefined;
       }, { what: "three fills shown by the API", timeoutMs: 60_000 });
 
-      child.kill("SIGKILL");
-      await child.status;
-      child = startProcess(env);
+      await child.kill("SIGKILL");
+      child = startServiceProcess(env);
 
       const restored = await eventually(async () => {
         const s = await getJson(`${base}/api/paper_trading/sessions/${session.id}`) as
@@ -100,12 +74,68 @@ for (const kind of DATABASES) {
       assert.ok(Math.abs(summary.cash - cash) < 1e-6, `cash ${summary.cash} = ledger ${cash}`);
       assert.ok(Math.abs(summary.position.quantity - quantity) < 1e-9, "position = Σ fills");
     } finally {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-      await child.status;
+      await child.kill("SIGKILL");
       await Deno.remove(dataDir, { recursive: true });
       await database?.dispose();
     }
   });
 }
+
+Deno.test("a session whose worker cannot start does not hold up the restart: HTTP answers, the restore reports it", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "paper_restore_" });
+  const env = { PORT: String(freePort()), DATA_DIR: dataDir };
+  let child = startServiceProcess(env);
+  try {
+    const base = child.url;
+    await eventually(() => getJson(`${base}/api/health`), {
+      what: "the service answering",
+      timeoutMs: 90_000,
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${base}/api/paper_trading/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+      });
+      assert.equal(response.status, 201, await response.clone().text());
+      ids.push((await response.json()).id);
+    }
+    await eventually(async () => {
+      const health = await getJson<{ sessions: { by_status: { running?: number } } }>(
+        `${base}/api/health`,
+      );
+      return health?.sessions.by_status.running === 3 || undefined;
+    }, { what: "three sessions running", timeoutMs: 60_000 });
+    await child.kill("SIGKILL");
+
+    // One session's stored state is unreadable: its worker throws every time it starts.
+    const db = await openDatabase({ dataDir: `${dataDir}/pglite` });
+    await db.query(sql`insert into session_snapshots (session_id, seq, state)
+      values (${ids[0]}, 0, '{"broken": true}'::jsonb)
+      on conflict (session_id) do update set state = excluded.state`);
+    await db.query(sql`update sessions set status = 'running' where id = ${ids[0]}`);
+    await db.close();
+
+    child = startServiceProcess(env);
+    const restore = await eventually(async () => {
+      const health = await getJson<
+        { restore: { done: boolean; restored: number; failed: number } }
+      >(
+        `${base}/api/health`,
+      );
+      return health?.restore.done ? health.restore : undefined;
+    }, { what: "the restore to finish, with HTTP answering", timeoutMs: 90_000 });
+    assert.deepEqual({ restored: restore.restored, failed: restore.failed }, {
+      restored: 2,
+      failed: 1,
+    });
+    const health = await getJson<{ sessions: { by_status: Record<string, number> } }>(
+      `${base}/api/health`,
+    );
+    assert.equal(health?.sessions.by_status.failed, 1, "the broken session is marked failed");
+  } finally {
+    await child.kill("SIGKILL");
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -24,6 +24,16 @@ export interface Config {
   readonly apiToken?: string;
   /** Start the built-in example session when the database has none (default true). */
   readonly demoSession: boolean;
+  /** Most sessions this node runs at once; more are refused with 503. */
+  readonly maxSessions: number;
+}
+
+/** Memory budgeted per session for the default cap (a session measures 7–10 MB resident). */
+export const SESSION_MEMORY_BUDGET = 16 * 1024 * 1024;
+
+/** The default session cap: half the machine's memory at {@link SESSION_MEMORY_BUDGET} each. */
+export function defaultMaxSessions(totalMemoryBytes: number): number {
+  return Math.max(1, Math.floor(totalMemoryBytes / 2 / SESSION_MEMORY_BUDGET));
 }
 
 /** A configuration variable holds a value it does not accept. */
@@ -36,8 +46,15 @@ export class ConfigError extends Error {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
-/** Reads the configuration from `env` (a plain record, e.g. `Deno.env.toObject()`). */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/**
+ * Reads the configuration from `env` (a plain record, e.g.
+ * `Deno.env.toObject()`); `totalMemoryBytes` (default: this machine's) sets
+ * the default session cap.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  options: { totalMemoryBytes?: number } = {},
+): Config {
   const get = (name: string) => {
     const value = env[name]?.trim();
     return value === "" ? undefined : value;
@@ -89,6 +106,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError("DEMO_SESSION", demoText, "true or false");
   }
 
+  const maxText = get("MAX_SESSIONS");
+  const maxSessions = maxText === undefined
+    ? defaultMaxSessions(options.totalMemoryBytes ?? Deno.systemMemoryInfo().total)
+    : Number(maxText);
+  if (maxText !== undefined && (!/^\d+$/.test(maxText) || maxSessions < 1)) {
+    throw new ConfigError("MAX_SESSIONS", maxText, "a positive integer");
+  }
+
   return {
     host,
     port,
@@ -101,5 +126,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     binanceRestUrl: get("BINANCE_REST_URL") ?? "https://api.binance.com",
     apiToken,
     demoSession: demoText === "true" || demoText === "1",
+    maxSessions,
   };
 }

@@ -12,9 +12,13 @@ import { createLogger, type Logger } from "./log.ts";
 import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
-import { saveSessionStatus, SessionService } from "./sessions.ts";
+import { type RestoreProgress, SessionService } from "./sessions.ts";
+import { ensureWritableDir } from "./startup.ts";
 import { StrategyStore } from "./strategies.ts";
 import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
+
+/** How long stopping waits for queued events to be committed before it drops them. */
+const CLOSE_FLUSH_MS = 5_000;
 
 /** Every long-lived part of the service. */
 export interface Service {
@@ -29,7 +33,15 @@ export interface Service {
   readonly strategies: StrategyStore;
   readonly live: LiveBus;
   readonly log: Logger;
-  /** Stops workers, the feed and the database (sessions are restored at next start). */
+  /**
+   * Brings back the sessions that were running when the service last
+   * stopped, a few at a time (progress: `sessions.restoreProgress()`).
+   */
+  restore(): Promise<RestoreProgress>;
+  /**
+   * Stops every worker at once, commits what is queued (at most 5 s), then
+   * closes the feed and the database. Sessions are restored at next start.
+   */
   close(): Promise<void>;
 }
 
@@ -44,9 +56,14 @@ export interface ServiceOptions {
   readonly db?: Db;
 }
 
-/** Opens the database, starts the market feed and restores the sessions that were running. */
+/**
+ * Opens the database and starts the market feed. Sessions that were running
+ * come back with {@link Service.restore}, which callers run once HTTP answers.
+ */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const log = createLogger(config.logLevel);
+  const onDisk = !options.db && !config.databaseUrl && !options.memoryDb;
+  if (onDisk) await ensureWritableDir(config.dataDir);
   const db = options.db ?? await openDatabase({
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : `${config.dataDir}/pglite`,
@@ -60,7 +77,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
-  const persister = new Persister(db);
+  const persister = new Persister(db, { log });
   const strategies = new StrategyStore(db);
   await strategies.seedExamples();
   const records = new SessionRecords(db);
@@ -71,7 +88,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
     busNamespace: namespace,
     lastSeq: (symbol) => hub.lastSeq(symbol),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    saveStatus: (id, status, error) => saveSessionStatus(db, id, status, error),
     publish: (id, message) => live.publish(`trading:${id}`, message),
     log,
     timings: options.timings,
@@ -83,8 +99,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
     announce: (session) => live.publish("sessions", { type: "created", session }),
+    maxSessions: config.maxSessions,
+    log,
   });
-  await sessions.restoreAll();
 
   return {
     config,
@@ -98,8 +115,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     strategies,
     live,
     log,
+    restore: () => sessions.restoreAll(),
     async close() {
-      await supervisor.close();
+      supervisor.close();
+      const dropped = await persister.close(CLOSE_FLUSH_MS);
+      if (dropped > 0) {
+        log.warn(
+          `stopped with ${dropped} writes not committed (never shown; sessions restart before them)`,
+        );
+      }
       await hub.close();
       if (!options.db) await db.close();
     },

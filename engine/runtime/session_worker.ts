@@ -16,6 +16,12 @@ let core: SessionCore | undefined;
 let bus: BusSubscriber | undefined;
 let lastView = 0;
 const effects: SessionEffect[] = [];
+/** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
+let progress: Int32Array | undefined;
+
+function advance(): void {
+  if (progress) Atomics.add(progress, 0, 1);
+}
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -23,6 +29,7 @@ function post(message: FromWorker): void {
 
 function onMarket(events: readonly MarketEvent[]): void {
   if (!core) return;
+  advance();
   const receivedAt = performance.timeOrigin + performance.now();
   for (let i = 0; i < events.length; i++) core.step(events[i], effects);
   if (effects.length > 0) {
@@ -43,6 +50,7 @@ function onMarket(events: readonly MarketEvent[]): void {
 function handle(message: ToWorker): void {
   switch (message.type) {
     case "init": {
+      progress = message.progress;
       core = new SessionCore(
         { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
         message.snapshot,
@@ -87,8 +95,19 @@ function handle(message: ToWorker): void {
       return;
     case "fault":
       if (message.fault === "crash") throw new Error("injected fault: crash");
-      for (;;) { /* injected fault: hang */ }
+      if (message.fault === "hang") { for (;;) { /* injected fault: hang */ } }
+      busy(message.fault.busyMs);
+      return;
   }
 }
 
-self.onmessage = (event: MessageEvent<ToWorker>) => handle(event.data);
+/** Injected fault: blocks the event loop for `ms`, making progress all along. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) advance();
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  advance();
+  handle(event.data);
+};

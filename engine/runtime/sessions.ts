@@ -5,6 +5,7 @@
 import { type Db, sql } from "../../db/mod.ts";
 import {
   ACTIVE_STATUSES,
+  refusal,
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
@@ -18,11 +19,18 @@ import {
 } from "../core/execution/mod.ts";
 import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
-import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from "./errors.ts";
+import { requestDigest } from "./idempotency.ts";
+import type { Logger } from "./log.ts";
 import { sessionInputSchema } from "./session_input.ts";
 import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
-import type { LiveSession, Supervisor } from "./supervisor.ts";
+import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";
 import { zodDetails } from "./zod_details.ts";
 
 /** The feed a session runs on, recorded with it. */
@@ -55,7 +63,22 @@ export interface SessionSummary {
   readonly warmup: { readonly done: number; readonly total: number } | null;
   readonly trade_count: number;
   readonly restarts: number;
+  /** Why the session's worker last restarted (crash, hang, suspension), or null. */
+  readonly restart_reason: string | null;
 }
+
+/** How far restoring the sessions that were running at the last stop has come. */
+export interface RestoreProgress {
+  readonly total: number;
+  /** Sessions running again. */
+  readonly restored: number;
+  /** Sessions that failed, or were not running within the start timeout (they keep starting). */
+  readonly failed: number;
+  readonly done: boolean;
+}
+
+/** Sessions restored at once: each waits for its worker to load and warm up. */
+const RESTORE_CONCURRENCY = 8;
 
 interface SessionRow {
   id: string;
@@ -68,6 +91,9 @@ interface SessionRow {
   feed: string;
   simulated: boolean;
   last_error: string | null;
+  restarts: number;
+  restart_reason: string | null;
+  request_digest: string | null;
   created_at: string;
   snapshot: SessionSnapshot | null;
   seq: number | null;
@@ -81,8 +107,13 @@ export class SessionService {
   readonly #feed: () => FeedLabel;
   readonly #symbols: () => readonly string[];
   readonly #announce: (session: SessionSummary) => void;
+  readonly #maxSessions: number;
+  readonly #log: Logger | undefined;
   /** Rows of live sessions (their static fields), so reading a live session needs no query. */
   readonly #rows = new Map<string, SessionRow>();
+  /** Sessions being created or resumed: they count against the cap before they run. */
+  #reserved = 0;
+  #restore: RestoreProgress = { total: 0, restored: 0, failed: 0, done: false };
 
   constructor(
     deps: {
@@ -93,6 +124,9 @@ export class SessionService {
       symbols: () => readonly string[];
       /** Tells live listeners about a new session. */
       announce?: (session: SessionSummary) => void;
+      /** Most sessions this node runs at once (default unlimited). */
+      maxSessions?: number;
+      log?: Logger;
     },
   ) {
     this.#db = deps.db;
@@ -101,10 +135,29 @@ export class SessionService {
     this.#feed = deps.feed;
     this.#symbols = deps.symbols;
     this.#announce = deps.announce ?? (() => {});
+    this.#maxSessions = deps.maxSessions ?? Infinity;
+    this.#log = deps.log;
   }
 
   /** Validates the request, stores the session and starts it. */
   async create(body: unknown): Promise<SessionSummary> {
+    return (await this.createOnce(body)).session;
+  }
+
+  /**
+   * {@link create} with an idempotency key: a request already seen with that
+   * key returns its session (`created: false`) instead of starting another;
+   * the same key with a different body is refused (422).
+   */
+  async createOnce(
+    body: unknown,
+    key?: string,
+  ): Promise<{ session: SessionSummary; created: boolean }> {
+    const digest = key === undefined ? null : await requestDigest(body);
+    if (key !== undefined) {
+      const earlier = await this.#byKey(key, digest!);
+      if (earlier) return { session: earlier, created: false };
+    }
     const parsed = sessionInputSchema.safeParse(body);
     if (!parsed.success) {
       throw new ValidationError("invalid session request", zodDetails(parsed.error));
@@ -122,15 +175,60 @@ export class SessionService {
     const execution = executionOf(input.initial_capital, input);
     const id = crypto.randomUUID();
     const feed = this.#feed();
-    const options = JSON.stringify({ execution, strategy, name: input.name });
-    await this.#db.query(sql`
-      insert into sessions (id, strategy_id, strategy_name, strategy_source, symbol, options, status, feed, simulated)
-      values (${id}, ${strategyId}, ${input.name ?? strategy.name}, ${source}, ${input.symbol},
-        ${options}::text::jsonb, 'starting', ${feed.name}, ${feed.simulated})`);
-    await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
+    const settings = JSON.stringify({ execution, strategy, name: input.name });
+    await this.#withCapacity(async () => {
+      const inserted = await this.#db.query(sql`
+        insert into sessions (id, strategy_id, strategy_name, strategy_source, symbol, options,
+          status, feed, simulated, idempotency_key, request_digest)
+        values (${id}, ${strategyId}, ${input.name ?? strategy.name}, ${source}, ${input.symbol},
+          ${settings}::text::jsonb, 'starting', ${feed.name}, ${feed.simulated}, ${key ?? null},
+          ${digest})
+        on conflict (idempotency_key) do nothing
+        returning id`);
+      // Another request with the same key got there first: that one starts the session.
+      if (inserted.length === 0) return;
+      await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
+    });
+    const earlier = key === undefined ? undefined : await this.#byKey(key, digest!);
+    if (earlier && earlier.id !== id) return { session: earlier, created: false };
     const session = await this.get(id);
     this.#announce(session);
-    return session;
+    return { session, created: true };
+  }
+
+  /** The session created with idempotency key `key`, if any; 422 when its request differed. */
+  async #byKey(key: string, digest: string): Promise<SessionSummary | undefined> {
+    const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.idempotency_key = ${key}`);
+    if (rows.length === 0) return undefined;
+    if (rows[0].request_digest !== digest) {
+      throw new ValidationError(
+        "Idempotency-Key already used",
+        [{
+          path: "Idempotency-Key",
+          message: `'${key}' was used for a different request (session ${
+            rows[0].id
+          }); use a new key for a new session`,
+        }],
+        422,
+      );
+    }
+    return this.#summary(this.#remember(rows[0]));
+  }
+
+  /** Runs `start` holding one place under the session cap; 503 when the node is full. */
+  async #withCapacity(start: () => Promise<void>): Promise<void> {
+    const running = this.#supervisor.size + this.#reserved;
+    if (running >= this.#maxSessions) {
+      throw new ServiceUnavailableError(
+        `this node is at capacity: ${running} sessions running (MAX_SESSIONS=${this.#maxSessions}); stop a session or raise MAX_SESSIONS`,
+      );
+    }
+    this.#reserved++;
+    try {
+      await start();
+    } finally {
+      this.#reserved--;
+    }
   }
 
   /** Sessions, newest first, optionally filtered by status. */
@@ -153,20 +251,33 @@ export class SessionService {
     return this.#summary(cached ?? await this.#row(id));
   }
 
-  /** Pauses, resumes or stops a session (409 when the transition is not allowed). */
+  /**
+   * Pauses, resumes or stops a session (409 when the transition is not
+   * allowed). Resuming a failed session starts it again from its last durable
+   * state.
+   */
   async command(id: string, command: "pause" | "resume" | "stop"): Promise<SessionSummary> {
-    const row = await this.#row(id);
-    if (!this.#supervisor.get(id)) {
-      if (command === "stop" && row.status === "failed") {
-        await this.#db.query(
-          sql`update sessions set status = 'stopped', updated_at = now() where id = ${id}`,
-        );
-        return this.get(id);
-      }
-      throw new ConflictError(`cannot ${command} a session that is ${row.status}`);
+    if (this.#supervisor.get(id)) {
+      await this.#supervisor.command(id, command);
+      return this.get(id);
     }
-    await this.#supervisor.command(id, command);
-    return this.get(id);
+    const row = await this.#row(id);
+    if (row.status === "failed" && command === "stop") {
+      await this.#db.query(
+        sql`update sessions set status = 'stopped', updated_at = now() where id = ${id}`,
+      );
+      return this.get(id);
+    }
+    if (row.status === "failed" && command === "resume") {
+      await this.#withCapacity(async () => {
+        await this.#supervisor.start(specOf(row));
+      });
+      if (this.#supervisor.get(id)?.status === "paused") {
+        await this.#supervisor.command(id, "resume");
+      }
+      return this.get(id);
+    }
+    throw new ConflictError(refusal(row.status, command) ?? `session ${id} is not running`);
   }
 
   /** Current performance metrics of a session (live, or from its last durable state). */
@@ -178,40 +289,70 @@ export class SessionService {
       metricsOf(createMetrics({ initial_equity: Number(row.options.execution.initial_cash) }));
   }
 
-  /** Brings back every session that was active when the service last stopped. */
-  async restoreAll(): Promise<number> {
+  /**
+   * Brings back every session that was active when the service last stopped,
+   * a few at a time; {@link restoreProgress} tells how far it is. Resolves when
+   * every session has an outcome (running, failed, or still starting after the
+   * start timeout).
+   */
+  async restoreAll(): Promise<RestoreProgress> {
     const rows = await this.#db.query<SessionRow>(
       sql`${SELECT} where s.status = any(${ACTIVE_STATUSES as string[]})`,
     );
-    await Promise.all(rows.map((row) => this.#restore(row)));
-    return rows.length;
+    this.#restore = { total: rows.length, restored: 0, failed: 0, done: false };
+    if (rows.length > this.#maxSessions) {
+      this.#log?.warn(
+        `restoring ${rows.length} sessions, more than MAX_SESSIONS=${this.#maxSessions}: new ones are refused until some stop`,
+      );
+    }
+    let next = 0;
+    const restoreNext = async (): Promise<void> => {
+      for (let row = rows[next++]; row; row = rows[next++]) {
+        const ok = await this.#restoreOne(row);
+        this.#restore = {
+          ...this.#restore,
+          restored: this.#restore.restored + (ok ? 1 : 0),
+          failed: this.#restore.failed + (ok ? 0 : 1),
+        };
+      }
+    };
+    await Promise.all(Array.from({ length: RESTORE_CONCURRENCY }, restoreNext));
+    this.#restore = { ...this.#restore, done: true };
+    return this.#restore;
   }
 
-  async #restore(row: SessionRow): Promise<void> {
-    if (row.status === "stopping") {
-      await this.#db.query(sql`update sessions set status = 'stopped' where id = ${row.id}`);
-      return;
+  /** How far {@link restoreAll} has come. */
+  restoreProgress(): RestoreProgress {
+    return this.#restore;
+  }
+
+  /** Restores one session; false when it did not come back (the reason is logged). */
+  async #restoreOne(row: SessionRow): Promise<boolean> {
+    try {
+      if (row.status === "stopping") {
+        await this.#db.query(sql`update sessions set status = 'stopped' where id = ${row.id}`);
+        return true;
+      }
+      await this.#supervisor.start(specOf(row));
+      this.#remember(row);
+      return true;
+    } catch (error) {
+      this.#log?.warn(`session ${row.id}: not restored: ${(error as Error).message ?? error}`);
+      return false;
     }
-    await this.#supervisor.start({
-      id: row.id,
-      symbol: row.symbol,
-      strategy: row.options.strategy,
-      execution: resolveExecutionConfig(row.options.execution),
-      snapshot: row.snapshot ?? undefined,
-      seq: Number(row.seq ?? 0),
-    }).catch(async (error) => {
-      await this.#db.query(
-        sql`update sessions set status = 'failed', last_error = ${`restore failed: ${error}`} where id = ${row.id}`,
-      );
-    });
   }
 
   async #row(id: string): Promise<SessionRow> {
     const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.id = ${id}`);
     if (rows.length === 0) throw new NotFoundError(`no session with id '${id}'`);
-    if (this.#supervisor.get(id)) this.#rows.set(id, rows[0]);
-    else this.#rows.delete(id);
-    return rows[0];
+    return this.#remember(rows[0]);
+  }
+
+  /** Keeps the row of a live session, so reading it needs no query (and works while the database is down). */
+  #remember(row: SessionRow): SessionRow {
+    if (this.#supervisor.get(row.id)) this.#rows.set(row.id, row);
+    else this.#rows.delete(row.id);
+    return row;
   }
 
   #summary(row: SessionRow): SessionSummary {
@@ -244,20 +385,23 @@ export class SessionService {
       last_price: view?.last_price ?? null,
       warmup: live?.view?.warmup ?? null,
       trade_count: view?.metrics.trade_count ?? 0,
-      restarts: live?.restarts ?? 0,
+      restarts: live?.restarts ?? row.restarts ?? 0,
+      restart_reason: live?.restartReason ?? row.restart_reason ?? null,
     };
   }
 }
 
-/** Persists a session's status change (and its error, when given). */
-export async function saveSessionStatus(
-  db: Db,
-  id: string,
-  status: SessionStatus,
-  error?: string,
-): Promise<void> {
-  await db.query(sql`update sessions set status = ${status}, updated_at = now(),
-    last_error = coalesce(${error ?? null}, last_error) where id = ${id}`);
+/** How to start a stored session again from its last durable state. */
+function specOf(row: SessionRow): SessionSpec {
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    strategy: row.options.strategy,
+    execution: resolveExecutionConfig(row.options.execution),
+    snapshot: row.snapshot ?? undefined,
+    seq: Number(row.seq ?? 0),
+    restarts: row.restarts ?? 0,
+  };
 }
 
 /** The API view of a session that has no worker, from its last durable state. */
@@ -280,7 +424,8 @@ function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
 }
 
 const SELECT = sql`select s.id, s.strategy_id, s.strategy_name, s.strategy_source, s.symbol,
-  s.options, s.status, s.feed, s.simulated, s.last_error,
+  s.options, s.status, s.feed, s.simulated, s.last_error, s.restarts, s.restart_reason,
+  s.request_digest,
   to_char(s.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
   snap.state as snapshot, snap.seq
   from sessions s left join session_snapshots snap on snap.session_id = s.id`;

@@ -4,10 +4,27 @@
  * its effects into durable events (group commit) before anyone is told about
  * them, and answers commands.
  *
+ * Hang detection cannot mistake starvation for a hang. Each worker counts its
+ * progress in shared memory (every message and market batch it handles). A
+ * worker is hung only when a ping waits unanswered and its counter has not
+ * moved for {@link SupervisorTimings.hangMs}, counting only heartbeat
+ * intervals in which the main thread itself kept time (its own event-loop lag
+ * under {@link SupervisorTimings.starvedLagMs}). A worker that has not yet
+ * reported ready is judged by a separate, longer start grace instead (the
+ * first spawn of the worker module may compile it for seconds). Every restart
+ * records its cause on the session and in the log.
+ *
+ * Every wait for a worker has an outcome: `start` resolves when the worker is
+ * ready and rejects when the session fails or the start takes longer than
+ * {@link SupervisorTimings.startTimeoutMs} (the session then keeps starting).
+ *
  * Queue policy: commands towards a worker are bounded ({@link MAX_PENDING_COMMANDS});
  * beyond that a command is refused as busy. Market data reaches workers over the
  * bus, never through this queue; a worker too slow for it falls behind the hub's
  * retained batches and reports an unrecoverable gap instead of growing memory.
+ * Effects not yet durable are bounded per session ({@link MAX_UNDURABLE_EVENTS}):
+ * when the database is unavailable that long, the session's worker is
+ * suspended and starts again from its durable state once they are committed.
  */
 import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
@@ -27,14 +44,29 @@ import type { FromWorker, SessionCommand, ToWorker } from "./worker_protocol.ts"
 /** At most this many commands may wait for one worker. */
 export const MAX_PENDING_COMMANDS = 16;
 
-/** Restart policy and heartbeat timings (overridable for tests). */
+/**
+ * Events of one session that may wait for the database before its worker is
+ * suspended (about 300 bytes each in memory).
+ */
+export const MAX_UNDURABLE_EVENTS = 10_000;
+
+/** How long a command waits for its effects to become durable before answering 503. */
+const COMMAND_DURABLE_MS = 10_000;
+
+/** Restart policy, heartbeat and hang-detection timings (overridable for tests). */
 export interface SupervisorTimings {
   /** More restarts than this within {@link restartWindowMs} → failed. */
   readonly maxRestarts: number;
   readonly restartWindowMs: number;
   readonly heartbeatMs: number;
-  /** A worker silent for this long is considered hung. */
+  /** A ready worker with a ping waiting and no progress for this long is hung. */
   readonly hangMs: number;
+  /** A new worker has this long to report ready before it is restarted. */
+  readonly startGraceMs: number;
+  /** `start` gives up waiting for ready after this long (the session keeps starting). */
+  readonly startTimeoutMs: number;
+  /** A heartbeat later than this (main thread starved) does not count towards a hang. */
+  readonly starvedLagMs: number;
 }
 
 const DEFAULT_TIMINGS: SupervisorTimings = {
@@ -42,6 +74,9 @@ const DEFAULT_TIMINGS: SupervisorTimings = {
   restartWindowMs: 60_000,
   heartbeatMs: 1_000,
   hangMs: 5_000,
+  startGraceMs: 60_000,
+  startTimeoutMs: 60_000,
+  starvedLagMs: 500,
 };
 
 /** What the supervisor needs from the rest of the service. */
@@ -55,8 +90,6 @@ export interface SupervisorDeps {
   lastSeq(symbol: string): number;
   /** Serves a worker's gap recovery request. */
   recover(symbol: string, from: number, to: number): unknown;
-  /** Records a status change durably. */
-  saveStatus(id: string, status: SessionStatus, error?: string): Promise<void>;
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
@@ -78,6 +111,8 @@ export interface SessionSpec {
   readonly snapshot?: SessionSnapshot;
   /** Last durable event sequence number (0 for a new session). */
   readonly seq: number;
+  /** Restarts so far (restored sessions keep counting). */
+  readonly restarts?: number;
 }
 
 /** The supervisor's picture of one live session. */
@@ -86,7 +121,10 @@ export interface LiveSession {
   status: SessionStatus;
   view?: SessionView;
   lastError?: string;
+  /** Worker restarts of this session. */
   restarts: number;
+  /** Why the worker last restarted. */
+  restartReason?: string;
   /** Sequence number of the last event handed to the persister. */
   seq: number;
   /** Sequence number of the last durable event. */
@@ -101,18 +139,50 @@ interface PendingCommand {
   readonly reject: (error: Error) => void;
 }
 
+/** A promise with its settle functions. */
+interface Outcome {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  settled: boolean;
+}
+
+function outcome(): Outcome {
+  let resolve!: () => void, reject!: (error: Error) => void;
+  const promise = new Promise<void>((res, rej) => [resolve, reject] = [res, rej]);
+  promise.catch(() => {}); // a start nobody waits for any more must not surface as unhandled
+  const result: Outcome = {
+    promise,
+    resolve: () => (result.settled = true, resolve()),
+    reject: (error) => (result.settled = true, reject(error)),
+    settled: false,
+  };
+  return result;
+}
+
 interface Slot {
   readonly spec: SessionSpec;
   readonly live: LiveSession;
   worker?: Worker;
   /** The last durable state: a restarted worker starts from it. */
   snapshot?: SessionSnapshot;
-  lastPong: number;
+  /** Settles when the session first runs after a (re)start, or fails. */
+  started: Outcome;
+  /** True once the current worker reported ready. */
+  ready: boolean;
+  /** The worker's progress counter (shared memory, bumped by the worker). */
+  progress: Int32Array;
+  lastProgress: number;
+  /** A message arrived since the last heartbeat. */
+  heard: boolean;
+  pingOutstanding: boolean;
+  /** Unstarved ms since spawn (start grace) or since the last progress with a ping waiting. */
+  quietMs: number;
   restartTimes: number[];
+  /** True while a restart is under way (between stopping the worker and the next spawn). */
+  restarting: boolean;
   nextRequest: number;
   readonly pending: Map<number, PendingCommand>;
-  /** Resolves when the current worker reported ready. */
-  ready?: () => void;
 }
 
 const WORKER_URL = new URL("./session_worker.ts", import.meta.url);
@@ -122,12 +192,18 @@ function sandboxed(name: string): WorkerOptions {
   return { type: "module", name, deno: { permissions: "none" } } as WorkerOptions;
 }
 
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Supervises session workers. */
 export class Supervisor {
   readonly #deps: SupervisorDeps;
   readonly #timings: SupervisorTimings;
   readonly #slots = new Map<string, Slot>();
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  #lastBeat = performance.now();
+  #loopLag = 0;
   #pingId = 0;
   #closed = false;
   /** Listeners of effects as soon as they reach the main thread (for latency measurements). */
@@ -141,7 +217,11 @@ export class Supervisor {
     this.#heartbeat = setInterval(() => this.#beat(), this.#timings.heartbeatMs);
   }
 
-  /** Starts (or restores) a session's worker; resolves once it runs. */
+  /**
+   * Starts (or restores) a session's worker; resolves once it runs. Rejects
+   * with a {@link ServiceUnavailableError} when the session fails to start or
+   * is not ready within the start timeout (it then keeps starting).
+   */
   async start(spec: SessionSpec): Promise<LiveSession> {
     if (this.#slots.has(spec.id)) throw new ConflictError(`session ${spec.id} is already running`);
     const slot: Slot = {
@@ -149,20 +229,27 @@ export class Supervisor {
       live: {
         id: spec.id,
         status: "starting",
-        restarts: 0,
+        restarts: spec.restarts ?? 0,
         seq: spec.seq,
         durableSeq: spec.seq,
         bus_gaps: 0,
       },
       snapshot: spec.snapshot,
-      lastPong: performance.now(),
+      started: outcome(),
+      ready: false,
+      progress: new Int32Array(new SharedArrayBuffer(4)),
+      lastProgress: 0,
+      heard: false,
+      pingOutstanding: false,
+      quietMs: 0,
       restartTimes: [],
+      restarting: false,
       nextRequest: 1,
       pending: new Map(),
     };
     this.#slots.set(spec.id, slot);
-    await this.#setStatus(slot, "starting");
-    await this.#spawn(slot);
+    this.#spawn(slot);
+    await this.#untilStarted(slot);
     return slot.live;
   }
 
@@ -176,6 +263,16 @@ export class Supervisor {
     return [...this.#slots.keys()];
   }
 
+  /** How many sessions are supervised. */
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  /** The main thread's event-loop lag at the last heartbeat (ms late). */
+  loopLag(): number {
+    return this.#loopLag;
+  }
+
   /** Applies a user command; refuses invalid transitions with a {@link ConflictError}. */
   async command(id: string, command: SessionCommand): Promise<LiveSession> {
     const slot = this.#slots.get(id);
@@ -187,24 +284,33 @@ export class Supervisor {
         `session ${id} is busy: ${slot.pending.size} commands pending`,
       );
     }
+    const outage = this.#deps.persister.outage();
+    if (outage) {
+      throw new ServiceUnavailableError(
+        `database unavailable (${outage.reason}): cannot ${command} session ${id} now; try again`,
+      );
+    }
     if (command === "stop" && (slot.live.status === "failed" || !slot.worker)) {
       await this.#finish(slot, "stopped");
       return slot.live;
     }
-    if (!slot.worker) throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
-    if (command === "stop") await this.#setStatus(slot, "stopping");
+    if (command === "resume" && slot.live.status === "failed") return await this.#revive(slot);
+    if (!slot.worker || !slot.ready) {
+      throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
+    }
+    if (command === "stop") this.#setStatus(slot, "stopping");
     const done = await this.#request(slot, command);
-    await this.#persist(slot, done.effects, done.snapshot, done.view);
+    await this.#durable(slot, this.#persist(slot, done.effects, done.snapshot, done.view), command);
     if (command === "stop") {
       await this.#finish(slot, "stopped");
     } else {
-      await this.#setStatus(slot, command === "pause" ? "paused" : done.view.phase);
+      this.#setStatus(slot, command === "pause" ? "paused" : done.view.phase);
     }
     return slot.live;
   }
 
-  /** Test hook: makes a session's worker throw, or hang. */
-  inject(id: string, fault: "crash" | "hang"): void {
+  /** Test hook: makes a session's worker throw, hang, or stay busy (progressing) for a while. */
+  inject(id: string, fault: "crash" | "hang" | { busyMs: number }): void {
     this.#slots.get(id)?.worker?.postMessage({ type: "fault", fault } satisfies ToWorker);
   }
 
@@ -216,59 +322,109 @@ export class Supervisor {
     return () => this.#onArrival.delete(fn);
   }
 
-  /** Terminates every worker without changing session statuses (they are restored at next start). */
-  async close(): Promise<void> {
+  /**
+   * Terminates every worker at once without changing session statuses (they
+   * are restored at next start). Effects already handed to the persister
+   * stay queued there.
+   */
+  close(): void {
     this.#closed = true;
     clearInterval(this.#heartbeat);
-    for (const slot of this.#slots.values()) slot.worker?.terminate();
-    await this.#deps.persister.flush();
+    for (const slot of this.#slots.values()) {
+      this.#stopWorker(slot);
+      slot.started.reject(new ServiceUnavailableError("the service is stopping"));
+      this.#rejectPending(slot, "the service is stopping");
+    }
     this.#slots.clear();
   }
 
-  async #spawn(slot: Slot): Promise<void> {
+  /** Creates the worker of `slot` and sends it the session; failures become restarts. */
+  #spawn(slot: Slot): void {
     const { spec } = slot;
-    const history = await this.#deps.history(spec.symbol, spec.strategy);
-    if (this.#closed || this.#slots.get(spec.id) !== slot) return;
-    const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
-    slot.worker = worker;
-    slot.lastPong = performance.now();
-    const ready = new Promise<void>((resolve) => slot.ready = resolve);
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.#receive(slot, worker, event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      this.#crashed(slot, worker, event.message || "worker error");
-    };
-    worker.onmessageerror = () => this.#crashed(slot, worker, "unreadable message from worker");
-    worker.postMessage(
-      {
-        type: "init",
-        sessionId: spec.id,
-        symbol: spec.symbol,
-        strategy: spec.strategy,
-        execution: spec.execution,
-        snapshot: slot.snapshot,
-        history,
-        startAfter: { [spec.symbol]: this.#deps.lastSeq(spec.symbol) },
-        busNamespace: this.#deps.busNamespace,
-      } satisfies ToWorker,
-    );
-    await ready;
+    slot.restarting = false;
+    slot.ready = false;
+    slot.quietMs = 0;
+    slot.pingOutstanding = false;
+    // The new worker starts from the durable state: whatever was not committed is gone with the old one.
+    slot.live.seq = slot.live.durableSeq;
+    this.#deps.persister.readmit(spec.id);
+    this.#deps.history(spec.symbol, spec.strategy).then((history) => {
+      if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
+      const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
+      slot.worker = worker;
+      worker.onmessage = (event: MessageEvent<FromWorker>) =>
+        this.#receive(slot, worker, event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        this.#restart(slot, worker, event.message || "worker error");
+      };
+      worker.onmessageerror = () => this.#restart(slot, worker, "unreadable message from worker");
+      worker.postMessage(
+        {
+          type: "init",
+          sessionId: spec.id,
+          symbol: spec.symbol,
+          strategy: spec.strategy,
+          execution: spec.execution,
+          snapshot: slot.snapshot,
+          history,
+          startAfter: { [spec.symbol]: this.#deps.lastSeq(spec.symbol) },
+          busNamespace: this.#deps.busNamespace,
+          progress: slot.progress,
+        } satisfies ToWorker,
+      );
+    }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
+  }
+
+  /** Waits for the session to run, fail, or for the start timeout. */
+  async #untilStarted(slot: Slot): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeoutMs = this.#timings.startTimeoutMs;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() =>
+        reject(
+          new ServiceUnavailableError(
+            `session ${slot.spec.id} did not start within ${timeoutMs / 1000} s (${
+              slot.live.restartReason ?? "its worker is still loading"
+            }); it keeps starting in the background`,
+          ),
+        ), timeoutMs);
+    });
+    try {
+      await Promise.race([slot.started.promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #receive(slot: Slot, worker: Worker, message: FromWorker): void {
     if (slot.worker !== worker) return;
-    slot.lastPong = performance.now();
+    slot.heard = true;
     switch (message.type) {
       case "ready": {
-        slot.ready?.();
+        slot.ready = true;
+        slot.quietMs = 0;
         if (slot.snapshot?.paused) this.#setStatus(slot, "paused");
+        slot.started.resolve();
         return;
       }
       case "effects": {
         for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
         this.#persist(slot, message.effects, message.snapshot, message.view).catch((error) =>
-          this.#crashed(slot, worker, `persisting events failed: ${error}`)
+          this.#restart(slot, worker, `persisting events failed: ${error}`)
         );
+        const waiting = slot.live.seq - slot.live.durableSeq;
+        if (waiting > MAX_UNDURABLE_EVENTS) {
+          const outage = this.#deps.persister.outage();
+          this.#restart(
+            slot,
+            worker,
+            `suspended: ${waiting} events waiting for the database${
+              outage ? ` (${outage.reason})` : ""
+            }`,
+            { counts: false },
+          );
+        }
         return;
       }
       case "view":
@@ -287,6 +443,7 @@ export class Supervisor {
         slot.pending.delete(message.requestId);
         return;
       case "pong":
+        slot.pingOutstanding = false;
         return;
       case "recover": {
         const batches = this.#deps.recover(message.symbol, message.from, message.to);
@@ -320,19 +477,37 @@ export class Supervisor {
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
     await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
+    const lastSeq = firstSeq + effects.length - 1;
+    // A write of a worker that has since been replaced may only land, never move the state back.
+    if (lastSeq < slot.live.durableSeq) return;
     slot.snapshot = snapshot;
-    slot.live.durableSeq = Math.max(slot.live.durableSeq, firstSeq + effects.length - 1);
+    slot.live.durableSeq = lastSeq;
     slot.live.view = view;
     this.#followPhase(slot, view);
     effects.forEach((effect, i) =>
       this.#deps.publish(slot.spec.id, { type: "effect", seq: firstSeq + i, effect })
     );
-    if (slot.live.view) {
-      this.#deps.publish(slot.spec.id, {
-        type: "view",
-        view: slot.live.view,
-        status: slot.live.status,
-      });
+    this.#deps.publish(slot.spec.id, { type: "view", view, status: slot.live.status });
+  }
+
+  /** Waits for a command's effects to be durable, or answers 503 (they stay queued). */
+  async #durable(slot: Slot, write: Promise<void>, command: SessionCommand): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), COMMAND_DURABLE_MS)
+    );
+    try {
+      const result = await Promise.race([write, late]);
+      if (result !== "late") return;
+      write.catch(() => {});
+      const outage = this.#deps.persister.outage();
+      throw new ServiceUnavailableError(
+        `session ${slot.spec.id}: ${command} applied but not yet stored${
+          outage ? ` (database unavailable: ${outage.reason})` : ""
+        }; it is stored when the database answers`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -346,70 +521,167 @@ export class Supervisor {
 
   #beat(): void {
     const now = performance.now();
+    const elapsed = now - this.#lastBeat;
+    this.#lastBeat = now;
+    this.#loopLag = Math.max(0, elapsed - this.#timings.heartbeatMs);
+    // A late heartbeat means this thread was starved: workers' answers may be queued behind it.
+    const starved = this.#loopLag > this.#timings.starvedLagMs;
     for (const slot of this.#slots.values()) {
-      if (!slot.worker) continue;
-      if (now - slot.lastPong > this.#timings.hangMs) {
-        this.#crashed(
-          slot,
-          slot.worker,
-          `worker hung: no heartbeat for ${Math.round(now - slot.lastPong)} ms`,
-        );
+      const worker = slot.worker;
+      if (!worker) continue;
+      const progress = Atomics.load(slot.progress, 0);
+      const progressed = slot.heard || progress !== slot.lastProgress;
+      slot.heard = false;
+      slot.lastProgress = progress;
+      if (!slot.ready) {
+        if (!starved) slot.quietMs += elapsed;
+        if (slot.quietMs > this.#timings.startGraceMs) {
+          this.#restart(
+            slot,
+            worker,
+            `worker did not start within ${Math.round(slot.quietMs / 1000)} s`,
+          );
+        }
         continue;
       }
-      slot.worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
+      if (starved || progressed || !slot.pingOutstanding) {
+        slot.quietMs = 0;
+      } else {
+        slot.quietMs += elapsed;
+        if (slot.quietMs > this.#timings.hangMs) {
+          this.#restart(
+            slot,
+            worker,
+            `worker hung: no progress for ${
+              Math.round(slot.quietMs)
+            } ms with a ping waiting (main thread lag ${Math.round(this.#loopLag)} ms)`,
+          );
+          continue;
+        }
+      }
+      if (!slot.pingOutstanding) {
+        slot.pingOutstanding = true;
+        worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
+      }
     }
   }
 
-  /** Restarts a crashed or hung worker from its last durable state, or gives up. */
-  async #crashed(slot: Slot, worker: Worker, reason: string): Promise<void> {
-    if (slot.worker !== worker || this.#closed) return;
-    worker.terminate();
-    slot.worker = undefined;
-    slot.live.lastError = reason;
-    for (const pending of slot.pending.values()) {
-      pending.reject(
-        new ServiceUnavailableError(`session worker restarted (${reason}); try again`),
-      );
-    }
-    slot.pending.clear();
+  /**
+   * Stops a crashed, hung or suspended worker and starts a new one from the
+   * last durable state, or gives up (failed) after too many restarts. Never
+   * rejects: it runs detached from whoever noticed the problem.
+   */
+  async #restart(
+    slot: Slot,
+    worker: Worker | undefined,
+    reason: string,
+    options: { counts?: boolean } = {},
+  ): Promise<void> {
+    if (this.#closed || slot.worker !== worker || slot.restarting) return;
+    if (this.#slots.get(slot.spec.id) !== slot) return;
+    slot.restarting = true;
+    this.#stopWorker(slot);
+    this.#rejectPending(slot, `session worker restarted (${reason}); try again`);
+    const counts = options.counts ?? true;
     const now = performance.now();
-    slot.restartTimes = slot.restartTimes.filter((t) => now - t < this.#timings.restartWindowMs);
-    slot.restartTimes.push(now);
-    this.#deps.log.warn(`session ${slot.spec.id}: worker stopped (${reason})`);
-    if (slot.restartTimes.length > this.#timings.maxRestarts) {
-      await this.#deps.persister.flush();
-      await this.#setStatus(
-        slot,
-        "failed",
-        `${slot.restartTimes.length} restarts within ${
-          this.#timings.restartWindowMs / 1000
-        } s; last error: ${reason}`,
-      );
-      return;
+    if (counts) {
+      slot.restartTimes = slot.restartTimes.filter((t) => now - t < this.#timings.restartWindowMs);
+      slot.restartTimes.push(now);
+      slot.live.lastError = reason;
     }
     slot.live.restarts++;
-    await this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting");
-    const delay = Math.min(100 * 2 ** (slot.restartTimes.length - 1), 5_000);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    // Effects already queued become durable first: the restart starts from them.
-    await this.#deps.persister.flush();
+    slot.live.restartReason = reason;
+    this.#deps.log.warn(
+      `session ${slot.spec.id}: worker restart #${slot.live.restarts} (${reason})`,
+    );
+    if (slot.restartTimes.length > this.#timings.maxRestarts) {
+      const error = `${slot.restartTimes.length} restarts within ${
+        this.#timings.restartWindowMs / 1000
+      } s; last error: ${reason}`;
+      this.#setStatus(slot, "failed", { error });
+      slot.started.reject(
+        new ServiceUnavailableError(`session ${slot.spec.id} failed to start: ${error}`),
+      );
+      slot.restarting = false;
+      return;
+    }
+    this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting", { record: true });
+    try {
+      await delay(counts ? Math.min(100 * 2 ** (slot.restartTimes.length - 1), 5_000) : 0);
+      // Effects already queued become durable first: the new worker starts from them.
+      await this.#deps.persister.flush();
+    } catch (error) {
+      this.#deps.log.error(`session ${slot.spec.id}: restart failed: ${error}`);
+    }
     if (this.#closed || this.#slots.get(slot.spec.id) !== slot) return;
-    await this.#spawn(slot);
+    this.#spawn(slot);
+  }
+
+  /** Starts a failed session again from its durable state ("resume" of a failed session). */
+  async #revive(slot: Slot): Promise<LiveSession> {
+    slot.restartTimes = [];
+    slot.started = outcome();
+    this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting", { record: true });
+    this.#spawn(slot);
+    await this.#untilStarted(slot);
+    if (slot.live.status === "paused") return await this.command(slot.spec.id, "resume");
+    return slot.live;
+  }
+
+  /** Terminates the worker of `slot`, dropping every reference to it. */
+  #stopWorker(slot: Slot): void {
+    const worker = slot.worker;
+    if (!worker) return;
+    worker.onmessage = null;
+    worker.onerror = null;
+    worker.onmessageerror = null;
+    worker.terminate();
+    slot.worker = undefined;
+    slot.ready = false;
+  }
+
+  #rejectPending(slot: Slot, reason: string): void {
+    for (const pending of slot.pending.values()) {
+      pending.reject(new ServiceUnavailableError(reason));
+    }
+    slot.pending.clear();
   }
 
   async #finish(slot: Slot, status: "stopped"): Promise<void> {
-    slot.worker?.terminate();
-    slot.worker = undefined;
-    await this.#deps.persister.flush();
-    await this.#setStatus(slot, status);
+    this.#stopWorker(slot);
+    slot.started.reject(new ConflictError(`session ${slot.spec.id} was stopped`));
     this.#slots.delete(slot.spec.id);
+    await this.#durable(slot, this.#setStatus(slot, status, { record: true }), "stop");
   }
 
-  async #setStatus(slot: Slot, status: SessionStatus, error?: string): Promise<void> {
-    if (slot.live.status === status && !error && status !== "starting") return;
+  /**
+   * Changes a session's status in memory, tells live listeners, and queues the
+   * change to be stored in order with the session's events (also when only
+   * its error or restart record changed: `record`). The returned promise
+   * settles when it is stored; nobody has to wait for it.
+   */
+  #setStatus(
+    slot: Slot,
+    status: SessionStatus,
+    options: { error?: string; record?: boolean } = {},
+  ): Promise<void> {
+    const { error } = options;
+    if (slot.live.status === status && !error && !options.record) return Promise.resolve();
     slot.live.status = status;
     if (error) slot.live.lastError = error;
-    await this.#deps.saveStatus(slot.spec.id, status, error);
     this.#deps.publish(slot.spec.id, { type: "status", status, ...(error ? { error } : {}) });
+    const stored = this.#deps.persister.write({
+      sessionId: slot.spec.id,
+      firstSeq: slot.live.seq + 1,
+      effects: [],
+      status: {
+        status,
+        lastError: slot.live.lastError,
+        restarts: slot.live.restarts,
+        restartReason: slot.live.restartReason,
+      },
+    });
+    stored.catch((e) => this.#deps.log.debug(`session ${slot.spec.id}: status not stored: ${e}`));
+    return stored;
   }
 }

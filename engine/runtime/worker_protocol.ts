@@ -26,12 +26,18 @@ export type ToWorker =
     readonly startAfter: Record<string, number>;
     /** Namespace of the bus channels (must match the hub's). */
     readonly busNamespace?: string;
+    /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
+    readonly progress: Int32Array;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
   | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
   | { readonly type: "ping"; readonly id: number }
-  /** Fault injection for tests: throw inside the worker, or block its event loop. */
-  | { readonly type: "fault"; readonly fault: "crash" | "hang" };
+  /**
+   * Fault injection for tests: throw inside the worker, block its event loop
+   * for good, or keep it busy for `busyMs` while it makes progress (like a
+   * worker working through a long backlog).
+   */
+  | { readonly type: "fault"; readonly fault: "crash" | "hang" | { readonly busyMs: number } };
 
 /** Worker → main. */
 export type FromWorker =

@@ -2,17 +2,36 @@ import { Hono } from "hono";
 import { sql } from "../../db/mod.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 
-/** `GET /api/health`: database, feed and session counters. 503 when the database fails. */
+/** How long the health check waits for the database to answer. */
+const DB_CHECK_MS = 2_000;
+
+/** Whether the database answers `select 1` within {@link DB_CHECK_MS}, and if not, why (no connection details). */
+async function checkDatabase(service: Service): Promise<{ ok: boolean; error?: string }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) =>
+    timer = setTimeout(() => resolve(`no answer within ${DB_CHECK_MS / 1000} s`), DB_CHECK_MS)
+  );
+  const answered = service.db.query(sql`select 1`).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  try {
+    const error = await Promise.race([answered, late]);
+    return error === undefined ? { ok: true } : { ok: false, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `GET /api/health`: database, feed, session counters, restore progress at
+ * start, the persister's queue (and outage), and the main thread's
+ * event-loop lag. 503 when the database does not answer.
+ */
 export function healthRoutes(service: Service): Hono {
   const app = new Hono();
   app.get("/", async (c) => {
-    let db: { kind: string; ok: boolean; error?: string };
-    try {
-      await service.db.query(sql`select 1`);
-      db = { kind: service.db.kind, ok: true };
-    } catch (error) {
-      db = { kind: service.db.kind, ok: false, error: (error as Error).message };
-    }
+    const db = { kind: service.db.kind, ...await checkDatabase(service) };
     const market = service.hub.health();
     const live = service.supervisor.ids().map((id) => service.supervisor.get(id)!);
     const body = {
@@ -23,11 +42,15 @@ export function healthRoutes(service: Service): Hono {
       market,
       sessions: {
         live: live.length,
+        max: service.config.maxSessions,
         by_status: Object.fromEntries(
           Object.entries(Object.groupBy(live, (s) => s.status)).map(([k, v]) => [k, v!.length]),
         ),
+        restarts: live.reduce((n, s) => n + s.restarts, 0),
       },
+      restore: service.sessions.restoreProgress(),
       persister: service.persister.stats(),
+      event_loop_lag_ms: Math.round(service.supervisor.loopLag()),
     };
     return c.json(body, db.ok ? 200 : 503);
   });

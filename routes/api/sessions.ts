@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { SESSION_STATUSES, type SessionStatus } from "../../engine/core/session/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
+import { idempotencyKey } from "../../engine/runtime/idempotency.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { intQuery, jsonBody } from "./errors.ts";
 import { fillsCsv } from "./csv.ts";
@@ -11,7 +12,12 @@ export function sessionRoutes(service: Service): Hono {
   const { sessions, records } = service;
   const app = new Hono();
 
-  app.post("/", async (c) => c.json(await sessions.create(await jsonBody(c)), 201));
+  // With an Idempotency-Key, a retry of a create whose answer was lost returns the same session (200).
+  app.post("/", async (c) => {
+    const key = idempotencyKey(c.req.header("idempotency-key"));
+    const { session, created } = await sessions.createOnce(await jsonBody(c), key);
+    return c.json(session, created ? 201 : 200);
+  });
 
   app.get("/", async (c) => {
     const status = c.req.query("status");

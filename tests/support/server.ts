@@ -23,7 +23,7 @@ export interface TestServerOptions extends ServiceOptions {
   readonly dataDir?: string;
 }
 
-/** Starts the service and an HTTP server for it. */
+/** Starts the service and an HTTP server for it, and restores the sessions stored in its database. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     FEED: "sim",
@@ -39,6 +39,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     createApp(service).fetch,
   );
+  await service.restore();
   return {
     service,
     url: `http://127.0.0.1:${server.addr.port}`,

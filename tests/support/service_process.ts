@@ -44,7 +44,9 @@ export function startServiceProcess(env: Record<string, string> = {}): ServicePr
   let done = false;
   const decoder = new TextDecoder();
   child.stderr.pipeTo(
-    new WritableStream({ write: (chunk) => void (text += decoder.decode(chunk, { stream: true })) }),
+    new WritableStream({
+      write: (chunk) => void (text += decoder.decode(chunk, { stream: true })),
+    }),
   ).catch(() => {});
   const status = child.status.finally(() => done = true);
   return {

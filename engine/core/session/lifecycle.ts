@@ -26,9 +26,14 @@ export const ACTIVE_STATUSES: readonly SessionStatus[] = [
   "stopping",
 ];
 
+/**
+ * Statuses each command accepts. `resume` of a failed session starts it again
+ * from its last durable state (it may have failed because the service itself
+ * stalled, not because of anything in the session).
+ */
 const ACCEPTS: Record<"pause" | "resume" | "stop", readonly SessionStatus[]> = {
   pause: ["starting", "warming_up", "running"],
-  resume: ["paused"],
+  resume: ["paused", "failed"],
   stop: ["starting", "warming_up", "running", "paused", "failed"],
 };
 
