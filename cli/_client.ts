@@ -37,6 +37,11 @@ export class UnreachableError extends Error {
   }
 }
 
+/** The service did not answer in time. */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
 /** How long a request may take before the CLI gives up (ms). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -46,7 +51,17 @@ export interface RequestOptions {
   readonly query?: Record<string, string | number | undefined>;
   /** A JSON body. */
   readonly json?: unknown;
+  /**
+   * Sent as `Idempotency-Key`: the service answers a repeated request with
+   * the outcome of the first, so a request whose answer was lost (timeout,
+   * dropped connection) is sent again, up to {@link RETRIES} more times.
+   */
+  readonly idempotencyKey?: string;
 }
+
+/** Extra attempts of a request with an idempotency key whose answer was lost. */
+export const RETRIES = 2;
+const RETRY_DELAY_MS = 500;
 
 /** Client of the REST API under `/api`. */
 export class ApiClient {
@@ -80,12 +95,25 @@ export class ApiClient {
   }
 
   async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await this.#sendOnce(method, path, options);
+      } catch (error) {
+        const lost = error instanceof UnreachableError || error instanceof TimeoutError;
+        if (!lost || options.idempotencyKey === undefined || attempt >= RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  async #sendOnce(method: string, path: string, options: RequestOptions): Promise<Response> {
     const url = new URL(`${this.#base}/api${path}`);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers = new Headers({ accept: "application/json" });
     if (this.#token) headers.set("authorization", `Bearer ${this.#token}`);
+    if (options.idempotencyKey) headers.set("idempotency-key", options.idempotencyKey);
     // Every non-GET request says JSON, even without a body: the service's CSRF
     // guard refuses form-like content types (and a missing one) from non-browsers.
     if (method !== "GET") headers.set("content-type", "application/json");
@@ -100,7 +128,7 @@ export class ApiClient {
       });
     } catch (error) {
       if (error instanceof DOMException && error.name === "TimeoutError") {
-        throw new Error(
+        throw new TimeoutError(
           `the service at ${this.#base} did not answer ${method} ${url.pathname} within ${
             REQUEST_TIMEOUT_MS / 1000
           } s`,

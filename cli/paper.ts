@@ -248,7 +248,11 @@ const start: Command = {
       }),
       ...(slippage === undefined ? {} : { slippage: { model: "fixed", bps: slippage } }),
     };
-    const session = await client().json<Session>("POST", SESSIONS, { json: body });
+    // One key for every attempt: a start whose answer was lost is not started twice.
+    const session = await client().json<Session>("POST", SESSIONS, {
+      json: body,
+      idempotencyKey: crypto.randomUUID(),
+    });
     if (json) return printJson(session);
     console.log(`started session ${session.id}\n\n${sessionFields(session)}`);
   },

@@ -3,9 +3,9 @@ import { api, errorLines } from "./_api.ts";
 import type { SessionSummary } from "./_session_state.ts";
 
 /**
- * Pause / resume / stop buttons of a session. Each calls the REST API; the
- * answer (the updated summary) goes to `onChange`, a refusal (409 …) is shown
- * inline with the API's message.
+ * Pause / resume / stop buttons of a session (resume also starts a failed
+ * session again). Each calls the REST API; the answer (the updated summary)
+ * goes to `onChange`, a refusal (409 …) is shown inline with the API's message.
  */
 export function SessionControls(
   { id, status, onChange }: {
@@ -31,7 +31,7 @@ export function SessionControls(
   const over = status === "stopped";
   return (
     <div class="controls">
-      {status === "paused"
+      {status === "paused" || status === "failed"
         ? (
           <button type="button" disabled={busy} onClick={() => run("POST", `${base}/resume`)}>
             Resume

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
 import { expectExit, runCli } from "./support/cli.ts";
+import { startLossyProxy } from "./support/lossy_proxy.ts";
 
 /** A loopback port nobody listens on (bound, then released). */
 function closedPort(): number {
@@ -198,6 +199,41 @@ Deno.test("paper CLI sends PAPER_API_TOKEN as a bearer token", async () => {
     );
     expectExit(await runCli("paper", ["stop", session.id], { url: server.url, env }), 0);
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("paper start sends an Idempotency-Key: a start whose answer is lost is retried, not doubled", async () => {
+  const server = await startTestServer();
+  const proxy = startLossyProxy(server.url, {
+    drop: 1,
+    match: (method, path) => method === "POST" && path === "/api/paper_trading/sessions",
+  });
+  try {
+    const result = expectExit(
+      await runCli("paper", [
+        "start",
+        "--strategy",
+        "ema_cross_fast",
+        "--symbol",
+        "BTCUSDT",
+        "--json",
+      ], {
+        url: proxy.url,
+      }),
+      0,
+    );
+    const session = JSON.parse(result.stdout);
+    const creates = proxy.seen.filter((r) => r.method === "POST");
+    assert.equal(creates.length, 2, "the lost answer was asked for again");
+    const keys = creates.map((r) => r.headers.get("idempotency-key"));
+    assert.ok(keys[0], "the start carries an Idempotency-Key");
+    assert.equal(keys[1], keys[0], "the retry carries the same key");
+    const list = await (await fetch(`${server.url}/api/paper_trading/sessions`)).json();
+    assert.equal(list.total, 1, "one session for two deliveries of the request");
+    assert.equal(list.sessions[0].id, session.id);
+  } finally {
+    proxy.close();
     await server.stop();
   }
 });
