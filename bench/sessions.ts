@@ -11,7 +11,13 @@ import { createApp } from "../routes/app.ts";
 
 async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> {
   return await startService(
-    loadConfig({ FEED: "sim", SYMBOLS: "BTCUSDT", DEMO_SESSION: "false", DATA_DIR: dataDir }),
+    loadConfig({
+      FEED: "sim",
+      SYMBOLS: "BTCUSDT",
+      DEMO_SESSION: "false",
+      DATA_DIR: dataDir,
+      MAX_SESSIONS: "2000", // the scale benchmark runs 1000, above this machine's default cap
+    }),
     { feed },
   );
 }

@@ -58,13 +58,28 @@ const PATHS: Record<string, Record<string, Operation>> = {
   },
   "/api/paper_trading/sessions": {
     post: {
-      summary: "Start a paper trading session",
+      summary:
+        "Start a paper trading session. With an Idempotency-Key, a repeated request returns the session the first one started (200).",
+      parameters: [{
+        name: "Idempotency-Key",
+        in: "header",
+        required: false,
+        schema: { type: "string", minLength: 1, maxLength: 255 },
+        description: "any unique string (visible ASCII); send the same key when retrying",
+      }],
       requestBody: { required: true, content: json({ $ref: "#/components/schemas/SessionInput" }) },
       responses: {
         "201": { description: "created", content: json({ $ref: "#/components/schemas/Session" }) },
-        "400": error("malformed JSON or invalid fields"),
+        "200": {
+          description: "already created with this Idempotency-Key",
+          content: json({ $ref: "#/components/schemas/Session" }),
+        },
+        "400": error("malformed JSON, invalid fields or Idempotency-Key"),
         "413": error("body larger than 1 MB"),
-        "422": error("invalid strategy document"),
+        "422": error("invalid strategy document, or Idempotency-Key used for a different request"),
+        "503": error(
+          "node at capacity (MAX_SESSIONS), database unavailable, or not running within 60 s",
+        ),
       },
     },
     get: {
@@ -108,7 +123,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
   },
   "/api/paper_trading/sessions/{id}/resume": {
     post: {
-      summary: "Resume a paused session",
+      summary: "Resume a paused session, or start a failed one again from its last stored state",
       parameters: [idParam],
       responses: {
         "200": { description: "resumed" },
@@ -276,7 +291,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: "Paper trading service API",
       version: "1",
       description:
-        "Errors are JSON {error, details} with a 4xx status. With PAPER_API_TOKEN set, mutating requests and the WebSocket need Authorization: Bearer TOKEN.",
+        "Errors are JSON {error, details} with a 4xx status, or 503 when the database is unavailable or the node is at capacity. With PAPER_API_TOKEN set, mutating requests and the WebSocket need Authorization: Bearer TOKEN.",
     },
     paths: PATHS,
     components: {
