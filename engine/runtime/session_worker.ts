@@ -11,6 +11,8 @@ import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 const VIEW_INTERVAL_MS = 250;
+/** How long the injected "hang" fault blocks the worker. */
+const HANG_MS = 60_000;
 
 let core: SessionCore | undefined;
 let bus: BusSubscriber | undefined;
@@ -95,10 +97,20 @@ function handle(message: ToWorker): void {
       return;
     case "fault":
       if (message.fault === "crash") throw new Error("injected fault: crash");
-      if (message.fault === "hang") { for (;;) { /* injected fault: hang */ } }
-      busy(message.fault.busyMs);
+      if (message.fault === "hang") hang();
+      else busy(message.fault.busyMs);
       return;
   }
+}
+
+/**
+ * Injected fault: blocks the thread for a minute without progress (and
+ * without burning a core). A worker blocked for good could never be
+ * reclaimed: Deno ends a terminated worker only when it returns to its
+ * event loop.
+ */
+function hang(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HANG_MS);
 }
 
 /** Injected fault: blocks the event loop for `ms`, making progress all along. */

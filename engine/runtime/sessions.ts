@@ -350,7 +350,8 @@ export class SessionService {
 
   /** Keeps the row of a live session, so reading it needs no query (and works while the database is down). */
   #remember(row: SessionRow): SessionRow {
-    if (this.#supervisor.get(row.id)) this.#rows.set(row.id, row);
+    // Its state is the live view: the stored snapshot is not kept twice.
+    if (this.#supervisor.get(row.id)) this.#rows.set(row.id, { ...row, snapshot: null });
     else this.#rows.delete(row.id);
     return row;
   }

@@ -549,6 +549,8 @@ export class Supervisor {
       } else {
         slot.quietMs += elapsed;
         if (slot.quietMs > this.#timings.hangMs) {
+          // Deno ends a terminated worker only when it returns to its event loop: one stuck
+          // for good keeps its thread and memory until the process ends (see README).
           this.#restart(
             slot,
             worker,

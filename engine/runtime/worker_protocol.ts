@@ -33,9 +33,9 @@ export type ToWorker =
   | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
   | { readonly type: "ping"; readonly id: number }
   /**
-   * Fault injection for tests: throw inside the worker, block its event loop
-   * for good, or keep it busy for `busyMs` while it makes progress (like a
-   * worker working through a long backlog).
+   * Fault injection for tests: throw inside the worker, block it without
+   * progress (for a minute), or keep it busy for `busyMs` while it makes
+   * progress (like a worker working through a long backlog).
    */
   | { readonly type: "fault"; readonly fault: "crash" | "hang" | { readonly busyMs: number } };
 
