@@ -13,14 +13,15 @@ import { type Config, ConfigError, loadConfig } from "./engine/runtime/config.ts
 import { createLogger } from "./engine/runtime/log.ts";
 import { type Service, startService } from "./engine/runtime/service.ts";
 import { startupMessage } from "./engine/runtime/startup.ts";
+import { settledWithin } from "./engine/runtime/deadline.ts";
 import { createApp } from "./routes/app.ts";
 import { buildIslands } from "./cli/build_islands.ts";
 import { startDemoSession } from "./engine/runtime/demo.ts";
 
 /** The Deno release line this project is built and tested with. */
 const REQUIRED_DENO = "2.9.";
-/** How long SIGTERM/SIGINT may take before the process exits anyway. */
-const SHUTDOWN_DEADLINE_MS = 9_000;
+/** How long SIGTERM/SIGINT may take before the process exits anyway (exit code 1). */
+const SHUTDOWN_DEADLINE_MS = 9_500;
 /** How long open HTTP connections (SSE, WebSocket) may take to finish on shutdown. */
 const HTTP_DRAIN_MS = 1_000;
 
@@ -97,10 +98,7 @@ async function shutdown(): Promise<void> {
     Deno.exit(1);
   }, SHUTDOWN_DEADLINE_MS);
   // Live streams never end by themselves: give them a moment, then close everything.
-  await Promise.race([
-    server.shutdown(),
-    new Promise((resolve) => setTimeout(resolve, HTTP_DRAIN_MS)),
-  ]);
+  await settledWithin(server.shutdown(), HTTP_DRAIN_MS);
   await service.close();
   clearTimeout(deadline);
   Deno.exit(0);

@@ -23,6 +23,7 @@
  */
 import { type Db, isTransient, sql, type Statement, unavailableReason } from "../../db/mod.ts";
 import type { SessionEffect, SessionSnapshot, SessionStatus } from "../core/session/mod.ts";
+import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";
 
 /** A session's status as stored with it: status, last error and restarts. */
@@ -168,12 +169,7 @@ export class Persister {
    * last durable state). Returns how many writes were dropped.
    */
   async close(deadlineMs: number): Promise<number> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.flush(),
-      new Promise((resolve) => timer = setTimeout(resolve, deadlineMs)),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(this.flush(), deadlineMs);
     this.#closed = true;
     this.#wake?.();
     const dropped = [...this.#inflight, ...this.#queue];

@@ -13,12 +13,15 @@ import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
+import { settledWithin } from "./deadline.ts";
 import { ensureWritableDir } from "./startup.ts";
 import { StrategyStore } from "./strategies.ts";
 import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
 /** How long stopping waits for queued events to be committed before it drops them. */
-const CLOSE_FLUSH_MS = 5_000;
+const CLOSE_FLUSH_MS = 4_000;
+/** How long stopping waits for the database to close (PGlite writes its checkpoint). */
+const CLOSE_DB_MS = 3_000;
 
 /** Every long-lived part of the service. */
 export interface Service {
@@ -39,8 +42,11 @@ export interface Service {
    */
   restore(): Promise<RestoreProgress>;
   /**
-   * Stops every worker at once, commits what is queued (at most 5 s), then
-   * closes the feed and the database. Sessions are restored at next start.
+   * Stops taking effects from workers at once (terminating them a few at a
+   * time meanwhile), commits what is queued (at most 4 s), then
+   * closes the feed and the database (at most 3 s: what is committed is
+   * durable already; an unfinished close is recovered at next start).
+   * Sessions are restored at next start.
    */
   close(): Promise<void>;
 }
@@ -117,7 +123,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     restore: () => sessions.restoreAll(),
     async close() {
-      supervisor.close();
+      const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
         log.warn(
@@ -125,7 +131,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
       await hub.close();
-      if (!options.db) await db.close();
+      if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
+        log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
+      }
+      await workersStopped;
     },
   };
 }

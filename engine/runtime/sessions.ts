@@ -78,7 +78,7 @@ export interface RestoreProgress {
 }
 
 /** Sessions restored at once: each waits for its worker to load and warm up. */
-const RESTORE_CONCURRENCY = 8;
+const RESTORE_CONCURRENCY = 16;
 
 interface SessionRow {
   id: string;

@@ -36,6 +36,7 @@ import {
   type SessionStatus,
   type SessionView,
 } from "../core/session/mod.ts";
+import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
@@ -49,6 +50,9 @@ export const MAX_PENDING_COMMANDS = 16;
  * suspended (about 300 bytes each in memory).
  */
 export const MAX_UNDURABLE_EVENTS = 10_000;
+
+/** Workers terminated per event-loop turn on close. */
+const TERMINATE_BATCH = 10;
 
 /** How long a command waits for its effects to become durable before answering 503. */
 const COMMAND_DURABLE_MS = 10_000;
@@ -323,19 +327,28 @@ export class Supervisor {
   }
 
   /**
-   * Terminates every worker at once without changing session statuses (they
-   * are restored at next start). Effects already handed to the persister
+   * Stops every worker without changing session statuses (they are restored
+   * at next start): from the moment this returns, nothing a worker sends is
+   * taken any more; the workers themselves are terminated a few at a time
+   * (terminating hundreds at once stalls this thread for seconds), and the
+   * promise resolves when all are. Effects already handed to the persister
    * stay queued there.
    */
-  close(): void {
+  async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    const workers: Worker[] = [];
     for (const slot of this.#slots.values()) {
-      this.#stopWorker(slot);
+      if (slot.worker) workers.push(slot.worker);
+      this.#detach(slot);
       slot.started.reject(new ServiceUnavailableError("the service is stopping"));
       this.#rejectPending(slot, "the service is stopping");
     }
     this.#slots.clear();
+    for (let i = 0; i < workers.length; i += TERMINATE_BATCH) {
+      for (const worker of workers.slice(i, i + TERMINATE_BATCH)) worker.terminate();
+      await delay(0);
+    }
   }
 
   /** Creates the worker of `slot` and sends it the session; failures become restarts. */
@@ -378,23 +391,15 @@ export class Supervisor {
 
   /** Waits for the session to run, fail, or for the start timeout. */
   async #untilStarted(slot: Slot): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeoutMs = this.#timings.startTimeoutMs;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() =>
-        reject(
-          new ServiceUnavailableError(
-            `session ${slot.spec.id} did not start within ${timeoutMs / 1000} s (${
-              slot.live.restartReason ?? "its worker is still loading"
-            }); it keeps starting in the background`,
-          ),
-        ), timeoutMs);
-    });
-    try {
-      await Promise.race([slot.started.promise, timeout]);
-    } finally {
-      clearTimeout(timer);
+    if (!await settledWithin(slot.started.promise, timeoutMs)) {
+      throw new ServiceUnavailableError(
+        `session ${slot.spec.id} did not start within ${timeoutMs / 1000} s (${
+          slot.live.restartReason ?? "its worker is still loading"
+        }); it keeps starting in the background`,
+      );
     }
+    await slot.started.promise; // rethrows why it failed
   }
 
   #receive(slot: Slot, worker: Worker, message: FromWorker): void {
@@ -492,23 +497,14 @@ export class Supervisor {
 
   /** Waits for a command's effects to be durable, or answers 503 (they stay queued). */
   async #durable(slot: Slot, write: Promise<void>, command: SessionCommand): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<"late">((resolve) =>
-      timer = setTimeout(() => resolve("late"), COMMAND_DURABLE_MS)
+    if (await settledWithin(write, COMMAND_DURABLE_MS)) return await write;
+    write.catch(() => {});
+    const outage = this.#deps.persister.outage();
+    throw new ServiceUnavailableError(
+      `session ${slot.spec.id}: ${command} applied but not yet stored${
+        outage ? ` (database unavailable: ${outage.reason})` : ""
+      }; it is stored when the database answers`,
     );
-    try {
-      const result = await Promise.race([write, late]);
-      if (result !== "late") return;
-      write.catch(() => {});
-      const outage = this.#deps.persister.outage();
-      throw new ServiceUnavailableError(
-        `session ${slot.spec.id}: ${command} applied but not yet stored${
-          outage ? ` (database unavailable: ${outage.reason})` : ""
-        }; it is stored when the database answers`,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #request(slot: Slot, command: SessionCommand): Promise<CommandDone> {
@@ -632,12 +628,17 @@ export class Supervisor {
 
   /** Terminates the worker of `slot`, dropping every reference to it. */
   #stopWorker(slot: Slot): void {
+    slot.worker?.terminate();
+    this.#detach(slot);
+  }
+
+  /** Stops listening to the worker of `slot` and forgets it. */
+  #detach(slot: Slot): void {
     const worker = slot.worker;
     if (!worker) return;
     worker.onmessage = null;
     worker.onerror = null;
     worker.onmessageerror = null;
-    worker.terminate();
     slot.worker = undefined;
     slot.ready = false;
   }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { sql } from "../../db/mod.ts";
+import { settledWithin } from "../../engine/runtime/deadline.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 
 /** How long the health check waits for the database to answer. */
@@ -7,19 +8,16 @@ const DB_CHECK_MS = 2_000;
 
 /** Whether the database answers `select 1` within {@link DB_CHECK_MS}, and if not, why (no connection details). */
 async function checkDatabase(service: Service): Promise<{ ok: boolean; error?: string }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((resolve) =>
-    timer = setTimeout(() => resolve(`no answer within ${DB_CHECK_MS / 1000} s`), DB_CHECK_MS)
-  );
-  const answered = service.db.query(sql`select 1`).then(
-    () => undefined,
-    (error: Error) => error.message,
-  );
+  const answered = service.db.query(sql`select 1`);
+  if (!await settledWithin(answered, DB_CHECK_MS)) {
+    answered.catch(() => {});
+    return { ok: false, error: `no answer within ${DB_CHECK_MS / 1000} s` };
+  }
   try {
-    const error = await Promise.race([answered, late]);
-    return error === undefined ? { ok: true } : { ok: false, error };
-  } finally {
-    clearTimeout(timer);
+    await answered;
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
   }
 }
 
