@@ -217,7 +217,7 @@ export class SessionService {
 
   /** Runs `start` holding one place under the session cap; 503 when the node is full. */
   async #withCapacity(start: () => Promise<void>): Promise<void> {
-    const running = this.#supervisor.size + this.#reserved;
+    const running = this.#supervisor.active() + this.#reserved;
     if (running >= this.#maxSessions) {
       throw new ServiceUnavailableError(
         `this node is at capacity: ${running} sessions running (MAX_SESSIONS=${this.#maxSessions}); stop a session or raise MAX_SESSIONS`,
@@ -257,7 +257,12 @@ export class SessionService {
    * state.
    */
   async command(id: string, command: "pause" | "resume" | "stop"): Promise<SessionSummary> {
-    if (this.#supervisor.get(id)) {
+    const live = this.#supervisor.get(id);
+    if (live?.status === "failed" && command === "resume") {
+      await this.#withCapacity(async () => void await this.#supervisor.command(id, command));
+      return this.get(id);
+    }
+    if (live) {
       await this.#supervisor.command(id, command);
       return this.get(id);
     }

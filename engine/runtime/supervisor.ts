@@ -267,9 +267,11 @@ export class Supervisor {
     return [...this.#slots.keys()];
   }
 
-  /** How many sessions are supervised. */
-  get size(): number {
-    return this.#slots.size;
+  /** How many supervised sessions run or are starting (failed ones hold no worker). */
+  active(): number {
+    let n = 0;
+    for (const slot of this.#slots.values()) if (slot.live.status !== "failed") n++;
+    return n;
   }
 
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
