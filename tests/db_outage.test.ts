@@ -182,6 +182,69 @@ async function restartStep(server: Server): Promise<void> {
   }
 }
 
+async function suspendStep(server: Server): Promise<void> {
+  const db = await openDatabase({ url: await freshDatabase(server, "suspend_outage") });
+  const service = await startTestServer({ db, timings: { ...FAST, maxWaitingEvents: 6 } });
+  try {
+    const created = await request(`${service.url}/api/paper_trading/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id!;
+    const live = () => service.service.supervisor.get(id)!;
+    await eventually(() => live().durableSeq >= 3 || undefined, {
+      what: "three durable events",
+      timeoutMs: 60_000,
+    });
+
+    await stop(server);
+    await eventually(
+      () => /^suspended: \d+ events waiting/.test(live().restartReason ?? "") || undefined,
+      {
+        what: "the session suspended with more than 6 events waiting",
+        timeoutMs: 60_000,
+      },
+    );
+    assert.notEqual(live().status, "failed", "a suspension is not a failure");
+    await start(server);
+
+    await eventually(() => live().status === "running" || undefined, {
+      what: "the session running again after the outage",
+      timeoutMs: 60_000,
+    });
+    const resumedAt = live().durableSeq;
+    await eventually(() => live().durableSeq > resumedAt || undefined, {
+      what: "events after the outage",
+      timeoutMs: 60_000,
+    });
+    // Stop it so its book is final (a stop refused while it restarts is asked again).
+    await eventually(
+      () => service.service.supervisor.command(id, "stop").then(() => true, () => undefined),
+      { what: "the session stopped" },
+    );
+    const events = await db.query<{ seq: number }>(
+      sql`select seq from session_events where session_id = ${id} order by seq`,
+    );
+    events.forEach((e, i) => assert.equal(Number(e.seq), i + 1, "no gap in the event log"));
+    const [snapshot] = await db.query<{ seq: number; state: SessionSnapshot }>(
+      sql`select seq, state from session_snapshots where session_id = ${id}`,
+    );
+    assert.equal(Number(snapshot.seq), events.length, "the snapshot covers every event");
+    const fills = await db.query<Fill>(sql`select * from fills where session_id = ${id}`);
+    const cash = ledgerCash(10_000, fills);
+    assert.ok(
+      Math.abs(snapshot.state.account.cash - cash) <= 1e-6,
+      `snapshot cash ${snapshot.state.account.cash} = fill ledger ${cash}`,
+    );
+  } finally {
+    if (server.down) await start(server);
+    await service.stop();
+    await db.close();
+  }
+}
+
 async function serviceStep(server: Server): Promise<void> {
   let service: ReturnType<typeof startServiceProcess> | undefined;
   let watcher: ReturnType<typeof watchFills> | undefined;
@@ -336,6 +399,10 @@ Deno.test({
       await t.step(
         "a worker restarting during the outage comes back after it from its durable state",
         () => restartStep(server),
+      );
+      await t.step(
+        "a session with too many events waiting is suspended, then starts from its stored state",
+        () => suspendStep(server),
       );
       await t.step(
         "the service process stays up, answers 503 with a reason, loses and duplicates nothing",

@@ -22,7 +22,7 @@
  * beyond that a command is refused as busy. Market data reaches workers over the
  * bus, never through this queue; a worker too slow for it falls behind the hub's
  * retained batches and reports an unrecoverable gap instead of growing memory.
- * Effects not yet durable are bounded per session ({@link MAX_UNDURABLE_EVENTS}):
+ * Effects not yet durable are bounded per session ({@link SupervisorTimings.maxWaitingEvents}):
  * when the database is unavailable that long, the session's worker is
  * suspended and starts again from its durable state once they are committed.
  */
@@ -45,19 +45,13 @@ import type { FromWorker, SessionCommand, ToWorker } from "./worker_protocol.ts"
 /** At most this many commands may wait for one worker. */
 export const MAX_PENDING_COMMANDS = 16;
 
-/**
- * Events of one session that may wait for the database before its worker is
- * suspended (about 300 bytes each in memory).
- */
-export const MAX_UNDURABLE_EVENTS = 10_000;
-
 /** Workers terminated per event-loop turn on close. */
 const TERMINATE_BATCH = 10;
 
 /** How long a command waits for its effects to become durable before answering 503. */
 const COMMAND_DURABLE_MS = 10_000;
 
-/** Restart policy, heartbeat and hang-detection timings (overridable for tests). */
+/** Restart policy, heartbeat and hang-detection timings, and the waiting-events bound (overridable for tests). */
 export interface SupervisorTimings {
   /** More restarts than this within {@link restartWindowMs} → failed. */
   readonly maxRestarts: number;
@@ -71,6 +65,11 @@ export interface SupervisorTimings {
   readonly startTimeoutMs: number;
   /** A heartbeat later than this (main thread starved) does not count towards a hang. */
   readonly starvedLagMs: number;
+  /**
+   * Events of one session that may wait for the database before its worker
+   * is suspended (about 300 bytes each in memory).
+   */
+  readonly maxWaitingEvents: number;
 }
 
 const DEFAULT_TIMINGS: SupervisorTimings = {
@@ -81,6 +80,7 @@ const DEFAULT_TIMINGS: SupervisorTimings = {
   startGraceMs: 60_000,
   startTimeoutMs: 60_000,
   starvedLagMs: 500,
+  maxWaitingEvents: 10_000,
 };
 
 /** What the supervisor needs from the rest of the service. */
@@ -421,7 +421,7 @@ export class Supervisor {
           this.#restart(slot, worker, `persisting events failed: ${error}`)
         );
         const waiting = slot.live.seq - slot.live.durableSeq;
-        if (waiting > MAX_UNDURABLE_EVENTS) {
+        if (waiting > this.#timings.maxWaitingEvents) {
           const outage = this.#deps.persister.outage();
           this.#restart(
             slot,
