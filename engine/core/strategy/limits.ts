@@ -12,7 +12,11 @@
 export interface StrategyLimits {
   /** Size of the source text, in UTF-8 bytes. */
   readonly sourceBytes: number;
-  /** Levels of mappings and lists nested in the document as a whole. */
+  /**
+   * Levels of mappings and lists nested in the document as a whole; checked
+   * first, before anything recursive reads the document. Above the JSON depth
+   * of rules nested to the {@link nesting} limit (about 2 levels per level).
+   */
   readonly documentDepth: number;
   /** Indicators declared. */
   readonly indicators: number;
@@ -36,7 +40,7 @@ export interface StrategyLimits {
  */
 export const STRATEGY_LIMITS: StrategyLimits = Object.freeze({
   sourceBytes: 64 * 1024,
-  documentDepth: 72,
+  documentDepth: 100,
   indicators: 256,
   chainDepth: 32,
   nesting: 32,

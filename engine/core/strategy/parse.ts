@@ -119,7 +119,7 @@ function parseText(
   const problems = [
     ...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split(" at line ")[0] })),
     ...duplicateKeys(doc),
-  ];
+  ].sort((a, b) => a.offset - b.offset);
   if (problems.length > 0) {
     return {
       ok: false,
