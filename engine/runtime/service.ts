@@ -4,7 +4,7 @@
  * `main.ts` and tests call this; everything else receives what it needs.
  */
 import { type Db, openDatabase } from "../../db/mod.ts";
-import { compileStrategy } from "../core/strategy/mod.ts";
+import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
@@ -14,6 +14,7 @@ import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
 import { saveSessionStatus, SessionService } from "./sessions.ts";
 import { StrategyStore } from "./strategies.ts";
+import { StrategyValidator } from "./strategy_validator.ts";
 import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
 /** Every long-lived part of the service. */
@@ -27,6 +28,8 @@ export interface Service {
   readonly sessions: SessionService;
   readonly records: SessionRecords;
   readonly strategies: StrategyStore;
+  /** Validates strategy documents off the main thread (the strategy store uses it). */
+  readonly validator: StrategyValidator;
   readonly live: LiveBus;
   readonly log: Logger;
   /** Stops workers, the feed and the database (sessions are restored at next start). */
@@ -61,7 +64,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await hub.start(config.symbols);
   const live = new LiveBus();
   const persister = new Persister(db);
-  const strategies = new StrategyStore(db);
+  const validator = new StrategyValidator();
+  const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
   const records = new SessionRecords(db);
 
@@ -96,9 +100,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     sessions,
     records,
     strategies,
+    validator,
     live,
     log,
     async close() {
+      validator.close();
       await supervisor.close();
       await hub.close();
       if (!options.db) await db.close();
@@ -110,9 +116,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
 async function warmupHistory(
   feed: Feed,
   symbol: string,
-  strategy: Parameters<typeof compileStrategy>[0],
+  strategy: Strategy,
 ): Promise<Candle[]> {
-  const compiled = compileStrategy(strategy);
+  const compiled = planStrategy(strategy); // validated when the session was created
   const limit = Math.min(compiled.warmupCandles + 10, 1000);
   const lists = await Promise.all(
     compiled.timeframes.map((tf) => feed.history(symbol, tf, limit).catch(() => [] as Candle[])),

@@ -34,17 +34,57 @@ export function onApiError(error: Error, c: Context, log: Logger): Response {
   return c.json<ApiError>({ error: "internal error" }, 500);
 }
 
-/** Reads a JSON body, answering 400 with the parser's message when it is not JSON. */
-export async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") {
-    throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
+/** Deepest nesting of arrays and objects accepted in a JSON body. */
+export const MAX_JSON_DEPTH = 128;
+
+/** How deeply arrays and objects nest in JSON text (a linear scan; strings skipped). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: skip to its closing quote
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Parses JSON text, answering 400 with the parser's message when it is not
+ * JSON, or when it nests deeper than {@link MAX_JSON_DEPTH} (checked first: a
+ * deeply nested body would hold the main thread and every recursive step after).
+ */
+export function parseJson(text: string): unknown {
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new ValidationError("JSON nested too deeply", [{
+      path: "",
+      message: `arrays and objects nest ${
+        depth.toLocaleString("en-US")
+      } levels deep; the limit is ${MAX_JSON_DEPTH}`,
+    }]);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
   }
+}
+
+/** Reads a JSON body, answering 400 when it is empty, not JSON or nested too deeply. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
+  }
+  return parseJson(text);
 }
 
 /** Parses an integer query parameter within bounds, or answers 400. */
