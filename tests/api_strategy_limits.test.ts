@@ -8,6 +8,7 @@ import {
   chainYaml,
   deepExpression,
   deepJson,
+  largeYaml,
   strategyWith,
 } from "./support/strategy_documents.ts";
 
@@ -125,19 +126,8 @@ Deno.test("hostile strategy documents get a 4xx with the limit and the value", a
   }
 });
 
-/** A valid document near the size limit: slow to parse, but within every limit. */
-function largeDocument(): string {
-  const names = Array.from({ length: 250 }, (_, i) => `indicator_with_a_long_name_${i}`);
-  const lines = ["version: 1", "name: large", "timeframe: 1m", "indicators:"];
-  for (const name of names) lines.push(`  ${name}: { type: SMA, period: 5, source: close }`);
-  lines.push("entry:", "  long:", "    any:");
-  for (let i = 0; i < 490; i++) lines.push(`      - gt: [${names[i % names.length]}, ${i}]`);
-  lines.push("sizing: { type: percent_of_equity, value: 10 }");
-  return lines.join("\n") + "\n";
-}
-
 Deno.test("the main thread keeps serving timers while large documents are validated", async () => {
-  const document = largeDocument();
+  const document = largeYaml();
   const inline: number[] = [];
   for (let i = 0; i < 3; i++) {
     const start = performance.now();

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { parseStrategy, STRATEGY_LIMITS, type StrategyError } from "../engine/core/strategy/mod.ts";
 import {
+  anyOf,
   chainStrategy,
   chainYaml,
   deepExpression,
   deepJson,
+  limitStrategy,
+  nots,
   strategyWith,
 } from "./support/strategy_documents.ts";
 
@@ -24,18 +27,6 @@ function smas(count: number, period: number): Record<string, unknown> {
   return Object.fromEntries(
     Array.from({ length: count }, (_, i) => [`s${i}`, { type: "SMA", period }]),
   );
-}
-
-/** `count` comparisons `close > i` under one `any`. */
-function anyOf(count: number): unknown {
-  return { any: Array.from({ length: count }, (_, i) => ({ gt: ["close", i] })) };
-}
-
-/** A condition nesting `depth` levels of `not`. */
-function nots(depth: number): unknown {
-  let condition: unknown = { gt: ["close", 1] };
-  for (let i = 1; i < depth; i++) condition = { not: condition };
-  return condition;
 }
 
 Deno.test("every example and a large realistic strategy are well within the limits", async () => {
@@ -66,18 +57,7 @@ Deno.test("every example and a large realistic strategy are well within the limi
 });
 
 Deno.test("a document at every limit at once validates", () => {
-  const { indicators: limit, chainDepth, nesting, conditions } = STRATEGY_LIMITS;
-  const indicators: Record<string, unknown> = {};
-  for (let i = 0; i < limit; i++) {
-    const link = i % chainDepth;
-    indicators[`i${i}`] = link === 0
-      ? { type: "SMA", period: 2 }
-      : { type: "EMA", period: 2, input: `i${i - 1}` };
-  }
-  const doc = {
-    ...strategyWith(indicators, anyOf(conditions - nesting - 1)),
-    exit: { long: nots(nesting) },
-  };
+  const doc = limitStrategy();
   assertValid(doc, "object");
   assertValid(JSON.stringify(doc), "JSON text");
   assertValid(strategyWith(smas(STRATEGY_LIMITS.cost / 5000, 5000), { gt: ["s0", 0] }), "cost");

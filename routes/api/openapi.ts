@@ -34,6 +34,9 @@ const page = [
   query("limit", { type: "integer", minimum: 1, maximum: 1000 }),
   query("offset", { type: "integer", minimum: 0 }),
 ];
+/** The answer when a strategy document could not be validated in time. */
+const VALIDATION_BUSY = error("strategy validation busy or not finished within 10 s");
+
 const strategyBody = {
   required: true,
   content: {
@@ -65,6 +68,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
         "400": error("malformed JSON or invalid fields"),
         "413": error("body larger than 1 MB"),
         "422": error("invalid strategy document"),
+        "503": VALIDATION_BUSY,
       },
     },
     get: {
@@ -174,6 +178,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
       responses: {
         "200": { description: "{valid: true}" },
         "422": { description: "{valid: false, errors: [{path, message}]}" },
+        "503": VALIDATION_BUSY,
       },
     },
   },
@@ -183,7 +188,11 @@ const PATHS: Record<string, Record<string, Operation>> = {
       summary: "Store a new strategy (id from ?id= or its name)",
       parameters: [query("id", { type: "string" })],
       requestBody: strategyBody,
-      responses: { "201": { description: "stored" }, "422": error("invalid document or id taken") },
+      responses: {
+        "201": { description: "stored" },
+        "422": error("invalid document or id taken"),
+        "503": VALIDATION_BUSY,
+      },
     },
   },
   "/api/strategies/{id}": {
@@ -200,6 +209,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
         "200": { description: "updated" },
         "404": error("unknown id"),
         "422": error("invalid document"),
+        "503": VALIDATION_BUSY,
       },
     },
     delete: {
@@ -244,6 +254,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
         "201": { description: "queued; Location: /api/backtests/{id}" },
         "400": error("invalid fields"),
         "422": error("invalid strategy, unknown strategy id or no such data file"),
+        "503": VALIDATION_BUSY,
       },
     },
     get: {
