@@ -28,8 +28,6 @@ export interface Service {
   readonly sessions: SessionService;
   readonly records: SessionRecords;
   readonly strategies: StrategyStore;
-  /** Validates strategy documents off the main thread (the strategy store uses it). */
-  readonly validator: StrategyValidator;
   readonly live: LiveBus;
   readonly log: Logger;
   /** Stops workers, the feed and the database (sessions are restored at next start). */
@@ -100,7 +98,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
     sessions,
     records,
     strategies,
-    validator,
     live,
     log,
     async close() {

@@ -1,7 +1,9 @@
 /**
  * Parsing and validation of strategy documents: YAML/JSON text or an
  * already-parsed object in, a validated {@link Strategy} or every error (each
- * with its path) out. Never throws.
+ * with its path) out. Never throws. Documents beyond the limits
+ * (`limits.ts`) are refused before anything recursive reads them, and every
+ * step is linear in the size of the document.
  *
  * @module
  */
