@@ -154,12 +154,8 @@ class RuleTally {
   deepest = 0;
 
   condition(node: unknown, level: number): void {
-    if (!isObject(node) || Array.isArray(node)) return;
-    this.#visit(level);
-    for (const op of PAIR_OPERATORS) {
-      const pair = node[op];
-      if (Array.isArray(pair)) { for (const operand of pair) this.operand(operand, level + 1); }
-    }
+    if (!this.#visit(node, level)) return;
+    this.#operands(node, PAIR_OPERATORS, level);
     for (const op of LOGICAL_OPERATORS) {
       const inner = node[op];
       if (op === "not") this.condition(inner, level + 1);
@@ -168,17 +164,22 @@ class RuleTally {
   }
 
   operand(node: unknown, level: number): void {
-    if (!isObject(node) || Array.isArray(node)) return;
-    this.#visit(level);
-    for (const op of ARITHMETIC_OPERATORS) {
+    if (this.#visit(node, level)) this.#operands(node, ARITHMETIC_OPERATORS, level);
+  }
+
+  #operands(node: Record<string, unknown>, operators: readonly string[], level: number): void {
+    for (const op of operators) {
       const pair = node[op];
       if (Array.isArray(pair)) { for (const operand of pair) this.operand(operand, level + 1); }
     }
   }
 
-  #visit(level: number): void {
+  /** Counts a condition or expression (a mapping); false for anything else. */
+  #visit(node: unknown, level: number): node is Record<string, unknown> {
+    if (!isObject(node) || Array.isArray(node)) return false;
     this.count++;
     if (level > this.deepest) this.deepest = level;
+    return true;
   }
 }
 
