@@ -18,3 +18,21 @@ Deno.test("the logger prints lines at its level and above only", () => {
   assert.match(printed[0], /^\d{4}-\d\d-\d\dT[\d:.]+Z WARN w$/);
   assert.match(printed[1], / ERROR e$/);
 });
+
+Deno.test("control characters in a message cannot end its line or forge another", () => {
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => printed.push(line);
+  try {
+    const path = decodeURIComponent("/x%0D%0A2026-01-01T00:00:00.000Z INFO admin logged in%1B[2J");
+    createLogger("info").warn(`no route for GET ${path}\u2028\0`);
+  } finally {
+    console.error = original;
+  }
+  assert.equal(printed.length, 1);
+  assert.ok(!/[\n\r\u001b\u2028\0]/.test(printed[0]), JSON.stringify(printed[0]));
+  assert.match(
+    printed[0],
+    / WARN no route for GET \/x\\r\\n2026-01-01T00:00:00\.000Z INFO admin logged in\\u001b\[2J\\u2028\\u0000$/,
+  );
+});

@@ -6,6 +6,7 @@
 import { type Db, sql } from "../../db/mod.ts";
 import { parseStrategy, type Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
+import { textProblem } from "./storable_text.ts";
 
 /** A stored strategy (its current version). */
 export interface StoredStrategy {
@@ -19,12 +20,19 @@ export interface StoredStrategy {
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** Parses a document or throws a {@link ValidationError} (422) listing every problem. */
+/**
+ * Parses a document or throws a {@link ValidationError} (422) listing every
+ * problem; text that cannot be stored (NUL, lone surrogates, also from YAML
+ * escapes) is a problem too.
+ */
 export function validateStrategy(source: unknown): Strategy {
-  const result = parseStrategy(source);
+  const unstorable = textProblem(source);
+  const result = unstorable ? { ok: false as const, errors: [unstorable] } : parseStrategy(source);
   if (!result.ok) {
     throw new ValidationError("invalid strategy", result.errors, 422);
   }
+  const problem = textProblem(result.strategy);
+  if (problem) throw new ValidationError("invalid strategy", [problem], 422);
   return result.strategy;
 }
 

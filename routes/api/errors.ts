@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from "../../engine/runtime/errors.ts";
+import { textProblem } from "../../engine/runtime/storable_text.ts";
 
 /** JSON error body of every failed API request. */
 export interface ApiError {
@@ -34,17 +35,34 @@ export function onApiError(error: Error, c: Context, log: Logger): Response {
   return c.json<ApiError>({ error: "internal error" }, 500);
 }
 
-/** Reads a JSON body, answering 400 with the parser's message when it is not JSON. */
+/** Reads a JSON body (see {@link parseJsonBody}). */
 export async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text());
+}
+
+/**
+ * Parses a request body as JSON, answering 400 with the parser's message when
+ * it is not JSON, and when it holds text that cannot be stored (NUL, lone
+ * surrogates) or nests too deep.
+ */
+export function parseJsonBody(text: string): unknown {
   if (text.trim() === "") {
     throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
   }
+  assertStorable(value);
+  return value;
+}
+
+/** Answers 400 when a request value holds text that cannot be stored or nests too deep. */
+export function assertStorable(value: unknown): void {
+  const problem = textProblem(value);
+  if (problem) throw new ValidationError("invalid text in request", [problem]);
 }
 
 /** Parses an integer query parameter within bounds, or answers 400. */

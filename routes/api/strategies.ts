@@ -1,8 +1,7 @@
 import { Hono } from "hono";
-import { parseStrategy } from "../../engine/core/strategy/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
-import type { StrategyStore } from "../../engine/runtime/strategies.ts";
-import { intQuery } from "./errors.ts";
+import { type StrategyStore, validateStrategy } from "../../engine/runtime/strategies.ts";
+import { assertStorable, intQuery, parseJsonBody } from "./errors.ts";
 
 /**
  * Reads a strategy document from a request: a raw YAML/JSON body, or JSON
@@ -17,15 +16,7 @@ async function documentOf(request: Request): Promise<string> {
     }]);
   }
   if ((request.headers.get("content-type") ?? "").includes("application/json")) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      throw new ValidationError("malformed JSON", [{
-        path: "",
-        message: (error as Error).message,
-      }]);
-    }
+    const body = parseJsonBody(text);
     if (body && typeof body === "object" && "source" in body) {
       const source = (body as { source: unknown }).source;
       if (typeof source !== "string") {
@@ -40,6 +31,7 @@ async function documentOf(request: Request): Promise<string> {
       return JSON.stringify((body as { document: unknown }).document, null, 2);
     }
   }
+  assertStorable(text);
   return text;
 }
 
@@ -48,10 +40,13 @@ export function strategyRoutes(store: StrategyStore): Hono {
   const app = new Hono();
 
   app.post("/validate", async (c) => {
-    const result = parseStrategy(await documentOf(c.req.raw));
-    return result.ok
-      ? c.json({ valid: true, name: result.strategy.name })
-      : c.json({ valid: false, errors: result.errors }, 422);
+    const source = await documentOf(c.req.raw);
+    try {
+      return c.json({ valid: true, name: validateStrategy(source).name });
+    } catch (error) {
+      if (!(error instanceof ValidationError) || error.status !== 422) throw error;
+      return c.json({ valid: false, errors: error.details }, 422);
+    }
   });
 
   app.get("/", async (c) => c.json({ strategies: await store.list() }));

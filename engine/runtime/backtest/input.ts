@@ -14,7 +14,10 @@ const time = z.union([
 export const backtestInputSchema = z.object({
   strategy: strategyRefSchema,
   data: z.string().min(1).max(4096)
-    .describe("a recording file on the server, relative to DATA_DIR or absolute"),
+    .describe(
+      "a recording in the backtest directory (BACKTEST_DIR), as a path relative to it: " +
+        "one listed by GET /api/backtests/data or returned by an upload",
+    ),
   symbol: symbolSchema.optional(),
   from: time.optional().describe("ISO-8601 time or epoch ms"),
   to: time.optional().describe("ISO-8601 time or epoch ms"),
