@@ -6,6 +6,7 @@ import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { rawRequest } from "./support/raw_http.ts";
+import { DATABASES } from "./support/databases.ts";
 
 Deno.test({
   name: "POST /api/backtests runs a job whose result matches the file runner",
@@ -121,64 +122,68 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name:
-    "an uploaded recording is stored under a generated name and backtested; a broken upload leaves nothing",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    const backtestDir = `${dir}/mine`;
-    const local = `${dir}/local.jsonl`;
-    await writeStream(local, simStream({ durationMs: 1_800_000, seed: 4 }));
-    const server = await startTestServer({ env: { BACKTEST_DIR: backtestDir } });
-    try {
-      const uploaded = await fetch(`${server.url}/api/backtests/data?name=BTCUSDT-upload.jsonl`, {
-        method: "POST",
-        body: await Deno.readFile(local),
-      });
-      assert.equal(uploaded.status, 201);
-      const stored = await uploaded.json();
-      assert.match(stored.data, /^uploads\/[0-9a-f-]{36}\/BTCUSDT-upload\.jsonl$/);
-      assert.equal(stored.bytes, (await Deno.stat(local)).size);
-      assert.deepEqual(
-        await Deno.readFile(`${backtestDir}/${stored.data}`),
-        await Deno.readFile(local),
-      );
-      const listed = await (await fetch(`${server.url}/api/backtests/data`)).json();
-      assert.deepEqual(listed.files, [stored.data]);
+for (const kind of DATABASES) {
+  Deno.test({
+    name:
+      `${kind.name}: an uploaded recording is stored and backtested; a broken upload leaves nothing`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      const backtestDir = `${dir}/mine`;
+      const local = `${dir}/local.jsonl`;
+      await writeStream(local, simStream({ durationMs: 1_800_000, seed: 4 }));
+      const database = await kind.open();
+      const server = await startTestServer({ env: { BACKTEST_DIR: backtestDir }, db: database.db });
+      try {
+        const uploaded = await fetch(`${server.url}/api/backtests/data?name=BTCUSDT-upload.jsonl`, {
+          method: "POST",
+          body: await Deno.readFile(local),
+        });
+        assert.equal(uploaded.status, 201);
+        const stored = await uploaded.json();
+        assert.match(stored.data, /^uploads\/[0-9a-f-]{36}\/BTCUSDT-upload\.jsonl$/);
+        assert.equal(stored.bytes, (await Deno.stat(local)).size);
+        assert.deepEqual(
+          await Deno.readFile(`${backtestDir}/${stored.data}`),
+          await Deno.readFile(local),
+        );
+        const listed = await (await fetch(`${server.url}/api/backtests/data`)).json();
+        assert.deepEqual(listed.files, [stored.data]);
 
-      const created = await fetch(`${server.url}/api/backtests`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", data: stored.data }),
-      });
-      assert.equal(created.status, 201);
-      const { id } = await created.json();
-      const done = await eventually(async () => {
-        const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
-        assert.notEqual(job.status, "failed", job.error);
-        return job.status === "done" ? job : undefined;
-      }, { what: "the backtest of the upload to finish", timeoutMs: 60_000 });
-      assert.equal(done.params.data, stored.data);
-      assert.equal(done.result.data, stored.data);
+        const created = await fetch(`${server.url}/api/backtests`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ strategy: "ema_cross_fast", data: stored.data }),
+        });
+        assert.equal(created.status, 201);
+        const { id } = await created.json();
+        const done = await eventually(async () => {
+          const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
+          assert.notEqual(job.status, "failed", job.error);
+          return job.status === "done" ? job : undefined;
+        }, { what: "the backtest of the upload to finish", timeoutMs: 60_000 });
+        assert.equal(done.params.data, stored.data);
+        assert.equal(done.result.data, stored.data);
 
-      // The connection drops after 10 of 1000 announced bytes: the partial file is removed.
-      const broken = rawRequest(
-        server.url,
-        "POST /api/backtests/data?name=broken.jsonl HTTP/1.1\r\nhost: x\r\ncontent-length: 1000",
-        { body: [new TextEncoder().encode("0123456789")], timeoutMs: 2_000 },
-      );
-      await broken.catch(() => {}); // no answer comes: the client gives up and closes
-      await eventually(async () => {
-        const uploads = await Array.fromAsync(Deno.readDir(`${backtestDir}/uploads`));
-        return uploads.length === 1 ? true : undefined;
-      }, { what: "the broken upload's folder to be removed" });
-      const after = await (await fetch(`${server.url}/api/backtests/data`)).json();
-      assert.deepEqual(after.files, [stored.data]);
-    } finally {
-      await server.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-});
+        // The connection drops after 10 of 1000 announced bytes: the partial file is removed.
+        const broken = rawRequest(
+          server.url,
+          "POST /api/backtests/data?name=broken.jsonl HTTP/1.1\r\nhost: x\r\ncontent-length: 1000",
+          { body: [new TextEncoder().encode("0123456789")], timeoutMs: 2_000 },
+        );
+        await broken.catch(() => {}); // no answer comes: the client gives up and closes
+        await eventually(async () => {
+          const uploads = await Array.fromAsync(Deno.readDir(`${backtestDir}/uploads`));
+          return uploads.length === 1 ? true : undefined;
+        }, { what: "the broken upload's folder to be removed" });
+        const after = await (await fetch(`${server.url}/api/backtests/data`)).json();
+        assert.deepEqual(after.files, [stored.data]);
+      } finally {
+        await server.stop();
+        await database.dispose();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

@@ -1,5 +1,10 @@
--- Backtest jobs now name their data file relative to the backtest directory, and no answer may show
--- a server path. Jobs stored before kept absolute paths: keep only the file names.
+-- Backtest jobs stored on a PostgreSQL server before this migration hold their params and result as
+-- JSON strings (double-encoded): decode them.
+update backtests set params = (params #>> '{}')::jsonb where jsonb_typeof(params) = 'string';
+update backtests set result = (result #>> '{}')::jsonb where jsonb_typeof(result) = 'string';
+
+-- Jobs now name their data file relative to the backtest directory, and no answer may show a server
+-- path. Jobs stored before kept absolute paths: keep only the file names.
 update backtests
   set params = jsonb_set(params, '{data}', to_jsonb(regexp_replace(params->>'data', '^.*/', '')))
   where params->>'data' like '/%';

@@ -113,7 +113,7 @@ export class BacktestJobs {
     };
     const id = crypto.randomUUID();
     await this.#db.query(sql`insert into backtests (id, status, progress, params)
-      values (${id}, 'queued', 0, ${JSON.stringify(params)}::jsonb)`);
+      values (${id}, 'queued', 0, ${JSON.stringify(params)}::text::jsonb)`);
     this.#queue.push(id);
     this.#running ??= this.#drain().finally(() => this.#running = undefined);
     return await this.get(id, { result: false });
@@ -215,7 +215,7 @@ export class BacktestJobs {
     }
     await writing;
     await this.#db.query(sql`update backtests set status = 'done', progress = 1,
-      result = ${JSON.stringify(result)}::jsonb, finished_at = now() where id = ${id}`);
+      result = ${JSON.stringify(result)}::text::jsonb, finished_at = now() where id = ${id}`);
   }
 }
 
