@@ -322,6 +322,19 @@ const access: Case[] = [
 
 const malformed: Case[] = [
   {
+    what: "a backtest window past the last JavaScript date",
+    method: "POST",
+    path: "/api/backtests",
+    body: JSON.stringify({
+      strategy: "ema_cross",
+      data: "BTCUSDT-stream.jsonl",
+      from: Number.MAX_SAFE_INTEGER,
+      to: 0,
+    }),
+    status: 400,
+    says: /"path":"from"/,
+  },
+  {
     what: "bad JSON for a session",
     method: "POST",
     path: "/api/paper_trading/sessions",
@@ -394,7 +407,6 @@ Deno.test({
       const table = [...nulIds, ...badText, ...paths, ...access, ...malformed];
       const wrong: string[] = [];
       for (const c of table) {
-        console.log("CASE", c.what);
         const { status, text } = await send(c);
         const problems = [
           status !== c.status ? `status ${status}, expected ${c.status}` : "",
@@ -432,7 +444,6 @@ Deno.test({
       assert.equal(JSON.parse(job.text).params.data, "BTCUSDT-stream.jsonl");
       assert.ok(!job.text.includes(dir), "the job does not show the server path");
 
-      console.log("RAW");
       // Bodies the fetch client cannot send: streamed, lying about their length, trickling.
       const head = (path: string, headers: string) =>
         `POST ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\n${headers}`;

@@ -5,9 +5,12 @@
 import { z } from "zod";
 import { executionFields, strategyRefSchema, symbolSchema } from "../trading_input.ts";
 
+/** The last instant a JavaScript date can hold (ms). */
+const LAST_DATE_MS = 8.64e15;
+
 const time = z.union([
   z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO-8601 time"),
-  z.number().int().min(0),
+  z.number().int().min(0).max(LAST_DATE_MS),
 ]).transform((t) => typeof t === "number" ? t : Date.parse(t));
 
 /** Body of `POST /api/backtests`. */
