@@ -64,7 +64,10 @@ export function limitBody(bounds: BodyBounds): MiddlewareHandler {
     if (!c.req.raw.body) return await next();
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     for await (const chunk of readBody(c.req.raw, bounds)) chunks.push(chunk);
-    c.req.raw = new Request(c.req.raw, { body: new Blob(chunks) });
+    // A new request from its parts: copying the request itself would copy its abort signal,
+    // which Deno warns about (and no handler of a request with a body needs).
+    const { url, method, headers } = c.req.raw;
+    c.req.raw = new Request(url, { method, headers, body: new Blob(chunks) });
     await next();
   };
 }
