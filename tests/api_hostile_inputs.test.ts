@@ -311,6 +311,13 @@ const access: Case[] = [
     status: 401,
   },
   {
+    what: "an empty upload",
+    method: "POST",
+    path: "/api/backtests/data?name=x.jsonl",
+    status: 400,
+    says: /empty upload/,
+  },
+  {
     what: "an upload named with '..'",
     method: "POST",
     path: "/api/backtests/data?name=../x.jsonl",

@@ -83,7 +83,7 @@ export class DataFiles {
   /**
    * Stores an uploaded recording as `uploads/<generated id>/<name>` (the name
    * keeps its meaning: CSV dumps carry symbol and timeframe in it) and
-   * returns its relative path; a failed upload leaves nothing behind.
+   * returns its relative path; a failed or empty upload leaves nothing behind.
    */
   async save(
     name: string,
@@ -114,6 +114,12 @@ export class DataFiles {
     };
     try {
       await ReadableStream.from(counted()).pipeTo(file.writable);
+      if (bytes === 0) {
+        throw new ValidationError("empty upload", [{
+          path: "body",
+          message: `send the file's content as the request body (${name} had none)`,
+        }]);
+      }
     } catch (error) {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw error;
