@@ -190,7 +190,7 @@ Deno.test("paper CLI sends PAPER_API_TOKEN as a bearer token", async () => {
     assert.match(refused.stderr, /\(HTTP 401\)/);
     // Reading needs the token too.
     const unread = expectExit(await runCli("paper", ["list"], { url: server.url }), 1);
-    assert.match(unread.stderr, /\(HTTP 401\)\n.*\n  set PAPER_API_TOKEN/);
+    assert.match(unread.stderr, /\(HTTP 401\)\n.*\n {2}set PAPER_API_TOKEN/);
     const env = { PAPER_API_TOKEN: "secret" };
     expectExit(await runCli("paper", ["list"], { url: server.url, env }), 0);
     const wrong = await runCli("paper", start, { url: server.url, env: { PAPER_API_TOKEN: "x" } });
