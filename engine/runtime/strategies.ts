@@ -4,7 +4,7 @@
  * exactly as the user wrote it (a parsed document is stored as JSON).
  */
 import { type Db, sql } from "../../db/mod.ts";
-import { parseStrategy, type Strategy } from "../core/strategy/mod.ts";
+import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import {
   validateRequest,
@@ -24,13 +24,15 @@ export interface StoredStrategy {
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** Parses a document or throws a {@link ValidationError} (422) listing every problem. */
-export function validateStrategy(source: unknown): Strategy {
-  const result = parseStrategy(source);
-  if (!result.ok) {
-    throw new ValidationError("invalid strategy", result.errors, 422);
-  }
-  return result.strategy;
+/**
+ * Validates a document on the calling thread or throws a {@link ValidationError}
+ * (422) listing every problem (for local commands; the service validates off
+ * its main thread).
+ */
+export function validateStrategy(document: StrategyDocument): Strategy {
+  const outcome = validateRequest({ document });
+  if (!outcome.ok) throw new ValidationError("invalid strategy", outcome.errors, 422);
+  return outcome.strategy;
 }
 
 /** Turns a strategy name into an id: lower case, `-` between words. */

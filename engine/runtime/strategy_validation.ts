@@ -4,6 +4,7 @@
  * document, optionally with a sizing rule that replaces the document's.
  */
 import { parseStrategy, type Strategy, type StrategyError } from "../core/strategy/mod.ts";
+import { textProblem } from "./storable_text.ts";
 
 /** A document to validate. */
 export interface ValidationRequest {
@@ -18,10 +19,18 @@ export type ValidationOutcome =
   | { readonly ok: true; readonly strategy: Strategy; readonly source: string }
   | { readonly ok: false; readonly errors: StrategyError[] };
 
-/** Validates a request's document (within the document limits). Never throws. */
+/**
+ * Validates a request's document (within the document limits). Text that
+ * cannot be stored (NUL, lone surrogates, also from YAML escapes) is a
+ * problem too. Never throws.
+ */
 export function validateRequest(request: ValidationRequest): ValidationOutcome {
+  const unstorable = textProblem(request.document);
+  if (unstorable) return { ok: false, errors: [unstorable] };
   const parsed = parseStrategy(request.document);
   if (!parsed.ok) return parsed;
+  const problem = textProblem(parsed.strategy);
+  if (problem) return { ok: false, errors: [problem] };
   const source = typeof request.document === "string"
     ? request.document
     : JSON.stringify(request.document, null, 2);

@@ -7,6 +7,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from "../../engine/runtime/errors.ts";
+import { MAX_NESTING, textProblem } from "../../engine/runtime/storable_text.ts";
 
 /** JSON error body of every failed API request. */
 export interface ApiError {
@@ -34,9 +35,6 @@ export function onApiError(error: Error, c: Context, log: Logger): Response {
   return c.json<ApiError>({ error: "internal error" }, 500);
 }
 
-/** Deepest nesting of arrays and objects accepted in a JSON body. */
-export const MAX_JSON_DEPTH = 128;
-
 /** How deeply arrays and objects nest in JSON text (a linear scan; strings skipped). */
 function jsonDepth(text: string): number {
   let depth = 0;
@@ -58,27 +56,37 @@ function jsonDepth(text: string): number {
 
 /**
  * Parses JSON text, answering 400 with the parser's message when it is not
- * JSON, or when it nests deeper than {@link MAX_JSON_DEPTH} (checked first: a
- * deeply nested body would hold the main thread and every recursive step after).
+ * JSON, when it nests deeper than {@link MAX_NESTING} (checked first, before
+ * parsing: a deeply nested body would hold the main thread and every recursive
+ * step after), or when it holds text that cannot be stored (NUL, lone surrogates).
  */
 export function parseJson(text: string): unknown {
   const depth = jsonDepth(text);
-  if (depth > MAX_JSON_DEPTH) {
+  if (depth > MAX_NESTING) {
     throw new ValidationError("JSON nested too deeply", [{
       path: "",
       message: `arrays and objects nest ${
         depth.toLocaleString("en-US")
-      } levels deep; the limit is ${MAX_JSON_DEPTH}`,
+      } levels deep; the limit is ${MAX_NESTING}`,
     }]);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
   }
+  assertStorable(value);
+  return value;
 }
 
-/** Reads a JSON body, answering 400 when it is empty, not JSON or nested too deeply. */
+/** Answers 400 when a request value holds text that cannot be stored or nests too deep. */
+export function assertStorable(value: unknown): void {
+  const problem = textProblem(value);
+  if (problem) throw new ValidationError("invalid text in request", [problem]);
+}
+
+/** Reads a JSON body, answering 400 when it is empty, not JSON, nested too deeply or unstorable. */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") {

@@ -2,7 +2,10 @@ import { Hono } from "hono";
 import { sql } from "../../db/mod.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 
-/** `GET /api/health`: database, feed and session counters. 503 when the database fails. */
+/**
+ * `GET /api/health`: database, feed and session counters. 503 when the
+ * database fails; why is logged, never shown (it names hosts and ports).
+ */
 export function healthRoutes(service: Service): Hono {
   const app = new Hono();
   app.get("/", async (c) => {
@@ -11,7 +14,12 @@ export function healthRoutes(service: Service): Hono {
       await service.db.query(sql`select 1`);
       db = { kind: service.db.kind, ok: true };
     } catch (error) {
-      db = { kind: service.db.kind, ok: false, error: (error as Error).message };
+      service.log.warn(`health: database query failed: ${(error as Error).message}`);
+      db = {
+        kind: service.db.kind,
+        ok: false,
+        error: "database query failed (see the service log)",
+      };
     }
     const market = service.hub.health();
     const live = service.supervisor.ids().map((id) => service.supervisor.get(id)!);

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { StrategyDocument, StrategyStore } from "../../engine/runtime/strategies.ts";
-import { intQuery, parseJson } from "./errors.ts";
+import { assertStorable, intQuery, parseJson } from "./errors.ts";
 
 /**
  * Reads a strategy document from a request: a raw YAML/JSON body, or JSON
@@ -38,6 +38,7 @@ async function documentOf(request: Request): Promise<StrategyDocument> {
       return document as Record<string, unknown>;
     }
   }
+  assertStorable(text);
   return text;
 }
 

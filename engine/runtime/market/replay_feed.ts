@@ -2,6 +2,7 @@
  * The replay feed: plays a recording (see {@link readRecording}) in real
  * time, N× faster, or as fast as possible.
  */
+import { basename } from "node:path";
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
@@ -54,9 +55,12 @@ export class ReplayFeed implements Feed {
   /** Starts replaying in the background; only the given symbols (all when empty). */
   start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.subscribe(symbols);
-    this.#status.connection(true, `replaying ${this.path}`);
+    // The status is shown to users: the file's name only, never its server path.
+    const name = basename(this.path);
+    this.#status.connection(true, `replaying ${name}`);
     this.#done = this.#run(sink).catch((error) => {
-      this.#status.connection(false, `replay failed: ${(error as Error).message}`);
+      const message = (error as Error).message.replaceAll(this.path, name);
+      this.#status.connection(false, `replay failed: ${message}`);
     });
     return Promise.resolve();
   }
