@@ -40,6 +40,20 @@ Deno.test("a worker validates as the main thread would, sizing override included
   }
 });
 
+Deno.test("a document that finds no worker in time is refused with 503", async () => {
+  const validator = new StrategyValidator({ waitMs: 1 });
+  try {
+    const refused = await within(
+      validator.validate({ document: EXAMPLE }).then(() => undefined, (error) => error),
+      "the refusal",
+    );
+    assert.ok(refused instanceof ServiceUnavailableError, String(refused));
+    assert.match(refused.message, /no worker took the document within 1 ms/);
+  } finally {
+    validator.close();
+  }
+});
+
 Deno.test("a document not validated in time is refused with 503 and its worker stopped", async () => {
   const validator = new StrategyValidator({ timeoutMs: 1 });
   try {
@@ -56,12 +70,13 @@ Deno.test("a document not validated in time is refused with 503 and its worker s
 });
 
 Deno.test("documents beyond the queue are refused at once; closing refuses the waiting ones", async () => {
-  const validator = new StrategyValidator({ workers: 1, maxQueued: 1 });
+  // The worker is still loading: both documents wait for it.
+  const validator = new StrategyValidator({ workers: 1, maxQueued: 2 });
   const running = validator.validate({ document: EXAMPLE }).then(() => "validated", String);
   const waiting = validator.validate({ document: EXAMPLE }).then(() => "validated", String);
   const refused = await validator.validate({ document: EXAMPLE }).then(() => undefined, (e) => e);
   assert.ok(refused instanceof ServiceUnavailableError);
-  assert.match(refused.message, /busy \(1 documents waiting\)/);
+  assert.match(refused.message, /busy \(2 documents waiting\)/);
   validator.close();
   assert.match(await within(running, "the running validation"), /shut down/);
   assert.match(await within(waiting, "the waiting validation"), /shut down/);
