@@ -27,7 +27,7 @@ async function burst(workers: number, trades: number, batchMax: number) {
   try {
     for (let i = 1; i <= trades; i++) hub.ingest(trade(symbols[i % 2], Math.ceil(i / 2)));
     hub.flush();
-    await pool.expect(trades, 20_000);
+    await pool.expect(trades, 120_000);
     return await pool.reports();
   } finally {
     pool.close();
