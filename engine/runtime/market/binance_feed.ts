@@ -184,7 +184,7 @@ export class BinanceFeed implements Feed {
     const reason = this.#validator.check(event, now);
     if (reason) return this.#status.drop(reason);
     if (event.type === "trade") this.#lastTime = event.time;
-    this.#status.event();
+    this.#status.event(now);
     this.#onRaw?.(text);
     this.#sink?.(event);
   }

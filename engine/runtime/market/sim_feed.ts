@@ -166,7 +166,7 @@ export class SimFeed implements Feed {
   #emit(event: MarketEvent, now: number): void {
     const reason = this.#validator.check(event, now);
     if (reason) return this.#status.drop(reason);
-    this.#status.event();
+    this.#status.event(now);
     this.#onRaw?.(JSON.stringify(toEnvelope(event)));
     this.#sink?.(event);
   }
