@@ -1,6 +1,7 @@
 /**
- * The replay feed: plays a recording (see {@link readRecording}) in real
- * time, N× faster, or as fast as possible.
+ * The replay feed: plays a recording (see {@link readRecording}, which
+ * validates every event) in real time, N× faster, or as fast as possible.
+ * Dropped lines and events are counted in its status by reason.
  */
 import { basename } from "node:path";
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
