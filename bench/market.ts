@@ -1,11 +1,13 @@
 /**
  * Market data benchmarks: bus throughput to 1, 10 and 100 subscriber workers
- * (zero loss asserted) and Binance trade message parse + normalise cost.
+ * (zero loss asserted), Binance trade message parse + normalise cost, and
+ * the live feed's per-message cost: parse plus validation against the clock.
  */
 import { type Benchmark, type Figure, measure } from "./figure.ts";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { parseMessage } from "../engine/runtime/market/binance_protocol.ts";
+import { EventValidator } from "../engine/core/market/mod.ts";
 import { BusWorkerPool } from "../tests/support/bus_pool.ts";
 
 const SYMBOL = "BTCUSDT";
@@ -50,40 +52,56 @@ async function busFigure(workers: number, trades: number): Promise<Figure> {
   }
 }
 
-function parseFigure(messages: number): Promise<Figure> {
+/** ns per trade message: parsed, and with `validate` also checked as the live feed does. */
+function parseFigure(messages: number, validate: boolean): Promise<Figure> {
+  const start = Date.now();
   const frames = Array.from({ length: 1000 }, (_, i) =>
     JSON.stringify({
       stream: "btcusdt@trade",
       data: {
         e: "trade",
-        E: 1_700_000_000_000 + i,
+        E: start + i,
         s: "BTCUSDT",
         t: 1000 + i,
         p: `${60_000 + i / 100}`,
         q: "0.00123",
-        T: 1_700_000_000_000 + i,
+        T: start + i,
         m: i % 2 === 0,
         M: true,
       },
     }));
   return measure(() => {
     let ok = 0;
+    let validator = new EventValidator();
     const started = performance.now();
     for (let i = 0; i < messages; i++) {
-      if (parseMessage(frames[i % frames.length]).kind === "event") ok++;
+      const now = validate ? Date.now() : 0;
+      const parsed = parseMessage(frames[i % frames.length], now);
+      if (parsed.kind !== "event") continue;
+      if (!validate) ok++;
+      else {
+        // The frames repeat every 1000: a fresh validator sees their ids anew.
+        if (i % frames.length === 0) validator = new EventValidator();
+        if (validator.check(parsed.event, now) === undefined) ok++;
+      }
     }
     const ns = ((performance.now() - started) * 1e6) / messages;
-    if (ok !== messages) throw new Error(`parsed ${ok} of ${messages} trade messages`);
+    if (ok !== messages) throw new Error(`accepted ${ok} of ${messages} trade messages`);
     return ns;
-  }, { name: "feed_parse_ns_per_message", unit: "ns", better: "lower" });
+  }, {
+    name: validate ? "feed_parse_validate_ns_per_message" : "feed_parse_ns_per_message",
+    unit: "ns",
+    better: "lower",
+  });
 }
 
-/** Bus throughput to 1/10/100 workers and feed parse cost. */
+/** Bus throughput to 1/10/100 workers, feed parse cost, and parse + validation cost. */
 export const benchMarket: Benchmark = async ({ quick }) => [
   await busFigure(1, quick ? 20_000 : 100_000),
   await busFigure(10, quick ? 20_000 : 100_000),
   await busFigure(100, quick ? 5_000 : 50_000),
-  await parseFigure(quick ? 100_000 : 1_000_000),
+  await parseFigure(quick ? 100_000 : 1_000_000, false),
+  await parseFigure(quick ? 100_000 : 1_000_000, true),
 ];
 
 if (import.meta.main) {

@@ -1,8 +1,10 @@
 /**
- * Strategy evaluator benchmarks (EMA 9/21 cross, the default strategy):
+ * Strategy benchmarks. The evaluator (EMA 9/21 cross, the default strategy):
  * candle evaluations per second, per-trade cost of onTrade, and the per-tick
  * cost of incremental evaluation against recomputing the same indicators over
- * a 500-candle window with `technicalindicators`.
+ * a 500-candle window with `technicalindicators`. Validation: the time to
+ * validate hostile and large documents, and how long the main thread is held
+ * while documents are validated in the service's worker.
  *
  * @module
  */
@@ -10,6 +12,8 @@
 import { EMA } from "technicalindicators";
 import { compileStrategy, parseStrategy, StrategyEvaluator } from "../engine/core/strategy/mod.ts";
 import type { Candle, Trade } from "../engine/core/types.ts";
+import { StrategyValidator } from "../engine/runtime/strategy_validator.ts";
+import { chainYaml, largeYaml, limitStrategy } from "../tests/support/strategy_documents.ts";
 import { type Benchmark, measure } from "./figure.ts";
 
 const EMA_CROSS = {
@@ -115,7 +119,73 @@ function naiveRatio(ticks: number): number {
   return naive / ours;
 }
 
-/** The strategy benchmark: candle evaluation rate, trade cost, and the naive-recompute ratio. */
+/** Milliseconds `parseStrategy` takes for a document (on the calling thread). */
+function validationMs(document: unknown): number {
+  const start = performance.now();
+  parseStrategy(document);
+  return performance.now() - start;
+}
+
+/**
+ * The longest gap (ms) between ticks of a 1 ms timer on the main thread while
+ * a validator validates `count` large documents in its worker.
+ */
+async function mainThreadLagMs(validator: StrategyValidator, count: number): Promise<number> {
+  const document = largeYaml();
+  let last = performance.now();
+  let worst = 0;
+  const tick = () => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+  };
+  const timer = setInterval(tick, 1);
+  try {
+    await Promise.all(Array.from({ length: count }, () => validator.validate({ document })));
+  } finally {
+    clearInterval(timer);
+    tick();
+  }
+  return worst;
+}
+
+/** Validation figures: a refused 1000-link chain, the largest valid documents, main-thread lag. */
+async function validationFigures(quick: boolean) {
+  const chain = chainYaml(1000);
+  const large = largeYaml();
+  const atLimits = JSON.stringify(limitStrategy());
+  for (const document of [chain, large, atLimits]) validationMs(document); // warm up
+  const validator = new StrategyValidator();
+  try {
+    await mainThreadLagMs(validator, 1); // start the worker
+    return [
+      await measure(() => validationMs(chain), {
+        name: "strategy_validate_1000_link_chain_ms",
+        unit: "ms",
+        better: "lower",
+      }),
+      await measure(() => validationMs(large), {
+        name: "strategy_validate_50kb_document_ms",
+        unit: "ms",
+        better: "lower",
+      }),
+      await measure(() => validationMs(atLimits), {
+        name: "strategy_validate_document_at_limits_ms",
+        unit: "ms",
+        better: "lower",
+      }),
+      await measure(() => mainThreadLagMs(validator, quick ? 2 : 8), {
+        name: "strategy_validation_main_thread_lag_ms",
+        unit: "ms",
+        better: "lower",
+      }),
+    ];
+  } finally {
+    validator.close();
+  }
+}
+
+/** The strategy benchmark: candle evaluation rate, trade cost, the naive-recompute ratio and validation. */
 export const benchStrategy: Benchmark = async ({ quick }) => {
   const n = quick ? 200_000 : 2_000_000;
   candlesPerSecond(n / 4); // warm up the JIT
@@ -138,6 +208,7 @@ export const benchStrategy: Benchmark = async ({ quick }) => {
       unit: "ns/trade",
       better: "lower",
     }),
+    ...await validationFigures(quick),
   ];
 };
 

@@ -7,9 +7,18 @@ export interface FeedBanner {
   readonly reason?: string;
 }
 
-/** Page frame: header with navigation, the feed banner, content, and the island script. */
+/**
+ * Page frame: header with navigation, the feed banner, content, and the island
+ * script. Without `feed` (the login page) it shows the brand only; `logout`
+ * adds a log-out button (when the service asks for a token).
+ */
 export function Layout(
-  { title, feed, children }: { title: string; feed: FeedBanner; children: ComponentChildren },
+  { title, feed, logout, children }: {
+    title: string;
+    feed?: FeedBanner;
+    logout?: boolean;
+    children: ComponentChildren;
+  },
 ) {
   return (
     <html lang="en">
@@ -23,21 +32,34 @@ export function Layout(
       <body>
         <header class="top">
           <a class="brand" href="/">Paper Trader</a>
-          <nav>
-            <a href="/paper_trading">Sessions</a>
-            <a href="/strategies">Strategies</a>
-            <a href="/backtests">Backtests</a>
-            <a href="/api/docs">API</a>
-          </nav>
-          <span
-            class={feed.simulated ? "feed simulated" : "feed live"}
-            title={feed.reason ?? ""}
-            data-testid="feed-banner"
-          >
-            {feed.simulated ? "SIMULATED DATA" : "LIVE DATA"} · {feed.name}
-          </span>
+          {feed
+            ? (
+              <>
+                <nav>
+                  <a href="/paper_trading">Sessions</a>
+                  <a href="/strategies">Strategies</a>
+                  <a href="/backtests">Backtests</a>
+                  <a href="/api/docs">API</a>
+                  {logout
+                    ? (
+                      <form method="post" action="/logout" class="logout">
+                        <button type="submit">Log out</button>
+                      </form>
+                    )
+                    : null}
+                </nav>
+                <span
+                  class={feed.simulated ? "feed simulated" : "feed live"}
+                  title={feed.reason ?? ""}
+                  data-testid="feed-banner"
+                >
+                  {feed.simulated ? "SIMULATED DATA" : "LIVE DATA"} · {feed.name}
+                </span>
+              </>
+            )
+            : null}
         </header>
-        {feed.reason ? <p class="feed-reason">{feed.reason}</p> : null}
+        {feed?.reason ? <p class="feed-reason">{feed.reason}</p> : null}
         <main>{children}</main>
         <script type="module" src="/static/build/islands.js"></script>
       </body>

@@ -24,7 +24,8 @@ export class ApiError extends Error {
 
 /**
  * Calls the API; `body` is sent as JSON unless it is a string (sent as text,
- * e.g. a YAML strategy). Resolves to the parsed JSON answer (undefined for 204).
+ * e.g. a YAML strategy) or a file (sent as it is, streamed by the browser).
+ * Resolves to the parsed JSON answer (undefined for 204).
  */
 export async function api<T>(
   method: string,
@@ -32,7 +33,10 @@ export async function api<T>(
   options: { body?: unknown } = {},
 ): Promise<T> {
   const init: RequestInit = { method, headers: {} };
-  if (options.body !== undefined) {
+  if (options.body instanceof Blob) {
+    init.body = options.body;
+    init.headers = { "content-type": "application/octet-stream" };
+  } else if (options.body !== undefined) {
     const text = typeof options.body === "string";
     init.body = text ? options.body as string : JSON.stringify(options.body);
     init.headers = { "content-type": text ? "text/plain" : "application/json" };

@@ -3,6 +3,7 @@
  * `components/Island.tsx`).
  */
 import type { ComponentType } from "preact";
+import DataFileField from "./DataFileField.tsx";
 import EquityChart from "./EquityChart.tsx";
 import FillsTable from "./FillsTable.tsx";
 import LiveTicker from "./LiveTicker.tsx";
@@ -16,6 +17,7 @@ import StrategyEditor from "./StrategyEditor.tsx";
 /** Island components by name. */
 // deno-lint-ignore no-explicit-any
 export const ISLANDS: Record<string, ComponentType<any>> = {
+  DataFileField,
   EquityChart,
   FillsTable,
   LiveTicker,

@@ -3,10 +3,12 @@
  * server-rendered dashboard pages and static files.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { serveStatic } from "hono/deno";
 import type { Service } from "../engine/runtime/service.ts";
-import { backtestRoutes } from "./api/backtests.ts";
+import { backtestRoutes, UPLOAD_PATH } from "./api/backtests.ts";
+import { requireToken } from "./api/auth.ts";
+import { limitBody } from "./api/body_limit.ts";
+import { cleanUrl } from "./api/clean_url.ts";
 import { healthRoutes } from "./api/health.ts";
 import { marketRoutes } from "./api/market.ts";
 import { onApiError } from "./api/errors.ts";
@@ -16,12 +18,25 @@ import { wsRoutes } from "./api/ws.ts";
 import { sameOrigin } from "./api/same_origin.ts";
 import { openApiRoutes } from "./api/openapi.ts";
 import { pageRoutes } from "./pages/mod.tsx";
+import { loginPage } from "./pages/login.tsx";
 
-/** Largest request body accepted (bytes); larger ones get 413. */
+/** Largest request body accepted (bytes); larger ones get 413 (uploads have their own limit). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Time a request body may take to arrive (ms); slower ones get 408. */
+export const BODY_TIMEOUT_MS = 30_000;
 
-/** Builds the Hono app over a running service. */
-export function createApp(service: Service): Hono {
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** Time a request body may take to arrive (default {@link BODY_TIMEOUT_MS}). */
+  readonly bodyTimeoutMs?: number;
+}
+
+/**
+ * Builds the Hono app over a running service. Every route, pages included,
+ * passes the same guards in this order: cross-site check, token (when
+ * configured), clean URL, bounded body.
+ */
+export function createApp(service: Service, options: AppOptions = {}): Hono {
   const app = new Hono();
   app.onError((error, c) => onApiError(error, c, service.log));
   app.notFound((c) =>
@@ -30,29 +45,17 @@ export function createApp(service: Service): Hono {
       : c.text("Not found", 404)
   );
 
-  app.use("/api/*", sameOrigin());
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => c.json({ error: `request body larger than ${MAX_BODY_BYTES} bytes` }, 413),
-    }),
-  );
-  const token = service.config.apiToken;
-  if (token) {
-    app.use("/api/*", async (c, next) => {
-      const mutating = !["GET", "HEAD", "OPTIONS"].includes(c.req.method) ||
-        c.req.path === "/api/ws";
-      if (mutating) {
-        const given = c.req.header("authorization") ??
-          (c.req.path === "/api/ws" ? `Bearer ${c.req.query("token") ?? ""}` : "");
-        if (given !== `Bearer ${token}`) {
-          return c.json({ error: "missing or wrong bearer token (Authorization: Bearer …)" }, 401);
-        }
-      }
-      await next();
-    });
+  app.use(sameOrigin());
+  const { apiToken, readToken } = service.config;
+  if (apiToken) {
+    app.use(requireToken({ apiToken, readToken }, { loginPage: (c) => loginPage(c) }));
   }
+  app.use(cleanUrl());
+  const bounded = limitBody({
+    maxBytes: MAX_BODY_BYTES,
+    timeoutMs: options.bodyTimeoutMs ?? BODY_TIMEOUT_MS,
+  });
+  app.use((c, next) => c.req.path === UPLOAD_PATH ? next() : bounded(c, next));
 
   app.route("/api/health", healthRoutes(service));
   app.route("/api/paper_trading/sessions", sessionRoutes(service));

@@ -254,7 +254,7 @@ Deno.test("api routes", async (t) => {
   });
 });
 
-Deno.test("with PAPER_API_TOKEN, mutating requests need the bearer token", async () => {
+Deno.test("with PAPER_API_TOKEN, reads and writes need the bearer token", async () => {
   const secured = await startService(
     loadConfig({ FEED: "sim", DEMO_SESSION: "false", PAPER_API_TOKEN: "s3cret" }),
     { memoryDb: true },
@@ -270,8 +270,16 @@ Deno.test("with PAPER_API_TOKEN, mutating requests need the bearer token", async
     assert.equal(denied.status, 401);
     await denied.body?.cancel();
     const read = await securedApp.request("/api/strategies");
-    assert.equal(read.status, 200);
+    assert.equal(read.status, 401);
     await read.body?.cancel();
+    const readWithToken = await securedApp.request("/api/strategies", {
+      headers: { authorization: "Bearer s3cret" },
+    });
+    assert.equal(readWithToken.status, 200);
+    await readWithToken.body?.cancel();
+    const description = await securedApp.request("/api/openapi.json");
+    assert.equal(description.status, 200, "the API description stays public");
+    await description.body?.cancel();
     const allowed = await securedApp.request("/api/strategies/validate", {
       method: "POST",
       headers: { ...JSON_HEADERS, authorization: "Bearer s3cret" },

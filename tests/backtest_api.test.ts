@@ -5,6 +5,8 @@ import { runBacktest } from "../engine/runtime/backtest/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { rawRequest } from "./support/raw_http.ts";
+import { DATABASES } from "./support/databases.ts";
 
 Deno.test({
   name: "POST /api/backtests runs a job whose result matches the file runner",
@@ -25,7 +27,7 @@ Deno.test({
     try {
       const created = await post({
         strategy: "ema_cross_fast",
-        data: "recordings/BTCUSDT-stream.jsonl",
+        data: "BTCUSDT-stream.jsonl",
         capital: 5_000,
         fees: { taker: 0.0005 },
         slippage: 2,
@@ -63,16 +65,28 @@ Deno.test({
       const missing = await post({ strategy: "ema_cross", data: "nope.jsonl" });
       assert.equal(missing.status, 422);
       assert.equal((await missing.json()).details[0].path, "data");
-      const badStrategy = await post({ strategy: "no_such_strategy", data: file });
+      const badStrategy = await post({
+        strategy: "no_such_strategy",
+        data: "BTCUSDT-stream.jsonl",
+      });
       assert.equal(badStrategy.status, 422);
-      const badBody = await post({ strategy: "ema_cross", data: file, capital: -1 });
+      assert.match((await badStrategy.json()).details[0].message, /no strategy with id/);
+      const badBody = await post({
+        strategy: "ema_cross",
+        data: "BTCUSDT-stream.jsonl",
+        capital: -1,
+      });
       assert.equal(badBody.status, 400);
       assert.equal((await fetch(`${server.url}/api/backtests/nope`)).status, 404);
 
       const page = await (await fetch(`${server.url}/backtests`)).text();
       assert.match(page, /data-testid="backtest-form"/);
       assert.match(page, new RegExp(`/backtests/${job.id}`));
-      assert.match(page, /recordings\/BTCUSDT-stream\.jsonl/);
+      assert.match(
+        page,
+        /<option value="BTCUSDT-stream\.jsonl"/,
+        "the form suggests the recording",
+      );
       const detail = await (await fetch(`${server.url}/backtests/${job.id}`)).text();
       assert.match(detail, /<svg[^>]+aria-label="equity curve"/);
       assert.match(detail, /<svg[^>]+aria-label="price chart with trade markers"/);
@@ -80,7 +94,11 @@ Deno.test({
 
       const form = await fetch(`${server.url}/backtests`, {
         method: "POST",
-        body: new URLSearchParams({ strategy: "ema_cross", data: file, capital: "1000" }),
+        body: new URLSearchParams({
+          strategy: "ema_cross",
+          data: "BTCUSDT-stream.jsonl",
+          capital: "1000",
+        }),
         redirect: "manual",
       });
       assert.equal(form.status, 303);
@@ -103,3 +121,69 @@ Deno.test({
     }
   },
 });
+
+for (const kind of DATABASES) {
+  Deno.test({
+    name:
+      `${kind.name}: an uploaded recording is stored and backtested; a broken upload leaves nothing`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      const backtestDir = `${dir}/mine`;
+      const local = `${dir}/local.jsonl`;
+      await writeStream(local, simStream({ durationMs: 1_800_000, seed: 4 }));
+      const database = await kind.open();
+      const server = await startTestServer({ env: { BACKTEST_DIR: backtestDir }, db: database.db });
+      try {
+        const uploaded = await fetch(`${server.url}/api/backtests/data?name=BTCUSDT-upload.jsonl`, {
+          method: "POST",
+          body: await Deno.readFile(local),
+        });
+        assert.equal(uploaded.status, 201);
+        const stored = await uploaded.json();
+        assert.match(stored.data, /^uploads\/[0-9a-f-]{36}\/BTCUSDT-upload\.jsonl$/);
+        assert.equal(stored.bytes, (await Deno.stat(local)).size);
+        assert.deepEqual(
+          await Deno.readFile(`${backtestDir}/${stored.data}`),
+          await Deno.readFile(local),
+        );
+        const listed = await (await fetch(`${server.url}/api/backtests/data`)).json();
+        assert.deepEqual(listed.files, [stored.data]);
+
+        const created = await fetch(`${server.url}/api/backtests`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ strategy: "ema_cross_fast", data: stored.data }),
+        });
+        assert.equal(created.status, 201);
+        const { id } = await created.json();
+        const done = await eventually(async () => {
+          const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
+          assert.notEqual(job.status, "failed", job.error);
+          return job.status === "done" ? job : undefined;
+        }, { what: "the backtest of the upload to finish", timeoutMs: 60_000 });
+        assert.equal(done.params.data, stored.data);
+        assert.equal(done.result.data, stored.data);
+
+        // The connection drops after 10 of 1000 announced bytes: the partial file is removed.
+        const broken = rawRequest(
+          server.url,
+          "POST /api/backtests/data?name=broken.jsonl HTTP/1.1\r\nhost: x\r\ncontent-length: 1000",
+          { body: [new TextEncoder().encode("0123456789")], timeoutMs: 2_000 },
+        );
+        await broken.catch(() => {}); // no answer comes: the client gives up and closes
+        await eventually(async () => {
+          const uploads = await Array.fromAsync(Deno.readDir(`${backtestDir}/uploads`));
+          return uploads.length === 1 ? true : undefined;
+        }, { what: "the broken upload's folder to be removed" });
+        const after = await (await fetch(`${server.url}/api/backtests/data`)).json();
+        assert.deepEqual(after.files, [stored.data]);
+      } finally {
+        await server.stop();
+        await database.dispose();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

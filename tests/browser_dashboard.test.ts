@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { buildIslands } from "../cli/build_islands.ts";
-import { startTestServer, type TestServer } from "./support/server.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "./support/server.ts";
+import { simStream, writeStream } from "./support/backtest_stream.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
@@ -86,13 +87,14 @@ async function waitChartDrawn(page: Page, testid: string, points: number): Promi
 
 async function withDashboard(
   fn: (browser: Browser, server: TestServer) => Promise<void>,
+  options: TestServerOptions = {},
 ): Promise<void> {
   assert.ok(
     await Deno.stat(CHROMIUM).then(() => true, () => false),
     `${CHROMIUM} is missing: install it with 'apt-get install -y chromium'`,
   );
   await buildIslands();
-  const server = await startTestServer();
+  const server = await startTestServer(options);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -262,4 +264,68 @@ Deno.test({
       assert.deepEqual(consoleErrors, [], "console errors");
       await page.close();
     }),
+});
+
+const TOKEN = "dashboard-token-0123456789";
+
+Deno.test({
+  name: "dashboard with a token: log in once, live updates, upload a recording and backtest it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "paper_browser_" });
+    const recording = `${dir}/BTCUSDT-local.jsonl`;
+    await writeStream(recording, simStream({ durationMs: 1_800_000, seed: 6 }));
+    try {
+      await withDashboard(async (browser, server) => {
+        const { page, problems } = await openPage(browser, LAPTOP);
+        page.setDefaultTimeout(LIVE_TIMEOUT);
+        const asked = await page.goto(server.url + "/backtests");
+        assert.equal(asked?.status(), 401);
+        await page.locator('[data-testid="login-form"] input[name="token"]').fill(TOKEN);
+        await page.getByRole("button", { name: "Log in" }).click();
+        await page.waitForURL("**/backtests");
+        await waitHydrated(page, "DataFileField");
+
+        const upload = page.locator('[data-testid="data-upload"]');
+        await upload.setInputFiles(recording);
+        const note = page.locator('[data-testid="data-upload-note"]');
+        await note.getByText(/Uploaded as uploads\/[0-9a-f-]+\/BTCUSDT-local\.jsonl/).waitFor();
+        const form = page.locator('[data-testid="backtest-form"]');
+        assert.match(
+          await form.locator('input[name="data"]').inputValue(),
+          /^uploads\/[0-9a-f-]{36}\/BTCUSDT-local\.jsonl$/,
+        );
+        await form.locator('select[name="strategy"]').selectOption("ema_cross_fast");
+        await form.getByRole("button", { name: "Run backtest" }).click();
+        await page.waitForURL(/\/backtests\/[0-9a-f-]{36}$/);
+        await page.locator('[data-testid="backtest-metrics"]').waitFor({ timeout: LIVE_TIMEOUT });
+        assert.match(await page.textContent("main") ?? "", /uploads\/[0-9a-f-]+\/BTCUSDT-local/);
+        await screenshot(page, "backtest-laptop");
+
+        // The WebSocket of the overview carries the login cookie: live prices arrive.
+        await page.goto(server.url + "/");
+        await waitHydrated(page, "LiveTicker");
+        await page.waitForFunction(() =>
+          /\d/.test(document.querySelector('[data-testid="ticker-price"]')?.textContent ?? "")
+        );
+
+        await page.getByRole("button", { name: "Log out" }).click();
+        await page.locator('[data-testid="login-form"]').waitFor();
+
+        // Only the expected refusals: the pages asking for the token.
+        const unexpected = problems.failed.filter((line) =>
+          !/\/backtests: 401$|\/login: 401$/.test(line)
+        );
+        assert.deepEqual(unexpected, [], "failed requests");
+        const consoleErrors = problems.console.filter((line) =>
+          !/Failed to load resource: the server responded with a status of 401/.test(line)
+        );
+        assert.deepEqual(consoleErrors, [], "console errors");
+        await page.close();
+      }, { env: { PAPER_API_TOKEN: TOKEN, BACKTEST_DIR: `${dir}/backtests` } });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -189,9 +189,11 @@ Deno.test("paper CLI sends PAPER_API_TOKEN as a bearer token", async () => {
     const start = ["start", "--strategy", "ema_cross_fast", "--symbol", "BTCUSDT", "--json"];
     const refused = expectExit(await runCli("paper", start, { url: server.url }), 1);
     assert.match(refused.stderr, /\(HTTP 401\)/);
-    // Reading needs no token.
-    expectExit(await runCli("paper", ["list"], { url: server.url }), 0);
+    // Reading needs the token too.
+    const unread = expectExit(await runCli("paper", ["list"], { url: server.url }), 1);
+    assert.match(unread.stderr, /\(HTTP 401\)\n.*\n {2}set PAPER_API_TOKEN/);
     const env = { PAPER_API_TOKEN: "secret" };
+    expectExit(await runCli("paper", ["list"], { url: server.url, env }), 0);
     const wrong = await runCli("paper", start, { url: server.url, env: { PAPER_API_TOKEN: "x" } });
     expectExit(wrong, 1);
     const session = JSON.parse(

@@ -172,14 +172,15 @@ Deno.test("strategy CLI manages stored strategies", async (t) => {
   }
 });
 
-Deno.test("strategy CLI: mutating commands need the token when the service has one", async () => {
+Deno.test("strategy CLI: every command needs the token when the service has one", async () => {
   const server = await startTestServer({ env: { PAPER_API_TOKEN: "secret" } });
   const file = await tempFile(await renamed("token-cross"));
   try {
     const refused = expectExit(await runCli("strategy", ["create", file], { url: server.url }), 1);
     assert.match(refused.stderr, /\(HTTP 401\)/);
-    expectExit(await runCli("strategy", ["list"], { url: server.url }), 0);
+    expectExit(await runCli("strategy", ["list"], { url: server.url }), 1);
     const env = { PAPER_API_TOKEN: "secret" };
+    expectExit(await runCli("strategy", ["list"], { url: server.url, env }), 0);
     expectExit(await runCli("strategy", ["create", file], { url: server.url, env }), 0);
     expectExit(await runCli("strategy", ["delete", "token-cross"], { url: server.url, env }), 0);
   } finally {

@@ -7,6 +7,8 @@ Deno.test("defaults are documented values", () => {
   assert.equal(config.port, 8000);
   assert.equal(config.databaseUrl, undefined);
   assert.equal(config.dataDir, "./data");
+  assert.equal(config.backtestDir, "./data/recordings");
+  assert.equal(config.readToken, undefined);
   assert.equal(config.feed, "auto");
   assert.deepEqual(config.symbols, ["BTCUSDT", "ETHUSDT"]);
   assert.equal(config.logLevel, "info");
@@ -33,6 +35,10 @@ Deno.test("values are read and normalised", () => {
   assert.equal(config.feed, "replay:/tmp/x.jsonl.gz");
   assert.deepEqual(config.symbols, ["BTCUSDT", "SOLUSDT"]);
   assert.equal(config.logLevel, "debug");
+  assert.equal(loadConfig({ DATA_DIR: "/srv/paper" }).backtestDir, "/srv/paper/recordings");
+  assert.equal(loadConfig({ BACKTEST_DIR: "/srv/tapes" }).backtestDir, "/srv/tapes");
+  const tokens = loadConfig({ PAPER_API_TOKEN: "w", PAPER_READ_TOKEN: "r" });
+  assert.equal(tokens.readToken, "r");
 });
 
 Deno.test("invalid values name the variable and what it accepts", () => {
@@ -46,6 +52,8 @@ Deno.test("invalid values name the variable and what it accepts", () => {
     [{ HOST: "0.0.0.0" }, /HOST.*PAPER_API_TOKEN/],
     [{ MAX_SESSIONS: "0" }, /^invalid MAX_SESSIONS="0": expected a positive integer$/],
     [{ MAX_SESSIONS: "lots" }, /MAX_SESSIONS/],
+    [{ PAPER_READ_TOKEN: "r" }, /^invalid PAPER_READ_TOKEN="<hidden>": .*PAPER_API_TOKEN/],
+    [{ PAPER_READ_TOKEN: "t", PAPER_API_TOKEN: "t" }, /PAPER_READ_TOKEN.*different/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

@@ -23,6 +23,41 @@ for (const kind of DATABASES) {
     }
   });
 
+  Deno.test(`${kind.name}: backtests stored with server paths or as JSON strings are repaired`, async () => {
+    const { db, dispose } = await kind.open();
+    try {
+      const old = {
+        params: { data: "/home/trader/data/recordings/BTCUSDT-1m-2025-01-01.csv", symbol: "X" },
+        result: { data: "/home/trader/data/recordings/BTCUSDT-1m-2025-01-01.csv", events: 3 },
+      };
+      await db.query(sql`insert into backtests (id, status, params, result, error)
+        values ('old', 'failed', ${JSON.stringify(old.params)}::text::jsonb,
+          ${JSON.stringify(old.result)}::text::jsonb,
+          ${"no market events in '/home/trader/data/x/BTCUSDT.jsonl' for BTCUSDT"})`);
+      // As the service stored them on a PostgreSQL server before: JSON documents as JSON strings.
+      const relative = { params: { data: "uploads/1/a.jsonl" }, result: { data: "a.jsonl" } };
+      await db.query(sql`insert into backtests (id, status, params, result, error)
+        values ('new', 'done', to_jsonb(${JSON.stringify(relative.params)}::text),
+          to_jsonb(${JSON.stringify(relative.result)}::text), null)`);
+      const script = (await loadMigrations()).find((m) => m.id === "0003_backtest_relative_paths")!;
+      await db.exec(script.script);
+      const rows = await db.query<
+        { id: string; params: { data: string }; result: { data: string }; error: string | null }
+      >(sql`select id, params, result, error from backtests order by id`);
+      assert.deepEqual(rows.map((r) => [r.id, r.params.data, r.result.data, r.error]), [
+        ["new", "uploads/1/a.jsonl", "a.jsonl", null],
+        [
+          "old",
+          "BTCUSDT-1m-2025-01-01.csv",
+          "BTCUSDT-1m-2025-01-01.csv",
+          "no market events in 'BTCUSDT.jsonl' for BTCUSDT",
+        ],
+      ]);
+    } finally {
+      await dispose();
+    }
+  });
+
   Deno.test(`${kind.name}: parameters are bound, transactions roll back on error`, async () => {
     const { db, dispose } = await kind.open();
     try {

@@ -14,14 +14,18 @@ export interface Config {
   /** PostgreSQL connection string; undefined → embedded PGlite. */
   readonly databaseUrl?: string;
   readonly dataDir: string;
+  /** The only directory backtests read data files from (uploads are stored here too). */
+  readonly backtestDir: string;
   /** `auto`, `sim`, `binance` or `replay:PATH`. */
   readonly feed: string;
   readonly symbols: readonly string[];
   readonly logLevel: typeof LOG_LEVELS[number];
   readonly binanceWsUrl: string;
   readonly binanceRestUrl: string;
-  /** Bearer token required by mutating endpoints and the WebSocket when set. */
+  /** When set, every request but the login page, static files and the API description needs it. */
   readonly apiToken?: string;
+  /** A second token that may read everything but change nothing (needs `apiToken`). */
+  readonly readToken?: string;
   /** Start the built-in example session when the database has none (default true). */
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
@@ -101,6 +105,15 @@ export function loadConfig(
     );
   }
 
+  const readToken = get("PAPER_READ_TOKEN");
+  if (readToken && (!apiToken || readToken === apiToken)) {
+    throw new ConfigError(
+      "PAPER_READ_TOKEN",
+      "<hidden>",
+      "a token different from PAPER_API_TOKEN, which must be set as well",
+    );
+  }
+
   const demoText = (get("DEMO_SESSION") ?? "true").toLowerCase();
   if (!["true", "false", "1", "0"].includes(demoText)) {
     throw new ConfigError("DEMO_SESSION", demoText, "true or false");
@@ -114,17 +127,20 @@ export function loadConfig(
     throw new ConfigError("MAX_SESSIONS", maxText, "a positive integer");
   }
 
+  const dataDir = get("DATA_DIR") ?? "./data";
   return {
     host,
     port,
     databaseUrl,
-    dataDir: get("DATA_DIR") ?? "./data",
+    dataDir,
+    backtestDir: get("BACKTEST_DIR") ?? `${dataDir}/recordings`,
     feed,
     symbols,
     logLevel: logLevel as Config["logLevel"],
     binanceWsUrl: get("BINANCE_WS_URL") ?? "wss://stream.binance.com:9443",
     binanceRestUrl: get("BINANCE_REST_URL") ?? "https://api.binance.com",
     apiToken,
+    readToken,
     demoSession: demoText === "true" || demoText === "1",
     maxSessions,
   };

@@ -4,7 +4,7 @@
  * `main.ts` and tests call this; everything else receives what it needs.
  */
 import { type Db, openDatabase } from "../../db/mod.ts";
-import { compileStrategy } from "../core/strategy/mod.ts";
+import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
@@ -16,6 +16,7 @@ import { type RestoreProgress, SessionService } from "./sessions.ts";
 import { settledWithin } from "./deadline.ts";
 import { ensureWritableDir } from "./startup.ts";
 import { StrategyStore } from "./strategies.ts";
+import { StrategyValidator } from "./strategy_validator.ts";
 import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
 /** How long stopping waits for queued events to be committed before it drops them. */
@@ -84,7 +85,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   await hub.start(config.symbols);
   const live = new LiveBus();
   const persister = new Persister(db, { log });
-  const strategies = new StrategyStore(db);
+  const validator = new StrategyValidator();
+  const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
   const records = new SessionRecords(db);
 
@@ -123,6 +125,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     restore: () => sessions.restoreAll(),
     async close() {
+      validator.close();
       const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
@@ -143,9 +146,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
 async function warmupHistory(
   feed: Feed,
   symbol: string,
-  strategy: Parameters<typeof compileStrategy>[0],
+  strategy: Strategy,
 ): Promise<Candle[]> {
-  const compiled = compileStrategy(strategy);
+  const compiled = planStrategy(strategy); // validated when the session was created
   const limit = Math.min(compiled.warmupCandles + 10, 1000);
   const lists = await Promise.all(
     compiled.timeframes.map((tf) => feed.history(symbol, tf, limit).catch(() => [] as Candle[])),

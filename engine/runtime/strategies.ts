@@ -1,11 +1,16 @@
 /**
  * Stored strategies: create, list, get, update (every version kept), delete.
  * Documents are validated before they are stored; the source text is kept
- * exactly as the user wrote it.
+ * exactly as the user wrote it (a parsed document is stored as JSON).
  */
 import { type Db, sql } from "../../db/mod.ts";
-import { parseStrategy, type Strategy } from "../core/strategy/mod.ts";
+import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
+import {
+  validateRequest,
+  type ValidationOutcome,
+  type ValidationRequest,
+} from "./strategy_validation.ts";
 
 /** A stored strategy (its current version). */
 export interface StoredStrategy {
@@ -19,13 +24,15 @@ export interface StoredStrategy {
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** Parses a document or throws a {@link ValidationError} (422) listing every problem. */
-export function validateStrategy(source: unknown): Strategy {
-  const result = parseStrategy(source);
-  if (!result.ok) {
-    throw new ValidationError("invalid strategy", result.errors, 422);
-  }
-  return result.strategy;
+/**
+ * Validates a document on the calling thread or throws a {@link ValidationError}
+ * (422) listing every problem (for local commands; the service validates off
+ * its main thread).
+ */
+export function validateStrategy(document: StrategyDocument): Strategy {
+  const outcome = validateRequest({ document });
+  if (!outcome.ok) throw new ValidationError("invalid strategy", outcome.errors, 422);
+  return outcome.strategy;
 }
 
 /** Turns a strategy name into an id: lower case, `-` between words. */
@@ -34,17 +41,49 @@ export function strategyId(name: string): string {
     "strategy";
 }
 
+/** A strategy document as requests carry it: YAML/JSON text or a parsed document. */
+export type StrategyDocument = string | Record<string, unknown>;
+
+/** Options of {@link StrategyStore}. */
+export interface StrategyStoreOptions {
+  /**
+   * Validates documents, e.g. a `StrategyValidator` off the main thread (the
+   * service passes one); default: on the calling thread.
+   */
+  readonly validate?: (request: ValidationRequest) => Promise<ValidationOutcome>;
+}
+
 /** CRUD over the strategies tables. */
 export class StrategyStore {
   readonly #db: Db;
+  readonly #validate: (request: ValidationRequest) => Promise<ValidationOutcome>;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: StrategyStoreOptions = {}) {
     this.#db = db;
+    this.#validate = options.validate ?? ((request) => Promise.resolve(validateRequest(request)));
+  }
+
+  /** Validates a document without storing it: the strategy and its source, or every problem. */
+  check(document: StrategyDocument): Promise<ValidationOutcome> {
+    return this.#validate({ document });
+  }
+
+  /** Validates a request's document, or throws a {@link ValidationError} (422) listing every problem. */
+  async #validated(
+    document: StrategyDocument,
+    sizing?: Record<string, unknown>,
+  ): Promise<{ strategy: Strategy; source: string }> {
+    const outcome = await this.#validate(sizing ? { document, sizing } : { document });
+    if (!outcome.ok) throw new ValidationError("invalid strategy", outcome.errors, 422);
+    return outcome;
   }
 
   /** Validates and stores a new strategy; its id comes from `id` or its name. */
-  async create(source: string, options: { id?: string } = {}): Promise<StoredStrategy> {
-    const strategy = validateStrategy(source);
+  async create(
+    document: StrategyDocument,
+    options: { id?: string } = {},
+  ): Promise<StoredStrategy> {
+    const { strategy, source } = await this.#validated(document);
     const id = options.id ?? strategyId(strategy.name);
     if (!ID.test(id)) {
       throw new ValidationError("invalid strategy id", [{
@@ -71,8 +110,8 @@ export class StrategyStore {
   }
 
   /** Stores a new version of an existing strategy. */
-  async update(id: string, source: string): Promise<StoredStrategy> {
-    const strategy = validateStrategy(source);
+  async update(id: string, document: StrategyDocument): Promise<StoredStrategy> {
+    const { strategy, source } = await this.#validated(document);
     return await this.#db.transaction(async (tx) => {
       const rows = await tx.query<{ version: number }>(
         sql`select version from strategies where id = ${id} for update`,
@@ -115,11 +154,11 @@ export class StrategyStore {
    * documents are {@link ValidationError}s (422).
    */
   async resolve(
-    ref: string | Record<string, unknown>,
+    ref: StrategyDocument,
     options: { sizing?: Record<string, unknown> } = {},
   ): Promise<{ strategy: Strategy; strategyId: string | null; source: string }> {
     let strategyId: string | null = null;
-    let source: string;
+    let document = ref;
     if (typeof ref === "string" && ID.test(ref)) {
       const stored = await this.get(ref).catch((error) => {
         if (!(error instanceof NotFoundError)) throw error;
@@ -129,12 +168,9 @@ export class StrategyStore {
         }], 422);
       });
       strategyId = stored.id;
-      source = stored.source;
-    } else {
-      source = typeof ref === "string" ? ref : JSON.stringify(ref, null, 2);
+      document = stored.source;
     }
-    let strategy = validateStrategy(source);
-    if (options.sizing) strategy = validateStrategy({ ...strategy, sizing: options.sizing });
+    const { strategy, source } = await this.#validated(document, options.sizing);
     return { strategy, strategyId, source };
   }
 

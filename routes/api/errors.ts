@@ -8,6 +8,7 @@ import {
   ServiceUnavailableError,
   ValidationError,
 } from "../../engine/runtime/errors.ts";
+import { MAX_NESTING, textProblem } from "../../engine/runtime/storable_text.ts";
 
 /** JSON error body of every failed API request. */
 export interface ApiError {
@@ -39,17 +40,64 @@ export function onApiError(error: Error, c: Context, log: Logger): Response {
   return c.json<ApiError>({ error: "internal error" }, 500);
 }
 
-/** Reads a JSON body, answering 400 with the parser's message when it is not JSON. */
+/** How deeply arrays and objects nest in JSON text (a linear scan; strings skipped). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: skip to its closing quote
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
+ * Parses JSON text, answering 400 with the parser's message when it is not
+ * JSON, when it nests deeper than {@link MAX_NESTING} (checked first, before
+ * parsing: a deeply nested body would hold the main thread and every recursive
+ * step after), or when it holds text that cannot be stored (NUL, lone surrogates).
+ */
+export function parseJson(text: string): unknown {
+  const depth = jsonDepth(text);
+  if (depth > MAX_NESTING) {
+    throw new ValidationError("JSON nested too deeply", [{
+      path: "",
+      message: `arrays and objects nest ${
+        depth.toLocaleString("en-US")
+      } levels deep; the limit is ${MAX_NESTING}`,
+    }]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
+  }
+  assertStorable(value);
+  return value;
+}
+
+/** Answers 400 when a request value holds text that cannot be stored or nests too deep. */
+export function assertStorable(value: unknown): void {
+  const problem = textProblem(value);
+  if (problem) throw new ValidationError("invalid text in request", [problem]);
+}
+
+/** Reads a JSON body, answering 400 when it is empty, not JSON, nested too deeply or unstorable. */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") {
     throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError("malformed JSON", [{ path: "", message: (error as Error).message }]);
-  }
+  return parseJson(text);
 }
 
 /** Parses an integer query parameter within bounds, or answers 400. */

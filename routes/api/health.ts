@@ -1,12 +1,16 @@
 import { Hono } from "hono";
-import { sql } from "../../db/mod.ts";
+import { DatabaseUnavailableError, sql } from "../../db/mod.ts";
 import { settledWithin } from "../../engine/runtime/deadline.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 
 /** How long the health check waits for the database to answer. */
 const DB_CHECK_MS = 2_000;
 
-/** Whether the database answers `select 1` within {@link DB_CHECK_MS}, and if not, why (no connection details). */
+/**
+ * Whether the database answers `select 1` within {@link DB_CHECK_MS}, and if
+ * not, why: an unreachable server's short reason, otherwise a pointer to the
+ * log (a driver's own message may name hosts and ports).
+ */
 async function checkDatabase(service: Service): Promise<{ ok: boolean; error?: string }> {
   const answered = service.db.query(sql`select 1`);
   if (!await settledWithin(answered, DB_CHECK_MS)) {
@@ -17,7 +21,9 @@ async function checkDatabase(service: Service): Promise<{ ok: boolean; error?: s
     await answered;
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: (error as Error).message };
+    if (error instanceof DatabaseUnavailableError) return { ok: false, error: error.message };
+    service.log.warn(`health: database query failed: ${(error as Error).message}`);
+    return { ok: false, error: "database query failed (see the service log)" };
   }
 }
 

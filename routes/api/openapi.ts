@@ -34,6 +34,9 @@ const page = [
   query("limit", { type: "integer", minimum: 1, maximum: 1000 }),
   query("offset", { type: "integer", minimum: 0 }),
 ];
+/** The answer when a strategy document could not be validated in time. */
+const VALIDATION_BUSY = error("strategy validation busy or not finished within 10 s");
+
 const strategyBody = {
   required: true,
   content: {
@@ -78,7 +81,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
         "413": error("body larger than 1 MB"),
         "422": error("invalid strategy document, or Idempotency-Key used for a different request"),
         "503": error(
-          "node at capacity (MAX_SESSIONS), database unavailable, or not running within 60 s",
+          "strategy validation busy, node at capacity (MAX_SESSIONS), database unavailable, or not running within 60 s",
         ),
       },
     },
@@ -189,6 +192,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
       responses: {
         "200": { description: "{valid: true}" },
         "422": { description: "{valid: false, errors: [{path, message}]}" },
+        "503": VALIDATION_BUSY,
       },
     },
   },
@@ -198,7 +202,11 @@ const PATHS: Record<string, Record<string, Operation>> = {
       summary: "Store a new strategy (id from ?id= or its name)",
       parameters: [query("id", { type: "string" })],
       requestBody: strategyBody,
-      responses: { "201": { description: "stored" }, "422": error("invalid document or id taken") },
+      responses: {
+        "201": { description: "stored" },
+        "422": error("invalid document or id taken"),
+        "503": VALIDATION_BUSY,
+      },
     },
   },
   "/api/strategies/{id}": {
@@ -215,6 +223,7 @@ const PATHS: Record<string, Record<string, Operation>> = {
         "200": { description: "updated" },
         "404": error("unknown id"),
         "422": error("invalid document"),
+        "503": VALIDATION_BUSY,
       },
     },
     delete: {
@@ -258,13 +267,46 @@ const PATHS: Record<string, Record<string, Operation>> = {
       responses: {
         "201": { description: "queued; Location: /api/backtests/{id}" },
         "400": error("invalid fields"),
-        "422": error("invalid strategy, unknown strategy id or no such data file"),
+        "422": error(
+          "invalid strategy, unknown strategy id, or data that is not a recording in the backtest directory",
+        ),
+        "503": VALIDATION_BUSY,
       },
     },
     get: {
       summary: "List backtest jobs, newest first",
       parameters: page,
       responses: { "200": { description: "jobs (without their results)" } },
+    },
+  },
+  "/api/backtests/data": {
+    get: {
+      summary: "Recordings in the backtest directory (BACKTEST_DIR), as paths relative to it",
+      responses: { "200": { description: "{files: [path, …]}" } },
+    },
+    post: {
+      summary:
+        "Upload a recording (the raw file as the body, up to 256 MB); it is stored in the backtest directory under a generated folder",
+      parameters: [
+        {
+          ...query(
+            "name",
+            { type: "string" },
+            "file name ending in .jsonl, .csv, .jsonl.gz or .csv.gz",
+          ),
+          required: true,
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+      },
+      responses: {
+        "201": { description: "{data: path for POST /api/backtests, bytes}" },
+        "400": error("invalid file name"),
+        "408": error("the body did not arrive within 10 minutes"),
+        "413": error("larger than 256 MB"),
+      },
     },
   },
   "/api/backtests/{id}": {
@@ -291,8 +333,9 @@ export function openApiDocument(): Record<string, unknown> {
       title: "Paper trading service API",
       version: "1",
       description:
-        "Errors are JSON {error, details} with a 4xx status, or 503 when the database is unavailable or the node is at capacity. With PAPER_API_TOKEN set, mutating requests and the WebSocket need Authorization: Bearer TOKEN.",
+        "Errors are JSON {error, details} with a 4xx status: 400 bad input (also %00 or invalid UTF-8 in the URL, NUL or lone surrogates in text), 401 missing or wrong token, 403 cross-site request or read-only token, 404 unknown id, 408 body too slow (30 s), 409 invalid transition, 413 body over 1 MB, 422 invalid strategy; or 503 with the reason when the service cannot take the request now (database unavailable, node at MAX_SESSIONS, a session restarting). With PAPER_API_TOKEN set, every request needs Authorization: Bearer TOKEN (the WebSocket also takes ?token=), reads included; PAPER_READ_TOKEN, when set, may read but not change anything. This description (/api/openapi.json, /api/docs) stays public.",
     },
+    security: [{ bearer: [] }],
     paths: PATHS,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },

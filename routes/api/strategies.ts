@@ -1,14 +1,13 @@
 import { Hono } from "hono";
-import { parseStrategy } from "../../engine/core/strategy/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
-import type { StrategyStore } from "../../engine/runtime/strategies.ts";
-import { intQuery } from "./errors.ts";
+import type { StrategyDocument, StrategyStore } from "../../engine/runtime/strategies.ts";
+import { assertStorable, intQuery, parseJson } from "./errors.ts";
 
 /**
  * Reads a strategy document from a request: a raw YAML/JSON body, or JSON
  * `{"source": "..."}` / `{"document": {...}}`.
  */
-async function documentOf(request: Request): Promise<string> {
+async function documentOf(request: Request): Promise<StrategyDocument> {
   const text = await request.text();
   if (text.trim() === "") {
     throw new ValidationError("request body is empty", [{
@@ -17,15 +16,7 @@ async function documentOf(request: Request): Promise<string> {
     }]);
   }
   if ((request.headers.get("content-type") ?? "").includes("application/json")) {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      throw new ValidationError("malformed JSON", [{
-        path: "",
-        message: (error as Error).message,
-      }]);
-    }
+    const body = parseJson(text);
     if (body && typeof body === "object" && "source" in body) {
       const source = (body as { source: unknown }).source;
       if (typeof source !== "string") {
@@ -37,9 +28,17 @@ async function documentOf(request: Request): Promise<string> {
       return source;
     }
     if (body && typeof body === "object" && "document" in body) {
-      return JSON.stringify((body as { document: unknown }).document, null, 2);
+      const document = (body as { document: unknown }).document;
+      if (typeof document !== "object" || document === null || Array.isArray(document)) {
+        throw new ValidationError("invalid request", [{
+          path: "document",
+          message: "expected a mapping (the strategy document)",
+        }]);
+      }
+      return document as Record<string, unknown>;
     }
   }
+  assertStorable(text);
   return text;
 }
 
@@ -48,7 +47,7 @@ export function strategyRoutes(store: StrategyStore): Hono {
   const app = new Hono();
 
   app.post("/validate", async (c) => {
-    const result = parseStrategy(await documentOf(c.req.raw));
+    const result = await store.check(await documentOf(c.req.raw));
     return result.ok
       ? c.json({ valid: true, name: result.strategy.name })
       : c.json({ valid: false, errors: result.errors }, 422);

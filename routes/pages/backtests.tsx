@@ -10,23 +10,9 @@ import {
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { renderPage } from "./render.tsx";
-
-const DATA_FILE = /\.(jsonl|csv)(\.gz)?$/i;
-
-/** Recording files at the top of DATA_DIR and its `recordings/` folder (for the form's hints). */
-async function dataFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const sub of ["", "recordings/"]) {
-    try {
-      for await (const entry of Deno.readDir(`${dir}/${sub}`)) {
-        if (entry.isFile && DATA_FILE.test(entry.name)) out.push(sub + entry.name);
-      }
-    } catch {
-      // no such folder: nothing to suggest
-    }
-  }
-  return out.sort();
-}
+import { Island } from "../../components/Island.tsx";
+import DataFileField from "../../islands/DataFileField.tsx";
+import { assertStorable } from "../api/errors.ts";
 
 function Progress({ job }: { job: BacktestJob }) {
   return (
@@ -54,11 +40,7 @@ function Form({ strategies, files, error }: {
           {strategies.map((s) => <option key={s.id} value={s.id}>{s.name} ({s.id})</option>)}
         </select>
       </label>
-      <label>
-        Data file{" "}
-        <input name="data" list="data-files" required placeholder="recordings/BTCUSDT.jsonl.gz" />
-        <datalist id="data-files">{files.map((f) => <option key={f} value={f} />)}</datalist>
-      </label>
+      <Island name="DataFileField" component={DataFileField} props={{ files }} />
       <label>
         Symbol <input name="symbol" placeholder="from the file" />
       </label>
@@ -114,7 +96,7 @@ export function backtestPages(service: Service): Hono {
     const [{ backtests }, strategies, files] = await Promise.all([
       jobs.list({ limit: 100 }),
       service.strategies.list(),
-      dataFiles(service.config.dataDir),
+      jobs.files.list(),
     ]);
     return renderPage(
       service,
@@ -158,7 +140,9 @@ export function backtestPages(service: Service): Hono {
 
   app.post("/backtests", async (c) => {
     try {
-      const job = await jobs.create(requestOf(await c.req.parseBody()));
+      const body = requestOf(await c.req.parseBody());
+      assertStorable(body);
+      const job = await jobs.create(body);
       return c.redirect(`/backtests/${job.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -6,6 +6,7 @@ import { overviewPage } from "./overview.tsx";
 import { sessionPage } from "./session.tsx";
 import { strategiesPage } from "./strategies.tsx";
 import { backtestPages } from "./backtests.tsx";
+import { loginRoutes } from "./login.tsx";
 
 /** Server-rendered dashboard pages; each hydrates its islands in the browser. */
 export function pageRoutes(service: Service): Hono {
@@ -23,5 +24,6 @@ export function pageRoutes(service: Service): Hono {
   });
   app.get("/strategies", async (c) => c.html(await strategiesPage(service, c.req.query("id"))));
   app.route("/", backtestPages(service));
+  app.route("/", loginRoutes(service.config));
   return app;
 }

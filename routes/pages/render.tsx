@@ -10,6 +10,7 @@ export function renderPage(service: Service, title: string, body: ComponentChild
     <Layout
       title={title}
       feed={{ name: feed.name, simulated: feed.simulated, reason: feed.reason }}
+      logout={service.config.apiToken !== undefined}
     >
       {body}
     </Layout>,

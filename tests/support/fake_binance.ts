@@ -6,6 +6,7 @@
  * (malformed) frames, and REST `/api/v3/ping`, `/api/v3/klines` and
  * `/api/v3/exchangeInfo`. Listens on 127.0.0.1 on a free port.
  */
+import { type Timeframe, timeframeMs, TIMEFRAMES } from "../../engine/core/types.ts";
 
 /** One control message as received by the server. */
 export interface ControlMessage {
@@ -118,7 +119,9 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
     const symbol = url.searchParams.get("symbol") ?? "";
     const interval = url.searchParams.get("interval") ?? "1m";
     const limit = Number(url.searchParams.get("limit") ?? 500);
-    const step = { "1m": 60_000, "1h": 3_600_000 }[interval] ?? 60_000;
+    const step = (TIMEFRAMES as readonly string[]).includes(interval)
+      ? timeframeMs(interval as Timeframe)
+      : 60_000;
     if (!known.has(symbol)) {
       return Response.json({ code: -1121, msg: "Invalid symbol." }, { status: 400 });
     }

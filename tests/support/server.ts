@@ -4,7 +4,7 @@
  */
 import { loadConfig } from "../../engine/runtime/config.ts";
 import { type Service, type ServiceOptions, startService } from "../../engine/runtime/service.ts";
-import { createApp } from "../../routes/app.ts";
+import { type AppOptions, createApp } from "../../routes/app.ts";
 
 /** A running service and where to reach it. */
 export interface TestServer {
@@ -21,6 +21,8 @@ export interface TestServerOptions extends ServiceOptions {
   readonly env?: Record<string, string>;
   /** Open PGlite under this directory (for restart tests) unless `db` is given. */
   readonly dataDir?: string;
+  /** Options of the HTTP app (e.g. a short body timeout). */
+  readonly app?: AppOptions;
 }
 
 /** Starts the service and an HTTP server for it, and restores the sessions stored in its database. */
@@ -37,7 +39,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    createApp(service).fetch,
+    createApp(service, options.app).fetch,
   );
   await service.restore();
   return {

@@ -1,15 +1,19 @@
 /**
  * Parsing and validation of strategy documents: YAML/JSON text or an
  * already-parsed object in, a validated {@link Strategy} or every error (each
- * with its path) out. Never throws.
+ * with its path) out. Never throws. Documents beyond the limits
+ * (`limits.ts`) are refused before anything recursive reads them, and every
+ * step is linear in the size of the document.
  *
  * @module
  */
 
-import { parseDocument } from "yaml";
+import { type Document, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
 import { INDICATOR_TYPES, indicatorType } from "./indicator_types.ts";
+import { checkCost, checkCounts, checkDepth, checkSize, checkSource } from "./limit_checks.ts";
+import { formatCount, STRATEGY_LIMITS } from "./limits.ts";
 import { type Strategy, strategySchema } from "./schema.ts";
 import {
   ARITHMETIC_OPERATORS,
@@ -49,6 +53,8 @@ export function parseStrategy(input: unknown): ParseResult {
 function validate(input: unknown): ParseResult {
   let doc = input;
   if (typeof input === "string") {
+    const problem = checkSource(input);
+    if (problem) return { ok: false, errors: [problem] };
     const parsed = parseText(input);
     if (!parsed.ok) return parsed;
     doc = parsed.value;
@@ -59,35 +65,91 @@ function validate(input: unknown): ParseResult {
       errors: [{ path: "", message: `a strategy must be a mapping, got ${describe(doc)}` }],
     };
   }
-  const errors: StrategyError[] = [];
+  const record = doc as Record<string, unknown>;
+  const tooDeep = checkDepth(record);
+  if (tooDeep) return { ok: false, errors: [tooDeep] };
+  const tooLarge = typeof input === "string"
+    ? undefined
+    : checkSize(JSON.stringify(doc), "as JSON");
+  if (tooLarge) return { ok: false, errors: [tooLarge] };
+  const overLimits = checkCounts(record);
+  if (overLimits.length > 0) return { ok: false, errors: overLimits };
+  const errors = new StrategyErrors();
   const result = strategySchema.safeParse(doc);
   if (!result.success) {
-    for (const issue of result.error.issues) errors.push(issueToError(issue, doc));
+    for (const issue of result.error.issues) errors.add(issueToError(issue, doc));
   }
-  for (const error of checkReferences(doc as Record<string, unknown>)) {
-    if (!errors.some((e) => e.path === error.path && e.message === error.message)) {
-      errors.push(error);
-    }
+  for (const error of checkReferences(record)) errors.add(error);
+  if (result.success && errors.size === 0) {
+    const cost = checkCost(result.data);
+    if (cost) errors.add(cost);
   }
-  if (errors.length > 0 || !result.success) return { ok: false, errors };
+  if (errors.size > 0 || !result.success) return { ok: false, errors: errors.list() };
   return { ok: true, strategy: result.data };
+}
+
+/** The problems of one document: each reported once, at most `STRATEGY_LIMITS.errors` of them. */
+class StrategyErrors {
+  readonly #seen = new Set<string>();
+  readonly #errors: StrategyError[] = [];
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  add(error: StrategyError): void {
+    const key = `${error.path}\u0000${error.message}`;
+    if (this.#seen.has(key)) return;
+    this.#seen.add(key);
+    if (this.#errors.length < STRATEGY_LIMITS.errors) this.#errors.push(error);
+  }
+
+  list(): StrategyError[] {
+    const more = this.#seen.size - this.#errors.length;
+    return more > 0
+      ? [...this.#errors, { path: "", message: `and ${formatCount(more)} more problems` }]
+      : this.#errors;
+  }
 }
 
 function parseText(
   text: string,
 ): { ok: true; value: unknown } | { ok: false; errors: StrategyError[] } {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) {
+  // Duplicate keys are found by `duplicateKeys`, linearly (the parser's own check is quadratic).
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
+  const problems = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split(" at line ")[0] })),
+    ...duplicateKeys(doc),
+  ].sort((a, b) => a.offset - b.offset);
+  if (problems.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
-        return { path: "", message: `syntax error${where}: ${e.message.split(" at line ")[0]}` };
+      errors: problems.map(({ offset, message }) => {
+        const { line, col } = lineCounter.linePos(offset);
+        return { path: "", message: `syntax error at line ${line}, column ${col}: ${message}` };
       }),
     };
   }
   return { ok: true, value: doc.toJS() };
+}
+
+/** Keys that repeat a key of the same mapping, where they start. */
+function duplicateKeys(doc: Document): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const keys = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        if (keys.has(key.value)) {
+          found.push({ offset: key.range?.[0] ?? 0, message: "Map keys must be unique" });
+        }
+        keys.add(key.value);
+      }
+    },
+  });
+  return found;
 }
 
 function describe(value: unknown): string {
@@ -163,8 +225,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function declaredIndicators(doc: Record<string, unknown>): Map<string, Declared> {
-  const declared = new Map<string, Declared>();
+/** How many names a "known: …" list shows. */
+const KNOWN_SHOWN = 20;
+
+/** The declared indicators by name, and the list of their names for messages (built once). */
+class Declarations extends Map<string, Declared> {
+  #known?: string;
+
+  /** `a, b, c` (the first {@link KNOWN_SHOWN} names), or `none`. */
+  get known(): string {
+    if (this.#known === undefined) {
+      const names = [...this.keys()];
+      const shown = names.slice(0, KNOWN_SHOWN).join(", ") || "none";
+      this.#known = names.length > KNOWN_SHOWN
+        ? `${shown}, … ${names.length - KNOWN_SHOWN} more`
+        : shown;
+    }
+    return this.#known;
+  }
+}
+
+function declaredIndicators(doc: Record<string, unknown>): Declarations {
+  const declared = new Declarations();
   if (!isRecord(doc.indicators)) return declared;
   for (const [name, entry] of Object.entries(doc.indicators)) {
     const raw = isRecord(entry) ? entry : {};
@@ -183,14 +265,13 @@ function declaredIndicators(doc: Record<string, unknown>): Map<string, Declared>
  * error message, or undefined when it names a candle field or an existing
  * indicator output.
  */
-function referenceProblem(ref: string, declared: Map<string, Declared>): string | undefined {
+function referenceProblem(ref: string, declared: Declarations): string | undefined {
   if ((CANDLE_FIELDS as readonly string[]).includes(ref)) return undefined;
   const dot = ref.indexOf(".");
   const name = dot < 0 ? ref : ref.slice(0, dot);
   const indicator = declared.get(name);
   if (!indicator) {
-    const known = [...declared.keys()].join(", ") || "none";
-    return `unknown indicator '${name}' (known: ${known})`;
+    return `unknown indicator '${name}' (known: ${declared.known})`;
   }
   const outputs = indicator.outputs;
   if (!outputs) return undefined; // its unknown type is reported on its own
@@ -211,7 +292,7 @@ function referenceProblem(ref: string, declared: Map<string, Declared>): string 
 function checkOperand(
   operand: unknown,
   path: string,
-  declared: Map<string, Declared>,
+  declared: Declarations,
   errors: StrategyError[],
 ): void {
   if (typeof operand === "string") {
@@ -231,7 +312,7 @@ function checkOperand(
 function checkCondition(
   condition: unknown,
   path: string,
-  declared: Map<string, Declared>,
+  declared: Declarations,
   errors: StrategyError[],
 ): void {
   if (!isRecord(condition)) return;
@@ -256,7 +337,7 @@ function isTimeframe(value: unknown): value is Timeframe {
 
 function checkIndicatorGraph(
   doc: Record<string, unknown>,
-  declared: Map<string, Declared>,
+  declared: Declarations,
   errors: StrategyError[],
 ): void {
   const base = isTimeframe(doc.timeframe) ? timeframeMs(doc.timeframe) : undefined;
@@ -300,34 +381,77 @@ function checkIndicatorGraph(
       });
     }
   }
-  // Cycles: follow input edges from each indicator.
-  const reported = new Set<string>();
+  checkInputChains(declared, errors);
+}
+
+/** The indicator an indicator reads (`input: macd.signal` → `macd`), when it names a declared one. */
+function upstreamOf(declared: Declarations, name: string): string | undefined {
+  const input = declared.get(name)?.input;
+  if (typeof input !== "string") return undefined;
+  const upstream = input.split(".")[0];
+  return declared.has(upstream) ? upstream : undefined;
+}
+
+/**
+ * Follows every input edge once (each indicator reads at most one other):
+ * reports each cycle once, from its first-declared member, and the longest
+ * chain when it is longer than the limit. Linear in the number of indicators.
+ */
+function checkInputChains(declared: Declarations, errors: StrategyError[]): void {
+  const order = new Map([...declared.keys()].map((name, i) => [name, i]));
+  /** Chain length ending at each indicator (counting it); NaN when the chain runs into a cycle. */
+  const depth = new Map<string, number>();
   for (const start of declared.keys()) {
-    const chain = [start];
-    let current = declared.get(start)?.input;
-    while (typeof current === "string") {
-      const next = current.split(".")[0];
-      if (!declared.has(next)) break;
-      if (next === start) {
-        if (!chain.some((n) => reported.has(n))) {
-          chain.forEach((n) => reported.add(n));
-          errors.push({
-            path: `indicators.${start}.input`,
-            message: `cyclic indicator inputs: ${[...chain, start].join(" → ")}`,
-          });
-        }
+    if (depth.has(start)) continue;
+    const path: string[] = [];
+    const onPath = new Map<string, number>();
+    let below = 0;
+    for (
+      let name = start as string | undefined;
+      name !== undefined;
+      name = upstreamOf(declared, name)
+    ) {
+      const known = depth.get(name);
+      if (known !== undefined) {
+        below = known;
         break;
       }
-      if (chain.includes(next)) break; // a cycle not through `start`: reported from its own member
-      chain.push(next);
-      current = declared.get(next)?.input;
+      const at = onPath.get(name);
+      if (at !== undefined) {
+        const cycle = path.splice(at);
+        const first = cycle.reduce((a, b) => (order.get(a)! <= order.get(b)! ? a : b));
+        const from = cycle.indexOf(first);
+        const loop = [...cycle.slice(from), ...cycle.slice(0, from), first];
+        errors.push({
+          path: `indicators.${first}.input`,
+          message: `cyclic indicator inputs: ${loop.join(" → ")}`,
+        });
+        for (const member of cycle) depth.set(member, NaN);
+        below = NaN;
+        break;
+      }
+      onPath.set(name, path.length);
+      path.push(name);
     }
+    for (let i = path.length - 1; i >= 0; i--) depth.set(path[i], ++below);
   }
+  let deepest = { name: "", depth: 0 };
+  for (const [name, d] of depth) if (d > deepest.depth) deepest = { name, depth: d };
+  if (deepest.depth <= STRATEGY_LIMITS.chainDepth) return;
+  let root = deepest.name;
+  for (let up = upstreamOf(declared, root); up !== undefined; up = upstreamOf(declared, up)) {
+    root = up;
+  }
+  errors.push({
+    path: `indicators.${deepest.name}.input`,
+    message: `a chain of ${formatCount(deepest.depth)} indicators, each reading the next ` +
+      `('${deepest.name}' ← … ← '${root}'); the limit is ${STRATEGY_LIMITS.chainDepth}`,
+  });
 }
 
 function checkRisk(
   doc: Record<string, unknown>,
-  declared: Map<string, Declared>,
+  declared: Declarations,
   errors: StrategyError[],
 ): void {
   const risk = isRecord(doc.risk) ? doc.risk : {};
@@ -338,9 +462,7 @@ function checkRisk(
     if (!indicator) {
       errors.push({
         path: `risk.${key}.atr`,
-        message: `unknown indicator '${distance.atr}' (known: ${
-          [...declared.keys()].join(", ") || "none"
-        })`,
+        message: `unknown indicator '${distance.atr}' (known: ${declared.known})`,
       });
     } else if (indicator.type !== "ATR") {
       errors.push({

@@ -110,6 +110,12 @@ export function visitConditionRefs(condition: Condition, visit: (ref: string) =>
   return crossing;
 }
 
+/** The indicator an indicator reads (`input: macd.signal` → `macd`), if any. */
+function inputName(params: IndicatorParams): string | undefined {
+  const input = "input" in params ? params.input : undefined;
+  return input ? input.split(".")[0] : undefined;
+}
+
 /**
  * Compiles a strategy that is already validated (as `parseStrategy` returns
  * it, defaults applied) into an immutable plan: indicator graph,
@@ -117,38 +123,41 @@ export function visitConditionRefs(condition: Condition, visit: (ref: string) =>
  * input that may be invalid.
  */
 export function planStrategy(strategy: Strategy): CompiledStrategy {
-  const entries = Object.entries(strategy.indicators);
+  // Dependency order (inputs first): each indicator reads at most one other and
+  // parsing rejected cycles, so walk each input chain up to what is placed.
+  const order: string[] = [];
+  const indexOf = new Map<string, number>();
   const timeframeOf = new Map<string, Timeframe>();
-  const tfOf = (name: string): Timeframe => {
-    const known = timeframeOf.get(name);
-    if (known) return known;
-    const params = strategy.indicators[name];
-    const input = "input" in params ? params.input : undefined;
-    const tf = input ? tfOf(input.split(".")[0]) : params.timeframe ?? strategy.timeframe;
-    timeframeOf.set(name, tf);
-    return tf;
-  };
-  const extra = [...new Set(entries.map(([name]) => tfOf(name)))]
+  for (const name of Object.keys(strategy.indicators)) {
+    const chain: string[] = [];
+    for (let at: string | undefined = name; at !== undefined && !indexOf.has(at);) {
+      chain.push(at);
+      indexOf.set(at, -1);
+      at = inputName(strategy.indicators[at]);
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const at = chain[i];
+      const params = strategy.indicators[at];
+      const input = inputName(params);
+      indexOf.set(at, order.length);
+      order.push(at);
+      timeframeOf.set(
+        at,
+        input ? timeframeOf.get(input)! : params.timeframe ?? strategy.timeframe,
+      );
+    }
+  }
+  const extra = [...new Set(timeframeOf.values())]
     .filter((tf) => tf !== strategy.timeframe)
     .sort((a, b) => timeframeMs(a) - timeframeMs(b));
   const timeframes = Object.freeze([strategy.timeframe, ...extra]);
-
-  // Dependency order by depth-first visit (parsing rejected cycles).
-  const order: string[] = [];
-  const visit = (name: string) => {
-    if (order.includes(name)) return;
-    const params = strategy.indicators[name];
-    if ("input" in params && params.input) visit(params.input.split(".")[0]);
-    order.push(name);
-  };
-  entries.forEach(([name]) => visit(name));
 
   const resolve = (ref: string): ResolvedRef => {
     if ((CANDLE_FIELDS as readonly string[]).includes(ref)) {
       return { kind: "field", field: ref as CandleField };
     }
     const [name, output] = ref.split(".");
-    const index = order.indexOf(name);
+    const index = indexOf.get(name) ?? -1;
     if (index < 0) throw new TypeError(`unknown reference '${ref}'`);
     const outputs = indicatorType(strategy.indicators[name].type)!.outputs;
     return { kind: "indicator", index, output: output ? outputs.indexOf(output) : 0 };
@@ -162,7 +171,7 @@ export function planStrategy(strategy: Strategy): CompiledStrategy {
       name,
       type: indicatorType(params.type)!,
       params,
-      timeframe: timeframes.indexOf(tfOf(name)),
+      timeframe: timeframes.indexOf(timeframeOf.get(name)!),
       input: upstream?.kind === "indicator"
         ? { kind: "indicator", index: upstream.index, output: upstream.output }
         : { kind: "source", source: "source" in params && params.source ? params.source : "close" },

@@ -5,16 +5,22 @@
 import { z } from "zod";
 import { executionFields, strategyRefSchema, symbolSchema } from "../trading_input.ts";
 
+/** The last instant a JavaScript date can hold (ms). */
+const LAST_DATE_MS = 8.64e15;
+
 const time = z.union([
   z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO-8601 time"),
-  z.number().int().min(0),
+  z.number().int().min(0).max(LAST_DATE_MS),
 ]).transform((t) => typeof t === "number" ? t : Date.parse(t));
 
 /** Body of `POST /api/backtests`. */
 export const backtestInputSchema = z.object({
   strategy: strategyRefSchema,
   data: z.string().min(1).max(4096)
-    .describe("a recording file on the server, relative to DATA_DIR or absolute"),
+    .describe(
+      "a recording in the backtest directory (BACKTEST_DIR), as a path relative to it: " +
+        "one listed by GET /api/backtests/data or returned by an upload",
+    ),
   symbol: symbolSchema.optional(),
   from: time.optional().describe("ISO-8601 time or epoch ms"),
   to: time.optional().describe("ISO-8601 time or epoch ms"),

@@ -2,9 +2,9 @@
  * Backtests as background jobs: validated, stored in the `backtests` table,
  * run one at a time in the order they were asked for, with their progress
  * (0..1) and result stored as they go. Jobs interrupted by a restart are
- * marked failed when the manager starts.
+ * marked failed when the manager starts. Data files come only from the
+ * backtest directory and are shown by their path relative to it.
  */
-import { isAbsolute, join } from "node:path";
 import { type Db, sql } from "../../../db/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
@@ -16,6 +16,7 @@ import { zodDetails } from "../zod_details.ts";
 import { backtestInputSchema } from "./input.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
+import { DataFiles } from "./data_files.ts";
 
 /** Status of a backtest job. */
 export type BacktestStatus = "queued" | "running" | "done" | "failed";
@@ -36,7 +37,7 @@ export interface BacktestJob {
 export interface BacktestParams {
   readonly strategy_id: string | null;
   readonly strategy: Strategy;
-  /** The resolved absolute path of the data file. */
+  /** The data file, relative to the backtest directory. */
   readonly data: string;
   readonly symbol?: string;
   readonly from?: number;
@@ -62,18 +63,19 @@ const PROGRESS_EVERY_MS = 500;
 export class BacktestJobs {
   readonly #db: Db;
   readonly #strategies: StrategyStore;
-  readonly #dataDir: string;
   readonly #log: Logger;
   readonly #queue: string[] = [];
   readonly #progress = new Map<string, number>();
   readonly #ready: Promise<void>;
   #running?: Promise<void>;
+  /** The data files jobs may read: those of the backtest directory. */
+  readonly files: DataFiles;
 
-  constructor(deps: { db: Db; strategies: StrategyStore; dataDir: string; log: Logger }) {
+  constructor(deps: { db: Db; strategies: StrategyStore; backtestDir: string; log: Logger }) {
     this.#db = deps.db;
     this.#strategies = deps.strategies;
     this.#log = deps.log;
-    this.#dataDir = deps.dataDir;
+    this.files = new DataFiles(deps.backtestDir);
     this.#ready = this.#db.query(sql`update backtests
       set status = 'failed', error = 'interrupted: the service stopped while it ran', finished_at = now()
       where status in ('queued', 'running')`).then(() => {});
@@ -87,7 +89,7 @@ export class BacktestJobs {
       throw new ValidationError("invalid backtest request", zodDetails(parsed.error));
     }
     const input = parsed.data;
-    const data = await this.#dataPath(input.data);
+    const data = (await this.files.resolve(input.data)).relative;
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
@@ -111,7 +113,7 @@ export class BacktestJobs {
     };
     const id = crypto.randomUUID();
     await this.#db.query(sql`insert into backtests (id, status, progress, params)
-      values (${id}, 'queued', 0, ${JSON.stringify(params)}::jsonb)`);
+      values (${id}, 'queued', 0, ${JSON.stringify(params)}::text::jsonb)`);
     this.#queue.push(id);
     this.#running ??= this.#drain().finally(() => this.#running = undefined);
     return await this.get(id, { result: false });
@@ -180,8 +182,11 @@ export class BacktestJobs {
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
     let result: FileBacktestResult;
+    let absolute: string | undefined;
     try {
-      result = await runBacktest(params.data, {
+      // Resolved again: the directory may have changed since the job was queued.
+      absolute = (await this.files.resolve(params.data)).absolute;
+      result = await runBacktest(absolute, {
         strategy: params.strategy,
         execution: params.execution,
         symbol: params.symbol,
@@ -197,34 +202,20 @@ export class BacktestJobs {
           );
         },
       });
+      result = { ...result, data: params.data };
     } catch (error) {
+      const message = error instanceof ValidationError
+        ? `${error.message}: ${error.details[0].message}`
+        : (error as Error).message;
       await writing;
       await this.#db.query(sql`update backtests set status = 'failed',
-        error = ${(error as Error).message}, finished_at = now() where id = ${id}`);
+        error = ${absolute ? message.replaceAll(absolute, params.data) : message},
+        finished_at = now() where id = ${id}`);
       return;
     }
     await writing;
     await this.#db.query(sql`update backtests set status = 'done', progress = 1,
-      result = ${JSON.stringify(result)}::jsonb, finished_at = now() where id = ${id}`);
-  }
-
-  /** The data file's absolute path, or a 422 when there is no such file. */
-  async #dataPath(data: string): Promise<string> {
-    const path = isAbsolute(data) ? data : join(this.#dataDir, data);
-    let file = false;
-    try {
-      file = (await Deno.stat(path)).isFile;
-    } catch {
-      file = false;
-    }
-    if (!file) {
-      throw new ValidationError("no such data file", [{
-        path: "data",
-        message:
-          `'${data}' is not a file on the server (relative paths are under ${this.#dataDir})`,
-      }], 422);
-    }
-    return path;
+      result = ${JSON.stringify(result)}::text::jsonb, finished_at = now() where id = ${id}`);
   }
 }
 
@@ -244,7 +235,7 @@ export function backtestJobs(service: Service): BacktestJobs {
     jobs = new BacktestJobs({
       db: service.db,
       strategies: service.strategies,
-      dataDir: service.config.dataDir,
+      backtestDir: service.config.backtestDir,
       log: service.log,
     });
     managers.set(service, jobs);

@@ -13,6 +13,7 @@ export {
   type BacktestStatus,
 } from "./jobs.ts";
 export { type BacktestInput, backtestInputSchema } from "./input.ts";
+export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
   equitySvg,
   metricRows,

@@ -1,14 +1,16 @@
 /**
  * Runs a backtest over a recording file: recorded stream JSONL or Binance
  * public-data CSV dumps (trades, aggTrades, klines), optionally gzipped.
- * Events pass the same validation as the live hub's (malformed, duplicate and
- * out-of-order data is dropped and counted) before they reach the session
- * core; klines from CSV dumps become their synthetic trade sequence.
+ * Events pass the recording validator that the replay feed uses (malformed
+ * values, duplicate and out-of-order ids, times that go back or jump ahead
+ * unconfirmed are dropped and counted) before they reach the session core;
+ * klines from CSV dumps become their synthetic trade sequence.
  */
 import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
-import { EventGuard, readRecording } from "../market/mod.ts";
+import type { TimeBounds } from "../../core/market/mod.ts";
+import { readRecording } from "../market/mod.ts";
 
 /** Options of {@link runBacktest}. */
 export interface RunBacktestOptions {
@@ -27,6 +29,8 @@ export interface RunBacktestOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Stops the run early (the promise rejects with the signal's reason). */
   readonly signal?: AbortSignal;
+  /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
+  readonly timeBounds?: Partial<TimeBounds>;
 }
 
 /** A backtest result with what was dropped from the file. */
@@ -46,7 +50,6 @@ export async function runBacktest(
   const csv = /\.csv(\.gz)?$/i.test(path);
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => dropped[reason] = (dropped[reason] ?? 0) + 1;
-  const guard = new EventGuard();
   const step = Math.max(1, size / 100);
   let reported = 0;
   const onBytes = options.onProgress
@@ -58,14 +61,14 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = options.symbol?.toUpperCase();
-  const events = readRecording(path, { symbol, onDrop: drop, onBytes });
+  const events = readRecording(path, {
+    symbol,
+    onDrop: drop,
+    onBytes,
+    timeBounds: options.timeBounds,
+  });
   for await (const event of events) {
     options.signal?.throwIfAborted();
-    const reason = guard.check(event);
-    if (reason) {
-      drop(reason);
-      continue;
-    }
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,
       strategy: options.strategy,

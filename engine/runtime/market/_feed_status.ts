@@ -22,10 +22,10 @@ export class StatusTracker {
     };
   }
 
-  /** Counts one delivered event. */
-  event(): void {
+  /** Counts one delivered event, delivered at `at` (default: now). */
+  event(at: number = this.#now()): void {
     this.#status.events++;
-    this.#status.last_event_at = this.#now();
+    this.#status.last_event_at = at;
   }
 
   /** Counts one dropped message. */

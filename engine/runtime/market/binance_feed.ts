@@ -2,8 +2,9 @@
  * The Binance spot public market-data feed (no API key): one combined-stream
  * WebSocket for trade and bookTicker (and optionally kline_1m) streams,
  * rate-limited SUBSCRIBE/UNSUBSCRIBE, reconnect with backoff and jitter,
- * a planned reconnect before the 24 h cut-off, trade-id gap detection, and
- * REST klines and exchangeInfo.
+ * a planned reconnect before the 24 h cut-off, validation of every event
+ * against the wall clock (with trade-id gap detection), and REST klines and
+ * exchangeInfo.
  *
  * Pings: Deno's WebSocket answers protocol-level ping frames with pongs by
  * itself; the exchange sends no JSON pings.
@@ -11,7 +12,7 @@
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
-import { EventGuard } from "./_event_guard.ts";
+import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
 import { candleFrom, parseMessage, streamsFor } from "./binance_protocol.ts";
 
 /** Options of {@link BinanceFeed}. */
@@ -30,6 +31,8 @@ export interface BinanceFeedOptions {
   controlIntervalMs?: number;
   /** Hears the text of every frame that carried a valid event (for recording). */
   onRaw?: (text: string) => void;
+  /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
+  timeBounds?: Partial<TimeBounds>;
 }
 
 /** Default WebSocket base URL. */
@@ -64,7 +67,7 @@ export class BinanceFeed implements Feed {
   #controlIntervalMs: number;
   #onRaw?: (text: string) => void;
   #status: StatusTracker;
-  #guard = new EventGuard();
+  #validator: EventValidator;
   #symbols = new Set<string>();
   #sink?: FeedSink;
   #ws?: WebSocket;
@@ -90,6 +93,10 @@ export class BinanceFeed implements Feed {
     this.#controlIntervalMs = options.controlIntervalMs ?? 250;
     this.#onRaw = options.onRaw;
     this.#status = new StatusTracker("binance", false, this.#now);
+    this.#validator = new EventValidator({
+      bounds: options.timeBounds,
+      onGap: (symbol, from, to) => this.#status.gap(symbol, from, to),
+    });
   }
 
   /** Connects; resolves after the first attempt opened or failed (failures are retried). */
@@ -165,7 +172,8 @@ export class BinanceFeed implements Feed {
   }
 
   #message(text: string): void {
-    const parsed = parseMessage(text, this.#lastTime || this.#now());
+    const now = this.#now();
+    const parsed = parseMessage(text, this.#lastTime || now);
     if (parsed.kind === "dropped") return this.#status.drop(parsed.reason);
     if (parsed.kind === "reply") {
       if (parsed.error) this.#status.drop("control_error");
@@ -173,10 +181,10 @@ export class BinanceFeed implements Feed {
     }
     const event = parsed.event;
     if (!this.#symbols.has(event.symbol)) return this.#status.drop("unknown_symbol");
-    const reason = this.#guard.check(event, (s, from, to) => this.#status.gap(s, from, to));
+    const reason = this.#validator.check(event, now);
     if (reason) return this.#status.drop(reason);
     if (event.type === "trade") this.#lastTime = event.time;
-    this.#status.event();
+    this.#status.event(now);
     this.#onRaw?.(text);
     this.#sink?.(event);
   }
@@ -191,7 +199,7 @@ export class BinanceFeed implements Feed {
     const removed = symbols.map((s) => s.toUpperCase()).filter((s) => this.#symbols.has(s));
     for (const s of removed) {
       this.#symbols.delete(s);
-      this.#guard.forget(s);
+      this.#validator.forget(s);
     }
     this.#enqueue("UNSUBSCRIBE", removed);
   }
@@ -245,8 +253,9 @@ export class BinanceFeed implements Feed {
     const now = this.#now();
     const out: Candle[] = [];
     for (const row of rows) {
-      const candle = Array.isArray(row) ? candleFrom(symbol, timeframe, row, true) : undefined;
-      if (typeof candle === "object" && candle.closeTime < now) out.push(candle);
+      if (!Array.isArray(row)) continue;
+      const candle = candleFrom(symbol, timeframe, row, true);
+      if (!invalidEvent(candle) && candle.closeTime < now) out.push(candle);
     }
     return out;
   }

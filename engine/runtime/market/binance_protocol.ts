@@ -3,21 +3,20 @@
  * combined-stream envelopes (`{"stream":...,"data":...}`) and raw streams,
  * `trade`, `aggTrade`, `bookTicker` and `kline` payloads, and control replies.
  *
- * Nothing here does I/O or keeps state; stateful checks (known symbols,
- * trade-id order) live in the feed.
+ * Nothing here does I/O or keeps state. Parsing checks the message's shape
+ * and converts its fields; the values are checked by the event validator
+ * (`engine/core/market`), which every feed runs.
  */
 import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../../core/types.ts";
 import { TIMEFRAMES } from "../../core/types.ts";
+import type { ValidationReason } from "../../core/market/mod.ts";
 
 /** Why a message was dropped (keys of `FeedStatus.dropped`). */
 export type DropReason =
   | "invalid_json"
   | "unknown_message"
-  | "invalid_number"
-  | "non_positive"
   | "unknown_symbol"
-  | "duplicate"
-  | "out_of_order";
+  | ValidationReason;
 
 /** The result of {@link parseMessage}. */
 export type ParsedMessage =
@@ -31,7 +30,8 @@ type Json = Record<string, unknown>;
 /**
  * Parses one WebSocket text frame (combined envelope or raw stream payload).
  * `fallbackTime` is used as the quote time when a bookTicker carries none.
- * Never throws: malformed input comes back as `{kind: "dropped", reason}`.
+ * Never throws: a message of unknown shape comes back as
+ * `{kind: "dropped", reason}`; events come back with their values unchecked.
  */
 export function parseMessage(text: string, fallbackTime = 0): ParsedMessage {
   let value: unknown;
@@ -74,51 +74,30 @@ export function normaliseData(data: Json, stream?: string, fallbackTime = 0): Pa
 }
 
 function trade(data: Json, idField: "t" | "a"): ParsedMessage {
-  const price = Number(data.p);
-  const qty = Number(data.q);
-  const id = Number(data[idField]);
-  const time = Number(data.T ?? data.E);
   if (typeof data.s !== "string") return { kind: "dropped", reason: "unknown_message" };
-  if (!(isFinite(price) && isFinite(qty) && Number.isInteger(id) && isFinite(time))) {
-    return { kind: "dropped", reason: "invalid_number" };
-  }
-  if (price <= 0 || qty <= 0) return { kind: "dropped", reason: "non_positive" };
   const event: Trade = {
     type: "trade",
     symbol: data.s.toUpperCase(),
-    id,
-    price,
-    qty,
-    time,
+    id: Number(data[idField]),
+    price: Number(data.p),
+    qty: Number(data.q),
+    time: Number(data.T ?? data.E),
     buyerMaker: data.m === true,
   };
   return { kind: "event", event };
 }
 
 function quote(data: Json, fallbackTime: number): ParsedMessage {
-  const bid = Number(data.b);
-  const bidQty = Number(data.B);
-  const ask = Number(data.a);
-  const askQty = Number(data.A);
-  const updateId = Number(data.u);
-  const time = Number(data.E ?? data.T ?? fallbackTime);
   if (typeof data.s !== "string") return { kind: "dropped", reason: "unknown_message" };
-  if (
-    !(isFinite(bid) && isFinite(bidQty) && isFinite(ask) && isFinite(askQty) &&
-      Number.isInteger(updateId) && isFinite(time))
-  ) return { kind: "dropped", reason: "invalid_number" };
-  if (bid <= 0 || ask <= 0 || bidQty < 0 || askQty < 0) {
-    return { kind: "dropped", reason: "non_positive" };
-  }
   const event: Quote = {
     type: "quote",
     symbol: data.s.toUpperCase(),
-    updateId,
-    bid,
-    bidQty,
-    ask,
-    askQty,
-    time,
+    updateId: Number(data.u),
+    bid: Number(data.b),
+    bidQty: Number(data.B),
+    ask: Number(data.a),
+    askQty: Number(data.A),
+    time: Number(data.E ?? data.T ?? fallbackTime),
   };
   return { kind: "event", event };
 }
@@ -140,38 +119,31 @@ function kline(data: Json): ParsedMessage {
     k.v,
     k.T,
   ], k.x === true);
-  return typeof candle === "string"
-    ? { kind: "dropped", reason: candle }
-    : { kind: "event", event: candle };
+  return { kind: "event", event: candle };
 }
 
 /**
  * Builds a candle from Binance's kline array layout
  * (`[openTime, open, high, low, close, volume, closeTime, ...]`, numbers or
- * numeric strings). Returns the drop reason when a field is invalid.
+ * numeric strings). The values are not checked here (see `invalidEvent`).
  */
 export function candleFrom(
   symbol: string,
   timeframe: Timeframe,
   row: readonly unknown[],
   closed: boolean,
-): Candle | DropReason {
-  const [openTime, open, high, low, close, volume, closeTime] = row.slice(0, 7).map(Number);
-  if (![openTime, open, high, low, close, volume, closeTime].every(isFinite)) {
-    return "invalid_number";
-  }
-  if (open <= 0 || high <= 0 || low <= 0 || close <= 0 || volume < 0) return "non_positive";
+): Candle {
   return {
     type: "candle",
     symbol,
     timeframe,
-    openTime,
-    closeTime,
-    open,
-    high,
-    low,
-    close,
-    volume,
+    openTime: Number(row[0]),
+    closeTime: Number(row[6]),
+    open: Number(row[1]),
+    high: Number(row[2]),
+    low: Number(row[3]),
+    close: Number(row[4]),
+    volume: Number(row[5]),
     closed,
   };
 }

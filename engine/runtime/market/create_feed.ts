@@ -1,4 +1,5 @@
 /** Picks and builds a feed from a spec string: `auto`, `sim`, `binance` or `replay:PATH`. */
+import type { TimeBounds } from "../../core/market/mod.ts";
 import type { Feed } from "./feed.ts";
 import { BINANCE_REST_URL, BinanceFeed, probeBinance } from "./binance_feed.ts";
 import { SimFeed } from "./sim_feed.ts";
@@ -22,6 +23,8 @@ export interface CreateFeedOptions {
   probeTimeoutMs?: number;
   /** Hears every valid frame as Binance envelope text (sim and binance), for recording. */
   onRaw?: (text: string) => void;
+  /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
+  timeBounds?: Partial<TimeBounds>;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function createFeed(spec: string, options: CreateFeedOptions = {}):
       now: options.now,
       klines: options.klines,
       onRaw: options.onRaw,
+      timeBounds: options.timeBounds,
     });
   const sim = (reason?: string) =>
     new SimFeed({
@@ -45,13 +49,18 @@ export async function createFeed(spec: string, options: CreateFeedOptions = {}):
       now: options.now,
       onRaw: options.onRaw,
       reason,
+      timeBounds: options.timeBounds,
     });
   if (spec === "sim") return sim();
   if (spec === "binance") return binance();
   if (spec.startsWith("replay:")) {
     const path = spec.slice("replay:".length);
     if (!path) throw new TypeError(`feed spec '${spec}' has no path`);
-    return new ReplayFeed(path, { speed: options.replaySpeed, now: options.now });
+    return new ReplayFeed(path, {
+      speed: options.replaySpeed,
+      now: options.now,
+      timeBounds: options.timeBounds,
+    });
   }
   if (spec === "auto") {
     const rest = options.binanceRestUrl ?? BINANCE_REST_URL;

@@ -1,14 +1,13 @@
 /**
- * The main thread's market hub: takes a feed's events, validates them,
- * updates the cache, publishes numbered batches on the bus, keeps recent
- * batches for gap recovery, and fans out to in-process listeners.
+ * The main thread's market hub: takes a feed's events (validated by the
+ * feed), updates the cache, publishes numbered batches on the bus, keeps
+ * recent batches for gap recovery, and fans out to in-process listeners.
  */
 import { packBatch } from "./bus_codec.ts";
 import type { Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
 import { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
-import { EventGuard } from "./_event_guard.ts";
 import { Ring } from "./_ring.ts";
 
 /** Options of {@link MarketHub}. */
@@ -33,7 +32,7 @@ export interface MarketHubOptions {
 export interface HubHealth {
   feed: FeedStatus;
   symbols: string[];
-  /** Dropped messages by reason (feed and hub validation together). */
+  /** Dropped messages by reason (the feed's validation). */
   dropped: Record<string, number>;
   batches_published: number;
   /** Events accepted by the hub. */
@@ -64,10 +63,8 @@ export class MarketHub {
   #flushMs: number;
   #warmup: boolean;
   #namespace?: string;
-  #guard = new EventGuard();
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
-  #dropped: Record<string, number> = {};
   #events = 0;
   #batches = 0;
   #listenerErrors = 0;
@@ -119,16 +116,11 @@ export class MarketHub {
   }
 
   /**
-   * The feed's sink: validates one event, applies it to the cache and queues
-   * it for the bus. Invalid events are dropped and counted.
+   * The feed's sink: applies one event, which the feed has validated, to the
+   * cache and queues it for the bus.
    */
   ingest(event: MarketEvent): void {
     if (this.#closed) return;
-    const reason = this.#guard.check(event);
-    if (reason) {
-      this.#dropped[reason] = (this.#dropped[reason] ?? 0) + 1;
-      return;
-    }
     this.#events++;
     const topic = this.#topic(event.symbol);
     this.cache.apply(event, topic.closedCandles);
@@ -260,14 +252,10 @@ export class MarketHub {
   /** Feed status, symbols, drops and throughput counters. */
   health(): HubHealth {
     const feed = this.#feed.status();
-    const dropped = { ...feed.dropped };
-    for (const [reason, n] of Object.entries(this.#dropped)) {
-      dropped[reason] = (dropped[reason] ?? 0) + n;
-    }
     return {
       feed,
       symbols: [...this.#topics.keys()],
-      dropped,
+      dropped: { ...feed.dropped },
       batches_published: this.#batches,
       events: this.#events,
       listener_errors: this.#listenerErrors,

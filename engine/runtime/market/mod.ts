@@ -31,5 +31,4 @@ export { MarketCache, type MarketCacheOptions, type Ticker } from "./cache.ts";
 export { CandleSeries } from "./candle_series.ts";
 export { type HubHealth, type HubListener, MarketHub, type MarketHubOptions } from "./hub.ts";
 export { type BusBatch, busChannelName, type BusHeartbeat, type BusMessage } from "./bus.ts";
-export { EventGuard } from "./_event_guard.ts";
 export { BusSubscriber, type BusSubscriberOptions } from "./bus_subscriber.ts";

@@ -2,9 +2,11 @@
  * Reading recorded market data: raw stream JSONL (one Binance combined-stream
  * envelope per line, as the recorder writes) and Binance public-data CSV
  * dumps (trades, aggTrades, klines), optionally gzip-compressed (`.gz`).
+ * Every event passes the recording validator before it is yielded.
  */
 import type { MarketEvent, Timeframe } from "../../core/types.ts";
 import { TIMEFRAMES } from "../../core/types.ts";
+import { RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
 import { candleFrom, type DropReason, parseMessage } from "./binance_protocol.ts";
 
 /** Options of {@link readRecording}. */
@@ -13,8 +15,10 @@ export interface ReadRecordingOptions {
   symbol?: string;
   /** Timeframe of a klines CSV (default: from the file name, else from close − open time). */
   timeframe?: Timeframe;
-  /** Hears every malformed line. */
+  /** Hears every dropped line or event, with the reason. */
   onDrop?: (reason: DropReason) => void;
+  /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
+  timeBounds?: Partial<TimeBounds>;
   /** Hears the running count of file bytes read (compressed bytes for `.gz`), for progress. */
   onBytes?: (bytes: number) => void;
 }
@@ -58,71 +62,92 @@ export async function* readLines(
 }
 
 /**
- * The events of a recording, in file order. Malformed lines are skipped
- * (reported to `onDrop`); order and duplicate checks are left to the consumer.
+ * The valid events of a recording, in file order within each symbol. Lines
+ * that do not parse and events the recording validator rejects (malformed
+ * values, duplicate or out-of-order ids, times that go back or jump ahead
+ * unconfirmed) are skipped and reported to `onDrop`.
  */
 export async function* readRecording(
   path: string,
   options: ReadRecordingOptions = {},
 ): AsyncIterable<MarketEvent> {
-  const name = path.split(/[\\/]/).pop() ?? path;
-  if (/\.csv(\.gz)?$/i.test(name)) {
-    yield* readCsv(path, name, options);
-    return;
-  }
-  let lastTime = 0;
+  const accepted: MarketEvent[] = [];
+  const validator = new RecordingValidator({
+    bounds: options.timeBounds,
+    accept: (event) => accepted.push(event),
+    drop: (reason) => options.onDrop?.(reason),
+  });
+  const parse = lineParser(path, options);
   for await (const line of readLines(path, options)) {
-    if (line.trim() === "") continue;
-    const parsed = parseMessage(line, lastTime);
-    if (parsed.kind === "dropped") options.onDrop?.(parsed.reason);
-    if (parsed.kind !== "event") continue;
-    if (parsed.event.type === "trade") lastTime = parsed.event.time;
-    yield parsed.event;
-  }
-}
-
-async function* readCsv(
-  path: string,
-  name: string,
-  options: ReadRecordingOptions,
-): AsyncIterable<MarketEvent> {
-  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
-  const symbol = (options.symbol ?? parts[0]).toUpperCase();
-  const named = parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
-  for await (const line of readLines(path, options)) {
-    const cols = line.trim().split(",");
-    if (cols.length < 7 || !/^-?\d/.test(cols[0])) {
-      if (line.trim() !== "" && /^\d/.test(cols[0])) options.onDrop?.("unknown_message");
+    const event = parse(line);
+    if (event === undefined) continue;
+    if (typeof event === "string") {
+      options.onDrop?.(event);
       continue;
     }
-    const event = cols.length >= 12
-      ? kline(symbol, cols, options.timeframe ?? named)
-      : trade(symbol, cols, cols.length === 8);
-    if (typeof event === "string") options.onDrop?.(event);
-    else yield event;
+    validator.push(event);
+    for (let i = 0; i < accepted.length; i++) yield accepted[i];
+    accepted.length = 0;
   }
+  validator.end();
+  yield* accepted;
 }
 
-function trade(symbol: string, cols: string[], agg: boolean): MarketEvent | DropReason {
+/** A line's event (unchecked), why the line is dropped, or undefined for a line to skip. */
+type LineParser = (line: string) => MarketEvent | DropReason | undefined;
+
+/** The parser for the lines of a recording: stream JSONL, or a CSV dump (by the file name). */
+function lineParser(path: string, options: ReadRecordingOptions): LineParser {
+  const name = path.split(/[\\/]/).pop() ?? path;
+  if (/\.csv(\.gz)?$/i.test(name)) return csvParser(name, options);
+  // A bookTicker line carries no time: it takes the time of the last trade read.
+  let lastTime = 0;
+  return (line) => {
+    if (line.trim() === "") return undefined;
+    const parsed = parseMessage(line, lastTime);
+    if (parsed.kind === "dropped") return parsed.reason;
+    if (parsed.kind !== "event") return undefined;
+    if (parsed.event.type === "trade" && isFinite(parsed.event.time)) lastTime = parsed.event.time;
+    return parsed.event;
+  };
+}
+
+function csvParser(name: string, options: ReadRecordingOptions): LineParser {
+  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  const symbol = (options.symbol ?? parts[0]).toUpperCase();
+  const timeframe = options.timeframe ??
+    parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
+  return (line) => {
+    const cols = line.trim().split(",");
+    if (cols.length < 7 || !/^-?\d/.test(cols[0])) {
+      // A header (no leading digit) is skipped; a row with too few columns is counted.
+      return line.trim() !== "" && /^\d/.test(cols[0]) ? "unknown_message" : undefined;
+    }
+    return cols.length >= 12
+      ? kline(symbol, cols, timeframe)
+      : trade(symbol, cols, cols.length === 8);
+  };
+}
+
+function trade(symbol: string, cols: string[], agg: boolean): MarketEvent {
   // trades: id,price,qty,quote_qty,time,is_buyer_maker,is_best_match
   // aggTrades: agg_id,price,qty,first_id,last_id,time,is_buyer_maker,is_best_match
-  const id = Number(cols[0]);
-  const price = Number(cols[1]);
-  const qty = Number(cols[2]);
-  const time = toMs(Number(cols[agg ? 5 : 4]));
-  if (!(Number.isInteger(id) && isFinite(price) && isFinite(qty) && isFinite(time))) {
-    return "invalid_number";
-  }
-  if (price <= 0 || qty <= 0) return "non_positive";
-  const buyerMaker = cols[agg ? 6 : 5].trim().toLowerCase() === "true";
-  return { type: "trade", symbol, id, price, qty, time, buyerMaker };
+  return {
+    type: "trade",
+    symbol,
+    id: Number(cols[0]),
+    price: Number(cols[1]),
+    qty: Number(cols[2]),
+    time: toMs(Number(cols[agg ? 5 : 4])),
+    buyerMaker: cols[agg ? 6 : 5].trim().toLowerCase() === "true",
+  };
 }
 
 function kline(symbol: string, cols: string[], timeframe?: Timeframe): MarketEvent | DropReason {
   const openTime = toMs(Number(cols[0]));
   const closeTime = toMs(Number(cols[6]));
   const tf = timeframe ?? timeframeOf(closeTime - openTime + 1);
-  if (!tf) return "unknown_message";
+  if (!tf) return "candle_time";
   return candleFrom(symbol, tf, [openTime, ...cols.slice(1, 6), closeTime], true);
 }
 

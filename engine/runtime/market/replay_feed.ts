@@ -1,7 +1,9 @@
 /**
- * The replay feed: plays a recording (see {@link readRecording}) in real
- * time, N× faster, or as fast as possible.
+ * The replay feed: plays a recording (see {@link readRecording}, which
+ * validates every event) in real time, N× faster, or as fast as possible.
+ * Dropped lines and events are counted in its status by reason.
  */
+import { basename } from "node:path";
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
@@ -54,9 +56,12 @@ export class ReplayFeed implements Feed {
   /** Starts replaying in the background; only the given symbols (all when empty). */
   start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.subscribe(symbols);
-    this.#status.connection(true, `replaying ${this.path}`);
+    // The status is shown to users: the file's name only, never its server path.
+    const name = basename(this.path);
+    this.#status.connection(true, `replaying ${name}`);
     this.#done = this.#run(sink).catch((error) => {
-      this.#status.connection(false, `replay failed: ${(error as Error).message}`);
+      const message = (error as Error).message.replaceAll(this.path, name);
+      this.#status.connection(false, `replay failed: ${message}`);
     });
     return Promise.resolve();
   }

@@ -1,13 +1,15 @@
 /**
  * A seeded, deterministic simulated market: a random walk with volatility
  * regimes and bursts, trade sizes, and bid/ask quotes. Times follow the real
- * clock; the price path depends only on the seed and the event index.
+ * clock; the price path depends only on the seed and the event index. Every
+ * event passes the event validator, as the exchange feed's do.
  */
 import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 import { timeframeMs } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { hashSeed, Prng } from "./_prng.ts";
+import { EventValidator, type TimeBounds } from "../../core/market/mod.ts";
 import { toEnvelope } from "./binance_protocol.ts";
 
 /** Options of {@link SimFeed}. */
@@ -22,6 +24,8 @@ export interface SimFeedOptions {
   onRaw?: (text: string) => void;
   /** Why the simulated feed is used (shown in the status reason). */
   reason?: string;
+  /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
+  timeBounds?: Partial<TimeBounds>;
 }
 
 const START_PRICES: Record<string, number> = {
@@ -105,6 +109,7 @@ export class SimFeed implements Feed {
   #onRaw?: (text: string) => void;
   #reason?: string;
   #status: StatusTracker;
+  #validator: EventValidator;
   #paths = new Map<string, { path: SimPath; started: number; emitted: number }>();
   #sink?: FeedSink;
   #timer?: ReturnType<typeof setInterval>;
@@ -116,6 +121,7 @@ export class SimFeed implements Feed {
     this.#onRaw = options.onRaw;
     this.#reason = options.reason;
     this.#status = new StatusTracker("sim", true, this.#now);
+    this.#validator = new EventValidator({ bounds: options.timeBounds });
   }
 
   start(symbols: readonly string[], sink: FeedSink): Promise<void> {
@@ -138,7 +144,10 @@ export class SimFeed implements Feed {
   }
 
   unsubscribe(symbols: readonly string[]): void {
-    for (const symbol of symbols) this.#paths.delete(symbol);
+    for (const symbol of symbols) {
+      this.#paths.delete(symbol);
+      this.#validator.forget(symbol);
+    }
   }
 
   #tick(): void {
@@ -149,13 +158,15 @@ export class SimFeed implements Feed {
       const count = Math.min(due, Math.max(1, this.#rate));
       entry.emitted += Math.max(0, due);
       for (let i = 0; i < count; i++) {
-        for (const event of entry.path.next(now)) this.#emit(event);
+        for (const event of entry.path.next(now)) this.#emit(event, now);
       }
     }
   }
 
-  #emit(event: MarketEvent): void {
-    this.#status.event();
+  #emit(event: MarketEvent, now: number): void {
+    const reason = this.#validator.check(event, now);
+    if (reason) return this.#status.drop(reason);
+    this.#status.event(now);
     this.#onRaw?.(JSON.stringify(toEnvelope(event)));
     this.#sink?.(event);
   }

@@ -1,0 +1,190 @@
+/**
+ * The one validation of normalised market events, used by every path that
+ * takes market data in: live feeds, the replay feed, the recorder and
+ * backtests (recordings go through {@link RecordingValidator}, which adds the
+ * outlier rule for forward jumps). Pure: the wall clock comes in as an
+ * argument.
+ *
+ * @module
+ */
+import { type MarketEvent, timeframeMs, TIMEFRAMES } from "../types.ts";
+import { endTime, reachedTime } from "./_event_times.ts";
+
+/** Why an event breaks an invariant of its own (no state needed to tell). */
+export type InvalidReason =
+  | "invalid_number"
+  | "non_positive"
+  | "crossed_quote"
+  | "candle_range"
+  | "candle_time";
+
+/** Why a validator dropped an event (keys of the feeds' `dropped` counters). */
+export type ValidationReason =
+  | InvalidReason
+  | "duplicate"
+  | "out_of_order"
+  | "time_future"
+  | "time_past"
+  | "time_backwards"
+  | "time_jump";
+
+/** How far event times may stray, in ms. */
+export interface TimeBounds {
+  /** Live: how far an event may be ahead of the wall clock. */
+  readonly maxFutureMs: number;
+  /** Live: how far a trade or candle may be behind the wall clock. */
+  readonly maxPastMs: number;
+  /** How far a trade or candle may be behind the previous accepted one of its symbol. */
+  readonly maxBackwardMs: number;
+  /** Recordings: a larger forward step must be confirmed by the symbol's next event. */
+  readonly maxGapMs: number;
+}
+
+/**
+ * Default bounds. Live: 1 min ahead covers clock skew (exchange times are
+ * stamped before we receive them, so only skew makes them look early) and
+ * limits the harm of an early stamp to about one candle; 5 min behind covers
+ * skew plus delivery stalls (the exchange drops a connection that does not
+ * answer its pings within a minute, so a live stream is never far behind),
+ * while a trade older than that would fill orders at a stale price. 5 s
+ * backwards absorbs the interleaving of streams. Recordings: forward steps
+ * over 1 h need the next event's confirmation (see {@link RecordingValidator}).
+ */
+export const DEFAULT_TIME_BOUNDS: TimeBounds = {
+  maxFutureMs: 60_000,
+  maxPastMs: 300_000,
+  maxBackwardMs: 5_000,
+  maxGapMs: 3_600_000,
+};
+
+const DURATION_MS: Readonly<Record<string, number>> = Object.fromEntries(
+  TIMEFRAMES.map((tf) => [tf, timeframeMs(tf)]),
+);
+
+/**
+ * Returns why an event is malformed on its own, or undefined: finite numbers
+ * and integer ids; positive prices, trade sizes and candle prices, sizes and
+ * volume ≥ 0; bid ≤ ask; low ≤ open, close ≤ high; a candle spans exactly its
+ * timeframe (closeTime = openTime + duration − 1).
+ */
+export function invalidEvent(event: MarketEvent): InvalidReason | undefined {
+  switch (event.type) {
+    case "trade": {
+      const { id, price, qty, time } = event;
+      if (!(Number.isInteger(id) && isFinite(price) && isFinite(qty) && isFinite(time))) {
+        return "invalid_number";
+      }
+      return price > 0 && qty > 0 ? undefined : "non_positive";
+    }
+    case "quote": {
+      const { updateId, bid, bidQty, ask, askQty, time } = event;
+      if (
+        !(Number.isInteger(updateId) && isFinite(bid) && isFinite(bidQty) && isFinite(ask) &&
+          isFinite(askQty) && isFinite(time))
+      ) return "invalid_number";
+      if (!(bid > 0 && ask > 0 && bidQty >= 0 && askQty >= 0)) return "non_positive";
+      return bid <= ask ? undefined : "crossed_quote";
+    }
+    case "candle": {
+      const { open, high, low, close, volume, openTime, closeTime } = event;
+      if (
+        !(isFinite(open) && isFinite(high) && isFinite(low) && isFinite(close) &&
+          isFinite(volume) && isFinite(openTime) && isFinite(closeTime))
+      ) return "invalid_number";
+      if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0)) return "non_positive";
+      if (!(low <= open && open <= high && low <= close && close <= high)) return "candle_range";
+      return closeTime - openTime + 1 === DURATION_MS[event.timeframe] ? undefined : "candle_time";
+    }
+  }
+}
+
+interface SymbolState {
+  /** Reached time of the last accepted trade or candle. */
+  clock: number;
+  tradeId: number;
+  quoteId: number;
+}
+
+/** Options of {@link EventValidator}. */
+export interface EventValidatorOptions {
+  /** Overrides of {@link DEFAULT_TIME_BOUNDS}. */
+  readonly bounds?: Partial<TimeBounds>;
+  /** Hears trade-id jumps of accepted trades (from, to = the missing ids). */
+  readonly onGap?: (symbol: string, from: number, to: number) => void;
+}
+
+/**
+ * Checks events per symbol: {@link invalidEvent}, strictly increasing trade
+ * and quote ids, and times. Trades and candles may not fall more than
+ * `maxBackwardMs` behind the previous accepted trade or candle of their
+ * symbol. With a wall clock (live), every event must lie within
+ * `maxFutureMs` ahead of it and trades and candles within `maxPastMs` behind
+ * it, and the previous time counts at most up to the wall clock, so one early
+ * stamp cannot make the following events look late. Quotes are not held to
+ * the lower bounds: an old quote is merely stale, and quotes without a time
+ * of their own are stamped with the last trade's.
+ */
+export class EventValidator {
+  readonly #bounds: TimeBounds;
+  readonly #onGap?: (symbol: string, from: number, to: number) => void;
+  readonly #symbols = new Map<string, SymbolState>();
+
+  constructor(options: EventValidatorOptions = {}) {
+    this.#bounds = { ...DEFAULT_TIME_BOUNDS, ...options.bounds };
+    this.#onGap = options.onGap;
+  }
+
+  /** The bounds in force. */
+  get bounds(): TimeBounds {
+    return this.#bounds;
+  }
+
+  /**
+   * Returns why the event must be dropped, or undefined when it passes (it is
+   * then remembered). `now` is the wall clock in ms for live events; leave it
+   * out for recorded ones.
+   */
+  check(event: MarketEvent, now?: number): ValidationReason | undefined {
+    const invalid = invalidEvent(event);
+    if (invalid) return invalid;
+    let state = this.#symbols.get(event.symbol);
+    if (!state) {
+      state = { clock: -Infinity, tradeId: -Infinity, quoteId: -Infinity };
+      this.#symbols.set(event.symbol, state);
+    }
+    const bounds = this.#bounds;
+    const reached = reachedTime(event);
+    if (now !== undefined && reached > now + bounds.maxFutureMs) return "time_future";
+    if (event.type === "quote") {
+      if (event.updateId === state.quoteId) return "duplicate";
+      if (event.updateId < state.quoteId) return "out_of_order";
+      state.quoteId = event.updateId;
+      return undefined;
+    }
+    const end = endTime(event);
+    if (now !== undefined && end < now - bounds.maxPastMs) return "time_past";
+    const previous = now === undefined || state.clock < now ? state.clock : now;
+    if (end < previous - bounds.maxBackwardMs) return "time_backwards";
+    if (event.type === "trade") {
+      const last = state.tradeId;
+      if (event.id === last) return "duplicate";
+      if (event.id < last) return "out_of_order";
+      if (event.id > last + 1 && last > -Infinity) {
+        this.#onGap?.(event.symbol, last + 1, event.id - 1);
+      }
+      state.tradeId = event.id;
+    }
+    if (reached > state.clock) state.clock = reached;
+    return undefined;
+  }
+
+  /** Reached time of the last accepted trade or candle of a symbol (-Infinity before any). */
+  clock(symbol: string): number {
+    return this.#symbols.get(symbol)?.clock ?? -Infinity;
+  }
+
+  /** Forgets a symbol (after unsubscribing). */
+  forget(symbol: string): void {
+    this.#symbols.delete(symbol);
+  }
+}

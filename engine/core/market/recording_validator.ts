@@ -1,0 +1,142 @@
+/**
+ * Validation of a recorded stream (the replay feed, backtests): the
+ * {@link EventValidator}'s checks without a wall clock, plus the rule that
+ * tells a corrupt time stamp from a real gap in the data.
+ *
+ * A trade or candle that starts more than `maxGapMs` after its symbol's clock,
+ * or is the symbol's first, is held until the symbol's next trade or candle
+ * shows which it is. If the next one follows it (no more than
+ * `maxBackwardMs` earlier, no more than `maxGapMs` later, a higher trade id),
+ * the jump was real (a recording resumed hours later) and both are accepted.
+ * If not, the held event was an outlier (say one trade stamped millennia
+ * ahead among normal ones): it is dropped as `time_jump` and the clock stays.
+ * When a symbol's first two events disagree, the third decides. Quotes never
+ * decide (a recorded quote often borrows the last trade's time): they wait
+ * behind a held event of their symbol, and one far ahead of its symbol's clock
+ * is dropped. At the end of the stream, a held event that nothing confirmed
+ * is dropped, unless it is the symbol's only trade or candle.
+ *
+ * Accepted events keep their order within a symbol; an event of one symbol
+ * may be passed on after later events of other symbols while it is held.
+ * Limits: two corrupt events that follow each other pass as a jump, and an
+ * outlier right after the first event past a real gap costs that event too
+ * (three events cannot tell which of the two is wrong).
+ *
+ * @module
+ */
+import type { MarketEvent } from "../types.ts";
+import {
+  EventValidator,
+  type EventValidatorOptions,
+  invalidEvent,
+  type ValidationReason,
+} from "./event_validator.ts";
+import { endTime, reachedTime, startTime } from "./_event_times.ts";
+
+/** Options of {@link RecordingValidator}. */
+export interface RecordingValidatorOptions extends EventValidatorOptions {
+  /** Hears every accepted event, in order. */
+  readonly accept: (event: MarketEvent) => void;
+  /** Hears every dropped event with the reason. */
+  readonly drop: (reason: ValidationReason, event: MarketEvent) => void;
+}
+
+interface Pending {
+  /** A trade or candle waiting for confirmation. */
+  held: MarketEvent;
+  /** The symbol's second event, when it disagreed with its first (`held`). */
+  rival?: MarketEvent;
+  /** Quotes that came after `held`, passed on once it is decided. */
+  queue: MarketEvent[];
+}
+
+/** Validates a recorded stream event by event; call {@link end} after the last one. */
+export class RecordingValidator {
+  readonly #validator: EventValidator;
+  readonly #accept: (event: MarketEvent) => void;
+  readonly #drop: (reason: ValidationReason, event: MarketEvent) => void;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(options: RecordingValidatorOptions) {
+    this.#validator = new EventValidator(options);
+    this.#accept = options.accept;
+    this.#drop = options.drop;
+  }
+
+  /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */
+  push(event: MarketEvent): void {
+    const pending = this.#pending.get(event.symbol);
+    if (pending) this.#decide(pending, event);
+    else this.#admit(event);
+  }
+
+  /** The stream ended: decides every held event (see the module doc). */
+  end(): void {
+    for (const [symbol, pending] of this.#pending) {
+      const { held, rival } = pending;
+      if (!rival && this.#validator.clock(symbol) === -Infinity) this.#resolve(pending, held);
+      else this.#resolve(pending, undefined, held, rival);
+    }
+  }
+
+  #admit(event: MarketEvent): void {
+    if (event.type !== "quote") {
+      const clock = this.#validator.clock(event.symbol);
+      if (clock === -Infinity || startTime(event) > clock + this.#validator.bounds.maxGapMs) {
+        const invalid = invalidEvent(event);
+        if (invalid) this.#drop(invalid, event);
+        else this.#pending.set(event.symbol, { held: event, queue: [] });
+        return;
+      }
+    }
+    this.#pass(event);
+  }
+
+  #decide(pending: Pending, event: MarketEvent): void {
+    if (event.type === "quote") {
+      pending.queue.push(event);
+      return;
+    }
+    const invalid = invalidEvent(event);
+    if (invalid) return this.#drop(invalid, event);
+    const { held, rival } = pending;
+    if (this.#follows(held, event)) this.#resolve(pending, held, rival);
+    else if (rival && this.#follows(rival, event)) this.#resolve(pending, rival, held);
+    else if (rival || this.#validator.clock(event.symbol) > -Infinity) {
+      this.#resolve(pending, undefined, held, rival);
+    } else {
+      pending.rival = event;
+      return;
+    }
+    this.#admit(event);
+  }
+
+  /** Whether `next` could be accepted right after `event`. */
+  #follows(event: MarketEvent, next: MarketEvent): boolean {
+    const { maxBackwardMs, maxGapMs } = this.#validator.bounds;
+    const reached = reachedTime(event);
+    if (endTime(next) < reached - maxBackwardMs || startTime(next) > reached + maxGapMs) {
+      return false;
+    }
+    return !(event.type === "trade" && next.type === "trade" && next.id <= event.id);
+  }
+
+  #resolve(pending: Pending, winner?: MarketEvent, ...losers: (MarketEvent | undefined)[]): void {
+    this.#pending.delete(pending.held.symbol);
+    for (const loser of losers) if (loser) this.#drop("time_jump", loser);
+    if (winner) this.#pass(winner);
+    for (const quote of pending.queue) this.#pass(quote);
+  }
+
+  #pass(event: MarketEvent): void {
+    if (event.type === "quote") {
+      const clock = this.#validator.clock(event.symbol);
+      if (clock > -Infinity && event.time > clock + this.#validator.bounds.maxGapMs) {
+        return this.#drop("time_jump", event);
+      }
+    }
+    const reason = this.#validator.check(event);
+    if (reason) this.#drop(reason, event);
+    else this.#accept(event);
+  }
+}
