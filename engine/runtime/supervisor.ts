@@ -22,9 +22,10 @@
  * beyond that a command is refused as busy. Market data reaches workers over the
  * bus, never through this queue; a worker too slow for it falls behind the hub's
  * retained batches and reports an unrecoverable gap instead of growing memory.
- * Effects not yet durable are bounded per session ({@link SupervisorTimings.maxWaitingEvents}):
- * when the database is unavailable that long, the session's worker is
- * suspended and starts again from its durable state once they are committed.
+ * While the database is unavailable, effects waiting for it are bounded per
+ * session ({@link SupervisorTimings.maxWaitingEvents}): past that, the
+ * session's worker is suspended and starts again from its durable state once
+ * they are committed. (A slow database still commits: its backlog drains.)
  */
 import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
@@ -66,8 +67,8 @@ export interface SupervisorTimings {
   /** A heartbeat later than this (main thread starved) does not count towards a hang. */
   readonly starvedLagMs: number;
   /**
-   * Events of one session that may wait for the database before its worker
-   * is suspended (about 300 bytes each in memory).
+   * Events of one session that may wait for an unavailable database before
+   * its worker is suspended (about 300 bytes each in memory).
    */
   readonly maxWaitingEvents: number;
 }
@@ -420,15 +421,14 @@ export class Supervisor {
         this.#persist(slot, message.effects, message.snapshot, message.view).catch((error) =>
           this.#restart(slot, worker, `persisting events failed: ${error}`)
         );
+        // A slow database still commits (the backlog drains); one that fails does not.
         const waiting = slot.live.seq - slot.live.durableSeq;
-        if (waiting > this.#timings.maxWaitingEvents) {
-          const outage = this.#deps.persister.outage();
+        const outage = this.#deps.persister.outage();
+        if (outage && waiting > this.#timings.maxWaitingEvents) {
           this.#restart(
             slot,
             worker,
-            `suspended: ${waiting} events waiting for the database${
-              outage ? ` (${outage.reason})` : ""
-            }`,
+            `suspended: ${waiting} events waiting for the database (${outage.reason})`,
             { counts: false },
           );
         }
