@@ -3,12 +3,13 @@
 // cluster tools exist; CI has them.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { openDatabase, sql } from "../db/mod.ts";
+import { type Db, openDatabase, openPostgres, sql } from "../db/mod.ts";
 import type { Fill } from "../engine/core/execution/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
 import { Persister } from "../engine/runtime/persister.ts";
+import type { SupervisorTimings } from "../engine/runtime/supervisor.ts";
 import { CLUSTER_TOOLS, createTestCluster, type TestCluster } from "./support/pg_cluster.ts";
-import { startTestServer } from "./support/server.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
 import { getJson, startServiceProcess } from "./support/service_process.ts";
 import { insertSessionRow, sessionWrites, storedLog } from "./support/session_writes.ts";
 import { eventually } from "./support/wait.ts";
@@ -91,6 +92,52 @@ async function start(server: Server): Promise<void> {
 
 const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 5, restartWindowMs: 60_000 };
 
+/** Starts the fast EMA cross on `symbol` through the API; its id. */
+async function createSession(url: string, symbol = "BTCUSDT"): Promise<string> {
+  const created = await request(`${url}/api/paper_trading/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ strategy: "ema_cross_fast", symbol }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body.id!;
+}
+
+/** Checks that a session's stored snapshot agrees with its stored fill ledger. */
+async function assertBookReconciles(db: Db, id: string): Promise<void> {
+  const [snapshot] = await db.query<{ state: SessionSnapshot }>(
+    sql`select state from session_snapshots where session_id = ${id}`,
+  );
+  const cash = ledgerCash(
+    10_000,
+    await db.query<Fill>(sql`select * from fills where session_id = ${id}`),
+  );
+  assert.ok(
+    Math.abs(snapshot.state.account.cash - cash) <= 1e-6,
+    `${id}: snapshot cash ${snapshot.state.account.cash} = fill ledger ${cash}`,
+  );
+}
+
+/**
+ * Runs `step` against an in-process service on a fresh database of the
+ * cluster; the cluster is started again and everything closed whatever happens.
+ */
+async function withService(
+  server: Server,
+  options: { database: string; timings: Partial<SupervisorTimings> },
+  step: (service: TestServer, db: Db) => Promise<void>,
+): Promise<void> {
+  const db = await openDatabase({ url: await freshDatabase(server, options.database) });
+  const service = await startTestServer({ db, timings: options.timings });
+  try {
+    await step(service, db);
+  } finally {
+    if (server.down) await start(server);
+    await service.stop();
+    await db.close();
+  }
+}
+
 async function persisterStep(server: Server): Promise<void> {
   const db = await openDatabase({ url: await freshDatabase(server, "persister_outage") });
   try {
@@ -128,17 +175,9 @@ async function persisterStep(server: Server): Promise<void> {
   }
 }
 
-async function restartStep(server: Server): Promise<void> {
-  const db = await openDatabase({ url: await freshDatabase(server, "restart_outage") });
-  const service = await startTestServer({ db, timings: FAST });
-  try {
-    const created = await request(`${service.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const id = created.body.id!;
+function restartStep(server: Server): Promise<void> {
+  return withService(server, { database: "restart_outage", timings: FAST }, async (service, db) => {
+    const id = await createSession(service.url);
     const durableFills = () =>
       db.query<Fill>(sql`select * from fills where session_id = ${id} order by time, id`);
     await eventually(async () => (await durableFills()).length >= 2 || undefined, {
@@ -167,32 +206,14 @@ async function restartStep(server: Server): Promise<void> {
       timeoutMs: 60_000,
     });
     await service.service.persister.flush();
-    const [snapshot] = await db.query<{ state: SessionSnapshot }>(
-      sql`select state from session_snapshots where session_id = ${id}`,
-    );
-    const cash = ledgerCash(10_000, await durableFills());
-    assert.ok(
-      Math.abs(snapshot.state.account.cash - cash) <= 1e-6,
-      `snapshot cash ${snapshot.state.account.cash} = fill ledger ${cash}`,
-    );
-  } finally {
-    if (server.down) await start(server);
-    await service.stop();
-    await db.close();
-  }
+    await assertBookReconciles(db, id);
+  });
 }
 
-async function suspendStep(server: Server): Promise<void> {
-  const db = await openDatabase({ url: await freshDatabase(server, "suspend_outage") });
-  const service = await startTestServer({ db, timings: { ...FAST, maxWaitingEvents: 6 } });
-  try {
-    const created = await request(`${service.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const id = created.body.id!;
+function suspendStep(server: Server): Promise<void> {
+  const timings = { ...FAST, maxWaitingEvents: 6 };
+  return withService(server, { database: "suspend_outage", timings }, async (service, db) => {
+    const id = await createSession(service.url);
     const live = () => service.service.supervisor.get(id)!;
     await eventually(() => live().durableSeq >= 3 || undefined, {
       what: "three durable events",
@@ -202,10 +223,7 @@ async function suspendStep(server: Server): Promise<void> {
     await stop(server);
     await eventually(
       () => /^suspended: \d+ events waiting/.test(live().restartReason ?? "") || undefined,
-      {
-        what: "the session suspended with more than 6 events waiting",
-        timeoutMs: 60_000,
-      },
+      { what: "the session suspended with more than 6 events waiting", timeoutMs: 60_000 },
     );
     assert.notEqual(live().status, "failed", "a suspension is not a failure");
     await start(server);
@@ -224,32 +242,17 @@ async function suspendStep(server: Server): Promise<void> {
       () => service.service.supervisor.command(id, "stop").then(() => true, () => undefined),
       { what: "the session stopped" },
     );
-    const events = await db.query<{ seq: number }>(
-      sql`select seq from session_events where session_id = ${id} order by seq`,
-    );
-    events.forEach((e, i) => assert.equal(Number(e.seq), i + 1, "no gap in the event log"));
-    const [snapshot] = await db.query<{ seq: number; state: SessionSnapshot }>(
-      sql`select seq, state from session_snapshots where session_id = ${id}`,
-    );
-    assert.equal(Number(snapshot.seq), events.length, "the snapshot covers every event");
-    const fills = await db.query<Fill>(sql`select * from fills where session_id = ${id}`);
-    const cash = ledgerCash(10_000, fills);
-    assert.ok(
-      Math.abs(snapshot.state.account.cash - cash) <= 1e-6,
-      `snapshot cash ${snapshot.state.account.cash} = fill ledger ${cash}`,
-    );
-  } finally {
-    if (server.down) await start(server);
-    await service.stop();
-    await db.close();
-  }
+    const log = await storedLog(db, id);
+    assert.deepEqual(log.seqs, log.seqs.map((_, i) => i + 1), "no gap in the event log");
+    assert.equal(log.snapshotSeq, log.seqs.length, "the snapshot covers every event");
+    await assertBookReconciles(db, id);
+  });
 }
 
 async function serviceStep(server: Server): Promise<void> {
   let service: ReturnType<typeof startServiceProcess> | undefined;
   let watcher: ReturnType<typeof watchFills> | undefined;
   const url = await freshDatabase(server, "service_outage");
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
     service = startServiceProcess({ DATABASE_URL: url, LOG_LEVEL: "info" });
     const base = service.url;
@@ -259,16 +262,7 @@ async function serviceStep(server: Server): Promise<void> {
     });
     const ids: string[] = [];
     for (let i = 0; i < SESSIONS; i++) {
-      const created = await request(`${base}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          strategy: "ema_cross_fast",
-          symbol: i % 2 ? "ETHUSDT" : "BTCUSDT",
-        }),
-      });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
-      ids.push(created.body.id!);
+      ids.push(await createSession(base, i % 2 ? "ETHUSDT" : "BTCUSDT"));
     }
     watcher = watchFills(base, ids);
     const shown = watcher.shown;
@@ -331,46 +325,33 @@ async function serviceStep(server: Server): Promise<void> {
       });
       assert.equal(stop.status, 200, JSON.stringify(stop.body));
     }
-    for (const id of ids) {
-      const fills = await admin.unsafe<Fill[]>(
-        `select id, side, price, quantity, fee from fills where session_id = $1`,
-        [id],
-      );
-      const events = await admin.unsafe<{ seq: string; id: string | null }[]>(
-        `select seq, payload->'fill'->>'id' as id from session_events
-           where session_id = $1 order by seq`,
-        [id],
-      );
-      const fillEvents = events.filter((e) => e.id !== null).map((e) => e.id);
-      for (const fill of shown.get(id)!) {
-        assert.equal(
-          fills.filter((f) => f.id === fill.id).length,
-          1,
-          `shown fill ${id}/${fill.id} stored once`,
+    const audit = await openPostgres(url);
+    try {
+      for (const id of ids) {
+        const fills = await audit.query<{ id: string }>(
+          sql`select id from fills where session_id = ${id}`,
         );
-        assert.equal(
-          fillEvents.filter((f) => f === fill.id).length,
-          1,
-          `shown fill ${id}/${fill.id} logged once`,
-        );
+        const fillEvents = (await audit.query<{ id: string }>(
+          sql`select payload->'fill'->>'id' as id from session_events
+            where session_id = ${id} and type = 'fill'`,
+        )).map((e) => e.id);
+        for (const fill of shown.get(id)!) {
+          const where = `shown fill ${id}/${fill.id}`;
+          assert.equal(fills.filter((f) => f.id === fill.id).length, 1, `${where} stored once`);
+          assert.equal(fillEvents.filter((f) => f === fill.id).length, 1, `${where} logged once`);
+        }
+        assert.equal(new Set(fillEvents).size, fillEvents.length, `no fill logged twice in ${id}`);
+        const log = await storedLog(audit, id);
+        assert.deepEqual(log.seqs, log.seqs.map((_, i) => i + 1), `event seq of ${id} has no gap`);
+        assert.equal(log.snapshotSeq, log.seqs.length, `snapshot of ${id} covers every event`);
+        await assertBookReconciles(audit, id);
       }
-      assert.equal(new Set(fillEvents).size, fillEvents.length, `no fill logged twice in ${id}`);
-      events.forEach((e, i) => assert.equal(Number(e.seq), i + 1, `event seq of ${id} has no gap`));
-      const [snapshot] = await admin.unsafe<{ seq: string; state: SessionSnapshot }[]>(
-        `select seq, state from session_snapshots where session_id = $1`,
-        [id],
-      );
-      assert.equal(Number(snapshot.seq), events.length, `snapshot of ${id} covers every event`);
-      const cash = ledgerCash(10_000, fills);
-      assert.ok(
-        Math.abs(snapshot.state.account.cash - cash) <= 1e-6,
-        `${id}: snapshot cash ${snapshot.state.account.cash} = fill ledger ${cash}`,
-      );
+    } finally {
+      await audit.close();
     }
   } finally {
     watcher?.close();
     if (server.down) await start(server);
-    await admin.end({ timeout: 1 }).catch(() => {});
     const status = await service?.kill("SIGKILL");
     if (status && status.signal !== "SIGKILL") {
       console.error(`service output:\n${service!.stderr()}`);
