@@ -31,11 +31,12 @@ import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import {
-  refusal,
   type SessionEffect,
+  type SessionEvent,
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
+  transition,
 } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
@@ -284,8 +285,8 @@ export class Supervisor {
   async command(id: string, command: SessionCommand): Promise<LiveSession> {
     const slot = this.#slots.get(id);
     if (!slot) throw new ConflictError(`session ${id} is not running`);
-    const why = refusal(slot.live.status, command);
-    if (why) throw new ConflictError(why);
+    const allowed = transition(slot.live.status, command);
+    if (!allowed.ok) throw new ConflictError(allowed.reason);
     if (slot.pending.size >= MAX_PENDING_COMMANDS) {
       throw new ServiceUnavailableError(
         `session ${id} is busy: ${slot.pending.size} commands pending`,
@@ -298,21 +299,19 @@ export class Supervisor {
       );
     }
     if (command === "stop" && (slot.live.status === "failed" || !slot.worker)) {
-      await this.#finish(slot, "stopped");
+      await this.#finish(slot);
       return slot.live;
     }
     if (command === "resume" && slot.live.status === "failed") return await this.#revive(slot);
     if (!slot.worker || !slot.ready) {
       throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     }
-    if (command === "stop") this.#setStatus(slot, "stopping");
+    if (command === "stop") this.#apply(slot, ["stop"]);
     const done = await this.#request(slot, command);
     await this.#durable(slot, this.#persist(slot, done.effects, done.snapshot, done.view), command);
-    if (command === "stop") {
-      await this.#finish(slot, "stopped");
-    } else {
-      this.#setStatus(slot, command === "pause" ? "paused" : done.view.phase);
-    }
+    if (command === "stop") await this.#finish(slot);
+    else if (command === "pause") this.#apply(slot, ["pause"]);
+    else this.#apply(slot, ["resume", phaseEvent(done.view)]);
     return slot.live;
   }
 
@@ -412,7 +411,7 @@ export class Supervisor {
       case "ready": {
         slot.ready = true;
         slot.quietMs = 0;
-        if (slot.snapshot?.paused) this.#setStatus(slot, "paused");
+        if (slot.snapshot?.paused) this.#apply(slot, ["restored_paused"]);
         slot.started.resolve();
         return;
       }
@@ -463,12 +462,10 @@ export class Supervisor {
     }
   }
 
-  /** Moves between warming_up and running as the worker reports progress. */
+  /** Moves between warming_up and running as the worker reports progress (other statuses stay). */
   #followPhase(slot: Slot, view: SessionView): void {
-    const status = slot.live.status;
-    if (status !== "starting" && status !== "warming_up" && status !== "running") return;
-    const next = view.phase;
-    if (next !== status) this.#setStatus(slot, next);
+    const change = transition(slot.live.status, phaseEvent(view));
+    if (change.ok && change.to !== slot.live.status) this.#apply(slot, [change.event]);
   }
 
   /**
@@ -598,14 +595,14 @@ export class Supervisor {
       const error = `${slot.restartTimes.length} restarts within ${
         this.#timings.restartWindowMs / 1000
       } s; last error: ${reason}`;
-      this.#setStatus(slot, "failed", { error });
+      this.#apply(slot, ["fail"], { error });
       slot.started.reject(
         new ServiceUnavailableError(`session ${slot.spec.id} failed to start: ${error}`),
       );
       slot.restarting = false;
       return;
     }
-    this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting", { record: true });
+    this.#apply(slot, ["restart"], { record: true });
     try {
       await delay(counts ? Math.min(100 * 2 ** (slot.restartTimes.length - 1), 5_000) : 0);
       // Effects already queued become durable first: the new worker starts from them.
@@ -621,7 +618,7 @@ export class Supervisor {
   async #revive(slot: Slot): Promise<LiveSession> {
     slot.restartTimes = [];
     slot.started = outcome();
-    this.#setStatus(slot, slot.snapshot?.paused ? "paused" : "starting", { record: true });
+    this.#apply(slot, ["resume"], { record: true });
     this.#spawn(slot);
     await this.#untilStarted(slot);
     if (slot.live.status === "paused") return await this.command(slot.spec.id, "resume");
@@ -652,24 +649,40 @@ export class Supervisor {
     slot.pending.clear();
   }
 
-  async #finish(slot: Slot, status: "stopped"): Promise<void> {
+  /** Ends a session: its worker goes, and its status becomes stopped (durable before this resolves). */
+  async #finish(slot: Slot): Promise<void> {
     this.#stopWorker(slot);
     slot.started.reject(new ConflictError(`session ${slot.spec.id} was stopped`));
     this.#slots.delete(slot.spec.id);
-    await this.#durable(slot, this.#setStatus(slot, status, { record: true }), "stop");
+    const status = slot.live.status;
+    const events: SessionEvent[] = status === "failed" || status === "stopping"
+      ? [status === "failed" ? "stop" : "stopped"]
+      : ["stop", "stopped"];
+    await this.#durable(slot, this.#apply(slot, events, { record: true }), "stop");
   }
 
   /**
-   * Changes a session's status in memory, tells live listeners, and queues the
-   * change to be stored in order with the session's events (also when only
+   * Applies `events` in turn through the lifecycle's transition table, then
+   * changes the session's status in memory, tells live listeners, and queues
+   * the change to be stored in order with the session's events (also when only
    * its error or restart record changed: `record`). The returned promise
-   * settles when it is stored; nobody has to wait for it.
+   * settles when it is stored; nobody has to wait for it. A refused event
+   * changes nothing (logged).
    */
-  #setStatus(
+  #apply(
     slot: Slot,
-    status: SessionStatus,
+    events: readonly SessionEvent[],
     options: { error?: string; record?: boolean } = {},
   ): Promise<void> {
+    let status: SessionStatus = slot.live.status;
+    for (const event of events) {
+      const change = transition(status, event);
+      if (!change.ok) {
+        this.#deps.log.warn(`session ${slot.spec.id}: ${change.reason}`);
+        return Promise.resolve();
+      }
+      status = change.to;
+    }
     const { error } = options;
     if (slot.live.status === status && !error && !options.record) return Promise.resolve();
     slot.live.status = status;
@@ -689,4 +702,9 @@ export class Supervisor {
     stored.catch((e) => this.#deps.log.debug(`session ${slot.spec.id}: status not stored: ${e}`));
     return stored;
   }
+}
+
+/** The lifecycle event of a worker's reported phase. */
+function phaseEvent(view: SessionView): "warming" | "warmed" {
+  return view.phase === "running" ? "warmed" : "warming";
 }

@@ -6,11 +6,15 @@
 import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
-import type { SessionEffect, SessionSnapshot, SessionView } from "../core/session/mod.ts";
+import type {
+  SessionCommand,
+  SessionEffect,
+  SessionSnapshot,
+  SessionView,
+} from "../core/session/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
 
-/** Session commands a user can give. */
-export type SessionCommand = "pause" | "resume" | "stop";
+export type { SessionCommand };
 
 /** Main → worker. */
 export type ToWorker =

@@ -10,4 +10,14 @@ export {
   type SessionView,
   type SignalAction,
 } from "./session.ts";
-export { ACTIVE_STATUSES, refusal, SESSION_STATUSES, type SessionStatus } from "./lifecycle.ts";
+export {
+  ACTIVE_STATUSES,
+  refusal,
+  SESSION_EVENTS,
+  SESSION_STATUSES,
+  type SessionCommand,
+  type SessionEvent,
+  type SessionStatus,
+  type Transition,
+  transition,
+} from "./lifecycle.ts";
