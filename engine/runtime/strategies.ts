@@ -3,7 +3,8 @@
  * Documents are validated before they are stored; the source text is kept
  * exactly as the user wrote it (a parsed document is stored as JSON).
  */
-import { type Db, sql } from "../../db/mod.ts";
+import type { Db } from "../../db/mod.ts";
+import { type StoredStrategy, StrategyTable } from "../../db/stores/strategies.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import {
@@ -12,15 +13,7 @@ import {
   type ValidationRequest,
 } from "./strategy_validation.ts";
 
-/** A stored strategy (its current version). */
-export interface StoredStrategy {
-  readonly id: string;
-  readonly name: string;
-  readonly version: number;
-  readonly source: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
+export type { StoredStrategy };
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -53,13 +46,13 @@ export interface StrategyStoreOptions {
   readonly validate?: (request: ValidationRequest) => Promise<ValidationOutcome>;
 }
 
-/** CRUD over the strategies tables. */
+/** Stored strategies, validated before they are stored. */
 export class StrategyStore {
-  readonly #db: Db;
+  readonly #table: StrategyTable;
   readonly #validate: (request: ValidationRequest) => Promise<ValidationOutcome>;
 
   constructor(db: Db, options: StrategyStoreOptions = {}) {
-    this.#db = db;
+    this.#table = new StrategyTable(db);
     this.#validate = options.validate ?? ((request) => Promise.resolve(validateRequest(request)));
   }
 
@@ -91,61 +84,35 @@ export class StrategyStore {
         message: `'${id}' must be 1–64 of a-z, 0-9, _ and -`,
       }]);
     }
-    return await this.#db.transaction(async (tx) => {
-      const taken = await tx.query(sql`select 1 from strategies where id = ${id}`);
-      if (taken.length > 0) {
-        throw new ValidationError("strategy id taken", [{
-          path: "id",
-          message: `a strategy with id '${id}' exists; update it or choose another name`,
-        }], 422);
-      }
-      await tx.query(
-        sql`insert into strategies (id, name, version, source) values (${id}, ${strategy.name}, 1, ${source})`,
-      );
-      await tx.query(
-        sql`insert into strategy_versions (strategy_id, version, source) values (${id}, 1, ${source})`,
-      );
-      return (await tx.query<StoredStrategy>(sql`${SELECT} where id = ${id}`))[0];
-    });
+    const stored = await this.#table.create({ id, name: strategy.name, source });
+    if (!stored) {
+      throw new ValidationError("strategy id taken", [{
+        path: "id",
+        message: `a strategy with id '${id}' exists; update it or choose another name`,
+      }], 422);
+    }
+    return stored;
   }
 
   /** Stores a new version of an existing strategy. */
   async update(id: string, document: StrategyDocument): Promise<StoredStrategy> {
     const { strategy, source } = await this.#validated(document);
-    return await this.#db.transaction(async (tx) => {
-      const rows = await tx.query<{ version: number }>(
-        sql`select version from strategies where id = ${id} for update`,
-      );
-      if (rows.length === 0) throw new NotFoundError(`no strategy with id '${id}'`);
-      const version = rows[0].version + 1;
-      await tx.query(
-        sql`update strategies set name = ${strategy.name}, version = ${version}, source = ${source}, updated_at = now() where id = ${id}`,
-      );
-      await tx.query(
-        sql`insert into strategy_versions (strategy_id, version, source) values (${id}, ${version}, ${source})`,
-      );
-      return (await tx.query<StoredStrategy>(sql`${SELECT} where id = ${id}`))[0];
-    });
+    const stored = await this.#table.update({ id, name: strategy.name, source });
+    if (!stored) throw new NotFoundError(`no strategy with id '${id}'`);
+    return stored;
   }
 
   /** The current version of a strategy, or a given version. */
   async get(id: string, version?: number): Promise<StoredStrategy> {
-    const rows = version === undefined
-      ? await this.#db.query<StoredStrategy>(sql`${SELECT} where id = ${id}`)
-      : await this.#db.query<StoredStrategy>(sql`
-          select s.id, s.name, v.version, v.source,
-            to_char(v.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
-            to_char(s.updated_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as updated_at
-          from strategies s join strategy_versions v on v.strategy_id = s.id
-          where s.id = ${id} and v.version = ${version}`);
-    if (rows.length === 0) {
+    const stored = await this.#table.get(id, version);
+    if (!stored) {
       throw new NotFoundError(
         version === undefined
           ? `no strategy with id '${id}'`
           : `strategy '${id}' has no version ${version}`,
       );
     }
-    return rows[0];
+    return stored;
   }
 
   /**
@@ -176,13 +143,12 @@ export class StrategyStore {
 
   /** Every stored strategy, by name. */
   list(): Promise<StoredStrategy[]> {
-    return this.#db.query<StoredStrategy>(sql`${SELECT} order by name, id`);
+    return this.#table.list();
   }
 
   /** Deletes a strategy and its versions (sessions keep the document they run). */
   async delete(id: string): Promise<void> {
-    const rows = await this.#db.query(sql`delete from strategies where id = ${id} returning id`);
-    if (rows.length === 0) throw new NotFoundError(`no strategy with id '${id}'`);
+    if (!await this.#table.delete(id)) throw new NotFoundError(`no strategy with id '${id}'`);
   }
 
   /** Stores the example strategies shipped in `strategies/` that are not stored yet. */
@@ -191,8 +157,7 @@ export class StrategyStore {
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.name.endsWith(".yaml")) continue;
       const id = entry.name.replace(/\.yaml$/, "");
-      const exists = await this.#db.query(sql`select 1 from strategies where id = ${id}`);
-      if (exists.length === 0) {
+      if (!await this.#table.exists(id)) {
         await this.create(await Deno.readTextFile(new URL(entry.name, dir)), { id }).catch(
           (error) => {
             if (!(error instanceof ValidationError && error.message === "strategy id taken")) {
@@ -204,8 +169,3 @@ export class StrategyStore {
     }
   }
 }
-
-const SELECT = sql`select id, name, version, source,
-  to_char(created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at,
-  to_char(updated_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as updated_at
-  from strategies`;
