@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  refusal,
   SESSION_EVENTS,
   SESSION_STATUSES,
   type SessionEvent,
@@ -74,12 +73,12 @@ Deno.test("lifecycle: stopped is final", () => {
 
 Deno.test("lifecycle: a refused command says why in the API's words", () => {
   assert.equal(
-    refusal("stopped", "pause"),
+    transition("stopped", "pause").reason,
     "cannot pause a session that is stopped (allowed from: starting, warming_up, running)",
   );
   assert.equal(
-    refusal("warming_up", "resume"),
+    transition("warming_up", "resume").reason,
     "cannot resume a session that is warming up (allowed from: paused, failed)",
   );
-  assert.equal(refusal("paused", "resume"), undefined);
+  assert.equal(transition("paused", "resume").ok, true);
 });

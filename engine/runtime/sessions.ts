@@ -2,13 +2,13 @@
  * Paper trading sessions as users see them: created from a strategy, stored in
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
-import { type Db, sql } from "../../db/mod.ts";
+import type { Db } from "../../db/mod.ts";
+import { type SessionRow, SessionTable } from "../../db/stores/sessions.ts";
 import {
-  ACTIVE_STATUSES,
-  refusal,
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
+  transition,
 } from "../core/session/mod.ts";
 import {
   equity,
@@ -18,7 +18,6 @@ import {
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
 import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
-import type { Strategy } from "../core/strategy/mod.ts";
 import {
   ConflictError,
   NotFoundError,
@@ -80,28 +79,9 @@ export interface RestoreProgress {
 /** Sessions restored at once: each waits for its worker to load and warm up. */
 const RESTORE_CONCURRENCY = 16;
 
-interface SessionRow {
-  id: string;
-  strategy_id: string | null;
-  strategy_name: string;
-  strategy_source: string;
-  symbol: string;
-  options: { execution: Record<string, unknown>; strategy: Strategy; name?: string };
-  status: SessionStatus;
-  feed: string;
-  simulated: boolean;
-  last_error: string | null;
-  restarts: number;
-  restart_reason: string | null;
-  request_digest: string | null;
-  created_at: string;
-  snapshot: SessionSnapshot | null;
-  seq: number | null;
-}
-
 /** Creates, lists and controls sessions. */
 export class SessionService {
-  readonly #db: Db;
+  readonly #table: SessionTable;
   readonly #supervisor: Supervisor;
   readonly #strategies: StrategyStore;
   readonly #feed: () => FeedLabel;
@@ -129,7 +109,7 @@ export class SessionService {
       log?: Logger;
     },
   ) {
-    this.#db = deps.db;
+    this.#table = new SessionTable(deps.db);
     this.#supervisor = deps.supervisor;
     this.#strategies = deps.strategies;
     this.#feed = deps.feed;
@@ -175,18 +155,21 @@ export class SessionService {
     const execution = executionOf(input.initial_capital, input);
     const id = crypto.randomUUID();
     const feed = this.#feed();
-    const settings = JSON.stringify({ execution, strategy, name: input.name });
     await this.#withCapacity(async () => {
-      const inserted = await this.#db.query(sql`
-        insert into sessions (id, strategy_id, strategy_name, strategy_source, symbol, options,
-          status, feed, simulated, idempotency_key, request_digest)
-        values (${id}, ${strategyId}, ${input.name ?? strategy.name}, ${source}, ${input.symbol},
-          ${settings}::text::jsonb, 'starting', ${feed.name}, ${feed.simulated}, ${key ?? null},
-          ${digest})
-        on conflict (idempotency_key) do nothing
-        returning id`);
+      const inserted = await this.#table.insert({
+        id,
+        strategyId,
+        name: input.name ?? strategy.name,
+        source,
+        symbol: input.symbol,
+        options: { execution, strategy, name: input.name },
+        feed: feed.name,
+        simulated: feed.simulated,
+        idempotencyKey: key ?? null,
+        requestDigest: digest,
+      });
       // Another request with the same key got there first: that one starts the session.
-      if (inserted.length === 0) return;
+      if (!inserted) return;
       await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
     });
     const earlier = key === undefined ? undefined : await this.#byKey(key, digest!);
@@ -198,21 +181,20 @@ export class SessionService {
 
   /** The session created with idempotency key `key`, if any; 422 when its request differed. */
   async #byKey(key: string, digest: string): Promise<SessionSummary | undefined> {
-    const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.idempotency_key = ${key}`);
-    if (rows.length === 0) return undefined;
-    if (rows[0].request_digest !== digest) {
+    const row = await this.#table.byKey(key);
+    if (!row) return undefined;
+    if (row.request_digest !== digest) {
       throw new ValidationError(
         "Idempotency-Key already used",
         [{
           path: "Idempotency-Key",
-          message: `'${key}' was used for a different request (session ${
-            rows[0].id
-          }); use a new key for a new session`,
+          message:
+            `'${key}' was used for a different request (session ${row.id}); use a new key for a new session`,
         }],
         422,
       );
     }
-    return this.#summary(this.#remember(rows[0]));
+    return this.#summary(this.#remember(row));
   }
 
   /** Runs `start` holding one place under the session cap; 503 when the node is full. */
@@ -235,13 +217,12 @@ export class SessionService {
   async list(
     options: { status?: SessionStatus; limit?: number; offset?: number } = {},
   ): Promise<{ sessions: SessionSummary[]; total: number }> {
-    const filter = options.status ? sql`where s.status = ${options.status}` : sql``;
-    const rows = await this.#db.query<SessionRow>(sql`${SELECT} ${filter}
-      order by s.created_at desc, s.id limit ${options.limit ?? 50} offset ${options.offset ?? 0}`);
-    const total = await this.#db.query<{ n: number }>(
-      sql`select count(*)::int as n from sessions s ${filter}`,
-    );
-    return { sessions: rows.map((row) => this.#summary(row)), total: total[0].n };
+    const { rows, total } = await this.#table.list({
+      status: options.status,
+      limit: options.limit ?? 50,
+      offset: options.offset ?? 0,
+    });
+    return { sessions: rows.map((row) => this.#summary(row)), total };
   }
 
   /** One session, with its live state when it runs. */
@@ -267,10 +248,9 @@ export class SessionService {
       return this.get(id);
     }
     const row = await this.#row(id);
-    if (row.status === "failed" && command === "stop") {
-      await this.#db.query(
-        sql`update sessions set status = 'stopped', updated_at = now() where id = ${id}`,
-      );
+    const change = transition(row.status, command);
+    if (row.status === "failed" && change.ok && change.to === "stopped") {
+      await this.#table.setStatus(id, change);
       return this.get(id);
     }
     if (row.status === "failed" && command === "resume") {
@@ -282,7 +262,7 @@ export class SessionService {
       }
       return this.get(id);
     }
-    throw new ConflictError(refusal(row.status, command) ?? `session ${id} is not running`);
+    throw new ConflictError(change.ok ? `session ${id} is not running` : change.reason);
   }
 
   /** Current performance metrics of a session (live, or from its last durable state). */
@@ -301,9 +281,7 @@ export class SessionService {
    * start timeout).
    */
   async restoreAll(): Promise<RestoreProgress> {
-    const rows = await this.#db.query<SessionRow>(
-      sql`${SELECT} where s.status = any(${ACTIVE_STATUSES as string[]})`,
-    );
+    const rows = await this.#table.active();
     this.#restore = { total: rows.length, restored: 0, failed: 0, done: false };
     if (rows.length > this.#maxSessions) {
       this.#log?.warn(
@@ -334,8 +312,10 @@ export class SessionService {
   /** Restores one session; false when it did not come back (the reason is logged). */
   async #restoreOne(row: SessionRow): Promise<boolean> {
     try {
-      if (row.status === "stopping") {
-        await this.#db.query(sql`update sessions set status = 'stopped' where id = ${row.id}`);
+      // A stop the last run did not finish is finished: its events up to it are durable.
+      const stopped = transition(row.status, "stopped");
+      if (stopped.ok) {
+        await this.#table.setStatus(row.id, stopped);
         return true;
       }
       await this.#supervisor.start(specOf(row));
@@ -348,9 +328,9 @@ export class SessionService {
   }
 
   async #row(id: string): Promise<SessionRow> {
-    const rows = await this.#db.query<SessionRow>(sql`${SELECT} where s.id = ${id}`);
-    if (rows.length === 0) throw new NotFoundError(`no session with id '${id}'`);
-    return this.#remember(rows[0]);
+    const row = await this.#table.get(id);
+    if (!row) throw new NotFoundError(`no session with id '${id}'`);
+    return this.#remember(row);
   }
 
   /** Keeps the row of a live session, so reading it needs no query (and works while the database is down). */
@@ -428,10 +408,3 @@ function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
     metrics: metricsOf(snapshot.metrics),
   };
 }
-
-const SELECT = sql`select s.id, s.strategy_id, s.strategy_name, s.strategy_source, s.symbol,
-  s.options, s.status, s.feed, s.simulated, s.last_error, s.restarts, s.restart_reason,
-  s.request_digest,
-  to_char(s.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-  snap.state as snapshot, snap.seq
-  from sessions s left join session_snapshots snap on snap.session_id = s.id`;

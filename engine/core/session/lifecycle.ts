@@ -128,6 +128,9 @@ export type Transition =
     readonly reason: string;
   };
 
+/** A legal {@link Transition}: what the store writes. */
+export type StatusChange = Extract<Transition, { ok: true }>;
+
 /** Applies `event` to a session in `status`: where it leads and why, or why it is refused. */
 export function transition(status: SessionStatus, event: SessionEvent): Transition {
   const move = TABLE[event][status];
@@ -141,10 +144,4 @@ export function transition(status: SessionStatus, event: SessionEvent): Transiti
       status.replace("_", " ")
     } (allowed from: ${allowed})`,
   };
-}
-
-/** Why `command` cannot be applied in `status`, or undefined when it can. */
-export function refusal(status: SessionStatus, command: SessionCommand): string | undefined {
-  const result = transition(status, command);
-  return result.ok ? undefined : result.reason;
 }

@@ -12,12 +12,12 @@ export {
 } from "./session.ts";
 export {
   ACTIVE_STATUSES,
-  refusal,
   SESSION_EVENTS,
   SESSION_STATUSES,
   type SessionCommand,
   type SessionEvent,
   type SessionStatus,
+  type StatusChange,
   type Transition,
   transition,
 } from "./lifecycle.ts";
