@@ -21,31 +21,18 @@
  * later write of that session is refused too until {@link Persister.readmit},
  * so its history never gets a hole with later events after it.
  */
-import { type Db, isTransient, sql, type Statement, unavailableReason } from "../../db/mod.ts";
-import type { SessionEffect, SessionSnapshot, SessionStatus } from "../core/session/mod.ts";
+import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
+import { type LogWrite, SessionLog } from "../../db/stores/session_log.ts";
+import type { StatusRecord as StoredStatus } from "../../db/stores/sessions.ts";
+import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";
 
 /** A session's status as stored with it: status, last error and restarts. */
-export interface StatusRecord {
-  readonly status: SessionStatus;
-  /** Kept when undefined (the last error stays on record). */
-  readonly lastError?: string;
-  readonly restarts: number;
-  readonly restartReason?: string;
-}
+export type StatusRecord = Omit<StoredStatus, "sessionId">;
 
-/** One session's effects with their sequence numbers and the state after them. */
-export interface SessionWrite {
-  readonly sessionId: string;
-  /** Sequence number of `effects[0]`; the rest follow consecutively. */
-  readonly firstSeq: number;
-  readonly effects: readonly SessionEffect[];
-  /** Snapshot covering every effect up to `firstSeq + effects.length − 1`. */
-  readonly snapshot?: SessionSnapshot;
-  /** The session's status after these effects. */
-  readonly status?: StatusRecord;
-}
+/** One session's effects with their sequence numbers, the state after them and its status. */
+export type SessionWrite = LogWrite;
 
 /** The database could not take writes: since when (epoch ms) and why. */
 export interface Outage {
@@ -60,7 +47,7 @@ interface Waiter {
 }
 
 /** Queued writes of one session, merged. */
-interface Entry {
+interface Entry extends LogWrite {
   readonly sessionId: string;
   readonly firstSeq: number;
   readonly effects: SessionEffect[];
@@ -77,7 +64,7 @@ const MAX_RETRY_MS = 5_000;
 
 /** Writes session events, snapshots and statuses in batched commits, retrying through outages. */
 export class Persister {
-  readonly #db: Db;
+  readonly #store: SessionLog;
   readonly #log: Logger | undefined;
   #queue: Entry[] = [];
   /** The last queued (not in flight) entry of each session: later writes merge into it. */
@@ -94,7 +81,7 @@ export class Persister {
 
   /** `log` hears when an outage starts and ends, and refused writes. */
   constructor(db: Db, options: { log?: Logger } = {}) {
-    this.#db = db;
+    this.#store = new SessionLog(db);
     this.#log = options.log;
   }
 
@@ -225,7 +212,7 @@ export class Persister {
       : batch.filter((entry) => !this.#refused.has(entry.sessionId));
     if (accepted.length === 0) return undefined;
     try {
-      await this.#db.query(commitStatement(accepted));
+      await this.#store.commit(accepted);
     } catch (error) {
       return error;
     }
@@ -308,138 +295,4 @@ function settle(entry: Entry, error?: unknown): void {
     if (error === undefined) waiter.resolve();
     else waiter.reject(error);
   }
-}
-
-/** `pick` applied to every effect of every entry (with its sequence number), undefined results left out. */
-function rows<T>(
-  entries: readonly Entry[],
-  pick: (entry: Entry, effect: SessionEffect, seq: number) => T | undefined,
-): T[] {
-  const out: T[] = [];
-  for (const entry of entries) {
-    entry.effects.forEach((effect, i) => {
-      const row = pick(entry, effect, entry.firstSeq + i);
-      if (row !== undefined) out.push(row);
-    });
-  }
-  return out;
-}
-
-/**
- * One statement that writes a batch: the event log, the read models (orders,
- * fills, closed trades, equity samples), the latest snapshot and status of
- * each session. Every insert is idempotent (keyed by session and sequence
- * number or id) and a snapshot never replaces a later one, so committing the
- * same batch twice changes nothing.
- */
-function commitStatement(entries: readonly Entry[]): Statement {
-  const events = rows(entries, (w, e, seq) => ({
-    session_id: w.sessionId,
-    seq,
-    type: e.type,
-    time: e.time,
-    payload: e,
-  }));
-  // Only the latest state of each order matters; later events in the batch win.
-  const orders = new Map<string, unknown>();
-  for (const w of entries) {
-    for (const e of w.effects) {
-      if (e.type !== "order") continue;
-      const { id, status, updated_at } = e.order;
-      orders.set(`${w.sessionId}/${id}`, {
-        session_id: w.sessionId,
-        id,
-        status,
-        body: e.order,
-        updated_at,
-      });
-    }
-  }
-  const fills = rows(
-    entries,
-    (w, e) => e.type === "fill" ? { session_id: w.sessionId, ...e.fill } : undefined,
-  );
-  const trades = rows(
-    entries,
-    (w, e) =>
-      e.type === "trade_closed"
-        ? { session_id: w.sessionId, id: e.trade.id, body: e.trade, exit_time: e.trade.exit_time }
-        : undefined,
-  );
-  const samples = rows(
-    entries,
-    (w, e) =>
-      e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
-  );
-  const snapshots = new Map<string, { session_id: string; seq: number; state: SessionSnapshot }>();
-  const statuses = new Map<string, Record<string, unknown>>();
-  for (const w of entries) {
-    if (w.snapshot) {
-      snapshots.set(w.sessionId, {
-        session_id: w.sessionId,
-        seq: w.firstSeq + w.effects.length - 1,
-        state: w.snapshot,
-      });
-    }
-    if (w.status) {
-      statuses.set(w.sessionId, {
-        session_id: w.sessionId,
-        status: w.status.status,
-        last_error: w.status.lastError ?? null,
-        restarts: w.status.restarts,
-        restart_reason: w.status.restartReason ?? null,
-      });
-    }
-  }
-  const json = (list: Iterable<unknown>) => JSON.stringify([...list]);
-  return sql`
-    with new_events as (
-      insert into session_events (session_id, seq, type, time, payload)
-      select session_id, seq, type, time, payload
-      from jsonb_to_recordset(${json(events)}::text::jsonb)
-        as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
-      on conflict do nothing
-    ), new_orders as (
-      insert into orders (session_id, id, status, body, updated_at)
-      select session_id, id, status, body, updated_at
-      from jsonb_to_recordset(${json(orders.values())}::text::jsonb)
-        as x(session_id text, id text, status text, body jsonb, updated_at bigint)
-      on conflict (session_id, id) do update
-        set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
-    ), new_fills as (
-      insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
-      select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from jsonb_to_recordset(${json(fills)}::text::jsonb)
-        as x(session_id text, id text, order_id text, symbol text, side text, price float8,
-             quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
-      on conflict do nothing
-    ), new_trades as (
-      insert into closed_trades (session_id, id, body, exit_time)
-      select session_id, id, body, exit_time
-      from jsonb_to_recordset(${json(trades)}::text::jsonb)
-        as x(session_id text, id text, body jsonb, exit_time bigint)
-      on conflict do nothing
-    ), new_samples as (
-      insert into equity_samples (session_id, time, equity)
-      select session_id, time, equity
-      from jsonb_to_recordset(${json(samples)}::text::jsonb)
-        as x(session_id text, time bigint, equity float8)
-      on conflict do nothing
-    ), new_snapshots as (
-      insert into session_snapshots (session_id, seq, state, updated_at)
-      select session_id, seq, state, now()
-      from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
-        as x(session_id text, seq bigint, state jsonb)
-      on conflict (session_id) do update
-        set seq = excluded.seq, state = excluded.state, updated_at = now()
-        where session_snapshots.seq <= excluded.seq
-    ), new_statuses as (
-      update sessions s set status = x.status, last_error = coalesce(x.last_error, s.last_error),
-        restarts = x.restarts, restart_reason = coalesce(x.restart_reason, s.restart_reason),
-        updated_at = now()
-      from jsonb_to_recordset(${json(statuses.values())}::text::jsonb)
-        as x(session_id text, status text, last_error text, restarts integer, restart_reason text)
-      where s.id = x.session_id
-    )
-    select 1`;
 }

@@ -1,0 +1,157 @@
+/**
+ * SQL of the session event log: one statement commits a batch of sessions'
+ * events with their read models (orders, fills, closed trades, equity
+ * samples), snapshots and statuses.
+ *
+ * One statement per batch is deliberate: atomic by itself, one round trip,
+ * and no interactive transaction for a failing connection to break (a
+ * driver that sends ROLLBACK on a dead socket hangs).
+ */
+import { type Db, sql, type Statement } from "../db.ts";
+import type { SessionEffect, SessionSnapshot } from "../../engine/core/session/mod.ts";
+import { type StatusRecord, statusUpdate } from "./sessions.ts";
+
+/** One session's effects with their sequence numbers, the state after them and its status. */
+export interface LogWrite {
+  readonly sessionId: string;
+  /** Sequence number of `effects[0]`; the rest follow consecutively. */
+  readonly firstSeq: number;
+  readonly effects: readonly SessionEffect[];
+  /** Snapshot covering every effect up to `firstSeq + effects.length − 1`. */
+  readonly snapshot?: SessionSnapshot;
+  /** The session's status after these effects. */
+  readonly status?: Omit<StatusRecord, "sessionId">;
+}
+
+/** Appends to the session event log. */
+export class SessionLog {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Commits `writes` in one statement; committing the same writes twice changes nothing. */
+  async commit(writes: readonly LogWrite[]): Promise<void> {
+    await this.#db.query(commitStatement(writes));
+  }
+}
+
+/** `pick` applied to every effect of every entry (with its sequence number), undefined results left out. */
+function rows<T>(
+  entries: readonly LogWrite[],
+  pick: (entry: LogWrite, effect: SessionEffect, seq: number) => T | undefined,
+): T[] {
+  const out: T[] = [];
+  for (const entry of entries) {
+    entry.effects.forEach((effect, i) => {
+      const row = pick(entry, effect, entry.firstSeq + i);
+      if (row !== undefined) out.push(row);
+    });
+  }
+  return out;
+}
+
+/**
+ * One statement that writes a batch: the event log, the read models (orders,
+ * fills, closed trades, equity samples), the latest snapshot and status of
+ * each session. Every insert is idempotent (keyed by session and sequence
+ * number or id) and a snapshot never replaces a later one, so committing the
+ * same batch twice changes nothing.
+ */
+function commitStatement(entries: readonly LogWrite[]): Statement {
+  const events = rows(entries, (w, e, seq) => ({
+    session_id: w.sessionId,
+    seq,
+    type: e.type,
+    time: e.time,
+    payload: e,
+  }));
+  // Only the latest state of each order matters; later events in the batch win.
+  const orders = new Map<string, unknown>();
+  for (const w of entries) {
+    for (const e of w.effects) {
+      if (e.type !== "order") continue;
+      const { id, status, updated_at } = e.order;
+      orders.set(`${w.sessionId}/${id}`, {
+        session_id: w.sessionId,
+        id,
+        status,
+        body: e.order,
+        updated_at,
+      });
+    }
+  }
+  const fills = rows(
+    entries,
+    (w, e) => e.type === "fill" ? { session_id: w.sessionId, ...e.fill } : undefined,
+  );
+  const trades = rows(
+    entries,
+    (w, e) =>
+      e.type === "trade_closed"
+        ? { session_id: w.sessionId, id: e.trade.id, body: e.trade, exit_time: e.trade.exit_time }
+        : undefined,
+  );
+  const samples = rows(
+    entries,
+    (w, e) =>
+      e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
+  );
+  const snapshots = new Map<string, { session_id: string; seq: number; state: SessionSnapshot }>();
+  const statuses = new Map<string, StatusRecord>();
+  for (const w of entries) {
+    if (w.snapshot) {
+      snapshots.set(w.sessionId, {
+        session_id: w.sessionId,
+        seq: w.firstSeq + w.effects.length - 1,
+        state: w.snapshot,
+      });
+    }
+    if (w.status) statuses.set(w.sessionId, { ...w.status, sessionId: w.sessionId });
+  }
+  const json = (list: Iterable<unknown>) => JSON.stringify([...list]);
+  return sql`
+    with new_events as (
+      insert into session_events (session_id, seq, type, time, payload)
+      select session_id, seq, type, time, payload
+      from jsonb_to_recordset(${json(events)}::text::jsonb)
+        as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
+      on conflict do nothing
+    ), new_orders as (
+      insert into orders (session_id, id, status, body, updated_at)
+      select session_id, id, status, body, updated_at
+      from jsonb_to_recordset(${json(orders.values())}::text::jsonb)
+        as x(session_id text, id text, status text, body jsonb, updated_at bigint)
+      on conflict (session_id, id) do update
+        set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
+    ), new_fills as (
+      insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
+      select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
+      from jsonb_to_recordset(${json(fills)}::text::jsonb)
+        as x(session_id text, id text, order_id text, symbol text, side text, price float8,
+             quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
+      on conflict do nothing
+    ), new_trades as (
+      insert into closed_trades (session_id, id, body, exit_time)
+      select session_id, id, body, exit_time
+      from jsonb_to_recordset(${json(trades)}::text::jsonb)
+        as x(session_id text, id text, body jsonb, exit_time bigint)
+      on conflict do nothing
+    ), new_samples as (
+      insert into equity_samples (session_id, time, equity)
+      select session_id, time, equity
+      from jsonb_to_recordset(${json(samples)}::text::jsonb)
+        as x(session_id text, time bigint, equity float8)
+      on conflict do nothing
+    ), new_snapshots as (
+      insert into session_snapshots (session_id, seq, state, updated_at)
+      select session_id, seq, state, now()
+      from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
+        as x(session_id text, seq bigint, state jsonb)
+      on conflict (session_id) do update
+        set seq = excluded.seq, state = excluded.state, updated_at = now()
+        where session_snapshots.seq <= excluded.seq
+    ), new_statuses as (${statusUpdate([...statuses.values()])})
+    select 1`;
+}
