@@ -62,7 +62,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.route("/api/strategies", strategyRoutes(service.strategies));
   app.route("/api/market", marketRoutes(service.hub, () => service.config.symbols));
   app.route("/api/ws", wsRoutes(service));
-  app.route("/api/backtests", backtestRoutes(service));
+  app.route("/api/backtests", backtestRoutes(service.backtests));
   app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));
   app.route("/", pageRoutes(service));

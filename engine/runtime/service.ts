@@ -1,6 +1,6 @@
 /**
  * Builds the running service from its configuration: database, market feed
- * and hub, persister, supervisor, session and strategy services. Only
+ * and hub, persister, supervisor, session, strategy and backtest services. Only
  * `main.ts` and tests call this; everything else receives what it needs.
  */
 import { type Db, openDatabase } from "../../db/mod.ts";
@@ -10,6 +10,7 @@ import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
+import { BacktestJobs } from "./backtest/mod.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
@@ -35,6 +36,7 @@ export interface Service {
   readonly sessions: SessionService;
   readonly records: SessionRecords;
   readonly strategies: StrategyStore;
+  readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
   /**
@@ -89,6 +91,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
   const records = new SessionRecords(db);
+  const backtests = new BacktestJobs({
+    db,
+    strategies,
+    backtestDir: config.backtestDir,
+    log,
+  });
 
   const supervisor = new Supervisor({
     persister,
@@ -121,6 +129,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     sessions,
     records,
     strategies,
+    backtests,
     live,
     log,
     restore: () => sessions.restoreAll(),

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { backtestJobs } from "../../engine/runtime/backtest/mod.ts";
-import type { Service } from "../../engine/runtime/service.ts";
+import type { BacktestJobs } from "../../engine/runtime/backtest/mod.ts";
 import { readBody } from "./body_limit.ts";
 import { intQuery, jsonBody } from "./errors.ts";
 
@@ -18,8 +17,7 @@ const UPLOAD_TIMEOUT_MS = 10 * 60_000;
  * stores an uploaded recording (the raw body) in the backtest directory and
  * answers its `data` path; `GET /data` lists the recordings there.
  */
-export function backtestRoutes(service: Service): Hono {
-  const jobs = backtestJobs(service);
+export function backtestRoutes(jobs: BacktestJobs): Hono {
   const app = new Hono();
 
   app.post("/", async (c) => {

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import {
   type BacktestJob,
-  backtestJobs,
   equitySvg,
   metricRows,
   priceSvg,
@@ -89,7 +88,7 @@ function requestOf(form: Record<string, unknown>): Record<string, unknown> {
 
 /** `/backtests` (list and form) and `/backtests/:id` (result, or progress while running). */
 export function backtestPages(service: Service): Hono {
-  const jobs = backtestJobs(service);
+  const jobs = service.backtests;
   const app = new Hono();
 
   const listPage = async (error?: string) => {

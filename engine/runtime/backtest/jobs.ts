@@ -5,11 +5,15 @@
  * marked failed when the manager starts. Data files come only from the
  * backtest directory and are shown by their path relative to it.
  */
-import { type Db, sql } from "../../../db/mod.ts";
+import type { Db } from "../../../db/mod.ts";
+import {
+  type BacktestRow,
+  type BacktestStatus,
+  BacktestTable,
+} from "../../../db/stores/backtest_jobs.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
 import { zodDetails } from "../zod_details.ts";
@@ -18,8 +22,7 @@ import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
 
-/** Status of a backtest job. */
-export type BacktestStatus = "queued" | "running" | "done" | "failed";
+export type { BacktestStatus };
 
 /** A job as the API shows it (`result` only when asked for one job). */
 export interface BacktestJob {
@@ -45,23 +48,14 @@ export interface BacktestParams {
   readonly execution: ExecutionConfig;
 }
 
-interface Row {
-  id: string;
-  status: BacktestStatus;
-  progress: number;
-  params: BacktestParams;
-  result?: FileBacktestResult | null;
-  error: string | null;
-  created_at: string;
-  finished_at: string | null;
-}
+type Row = BacktestRow<BacktestParams, FileBacktestResult>;
 
 /** Progress is written to the database at most this often (ms). */
 const PROGRESS_EVERY_MS = 500;
 
 /** Creates, runs, lists and reads backtest jobs. */
 export class BacktestJobs {
-  readonly #db: Db;
+  readonly #table: BacktestTable<BacktestParams, FileBacktestResult>;
   readonly #strategies: StrategyStore;
   readonly #log: Logger;
   readonly #queue: string[] = [];
@@ -72,13 +66,11 @@ export class BacktestJobs {
   readonly files: DataFiles;
 
   constructor(deps: { db: Db; strategies: StrategyStore; backtestDir: string; log: Logger }) {
-    this.#db = deps.db;
+    this.#table = new BacktestTable(deps.db);
     this.#strategies = deps.strategies;
     this.#log = deps.log;
     this.files = new DataFiles(deps.backtestDir);
-    this.#ready = this.#db.query(sql`update backtests
-      set status = 'failed', error = 'interrupted: the service stopped while it ran', finished_at = now()
-      where status in ('queued', 'running')`).then(() => {});
+    this.#ready = this.#table.failInterrupted();
   }
 
   /** Validates a request, stores the job as queued and starts it when its turn comes. */
@@ -112,8 +104,7 @@ export class BacktestJobs {
       execution,
     };
     const id = crypto.randomUUID();
-    await this.#db.query(sql`insert into backtests (id, status, progress, params)
-      values (${id}, 'queued', 0, ${JSON.stringify(params)}::text::jsonb)`);
+    await this.#table.insert(id, params);
     this.#queue.push(id);
     this.#running ??= this.#drain().finally(() => this.#running = undefined);
     return await this.get(id, { result: false });
@@ -122,10 +113,9 @@ export class BacktestJobs {
   /** One job (with its result unless `result: false`). */
   async get(id: string, options: { result?: boolean } = {}): Promise<BacktestJob> {
     await this.#ready;
-    const result = options.result === false ? sql`null::jsonb` : sql`result`;
-    const rows = await this.#db.query<Row>(sql`${select(result)} where id = ${id}`);
-    if (rows.length === 0) throw new NotFoundError(`no backtest with id '${id}'`);
-    return this.#job(rows[0]);
+    const row = await this.#table.get(id, { result: options.result !== false });
+    if (!row) throw new NotFoundError(`no backtest with id '${id}'`);
+    return this.#job(row);
   }
 
   /** Jobs, newest first, without their results. */
@@ -133,12 +123,11 @@ export class BacktestJobs {
     options: { limit?: number; offset?: number } = {},
   ): Promise<{ backtests: BacktestJob[]; total: number }> {
     await this.#ready;
-    const rows = await this.#db.query<Row>(sql`${select(sql`null::jsonb`)}
-      order by created_at desc, id limit ${options.limit ?? 50} offset ${options.offset ?? 0}`);
-    const total = await this.#db.query<{ n: number }>(
-      sql`select count(*)::int as n from backtests`,
-    );
-    return { backtests: rows.map((row) => this.#job(row)), total: total[0].n };
+    const { rows, total } = await this.#table.list({
+      limit: options.limit ?? 50,
+      offset: options.offset ?? 0,
+    });
+    return { backtests: rows.map((row) => this.#job(row)), total };
   }
 
   /** Resolves when every queued job has finished. */
@@ -173,11 +162,7 @@ export class BacktestJobs {
   }
 
   async #run(id: string): Promise<void> {
-    const rows = await this.#db.query<{ params: BacktestParams }>(
-      sql`select params from backtests where id = ${id}`,
-    );
-    const params = rows[0].params;
-    await this.#db.query(sql`update backtests set status = 'running' where id = ${id}`);
+    const params = await this.#table.start(id);
     this.#progress.set(id, 0);
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
@@ -197,9 +182,7 @@ export class BacktestJobs {
           const now = performance.now();
           if (now - written < PROGRESS_EVERY_MS) return;
           written = now;
-          writing = writing.then(() =>
-            this.#db.query(sql`update backtests set progress = ${fraction} where id = ${id}`)
-          );
+          writing = writing.then(() => this.#table.progress(id, fraction));
         },
       });
       result = { ...result, data: params.data };
@@ -208,37 +191,10 @@ export class BacktestJobs {
         ? `${error.message}: ${error.details[0].message}`
         : (error as Error).message;
       await writing;
-      await this.#db.query(sql`update backtests set status = 'failed',
-        error = ${absolute ? message.replaceAll(absolute, params.data) : message},
-        finished_at = now() where id = ${id}`);
+      await this.#table.fail(id, absolute ? message.replaceAll(absolute, params.data) : message);
       return;
     }
     await writing;
-    await this.#db.query(sql`update backtests set status = 'done', progress = 1,
-      result = ${JSON.stringify(result)}::text::jsonb, finished_at = now() where id = ${id}`);
+    await this.#table.finish(id, result);
   }
-}
-
-function select(result: ReturnType<typeof sql>) {
-  return sql`select id, status, progress, params, ${result} as result, error,
-    to_char(created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-    to_char(finished_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as finished_at
-    from backtests`;
-}
-
-const managers = new WeakMap<Service, BacktestJobs>();
-
-/** The backtest job manager of a running service (one per service, made on first use). */
-export function backtestJobs(service: Service): BacktestJobs {
-  let jobs = managers.get(service);
-  if (!jobs) {
-    jobs = new BacktestJobs({
-      db: service.db,
-      strategies: service.strategies,
-      backtestDir: service.config.backtestDir,
-      log: service.log,
-    });
-    managers.set(service, jobs);
-  }
-  return jobs;
 }

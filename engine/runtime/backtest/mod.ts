@@ -8,7 +8,6 @@ export { type FileBacktestResult, runBacktest, type RunBacktestOptions } from ".
 export {
   type BacktestJob,
   BacktestJobs,
-  backtestJobs,
   type BacktestParams,
   type BacktestStatus,
 } from "./jobs.ts";
