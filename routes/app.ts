@@ -57,7 +57,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   });
   app.use((c, next) => c.req.path === UPLOAD_PATH ? next() : bounded(c, next));
 
-  app.route("/api/health", healthRoutes(service));
+  app.route("/api/health", healthRoutes(() => service.health()));
   app.route("/api/paper_trading/sessions", sessionRoutes(service));
   app.route("/api/strategies", strategyRoutes(service.strategies));
   app.route("/api/market", marketRoutes(service.hub, () => service.config.symbols));

@@ -32,3 +32,6 @@ export class ValidationError extends Error {
 export class ServiceUnavailableError extends Error {
   override name = "ServiceUnavailableError";
 }
+
+/** The database cannot be reached for now (503); the service keeps what waits for it. */
+export { DatabaseUnavailableError } from "../../db/mod.ts";

@@ -11,6 +11,7 @@ import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
+import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
@@ -39,6 +40,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
+  health(): Promise<Health>;
   /**
    * Brings back the sessions that were running when the service last
    * stopped, a few at a time (progress: `sessions.restoreProgress()`).
@@ -133,6 +136,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
     live,
     log,
     restore: () => sessions.restoreAll(),
+    health: () =>
+      checkHealth({
+        db,
+        hub,
+        supervisor,
+        persister,
+        maxSessions: config.maxSessions,
+        restoreProgress: () => sessions.restoreProgress(),
+        log,
+      }),
     async close() {
       validator.close();
       const workersStopped = supervisor.close();

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { DatabaseUnavailableError } from "../../db/mod.ts";
 import type { Logger } from "../../engine/runtime/log.ts";
 import {
   ConflictError,
+  DatabaseUnavailableError,
   NotFoundError,
   ServiceUnavailableError,
   ValidationError,

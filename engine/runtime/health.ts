@@ -1,0 +1,91 @@
+/**
+ * The service's health: database, feed, session counters, restore progress
+ * at start, the persister's queue (and outage), and the main thread's
+ * event-loop lag.
+ */
+import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
+import { ping } from "../../db/stores/health.ts";
+import { settledWithin } from "./deadline.ts";
+import type { Logger } from "./log.ts";
+import type { MarketHub } from "./market/mod.ts";
+import type { Persister } from "./persister.ts";
+import type { RestoreProgress } from "./sessions.ts";
+import type { Supervisor } from "./supervisor.ts";
+
+/** How long the health check waits for the database to answer. */
+const DB_CHECK_MS = 2_000;
+
+/** The health report as `GET /api/health` shows it. */
+export interface Health {
+  readonly status: "ok" | "degraded";
+  readonly simulated: boolean;
+  readonly db: { readonly kind: Db["kind"]; readonly ok: boolean; readonly error?: string };
+  readonly feed: ReturnType<MarketHub["health"]>["feed"];
+  readonly market: ReturnType<MarketHub["health"]>;
+  readonly sessions: {
+    readonly live: number;
+    readonly max: number;
+    readonly by_status: Record<string, number>;
+    readonly restarts: number;
+  };
+  readonly restore: RestoreProgress;
+  readonly persister: ReturnType<Persister["stats"]>;
+  readonly event_loop_lag_ms: number;
+}
+
+/** What the health check reads. */
+export interface HealthDeps {
+  readonly db: Db;
+  readonly hub: MarketHub;
+  readonly supervisor: Supervisor;
+  readonly persister: Persister;
+  readonly maxSessions: number;
+  restoreProgress(): RestoreProgress;
+  readonly log: Logger;
+}
+
+/** Checks every part; `status` is "degraded" when the database does not answer. */
+export async function checkHealth(deps: HealthDeps): Promise<Health> {
+  const db = { kind: deps.db.kind, ...await checkDatabase(deps) };
+  const market = deps.hub.health();
+  const live = deps.supervisor.ids().map((id) => deps.supervisor.get(id)!);
+  return {
+    status: db.ok ? "ok" : "degraded",
+    simulated: market.feed.simulated,
+    db,
+    feed: market.feed,
+    market,
+    sessions: {
+      live: live.length,
+      max: deps.maxSessions,
+      by_status: Object.fromEntries(
+        Object.entries(Object.groupBy(live, (s) => s.status)).map(([k, v]) => [k, v!.length]),
+      ),
+      restarts: live.reduce((n, s) => n + s.restarts, 0),
+    },
+    restore: deps.restoreProgress(),
+    persister: deps.persister.stats(),
+    event_loop_lag_ms: Math.round(deps.supervisor.loopLag()),
+  };
+}
+
+/**
+ * Whether the database answers within {@link DB_CHECK_MS}, and if not, why:
+ * an unreachable server's short reason, otherwise a pointer to the log (a
+ * driver's own message may name hosts and ports).
+ */
+async function checkDatabase(deps: HealthDeps): Promise<{ ok: boolean; error?: string }> {
+  const answered = ping(deps.db);
+  if (!await settledWithin(answered, DB_CHECK_MS)) {
+    answered.catch(() => {});
+    return { ok: false, error: `no answer within ${DB_CHECK_MS / 1000} s` };
+  }
+  try {
+    await answered;
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError) return { ok: false, error: error.message };
+    deps.log.warn(`health: database query failed: ${(error as Error).message}`);
+    return { ok: false, error: "database query failed (see the service log)" };
+  }
+}
