@@ -8,7 +8,7 @@ import { intQuery, jsonBody } from "./errors.ts";
 import { fillsCsv } from "./csv.ts";
 
 /** `/api/paper_trading/sessions`: create, list, inspect and control sessions. */
-export function sessionRoutes(service: Service): Hono {
+export function sessionRoutes(service: Pick<Service, "sessions" | "records" | "live">): Hono {
   const { sessions, records } = service;
   const app = new Hono();
 

@@ -18,7 +18,7 @@ const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{3
  * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `trading:SESSION_ID`,
  * `sessions` (`{type: "created", session}` when any session starts).
  */
-export function wsRoutes(service: Service): Hono {
+export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hono {
   const app = new Hono();
   app.get(
     "/",

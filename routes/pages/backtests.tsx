@@ -8,7 +8,7 @@ import {
 } from "../../engine/runtime/backtest/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
-import { renderPage } from "./render.tsx";
+import { type PageDeps, renderPage } from "./render.tsx";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
@@ -87,7 +87,7 @@ function requestOf(form: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** `/backtests` (list and form) and `/backtests/:id` (result, or progress while running). */
-export function backtestPages(service: Service): Hono {
+export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "strategies">): Hono {
   const jobs = service.backtests;
   const app = new Hono();
 

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { NotFoundError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
+import type { PageDeps } from "./render.tsx";
 import { notFoundPage } from "./not_found.tsx";
 import { overviewPage } from "./overview.tsx";
 import { sessionPage } from "./session.tsx";
@@ -9,7 +10,9 @@ import { backtestPages } from "./backtests.tsx";
 import { loginRoutes } from "./login.tsx";
 
 /** Server-rendered dashboard pages; each hydrates its islands in the browser. */
-export function pageRoutes(service: Service): Hono {
+export function pageRoutes(
+  service: PageDeps & Pick<Service, "records" | "sessions" | "strategies" | "hub" | "backtests">,
+): Hono {
   const app = new Hono();
   app.get("/", async (c) => c.html(await overviewPage(service)));
   app.get("/paper_trading", async (c) => c.html(await overviewPage(service)));

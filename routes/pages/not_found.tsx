@@ -1,8 +1,7 @@
-import type { Service } from "../../engine/runtime/service.ts";
-import { renderPage } from "./render.tsx";
+import { type PageDeps, renderPage } from "./render.tsx";
 
 /** The dashboard's 404 page. */
-export function notFoundPage(service: Service, message: string): string {
+export function notFoundPage(service: PageDeps, message: string): string {
   return renderPage(
     service,
     "Not found",

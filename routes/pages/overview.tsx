@@ -3,7 +3,7 @@ import { Island } from "../../components/Island.tsx";
 import LiveTicker from "../../islands/LiveTicker.tsx";
 import NewSessionForm from "../../islands/NewSessionForm.tsx";
 import SessionList from "../../islands/SessionList.tsx";
-import { renderPage } from "./render.tsx";
+import { type PageDeps, renderPage } from "./render.tsx";
 
 /** Sessions listed on the overview. */
 const LISTED = 50;
@@ -11,7 +11,7 @@ const LISTED = 50;
 const CARD_FILLS = 5;
 
 /** The latest `limit` fills of a session, newest first. */
-export async function latestFills(service: Service, id: string, limit: number) {
+export async function latestFills(service: Pick<Service, "records">, id: string, limit: number) {
   const { total } = await service.records.fills(id, { limit: 1 });
   const { items } = await service.records.fills(id, {
     limit,
@@ -21,7 +21,9 @@ export async function latestFills(service: Service, id: string, limit: number) {
 }
 
 /** `/` and `/paper_trading`: tickers, the new-session form and every session, live. */
-export async function overviewPage(service: Service): Promise<string> {
+export async function overviewPage(
+  service: PageDeps & Pick<Service, "records" | "sessions" | "strategies" | "hub">,
+): Promise<string> {
   const [{ sessions }, strategies] = await Promise.all([
     service.sessions.list({ limit: LISTED }),
     service.strategies.list(),

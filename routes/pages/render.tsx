@@ -3,8 +3,11 @@ import { renderToString } from "preact-render-to-string";
 import { Layout } from "../../components/Layout.tsx";
 import type { Service } from "../../engine/runtime/service.ts";
 
+/** What every page needs: the feed (its banner) and the configuration. */
+export type PageDeps = Pick<Service, "feed" | "config">;
+
 /** Renders a full page inside the layout, with the feed banner of the running service. */
-export function renderPage(service: Service, title: string, body: ComponentChildren): string {
+export function renderPage(service: PageDeps, title: string, body: ComponentChildren): string {
   const feed = service.feed.status();
   return "<!doctype html>" + renderToString(
     <Layout

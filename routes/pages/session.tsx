@@ -6,7 +6,7 @@ import PriceChart from "../../islands/PriceChart.tsx";
 import SessionPanel from "../../islands/SessionPanel.tsx";
 import SignalsTable, { type SignalEffect } from "../../islands/SignalsTable.tsx";
 import { latestFills } from "./overview.tsx";
-import { renderPage } from "./render.tsx";
+import { type PageDeps, renderPage } from "./render.tsx";
 
 /** Fills loaded for the table and the chart markers. */
 const PAGE_FILLS = 200;
@@ -17,7 +17,10 @@ const SIGNALS = 50;
  * `/paper_trading/:id`: one session in full (charts, position, trades,
  * signals, metrics, controls). Throws NotFoundError for an unknown id.
  */
-export async function sessionPage(service: Service, id: string): Promise<string> {
+export async function sessionPage(
+  service: PageDeps & Pick<Service, "records" | "sessions">,
+  id: string,
+): Promise<string> {
   const summary = await service.sessions.get(id);
   const [{ fills, total }, signals, samples, metrics] = await Promise.all([
     latestFills(service, id, PAGE_FILLS),

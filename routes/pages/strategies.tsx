@@ -1,10 +1,13 @@
 import type { Service } from "../../engine/runtime/service.ts";
 import { Island } from "../../components/Island.tsx";
 import StrategyEditor from "../../islands/StrategyEditor.tsx";
-import { renderPage } from "./render.tsx";
+import { type PageDeps, renderPage } from "./render.tsx";
 
 /** `/strategies`: stored strategies, their source, and the editor (`?id=` opens one). */
-export async function strategiesPage(service: Service, selected?: string): Promise<string> {
+export async function strategiesPage(
+  service: PageDeps & Pick<Service, "strategies">,
+  selected?: string,
+): Promise<string> {
   const strategies = (await service.strategies.list()).map((s) => ({
     id: s.id,
     name: s.name,
