@@ -47,10 +47,11 @@ export interface NewSession {
   readonly requestDigest: string | null;
 }
 
-/** A session's status as stored with it: status, last error and restarts. */
+/** A session's status change as stored with it, with its last error and restarts. */
 export interface StatusRecord {
   readonly sessionId: string;
-  readonly status: SessionStatus;
+  /** The transition that led to the status stored. */
+  readonly change: StatusChange;
   /** Kept when undefined (the last error stays on record). */
   readonly lastError?: string;
   /** Kept when undefined. */
@@ -66,7 +67,7 @@ export interface StatusRecord {
 export function statusUpdate(records: readonly StatusRecord[]): Statement {
   const rows = records.map((r) => ({
     session_id: r.sessionId,
-    status: r.status,
+    status: r.change.to,
     last_error: r.lastError ?? null,
     restarts: r.restarts ?? null,
     restart_reason: r.restartReason ?? null,
@@ -138,7 +139,7 @@ export class SessionTable {
 
   /** Stores a status change of a session that has no worker (a live one's goes with its events). */
   async setStatus(id: string, change: StatusChange): Promise<void> {
-    await this.#db.query(statusUpdate([{ sessionId: id, status: change.to }]));
+    await this.#db.query(statusUpdate([{ sessionId: id, change }]));
   }
 }
 

@@ -36,6 +36,7 @@ import {
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
+  type StatusChange,
   transition,
 } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
@@ -674,15 +675,17 @@ export class Supervisor {
     events: readonly SessionEvent[],
     options: { error?: string; record?: boolean } = {},
   ): Promise<void> {
-    let status: SessionStatus = slot.live.status;
+    let change: StatusChange | undefined;
     for (const event of events) {
-      const change = transition(status, event);
-      if (!change.ok) {
-        this.#deps.log.warn(`session ${slot.spec.id}: ${change.reason}`);
+      const next = transition(change?.to ?? slot.live.status, event);
+      if (!next.ok) {
+        this.#deps.log.warn(`session ${slot.spec.id}: ${next.reason}`);
         return Promise.resolve();
       }
-      status = change.to;
+      change = next;
     }
+    if (!change) return Promise.resolve();
+    const status = change.to;
     const { error } = options;
     if (slot.live.status === status && !error && !options.record) return Promise.resolve();
     slot.live.status = status;
@@ -693,7 +696,7 @@ export class Supervisor {
       firstSeq: slot.live.seq + 1,
       effects: [],
       status: {
-        status,
+        change,
         lastError: slot.live.lastError,
         restarts: slot.live.restarts,
         restartReason: slot.live.restartReason,
