@@ -4,7 +4,7 @@
  * event-loop lag.
  */
 import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
-import { ping } from "../../db/stores/health.ts";
+import { ping } from "../../db/stores/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";
 import type { MarketHub } from "./market/mod.ts";

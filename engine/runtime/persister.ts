@@ -22,8 +22,11 @@
  * so its history never gets a hole with later events after it.
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
-import { type LogWrite, SessionLog } from "../../db/stores/session_log.ts";
-import type { StatusRecord as StoredStatus } from "../../db/stores/sessions.ts";
+import {
+  type LogWrite,
+  SessionLog,
+  type StatusRecord as StoredStatus,
+} from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";

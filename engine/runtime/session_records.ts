@@ -3,7 +3,7 @@
  * orders, equity samples and signals.
  */
 import type { Db } from "../../db/mod.ts";
-import { SessionRecordTable } from "../../db/stores/session_records.ts";
+import { SessionRecordTable } from "../../db/stores/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../core/execution/mod.ts";
 import type { SessionEffect } from "../core/session/mod.ts";
 import { NotFoundError } from "./errors.ts";

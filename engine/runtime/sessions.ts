@@ -3,7 +3,7 @@
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
 import type { Db } from "../../db/mod.ts";
-import { type SessionRow, SessionTable } from "../../db/stores/sessions.ts";
+import { type SessionRow, SessionTable } from "../../db/stores/mod.ts";
 import {
   type SessionSnapshot,
   type SessionStatus,

@@ -4,7 +4,7 @@
  * exactly as the user wrote it (a parsed document is stored as JSON).
  */
 import type { Db } from "../../db/mod.ts";
-import { type StoredStrategy, StrategyTable } from "../../db/stores/strategies.ts";
+import { type StoredStrategy, StrategyTable } from "../../db/stores/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import {

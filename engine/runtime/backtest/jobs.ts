@@ -6,11 +6,7 @@
  * backtest directory and are shown by their path relative to it.
  */
 import type { Db } from "../../../db/mod.ts";
-import {
-  type BacktestRow,
-  type BacktestStatus,
-  BacktestTable,
-} from "../../../db/stores/backtest_jobs.ts";
+import { type BacktestRow, type BacktestStatus, BacktestTable } from "../../../db/stores/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";

@@ -1,0 +1,18 @@
+/**
+ * Stores: all SQL of the service, one small module per table group, each
+ * taking the {@link Db} interface. Services in `engine/runtime` orchestrate
+ * and call them.
+ * @module
+ */
+export { type BacktestRow, type BacktestStatus, BacktestTable } from "./backtest_jobs.ts";
+export { ping } from "./health.ts";
+export { type LogWrite, SessionLog } from "./session_log.ts";
+export { type Rows, SessionRecordTable, type Window } from "./session_records.ts";
+export {
+  type NewSession,
+  type SessionRow,
+  SessionTable,
+  type StatusRecord,
+  statusUpdate,
+} from "./sessions.ts";
+export { type StoredStrategy, StrategyTable } from "./strategies.ts";
