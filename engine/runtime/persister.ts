@@ -22,17 +22,10 @@
  * so its history never gets a hole with later events after it.
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
-import {
-  type LogWrite,
-  SessionLog,
-  type StatusRecord as StoredStatus,
-} from "../../db/stores/mod.ts";
+import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";
-
-/** A session's status as stored with it: status, last error and restarts. */
-export type StatusRecord = Omit<StoredStatus, "sessionId">;
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
 export type SessionWrite = LogWrite;
@@ -55,7 +48,7 @@ interface Entry extends LogWrite {
   readonly firstSeq: number;
   readonly effects: SessionEffect[];
   snapshot?: SessionSnapshot;
-  status?: StatusRecord;
+  status?: LogWrite["status"];
   readonly waiters: Waiter[];
 }
 
