@@ -248,8 +248,9 @@ export class SessionService {
       return this.get(id);
     }
     const row = await this.#row(id);
+    // Without a worker, only a stop of a failed session goes straight to stopped.
     const change = transition(row.status, command);
-    if (row.status === "failed" && change.ok && change.to === "stopped") {
+    if (change.ok && change.to === "stopped") {
       await this.#table.setStatus(id, change);
       return this.get(id);
     }
