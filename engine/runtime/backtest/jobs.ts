@@ -67,6 +67,8 @@ export class BacktestJobs {
     this.#log = deps.log;
     this.files = new DataFiles(deps.backtestDir);
     this.#ready = this.#table.failInterrupted();
+    // Made at service start: a failure here reaches the requests that wait for it, nothing else.
+    this.#ready.catch(() => {});
   }
 
   /** Validates a request, stores the job as queued and starts it when its turn comes. */
