@@ -4,7 +4,16 @@
  * one-cancels-other.
  */
 import { freeCash, marketOf, positionOf } from "./account.ts";
-import { applyFill, fundsNeeded } from "./fill.ts";
+import { applyFill } from "./fill.ts";
+import {
+  feeRate,
+  fundsNeeded,
+  maxFeeRate,
+  slippageBps,
+  slippedPrice,
+  worstCoverPrice,
+  worstSlippageBps,
+} from "./costs.ts";
 import { fixDecimals, roundToStep } from "./filters.ts";
 import type {
   Account,
@@ -63,14 +72,6 @@ export function marketRef(account: Account, market: MarketState, side: Side, now
   return market.last;
 }
 
-/** Slippage in basis points for a taker fill of `qty`. */
-export function slippageBps(account: Account, market: MarketState, qty: number): number {
-  const model = account.config.slippage;
-  if (model.model === "fixed") return model.bps;
-  if (market.volume_ref <= 0) return model.cap_bps;
-  return Math.min(model.cap_bps, model.coefficient * Math.sqrt(qty / market.volume_ref));
-}
-
 function validate(account: Account, order: Order, market: MarketState, now: number): string | null {
   const r = order;
   if (!(r.quantity > 0) || !Number.isFinite(r.quantity)) return `invalid quantity ${r.quantity}`;
@@ -117,8 +118,7 @@ function validate(account: Account, order: Order, market: MarketState, now: numb
   if (ref > 0 && r.quantity * ref < market.min_notional) {
     return `notional ${amount(r.quantity * ref)} below min notional ${market.min_notional}`;
   }
-  const feeRate = Math.max(account.config.maker_fee, account.config.taker_fee);
-  const need = ref > 0 ? fundsNeeded(pos, r.side, r.quantity, ref, feeRate) : 0;
+  const need = ref > 0 ? fundsNeeded(pos, r.side, r.quantity, ref, maxFeeRate(account.config)) : 0;
   const free = freeCash(account);
   if (need > free && !r.reduce_only) {
     return `insufficient funds: need ${amount(need)}, free ${amount(free)}`;
@@ -133,8 +133,7 @@ function referencePrice(account: Account, order: Order, market: MarketState, now
   if (typeof order.stop_price === "number") return order.stop_price;
   const ref = marketRef(account, market, order.side, now);
   if (order.type !== "market" || order.side === "sell") return ref;
-  const model = account.config.slippage;
-  return ref * (1 + (model.model === "fixed" ? model.bps : model.cap_bps) / 10_000);
+  return slippedPrice(ref, "buy", worstSlippageBps(account.config));
 }
 
 function buildOrder(account: Account, request: OrderRequest, now: number): Order {
@@ -322,8 +321,7 @@ export function executeFill(
       return 0;
     }
   }
-  const config = account.config;
-  const rate = fill.liquidity === "maker" ? config.maker_fee : config.taker_fee;
+  const rate = feeRate(account.config, fill.liquidity);
   const need = fundsNeeded(pos, order.side, qty, fill.price, rate);
   const free = freeCash(account);
   const remaining = remainingQty(order, market);
@@ -375,9 +373,9 @@ export function takerFill(
 ): void {
   const market = account.markets[order.symbol];
   const qty = remainingQty(order, market);
-  const bps = slippageBps(account, market, qty);
+  const bps = slippageBps(account.config, market, qty);
   const buy = order.side === "buy";
-  const raw = ref * (buy ? 1 + bps / 10_000 : 1 - bps / 10_000);
+  const raw = slippedPrice(ref, order.side, bps);
   const rounded = roundToStep(raw, market.tick, market.price_scale, buy ? "up" : "down");
   const price = rounded > 0 ? rounded : market.tick;
   executeFill(account, order, { qty, price, liquidity: "taker", ref, now }, out);
@@ -492,9 +490,7 @@ export function checkLiquidation(
   now: number,
   out: ExecEvent[],
 ): void {
-  const config = account.config;
-  const slip = config.slippage.model === "fixed" ? config.slippage.bps : config.slippage.cap_bps;
-  if (price * (1 + config.taker_fee) * (1 + slip / 10_000) < 2 * pos.avg_price) return;
+  if (worstCoverPrice(account.config, price) < 2 * pos.avg_price) return;
   const request: OrderRequest = {
     symbol: pos.symbol,
     side: "buy",
