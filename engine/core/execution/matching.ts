@@ -4,8 +4,9 @@
  */
 import type { Quote, Trade } from "../types.ts";
 import { marketOf, markPosition } from "./account.ts";
-import { executeFill, finish, isOpen, isStop, limitArrival, marketRef } from "./orders.ts";
-import { arrive, checkLiquidation, compact, remainingQty, takerFill, trail } from "./orders.ts";
+import { arrive, executeFill, limitArrival, takerFill, trail } from "./fills.ts";
+import { checkLiquidation, finish } from "./placement.ts";
+import { compact, isOpen, isStop, marketRef, remainingQty } from "./_order.ts";
 import { roundToStep } from "./filters.ts";
 import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
 

@@ -13,7 +13,8 @@ import {
   position,
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
-import { cancelAll, submitOrder } from "../execution/orders.ts";
+import { submitOrder } from "../execution/placement.ts";
+import { cancelAll } from "../execution/cancellation.ts";
 import { onQuote, onTrade } from "../execution/matching.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Account, ClosedTrade, ExecEvent, Fill, Order, Position } from "../execution/types.ts";
