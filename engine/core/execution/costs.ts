@@ -76,7 +76,10 @@ export function fundsNeeded(
  * The largest quantity `freeCash` pays for at `price` with the higher fee,
  * the worst-case slippage and {@link SIZING_MARGIN} included; unrounded (the
  * order is rounded down to the step size when placed). 0 without free cash
- * or without a price (≤ 0 or not finite).
+ * or without a price (≤ 0 or not finite). Validation reserves
+ * `price × (1 + slippage) × (1 + fee)`; the margin covers the difference (the
+ * product fee × slippage) and a tick of rounding while fee × slippage stays
+ * below it, e.g. fees up to 1% with slippage up to 5%.
  */
 export function affordableQuantity(
   config: ExecutionConfig,
