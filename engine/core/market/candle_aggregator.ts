@@ -11,9 +11,11 @@ import { timeframeMs } from "../types.ts";
  * The forming candle of one timeframe. Buckets are aligned to epoch
  * multiples of the timeframe, on exchange time; a candle runs from `openTime`
  * to `closeTime = openTime + duration − 1`. A move is folded into the candle
- * of its bucket; one that comes late (at or before the end of data already
- * sealed: a closed candle, or a smaller candle folded in; or before the
- * forming candle) is ignored, so a closed candle never changes and never
+ * of its bucket: the open is the earliest move's, the close the latest's (the
+ * last folded among equal times), so moves out of order within a bucket give
+ * the same candle. A move that comes late (at or before the end of data
+ * already sealed: a closed candle, or a smaller candle folded in; or before
+ * the forming candle) is ignored, so a closed candle never changes and never
  * appears twice. The caller closes the forming candle when a move falls after
  * it ({@link endsBefore}) or on a clock tick. No allocation while folding.
  */
@@ -35,6 +37,8 @@ export class CandleAggregator {
   close = NaN;
   volume = NaN;
   #sealed = -Infinity;
+  #openAt = -Infinity;
+  #closeAt = -Infinity;
 
   /** Creates an aggregator of `timeframe` with no candle. */
   constructor(timeframe: Timeframe) {
@@ -79,6 +83,8 @@ export class CandleAggregator {
       this.low = low;
       this.close = close;
       this.volume = volume;
+      this.#openAt = time;
+      this.#closeAt = time;
       return true;
     }
     if (time > this.closeTime) {
@@ -86,9 +92,16 @@ export class CandleAggregator {
         `move at ${time} after the candle ending ${this.closeTime}: close it first`,
       );
     }
+    if (time < this.#openAt) {
+      this.open = open;
+      this.#openAt = time;
+    }
     if (high > this.high) this.high = high;
     if (low < this.low) this.low = low;
-    this.close = close;
+    if (time >= this.#closeAt) {
+      this.close = close;
+      this.#closeAt = time;
+    }
     this.volume += volume;
     return true;
   }
