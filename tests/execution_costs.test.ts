@@ -96,35 +96,48 @@ Deno.test("costs: funds a fill takes or frees, long, short and flipping", () => 
 });
 
 Deno.test("costs: affordable quantity includes fees, worst slippage and the margin", () => {
-  const config = resolveExecutionConfig({ maker_fee: 0.001, taker_fee: 0.002 });
+  const acc = account({ maker_fee: 0.001, taker_fee: 0.002 });
   const unit = 100 * (1 + 0.002 + 10 / 10_000 + SIZING_MARGIN);
-  assert.equal(affordableQuantity(config, 10_000, 100), 10_000 / unit);
-  const free = resolveExecutionConfig({
+  assert.equal(affordableQuantity(acc, 100), 10_000 / unit);
+  const free = account({
+    initial_cash: 1_001,
     maker_fee: 0,
     taker_fee: 0,
     slippage: { model: "fixed", bps: 0 },
   });
-  assert.equal(affordableQuantity(free, 1_001, 100), 1_001 / (100 * (1 + SIZING_MARGIN)));
+  assert.equal(affordableQuantity(free, 100), 1_001 / (100 * (1 + SIZING_MARGIN)));
+  const capped = account({ ...sqrt, initial_cash: 500 });
   assert.equal(
-    affordableQuantity(sqrt, 500, 50),
+    affordableQuantity(capped, 50),
     500 / (50 * (1 + 0.0007 + 50 / 10_000 + SIZING_MARGIN)),
     "the sqrt model's cap",
   );
+  trade(acc, 100, 1000);
+  submitOrder(acc, { symbol: S, side: "buy", type: "limit", quantity: 10, price: 99 }, 1000, []);
+  assert.equal(
+    affordableQuantity(acc, 100),
+    freeCash(acc) / unit,
+    "what open orders reserve is not free",
+  );
+  assert.ok(freeCash(acc) < 10_000 - 990, "the limit reserves");
 });
 
 Deno.test("costs: affordable quantity is 0 without a price or without free cash", () => {
-  const config = resolveExecutionConfig({});
+  const acc = account();
   for (const price of [0, -1, NaN, Infinity]) {
-    assert.equal(affordableQuantity(config, 10_000, price), 0, `price ${price}`);
+    assert.equal(affordableQuantity(acc, price), 0, `price ${price}`);
   }
-  assert.equal(affordableQuantity(config, 0, 100), 0);
-  assert.equal(affordableQuantity(config, -50, 100), 0);
+  const broke = account({ initial_cash: 50 });
+  broke.cash = 0;
+  assert.equal(affordableQuantity(broke, 100), 0);
+  broke.cash = -50;
+  assert.equal(affordableQuantity(broke, 100), 0, "an insolvent account affords nothing");
 });
 
 Deno.test("costs: capital below one lot sizes below the step, and the order is refused", () => {
   const acc = account({ initial_cash: 0.05 });
   trade(acc, 100, 1000);
-  const quantity = affordableQuantity(acc.config, freeCash(acc), 100);
+  const quantity = affordableQuantity(acc, 100);
   assert.ok(quantity > 0 && quantity < 0.001, `below one step of 0.001: ${quantity}`);
   const out: ExecEvent[] = [];
   const order = submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity }, 1000, out);
@@ -174,7 +187,7 @@ Deno.test("costs: the affordable quantity of a market buy is accepted and filled
     const ask = (bid + spread % 50) / 100;
     trade(acc, bid / 100, 1000, 3);
     quote(acc, bid / 100, ask, 1000);
-    const quantity = affordableQuantity(acc.config, freeCash(acc), ask);
+    const quantity = affordableQuantity(acc, ask);
     const out: ExecEvent[] = [];
     const order = submitOrder(acc, { symbol: S, side: "buy", type: "market", quantity }, 1000, out);
     if (order.status === "rejected") {

@@ -6,8 +6,9 @@
  *
  * @module
  */
+import { freeCash } from "./account.ts";
 import type { ExecutionConfig } from "./config.ts";
-import type { MarketState, PositionState, Side } from "./types.ts";
+import type { Account, MarketState, PositionState, Side } from "./types.ts";
 
 /** Safety margin of {@link affordableQuantity} on top of fees and slippage (0.1%). */
 export const SIZING_MARGIN = 0.001;
@@ -73,20 +74,17 @@ export function fundsNeeded(
 }
 
 /**
- * The largest quantity `freeCash` pays for at `price` with the higher fee,
- * the worst-case slippage and {@link SIZING_MARGIN} included; unrounded (the
- * order is rounded down to the step size when placed). 0 without free cash
- * or without a price (≤ 0 or not finite). Validation reserves
- * `price × (1 + slippage) × (1 + fee)`; the margin covers the difference (the
- * product fee × slippage) and a tick of rounding while fee × slippage stays
- * below it, e.g. fees up to 1% with slippage up to 5%.
+ * The largest quantity the account's free cash pays for at `price` with the
+ * higher fee, the worst-case slippage and {@link SIZING_MARGIN} included;
+ * unrounded (the order is rounded down to the step size when placed). 0
+ * without free cash or without a price (≤ 0 or not finite). Validation
+ * reserves `price × (1 + slippage) × (1 + fee)`; the margin covers the
+ * difference (the product fee × slippage) and a tick of rounding while
+ * fee × slippage stays below it, e.g. fees up to 1% with slippage up to 5%.
  */
-export function affordableQuantity(
-  config: ExecutionConfig,
-  freeCash: number,
-  price: number,
-): number {
+export function affordableQuantity(account: Account, price: number): number {
   if (!(price > 0 && price < Infinity)) return 0;
+  const config = account.config;
   const unit = price * (1 + maxFeeRate(config) + worstSlippageBps(config) / 10_000 + SIZING_MARGIN);
-  return Math.max(0, freeCash / unit);
+  return Math.max(0, freeCash(account) / unit);
 }

@@ -289,8 +289,7 @@ export class SessionCore {
     const quantity = Math.min(
       this.#evaluator.entryQuantity({ equity: equity(this.#account), price, stopPrice }),
       affordableQuantity(
-        this.#account.config,
-        freeCash(this.#account),
+        this.#account,
         Math.max(price, this.#account.markets[this.#symbol]?.last ?? 0),
       ),
     );
