@@ -1,15 +1,17 @@
 /**
- * Fill-time logic: an order arriving at the simulated exchange, taker fills at
- * the reference price plus slippage, marketable and resting limits, trailing
- * stop levels, and the clipping of every fill to what reduce-only, the short
- * rule and free funds allow before it is booked.
+ * Fill-time logic: an order arriving at the simulated exchange, meeting a
+ * trade (stop triggers, trailing stop levels, resting limits), taker fills at
+ * the reference price plus slippage, marketable limits, and the clipping of
+ * every fill to what reduce-only, the short rule and free funds allow before
+ * it is booked.
  */
 import { freeCash, positionOf } from "./account.ts";
 import { applyFill } from "./booking.ts";
 import { feeRate, fundsNeeded, slippageBps, slippedPrice } from "./costs.ts";
 import { roundToStep } from "./filters.ts";
 import { finish, placeChildren } from "./placement.ts";
-import { amount, emitOrder, isOpen, marketRef, remainingQty } from "./_order.ts";
+import { amount, emitOrder, isOpen, isStop, marketRef, remainingQty } from "./_order.ts";
+import type { Trade } from "../types.ts";
 import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
 
 /**
@@ -17,7 +19,7 @@ import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
  * short rule and free funds allow; ends the order when nothing is allowed.
  * Emits the fill and the order events; returns the quantity filled.
  */
-export function executeFill(
+function executeFill(
   account: Account,
   order: Order,
   fill: { qty: number; price: number; liquidity: "maker" | "taker"; ref: number; now: number },
@@ -90,7 +92,7 @@ function completed(account: Account, order: Order, now: number, out: ExecEvent[]
 }
 
 /** Fills the open remainder of `order` as taker at `ref` plus slippage (rounded against the trader). */
-export function takerFill(
+function takerFill(
   account: Account,
   order: Order,
   ref: number,
@@ -113,7 +115,7 @@ export function takerFill(
  * strictly above the last trade without a fresh quote) fills as taker at the
  * better price, unless post-only (rejected); IOC remainders expire; the rest rests.
  */
-export function limitArrival(account: Account, order: Order, now: number, out: ExecEvent[]): void {
+function limitArrival(account: Account, order: Order, now: number, out: ExecEvent[]): void {
   const market = account.markets[order.symbol];
   const limit = order.price!;
   const buy = order.side === "buy";
@@ -142,7 +144,7 @@ export function limitArrival(account: Account, order: Order, now: number, out: E
 }
 
 /** Recomputes a trailing stop's level from its best price. */
-export function trail(order: Order, market: MarketState, best: number): void {
+function trail(order: Order, market: MarketState, best: number): void {
   order.trail_best = best;
   const sell = order.side === "sell";
   const distance = order.trail_percent !== undefined
@@ -165,4 +167,71 @@ export function arrive(account: Account, order: Order, now: number, out: ExecEve
   } else if (order.type === "trailing_stop" && market.last > 0) {
     trail(order, market, market.last);
   }
+}
+
+/**
+ * An open order live at `trade`'s time meets it: it arrives first (see
+ * {@link arrive}); a stop trails and may trigger; a resting limit the trade
+ * goes through (or touches, with `queue: "touch"`) fills as maker, up to
+ * `max_volume_share` of the trade.
+ */
+export function meetTrade(
+  account: Account,
+  order: Order,
+  market: MarketState,
+  trade: Trade,
+  out: ExecEvent[],
+): void {
+  const now = trade.time;
+  if (!order.arrived) {
+    arrive(account, order, now, out);
+    if (!isStop(order) || !isOpen(order)) return;
+  }
+  if (isStop(order) && !order.triggered) {
+    if (order.type === "trailing_stop") {
+      const best = order.trail_best;
+      const better = best === null ||
+        (order.side === "sell" ? trade.price > best : trade.price < best);
+      if (better) trail(order, market, trade.price);
+    }
+    if (triggers(order, trade.price)) trigger(account, order, now, out);
+    return;
+  }
+  if (order.price === undefined) return;
+  const limit = order.price;
+  const through = order.side === "buy" ? trade.price < limit : trade.price > limit;
+  if (!through && !(account.config.queue === "touch" && trade.price === limit)) return;
+  const share = roundToStep(
+    trade.qty * account.config.max_volume_share,
+    market.step,
+    market.qty_scale,
+    "down",
+  );
+  const remaining = remainingQty(order, market);
+  const qty = Math.min(remaining, share);
+  if (qty > 0) {
+    executeFill(account, order, { qty, price: limit, liquidity: "maker", ref: limit, now }, out);
+  }
+}
+
+function triggers(order: Order, price: number): boolean {
+  const stop = order.stop_price;
+  if (typeof stop !== "number") return false;
+  const buy = order.side === "buy";
+  if (order.type === "take_profit") return buy ? price <= stop : price >= stop;
+  return buy ? price >= stop : price <= stop;
+}
+
+function trigger(account: Account, order: Order, now: number, out: ExecEvent[]): void {
+  order.triggered = true;
+  order.updated_at = now;
+  if (order.type === "stop_limit") {
+    emitOrder(order, out);
+    limitArrival(account, order, now, out);
+    return;
+  }
+  const market = account.markets[order.symbol];
+  const ref = marketRef(account, market, order.side, now);
+  if (ref > 0) takerFill(account, order, ref, now, out);
+  else finish(account, order, "expired", "no market price at trigger", now, out);
 }
