@@ -119,6 +119,45 @@ Deno.test("evaluator: after warm-up candles, trades within them are late in ever
   assert.equal(ev.candles("1m").at(-1)?.high, 100, "the late trade formed no 1m candle");
 });
 
+Deno.test("cache: history makes trades within it late; klines, once they come, replace trades", () => {
+  const cache = new MarketCache({ timeframes: ["1m"] });
+  const kline = (minute: number, close: number, closed: boolean): Candle => ({
+    type: "candle",
+    symbol: SYMBOL,
+    timeframe: "1m",
+    openTime: T0 + minute * 60_000,
+    closeTime: T0 + minute * 60_000 + 59_999,
+    open: 100,
+    high: Math.max(100, close),
+    low: Math.min(100, close),
+    close,
+    volume: 5,
+    closed,
+  });
+  /** The forming 1m candle (the cache always keeps 1h too). */
+  const forming = () => cache.forming(SYMBOL).filter((c) => c.timeframe === "1m");
+  cache.seed(SYMBOL, "1m", [kline(0, 101, true), kline(1, 102, true)]);
+  cache.apply(trade(1, T0 + 90_000, 500)); // within the last history candle
+  assert.deepEqual(forming(), [], "a late trade forms nothing");
+  cache.apply(trade(2, T0 + 120_500, 103, 2));
+  cache.apply(trade(3, T0 + 121_000, 104, 3));
+  const [formed] = forming();
+  assert.deepEqual(
+    [formed.openTime, formed.open, formed.high, formed.close, formed.volume, formed.closed],
+    [T0 + 120_000, 103, 104, 104, 5, false],
+  );
+  cache.apply(kline(2, 99, false)); // the exchange's kline replaces the trade-built candle
+  assert.deepEqual(forming(), [kline(2, 99, false)]);
+  cache.apply(trade(4, T0 + 122_000, 1_000));
+  assert.deepEqual(forming(), [kline(2, 99, false)], "trades no longer count");
+  cache.apply(kline(2, 98, true));
+  assert.deepEqual(forming(), []);
+  assert.deepEqual(
+    cache.candles(SYMBOL, "1m", 10).map((c) => [c.openTime, c.close, c.closed]),
+    [[T0, 101, true], [T0 + 60_000, 102, true], [T0 + 120_000, 98, true]],
+  );
+});
+
 /** Steps between trades: mostly forward, with duplicates, up to 5 s back (what validation lets through) and quiet gaps. */
 const step = fc.oneof(
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 1_500 }) },

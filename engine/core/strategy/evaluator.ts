@@ -227,14 +227,14 @@ export class StrategyEvaluator {
       for (const k of this.#closeOrder) {
         const higher = this.#series[k];
         if (k === 0 || higher.external) continue;
-        const forming = higher.aggregator;
-        if (forming.endsBefore(openTime)) {
+        const aggregator = higher.aggregator;
+        if (aggregator.endsBefore(openTime)) {
           higher.closeForming();
           this.#closed(k);
         }
-        if (!forming.fold(openTime, open, high, low, close, volume)) continue;
-        forming.seal(closeTime);
-        if (closeTime >= forming.closeTime) {
+        if (!aggregator.fold(openTime, open, high, low, close, volume)) continue;
+        aggregator.seal(closeTime);
+        if (closeTime >= aggregator.closeTime) {
           higher.closeForming();
           this.#closed(k);
         }
