@@ -27,16 +27,6 @@ export class CandleSeries {
     return this.#aggregator.forming ? this.#aggregator.candle(this.symbol, false) : undefined;
   }
 
-  /** Number of closed candles held. */
-  get closedCount(): number {
-    return this.#closed.size;
-  }
-
-  /** Closed candle `index`, oldest first. */
-  closedAt(index: number): Candle | undefined {
-    return this.#closed.at(index);
-  }
-
   /**
    * Folds a trade into the forming candle (ignored once the series is fed by
    * klines, or when late). Returns the candle it closed, if the trade started
