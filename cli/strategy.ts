@@ -5,21 +5,12 @@
  * Commands: validate (local, no service needed), list, show, create, update,
  * delete. Every command accepts `--json` and `--help`; see docs/cli.md.
  */
+import type { StoredStrategy } from "../contract/mod.ts";
 import { parseStrategy } from "../engine/core/strategy/mod.ts";
 import { numberOption } from "./_args.ts";
 import { fields, table, time } from "./_format.ts";
 import { type Command, EXIT_FAILURE, printJson, type Program, runProgram } from "./_program.ts";
 import { readStrategyFile } from "./_strategy_file.ts";
-
-/** A stored strategy as the API shows it. */
-interface StoredStrategy {
-  id: string;
-  name: string;
-  version: number;
-  source: string;
-  created_at: string;
-  updated_at: string;
-}
 
 const STRATEGIES = "/strategies";
 

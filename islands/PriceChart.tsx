@@ -1,3 +1,4 @@
+import { tradesTopic } from "../contract/mod.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./_api.ts";
 import { Chart, markDrawn, type Point, timeScales } from "./_chart.ts";
@@ -146,7 +147,7 @@ export default function PriceChart(props: PriceChartProps) {
     };
     let live: Trade[] = [];
     let seeded = false;
-    const unsubscribe = subscribe(`trades:${props.symbol}`, (data) => {
+    const unsubscribe = subscribe(tradesTopic(props.symbol), (data) => {
       const trades = (data as Trade[]).filter((e) => e.type === "trade");
       if (!seeded) {
         live.push(...trades);

@@ -2,6 +2,7 @@
  * The request body that creates a paper trading session, validated with zod.
  * The same schema feeds the OpenAPI document.
  */
+import { DEFAULT_INITIAL_CAPITAL, MAX_INITIAL_CAPITAL } from "../../contract/mod.ts";
 import { z } from "zod";
 import { executionFields, strategyRefSchema, symbolSchema } from "./trading_input.ts";
 
@@ -9,7 +10,7 @@ import { executionFields, strategyRefSchema, symbolSchema } from "./trading_inpu
 export const sessionInputSchema = z.object({
   strategy: strategyRefSchema,
   symbol: symbolSchema,
-  initial_capital: z.number().positive().max(1e12).default(10_000),
+  initial_capital: z.number().positive().max(MAX_INITIAL_CAPITAL).default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
   ...executionFields,
 }).strict();

@@ -2,6 +2,7 @@
  * Paper trading sessions as users see them: created from a strategy, stored in
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
+import type { SessionSummary } from "../../contract/mod.ts";
 import { type Db, sql } from "../../db/mod.ts";
 import {
   ACTIVE_STATUSES,
@@ -37,34 +38,6 @@ import { zodDetails } from "./zod_details.ts";
 export interface FeedLabel {
   readonly name: string;
   readonly simulated: boolean;
-}
-
-/** A session as the API shows it. */
-export interface SessionSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly strategy_id: string | null;
-  readonly symbol: string;
-  readonly status: SessionStatus;
-  readonly feed: string;
-  readonly simulated: boolean;
-  readonly created_at: string;
-  readonly last_error: string | null;
-  readonly initial_capital: number;
-  readonly equity: number;
-  readonly cash: number;
-  readonly free_cash: number;
-  readonly pnl: number;
-  readonly realized_pnl: number;
-  readonly unrealized_pnl: number;
-  readonly total_return: number;
-  readonly position: { readonly quantity: number; readonly avg_price: number };
-  readonly last_price: number | null;
-  readonly warmup: { readonly done: number; readonly total: number } | null;
-  readonly trade_count: number;
-  readonly restarts: number;
-  /** Why the session's worker last restarted (crash, hang, suspension), or null. */
-  readonly restart_reason: string | null;
 }
 
 /** How far restoring the sessions that were running at the last stop has come. */

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { BACKTEST_LIST_LIMIT, MAX_UPLOAD_BYTES, OFFSET } from "../../contract/mod.ts";
 import { backtestJobs } from "../../engine/runtime/backtest/mod.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { readBody } from "./body_limit.ts";
@@ -6,8 +7,6 @@ import { intQuery, jsonBody } from "./errors.ts";
 
 /** Path of the upload endpoint (its body may exceed the general body limit). */
 export const UPLOAD_PATH = "/api/backtests/data";
-/** Largest recording an upload may store (bytes). */
-export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 /** Time an upload may take (ms). */
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
@@ -28,8 +27,8 @@ export function backtestRoutes(service: Service): Hono {
   });
 
   app.get("/", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 50 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
+    const limit = intQuery(c, "limit", BACKTEST_LIST_LIMIT);
+    const offset = intQuery(c, "offset", OFFSET);
     return c.json({ ...await jobs.list({ limit, offset }), limit, offset });
   });
 

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { CANDLE_LIMIT, MARKET_TRADES_LIMIT } from "../../contract/mod.ts";
 import { type Timeframe, TIMEFRAMES } from "../../engine/core/types.ts";
 import { NotFoundError, ValidationError } from "../../engine/runtime/errors.ts";
 import type { MarketHub } from "../../engine/runtime/market/mod.ts";
@@ -38,7 +39,7 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
 
   app.get("/:symbol/trades", (c) => {
     const symbol = symbolOf(c.req.param("symbol"));
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
+    const limit = intQuery(c, "limit", MARKET_TRADES_LIMIT);
     return c.json({ symbol, trades: hub.cache.trades(symbol, limit) });
   });
 
@@ -51,7 +52,7 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
         message: `'${tf}' is not one of ${TIMEFRAMES.join(", ")}`,
       }]);
     }
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 100 });
+    const limit = intQuery(c, "limit", CANDLE_LIMIT);
     return c.json({
       symbol,
       timeframe: tf,

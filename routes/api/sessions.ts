@@ -1,4 +1,12 @@
 import { Hono } from "hono";
+import {
+  EQUITY_LIMIT,
+  OFFSET,
+  RECORD_LIMIT,
+  SESSION_LIST_LIMIT,
+  SIGNAL_LIMIT,
+  tradingTopic,
+} from "../../contract/mod.ts";
 import { streamSSE } from "hono/streaming";
 import { SESSION_STATUSES, type SessionStatus } from "../../engine/core/session/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
@@ -27,8 +35,8 @@ export function sessionRoutes(service: Service): Hono {
         message: `'${status}' is not one of ${SESSION_STATUSES.join(", ")}`,
       }]);
     }
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 50 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
+    const limit = intQuery(c, "limit", SESSION_LIST_LIMIT);
+    const offset = intQuery(c, "offset", OFFSET);
     const page = await sessions.list({
       status: status as SessionStatus | undefined,
       limit,
@@ -67,30 +75,30 @@ export function sessionRoutes(service: Service): Hono {
         "content-disposition": `attachment; filename="session-${id}-trades.csv"`,
       });
     }
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
+    const limit = intQuery(c, "limit", RECORD_LIMIT);
+    const offset = intQuery(c, "offset", OFFSET);
     return c.json(await records.fills(id, { limit, offset }));
   });
 
   app.get("/:id/closed_trades", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
+    const limit = intQuery(c, "limit", RECORD_LIMIT);
+    const offset = intQuery(c, "offset", OFFSET);
     return c.json(await records.closedTrades(c.req.param("id"), { limit, offset }));
   });
 
   app.get("/:id/orders", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
+    const limit = intQuery(c, "limit", RECORD_LIMIT);
+    const offset = intQuery(c, "offset", OFFSET);
     return c.json(await records.orders(c.req.param("id"), { limit, offset }));
   });
 
   app.get("/:id/equity", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 10_000, fallback: 1000 });
+    const limit = intQuery(c, "limit", EQUITY_LIMIT);
     return c.json({ samples: await records.equity(c.req.param("id"), { limit }) });
   });
 
   app.get("/:id/signals", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
+    const limit = intQuery(c, "limit", SIGNAL_LIMIT);
     return c.json({ signals: await records.signals(c.req.param("id"), { limit }) });
   });
 
@@ -103,7 +111,7 @@ export function sessionRoutes(service: Service): Hono {
       const queue: unknown[] = [];
       let wake: (() => void) | undefined;
       let overflow = false;
-      const unsubscribe = service.live.subscribe(`trading:${id}`, (message) => {
+      const unsubscribe = service.live.subscribe(tradingTopic(id), (message) => {
         if (queue.length >= SSE_BUFFER) overflow = true;
         else queue.push(message);
         wake?.();

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { STRATEGY_VERSION } from "../../contract/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { StrategyDocument, StrategyStore } from "../../engine/runtime/strategies.ts";
 import { assertStorable, intQuery, parseJson } from "./errors.ts";
@@ -63,7 +64,7 @@ export function strategyRoutes(store: StrategyStore): Hono {
   app.get("/:id", async (c) => {
     const version = c.req.query("version") === undefined
       ? undefined
-      : intQuery(c, "version", { min: 1, max: 1e9, fallback: 1 });
+      : intQuery(c, "version", STRATEGY_VERSION);
     return c.json(await store.get(c.req.param("id"), version));
   });
 
