@@ -3,6 +3,7 @@
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
 import type { SessionSummary } from "../../contract/mod.ts";
+import { sessionInputSchema } from "../../contract/schemas.ts";
 import { type Db, sql } from "../../db/mod.ts";
 import {
   ACTIVE_STATUSES,
@@ -28,7 +29,6 @@ import {
 } from "./errors.ts";
 import { requestDigest } from "./idempotency.ts";
 import type { Logger } from "./log.ts";
-import { sessionInputSchema } from "./session_input.ts";
 import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
 import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";

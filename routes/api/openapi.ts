@@ -4,8 +4,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { sessionInputSchema } from "../../engine/runtime/session_input.ts";
-import { backtestInputSchema } from "../../engine/runtime/backtest/input.ts";
+import { backtestInputSchema, sessionInputSchema } from "../../contract/schemas.ts";
 import { SESSION_STATUSES } from "../../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../../engine/core/types.ts";
 

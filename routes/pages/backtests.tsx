@@ -7,6 +7,7 @@ import {
   priceSvg,
   tradesTableHtml,
 } from "../../engine/runtime/backtest/mod.ts";
+import { DEFAULT_INITIAL_CAPITAL } from "../../contract/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { renderPage } from "./render.tsx";
@@ -51,7 +52,7 @@ function Form({ strategies, files, error }: {
         To <input name="to" placeholder="2026-01-02T00:00:00Z" />
       </label>
       <label>
-        Capital <input name="capital" type="number" step="any" value="10000" />
+        Capital <input name="capital" type="number" step="any" value={DEFAULT_INITIAL_CAPITAL} />
       </label>
       <label>
         Maker fee <input name="maker_fee" type="number" step="any" value="0.001" />
@@ -81,7 +82,7 @@ function requestOf(form: Record<string, unknown>): Record<string, unknown> {
     ...(text("symbol") ? { symbol: text("symbol") } : {}),
     ...(text("from") ? { from: text("from") } : {}),
     ...(text("to") ? { to: text("to") } : {}),
-    ...(num("capital") !== undefined ? { capital: num("capital") } : {}),
+    ...(num("capital") !== undefined ? { initial_capital: num("capital") } : {}),
     fees: JSON.parse(JSON.stringify(fees)),
     ...(num("slippage_bps") !== undefined ? { slippage: num("slippage_bps") } : {}),
   };

@@ -13,7 +13,7 @@ import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
 import { zodDetails } from "../zod_details.ts";
-import { backtestInputSchema } from "./input.ts";
+import { backtestInputSchema } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
@@ -93,7 +93,7 @@ export class BacktestJobs {
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.capital, input);
+    const execution = executionOf(input.initial_capital, input);
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
         path: "from",
