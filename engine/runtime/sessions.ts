@@ -3,7 +3,7 @@
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
 import type { SessionSummary } from "../../contract/mod.ts";
-import { sessionInputSchema } from "../../contract/schemas.ts";
+import type { SessionInput } from "../../contract/schemas.ts";
 import { type Db, sql } from "../../db/mod.ts";
 import {
   ACTIVE_STATUSES,
@@ -32,7 +32,6 @@ import type { Logger } from "./log.ts";
 import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
 import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";
-import { zodDetails } from "./zod_details.ts";
 
 /** The feed a session runs on, recorded with it. */
 export interface FeedLabel {
@@ -112,9 +111,9 @@ export class SessionService {
     this.#log = deps.log;
   }
 
-  /** Validates the request, stores the session and starts it. */
-  async create(body: unknown): Promise<SessionSummary> {
-    return (await this.createOnce(body)).session;
+  /** Stores the session and starts it. */
+  async create(input: SessionInput): Promise<SessionSummary> {
+    return (await this.createOnce(input)).session;
   }
 
   /**
@@ -123,19 +122,14 @@ export class SessionService {
    * the same key with a different body is refused (422).
    */
   async createOnce(
-    body: unknown,
+    input: SessionInput,
     key?: string,
   ): Promise<{ session: SessionSummary; created: boolean }> {
-    const digest = key === undefined ? null : await requestDigest(body);
+    const digest = key === undefined ? null : await requestDigest(input);
     if (key !== undefined) {
       const earlier = await this.#byKey(key, digest!);
       if (earlier) return { session: earlier, created: false };
     }
-    const parsed = sessionInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError("invalid session request", zodDetails(parsed.error));
-    }
-    const input = parsed.data;
     if (!this.#symbols().includes(input.symbol)) {
       throw new ValidationError("unknown symbol", [{
         path: "symbol",

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
-import { CANDLE_LIMIT, MARKET_TRADES_LIMIT } from "../../contract/mod.ts";
-import { type Timeframe, TIMEFRAMES } from "../../engine/core/types.ts";
-import { NotFoundError, ValidationError } from "../../engine/runtime/errors.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
+import { NotFoundError } from "../../engine/runtime/errors.ts";
 import type { MarketHub } from "../../engine/runtime/market/mod.ts";
-import { intQuery } from "./errors.ts";
+import { operations } from "./operation.ts";
 
 /** `/api/market/:symbol`: ticker, recent trades and candles from the hub's cache. */
 export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): Hono {
   const app = new Hono();
+  const on = operations(app, "/api/market");
 
   const symbolOf = (raw: string) => {
     const symbol = raw.toUpperCase();
@@ -17,13 +17,13 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
     return symbol;
   };
 
-  app.get(
-    "/",
+  on(
+    OPERATIONS.symbols,
     (c) => c.json({ symbols: symbols().map((s) => hub.cache.ticker(s) ?? { symbol: s }) }),
   );
 
-  app.get("/:symbol", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
+  on(OPERATIONS.ticker, (c, { path }) => {
+    const symbol = symbolOf(path.symbol);
     const feed = hub.health().feed;
     return c.json({
       symbol,
@@ -37,26 +37,17 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
     });
   });
 
-  app.get("/:symbol/trades", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
-    const limit = intQuery(c, "limit", MARKET_TRADES_LIMIT);
-    return c.json({ symbol, trades: hub.cache.trades(symbol, limit) });
+  on(OPERATIONS.marketTrades, (c, { path, query }) => {
+    const symbol = symbolOf(path.symbol);
+    return c.json({ symbol, trades: hub.cache.trades(symbol, query.limit) });
   });
 
-  app.get("/:symbol/candles", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
-    const tf = c.req.query("tf") ?? "1m";
-    if (!(TIMEFRAMES as readonly string[]).includes(tf)) {
-      throw new ValidationError("invalid query parameter 'tf'", [{
-        path: "tf",
-        message: `'${tf}' is not one of ${TIMEFRAMES.join(", ")}`,
-      }]);
-    }
-    const limit = intQuery(c, "limit", CANDLE_LIMIT);
+  on(OPERATIONS.marketCandles, (c, { path, query }) => {
+    const symbol = symbolOf(path.symbol);
     return c.json({
       symbol,
-      timeframe: tf,
-      candles: hub.cache.candles(symbol, tf as Timeframe, limit),
+      timeframe: query.tf,
+      candles: hub.cache.candles(symbol, query.tf, query.limit),
     });
   });
 

@@ -14,6 +14,8 @@ import { renderPage } from "./render.tsx";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
+import { validBody } from "../api/operation.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 
 function Progress({ job }: { job: BacktestJob }) {
   return (
@@ -143,7 +145,7 @@ export function backtestPages(service: Service): Hono {
     try {
       const body = requestOf(await c.req.parseBody());
       assertStorable(body);
-      const job = await jobs.create(body);
+      const job = await jobs.create(validBody(OPERATIONS.createBacktest.body, body));
       return c.redirect(`/backtests/${job.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -12,8 +12,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
-import { zodDetails } from "../zod_details.ts";
-import { backtestInputSchema } from "../../../contract/schemas.ts";
+import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
@@ -81,14 +80,9 @@ export class BacktestJobs {
       where status in ('queued', 'running')`).then(() => {});
   }
 
-  /** Validates a request, stores the job as queued and starts it when its turn comes. */
-  async create(body: unknown): Promise<BacktestJob> {
+  /** Stores the job as queued and starts it when its turn comes. */
+  async create(input: BacktestInput): Promise<BacktestJob> {
     await this.#ready;
-    const parsed = backtestInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError("invalid backtest request", zodDetails(parsed.error));
-    }
-    const input = parsed.data;
     const data = (await this.files.resolve(input.data)).relative;
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
