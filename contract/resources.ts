@@ -49,7 +49,7 @@ export interface SessionPage {
 
 /** A page of a session's records (fills, closed trades, orders). */
 export interface Page<T> {
-  readonly items: readonly T[];
+  readonly items: T[];
   readonly total: number;
   readonly limit: number;
   readonly offset: number;

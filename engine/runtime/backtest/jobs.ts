@@ -12,13 +12,13 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
+import type { BacktestStatus } from "../../../contract/mod.ts";
 import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
 
-/** Status of a backtest job. */
-export type BacktestStatus = "queued" | "running" | "done" | "failed";
+export type { BacktestStatus };
 
 /** A job as the API shows it (`result` only when asked for one job). */
 export interface BacktestJob {
