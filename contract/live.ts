@@ -43,3 +43,16 @@ export interface SessionCreatedMessage {
 /** The topics a client may subscribe to. */
 export const TOPIC_PATTERN =
   /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
+
+/** What a client sends on the WebSocket (`/api/ws`). */
+export type SocketRequest =
+  | { readonly op: "subscribe" | "unsubscribe"; readonly topics: readonly string[] }
+  | { readonly op: "ping" };
+
+/** What the WebSocket sends: updates of subscribed topics, acknowledgements, heartbeats, errors. */
+export type SocketMessage =
+  | { readonly type: "update"; readonly topic: string; readonly data: unknown }
+  | { readonly type: "subscribed" | "unsubscribed"; readonly topics: readonly string[] }
+  | { readonly type: "heartbeat"; readonly time: number }
+  | { readonly type: "pong" }
+  | { readonly type: "error"; readonly error: string };

@@ -1,4 +1,4 @@
-import { TOPIC_PATTERN } from "../../contract/mod.ts";
+import { type SocketMessage, TOPIC_PATTERN } from "../../contract/mod.ts";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
@@ -27,7 +27,7 @@ export function wsRoutes(service: Service): Hono {
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       let socket: WSContext | undefined;
 
-      const send = (message: unknown) => {
+      const send = (message: SocketMessage) => {
         if (!socket || socket.readyState !== 1) return;
         const raw = socket.raw as WebSocket | undefined;
         if (raw && raw.bufferedAmount > WS_MAX_BUFFERED) {
