@@ -80,7 +80,7 @@ export function wsRoutes(service: Service): Hono {
             case "ping":
               return send({ type: "pong" });
             case "subscribe": {
-              const errors = topics.map(subscribe).filter(Boolean);
+              const errors = topics.map(subscribe).filter((e) => e !== undefined);
               for (const error of errors) send({ type: "error", error });
               return send({ type: "subscribed", topics: [...subscriptions.keys()] });
             }
