@@ -5,8 +5,9 @@
 import type { SessionStatus } from "../engine/core/session/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
 import type { Metrics } from "../engine/core/metrics/mod.ts";
+import type { Candle, Timeframe, Trade } from "../engine/core/types.ts";
 
-export type { ClosedTrade, Fill, Metrics, Order, SessionStatus };
+export type { Candle, ClosedTrade, Fill, Metrics, Order, SessionStatus, Timeframe, Trade };
 
 /** A session as the API shows it. */
 export interface SessionSummary {
@@ -67,3 +68,16 @@ export interface StoredStrategy {
 
 /** Status of a backtest job. */
 export type BacktestStatus = "queued" | "running" | "done" | "failed";
+
+/** Recent trades of a symbol (`GET /api/market/{symbol}/trades`). */
+export interface MarketTrades {
+  readonly symbol: string;
+  readonly trades: readonly Trade[];
+}
+
+/** Recent candles of a symbol (`GET /api/market/{symbol}/candles`). */
+export interface MarketCandles {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly candles: readonly Candle[];
+}

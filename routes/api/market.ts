@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { MarketCandles, MarketTrades } from "../../contract/mod.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
 import { NotFoundError } from "../../engine/runtime/errors.ts";
 import type { MarketHub } from "../../engine/runtime/market/mod.ts";
@@ -39,16 +40,18 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
 
   on(OPERATIONS.marketTrades, (c, { path, query }) => {
     const symbol = symbolOf(path.symbol);
-    return c.json({ symbol, trades: hub.cache.trades(symbol, query.limit) });
+    return c.json({ symbol, trades: hub.cache.trades(symbol, query.limit) } satisfies MarketTrades);
   });
 
   on(OPERATIONS.marketCandles, (c, { path, query }) => {
     const symbol = symbolOf(path.symbol);
-    return c.json({
-      symbol,
-      timeframe: query.tf,
-      candles: hub.cache.candles(symbol, query.tf, query.limit),
-    });
+    return c.json(
+      {
+        symbol,
+        timeframe: query.tf,
+        candles: hub.cache.candles(symbol, query.tf, query.limit),
+      } satisfies MarketCandles,
+    );
   });
 
   return app;
