@@ -8,6 +8,9 @@
 import {
   DEFAULT_INITIAL_CAPITAL,
   type Fill,
+  MAX_FEE_RATE,
+  MAX_INITIAL_CAPITAL,
+  MAX_SLIPPAGE_BPS,
   type Metrics,
   OFFSET,
   type Page,
@@ -205,10 +208,13 @@ const start: Command = {
   async run({ args, json, client }) {
     const reference = await strategyReference(requiredString(args, "strategy"));
     const symbol = requiredString(args, "symbol");
-    const capital = numberOption(args, "capital", { min: Number.MIN_VALUE });
-    const maker = numberOption(args, "maker-fee", { min: 0, max: 0.1 });
-    const taker = numberOption(args, "taker-fee", { min: 0, max: 0.1 });
-    const slippage = numberOption(args, "slippage-bps", { min: 0, max: 1000 });
+    const capital = numberOption(args, "capital", {
+      min: Number.MIN_VALUE,
+      max: MAX_INITIAL_CAPITAL,
+    });
+    const maker = numberOption(args, "maker-fee", { min: 0, max: MAX_FEE_RATE });
+    const taker = numberOption(args, "taker-fee", { min: 0, max: MAX_FEE_RATE });
+    const slippage = numberOption(args, "slippage-bps", { min: 0, max: MAX_SLIPPAGE_BPS });
     const body = {
       strategy: reference.kind === "file" ? reference.source : reference.id,
       symbol: symbol.toUpperCase(),

@@ -37,4 +37,8 @@ export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
 export const MAX_IDEMPOTENCY_KEY = 255;
 /** Largest initial capital a session or backtest may start with. */
 export const MAX_INITIAL_CAPITAL = 1e12;
+/** Largest maker or taker fee rate a request may set (0.1 = 10 %). */
+export const MAX_FEE_RATE = 0.1;
+/** Largest fixed slippage a request may set (basis points). */
+export const MAX_SLIPPAGE_BPS = 1_000;
 export { DEFAULT_INITIAL_CAPITAL } from "../engine/core/types.ts";

@@ -4,9 +4,14 @@
  * import `mod.ts`, never this file, so the browser bundle carries no zod.
  */
 import { z } from "zod";
-import { DEFAULT_INITIAL_CAPITAL, MAX_INITIAL_CAPITAL } from "./limits.ts";
+import {
+  DEFAULT_INITIAL_CAPITAL,
+  MAX_FEE_RATE,
+  MAX_INITIAL_CAPITAL,
+  MAX_SLIPPAGE_BPS,
+} from "./limits.ts";
 
-const fraction = z.number().min(0).max(0.1);
+const fraction = z.number().min(0).max(MAX_FEE_RATE);
 
 /** A stored strategy id, an inline YAML/JSON document, or a document object. */
 export const strategyRefSchema = z.union([
@@ -25,8 +30,8 @@ const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
 export const executionFields = {
   fees: z.object({ maker: fraction, taker: fraction }).partial().optional(),
   slippage: z.union([
-    z.number().min(0).max(1_000).describe("fixed slippage in bps"),
-    z.object({ model: z.literal("fixed"), bps: z.number().min(0).max(1_000) }),
+    z.number().min(0).max(MAX_SLIPPAGE_BPS).describe("fixed slippage in bps"),
+    z.object({ model: z.literal("fixed"), bps: z.number().min(0).max(MAX_SLIPPAGE_BPS) }),
     z.object({
       model: z.literal("sqrt"),
       coefficient: z.number().min(0).max(10_000),
