@@ -3,6 +3,9 @@
  */
 import type { ErrorDetail } from "../../contract/mod.ts";
 
+/** The database cannot be reached (503 with the reason). */
+export { DatabaseUnavailableError } from "../../db/mod.ts";
+
 /** The thing asked for does not exist (404). */
 export class NotFoundError extends Error {
   override name = "NotFoundError";

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { ErrorBody, IntRange } from "../../contract/mod.ts";
 import { HTTPException } from "hono/http-exception";
-import { DatabaseUnavailableError } from "../../db/mod.ts";
 import type { Logger } from "../../engine/runtime/log.ts";
 import {
   ConflictError,
+  DatabaseUnavailableError,
   NotFoundError,
   ServiceUnavailableError,
   ValidationError,
