@@ -189,7 +189,7 @@ function docsPage(document: Document): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>API · Paper Trader</title><link rel="stylesheet" href="/static/style.css"><link rel="icon" href="data:,"></head>
 <body><header class="top"><a class="brand" href="/">Paper Trader</a><nav><a href="/paper_trading">Sessions</a><a href="/strategies">Strategies</a><a href="/api/openapi.json">openapi.json</a></nav></header>
-<main><h1>REST API</h1><p class="muted">Generated from the request schemas. Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+<main><h1>REST API</h1><p class="muted">Generated from the table the routes are registered and validated from, and their request schemas. Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>.</p>
 <div class="table-wrap"><table><thead><tr><th>Method</th><th>Path</th><th>What</th><th>Statuses</th></tr></thead><tbody>${rows}</tbody></table></div>
 <h2>Session request body</h2><pre>${input}</pre></main></body></html>`;
 }
