@@ -26,11 +26,6 @@ export function tradesTopic(symbol: string): string {
   return `trades:${symbol}`;
 }
 
-/** Every market event of a symbol. */
-export function marketDataTopic(symbol: string): string {
-  return `market_data:${symbol}`;
-}
-
 /** New sessions, as they are created ({@link SessionCreatedMessage}). */
 export const SESSIONS_TOPIC = "sessions";
 
@@ -40,7 +35,7 @@ export interface SessionCreatedMessage {
   readonly session: SessionSummary;
 }
 
-/** The topics a client may subscribe to. */
+/** The topics a client may subscribe to (`market_data:SYMBOL` carries every market event). */
 export const TOPIC_PATTERN =
   /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
 
