@@ -41,4 +41,5 @@ export const MAX_INITIAL_CAPITAL = 1e12;
 export const MAX_FEE_RATE = 0.1;
 /** Largest fixed slippage a request may set (basis points). */
 export const MAX_SLIPPAGE_BPS = 1_000;
+/** Capital a session or backtest starts with unless told otherwise (defined by the core, which uses it too). */
 export { DEFAULT_INITIAL_CAPITAL } from "../engine/core/types.ts";
