@@ -2,10 +2,8 @@
  * SQL of the backtests table: jobs with their parameters, status, progress
  * and result (parameters and results are JSON documents).
  */
+import type { BacktestStatus } from "../../contract/mod.ts";
 import { type Db, sql, type Statement } from "../db.ts";
-
-/** Status of a backtest job. */
-export type BacktestStatus = "queued" | "running" | "done" | "failed";
 
 /** A stored job; `result` is null unless it was asked for and is there. */
 export interface BacktestRow<Params, Result> {

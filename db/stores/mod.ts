@@ -4,7 +4,7 @@
  * and call them.
  * @module
  */
-export { type BacktestRow, type BacktestStatus, BacktestTable } from "./backtest_jobs.ts";
+export { type BacktestRow, BacktestTable } from "./backtest_jobs.ts";
 export { ping } from "./health.ts";
 export { type LogWrite, SessionLog } from "./session_log.ts";
 export { type Rows, SessionRecordTable, type Window } from "./session_records.ts";
@@ -15,4 +15,4 @@ export {
   type StatusRecord,
   statusUpdate,
 } from "./sessions.ts";
-export { type StoredStrategy, StrategyTable } from "./strategies.ts";
+export { StrategyTable } from "./strategies.ts";

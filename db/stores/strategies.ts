@@ -2,17 +2,8 @@
  * SQL of the strategies tables: every stored version of each strategy and
  * its current one.
  */
+import type { StoredStrategy } from "../../contract/mod.ts";
 import { type Db, sql } from "../db.ts";
-
-/** A stored strategy (its current version, or the version asked for). */
-export interface StoredStrategy {
-  readonly id: string;
-  readonly name: string;
-  readonly version: number;
-  readonly source: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
 
 /** Reads and writes strategies and their versions. */
 export class StrategyTable {

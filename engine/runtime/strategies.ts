@@ -4,7 +4,8 @@
  * exactly as the user wrote it (a parsed document is stored as JSON).
  */
 import type { Db } from "../../db/mod.ts";
-import { type StoredStrategy, StrategyTable } from "../../db/stores/mod.ts";
+import { StrategyTable } from "../../db/stores/mod.ts";
+import type { StoredStrategy } from "../../contract/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import {
@@ -12,8 +13,6 @@ import {
   type ValidationOutcome,
   type ValidationRequest,
 } from "./strategy_validation.ts";
-
-export type { StoredStrategy };
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

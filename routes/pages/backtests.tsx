@@ -6,12 +6,15 @@ import {
   priceSvg,
   tradesTableHtml,
 } from "../../engine/runtime/backtest/mod.ts";
+import { DEFAULT_INITIAL_CAPITAL } from "../../contract/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { type PageDeps, renderPage } from "./render.tsx";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
+import { validBody } from "../api/operation.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 
 function Progress({ job }: { job: BacktestJob }) {
   return (
@@ -50,7 +53,7 @@ function Form({ strategies, files, error }: {
         To <input name="to" placeholder="2026-01-02T00:00:00Z" />
       </label>
       <label>
-        Capital <input name="capital" type="number" step="any" value="10000" />
+        Capital <input name="capital" type="number" step="any" value={DEFAULT_INITIAL_CAPITAL} />
       </label>
       <label>
         Maker fee <input name="maker_fee" type="number" step="any" value="0.001" />
@@ -80,7 +83,7 @@ function requestOf(form: Record<string, unknown>): Record<string, unknown> {
     ...(text("symbol") ? { symbol: text("symbol") } : {}),
     ...(text("from") ? { from: text("from") } : {}),
     ...(text("to") ? { to: text("to") } : {}),
-    ...(num("capital") !== undefined ? { capital: num("capital") } : {}),
+    ...(num("capital") !== undefined ? { initial_capital: num("capital") } : {}),
     fees: JSON.parse(JSON.stringify(fees)),
     ...(num("slippage_bps") !== undefined ? { slippage: num("slippage_bps") } : {}),
   };
@@ -141,7 +144,7 @@ export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "s
     try {
       const body = requestOf(await c.req.parseBody());
       assertStorable(body);
-      const job = await jobs.create(body);
+      const job = await jobs.create(validBody(OPERATIONS.createBacktest.body, body));
       return c.redirect(`/backtests/${job.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -6,14 +6,14 @@
  * backtest directory and are shown by their path relative to it.
  */
 import type { Db } from "../../../db/mod.ts";
-import { type BacktestRow, type BacktestStatus, BacktestTable } from "../../../db/stores/mod.ts";
+import { type BacktestRow, BacktestTable } from "../../../db/stores/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
-import { zodDetails } from "../zod_details.ts";
-import { backtestInputSchema } from "./input.ts";
+import type { BacktestStatus } from "../../../contract/mod.ts";
+import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
@@ -71,19 +71,14 @@ export class BacktestJobs {
     this.#ready.catch(() => {});
   }
 
-  /** Validates a request, stores the job as queued and starts it when its turn comes. */
-  async create(body: unknown): Promise<BacktestJob> {
+  /** Stores the job as queued and starts it when its turn comes. */
+  async create(input: BacktestInput): Promise<BacktestJob> {
     await this.#ready;
-    const parsed = backtestInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError("invalid backtest request", zodDetails(parsed.error));
-    }
-    const input = parsed.data;
     const data = (await this.files.resolve(input.data)).relative;
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.capital, input);
+    const execution = executionOf(input.initial_capital, input);
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
         path: "from",
