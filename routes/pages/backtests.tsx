@@ -3,13 +3,13 @@ import {
   type BacktestJob,
   backtestJobs,
   equitySvg,
-  metricRows,
   priceSvg,
   tradesTableHtml,
 } from "../../engine/runtime/backtest/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { renderPage } from "./render.tsx";
+import { metricRows } from "../../presentation/metric_labels.ts";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
@@ -184,7 +184,7 @@ export function backtestPages(service: Service): Hono {
                 {result.symbol} · {result.events} events · {result.fills.length} fills
               </p>
               <table data-testid="backtest-metrics">
-                {metricRows(result.metrics).map(([label, value]) => (
+                {metricRows(result.metrics).map(({ label, value }) => (
                   <tr key={label}>
                     <th>{label}</th>
                     <td>{value}</td>

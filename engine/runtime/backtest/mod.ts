@@ -16,7 +16,6 @@ export { type BacktestInput, backtestInputSchema } from "./input.ts";
 export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
   equitySvg,
-  metricRows,
   metricsTable,
   priceSvg,
   reportHtml,
