@@ -14,6 +14,11 @@ function missing(value: number | null | undefined): value is null | undefined {
   return value === null || value === undefined || Number.isNaN(value);
 }
 
+/** `text` with a `+` in front when `value` is positive. */
+function signed(value: number | null | undefined, text: string): string {
+  return !missing(value) && value > 0 && text !== MISSING ? `+${text}` : text;
+}
+
 /**
  * An amount of money, thousands separated: two decimals (`12,345.67`), or up
  * to `maxDigits` decimals for small amounts such as fees (`5.0053`).
@@ -31,8 +36,7 @@ export function money(
 
 /** A money amount with its sign (`+12.30`, `-4.00`). */
 export function signedMoney(value: number | null | undefined): string {
-  const text = money(value);
-  return value !== null && value !== undefined && value > 0 && text !== MISSING ? `+${text}` : text;
+  return signed(value, money(value));
 }
 
 /** A price or quantity: up to 8 decimals, trailing zeros dropped (`0.0015`, `64,210.5`). */
@@ -49,8 +53,7 @@ export function percent(value: number | null | undefined): string {
 
 /** A fraction as a signed percentage (`0.0123` → `+1.23%`), for returns. */
 export function signedPercent(value: number | null | undefined): string {
-  const text = percent(value);
-  return value !== null && value !== undefined && value > 0 && text !== MISSING ? `+${text}` : text;
+  return signed(value, percent(value));
 }
 
 /** A ratio such as Sharpe with two decimals; `∞` when unbounded. */

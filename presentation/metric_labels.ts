@@ -5,7 +5,7 @@
  * @module
  */
 import type { Metrics } from "../engine/core/metrics/mod.ts";
-import { duration, money, percent, ratio, signedPercent } from "./format.ts";
+import { duration, MISSING, money, percent, ratio, signedPercent } from "./format.ts";
 
 /** One metric: its field, its label and how its value is written. */
 export interface MetricLabel {
@@ -14,7 +14,7 @@ export interface MetricLabel {
   readonly format: (value: number | null) => string;
 }
 
-const count = (value: number | null) => value === null ? "—" : String(value);
+const count = (value: number | null) => value === null ? MISSING : String(value);
 
 /** Every metric, in display order. */
 export const METRIC_LABELS: readonly MetricLabel[] = [
