@@ -78,13 +78,19 @@ Deno.test("trades aggregate into epoch-aligned candles closed by the next bucket
     [c.openTime, c.closeTime, c.open, c.high, c.low, c.close, c.volume, c.closed, c.symbol],
     [60_000, 119_999, 10, 12, 9, 11, 8, true, "BTCUSDT"],
   );
-  ev.onTrade(trade(100, 1)); // late: ignored
+  ev.onTrade(trade(100, 1)); // late for 1m: ignored there; the earliest trade of the forming 5m candle
   ev.closeCandles(180_000);
   assert.equal(ev.candles("1m").length, 2);
   assert.equal(ev.value("close"), 50);
   ev.closeCandles(300_000); // the 5m candle [0, 299_999] closes too
   assert.equal(ev.candles("5m").length, 1);
   assert.equal(ev.candles("5m")[0].high, 50);
+  const { open, low, close } = ev.candles("5m")[0];
+  assert.deepEqual(
+    [open, low, close],
+    [1, 1, 50],
+    "open of the earliest trade, close of the latest",
+  );
   assert.ok(Number.isNaN(ev.value("e")));
   assert.ok(Number.isNaN(ev.value("nope")));
 });

@@ -1,13 +1,14 @@
 /**
- * Market data into the account: arrival after latency, stop triggers,
- * trailing updates, resting limit matching and mark-to-market.
+ * Market data into the account: the last price and quote, mark-to-market and
+ * the liquidation check, then each open order live at a trade's time meets it
+ * (arrival, triggers, resting fills: see `fills.ts`).
  */
 import type { Quote, Trade } from "../types.ts";
 import { marketOf, markPosition } from "./account.ts";
-import { executeFill, finish, isOpen, isStop, limitArrival, marketRef } from "./orders.ts";
-import { arrive, checkLiquidation, compact, remainingQty, takerFill, trail } from "./orders.ts";
-import { roundToStep } from "./filters.ts";
-import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
+import { meetTrade } from "./fills.ts";
+import { checkLiquidation } from "./placement.ts";
+import { compact, isOpen } from "./_order.ts";
+import type { Account, ExecEvent } from "./types.ts";
 
 /**
  * Processes one trade: updates the last price and marks the position to
@@ -43,71 +44,10 @@ export function onTrade(account: Account, trade: Trade, out: ExecEvent[]): void 
   for (let i = 0; i < n; i++) {
     const order = orders[i];
     if (order.symbol === symbol && isOpen(order) && trade.time >= order.active_at) {
-      step(account, order, market, trade, out);
+      meetTrade(account, order, market, trade, out);
     }
   }
   compact(account);
-}
-
-function step(
-  account: Account,
-  order: Order,
-  market: MarketState,
-  trade: Trade,
-  out: ExecEvent[],
-): void {
-  const now = trade.time;
-  if (!order.arrived) {
-    arrive(account, order, now, out);
-    if (!isStop(order) || !isOpen(order)) return;
-  }
-  if (isStop(order) && !order.triggered) {
-    if (order.type === "trailing_stop") {
-      const best = order.trail_best;
-      const better = best === null ||
-        (order.side === "sell" ? trade.price > best : trade.price < best);
-      if (better) trail(order, market, trade.price);
-    }
-    if (triggers(order, trade.price)) trigger(account, order, now, out);
-    return;
-  }
-  if (order.price === undefined) return;
-  const limit = order.price;
-  const through = order.side === "buy" ? trade.price < limit : trade.price > limit;
-  if (!through && !(account.config.queue === "touch" && trade.price === limit)) return;
-  const share = roundToStep(
-    trade.qty * account.config.max_volume_share,
-    market.step,
-    market.qty_scale,
-    "down",
-  );
-  const remaining = remainingQty(order, market);
-  const qty = Math.min(remaining, share);
-  if (qty > 0) {
-    executeFill(account, order, { qty, price: limit, liquidity: "maker", ref: limit, now }, out);
-  }
-}
-
-function triggers(order: Order, price: number): boolean {
-  const stop = order.stop_price;
-  if (typeof stop !== "number") return false;
-  const buy = order.side === "buy";
-  if (order.type === "take_profit") return buy ? price <= stop : price >= stop;
-  return buy ? price >= stop : price <= stop;
-}
-
-function trigger(account: Account, order: Order, now: number, out: ExecEvent[]): void {
-  order.triggered = true;
-  order.updated_at = now;
-  if (order.type === "stop_limit") {
-    out.push({ type: "order", order: { ...order } });
-    limitArrival(account, order, now, out);
-    return;
-  }
-  const market = account.markets[order.symbol];
-  const ref = marketRef(account, market, order.side, now);
-  if (ref > 0) takerFill(account, order, ref, now, out);
-  else finish(account, order, "expired", "no market price at trigger", now, out);
 }
 
 /**

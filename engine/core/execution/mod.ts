@@ -28,5 +28,17 @@ export type {
   Side,
 } from "./types.ts";
 export { createAccount, equity, freeCash, openOrders, position } from "./account.ts";
-export { cancelAll, cancelOrder, submitOrder } from "./orders.ts";
+export {
+  affordableQuantity,
+  feeRate,
+  fundsNeeded,
+  maxFeeRate,
+  SIZING_MARGIN,
+  slippageBps,
+  slippedPrice,
+  worstCoverPrice,
+  worstSlippageBps,
+} from "./costs.ts";
+export { submitOrder } from "./placement.ts";
+export { cancelAll, cancelOrder } from "./cancellation.ts";
 export { onQuote, onTrade } from "./matching.ts";

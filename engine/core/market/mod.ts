@@ -1,10 +1,12 @@
 /**
- * Validation of market data, shared by live feeds, replay, the recorder and
- * backtests: event invariants, id order and time bounds (against a wall clock
- * given as input, or the previous event of the symbol).
+ * Market data in the core: its validation, shared by live feeds, replay, the
+ * recorder and backtests (event invariants, id order and time bounds against a
+ * wall clock given as input, or the previous event of the symbol), and the
+ * candle aggregator shared by strategies and the market cache.
  *
  * @module
  */
+export { CandleAggregator } from "./candle_aggregator.ts";
 export {
   DEFAULT_TIME_BOUNDS,
   EventValidator,

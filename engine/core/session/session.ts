@@ -12,7 +12,9 @@ import {
   openOrders,
   position,
 } from "../execution/account.ts";
-import { cancelAll, submitOrder } from "../execution/orders.ts";
+import { affordableQuantity } from "../execution/costs.ts";
+import { submitOrder } from "../execution/placement.ts";
+import { cancelAll } from "../execution/cancellation.ts";
 import { onQuote, onTrade } from "../execution/matching.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Account, ClosedTrade, ExecEvent, Fill, Order, Position } from "../execution/types.ts";
@@ -286,7 +288,10 @@ export class SessionCore {
     const stopPrice = this.#evaluator.stopLossPrice(signal.side, price);
     const quantity = Math.min(
       this.#evaluator.entryQuantity({ equity: equity(this.#account), price, stopPrice }),
-      this.#affordable(Math.max(price, this.#account.markets[this.#symbol]?.last ?? 0)),
+      affordableQuantity(
+        this.#account,
+        Math.max(price, this.#account.markets[this.#symbol]?.last ?? 0),
+      ),
     );
     const order = this.#submit(
       {
@@ -306,17 +311,6 @@ export class SessionCore {
     this.#entries++;
     this.#syncPosition();
     return undefined;
-  }
-
-  /** The largest entry free cash can pay for at `price`, fees and worst-case slippage included. */
-  #affordable(price: number): number {
-    const config = this.#account.config;
-    const slippage = config.slippage.model === "fixed"
-      ? config.slippage.bps
-      : config.slippage.cap_bps;
-    const cost = price *
-      (1 + Math.max(config.taker_fee, config.maker_fee) + slippage / 10_000 + 0.001);
-    return freeCash(this.#account) / cost;
   }
 
   #submit(

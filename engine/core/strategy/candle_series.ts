@@ -1,13 +1,14 @@
 /**
  * One timeframe's candles for an evaluator: the candle being formed from
- * trades (or from smaller closed candles) and a ring buffer of the last
- * closed ones. Buckets are aligned to epoch multiples of the timeframe, on
- * exchange time. No allocation after construction.
+ * trades (or from smaller closed candles) by the shared
+ * {@link CandleAggregator}, and a ring buffer of the last closed ones. No
+ * allocation after construction.
  *
  * @module
  */
 
-import { type Candle, type Timeframe, timeframeMs } from "../types.ts";
+import type { Candle, Timeframe } from "../types.ts";
+import { CandleAggregator } from "../market/candle_aggregator.ts";
 import type { Bar } from "./indicator.ts";
 
 /** Closed candles kept per timeframe. */
@@ -19,6 +20,8 @@ export class CandleSeries {
   readonly timeframe: Timeframe;
   /** Its duration in ms. */
   readonly ms: number;
+  /** The forming candle. */
+  readonly aggregator: CandleAggregator;
   /** The last closed candle (reused view; NaN fields before the first). */
   readonly bar: Bar = {
     openTime: -Infinity,
@@ -29,19 +32,9 @@ export class CandleSeries {
     close: NaN,
     volume: NaN,
   };
-  /** True while a candle is forming. */
-  forming = false;
-  /** closeTime of the forming candle. */
-  formingCloseTime = -Infinity;
   /** True once closed candles of this timeframe were fed directly (no more aggregation). */
   external = false;
 
-  #openTime = 0;
-  #open = 0;
-  #high = 0;
-  #low = 0;
-  #close = 0;
-  #volume = 0;
   #ring = {
     openTime: new Float64Array(CANDLE_WINDOW),
     closeTime: new Float64Array(CANDLE_WINDOW),
@@ -57,43 +50,24 @@ export class CandleSeries {
   /** Creates an empty series of `timeframe`. */
   constructor(timeframe: Timeframe) {
     this.timeframe = timeframe;
-    this.ms = timeframeMs(timeframe);
-  }
-
-  /** Folds a price movement at `time` into the forming candle (starting the bucket of `time` when none forms). */
-  fold(time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    if (!this.forming) {
-      this.forming = true;
-      this.#openTime = time - (((time % this.ms) + this.ms) % this.ms);
-      this.formingCloseTime = this.#openTime + this.ms - 1;
-      this.#open = open;
-      this.#high = high;
-      this.#low = low;
-      this.#close = close;
-      this.#volume = volume;
-      return;
-    }
-    if (high > this.#high) this.#high = high;
-    if (low < this.#low) this.#low = low;
-    this.#close = close;
-    this.#volume += volume;
+    this.aggregator = new CandleAggregator(timeframe);
+    this.ms = this.aggregator.ms;
   }
 
   /** Closes the forming candle into the window. */
   closeForming(): void {
-    this.forming = false;
-    this.push(
-      this.#openTime,
-      this.formingCloseTime,
-      this.#open,
-      this.#high,
-      this.#low,
-      this.#close,
-      this.#volume,
-    );
+    const a = this.aggregator;
+    a.closeForming();
+    this.push(a.openTime, a.closeTime, a.open, a.high, a.low, a.close, a.volume);
   }
 
-  /** Appends a closed candle (also becomes {@link bar}). */
+  /** From now on closed candles of this timeframe are fed directly: drops the forming one. */
+  feedDirectly(): void {
+    this.external = true;
+    this.aggregator.discard();
+  }
+
+  /** Appends a closed candle (also becomes {@link bar}; moves up to its end are late from now on). */
   push(
     openTime: number,
     closeTime: number,
@@ -122,6 +96,7 @@ export class CandleSeries {
     bar.low = low;
     bar.close = close;
     bar.volume = volume;
+    this.aggregator.seal(closeTime);
   }
 
   /** The closed candles in the window, oldest first (new objects). */

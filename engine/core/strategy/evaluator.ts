@@ -173,19 +173,23 @@ export class StrategyEvaluator {
     this.#exitShort = rule("exit", "short");
   }
 
-  /** Feeds a trade: aggregates it into candles of every timeframe; closes candles it ends (malformed or late trades are ignored). */
+  /**
+   * Feeds a trade: closes candles it ends and aggregates it into the candles of
+   * every timeframe (malformed trades are ignored; a trade late for a timeframe,
+   * see `CandleAggregator`, is ignored by that timeframe).
+   */
   onTrade(trade: Trade): void {
     const price = trade.price;
     const qty = trade.qty;
     const time = trade.time;
     if (!(price > 0) || !(qty >= 0) || !validNumber(price) || !validNumber(qty)) return;
-    if (!validNumber(time) || time <= this.#series[0].bar.closeTime) return;
+    if (!validNumber(time)) return;
     this.#symbol = trade.symbol;
     this.closeCandles(time);
     const series = this.#series;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      if (!s.external) s.fold(time, price, price, price, price, qty);
+      if (!s.external) s.aggregator.fold(time, price, price, price, price, qty);
     }
   }
 
@@ -195,7 +199,7 @@ export class StrategyEvaluator {
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
       const s = this.#series[i];
-      if (s.forming && s.formingCloseTime < time) {
+      if (s.aggregator.endsBefore(time)) {
         s.closeForming();
         this.#closed(i);
       }
@@ -223,19 +227,20 @@ export class StrategyEvaluator {
       for (const k of this.#closeOrder) {
         const higher = this.#series[k];
         if (k === 0 || higher.external) continue;
-        if (higher.forming && higher.formingCloseTime < openTime) {
+        const aggregator = higher.aggregator;
+        if (aggregator.endsBefore(openTime)) {
           higher.closeForming();
           this.#closed(k);
         }
-        higher.fold(openTime, open, high, low, close, volume);
-        if (closeTime >= higher.formingCloseTime) {
+        if (!aggregator.fold(openTime, open, high, low, close, volume)) continue;
+        aggregator.seal(closeTime);
+        if (closeTime >= aggregator.closeTime) {
           higher.closeForming();
           this.#closed(k);
         }
       }
     } else {
-      s.external = true;
-      s.forming = false;
+      s.feedDirectly();
     }
     s.push(openTime, closeTime, open, high, low, close, volume);
     this.#closed(i);

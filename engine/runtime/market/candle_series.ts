@@ -1,77 +1,47 @@
 /**
  * Candles of one symbol and timeframe: the last closed candles in a ring plus
- * the forming one, built from trades or taken from exchange klines.
+ * the forming one, built from trades by the core's candle aggregator (the
+ * rule the strategies use) or taken from exchange klines.
  */
 import type { Candle, Timeframe, Trade } from "../../core/types.ts";
-import { timeframeMs } from "../../core/types.ts";
+import { CandleAggregator } from "../../core/market/candle_aggregator.ts";
 import { Ring } from "./_ring.ts";
 
 /** One timeframe's candle history. */
 export class CandleSeries {
   readonly symbol: string;
   readonly timeframe: Timeframe;
-  #step: number;
+  #aggregator: CandleAggregator;
   #closed: Ring<Candle>;
-  #forming?: Candle;
   #fromKlines = false;
 
   constructor(symbol: string, timeframe: Timeframe, options: { capacity?: number } = {}) {
     this.symbol = symbol;
     this.timeframe = timeframe;
-    this.#step = timeframeMs(timeframe);
+    this.#aggregator = new CandleAggregator(timeframe);
     this.#closed = new Ring(options.capacity ?? 500);
   }
 
   /** The forming candle, if any. */
   get forming(): Candle | undefined {
-    return this.#forming;
-  }
-
-  /** Number of closed candles held. */
-  get closedCount(): number {
-    return this.#closed.size;
-  }
-
-  /** Closed candle `index`, oldest first. */
-  closedAt(index: number): Candle | undefined {
-    return this.#closed.at(index);
+    return this.#aggregator.forming ? this.#aggregator.candle(this.symbol, false) : undefined;
   }
 
   /**
    * Folds a trade into the forming candle (ignored once the series is fed by
-   * klines). Returns the candle it closed, if the trade started a new one.
+   * klines, or when late). Returns the candle it closed, if the trade started
+   * a new one.
    */
   addTrade(trade: Trade): Candle | undefined {
     if (this.#fromKlines) return undefined;
-    const openTime = Math.floor(trade.time / this.#step) * this.#step;
-    const f = this.#forming;
-    if (f && openTime === f.openTime) {
-      this.#forming = {
-        ...f,
-        high: Math.max(f.high, trade.price),
-        low: Math.min(f.low, trade.price),
-        close: trade.price,
-        volume: f.volume + trade.qty,
-      };
-      return undefined;
+    const aggregator = this.#aggregator;
+    let closed: Candle | undefined;
+    if (aggregator.endsBefore(trade.time)) {
+      aggregator.closeForming();
+      closed = aggregator.candle(this.symbol, true);
+      this.#closed.push(closed);
     }
-    const last = this.#closed.last();
-    if ((f && openTime < f.openTime) || (last && openTime <= last.openTime)) return undefined;
-    const closed = f ? { ...f, closed: true } : undefined;
-    if (closed) this.#closed.push(closed);
-    this.#forming = {
-      type: "candle",
-      symbol: this.symbol,
-      timeframe: this.timeframe,
-      openTime,
-      closeTime: openTime + this.#step - 1,
-      open: trade.price,
-      high: trade.price,
-      low: trade.price,
-      close: trade.price,
-      volume: trade.qty,
-      closed: false,
-    };
+    aggregator.fold(trade.time, trade.price, trade.price, trade.price, trade.price, trade.qty);
     return closed;
   }
 
@@ -83,20 +53,25 @@ export class CandleSeries {
     if (!options.history) this.#fromKlines = true;
     const last = this.#closed.last();
     if (last && candle.openTime <= last.openTime) return;
+    const aggregator = this.#aggregator;
     if (candle.closed) {
       this.#closed.push(candle);
-      if (this.#forming && this.#forming.openTime <= candle.openTime) this.#forming = undefined;
+      aggregator.seal(candle.closeTime);
+      if (aggregator.forming && aggregator.openTime <= candle.openTime) aggregator.discard();
     } else {
-      this.#forming = candle;
+      aggregator.discard();
+      const { openTime, open, high, low, close, volume } = candle;
+      aggregator.fold(openTime, open, high, low, close, volume);
     }
   }
 
   /** The newest `limit` candles, oldest first, the forming one last. */
   candles(limit: number): Candle[] {
     if (limit <= 0) return [];
-    if (!this.#forming) return this.#closed.tail(limit);
+    const forming = this.forming;
+    if (!forming) return this.#closed.tail(limit);
     const out = this.#closed.tail(limit - 1);
-    out.push(this.#forming);
+    out.push(forming);
     return out;
   }
 
@@ -110,6 +85,7 @@ export class CandleSeries {
       else hi = mid;
     }
     if (lo < this.#closed.size) return this.#closed.at(lo)?.open;
-    return this.#forming && this.#forming.openTime >= time ? this.#forming.open : undefined;
+    const forming = this.#aggregator;
+    return forming.forming && forming.openTime >= time ? forming.open : undefined;
   }
 }

@@ -2,30 +2,10 @@
  * Applying one fill to an account: cash, fees, position, round trips and the
  * order's progress. Pure bookkeeping; the caller decides price and quantity.
  */
+import { feeRate } from "./costs.ts";
 import { fixDecimals } from "./filters.ts";
 import { markPosition, positionOf, snapshotPosition } from "./account.ts";
-import type { Account, ClosedTrade, ExecEvent, Order, PositionState, Side } from "./types.ts";
-
-/**
- * Quote funds a fill of `qty` at `price` takes from free cash (negative when it
- * frees funds): buys pay notional and fee, covering a short releases its lock
- * (twice the entry notional); sells of a long free the proceeds less the fee,
- * sells that open a short lock notional plus fee (100% margin).
- */
-export function fundsNeeded(
-  pos: PositionState,
-  side: Side,
-  qty: number,
-  price: number,
-  feeRate: number,
-): number {
-  if (side === "buy") {
-    const cover = Math.min(qty, Math.max(0, -pos.quantity));
-    return qty * price * (1 + feeRate) - 2 * cover * pos.avg_price;
-  }
-  const close = Math.min(qty, Math.max(0, pos.quantity));
-  return (qty - close) * price * (1 + feeRate) - close * price * (1 - feeRate);
-}
+import type { Account, ClosedTrade, ExecEvent, Order, PositionState } from "./types.ts";
 
 /** Options of {@link applyFill}. */
 export interface FillSpec {
@@ -46,8 +26,7 @@ export function applyFill(account: Account, order: Order, spec: FillSpec, out: E
   const { qty, price, time } = spec;
   const market = account.markets[order.symbol];
   const scale = market.qty_scale;
-  const rate = spec.liquidity === "maker" ? account.config.maker_fee : account.config.taker_fee;
-  const fee = qty * price * rate;
+  const fee = qty * price * feeRate(account.config, spec.liquidity);
   const pos = positionOf(account, order.symbol);
   const dir = order.side === "buy" ? 1 : -1;
   const q0 = pos.quantity;

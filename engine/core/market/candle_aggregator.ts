@@ -1,0 +1,141 @@
+/**
+ * Trades into candles: the one rule the strategy's candle series and the
+ * market cache share, so a strategy and the dashboard see the same candles.
+ *
+ * @module
+ */
+import type { Candle, Timeframe } from "../types.ts";
+import { timeframeMs } from "../types.ts";
+
+/**
+ * The forming candle of one timeframe. Buckets are aligned to epoch
+ * multiples of the timeframe, on exchange time; a candle runs from `openTime`
+ * to `closeTime = openTime + duration − 1`. A move is folded into the candle
+ * of its bucket: the open is the earliest move's, the close the latest's (the
+ * last folded among equal times), so moves out of order within a bucket give
+ * the same candle. A move that comes late (at or before the end of data
+ * already sealed: a closed candle, or a smaller candle folded in; or before
+ * the forming candle) is ignored, so a closed candle never changes and never
+ * appears twice. The caller closes the forming candle when a move falls after
+ * it ({@link endsBefore}) or on a clock tick. No allocation while folding.
+ */
+export class CandleAggregator {
+  /** The timeframe. */
+  readonly timeframe: Timeframe;
+  /** Its duration in ms. */
+  readonly ms: number;
+  /** True while a candle forms. */
+  forming = false;
+  /** Start of the forming candle (of the last one after {@link closeForming}). */
+  openTime = -Infinity;
+  /** End of the forming candle (of the last one after {@link closeForming}). */
+  closeTime = -Infinity;
+  /** Prices and volume of the forming candle (of the last one after {@link closeForming}). */
+  open = NaN;
+  high = NaN;
+  low = NaN;
+  close = NaN;
+  volume = NaN;
+  #sealed = -Infinity;
+  #openAt = -Infinity;
+  #closeAt = -Infinity;
+
+  /** Creates an aggregator of `timeframe` with no candle. */
+  constructor(timeframe: Timeframe) {
+    this.timeframe = timeframe;
+    this.ms = timeframeMs(timeframe);
+  }
+
+  /** Whether a candle forms that ends before `time` (close it before folding a move at `time`). */
+  endsBefore(time: number): boolean {
+    return this.forming && this.closeTime < time;
+  }
+
+  /** Whether a move at `time` is late (see the class doc); non-finite times are. */
+  isLate(time: number): boolean {
+    return !(time > this.#sealed) || (this.forming && time < this.openTime);
+  }
+
+  /**
+   * Folds a price movement at `time` (a trade: open = high = low = close; or
+   * a smaller candle at its openTime) into the forming candle, starting the
+   * candle of `time`'s bucket when none forms. Returns false, changing
+   * nothing, when the move is late.
+   *
+   * @throws {RangeError} when `time` lies after the forming candle (close it first).
+   */
+  fold(
+    time: number,
+    open: number,
+    high: number,
+    low: number,
+    close: number,
+    volume: number,
+  ): boolean {
+    if (this.isLate(time)) return false;
+    if (!this.forming) {
+      const ms = this.ms;
+      this.forming = true;
+      this.openTime = time - (((time % ms) + ms) % ms);
+      this.closeTime = this.openTime + ms - 1;
+      this.open = open;
+      this.high = high;
+      this.low = low;
+      this.close = close;
+      this.volume = volume;
+      this.#openAt = time;
+      this.#closeAt = time;
+      return true;
+    }
+    if (time > this.closeTime) {
+      throw new RangeError(
+        `move at ${time} after the candle ending ${this.closeTime}: close it first`,
+      );
+    }
+    if (time < this.#openAt) {
+      this.open = open;
+      this.#openAt = time;
+    }
+    if (high > this.high) this.high = high;
+    if (low < this.low) this.low = low;
+    if (time >= this.#closeAt) {
+      this.close = close;
+      this.#closeAt = time;
+    }
+    this.volume += volume;
+    return true;
+  }
+
+  /** Closes the forming candle; its fields stay readable until the next fold. */
+  closeForming(): void {
+    this.forming = false;
+    this.seal(this.closeTime);
+  }
+
+  /** Marks data up to `time` as final (a closed candle taken from elsewhere, or folded in): later moves at or before it are late. */
+  seal(time: number): void {
+    if (time > this.#sealed) this.#sealed = time;
+  }
+
+  /** Drops the forming candle (replaced by one from elsewhere). */
+  discard(): void {
+    this.forming = false;
+  }
+
+  /** The forming candle (the last one after {@link closeForming}) as a candle event of `symbol`. */
+  candle(symbol: string, closed: boolean): Candle {
+    return {
+      type: "candle",
+      symbol,
+      timeframe: this.timeframe,
+      openTime: this.openTime,
+      closeTime: this.closeTime,
+      open: this.open,
+      high: this.high,
+      low: this.low,
+      close: this.close,
+      volume: this.volume,
+      closed,
+    };
+  }
+}
