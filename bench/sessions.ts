@@ -3,6 +3,7 @@
  * 1 and 100 sessions, session-tick throughput at 100 sessions, memory and
  * start time at scale, restore after SIGKILL, and API requests/s.
  */
+import { sessionInputSchema } from "../contract/schemas.ts";
 import { type Figure, summarise } from "./figure.ts";
 import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "./_bench_feed.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
@@ -25,7 +26,9 @@ async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> 
 async function startSessions(service: Service, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const s = await service.sessions.create({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" });
+    const s = await service.sessions.create(
+      sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" }),
+    );
     ids.push(s.id);
   }
   return ids;
@@ -152,7 +155,9 @@ async function scale(count: number): Promise<Figure[]> {
     for (let part = 0; part < 5; part++) {
       for (let i = 0; i < step; i++) {
         const started = performance.now();
-        await service.sessions.create({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" });
+        await service.sessions.create(
+          sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" }),
+        );
         startTimes.push(performance.now() - started);
       }
       await feed.stream(200, 0.5); // every worker processes data, as live sessions do

@@ -7,26 +7,9 @@
 /** Default service address when neither `--url` nor `PAPER_URL` is given. */
 export const DEFAULT_URL = "http://127.0.0.1:8000";
 
-/** One problem reported by the API: where and what. */
-export interface ApiErrorDetail {
-  readonly path: string;
-  readonly message: string;
-}
+import { ApiError } from "../contract/mod.ts";
 
-/** The API answered with a 4xx/5xx status. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  /** HTTP status code. */
-  readonly status: number;
-  /** The API's `details` (paths and messages), when it sent any. */
-  readonly details: readonly ApiErrorDetail[];
-
-  constructor(message: string, status: number, details: readonly ApiErrorDetail[] = []) {
-    super(message);
-    this.status = status;
-    this.details = details;
-  }
-}
+export { ApiError } from "../contract/mod.ts";
 
 /** No connection could be made to the service. */
 export class UnreachableError extends Error {
@@ -150,22 +133,6 @@ async function errorOf(response: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  if (body && typeof body === "object" && typeof (body as { error?: unknown }).error === "string") {
-    const { error, details } = body as { error: string; details?: unknown };
-    return new ApiError(
-      error,
-      response.status,
-      Array.isArray(details) ? details.map(detailOf) : [],
-    );
-  }
   const snippet = text.trim().slice(0, 200) || response.statusText;
-  return new ApiError(`HTTP ${response.status}: ${snippet}`, response.status);
-}
-
-function detailOf(detail: unknown): ApiErrorDetail {
-  if (detail && typeof detail === "object") {
-    const { path, message } = detail as { path?: unknown; message?: unknown };
-    return { path: String(path ?? ""), message: String(message ?? JSON.stringify(detail)) };
-  }
-  return { path: "", message: String(detail) };
+  return ApiError.of(response.status, body, `HTTP ${response.status}: ${snippet}`);
 }

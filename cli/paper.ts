@@ -5,52 +5,26 @@
  * Commands: start, list, status, pause, resume, stop, trades, metrics. Every
  * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
  */
-import type { Metrics } from "../engine/core/metrics/mod.ts";
+import {
+  DEFAULT_INITIAL_CAPITAL,
+  type Fill,
+  MAX_FEE_RATE,
+  MAX_INITIAL_CAPITAL,
+  MAX_SLIPPAGE_BPS,
+  type Metrics,
+  OFFSET,
+  type Page,
+  RECORD_LIMIT,
+  SESSION_LIST_LIMIT,
+  type SessionPage,
+  type SessionSummary as Session,
+  type StoppedSession,
+} from "../contract/mod.ts";
 import { numberOption, requiredString, UsageError } from "./_args.ts";
 import { type Column, fields, table } from "./_format.ts";
 import { decimal, metricRows, money, signedPercent, time } from "../presentation/mod.ts";
 import { type Command, printJson, type Program, runProgram } from "./_program.ts";
 import { strategyReference } from "./_strategy_file.ts";
-
-/** A session as the API shows it (the fields the CLI prints). */
-interface Session {
-  id: string;
-  name: string;
-  strategy_id: string | null;
-  symbol: string;
-  status: string;
-  feed: string;
-  simulated: boolean;
-  created_at: string;
-  last_error: string | null;
-  initial_capital: number;
-  equity: number;
-  cash: number;
-  free_cash: number;
-  pnl: number;
-  realized_pnl: number;
-  unrealized_pnl: number;
-  total_return: number;
-  position: { quantity: number; avg_price: number };
-  last_price: number | null;
-  warmup: { done: number; total: number } | null;
-  trade_count: number;
-  restarts: number;
-}
-
-/** A fill as the API shows it. */
-interface Fill {
-  id: string;
-  order_id: string;
-  side: string;
-  price: number;
-  quantity: number;
-  fee: number;
-  liquidity: string;
-  slippage: number;
-  time: number;
-  tag?: string | null;
-}
 
 const SESSIONS = "/paper_trading/sessions";
 
@@ -189,7 +163,11 @@ const start: Command = {
       description: "a stored strategy id, or a local YAML/JSON file sent inline",
     },
     symbol: { type: "string", value: "SYMBOL", description: "symbol to trade, e.g. BTCUSDT" },
-    capital: { type: "string", value: "AMOUNT", description: "initial capital (default 10000)" },
+    capital: {
+      type: "string",
+      value: "AMOUNT",
+      description: `initial capital (default ${DEFAULT_INITIAL_CAPITAL})`,
+    },
     name: { type: "string", value: "NAME", description: "session name (default: strategy name)" },
     "allow-short": { type: "boolean", description: "allow short positions" },
     "maker-fee": { type: "string", value: "F", description: "maker fee rate, e.g. 0.001" },
@@ -203,10 +181,13 @@ const start: Command = {
   async run({ args, json, client }) {
     const reference = await strategyReference(requiredString(args, "strategy"));
     const symbol = requiredString(args, "symbol");
-    const capital = numberOption(args, "capital", { min: Number.MIN_VALUE });
-    const maker = numberOption(args, "maker-fee", { min: 0, max: 0.1 });
-    const taker = numberOption(args, "taker-fee", { min: 0, max: 0.1 });
-    const slippage = numberOption(args, "slippage-bps", { min: 0, max: 1000 });
+    const capital = numberOption(args, "capital", {
+      min: Number.MIN_VALUE,
+      max: MAX_INITIAL_CAPITAL,
+    });
+    const maker = numberOption(args, "maker-fee", { min: 0, max: MAX_FEE_RATE });
+    const taker = numberOption(args, "taker-fee", { min: 0, max: MAX_FEE_RATE });
+    const slippage = numberOption(args, "slippage-bps", { min: 0, max: MAX_SLIPPAGE_BPS });
     const body = {
       strategy: reference.kind === "file" ? reference.source : reference.id,
       symbol: symbol.toUpperCase(),
@@ -242,18 +223,22 @@ const list: Command = {
       value: "STATUS",
       description: "only sessions in this status (running, paused, stopped, failed, …)",
     },
-    limit: { type: "string", value: "N", description: "at most N sessions (default 50)" },
+    limit: {
+      type: "string",
+      value: "N",
+      description: `at most N sessions (default ${SESSION_LIST_LIMIT.fallback})`,
+    },
     offset: { type: "string", value: "N", description: "skip the first N sessions" },
   },
   async run({ args, json, client }) {
-    const page = await client().json<{ sessions: Session[]; total: number; offset: number }>(
+    const page = await client().json<SessionPage>(
       "GET",
       SESSIONS,
       {
         query: {
           status: args.values.status as string | undefined,
-          limit: numberOption(args, "limit", { min: 1, max: 500, integer: true }),
-          offset: numberOption(args, "offset", { min: 0, integer: true }),
+          limit: numberOption(args, "limit", { ...SESSION_LIST_LIMIT, integer: true }),
+          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
         },
       },
     );
@@ -293,7 +278,7 @@ const stop: Command = {
   args: ID,
   options: {},
   async run({ args, json, client }) {
-    const result = await client().json<Session & { metrics: Metrics }>(
+    const result = await client().json<StoppedSession>(
       "DELETE",
       sessionPath(args.positionals[0]),
     );
@@ -312,7 +297,11 @@ const trades: Command = {
   args: ID,
   synopsis: "[--limit N] [--offset N] [--csv]",
   options: {
-    limit: { type: "string", value: "N", description: "at most N fills (default 100)" },
+    limit: {
+      type: "string",
+      value: "N",
+      description: `at most N fills (default ${RECORD_LIMIT.fallback})`,
+    },
     offset: { type: "string", value: "N", description: "skip the first N fills" },
     csv: { type: "boolean", description: "print every fill as CSV (ignores --limit/--offset)" },
   },
@@ -326,13 +315,13 @@ const trades: Command = {
       await Deno.stdout.write(new TextEncoder().encode(csv));
       return;
     }
-    const page = await client().json<{ items: Fill[]; total: number; offset: number }>(
+    const page = await client().json<Page<Fill>>(
       "GET",
       sessionPath(id, "/trades"),
       {
         query: {
-          limit: numberOption(args, "limit", { min: 1, max: 1000, integer: true }),
-          offset: numberOption(args, "offset", { min: 0, integer: true }),
+          limit: numberOption(args, "limit", { ...RECORD_LIMIT, integer: true }),
+          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
         },
       },
     );

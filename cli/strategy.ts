@@ -5,22 +5,13 @@
  * Commands: validate (local, no service needed), list, show, create, update,
  * delete. Every command accepts `--json` and `--help`; see docs/cli.md.
  */
+import { type StoredStrategy, STRATEGY_VERSION } from "../contract/mod.ts";
 import { parseStrategy } from "../engine/core/strategy/mod.ts";
 import { numberOption } from "./_args.ts";
 import { fields, table } from "./_format.ts";
 import { time } from "../presentation/format.ts";
 import { type Command, EXIT_FAILURE, printJson, type Program, runProgram } from "./_program.ts";
 import { readStrategyFile } from "./_strategy_file.ts";
-
-/** A stored strategy as the API shows it. */
-interface StoredStrategy {
-  id: string;
-  name: string;
-  version: number;
-  source: string;
-  created_at: string;
-  updated_at: string;
-}
 
 const STRATEGIES = "/strategies";
 
@@ -89,7 +80,7 @@ const show: Command = {
     version: { type: "string", value: "N", description: "an earlier version (default: current)" },
   },
   async run({ args, json, client }) {
-    const version = numberOption(args, "version", { min: 1, integer: true });
+    const version = numberOption(args, "version", { ...STRATEGY_VERSION, integer: true });
     const strategy = await client().json<StoredStrategy>("GET", strategyPath(args.positionals[0]), {
       query: { version },
     });

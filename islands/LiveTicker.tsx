@@ -1,3 +1,4 @@
+import { tickerTopic } from "../contract/mod.ts";
 import { useEffect, useState } from "preact/hooks";
 import { subscribe } from "./_live.ts";
 import { money, signedPercent } from "../presentation/format.ts";
@@ -14,7 +15,7 @@ export default function LiveTicker(props: TickerProps) {
   const [ticker, setTicker] = useState(props);
   useEffect(
     () =>
-      subscribe(`ticker:${props.symbol}`, (data) => {
+      subscribe(tickerTopic(props.symbol), (data) => {
         if (data) setTicker((current) => ({ ...current, ...(data as Partial<TickerProps>) }));
       }),
     [props.symbol],

@@ -1,3 +1,4 @@
+import { DEFAULT_INITIAL_CAPITAL } from "../contract/mod.ts";
 import { useState } from "preact/hooks";
 import { api, errorLines } from "./_api.ts";
 import type { SessionSummary } from "./_session_state.ts";
@@ -32,7 +33,7 @@ export default function NewSessionForm(props: NewSessionFormProps) {
   const [strategy, setStrategy] = useState(props.selected ?? props.strategies[0]?.id ?? "");
   const [source, setSource] = useState("");
   const [symbol, setSymbol] = useState(props.symbols[0] ?? "");
-  const [capital, setCapital] = useState("10000");
+  const [capital, setCapital] = useState(String(DEFAULT_INITIAL_CAPITAL));
   const [name, setName] = useState("");
   const [takerFee, setTakerFee] = useState("");
   const [makerFee, setMakerFee] = useState("");

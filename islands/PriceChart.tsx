@@ -1,3 +1,10 @@
+import {
+  MARKET_TRADES_LIMIT,
+  type MarketCandles,
+  type MarketTrades,
+  type Trade,
+  tradesTopic,
+} from "../contract/mod.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./_api.ts";
 import { Chart, markDrawn, type Point, timeScales } from "./_chart.ts";
@@ -24,18 +31,8 @@ const RESOLUTIONS = { "1s": 1_000, "1m": 60_000, "5m": 300_000 } as const;
 type Resolution = keyof typeof RESOLUTIONS;
 const MAX_POINTS = 300;
 
-interface Trade {
-  type: string;
-  price: number;
-  time: number;
-}
-interface Candle {
-  openTime: number;
-  close: number;
-}
-
 /** Puts a trade into the close line: updates the last bucket or starts a new one. */
-function addTrade(points: Point[], trade: Trade, bucketMs: number): void {
+function addTrade(points: Point[], trade: Pick<Trade, "price" | "time">, bucketMs: number): void {
   const x = Math.floor(trade.time / bucketMs) * bucketMs;
   const last = points[points.length - 1];
   if (last && last.x === x) last.y = trade.price;
@@ -46,15 +43,15 @@ function addTrade(points: Point[], trade: Trade, bucketMs: number): void {
 async function seed(symbol: string, resolution: Resolution): Promise<Point[]> {
   const bucketMs = RESOLUTIONS[resolution];
   if (resolution === "1s") {
-    const { trades } = await api<{ trades: Trade[] }>(
+    const { trades } = await api<MarketTrades>(
       "GET",
-      `/api/market/${symbol}/trades?limit=1000`,
+      `/api/market/${symbol}/trades?limit=${MARKET_TRADES_LIMIT.max}`,
     );
     const points: Point[] = [];
     for (const trade of trades) addTrade(points, trade, bucketMs);
     return points;
   }
-  const { candles } = await api<{ candles: Candle[] }>(
+  const { candles } = await api<MarketCandles>(
     "GET",
     `/api/market/${symbol}/candles?tf=${resolution}&limit=${MAX_POINTS}`,
   );
@@ -146,7 +143,7 @@ export default function PriceChart(props: PriceChartProps) {
     };
     let live: Trade[] = [];
     let seeded = false;
-    const unsubscribe = subscribe(`trades:${props.symbol}`, (data) => {
+    const unsubscribe = subscribe(tradesTopic(props.symbol), (data) => {
       const trades = (data as Trade[]).filter((e) => e.type === "trade");
       if (!seeded) {
         live.push(...trades);

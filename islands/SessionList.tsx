@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { type SessionCreatedMessage, SESSIONS_TOPIC } from "../contract/mod.ts";
 import { subscribe } from "./_live.ts";
 import { SessionCard, type SessionCardData } from "./_session_card.tsx";
 import type { SessionSummary } from "./_session_state.ts";
@@ -25,11 +26,11 @@ export default function SessionList(props: SessionListProps) {
     };
     addEventListener(SESSION_CREATED, add);
     const stop = subscribe(
-      "sessions",
+      SESSIONS_TOPIC,
       (data) =>
         add(
           new CustomEvent(SESSION_CREATED, {
-            detail: (data as { session: SessionSummary }).session,
+            detail: (data as SessionCreatedMessage).session,
           }),
         ),
     );

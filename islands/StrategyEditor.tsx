@@ -1,13 +1,9 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { StoredStrategy } from "../contract/mod.ts";
 import { api, ApiError, type ErrorDetail, errorLines } from "./_api.ts";
 
 /** A stored strategy as the editor shows it. */
-export interface EditorStrategy {
-  id: string;
-  name: string;
-  version: number;
-  source: string;
-}
+export type EditorStrategy = Pick<StoredStrategy, "id" | "name" | "version" | "source">;
 
 /** Serialisable props of {@link StrategyEditor}. */
 export interface StrategyEditorProps extends Record<string, unknown> {

@@ -3,24 +3,9 @@
  * failures carry the API's message and validation details.
  */
 
-/** One validation problem as the API reports it. */
-export interface ErrorDetail {
-  readonly path: string;
-  readonly message: string;
-}
+import { ApiError } from "../contract/mod.ts";
 
-/** A failed API request: its status, message and (for 400/422) details with paths. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly details: readonly ErrorDetail[];
-
-  constructor(status: number, message: string, details: readonly ErrorDetail[] = []) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-    this.details = details;
-  }
-}
+export { ApiError, type ErrorDetail } from "../contract/mod.ts";
 
 /**
  * Calls the API; `body` is sent as JSON unless it is a string (sent as text,
@@ -48,15 +33,9 @@ export async function api<T>(
     throw new ApiError(0, `network error: ${(error as Error).message}`);
   }
   if (response.status === 204) return undefined as T;
-  const answer = await response.json().catch(() => ({}));
+  const answer = await response.json().catch(() => undefined);
   if (!response.ok) {
-    // The validation endpoint answers 422 with `errors` instead of `details`.
-    const details = answer.details ?? answer.errors;
-    throw new ApiError(
-      response.status,
-      answer.error ?? (details ? "invalid" : `${method} ${path} failed: ${response.status}`),
-      Array.isArray(details) ? details : [],
-    );
+    throw ApiError.of(response.status, answer, `${method} ${path} failed: ${response.status}`);
   }
   return answer as T;
 }

@@ -7,6 +7,8 @@
  * resubscribes; `onReconnect` listeners refetch what they may have missed.
  */
 
+import type { SocketMessage, SocketRequest } from "../contract/mod.ts";
+
 /** Receives the `data` of each update of a topic. */
 export type TopicListener = (data: unknown) => void;
 
@@ -16,7 +18,7 @@ let socket: WebSocket | undefined;
 let attempts = 0;
 let connectedBefore = false;
 
-function send(message: unknown): void {
+function send(message: SocketRequest): void {
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
 }
 
@@ -32,7 +34,7 @@ function connect(): void {
     connectedBefore = true;
   };
   ws.onmessage = (event) => {
-    const message = JSON.parse(event.data);
+    const message: SocketMessage = JSON.parse(event.data);
     if (message.type !== "update") return;
     for (const fn of topics.get(message.topic) ?? []) fn(message.data);
   };

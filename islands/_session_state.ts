@@ -4,18 +4,17 @@
  * updates a summary. Type-only imports: nothing from the engine is bundled.
  */
 import { useEffect, useRef } from "preact/hooks";
-import type { SessionSummary } from "../engine/runtime/sessions.ts";
-import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
-import type { Fill } from "../engine/core/execution/mod.ts";
+import {
+  type Fill,
+  type LiveMessage,
+  type SessionStatus,
+  type SessionSummary,
+  tradingTopic,
+} from "../contract/mod.ts";
+import type { SessionEffect, SessionView } from "../engine/core/session/mod.ts";
 import { subscribe } from "./_live.ts";
 
-export type { Fill, SessionEffect, SessionStatus, SessionSummary, SessionView };
-
-/** A message of a session's live topic. */
-export type LiveMessage =
-  | { readonly type: "view"; readonly view: SessionView; readonly status: SessionStatus }
-  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string }
-  | { readonly type: "effect"; readonly seq: number; readonly effect: SessionEffect };
+export type { Fill, LiveMessage, SessionEffect, SessionStatus, SessionSummary, SessionView };
 
 /** Statuses after which a session no longer changes. */
 export const FINAL_STATUSES: readonly string[] = ["stopped", "failed"];
@@ -49,7 +48,7 @@ export function useSessionLive(id: string, fn: (message: LiveMessage) => void): 
   const latest = useRef(fn);
   latest.current = fn;
   useEffect(
-    () => subscribe(`trading:${id}`, (data) => latest.current(data as LiveMessage)),
+    () => subscribe(tradingTopic(id), (data) => latest.current(data as LiveMessage)),
     [id],
   );
 }

@@ -3,6 +3,7 @@
  * server-rendered dashboard pages and static files.
  */
 import { Hono } from "hono";
+import { MAX_BODY_BYTES } from "../contract/mod.ts";
 import { serveStatic } from "hono/deno";
 import type { Service } from "../engine/runtime/service.ts";
 import { backtestRoutes, UPLOAD_PATH } from "./api/backtests.ts";
@@ -21,8 +22,6 @@ import { docsRoutes } from "./docs.ts";
 import { pageRoutes } from "./pages/mod.tsx";
 import { loginPage } from "./pages/login.tsx";
 
-/** Largest request body accepted (bytes); larger ones get 413 (uploads have their own limit). */
-export const MAX_BODY_BYTES = 1024 * 1024;
 /** Time a request body may take to arrive (ms); slower ones get 408. */
 export const BODY_TIMEOUT_MS = 30_000;
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { startService } from "../engine/runtime/service.ts";
-import { createApp, MAX_BODY_BYTES } from "../routes/app.ts";
+import { MAX_BODY_BYTES } from "../contract/mod.ts";
+import { createApp } from "../routes/app.ts";
 import { eventually } from "./support/server.ts";
 
 const service = await startService(loadConfig({ FEED: "sim", DEMO_SESSION: "false" }), {

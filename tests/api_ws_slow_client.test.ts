@@ -1,3 +1,4 @@
+import { sessionInputSchema } from "../contract/schemas.ts";
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
 
@@ -17,10 +18,10 @@ Deno.test("websocket: a client that stops reading is disconnected with 1008 inst
   const port = Number(new URL(server.url).port);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    const { id } = await server.service.sessions.create({
+    const { id } = await server.service.sessions.create(sessionInputSchema.parse({
       strategy: "ema_cross_fast",
       symbol: "BTCUSDT",
-    });
+    }));
     await conn.write(new TextEncoder().encode(
       "GET /api/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",

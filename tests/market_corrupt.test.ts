@@ -6,6 +6,7 @@
  * crossed quote, NaN, ≤ 0, an out-of-order id — is dropped and counted by
  * reason, and sessions go on trading on the data that follows.
  */
+import { sessionInputSchema } from "../contract/schemas.ts";
 import assert from "node:assert/strict";
 import { sql } from "../db/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
@@ -206,7 +207,9 @@ Deno.test({
     const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT" } });
     try {
       await fake.waitForConnection(1);
-      const { id } = await server.service.sessions.create({ strategy: FLIP, symbol: "BTCUSDT" });
+      const { id } = await server.service.sessions.create(
+        sessionInputSchema.parse({ strategy: FLIP, symbol: "BTCUSDT" }),
+      );
       // Warm-up history ended at T0; the trades below lie in the two minutes before the clock.
       clock = T0 + 120_000;
       let tradeId = 0;
@@ -386,7 +389,9 @@ Deno.test({
     const feed = new ReplayFeed(`${dir}/corrupt.jsonl`, { speed: "max", gate });
     const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT" } });
     try {
-      const { id } = await server.service.sessions.create({ strategy: FLIP, symbol: "BTCUSDT" });
+      const { id } = await server.service.sessions.create(
+        sessionInputSchema.parse({ strategy: FLIP, symbol: "BTCUSDT" }),
+      );
       release();
       await feed.done;
       await eventually(async () => {

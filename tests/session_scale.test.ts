@@ -1,3 +1,4 @@
+import { sessionInputSchema } from "../contract/schemas.ts";
 import assert from "node:assert/strict";
 import { sql } from "../db/mod.ts";
 import { eventually, startTestServer } from "./support/server.ts";
@@ -9,7 +10,12 @@ async function hundredSessionsTrade(symbols: string[]): Promise<void> {
   try {
     const { sessions, db } = server.service;
     for (let i = 0; i < 100; i++) {
-      await sessions.create({ strategy: "ema_cross_fast", symbol: symbols[i % symbols.length] });
+      await sessions.create(
+        sessionInputSchema.parse({
+          strategy: "ema_cross_fast",
+          symbol: symbols[i % symbols.length],
+        }),
+      );
     }
     assert.equal(server.service.supervisor.ids().length, 100);
     await eventually(async () => {

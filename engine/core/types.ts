@@ -92,3 +92,6 @@ export interface SymbolFilters {
   /** Quote asset, e.g. `USDT`. */
   readonly quote: string;
 }
+
+/** Quote-currency capital a session or backtest starts with unless told otherwise. */
+export const DEFAULT_INITIAL_CAPITAL = 10_000;

@@ -1,3 +1,4 @@
+import { sessionInputSchema } from "../../contract/schemas.ts";
 import type { Service } from "./service.ts";
 
 /** Built-in example strategy the demo session runs (fast EMA cross on 1-second candles). */
@@ -10,9 +11,9 @@ export const DEMO_STRATEGY = "ema_cross_fast";
 export async function startDemoSession(service: Service): Promise<void> {
   const { total } = await service.sessions.list({ limit: 1 });
   if (total > 0) return;
-  await service.sessions.create({
+  await service.sessions.create(sessionInputSchema.parse({
     strategy: DEMO_STRATEGY,
     symbol: service.config.symbols[0],
     name: "Demo: fast EMA cross",
-  });
+  }));
 }

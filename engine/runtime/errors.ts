@@ -1,6 +1,10 @@
 /**
  * Expected failures the API maps to HTTP statuses (one `onError` does it).
  */
+import type { ErrorDetail } from "../../contract/mod.ts";
+
+/** The database cannot be reached (503 with the reason). */
+export { DatabaseUnavailableError } from "../../db/mod.ts";
 
 /** The thing asked for does not exist (404). */
 export class NotFoundError extends Error {
@@ -15,11 +19,11 @@ export class ConflictError extends Error {
 /** Input failed validation (422 for documents, 400 for requests); `details` lists each problem. */
 export class ValidationError extends Error {
   override name = "ValidationError";
-  readonly details: readonly { path: string; message: string }[];
+  readonly details: readonly ErrorDetail[];
   readonly status: 400 | 422;
   constructor(
     message: string,
-    details: readonly { path: string; message: string }[],
+    details: readonly ErrorDetail[],
     status: 400 | 422 = 400,
   ) {
     super(message);

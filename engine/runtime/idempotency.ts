@@ -3,15 +3,15 @@
  * sends the same request again with the same `Idempotency-Key` and gets the
  * session the first request created, never a second one.
  */
+import { MAX_IDEMPOTENCY_KEY } from "../../contract/mod.ts";
 import { ValidationError } from "./errors.ts";
 
-/** Longest accepted key. */
-export const MAX_IDEMPOTENCY_KEY = 255;
+const KEY = new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`);
 
-/** Checks an `Idempotency-Key` header value (1–255 visible ASCII characters); undefined when absent. */
+/** Checks an `Idempotency-Key` header value (1 to {@link MAX_IDEMPOTENCY_KEY} visible ASCII characters); undefined when absent. */
 export function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(header)) {
+  if (!KEY.test(header)) {
     throw new ValidationError("invalid Idempotency-Key header", [{
       path: "Idempotency-Key",
       message: `expected 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters, got ${

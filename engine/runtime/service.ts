@@ -3,6 +3,7 @@
  * and hub, persister, supervisor, session and strategy services. Only
  * `main.ts` and tests call this; everything else receives what it needs.
  */
+import { type SessionCreatedMessage, SESSIONS_TOPIC, tradingTopic } from "../../contract/mod.ts";
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
@@ -96,7 +97,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     busNamespace: namespace,
     lastSeq: (symbol) => hub.lastSeq(symbol),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    publish: (id, message) => live.publish(`trading:${id}`, message),
+    publish: (id, message) => live.publish(tradingTopic(id), message),
     log,
     timings: options.timings,
   });
@@ -106,7 +107,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     strategies,
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
-    announce: (session) => live.publish("sessions", { type: "created", session }),
+    announce: (session) =>
+      live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
   });

@@ -3,17 +3,12 @@
  * orders, equity samples and signals.
  */
 import { type Db, sql } from "../../db/mod.ts";
+import type { Page } from "../../contract/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../core/execution/mod.ts";
 import type { SessionEffect } from "../core/session/mod.ts";
 import { NotFoundError } from "./errors.ts";
 
-/** Page of results. */
-export interface Page<T> {
-  readonly items: T[];
-  readonly total: number;
-  readonly limit: number;
-  readonly offset: number;
-}
+export type { Page };
 
 /** Paging options (limit ≤ 1000). */
 export interface PageOptions {

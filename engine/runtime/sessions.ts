@@ -2,6 +2,8 @@
  * Paper trading sessions as users see them: created from a strategy, stored in
  * the database, run by the {@link Supervisor}, restored after a restart.
  */
+import type { SessionSummary } from "../../contract/mod.ts";
+import type { SessionInput } from "../../contract/schemas.ts";
 import { type Db, sql } from "../../db/mod.ts";
 import {
   ACTIVE_STATUSES,
@@ -27,44 +29,14 @@ import {
 } from "./errors.ts";
 import { requestDigest } from "./idempotency.ts";
 import type { Logger } from "./log.ts";
-import { sessionInputSchema } from "./session_input.ts";
 import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
 import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";
-import { zodDetails } from "./zod_details.ts";
 
 /** The feed a session runs on, recorded with it. */
 export interface FeedLabel {
   readonly name: string;
   readonly simulated: boolean;
-}
-
-/** A session as the API shows it. */
-export interface SessionSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly strategy_id: string | null;
-  readonly symbol: string;
-  readonly status: SessionStatus;
-  readonly feed: string;
-  readonly simulated: boolean;
-  readonly created_at: string;
-  readonly last_error: string | null;
-  readonly initial_capital: number;
-  readonly equity: number;
-  readonly cash: number;
-  readonly free_cash: number;
-  readonly pnl: number;
-  readonly realized_pnl: number;
-  readonly unrealized_pnl: number;
-  readonly total_return: number;
-  readonly position: { readonly quantity: number; readonly avg_price: number };
-  readonly last_price: number | null;
-  readonly warmup: { readonly done: number; readonly total: number } | null;
-  readonly trade_count: number;
-  readonly restarts: number;
-  /** Why the session's worker last restarted (crash, hang, suspension), or null. */
-  readonly restart_reason: string | null;
 }
 
 /** How far restoring the sessions that were running at the last stop has come. */
@@ -139,9 +111,9 @@ export class SessionService {
     this.#log = deps.log;
   }
 
-  /** Validates the request, stores the session and starts it. */
-  async create(body: unknown): Promise<SessionSummary> {
-    return (await this.createOnce(body)).session;
+  /** Stores the session and starts it. */
+  async create(input: SessionInput): Promise<SessionSummary> {
+    return (await this.createOnce(input)).session;
   }
 
   /**
@@ -150,19 +122,14 @@ export class SessionService {
    * the same key with a different body is refused (422).
    */
   async createOnce(
-    body: unknown,
+    input: SessionInput,
     key?: string,
   ): Promise<{ session: SessionSummary; created: boolean }> {
-    const digest = key === undefined ? null : await requestDigest(body);
+    const digest = key === undefined ? null : await requestDigest(input);
     if (key !== undefined) {
       const earlier = await this.#byKey(key, digest!);
       if (earlier) return { session: earlier, created: false };
     }
-    const parsed = sessionInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError("invalid session request", zodDetails(parsed.error));
-    }
-    const input = parsed.data;
     if (!this.#symbols().includes(input.symbol)) {
       throw new ValidationError("unknown symbol", [{
         path: "symbol",

@@ -3,6 +3,7 @@
  * Documents are validated before they are stored; the source text is kept
  * exactly as the user wrote it (a parsed document is stored as JSON).
  */
+import type { StoredStrategy } from "../../contract/mod.ts";
 import { type Db, sql } from "../../db/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
@@ -11,16 +12,6 @@ import {
   type ValidationOutcome,
   type ValidationRequest,
 } from "./strategy_validation.ts";
-
-/** A stored strategy (its current version). */
-export interface StoredStrategy {
-  readonly id: string;
-  readonly name: string;
-  readonly version: number;
-  readonly source: string;
-  readonly created_at: string;
-  readonly updated_at: string;
-}
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

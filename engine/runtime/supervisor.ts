@@ -27,6 +27,7 @@
  * session's worker is suspended and starts again from its durable state once
  * they are committed. (A slow database still commits: its backlog drains.)
  */
+import type { LiveMessage } from "../../contract/mod.ts";
 import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
@@ -100,12 +101,6 @@ export interface SupervisorDeps {
   readonly timings?: Partial<SupervisorTimings>;
   readonly log: Logger;
 }
-
-/** What live listeners of a session receive. */
-export type LiveMessage =
-  | { readonly type: "effect"; readonly seq: number; readonly effect: SessionEffect }
-  | { readonly type: "view"; readonly view: SessionView; readonly status: SessionStatus }
-  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string };
 
 /** How to start (or restore) a session. */
 export interface SessionSpec {

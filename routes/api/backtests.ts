@@ -1,13 +1,13 @@
 import { Hono } from "hono";
+import { MAX_UPLOAD_BYTES } from "../../contract/mod.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { backtestJobs } from "../../engine/runtime/backtest/mod.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { readBody } from "./body_limit.ts";
-import { intQuery, jsonBody } from "./errors.ts";
+import { operations } from "./operation.ts";
 
 /** Path of the upload endpoint (its body may exceed the general body limit). */
-export const UPLOAD_PATH = "/api/backtests/data";
-/** Largest recording an upload may store (bytes). */
-export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+export const UPLOAD_PATH = OPERATIONS.uploadDataFile.path;
 /** Time an upload may take (ms). */
 const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 
@@ -21,28 +21,27 @@ const UPLOAD_TIMEOUT_MS = 10 * 60_000;
 export function backtestRoutes(service: Service): Hono {
   const jobs = backtestJobs(service);
   const app = new Hono();
+  const on = operations(app, "/api/backtests");
 
-  app.post("/", async (c) => {
-    const job = await jobs.create(await jsonBody(c));
+  on(OPERATIONS.createBacktest, async (c, { body }) => {
+    const job = await jobs.create(body);
     return c.json(job, 201, { location: `/api/backtests/${job.id}` });
   });
 
-  app.get("/", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 50 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
-    return c.json({ ...await jobs.list({ limit, offset }), limit, offset });
+  on(OPERATIONS.listBacktests, async (c, { query }) => {
+    return c.json({ ...await jobs.list(query), ...query });
   });
 
-  app.get("/data", async (c) => c.json({ files: await jobs.files.list() }));
+  on(OPERATIONS.listDataFiles, async (c) => c.json({ files: await jobs.files.list() }));
 
-  app.post("/data", async (c) => {
+  on(OPERATIONS.uploadDataFile, async (c, { query }) => {
     const chunks = readBody(c.req.raw, {
       maxBytes: MAX_UPLOAD_BYTES,
       timeoutMs: UPLOAD_TIMEOUT_MS,
     });
-    return c.json(await jobs.files.save(c.req.query("name") ?? "", chunks), 201);
+    return c.json(await jobs.files.save(query.name ?? "", chunks), 201);
   });
 
-  app.get("/:id", async (c) => c.json(await jobs.get(c.req.param("id"))));
+  on(OPERATIONS.getBacktest, async (c, { path }) => c.json(await jobs.get(path.id)));
   return app;
 }

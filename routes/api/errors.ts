@@ -1,20 +1,15 @@
 import type { Context } from "hono";
+import type { ErrorBody, IntRange } from "../../contract/mod.ts";
 import { HTTPException } from "hono/http-exception";
-import { DatabaseUnavailableError } from "../../db/mod.ts";
 import type { Logger } from "../../engine/runtime/log.ts";
 import {
   ConflictError,
+  DatabaseUnavailableError,
   NotFoundError,
   ServiceUnavailableError,
   ValidationError,
 } from "../../engine/runtime/errors.ts";
 import { MAX_NESTING, textProblem } from "../../engine/runtime/storable_text.ts";
-
-/** JSON error body of every failed API request. */
-export interface ApiError {
-  readonly error: string;
-  readonly details?: unknown;
-}
 
 /**
  * The one place that maps failures to HTTP statuses: expected domain errors
@@ -23,21 +18,21 @@ export interface ApiError {
  */
 export function onApiError(error: Error, c: Context, log: Logger): Response {
   if (error instanceof ValidationError) {
-    return c.json<ApiError>({ error: error.message, details: error.details }, error.status);
+    return c.json<ErrorBody>({ error: error.message, details: error.details }, error.status);
   }
-  if (error instanceof NotFoundError) return c.json<ApiError>({ error: error.message }, 404);
-  if (error instanceof ConflictError) return c.json<ApiError>({ error: error.message }, 409);
+  if (error instanceof NotFoundError) return c.json<ErrorBody>({ error: error.message }, 404);
+  if (error instanceof ConflictError) return c.json<ErrorBody>({ error: error.message }, 409);
   if (error instanceof ServiceUnavailableError) {
-    return c.json<ApiError>({ error: error.message }, 503);
+    return c.json<ErrorBody>({ error: error.message }, 503);
   }
   if (error instanceof DatabaseUnavailableError) {
-    return c.json<ApiError>({ error: `${error.message}; try again when it is back` }, 503);
+    return c.json<ErrorBody>({ error: `${error.message}; try again when it is back` }, 503);
   }
   if (error instanceof HTTPException) {
-    return c.json<ApiError>({ error: error.message || "request failed" }, error.status);
+    return c.json<ErrorBody>({ error: error.message || "request failed" }, error.status);
   }
   log.error(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
-  return c.json<ApiError>({ error: "internal error" }, 500);
+  return c.json<ErrorBody>({ error: "internal error" }, 500);
 }
 
 /** How deeply arrays and objects nest in JSON text (a linear scan; strings skipped). */
@@ -104,7 +99,7 @@ export async function jsonBody(c: Context): Promise<unknown> {
 export function intQuery(
   c: Context,
   name: string,
-  options: { min: number; max: number; fallback: number },
+  options: IntRange,
 ): number {
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return options.fallback;

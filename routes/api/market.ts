@@ -1,12 +1,14 @@
 import { Hono } from "hono";
-import { type Timeframe, TIMEFRAMES } from "../../engine/core/types.ts";
-import { NotFoundError, ValidationError } from "../../engine/runtime/errors.ts";
+import type { MarketCandles, MarketTrades } from "../../contract/mod.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
+import { NotFoundError } from "../../engine/runtime/errors.ts";
 import type { MarketHub } from "../../engine/runtime/market/mod.ts";
-import { intQuery } from "./errors.ts";
+import { operations } from "./operation.ts";
 
 /** `/api/market/:symbol`: ticker, recent trades and candles from the hub's cache. */
 export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): Hono {
   const app = new Hono();
+  const on = operations(app, "/api/market");
 
   const symbolOf = (raw: string) => {
     const symbol = raw.toUpperCase();
@@ -16,13 +18,13 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
     return symbol;
   };
 
-  app.get(
-    "/",
+  on(
+    OPERATIONS.symbols,
     (c) => c.json({ symbols: symbols().map((s) => hub.cache.ticker(s) ?? { symbol: s }) }),
   );
 
-  app.get("/:symbol", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
+  on(OPERATIONS.ticker, (c, { path }) => {
+    const symbol = symbolOf(path.symbol);
     const feed = hub.health().feed;
     return c.json({
       symbol,
@@ -36,27 +38,20 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
     });
   });
 
-  app.get("/:symbol/trades", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    return c.json({ symbol, trades: hub.cache.trades(symbol, limit) });
+  on(OPERATIONS.marketTrades, (c, { path, query }) => {
+    const symbol = symbolOf(path.symbol);
+    return c.json({ symbol, trades: hub.cache.trades(symbol, query.limit) } satisfies MarketTrades);
   });
 
-  app.get("/:symbol/candles", (c) => {
-    const symbol = symbolOf(c.req.param("symbol"));
-    const tf = c.req.query("tf") ?? "1m";
-    if (!(TIMEFRAMES as readonly string[]).includes(tf)) {
-      throw new ValidationError("invalid query parameter 'tf'", [{
-        path: "tf",
-        message: `'${tf}' is not one of ${TIMEFRAMES.join(", ")}`,
-      }]);
-    }
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 100 });
-    return c.json({
-      symbol,
-      timeframe: tf,
-      candles: hub.cache.candles(symbol, tf as Timeframe, limit),
-    });
+  on(OPERATIONS.marketCandles, (c, { path, query }) => {
+    const symbol = symbolOf(path.symbol);
+    return c.json(
+      {
+        symbol,
+        timeframe: query.tf,
+        candles: hub.cache.candles(symbol, query.tf, query.limit),
+      } satisfies MarketCandles,
+    );
   });
 
   return app;

@@ -1,109 +1,90 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import { SESSION_STATUSES, type SessionStatus } from "../../engine/core/session/mod.ts";
-import { ValidationError } from "../../engine/runtime/errors.ts";
+import { RECORD_LIMIT, tradingTopic } from "../../contract/mod.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { idempotencyKey } from "../../engine/runtime/idempotency.ts";
 import type { Service } from "../../engine/runtime/service.ts";
-import { intQuery, jsonBody } from "./errors.ts";
 import { fillsCsv } from "./csv.ts";
+import { operations } from "./operation.ts";
 
 /** `/api/paper_trading/sessions`: create, list, inspect and control sessions. */
 export function sessionRoutes(service: Service): Hono {
   const { sessions, records } = service;
   const app = new Hono();
+  const on = operations(app, "/api/paper_trading/sessions");
 
   // With an Idempotency-Key, a retry of a create whose answer was lost returns the same session (200).
-  app.post("/", async (c) => {
+  on(OPERATIONS.createSession, async (c, { body }) => {
     const key = idempotencyKey(c.req.header("idempotency-key"));
-    const { session, created } = await sessions.createOnce(await jsonBody(c), key);
+    const { session, created } = await sessions.createOnce(body, key);
     return c.json(session, created ? 201 : 200);
   });
 
-  app.get("/", async (c) => {
-    const status = c.req.query("status");
-    if (status !== undefined && !(SESSION_STATUSES as readonly string[]).includes(status)) {
-      throw new ValidationError("invalid query parameter 'status'", [{
-        path: "status",
-        message: `'${status}' is not one of ${SESSION_STATUSES.join(", ")}`,
-      }]);
-    }
-    const limit = intQuery(c, "limit", { min: 1, max: 500, fallback: 50 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
-    const page = await sessions.list({
-      status: status as SessionStatus | undefined,
-      limit,
-      offset,
-    });
-    return c.json({ ...page, limit, offset });
+  on(OPERATIONS.listSessions, async (c, { query }) => {
+    const page = await sessions.list(query);
+    return c.json({ ...page, limit: query.limit, offset: query.offset });
   });
 
-  app.get("/:id", async (c) => c.json(await sessions.get(c.req.param("id"))));
+  on(OPERATIONS.getSession, async (c, { path }) => c.json(await sessions.get(path.id)));
 
-  app.post("/:id/pause", async (c) => c.json(await sessions.command(c.req.param("id"), "pause")));
-  app.post("/:id/resume", async (c) => c.json(await sessions.command(c.req.param("id"), "resume")));
-  app.delete("/:id", async (c) => {
-    const id = c.req.param("id");
+  on(
+    OPERATIONS.pauseSession,
+    async (c, { path }) => c.json(await sessions.command(path.id, "pause")),
+  );
+  on(
+    OPERATIONS.resumeSession,
+    async (c, { path }) => c.json(await sessions.command(path.id, "resume")),
+  );
+  on(OPERATIONS.stopSession, async (c, { path: { id } }) => {
     const session = await sessions.command(id, "stop");
     return c.json({ ...session, metrics: await sessions.metrics(id) });
   });
 
-  app.get("/:id/trades", async (c) => {
-    const id = c.req.param("id");
-    const format = c.req.query("format") ?? "json";
-    if (format !== "json" && format !== "csv") {
-      throw new ValidationError("invalid query parameter 'format'", [{
-        path: "format",
-        message: `'${format}' is not json or csv`,
-      }]);
-    }
-    if (format === "csv") {
-      const all = await records.fills(id, { limit: 1000, offset: 0 });
+  on(OPERATIONS.sessionFills, async (c, { path: { id }, query }) => {
+    if (query.format === "csv") {
+      const size = RECORD_LIMIT.max;
+      const all = await records.fills(id, { limit: size, offset: 0 });
       const items = [...all.items];
-      for (let offset = 1000; offset < all.total; offset += 1000) {
-        items.push(...(await records.fills(id, { limit: 1000, offset })).items);
+      for (let offset = size; offset < all.total; offset += size) {
+        items.push(...(await records.fills(id, { limit: size, offset })).items);
       }
       return c.body(fillsCsv(items), 200, {
         "content-type": "text/csv; charset=utf-8",
         "content-disposition": `attachment; filename="session-${id}-trades.csv"`,
       });
     }
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
-    return c.json(await records.fills(id, { limit, offset }));
+    return c.json(await records.fills(id, query));
   });
 
-  app.get("/:id/closed_trades", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
-    return c.json(await records.closedTrades(c.req.param("id"), { limit, offset }));
-  });
+  on(
+    OPERATIONS.sessionClosedTrades,
+    async (c, { path, query }) => c.json(await records.closedTrades(path.id, query)),
+  );
 
-  app.get("/:id/orders", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    const offset = intQuery(c, "offset", { min: 0, max: 1e9, fallback: 0 });
-    return c.json(await records.orders(c.req.param("id"), { limit, offset }));
-  });
+  on(
+    OPERATIONS.sessionOrders,
+    async (c, { path, query }) => c.json(await records.orders(path.id, query)),
+  );
 
-  app.get("/:id/equity", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 10_000, fallback: 1000 });
-    return c.json({ samples: await records.equity(c.req.param("id"), { limit }) });
-  });
+  on(
+    OPERATIONS.sessionEquity,
+    async (c, { path, query }) => c.json({ samples: await records.equity(path.id, query) }),
+  );
 
-  app.get("/:id/signals", async (c) => {
-    const limit = intQuery(c, "limit", { min: 1, max: 1000, fallback: 100 });
-    return c.json({ signals: await records.signals(c.req.param("id"), { limit }) });
-  });
+  on(
+    OPERATIONS.sessionSignals,
+    async (c, { path, query }) => c.json({ signals: await records.signals(path.id, query) }),
+  );
 
-  app.get("/:id/metrics", async (c) => c.json(await sessions.metrics(c.req.param("id"))));
+  on(OPERATIONS.sessionMetrics, async (c, { path }) => c.json(await sessions.metrics(path.id)));
 
-  app.get("/:id/stream", async (c) => {
-    const id = c.req.param("id");
+  on(OPERATIONS.sessionStream, async (c, { path: { id } }) => {
     const first = await sessions.get(id);
     return streamSSE(c, async (stream) => {
       const queue: unknown[] = [];
       let wake: (() => void) | undefined;
       let overflow = false;
-      const unsubscribe = service.live.subscribe(`trading:${id}`, (message) => {
+      const unsubscribe = service.live.subscribe(tradingTopic(id), (message) => {
         if (queue.length >= SSE_BUFFER) overflow = true;
         else queue.push(message);
         wake?.();

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
+import { OPERATIONS } from "../../contract/operations.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { StrategyDocument, StrategyStore } from "../../engine/runtime/strategies.ts";
-import { assertStorable, intQuery, parseJson } from "./errors.ts";
+import { assertStorable, parseJson } from "./errors.ts";
+import { operations } from "./operation.ts";
 
 /**
  * Reads a strategy document from a request: a raw YAML/JSON body, or JSON
@@ -45,35 +47,33 @@ async function documentOf(request: Request): Promise<StrategyDocument> {
 /** `/api/strategies`: validate, create, list, get, update, delete. */
 export function strategyRoutes(store: StrategyStore): Hono {
   const app = new Hono();
+  const on = operations(app, "/api/strategies");
 
-  app.post("/validate", async (c) => {
+  on(OPERATIONS.validateStrategy, async (c) => {
     const result = await store.check(await documentOf(c.req.raw));
     return result.ok
       ? c.json({ valid: true, name: result.strategy.name })
       : c.json({ valid: false, errors: result.errors }, 422);
   });
 
-  app.get("/", async (c) => c.json({ strategies: await store.list() }));
+  on(OPERATIONS.listStrategies, async (c) => c.json({ strategies: await store.list() }));
 
-  app.post("/", async (c) => {
-    const id = c.req.query("id");
+  on(OPERATIONS.createStrategy, async (c, { query: { id } }) => {
     return c.json(await store.create(await documentOf(c.req.raw), id ? { id } : {}), 201);
   });
 
-  app.get("/:id", async (c) => {
-    const version = c.req.query("version") === undefined
-      ? undefined
-      : intQuery(c, "version", { min: 1, max: 1e9, fallback: 1 });
-    return c.json(await store.get(c.req.param("id"), version));
-  });
-
-  app.put(
-    "/:id",
-    async (c) => c.json(await store.update(c.req.param("id"), await documentOf(c.req.raw))),
+  on(
+    OPERATIONS.getStrategy,
+    async (c, { path, query }) => c.json(await store.get(path.id, query.version)),
   );
 
-  app.delete("/:id", async (c) => {
-    await store.delete(c.req.param("id"));
+  on(
+    OPERATIONS.updateStrategy,
+    async (c, { path }) => c.json(await store.update(path.id, await documentOf(c.req.raw))),
+  );
+
+  on(OPERATIONS.deleteStrategy, async (c, { path }) => {
+    await store.delete(path.id);
     return c.body(null, 204);
   });
 

@@ -1,3 +1,4 @@
+import { type SocketMessage, TOPIC_PATTERN } from "../../contract/mod.ts";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
@@ -7,7 +8,6 @@ import type { Service } from "../../engine/runtime/service.ts";
 /** Bytes a client may have queued before it is disconnected as too slow. */
 export const WS_MAX_BUFFERED = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-const TOPIC = /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
 
 /**
  * `GET /api/ws`: live updates over one WebSocket. Protocol (JSON text frames):
@@ -27,7 +27,7 @@ export function wsRoutes(service: Service): Hono {
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       let socket: WSContext | undefined;
 
-      const send = (message: unknown) => {
+      const send = (message: SocketMessage) => {
         if (!socket || socket.readyState !== 1) return;
         const raw = socket.raw as WebSocket | undefined;
         if (raw && raw.bufferedAmount > WS_MAX_BUFFERED) {
@@ -38,7 +38,7 @@ export function wsRoutes(service: Service): Hono {
       };
 
       const subscribe = (topic: string): string | undefined => {
-        if (!TOPIC.test(topic)) return `unknown topic '${topic}'`;
+        if (!TOPIC_PATTERN.test(topic)) return `unknown topic '${topic}'`;
         if (subscriptions.has(topic)) return undefined;
         const [kind, key] = topic.split(":");
         if (kind === "trading" || kind === "sessions") {
@@ -80,7 +80,7 @@ export function wsRoutes(service: Service): Hono {
             case "ping":
               return send({ type: "pong" });
             case "subscribe": {
-              const errors = topics.map(subscribe).filter(Boolean);
+              const errors = topics.map(subscribe).filter((e) => e !== undefined);
               for (const error of errors) send({ type: "error", error });
               return send({ type: "subscribed", topics: [...subscriptions.keys()] });
             }

@@ -6,6 +6,7 @@ import {
   priceSvg,
   tradesTableHtml,
 } from "../../engine/runtime/backtest/mod.ts";
+import { DEFAULT_INITIAL_CAPITAL } from "../../contract/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { renderPage } from "./render.tsx";
@@ -13,6 +14,8 @@ import { metricRows } from "../../presentation/metric_labels.ts";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
+import { validBody } from "../api/operation.ts";
+import { OPERATIONS } from "../../contract/operations.ts";
 
 function Progress({ job }: { job: BacktestJob }) {
   return (
@@ -51,7 +54,7 @@ function Form({ strategies, files, error }: {
         To <input name="to" placeholder="2026-01-02T00:00:00Z" />
       </label>
       <label>
-        Capital <input name="capital" type="number" step="any" value="10000" />
+        Capital <input name="capital" type="number" step="any" value={DEFAULT_INITIAL_CAPITAL} />
       </label>
       <label>
         Maker fee <input name="maker_fee" type="number" step="any" value="0.001" />
@@ -81,7 +84,7 @@ function requestOf(form: Record<string, unknown>): Record<string, unknown> {
     ...(text("symbol") ? { symbol: text("symbol") } : {}),
     ...(text("from") ? { from: text("from") } : {}),
     ...(text("to") ? { to: text("to") } : {}),
-    ...(num("capital") !== undefined ? { capital: num("capital") } : {}),
+    ...(num("capital") !== undefined ? { initial_capital: num("capital") } : {}),
     fees: JSON.parse(JSON.stringify(fees)),
     ...(num("slippage_bps") !== undefined ? { slippage: num("slippage_bps") } : {}),
   };
@@ -142,7 +145,7 @@ export function backtestPages(service: Service): Hono {
     try {
       const body = requestOf(await c.req.parseBody());
       assertStorable(body);
-      const job = await jobs.create(body);
+      const job = await jobs.create(validBody(OPERATIONS.createBacktest.body, body));
       return c.redirect(`/backtests/${job.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -3,7 +3,7 @@
  * paper account, with a zod schema so user input can be validated.
  */
 import { z } from "zod";
-import type { SymbolFilters } from "../types.ts";
+import { DEFAULT_INITIAL_CAPITAL, type SymbolFilters } from "../types.ts";
 
 /** Slippage model applied to taker fills (market orders and triggered stops). */
 export type SlippageModel =
@@ -55,7 +55,7 @@ const slippageSchema = z.discriminatedUnion("model", [
  * defaulted, unknown fields are rejected, and errors carry their paths.
  */
 export const executionConfigSchema = z.object({
-  initial_cash: z.number().positive().finite().default(10_000),
+  initial_cash: z.number().positive().finite().default(DEFAULT_INITIAL_CAPITAL),
   maker_fee: z.number().min(0).max(0.1).default(0.001),
   taker_fee: z.number().min(0).max(0.1).default(0.001),
   slippage: slippageSchema.default({ model: "fixed", bps: 10 }),

@@ -5,6 +5,7 @@
  * in size.
  */
 import type { ClosedTrade, Fill } from "../execution/mod.ts";
+import { DEFAULT_INITIAL_CAPITAL } from "../types.ts";
 
 const YEAR_MS = 365 * 86_400_000;
 
@@ -89,7 +90,7 @@ export interface Metrics {
 
 /** Fresh metrics state. */
 export function createMetrics(
-  options: MetricsOptions = { initial_equity: 10_000 },
+  options: MetricsOptions = { initial_equity: DEFAULT_INITIAL_CAPITAL },
 ): MetricsState {
   const interval = options.interval_ms ?? 60_000;
   if (!(interval > 0 && Number.isFinite(interval))) {

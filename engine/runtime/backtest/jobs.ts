@@ -12,14 +12,13 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import type { Service } from "../service.ts";
 import type { StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
-import { zodDetails } from "../zod_details.ts";
-import { backtestInputSchema } from "./input.ts";
+import type { BacktestStatus } from "../../../contract/mod.ts";
+import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
 
-/** Status of a backtest job. */
-export type BacktestStatus = "queued" | "running" | "done" | "failed";
+export type { BacktestStatus };
 
 /** A job as the API shows it (`result` only when asked for one job). */
 export interface BacktestJob {
@@ -81,19 +80,14 @@ export class BacktestJobs {
       where status in ('queued', 'running')`).then(() => {});
   }
 
-  /** Validates a request, stores the job as queued and starts it when its turn comes. */
-  async create(body: unknown): Promise<BacktestJob> {
+  /** Stores the job as queued and starts it when its turn comes. */
+  async create(input: BacktestInput): Promise<BacktestJob> {
     await this.#ready;
-    const parsed = backtestInputSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new ValidationError("invalid backtest request", zodDetails(parsed.error));
-    }
-    const input = parsed.data;
     const data = (await this.files.resolve(input.data)).relative;
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.capital, input);
+    const execution = executionOf(input.initial_capital, input);
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
         path: "from",

@@ -12,7 +12,6 @@ export {
   type BacktestParams,
   type BacktestStatus,
 } from "./jobs.ts";
-export { type BacktestInput, backtestInputSchema } from "./input.ts";
 export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
   equitySvg,

@@ -1,0 +1,53 @@
+/**
+ * Live updates: the topics clients subscribe to (WebSocket, SSE) and the
+ * messages a session's topic carries.
+ */
+import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
+import type { SessionSummary } from "./resources.ts";
+
+/** A message of a session's live topic ({@link tradingTopic}). */
+export type LiveMessage =
+  | { readonly type: "effect"; readonly seq: number; readonly effect: SessionEffect }
+  | { readonly type: "view"; readonly view: SessionView; readonly status: SessionStatus }
+  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string };
+
+/** Durable effects, views and statuses of one session. */
+export function tradingTopic(id: string): string {
+  return `trading:${id}`;
+}
+
+/** Last price, bid, ask and 24 h change of a symbol. */
+export function tickerTopic(symbol: string): string {
+  return `ticker:${symbol}`;
+}
+
+/** Trades of a symbol as they print. */
+export function tradesTopic(symbol: string): string {
+  return `trades:${symbol}`;
+}
+
+/** New sessions, as they are created ({@link SessionCreatedMessage}). */
+export const SESSIONS_TOPIC = "sessions";
+
+/** A message of {@link SESSIONS_TOPIC}. */
+export interface SessionCreatedMessage {
+  readonly type: "created";
+  readonly session: SessionSummary;
+}
+
+/** The topics a client may subscribe to (`market_data:SYMBOL` carries every market event). */
+export const TOPIC_PATTERN =
+  /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
+
+/** What a client sends on the WebSocket (`/api/ws`). */
+export type SocketRequest =
+  | { readonly op: "subscribe" | "unsubscribe"; readonly topics: readonly string[] }
+  | { readonly op: "ping" };
+
+/** What the WebSocket sends: updates of subscribed topics, acknowledgements, heartbeats, errors. */
+export type SocketMessage =
+  | { readonly type: "update"; readonly topic: string; readonly data: unknown }
+  | { readonly type: "subscribed" | "unsubscribed"; readonly topics: readonly string[] }
+  | { readonly type: "heartbeat"; readonly time: number }
+  | { readonly type: "pong" }
+  | { readonly type: "error"; readonly error: string };

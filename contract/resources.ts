@@ -1,0 +1,83 @@
+/**
+ * What the REST API answers: sessions, fills, strategies, backtest jobs and
+ * pages of them. Plain types only (the dashboard imports them).
+ */
+import type { SessionStatus } from "../engine/core/session/mod.ts";
+import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
+import type { Metrics } from "../engine/core/metrics/mod.ts";
+import type { Candle, Timeframe, Trade } from "../engine/core/types.ts";
+
+export type { Candle, ClosedTrade, Fill, Metrics, Order, SessionStatus, Timeframe, Trade };
+
+/** A session as the API shows it. */
+export interface SessionSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly strategy_id: string | null;
+  readonly symbol: string;
+  readonly status: SessionStatus;
+  readonly feed: string;
+  readonly simulated: boolean;
+  readonly created_at: string;
+  readonly last_error: string | null;
+  readonly initial_capital: number;
+  readonly equity: number;
+  readonly cash: number;
+  readonly free_cash: number;
+  readonly pnl: number;
+  readonly realized_pnl: number;
+  readonly unrealized_pnl: number;
+  readonly total_return: number;
+  readonly position: { readonly quantity: number; readonly avg_price: number };
+  readonly last_price: number | null;
+  readonly warmup: { readonly done: number; readonly total: number } | null;
+  readonly trade_count: number;
+  readonly restarts: number;
+  /** Why the session's worker last restarted (crash, hang, suspension), or null. */
+  readonly restart_reason: string | null;
+}
+
+/** A stopped session with its final metrics (`DELETE /api/paper_trading/sessions/{id}`). */
+export type StoppedSession = SessionSummary & { readonly metrics: Metrics };
+
+/** A page of sessions (`GET /api/paper_trading/sessions`). */
+export interface SessionPage {
+  readonly sessions: readonly SessionSummary[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** A page of a session's records (fills, closed trades, orders). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** A stored strategy (its current version). */
+export interface StoredStrategy {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly source: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/** Status of a backtest job. */
+export type BacktestStatus = "queued" | "running" | "done" | "failed";
+
+/** Recent trades of a symbol (`GET /api/market/{symbol}/trades`). */
+export interface MarketTrades {
+  readonly symbol: string;
+  readonly trades: readonly Trade[];
+}
+
+/** Recent candles of a symbol (`GET /api/market/{symbol}/candles`). */
+export interface MarketCandles {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly candles: readonly Candle[];
+}

@@ -1,0 +1,99 @@
+/**
+ * The request schemas (zod): what the routes validate at the edge and what
+ * the OpenAPI document describes. Server side only: the dashboard islands
+ * import `mod.ts`, never this file, so the browser bundle carries no zod.
+ */
+import { z } from "zod";
+import {
+  DEFAULT_INITIAL_CAPITAL,
+  MAX_FEE_RATE,
+  MAX_INITIAL_CAPITAL,
+  MAX_SLIPPAGE_BPS,
+} from "./limits.ts";
+
+const fraction = z.number().min(0).max(MAX_FEE_RATE);
+
+/** A stored strategy id, an inline YAML/JSON document, or a document object. */
+export const strategyRefSchema = z.union([
+  z.string().min(1).describe("a stored strategy id, or an inline YAML/JSON document"),
+  z.record(z.string(), z.unknown()).describe("an inline strategy document"),
+]);
+
+/** A symbol such as BTCUSDT (upper-cased). */
+export const symbolSchema = z.string().regex(/^[A-Za-z0-9]{2,20}$/, "a symbol such as BTCUSDT")
+  .transform((s) => s.toUpperCase());
+
+/** Quote-currency capital a session or backtest starts with. */
+const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
+
+/** Execution fields every trading request may carry. */
+export const executionFields = {
+  fees: z.object({ maker: fraction, taker: fraction }).partial().optional(),
+  slippage: z.union([
+    z.number().min(0).max(MAX_SLIPPAGE_BPS).describe("fixed slippage in bps"),
+    z.object({ model: z.literal("fixed"), bps: z.number().min(0).max(MAX_SLIPPAGE_BPS) }),
+    z.object({
+      model: z.literal("sqrt"),
+      coefficient: z.number().min(0).max(10_000),
+      cap_bps: z.number().min(0).max(10_000),
+    }),
+  ]).optional(),
+  fill_model: z.object({
+    queue: z.enum(["trade_through", "touch"]),
+    max_volume_share: z.number().gt(0).max(1),
+    latency_ms: z.number().int().min(0).max(60_000),
+  }).partial().optional(),
+  sizing: z.record(z.string(), z.unknown()).optional()
+    .describe("replaces the strategy's sizing rule"),
+  allow_short: z.boolean().default(false),
+};
+
+/** The validated execution fields of a request. */
+export type ExecutionFields = z.output<z.ZodObject<typeof executionFields>>;
+
+/** Body of `POST /api/paper_trading/sessions`. */
+export const sessionInputSchema = z.object({
+  strategy: strategyRefSchema,
+  symbol: symbolSchema,
+  initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
+  name: z.string().max(100).optional(),
+  ...executionFields,
+}).strict();
+
+/** A validated session creation request. */
+export type SessionInput = z.infer<typeof sessionInputSchema>;
+
+/** The last instant a JavaScript date can hold (ms). */
+const LAST_DATE_MS = 8.64e15;
+
+const time = z.union([
+  z.string().refine((s) => !Number.isNaN(Date.parse(s)), "an ISO-8601 time"),
+  z.number().int().min(0).max(LAST_DATE_MS),
+]).transform((t) => typeof t === "number" ? t : Date.parse(t));
+
+/** Body of `POST /api/backtests`. */
+export const backtestInputSchema = z.object({
+  strategy: strategyRefSchema,
+  data: z.string().min(1).max(4096)
+    .describe(
+      "a recording in the backtest directory (BACKTEST_DIR), as a path relative to it: " +
+        "one listed by GET /api/backtests/data or returned by an upload",
+    ),
+  symbol: symbolSchema.optional(),
+  from: time.optional().describe("ISO-8601 time or epoch ms"),
+  to: time.optional().describe("ISO-8601 time or epoch ms"),
+  initial_capital: capitalSchema.optional(),
+  capital: capitalSchema.optional().describe("former name of initial_capital"),
+  ...executionFields,
+}).strict()
+  .refine((input) => input.initial_capital === undefined || input.capital === undefined, {
+    message: "give initial_capital or its former name capital, not both",
+    path: ["capital"],
+  })
+  .transform(({ capital, initial_capital, ...input }) => ({
+    ...input,
+    initial_capital: initial_capital ?? capital ?? DEFAULT_INITIAL_CAPITAL,
+  }));
+
+/** A validated backtest request. */
+export type BacktestInput = z.infer<typeof backtestInputSchema>;
