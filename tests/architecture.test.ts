@@ -13,6 +13,7 @@ const SOURCE_DIRS = [
   "build",
   "cli",
   "components",
+  "contract",
   "db",
   "engine",
   "fixtures",
@@ -112,10 +113,10 @@ function reachable(start: string): Set<string> {
   return seen;
 }
 
-Deno.test("engine/core imports nothing from runtime, db, web, CLI or presentation code", () => {
+Deno.test("engine/core imports nothing from runtime, db, web, contract, CLI or presentation code", () => {
   assertNoImports(
     /^engine\/core\//,
-    /^(engine\/runtime|db|routes|islands|components|cli|presentation|build|bench|tests|fixtures)\/|^main\.ts$/,
+    /^(engine\/runtime|db|routes|islands|components|contract|cli|presentation|build|bench|tests|fixtures)\/|^main\.ts$/,
     "engine/core must stay pure",
   );
 });
