@@ -15,7 +15,7 @@ import { type Service, startService } from "./engine/runtime/service.ts";
 import { startupMessage } from "./engine/runtime/startup.ts";
 import { settledWithin } from "./engine/runtime/deadline.ts";
 import { createApp } from "./routes/app.ts";
-import { buildIslands } from "./cli/build_islands.ts";
+import { buildIslands } from "./build/islands.ts";
 import { startDemoSession } from "./engine/runtime/demo.ts";
 
 /** The Deno release line this project is built and tested with. */

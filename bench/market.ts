@@ -8,7 +8,7 @@ import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { parseMessage } from "../engine/runtime/market/binance_protocol.ts";
 import { EventValidator } from "../engine/core/market/mod.ts";
-import { BusWorkerPool } from "../tests/support/bus_pool.ts";
+import { BusWorkerPool } from "../fixtures/bus_pool.ts";
 
 const SYMBOL = "BTCUSDT";
 

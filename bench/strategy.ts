@@ -13,7 +13,7 @@ import { EMA } from "technicalindicators";
 import { compileStrategy, parseStrategy, StrategyEvaluator } from "../engine/core/strategy/mod.ts";
 import type { Candle, Trade } from "../engine/core/types.ts";
 import { StrategyValidator } from "../engine/runtime/strategy_validator.ts";
-import { chainYaml, largeYaml, limitStrategy } from "../tests/support/strategy_documents.ts";
+import { chainYaml, largeYaml, limitStrategy } from "../fixtures/strategy_documents.ts";
 import { type Benchmark, measure } from "./figure.ts";
 
 const EMA_CROSS = {

@@ -21,17 +21,8 @@ import {
   type StoppedSession,
 } from "../contract/mod.ts";
 import { numberOption, requiredString, UsageError } from "./_args.ts";
-import {
-  type Column,
-  decimal,
-  duration,
-  fields,
-  money,
-  percent,
-  ratio,
-  table,
-  time,
-} from "./_format.ts";
+import { type Column, fields, table } from "./_format.ts";
+import { decimal, metricRows, money, signedPercent, time } from "../presentation/mod.ts";
 import { type Command, printJson, type Program, runProgram } from "./_program.ts";
 import { strategyReference } from "./_strategy_file.ts";
 
@@ -66,7 +57,7 @@ function sessionFields(session: Session): string {
     ["Equity", money(session.equity)],
     ["Cash", money(session.cash)],
     ["Free cash", money(session.free_cash)],
-    ["P&L", `${money(session.pnl)} (${percent(session.total_return)})`],
+    ["P&L", `${money(session.pnl)} (${signedPercent(session.total_return)})`],
     ["Realized P&L", money(session.realized_pnl)],
     ["Unrealized P&L", money(session.unrealized_pnl)],
     ["Position", quantity === 0 ? "flat" : `${decimal(quantity)} @ ${decimal(avg_price)}`],
@@ -78,25 +69,7 @@ function sessionFields(session: Session): string {
 }
 
 function metricsFields(metrics: Metrics): string {
-  return fields([
-    ["Total return", percent(metrics.total_return)],
-    ["Equity", money(metrics.equity)],
-    ["Closed trades", String(metrics.trade_count)],
-    ["Win rate", metrics.win_rate === null ? "-" : `${(metrics.win_rate * 100).toFixed(1)}%`],
-    ["Profit factor", ratio(metrics.profit_factor)],
-    ["Expectancy", money(metrics.expectancy)],
-    ["Average win", money(metrics.avg_win)],
-    ["Average loss", money(metrics.avg_loss)],
-    ["Sharpe", ratio(metrics.sharpe)],
-    ["Sortino", ratio(metrics.sortino)],
-    ["Calmar", ratio(metrics.calmar)],
-    ["Max drawdown", `${(metrics.max_drawdown * 100).toFixed(2)}%`],
-    ["Max DD duration", duration(metrics.max_drawdown_duration_ms)],
-    ["Exposure", `${(metrics.exposure * 100).toFixed(1)}%`],
-    ["Fees paid", money(metrics.fees_paid)],
-    ["Slippage cost", money(metrics.slippage_cost)],
-    ["Equity samples", String(metrics.samples)],
-  ]);
+  return fields(metricRows(metrics).map(({ label, value }) => [label, value]));
 }
 
 function sessionTable(sessions: readonly Session[]): string {
@@ -122,7 +95,7 @@ function sessionTable(sessions: readonly Session[]): string {
       s.simulated ? "SIMULATED" : "live",
       money(s.equity),
       money(s.pnl),
-      percent(s.total_return),
+      signedPercent(s.total_return),
       String(s.trade_count),
       time(s.created_at),
     ]),

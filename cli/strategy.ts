@@ -8,7 +8,8 @@
 import { type StoredStrategy, STRATEGY_VERSION } from "../contract/mod.ts";
 import { parseStrategy } from "../engine/core/strategy/mod.ts";
 import { numberOption } from "./_args.ts";
-import { fields, table, time } from "./_format.ts";
+import { fields, table } from "./_format.ts";
+import { time } from "../presentation/format.ts";
 import { type Command, EXIT_FAILURE, printJson, type Program, runProgram } from "./_program.ts";
 import { readStrategyFile } from "./_strategy_file.ts";
 

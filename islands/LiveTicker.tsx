@@ -1,6 +1,7 @@
 import { tickerTopic } from "../contract/mod.ts";
 import { useEffect, useState } from "preact/hooks";
 import { subscribe } from "./_live.ts";
+import { money, signedPercent } from "../presentation/format.ts";
 
 /** Ticker fields shown by {@link LiveTicker}. */
 export interface TickerProps extends Record<string, unknown> {
@@ -23,10 +24,10 @@ export default function LiveTicker(props: TickerProps) {
   return (
     <div class="ticker" data-testid={`ticker-${props.symbol}`}>
       <span class="symbol">{props.symbol}</span>
-      <span class="price" data-testid="ticker-price">{ticker.price?.toFixed(2) ?? "—"}</span>
+      <span class="price" data-testid="ticker-price">{money(ticker.price)}</span>
       {change === null || change === undefined
         ? null
-        : <span class={change >= 0 ? "up" : "down"}>{change.toFixed(2)}%</span>}
+        : <span class={change >= 0 ? "up" : "down"}>{signedPercent(change / 100)}</span>}
     </div>
   );
 }

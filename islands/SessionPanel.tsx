@@ -1,7 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./_api.ts";
 import { SessionControls } from "./_controls.tsx";
-import { duration, money, percent, quantity, ratio, signedMoney, tone } from "./_format.ts";
+import {
+  decimal,
+  metricRows,
+  money,
+  signedMoney,
+  signedPercent,
+  tone,
+} from "../presentation/mod.ts";
 import { StatusBadge } from "./_session_card.tsx";
 import {
   FINAL_STATUSES,
@@ -87,7 +94,7 @@ export default function SessionPanel(props: SessionPanelProps) {
           <Stat label="Equity" value={money(s.equity)} testid="equity" />
           <Stat
             label="P&L"
-            value={`${signedMoney(s.pnl)} (${percent(s.total_return)})`}
+            value={`${signedMoney(s.pnl)} (${signedPercent(s.total_return)})`}
             className={tone(s.pnl)}
             testid="pnl"
           />
@@ -127,7 +134,7 @@ export default function SessionPanel(props: SessionPanelProps) {
                   : (
                     <tr data-testid="position-row">
                       <td>{s.symbol}</td>
-                      <td class={tone(s.position.quantity)}>{quantity(s.position.quantity)}</td>
+                      <td class={tone(s.position.quantity)}>{decimal(s.position.quantity)}</td>
                       <td>{money(s.position.avg_price)}</td>
                       <td>{money(s.last_price)}</td>
                       <td class={tone(s.unrealized_pnl)} data-testid="unrealized">
@@ -149,19 +156,14 @@ export default function SessionPanel(props: SessionPanelProps) {
         <div class="card" data-testid="metrics">
           <h2>Metrics</h2>
           <dl class="stats compact">
-            <Stat label="Total return" value={percent(metrics.total_return)} />
-            <Stat label="Trades" value={String(metrics.trade_count)} testid="trade-count" />
-            <Stat label="Win rate" value={percent(metrics.win_rate)} />
-            <Stat label="Profit factor" value={ratio(metrics.profit_factor)} />
-            <Stat label="Expectancy" value={money(metrics.expectancy)} />
-            <Stat label="Max drawdown" value={percent(metrics.max_drawdown)} />
-            <Stat label="DD duration" value={duration(metrics.max_drawdown_duration_ms)} />
-            <Stat label="Sharpe" value={ratio(metrics.sharpe)} />
-            <Stat label="Sortino" value={ratio(metrics.sortino)} />
-            <Stat label="Calmar" value={ratio(metrics.calmar)} />
-            <Stat label="Exposure" value={percent(metrics.exposure)} />
-            <Stat label="Fees paid" value={money(metrics.fees_paid)} />
-            <Stat label="Slippage" value={money(metrics.slippage_cost)} />
+            {metricRows(metrics).map(({ key, label, value }) => (
+              <Stat
+                key={key}
+                label={label}
+                value={value}
+                testid={key === "trade_count" ? "trade-count" : undefined}
+              />
+            ))}
           </dl>
         </div>
       </div>
@@ -172,7 +174,7 @@ export default function SessionPanel(props: SessionPanelProps) {
 /** An open order in a few words, e.g. `sell 0.08 stop_market @ 58,000.00`. */
 function orderText(o: Order): string {
   const level = o.stop_price ?? o.price;
-  return `${o.side} ${quantity(o.quantity)} ${o.type}${level ? ` @ ${money(level)}` : ""}`;
+  return `${o.side} ${decimal(o.quantity)} ${o.type}${level ? ` @ ${money(level)}` : ""}`;
 }
 
 function Stat(

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { clock, money } from "./_format.ts";
+import { clock, money } from "../presentation/format.ts";
 import { type SessionEffect, useSessionLive } from "./_session_state.ts";
 
 /** A signal effect. */

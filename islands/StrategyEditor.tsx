@@ -171,7 +171,9 @@ export default function StrategyEditor(props: StrategyEditorProps) {
           )
           : null}
         <p class="muted">
-          The DSL is described in docs/dsl.md. Start a session with a saved strategy from the{" "}
+          The DSL is described in{" "}
+          <a href="/docs/dsl.md">docs/dsl.md</a>. Start a session with a saved strategy from the
+          {" "}
           <a href="/paper_trading">sessions page</a>.
         </p>
       </section>

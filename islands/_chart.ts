@@ -14,7 +14,7 @@ import {
   ScatterController,
   Tooltip,
 } from "chart.js";
-import { clock } from "./_format.ts";
+import { clock } from "../presentation/format.ts";
 
 if (typeof document !== "undefined") {
   Chart.register(

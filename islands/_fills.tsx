@@ -1,4 +1,4 @@
-import { clock, money, quantity } from "./_format.ts";
+import { clock, decimal, money } from "../presentation/format.ts";
 import type { Fill } from "./_session_state.ts";
 
 /** A table of fills, newest first. */
@@ -30,8 +30,8 @@ export function FillRows(
                 <td>{clock(f.time)}</td>
                 <td class={f.side === "buy" ? "up" : "down"}>{f.side}</td>
                 <td>{money(f.price)}</td>
-                <td>{quantity(f.quantity)}</td>
-                <td>{f.fee.toFixed(4)}</td>
+                <td>{decimal(f.quantity)}</td>
+                <td>{money(f.fee, { maxDigits: 4 })}</td>
                 <td class="wide muted">{f.tag ?? ""}</td>
               </tr>
             ))}

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { SessionControls } from "./_controls.tsx";
 import { FillRows, prependFill } from "./_fills.tsx";
-import { money, percent, quantity, signedMoney, tone } from "./_format.ts";
+import { decimal, money, signedMoney, signedPercent, tone } from "../presentation/format.ts";
 import { type Fill, type SessionSummary, useSessionLive, withLive } from "./_session_state.ts";
 
 /** What a session card shows: the summary and its latest fills (newest first). */
@@ -42,7 +42,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         <div>
           <dt>P&amp;L</dt>
           <dd class={tone(s.pnl)} data-testid="session-pnl">
-            {signedMoney(s.pnl)} <small>{percent(s.total_return)}</small>
+            {signedMoney(s.pnl)} <small>{signedPercent(s.total_return)}</small>
           </dd>
         </div>
         <div>
@@ -51,7 +51,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         </div>
         <div>
           <dt>Position</dt>
-          <dd>{quantity(s.position.quantity)}</dd>
+          <dd>{decimal(s.position.quantity)}</dd>
         </div>
       </dl>
       {s.last_error ? <p class="inline-error">{s.last_error}</p> : null}

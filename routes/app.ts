@@ -18,6 +18,7 @@ import { strategyRoutes } from "./api/strategies.ts";
 import { wsRoutes } from "./api/ws.ts";
 import { sameOrigin } from "./api/same_origin.ts";
 import { openApiRoutes } from "./api/openapi.ts";
+import { docsRoutes } from "./docs.ts";
 import { pageRoutes } from "./pages/mod.tsx";
 import { loginPage } from "./pages/login.tsx";
 
@@ -64,6 +65,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.route("/api/backtests", backtestRoutes(service.backtests));
   app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));
+  app.route("/docs", docsRoutes());
   app.route("/", pageRoutes(service));
   return app;
 }

@@ -10,7 +10,7 @@ import {
   deepJson,
   largeYaml,
   strategyWith,
-} from "./support/strategy_documents.ts";
+} from "../fixtures/strategy_documents.ts";
 
 const service = await startService(loadConfig({ FEED: "sim", DEMO_SESSION: "false" }), {
   memoryDb: true,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { buildIslands } from "../cli/build_islands.ts";
+import { buildIslands } from "../build/islands.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 

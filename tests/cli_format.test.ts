@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type CommandSpec, numberOption, parseCommand, UsageError } from "../cli/_args.ts";
-import { decimal, duration, fields, money, percent, ratio, table, time } from "../cli/_format.ts";
+import { fields, table } from "../cli/_format.ts";
 
 Deno.test("table aligns columns, numbers to the right", () => {
   const out = table([{ header: "ID" }, { header: "EQUITY", right: true }], [
@@ -20,27 +20,6 @@ Deno.test("table aligns columns, numbers to the right", () => {
 
 Deno.test("fields aligns values", () => {
   assert.equal(fields([["A", "1"], ["Long", "2"]]), "A     1\nLong  2");
-});
-
-Deno.test("numbers, times and durations are formatted for people", () => {
-  assert.equal(money(12345.678), "12,345.68");
-  assert.equal(money(-0.5), "-0.50");
-  assert.equal(money(5.00528586, { maxDigits: 4 }), "5.0053");
-  assert.equal(money(null), "-");
-  assert.equal(decimal(0.00150000), "0.0015");
-  assert.equal(decimal(64210.5), "64,210.5");
-  assert.equal(percent(0.01234), "+1.23%");
-  assert.equal(percent(-0.5), "-50.00%");
-  assert.equal(percent(0), "0.00%");
-  assert.equal(ratio(null), "-");
-  assert.equal(ratio(1.23456), "1.235");
-  assert.equal(ratio(Infinity), "∞");
-  assert.equal(time(0), "1970-01-01T00:00:00Z");
-  assert.equal(time("2026-11-24T23:37:08.755Z"), "2026-11-24T23:37:08.755Z");
-  assert.equal(time(null), "-");
-  assert.equal(duration(0), "0s");
-  assert.equal(duration(90_061_000), "1d 1h 1m 1s");
-  assert.equal(duration(250), "250ms");
 });
 
 const SPEC: CommandSpec = {

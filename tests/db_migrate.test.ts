@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadMigrations, migrate, sql } from "../db/mod.ts";
-import { DATABASES } from "./support/databases.ts";
+import { createServerDatabase, DATABASES } from "./support/databases.ts";
 
 for (const kind of DATABASES) {
   Deno.test(`${kind.name}: migrations are applied once and recorded`, async () => {
@@ -82,3 +82,54 @@ for (const kind of DATABASES) {
     }
   });
 }
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Runs `deno task db:migrate` with `env`; fails the test if it has not ended within 60 s. */
+async function migrateTask(env: Record<string, string>): Promise<{ code: number; stdout: string }> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "db:migrate"],
+    cwd: ROOT,
+    env: { DATABASE_URL: "", DATA_DIR: "", ...env },
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  });
+  const { code, signal, stdout, stderr } = await command.output();
+  assert.equal(signal, null, "deno task db:migrate did not end within 60 s");
+  assert.equal(code, 0, `deno task db:migrate failed: ${new TextDecoder().decode(stderr)}`);
+  return { code, stdout: new TextDecoder().decode(stdout) };
+}
+
+/** The task applies every migration to an empty database, prints them, then finds nothing to do. */
+async function assertTaskMigrates(env: Record<string, string>, where: RegExp): Promise<void> {
+  const ids = (await loadMigrations()).map((m) => m.id);
+  const first = await migrateTask(env);
+  assert.match(first.stdout, where);
+  assert.match(first.stdout, new RegExp(`applied ${ids.length} migration`));
+  assert.deepEqual(first.stdout.trim().split("\n").slice(1), ids, "every applied id is printed");
+  const second = await migrateTask(env);
+  assert.match(second.stdout, /: up to date$/m, "a second run applies nothing");
+}
+
+Deno.test("deno task db:migrate migrates the embedded database under DATA_DIR", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "paper_migrate_" });
+  try {
+    await assertTaskMigrates({ DATA_DIR: dir }, new RegExp(`embedded PGlite at ${dir}/pglite`));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "deno task db:migrate migrates the PostgreSQL server at DATABASE_URL",
+  ignore: !DATABASES.some((kind) => kind.name === "postgres"),
+  async fn() {
+    const server = await createServerDatabase();
+    try {
+      await assertTaskMigrates({ DATABASE_URL: server.url }, /^PostgreSQL at 127\.0\.0\.1:5432\//);
+    } finally {
+      await server.drop();
+    }
+  },
+});

@@ -5,7 +5,7 @@ import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { BusSubscriber } from "../engine/runtime/market/bus_subscriber.ts";
 import { type BusBatch, busChannelName } from "../engine/runtime/market/bus.ts";
 import type { MarketEvent, Trade } from "../engine/core/types.ts";
-import { BusWorkerPool } from "./support/bus_pool.ts";
+import { BusWorkerPool } from "../fixtures/bus_pool.ts";
 
 function trade(symbol: string, id: number): Trade {
   return {

@@ -9,7 +9,7 @@ import {
   limitStrategy,
   nots,
   strategyWith,
-} from "./support/strategy_documents.ts";
+} from "../fixtures/strategy_documents.ts";
 
 function errorsOf(input: unknown): StrategyError[] {
   const result = parseStrategy(input);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ServiceUnavailableError } from "../engine/runtime/errors.ts";
 import { validateRequest } from "../engine/runtime/strategy_validation.ts";
 import { StrategyValidator } from "../engine/runtime/strategy_validator.ts";
-import { chainYaml } from "./support/strategy_documents.ts";
+import { chainYaml } from "../fixtures/strategy_documents.ts";
 
 const EXAMPLE = await Deno.readTextFile(new URL("../strategies/macd_trend.yaml", import.meta.url));
 

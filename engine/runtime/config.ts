@@ -14,6 +14,8 @@ export interface Config {
   /** PostgreSQL connection string; undefined → embedded PGlite. */
   readonly databaseUrl?: string;
   readonly dataDir: string;
+  /** Where the embedded database lives: `DATA_DIR/pglite`. */
+  readonly pgliteDir: string;
   /** The only directory backtests read data files from (uploads are stored here too). */
   readonly backtestDir: string;
   /** `auto`, `sim`, `binance` or `replay:PATH`. */
@@ -133,6 +135,7 @@ export function loadConfig(
     port,
     databaseUrl,
     dataDir,
+    pgliteDir: `${dataDir}/pglite`,
     backtestDir: get("BACKTEST_DIR") ?? `${dataDir}/recordings`,
     feed,
     symbols,

@@ -79,7 +79,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (onDisk) await ensureWritableDir(config.dataDir);
   const db = options.db ?? await openDatabase({
     url: config.databaseUrl,
-    dataDir: options.memoryDb ? undefined : `${config.dataDir}/pglite`,
+    dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
   const feed = options.feed ?? await createFeed(config.feed, {
     binanceWsUrl: config.binanceWsUrl,

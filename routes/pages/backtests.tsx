@@ -2,7 +2,6 @@ import { Hono } from "hono";
 import {
   type BacktestJob,
   equitySvg,
-  metricRows,
   priceSvg,
   tradesTableHtml,
 } from "../../engine/runtime/backtest/mod.ts";
@@ -10,6 +9,7 @@ import { DEFAULT_INITIAL_CAPITAL } from "../../contract/mod.ts";
 import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { type PageDeps, renderPage } from "./render.tsx";
+import { metricRows } from "../../presentation/metric_labels.ts";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
@@ -186,7 +186,7 @@ export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "s
                 {result.symbol} · {result.events} events · {result.fills.length} fills
               </p>
               <table data-testid="backtest-metrics">
-                {metricRows(result.metrics).map(([label, value]) => (
+                {metricRows(result.metrics).map(({ label, value }) => (
                   <tr key={label}>
                     <th>{label}</th>
                     <td>{value}</td>

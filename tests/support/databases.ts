@@ -23,20 +23,31 @@ export interface DatabaseKind {
 
 const serverUrl = Deno.env.get("TEST_DATABASE_URL");
 
-async function openFreshServerDatabase(): Promise<TestDatabase> {
+/** A fresh, empty database on the `TEST_DATABASE_URL` server, and how to drop it. */
+export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
   const name = `paper_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   await admin.unsafe(`create database ${name}`);
   const url = new URL(serverUrl!);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.href });
   return {
-    db,
     url: url.href,
-    async dispose() {
-      await db.close();
+    async drop() {
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
+    },
+  };
+}
+
+async function openFreshServerDatabase(): Promise<TestDatabase> {
+  const server = await createServerDatabase();
+  const db = await openDatabase({ url: server.url });
+  return {
+    db,
+    url: server.url,
+    async dispose() {
+      await db.close();
+      await server.drop();
     },
   };
 }

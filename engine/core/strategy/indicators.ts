@@ -1,6 +1,6 @@
 /**
  * The streaming indicators of the DSL, each matching TA-Lib's definition from
- * its first reported value (see the README for the seeding choices).
+ * its first reported value (see docs/dsl.md for the seeding choices).
  *
  * @module
  */

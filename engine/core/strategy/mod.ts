@@ -1,6 +1,6 @@
 /**
  * The strategy DSL: parse and validate documents, compile them, and evaluate
- * them incrementally over trades or candles. See the "Strategy DSL" section of README.md.
+ * them incrementally over trades or candles. The reference is docs/dsl.md.
  *
  * @module
  */

@@ -14,7 +14,6 @@ export {
 export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
   equitySvg,
-  metricRows,
   metricsTable,
   priceSvg,
   reportHtml,

@@ -6,6 +6,7 @@
 import type { BacktestResult, SeriesPoint } from "../../core/backtest/mod.ts";
 import type { ClosedTrade, Fill } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
+import { metricRows, money } from "../../../presentation/mod.ts";
 
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
@@ -56,45 +57,11 @@ export function tradesCsv(trades: readonly ClosedTrade[]): string {
   return lines.join("\n") + "\n";
 }
 
-const percent = (x: number | null) => x === null ? "–" : `${(x * 100).toFixed(2)} %`;
-const number = (x: number | null, digits = 2) => x === null ? "–" : x.toFixed(digits);
-
-function duration(ms: number): string {
-  if (ms <= 0) return "0";
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = minutes / 60;
-  return hours < 48 ? `${hours.toFixed(1)} h` : `${(hours / 24).toFixed(1)} d`;
-}
-
-/** Metrics as labelled, formatted values (one definition for the table, the report and the page). */
-export function metricRows(metrics: Metrics): [label: string, value: string][] {
-  return [
-    ["Total return", percent(metrics.total_return)],
-    ["Final equity", number(metrics.equity)],
-    ["Closed trades", String(metrics.trade_count)],
-    ["Win rate", percent(metrics.win_rate)],
-    ["Profit factor", number(metrics.profit_factor)],
-    ["Expectancy", number(metrics.expectancy)],
-    ["Average win", number(metrics.avg_win)],
-    ["Average loss", number(metrics.avg_loss)],
-    ["Sharpe", number(metrics.sharpe)],
-    ["Sortino", number(metrics.sortino)],
-    ["Calmar", number(metrics.calmar)],
-    ["Max drawdown", percent(metrics.max_drawdown)],
-    ["Max drawdown duration", duration(metrics.max_drawdown_duration_ms)],
-    ["Exposure", percent(metrics.exposure)],
-    ["Fees paid", number(metrics.fees_paid)],
-    ["Slippage cost", number(metrics.slippage_cost)],
-    ["Equity samples", String(metrics.samples)],
-  ];
-}
-
 /** The metrics as an aligned two-column text table. */
 export function metricsTable(metrics: Metrics): string {
   const rows = metricRows(metrics);
-  const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n") + "\n";
+  const width = Math.max(...rows.map(({ label }) => label.length));
+  return rows.map(({ label, value }) => `${label.padEnd(width)}  ${value}`).join("\n") + "\n";
 }
 
 function escapeHtml(text: string): string {
@@ -206,8 +173,8 @@ export function tradesTableHtml(trades: readonly ClosedTrade[], limit = 500): st
       escapeHtml(t.id)
     }</td><td>${t.side}</td><td>${t.entry_time}</td><td>${t.exit_time}</td>` +
     `<td>${t.entry_price}</td><td>${t.exit_price}</td><td>${t.quantity}</td>` +
-    `<td class="${t.pnl >= 0 ? "win" : "loss"}">${t.pnl.toFixed(4)}</td><td>${
-      t.fees.toFixed(4)
+    `<td class="${t.pnl >= 0 ? "win" : "loss"}">${money(t.pnl)}</td><td>${
+      money(t.fees, { maxDigits: 4 })
     }</td></tr>`
   ).join("");
   return `<table><thead><tr>${
@@ -221,7 +188,7 @@ export function reportHtml(result: BacktestResult, options: { title?: string } =
   const span = result.first_time === null || result.last_time === null
     ? ""
     : `${iso(result.first_time)} → ${iso(result.last_time)}`;
-  const metrics = metricRows(result.metrics).map(([label, value]) =>
+  const metrics = metricRows(result.metrics).map(({ label, value }) =>
     `<tr><th>${label}</th><td>${value}</td></tr>`
   ).join("");
   return `<!doctype html>

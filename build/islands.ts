@@ -5,8 +5,17 @@
 
 const ROOT = new URL("..", import.meta.url);
 
-/** Builds the island bundle; throws with the bundler's output when it fails. */
-export async function buildIslands(options: { minify?: boolean } = {}): Promise<void> {
+/** The bundle the dashboard loads. */
+export const ISLANDS_BUNDLE = "static/build/islands.js";
+
+/**
+ * Builds the island bundle (to `output`, default {@link ISLANDS_BUNDLE}, a path
+ * relative to the project root or absolute); throws with the bundler's output
+ * when it fails.
+ */
+export async function buildIslands(
+  options: { minify?: boolean; output?: string } = {},
+): Promise<void> {
   const args = [
     "bundle",
     "--quiet",
@@ -14,7 +23,7 @@ export async function buildIslands(options: { minify?: boolean } = {}): Promise<
     "browser",
     ...(options.minify === false ? [] : ["--minify"]),
     "--output",
-    "static/build/islands.js",
+    options.output ?? ISLANDS_BUNDLE,
     "islands/_client.ts",
   ];
   const { success, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -30,5 +39,5 @@ export async function buildIslands(options: { minify?: boolean } = {}): Promise<
 
 if (import.meta.main) {
   await buildIslands();
-  console.log("built static/build/islands.js");
+  console.log(`built ${ISLANDS_BUNDLE}`);
 }
