@@ -90,3 +90,53 @@ Deno.test("an all-in sizing rule buys what free cash can pay for instead of bein
   assert.ok(first?.type === "fill" && first.fill.price * first.fill.quantity > 9_800);
   assert.ok(core.view().free_cash >= 0);
 });
+
+Deno.test("pyramiding keeps adding entries while a stop-loss and take-profit protect the position", () => {
+  const pyramid = parseStrategy(`
+version: 1
+name: pyramid
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: { max_open_positions: 3, stop_loss: { percent: 50 }, take_profit: { percent: 50 } }
+sizing: { type: percent_of_equity, value: 10 }
+`);
+  if (!pyramid.ok) throw new Error(JSON.stringify(pyramid.errors));
+  const core = new SessionCore({ ...setup, strategy: pyramid.strategy });
+  const effects = run(core, waveTrades({ count: 200 }));
+  const entryFills = effects.filter((e) => e.type === "fill" && e.fill.tag === "entry.long");
+  assert.equal(entryFills.length, 3, "three stacked entries");
+  const protective = core.view().open_orders.filter((o) => o.tag === "entry.long.stop_loss");
+  assert.equal(protective.length, 3, "each entry has its own stop-loss");
+  const ignored = effects.filter((e) => e.type === "signal" && e.action === "ignored");
+  assert.ok(
+    ignored.every((e) => e.type === "signal" && e.note !== "an entry order is still open"),
+    "no entry is ignored because of a protective order",
+  );
+});
+
+Deno.test("a filled stop-loss does not place a trailing stop as if it were an entry", () => {
+  const trailing = parseStrategy(`
+version: 1
+name: trail
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: { stop_loss: { percent: 1 }, trailing_stop: { percent: 50 } }
+sizing: { type: percent_of_equity, value: 10 }
+`);
+  if (!trailing.ok) throw new Error(JSON.stringify(trailing.errors));
+  const core = new SessionCore({ ...setup, strategy: trailing.strategy });
+  const effects = run(core, waveTrades({ count: 3_000 }));
+  const stopFill = effects.findIndex((e) =>
+    e.type === "fill" && e.fill.tag === "entry.long.stop_loss"
+  );
+  assert.ok(stopFill >= 0, "the stop-loss filled");
+  const trails = new Set(
+    effects.flatMap((e) =>
+      e.type === "order" && e.order.type === "trailing_stop" ? [e.order.id] : []
+    ),
+  ).size;
+  const entries = effects.filter((e) => e.type === "fill" && e.fill.tag === "entry.long").length;
+  assert.equal(trails, entries, "one trailing stop per entry fill, none per exit fill");
+});

@@ -29,6 +29,14 @@ import {
   recordFill,
 } from "../metrics/metrics.ts";
 
+/**
+ * Whether a tag names an entry rule (`entry.long`, `entry.short`) rather than
+ * one of its bracket children (`entry.long.stop_loss`), which only ever exit.
+ */
+function isEntryTag(tag: string | undefined): boolean {
+  return tag === "entry.long" || tag === "entry.short";
+}
+
 /** What a session needs to start: its strategy, market and execution settings. */
 export interface SessionSetup {
   readonly symbol: string;
@@ -278,7 +286,7 @@ export class SessionCore {
       );
       return undefined;
     }
-    if (openOrders(this.#account).some((o) => o.tag?.startsWith("entry."))) {
+    if (openOrders(this.#account).some((o) => isEntryTag(o.tag))) {
       return "an entry order is still open";
     }
     if (signal.side === "short" && !this.#account.config.allow_short) {
@@ -387,7 +395,7 @@ export class SessionCore {
 
   /** After an entry fill, protects it with the strategy's trailing stop, if any. */
   #maybeTrail(fill: Fill): void {
-    if (!fill.tag?.startsWith("entry.")) return;
+    if (!isEntryTag(fill.tag)) return;
     const distance = this.#evaluator.trailingDistance(fill.price);
     if (distance === undefined) return;
     submitOrder(
