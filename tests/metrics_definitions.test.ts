@@ -6,6 +6,7 @@ import {
   createMetrics,
   type EquitySample,
   metricsOf,
+  MIN_RETURNS,
   observeEquity,
   recordClosedTrade,
   recordFill,
@@ -52,7 +53,7 @@ function fill(fee: number, slippage: number): Fill {
 const MINUTES_PER_YEAR = 525_600;
 
 Deno.test("hand-computed fixture: sampling, returns, drawdown, exposure, trade stats", () => {
-  const state = createMetrics({ initial_equity: 100 });
+  const state = createMetrics({ initial_equity: 100, min_returns: 6 });
   const observations: [number, number, boolean][] = [
     [0, 100, true],
     [30_000, 110, true],
@@ -65,10 +66,10 @@ Deno.test("hand-computed fixture: sampling, returns, drawdown, exposure, trade s
   assert.deepEqual(samples, [
     null,
     null,
-    { time: 60_000, equity: 110, exposed: true, periods: 1 },
-    { time: 120_000, equity: 105, exposed: false, periods: 1 },
-    { time: 300_000, equity: 99, exposed: false, periods: 3 },
-    { time: 360_000, equity: 120, exposed: true, periods: 1 },
+    { time: 60_000, equity: 110, exposed: true, periods: 1, exposed_ms: 60_000 },
+    { time: 120_000, equity: 105, exposed: false, periods: 1, exposed_ms: 0 },
+    { time: 300_000, equity: 99, exposed: false, periods: 3, exposed_ms: 0 },
+    { time: 360_000, equity: 120, exposed: true, periods: 1, exposed_ms: 60_000 },
   ]);
   for (const pnl of [10, -5, 0, 20]) recordClosedTrade(state, closed(pnl));
   recordFill(state, fill(0.25, 0.5));
@@ -100,7 +101,7 @@ Deno.test("hand-computed fixture: sampling, returns, drawdown, exposure, trade s
 
 Deno.test("calmar and an open drawdown measured to now, daily interval", () => {
   const day = 86_400_000;
-  const state = createMetrics({ interval_ms: day, initial_equity: 1000 });
+  const state = createMetrics({ interval_ms: day, initial_equity: 1000, min_returns: 3 });
   observeEquity(state, 0, 1000, false);
   observeEquity(state, day - 1, 1100, true);
   observeEquity(state, day, 990, true); // samples 1100 at day 1
@@ -154,8 +155,8 @@ Deno.test("incremental metrics equal the one-pass computation over the emitted s
           final_equity: finalEquity,
         });
         assert.deepEqual(onePass, incremental);
-        const bare = samples.map(({ time, equity, exposed }, i) =>
-          i === 0 ? samples[0] : { time, equity, exposed }
+        const bare = samples.map(({ time, equity, exposed, exposed_ms }, i) =>
+          i === 0 ? samples[0] : { time, equity, exposed, exposed_ms }
         );
         assert.deepEqual(
           computeMetrics(bare, trades, fills, { ...options, final_equity: finalEquity }),
@@ -166,4 +167,30 @@ Deno.test("incremental metrics equal the one-pass computation over the emitted s
     ),
     { numRuns: 300 },
   );
+});
+
+Deno.test("exposure is time-weighted over every observation, not read at the boundaries", () => {
+  const state = createMetrics({ initial_equity: 100 });
+  observeEquity(state, 0, 100, false);
+  observeEquity(state, 15_000, 100, true); // a position held from 15 s …
+  observeEquity(state, 45_000, 100, false); // … to 45 s: half of the first minute
+  const sample = observeEquity(state, 60_000, 100, false);
+  assert.equal(sample?.exposed_ms, 30_000);
+  near(metricsOf(state).exposure, 0.5, "exposure");
+  assert.equal(computeMetrics([sample!], [], [], { initial_equity: 100 }).exposure, 0.5);
+});
+
+Deno.test("ratios stay null until there are enough returns to mean something", () => {
+  const state = createMetrics({ initial_equity: 100 });
+  let time = 0;
+  const step = (equity: number) => observeEquity(state, time += 60_000, equity, true);
+  observeEquity(state, 0, 100, true);
+  for (let i = 1; i < MIN_RETURNS; i++) step(i % 2 ? 99 : 101);
+  const early = metricsOf(state);
+  assert.ok(early.max_drawdown > 0 && state.ret_n === MIN_RETURNS - 1);
+  assert.deepEqual([early.sharpe, early.sortino, early.calmar], [null, null, null]);
+  step(100);
+  const later = metricsOf(state);
+  assert.equal(state.ret_n, MIN_RETURNS);
+  assert.ok(later.sharpe !== null && later.sortino !== null, "sharpe and sortino once enough");
 });

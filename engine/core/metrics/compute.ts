@@ -13,18 +13,23 @@ import {
   startMetrics,
 } from "./metrics.ts";
 
-/** A persisted equity sample; `periods` defaults to the boundary gap to the previous sample (1 for the first). */
+/**
+ * A persisted equity sample; `periods` defaults to the boundary gap to the
+ * previous sample (1 for the first), `exposed_ms` to all or none of its periods.
+ */
 export interface SampleInput {
   readonly time: number;
   readonly equity: number;
   readonly exposed: boolean;
   readonly periods?: number;
+  readonly exposed_ms?: number;
 }
 
 /** Options of {@link computeMetrics}. */
 export interface ComputeOptions {
   interval_ms?: number;
   initial_equity: number;
+  min_returns?: number;
   /** Latest observed equity (default: the last sample's) for `equity` and `total_return`. */
   final_equity?: number;
 }
@@ -46,10 +51,12 @@ export function computeMetrics(
     const gap = i > 0 ? Math.max(1, Math.round((s.time - samples[i - 1].time) / interval)) : 1;
     const periods = s.periods ?? gap;
     if (i === 0) startMetrics(state, s.time - (periods - 1) * interval);
-    addSamples(state, s.time, s.equity, s.exposed, periods);
+    const exposedMs = s.exposed_ms ?? (s.exposed ? periods * interval : 0);
+    addSamples(state, s.time, s.equity, exposedMs, periods);
     state.next_boundary = s.time + interval;
     state.last_equity = s.equity;
     state.last_exposed = s.exposed;
+    state.last_time = s.time;
   }
   if (options.final_equity !== undefined) state.last_equity = options.final_equity;
   for (const trade of trades) recordClosedTrade(state, trade);

@@ -9,18 +9,28 @@ import { DEFAULT_INITIAL_CAPITAL } from "../types.ts";
 
 const YEAR_MS = 365 * 86_400_000;
 
+/** Returns needed before Sharpe, Sortino and Calmar mean something (docs/execution.md). */
+export const MIN_RETURNS = 30;
+
 /** Running metrics of one session (plain JSON). */
 export interface MetricsState {
   interval_ms: number;
   initial_equity: number;
+  /** Returns needed before the ratios are reported (null before). */
+  min_returns: number;
   started: boolean;
   /** Next sampling boundary (exchange ms, a multiple of interval_ms). */
   next_boundary: number;
   /** Latest observed equity and exposure (carried into the next sample). */
   last_equity: number;
   last_exposed: boolean;
+  /** Exchange time of the latest observation. */
+  last_time: number;
   samples: number;
-  exposed_samples: number;
+  /** Time held exposed over the sampled intervals. */
+  exposed_ms: number;
+  /** Time held exposed since the latest sample boundary (goes into the next sample). */
+  pending_exposed_ms: number;
   last_sample_time: number;
   /** Equity of the latest sample (initial_equity before the first). */
   sample_equity: number;
@@ -50,13 +60,15 @@ export interface MetricsState {
  * One equity sample: the equity and exposure in effect just before `time` (a
  * sampling boundary). `periods` > 1 when a gap crossed several boundaries at
  * once: the sample then stands for the `periods` boundaries ending at `time`,
- * all with the same equity. Persist all four fields.
+ * all with the same equity. `exposed_ms` is the time a position was held
+ * during those periods, from every observation. Persist all five fields.
  */
 export interface EquitySample {
   time: number;
   equity: number;
   exposed: boolean;
   periods: number;
+  exposed_ms: number;
 }
 
 /** Options of {@link createMetrics}. */
@@ -65,6 +77,8 @@ export interface MetricsOptions {
   interval_ms?: number;
   /** Equity at the start; the first return is measured against it. */
   initial_equity: number;
+  /** Returns needed before the ratios are reported (default {@link MIN_RETURNS}). */
+  min_returns?: number;
 }
 
 /** The metrics of a session. Ratios that are undefined (no data, zero divisor) are null. */
@@ -102,12 +116,15 @@ export function createMetrics(
   return {
     interval_ms: interval,
     initial_equity: options.initial_equity,
+    min_returns: options.min_returns ?? MIN_RETURNS,
     started: false,
     next_boundary: 0,
     last_equity: options.initial_equity,
     last_exposed: false,
+    last_time: 0,
     samples: 0,
-    exposed_samples: 0,
+    exposed_ms: 0,
+    pending_exposed_ms: 0,
     last_sample_time: 0,
     sample_equity: options.initial_equity,
     ret_n: 0,
@@ -139,18 +156,19 @@ export function startMetrics(state: MetricsState, firstBoundary: number): void {
 }
 
 /**
- * Records `periods` samples of `equity` on the boundaries ending at `time`.
- * O(1) whatever `periods` is (the carried samples add zero returns in a batch).
+ * Records `periods` samples of `equity` on the boundaries ending at `time`,
+ * `exposedMs` of which a position was held. O(1) whatever `periods` is (the
+ * carried samples add zero returns in a batch).
  */
 export function addSamples(
   state: MetricsState,
   time: number,
   equity: number,
-  exposed: boolean,
+  exposedMs: number,
   periods: number,
 ): void {
   state.samples += periods;
-  if (exposed) state.exposed_samples += periods;
+  state.exposed_ms += exposedMs;
   const r = state.sample_equity > 0 ? equity / state.sample_equity - 1 : 0;
   state.ret_n++;
   const delta = r - state.ret_mean;
@@ -203,17 +221,29 @@ export function observeEquity(
 ): EquitySample | null {
   const interval = state.interval_ms;
   let sample: EquitySample | null = null;
+  const held = (from: number, to: number) => state.last_exposed ? to - from : 0;
   if (!state.started) {
     startMetrics(state, (Math.floor(time / interval) + 1) * interval);
   } else if (time >= state.next_boundary) {
     const periods = Math.floor((time - state.next_boundary) / interval) + 1;
     const at = state.next_boundary + (periods - 1) * interval;
-    addSamples(state, at, state.last_equity, state.last_exposed, periods);
+    const exposedMs = state.pending_exposed_ms + held(state.last_time, at);
+    addSamples(state, at, state.last_equity, exposedMs, periods);
     state.next_boundary = at + interval;
-    sample = { time: at, equity: state.last_equity, exposed: state.last_exposed, periods };
+    state.pending_exposed_ms = held(at, time);
+    sample = {
+      time: at,
+      equity: state.last_equity,
+      exposed: state.last_exposed,
+      periods,
+      exposed_ms: exposedMs,
+    };
+  } else {
+    state.pending_exposed_ms += held(state.last_time, time);
   }
   state.last_equity = equity;
   state.last_exposed = exposed;
+  state.last_time = time;
   return sample;
 }
 
@@ -251,11 +281,14 @@ export function metricsOf(state: MetricsState): Metrics {
     ? Math.pow(growth, periodsPerYear / state.samples) - 1
     : NaN;
   const t = state.trades;
+  const enough = n >= state.min_returns;
   return {
     total_return: state.last_equity / state.initial_equity - 1,
-    sharpe: std > 0 ? finite(state.ret_mean / std * Math.sqrt(periodsPerYear)) : null,
-    sortino: downside > 0 ? finite(state.ret_mean / downside * Math.sqrt(periodsPerYear)) : null,
-    calmar: state.max_drawdown > 0 ? finite(annualised / state.max_drawdown) : null,
+    sharpe: enough && std > 0 ? finite(state.ret_mean / std * Math.sqrt(periodsPerYear)) : null,
+    sortino: enough && downside > 0
+      ? finite(state.ret_mean / downside * Math.sqrt(periodsPerYear))
+      : null,
+    calmar: enough && state.max_drawdown > 0 ? finite(annualised / state.max_drawdown) : null,
     max_drawdown: state.max_drawdown,
     max_drawdown_duration_ms: state.max_drawdown_duration_ms,
     win_rate: t > 0 ? state.wins / t : null,
@@ -263,7 +296,7 @@ export function metricsOf(state: MetricsState): Metrics {
     expectancy: t > 0 ? state.pnl_sum / t : null,
     avg_win: state.wins > 0 ? state.gross_profit / state.wins : null,
     avg_loss: state.losses > 0 ? -state.gross_loss / state.losses : null,
-    exposure: state.samples > 0 ? state.exposed_samples / state.samples : 0,
+    exposure: state.samples > 0 ? state.exposed_ms / (state.samples * state.interval_ms) : 0,
     trade_count: t,
     fees_paid: state.fees,
     slippage_cost: state.slippage,

@@ -11,6 +11,7 @@ export {
   metricsOf,
   type MetricsOptions,
   type MetricsState,
+  MIN_RETURNS,
   observeEquity,
   recordClosedTrade,
   recordFill,

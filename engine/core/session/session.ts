@@ -134,10 +134,18 @@ export class SessionCore {
       onSignal: (signal) => this.#signals.push(signal),
     });
     this.#account = snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution);
-    this.#metrics = snapshot ? structuredClone(snapshot.metrics) : createMetrics({
+    const fresh = createMetrics({
       interval_ms: setup.equityIntervalMs,
       initial_equity: setup.execution.initial_cash,
     });
+    // Snapshots written before a metrics field existed take its fresh value.
+    this.#metrics = snapshot
+      ? {
+        ...fresh,
+        last_time: snapshot.time,
+        ...structuredClone<Partial<MetricsState>>(snapshot.metrics),
+      }
+      : fresh;
     this.#entries = snapshot?.entries ?? 0;
     this.#paused = snapshot?.paused ?? false;
     this.#time = snapshot?.time ?? 0;
