@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { SessionCore, type SessionEffect } from "../engine/core/session/mod.ts";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { parseStrategy } from "../engine/core/strategy/mod.ts";
+import { computeMetrics } from "../engine/core/metrics/mod.ts";
 import { waveTrades } from "./support/trades.ts";
 
 const source = await Deno.readTextFile(
@@ -139,4 +140,29 @@ sizing: { type: percent_of_equity, value: 10 }
   ).size;
   const entries = effects.filter((e) => e.type === "fill" && e.fill.tag === "entry.long").length;
   assert.equal(trails, entries, "one trailing stop per entry fill, none per exit fill");
+});
+
+Deno.test("equity is recorded at every fill from the first seconds, and the points are not returns", () => {
+  const core = new SessionCore(setup);
+  const effects = run(core, waveTrades({ count: 20_000 }));
+  const fills = effects.filter((e) => e.type === "fill");
+  const equity = effects.flatMap((e) => e.type === "equity" ? [e] : []);
+  const first = fills[0];
+  assert.ok(
+    first.type === "fill" && first.time - 1_700_000_000_000 < 60_000,
+    "a fill in minute one",
+  );
+  for (const fill of fills) {
+    assert.ok(equity.some((e) => e.time === fill.time && e.periods === 0), `point at ${fill.time}`);
+  }
+  const times = equity.map((e) => e.time);
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), "points and samples in time order");
+  const view = core.view();
+  const recomputed = computeMetrics(
+    equity,
+    effects.flatMap((e) => e.type === "trade_closed" ? [e.trade] : []),
+    fills.flatMap((e) => e.type === "fill" ? [e.fill] : []),
+    { initial_equity: 10_000, final_equity: view.metrics.equity },
+  );
+  assert.deepEqual(recomputed, view.metrics);
 });

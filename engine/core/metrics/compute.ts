@@ -46,9 +46,11 @@ export function computeMetrics(
 ): Metrics {
   const state = createMetrics(options);
   const interval = state.interval_ms;
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i];
-    const gap = i > 0 ? Math.max(1, Math.round((s.time - samples[i - 1].time) / interval)) : 1;
+  // Points between boundaries (`periods` 0, taken at fills for charts) are not returns.
+  const sampled = samples.filter((s) => s.periods !== 0);
+  for (let i = 0; i < sampled.length; i++) {
+    const s = sampled[i];
+    const gap = i > 0 ? Math.max(1, Math.round((s.time - sampled[i - 1].time) / interval)) : 1;
     const periods = s.periods ?? gap;
     if (i === 0) startMetrics(state, s.time - (periods - 1) * interval);
     const exposedMs = s.exposed_ms ?? (s.exposed ? periods * interval : 0);

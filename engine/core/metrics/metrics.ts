@@ -60,7 +60,8 @@ export interface MetricsState {
  * One equity sample: the equity and exposure in effect just before `time` (a
  * sampling boundary). `periods` > 1 when a gap crossed several boundaries at
  * once: the sample then stands for the `periods` boundaries ending at `time`,
- * all with the same equity. `exposed_ms` is the time a position was held
+ * all with the same equity; a session also records points with `periods` 0 at
+ * fills (chart points between boundaries, not returns). `exposed_ms` is the time a position was held
  * during those periods, from every observation. Persist all five fields.
  */
 export interface EquitySample {

@@ -259,6 +259,21 @@ export class SessionCore {
     if (sample) this.#out.push({ type: "equity", ...sample });
   }
 
+  /** Observes the equity a fill left and records it as a chart point (`periods` 0, no return). */
+  #pointAfterFill(time: number): void {
+    const at = Math.max(time, this.#metrics.last_time);
+    this.#observe(at);
+    const { last_equity, last_exposed } = this.#metrics;
+    this.#out.push({
+      type: "equity",
+      time: at,
+      equity: last_equity,
+      exposed: last_exposed,
+      periods: 0,
+      exposed_ms: 0,
+    });
+  }
+
   #actOnSignals(time: number): void {
     if (this.#signals.length === 0) return;
     for (const signal of this.#signals) {
@@ -372,6 +387,7 @@ export class SessionCore {
     // A round trip ends when a fill brings the position back to flat, not
     // merely while it is flat (a resting entry order must stay open).
     let flattened = false;
+    let filledAt: number | undefined;
     for (let i = 0; i < exec.length; i++) {
       const event = exec[i];
       if (event.type === "order") {
@@ -379,6 +395,7 @@ export class SessionCore {
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);
         if (event.position.quantity === 0) flattened = true;
+        filledAt = event.fill.time;
         this.#out.push({
           type: "fill",
           time: event.fill.time,
@@ -399,6 +416,7 @@ export class SessionCore {
       if (exec.length > 0) this.#drainExec();
     }
     this.#syncPosition();
+    if (filledAt !== undefined) this.#pointAfterFill(filledAt);
   }
 
   /** After an entry fill, protects it with the strategy's trailing stop, if any. */
