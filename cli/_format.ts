@@ -32,3 +32,11 @@ export function fields(pairs: readonly (readonly [string, string])[]): string {
   const width = Math.max(...pairs.map(([label]) => label.length));
   return pairs.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join("\n");
 }
+
+/** "1 session", "2 sessions", "sessions 1–50 of 120". */
+export function countLine(offset: number, shown: number, total: number, what: string): string {
+  const plural = `${what}s`;
+  return shown === total
+    ? `${total} ${total === 1 ? what : plural}`
+    : `${plural} ${offset + 1}–${offset + shown} of ${total}`;
+}

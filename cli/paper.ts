@@ -21,7 +21,7 @@ import {
   type StoppedSession,
 } from "../contract/mod.ts";
 import { numberOption, requiredString, UsageError } from "./_args.ts";
-import { type Column, fields, table } from "./_format.ts";
+import { type Column, countLine, fields, table } from "./_format.ts";
 import { decimal, metricRows, money, signedPercent, time } from "../presentation/mod.ts";
 import { type Command, printJson, type Program, runProgram } from "./_program.ts";
 import { strategyReference } from "./_strategy_file.ts";
@@ -62,7 +62,8 @@ function sessionFields(session: Session): string {
     ["Unrealized P&L", money(session.unrealized_pnl)],
     ["Position", quantity === 0 ? "flat" : `${decimal(quantity)} @ ${decimal(avg_price)}`],
     ["Last price", decimal(session.last_price)],
-    ["Fills", String(session.trade_count)],
+    ["Fills", String(session.fill_count)],
+    ["Closed trades", String(session.trade_count)],
     ["Restarts", String(session.restarts)],
   );
   return fields(pairs);
@@ -96,7 +97,7 @@ function sessionTable(sessions: readonly Session[]): string {
       money(s.equity),
       money(s.pnl),
       signedPercent(s.total_return),
-      String(s.trade_count),
+      String(s.fill_count),
       time(s.created_at),
     ]),
   );
@@ -253,12 +254,6 @@ const list: Command = {
     console.log(`\n${countLine(page.offset, page.sessions.length, page.total, "session")}`);
   },
 };
-
-function countLine(offset: number, shown: number, total: number, what: string): string {
-  return shown === total
-    ? `${total} ${what}`
-    : `${what} ${offset + 1}–${offset + shown} of ${total}`;
-}
 
 const status: Command = {
   name: "status",

@@ -31,7 +31,10 @@ export interface SessionSummary {
   readonly position: { readonly quantity: number; readonly avg_price: number };
   readonly last_price: number | null;
   readonly warmup: { readonly done: number; readonly total: number } | null;
+  /** Closed round trips. */
   readonly trade_count: number;
+  /** Executions (a round trip has at least two). */
+  readonly fill_count: number;
   readonly restarts: number;
   /** Why the session's worker last restarted (crash, hang, suspension), or null. */
   readonly restart_reason: string | null;

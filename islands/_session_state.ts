@@ -40,6 +40,7 @@ export function withLive(summary: SessionSummary, message: LiveMessage): Session
     last_price: view.last_price,
     warmup: view.warmup,
     trade_count: view.metrics.trade_count,
+    fill_count: view.metrics.fill_count,
   };
 }
 

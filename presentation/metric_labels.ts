@@ -21,6 +21,7 @@ export const METRIC_LABELS: readonly MetricLabel[] = [
   { key: "total_return", label: "Total return", format: signedPercent },
   { key: "equity", label: "Final equity", format: money },
   { key: "trade_count", label: "Closed trades", format: count },
+  { key: "fill_count", label: "Fills", format: count },
   { key: "win_rate", label: "Win rate", format: percent },
   { key: "profit_factor", label: "Profit factor", format: ratio },
   { key: "expectancy", label: "Expectancy", format: money },

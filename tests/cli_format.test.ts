@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type CommandSpec, numberOption, parseCommand, UsageError } from "../cli/_args.ts";
-import { fields, table } from "../cli/_format.ts";
+import { countLine, fields, table } from "../cli/_format.ts";
 
 Deno.test("table aligns columns, numbers to the right", () => {
   const out = table([{ header: "ID" }, { header: "EQUITY", right: true }], [
@@ -44,4 +44,11 @@ Deno.test("parseCommand parses options and positionals, refuses mistakes", () =>
   );
   // --help wins over missing arguments.
   assert.equal(parseCommand("paper", SPEC, ["--help"]).values.help, true);
+});
+
+Deno.test("count lines say sessions and fills in the plural", () => {
+  assert.equal(countLine(0, 2, 2, "session"), "2 sessions");
+  assert.equal(countLine(0, 1, 1, "session"), "1 session");
+  assert.equal(countLine(0, 0, 0, "fill"), "0 fills");
+  assert.equal(countLine(50, 50, 120, "fill"), "fills 51–100 of 120");
 });

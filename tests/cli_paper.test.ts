@@ -72,6 +72,11 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
         if (page.items.length > 0) return true;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }, { timeoutMs: 60_000, what: "a fill" });
+      const listed = JSON.parse(expectExit(await paper("trades", id, "--json"), 0).stdout).total;
+      const status = expectExit(await paper("status", id), 0).stdout;
+      const shown = Number(status.match(/^Fills\s+(\d+)$/m)?.[1]);
+      assert.ok(shown >= listed, `status says ${shown} fills, the list has ${listed}`);
+      assert.match(status, /^Closed trades\s+\d+$/m);
       const table = expectExit(await paper("trades", id, "--limit", "1"), 0).stdout;
       assert.match(table, /^TIME\s+SIDE\s+PRICE\s+QUANTITY/);
       assert.match(table, /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(buy|sell)\s/m);

@@ -47,6 +47,7 @@ Deno.test("session core turns crossings into orders, fills and closed trades tha
   assert.ok(Math.abs(view.cash + value - view.equity) <= 1e-9 * view.equity);
   assert.ok(fees > 0);
   assert.equal(view.metrics.trade_count, closed.length);
+  assert.equal(view.metrics.fill_count, fills.length);
 });
 
 Deno.test("session core restored from a snapshot continues exactly like the original", () => {

@@ -339,6 +339,7 @@ export class SessionService {
       last_price: view?.last_price ?? null,
       warmup: live?.view?.warmup ?? null,
       trade_count: view?.metrics.trade_count ?? 0,
+      fill_count: view?.metrics.fill_count ?? 0,
       restarts: live?.restarts ?? row.restarts ?? 0,
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
     };

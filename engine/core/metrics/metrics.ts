@@ -52,6 +52,8 @@ export interface MetricsState {
   gross_profit: number;
   gross_loss: number;
   pnl_sum: number;
+  /** Executions (each partial fill counts). */
+  fills: number;
   fees: number;
   slippage: number;
 }
@@ -97,6 +99,8 @@ export interface Metrics {
   avg_loss: number | null;
   exposure: number;
   trade_count: number;
+  /** Executions, each partial fill counted (a round trip has at least two). */
+  fill_count: number;
   fees_paid: number;
   slippage_cost: number;
   equity: number;
@@ -144,6 +148,7 @@ export function createMetrics(
     gross_profit: 0,
     gross_loss: 0,
     pnl_sum: 0,
+    fills: 0,
     fees: 0,
     slippage: 0,
   };
@@ -263,6 +268,7 @@ export function recordClosedTrade(state: MetricsState, trade: ClosedTrade): void
 
 /** Adds a fill's fee and slippage cost. */
 export function recordFill(state: MetricsState, fill: Fill): void {
+  state.fills++;
   state.fees += fill.fee;
   state.slippage += fill.slippage;
 }
@@ -299,6 +305,7 @@ export function metricsOf(state: MetricsState): Metrics {
     avg_loss: state.losses > 0 ? -state.gross_loss / state.losses : null,
     exposure: state.samples > 0 ? state.exposed_ms / (state.samples * state.interval_ms) : 0,
     trade_count: t,
+    fill_count: state.fills,
     fees_paid: state.fees,
     slippage_cost: state.slippage,
     equity: state.last_equity,
