@@ -9,10 +9,10 @@ export interface ErrorDetail {
   readonly message: string;
 }
 
-/** JSON body of every failed API request. */
+/** JSON body of every failed API request (`details` may be empty). */
 export interface ErrorBody {
   readonly error: string;
-  readonly details?: readonly ErrorDetail[];
+  readonly details: readonly ErrorDetail[];
 }
 
 /** A failed API request: its HTTP status (0 when no answer came), message and details. */

@@ -12,7 +12,7 @@ import { limitBody } from "./api/body_limit.ts";
 import { cleanUrl } from "./api/clean_url.ts";
 import { healthRoutes } from "./api/health.ts";
 import { marketRoutes } from "./api/market.ts";
-import { onApiError } from "./api/errors.ts";
+import { errorBody, onApiError } from "./api/errors.ts";
 import { sessionRoutes } from "./api/sessions.ts";
 import { strategyRoutes } from "./api/strategies.ts";
 import { wsRoutes } from "./api/ws.ts";
@@ -41,7 +41,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.onError((error, c) => onApiError(error, c, service.log));
   app.notFound((c) =>
     c.req.path.startsWith("/api/")
-      ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404)
+      ? c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`), 404)
       : c.text("Not found", 404)
   );
 

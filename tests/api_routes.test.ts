@@ -71,6 +71,9 @@ Deno.test("api routes", async (t) => {
       surprise: 1,
     });
     assert.equal(r.status, 400, "unknown fields are refused");
+    r = await call("POST", "/api/paper_trading/sessions", { symbol: "BTCUSDT" });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.details, [{ path: "strategy", message: "required" }]);
     r = await call("POST", "/api/paper_trading/sessions", {
       strategy: "ema_cross",
       symbol: "DOGEBTC",
@@ -120,6 +123,9 @@ Deno.test("api routes", async (t) => {
     assert.equal(detail.body.id, sessionId);
     assert.equal((await call("GET", "/api/paper_trading/sessions/unknown-id")).status, 404);
     assert.equal((await call("POST", "/api/paper_trading/sessions/unknown-id/pause")).status, 404);
+    const missing = await call("GET", "/api/paper_trading/sessions/unknown-id");
+    assert.deepEqual(missing.body, { error: "no session with id 'unknown-id'", details: [] });
+    assert.deepEqual((await call("GET", "/api/no-such-route")).body.details, []);
 
     await eventually(async () => {
       const s = await call("GET", `/api/paper_trading/sessions/${sessionId}`);
@@ -128,6 +134,7 @@ Deno.test("api routes", async (t) => {
     const resume = await call("POST", `/api/paper_trading/sessions/${sessionId}/resume`);
     assert.equal(resume.status, 409);
     assert.match(resume.body.error, /cannot resume a session that is running/);
+    assert.deepEqual(resume.body.details, [], "409 bodies are {error, details} too");
     const pause = await call("POST", `/api/paper_trading/sessions/${sessionId}/pause`);
     assert.equal(pause.status, 200);
     assert.equal(pause.body.status, "paused");

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { ErrorBody, IntRange } from "../../contract/mod.ts";
+import type { ErrorBody, ErrorDetail, IntRange } from "../../contract/mod.ts";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "../../engine/runtime/log.ts";
 import {
@@ -18,21 +18,24 @@ import { MAX_NESTING, textProblem } from "../../engine/runtime/storable_text.ts"
  */
 export function onApiError(error: Error, c: Context, log: Logger): Response {
   if (error instanceof ValidationError) {
-    return c.json<ErrorBody>({ error: error.message, details: error.details }, error.status);
+    return c.json(errorBody(error.message, error.details), error.status);
   }
-  if (error instanceof NotFoundError) return c.json<ErrorBody>({ error: error.message }, 404);
-  if (error instanceof ConflictError) return c.json<ErrorBody>({ error: error.message }, 409);
-  if (error instanceof ServiceUnavailableError) {
-    return c.json<ErrorBody>({ error: error.message }, 503);
-  }
+  if (error instanceof NotFoundError) return c.json(errorBody(error.message), 404);
+  if (error instanceof ConflictError) return c.json(errorBody(error.message), 409);
+  if (error instanceof ServiceUnavailableError) return c.json(errorBody(error.message), 503);
   if (error instanceof DatabaseUnavailableError) {
-    return c.json<ErrorBody>({ error: `${error.message}; try again when it is back` }, 503);
+    return c.json(errorBody(`${error.message}; try again when it is back`), 503);
   }
   if (error instanceof HTTPException) {
-    return c.json<ErrorBody>({ error: error.message || "request failed" }, error.status);
+    return c.json(errorBody(error.message || "request failed"), error.status);
   }
   log.error(`unexpected error on ${c.req.method} ${c.req.path}: ${error.stack ?? error}`);
-  return c.json<ErrorBody>({ error: "internal error" }, 500);
+  return c.json(errorBody("internal error"), 500);
+}
+
+/** The JSON body of a failed request: always `{error, details}`. */
+export function errorBody(error: string, details: readonly ErrorDetail[] = []): ErrorBody {
+  return { error, details };
 }
 
 /** How deeply arrays and objects nest in JSON text (a linear scan; strings skipped). */

@@ -161,7 +161,7 @@ export function openApiDocument(): Document & Record<string, unknown> {
         },
         Error: {
           type: "object",
-          required: ["error"],
+          required: ["error", "details"],
           properties: {
             error: { type: "string" },
             details: { type: "array", items: { $ref: "#/components/schemas/ErrorDetail" } },

@@ -75,7 +75,7 @@ function queryValue(c: Context, name: string, param: QueryParam): unknown {
 /** A JSON body validated with its operation's schema, or 400 with every problem. */
 export function validBody<B extends JsonBody>(body: B, value: unknown): z.output<B["schema"]> {
   const parsed = body.schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(body.invalid, zodDetails(parsed.error));
+  if (!parsed.success) throw new ValidationError(body.invalid, zodDetails(parsed.error, value));
   return parsed.data as z.output<B["schema"]>;
 }
 
