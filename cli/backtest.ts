@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
-import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { runBacktest, symbolNeeded } from "../engine/runtime/backtest/run.ts";
 import {
   metricsTable,
   reportHtml,
@@ -144,6 +144,8 @@ async function main(): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   if (!(await exists(args.data))) throw new RangeError(`--data '${args.data}' is not a file`);
+  const needed = symbolNeeded(args.data, args.symbol);
+  if (needed) throw new UsageError(`${needed} with --symbol`);
   const strategy = await loadStrategy(args.strategy);
   const progress = progressBar();
   const started = performance.now();

@@ -109,6 +109,12 @@ Deno.test({
       });
       assert.equal(invalid.status, 422);
       assert.match(await invalid.text(), /no such data file/);
+      await Deno.writeTextFile(`${dir}/recordings/klines.csv`, "1,1,2,0.5,1.5,10,2,1,1,1,1,0\n");
+      const unnamed = await post({ strategy: "ema_cross", data: "klines.csv" });
+      assert.equal(unnamed.status, 400);
+      const body = await unnamed.json();
+      assert.equal(body.details[0].path, "symbol");
+      assert.match(body.details[0].message, /does not name its symbol/);
       await eventually(async () => {
         const all = await (await fetch(`${server.url}/api/backtests`)).json();
         return all.backtests.every((b: { status: string }) => b.status === "done")

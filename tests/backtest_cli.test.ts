@@ -89,6 +89,11 @@ Deno.test("backtest CLI: --json, --out, windows and exit codes", async () => {
     const missing = await cli(["--strategy", "ema_cross", "--data", `${dir}/none.jsonl`]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /none\.jsonl/);
+    const klines = `${dir}/klines.csv`;
+    await Deno.writeTextFile(klines, "1,1,2,0.5,1.5,10,2,1,1,1,1,0\n");
+    const unnamed = await cli(["--strategy", "ema_cross", "--data", klines]);
+    assert.equal(unnamed.code, 2, "a CSV whose name carries no symbol needs --symbol");
+    assert.match(unnamed.stderr, /does not name its symbol.*--symbol/);
     const unknown = await cli(["--strategy", "no_such", "--data", file]);
     assert.equal(unknown.code, 1);
     const empty = await cli([

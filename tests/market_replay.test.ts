@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { record } from "../engine/runtime/market/recorder.ts";
-import { readRecording } from "../engine/runtime/market/recording.ts";
+import { csvSymbol, readRecording } from "../engine/runtime/market/recording.ts";
 import { ReplayFeed } from "../engine/runtime/market/replay_feed.ts";
 import { SimPath } from "../engine/runtime/market/sim_feed.ts";
 import { createFeed } from "../engine/runtime/market/create_feed.ts";
@@ -156,6 +156,22 @@ Deno.test("record CLI: records the sim feed for a duration", async () => {
     assert.match(new TextDecoder().decode(stderr), /recorded \d+ messages/);
     const events = await collect(out);
     assert.ok(events.length > 10);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a CSV dump's symbol comes only from a Binance-style file name", async () => {
+  assert.equal(csvSymbol("/data/BTCUSDT-trades-2025-01-01.csv"), "BTCUSDT");
+  assert.equal(csvSymbol("ethusdt-1m-2025-01.csv.gz"), "ETHUSDT");
+  assert.equal(csvSymbol("SOLUSDT-aggTrades-2025-01-01.csv"), "SOLUSDT");
+  assert.equal(csvSymbol("klines.csv"), undefined);
+  assert.equal(csvSymbol("my-export.csv"), undefined);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/klines.csv`;
+    await Deno.writeTextFile(path, "1735689600000,1,2,0.5,1.5,10,1735693199999,1,1,1,1,0\n");
+    await assert.rejects(() => collect(path), /does not name its symbol/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -15,7 +15,7 @@ import type { Logger } from "../log.ts";
 import type { BacktestStatus } from "../../../contract/mod.ts";
 import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
-import { type FileBacktestResult, runBacktest } from "./run.ts";
+import { type FileBacktestResult, runBacktest, symbolNeeded } from "./run.ts";
 import { DataFiles } from "./data_files.ts";
 
 export type { BacktestStatus };
@@ -75,6 +75,8 @@ export class BacktestJobs {
   async create(input: BacktestInput): Promise<BacktestJob> {
     await this.#ready;
     const data = (await this.files.resolve(input.data)).relative;
+    const needed = symbolNeeded(data, input.symbol);
+    if (needed) throw new ValidationError("symbol required", [{ path: "symbol", message: needed }]);
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });

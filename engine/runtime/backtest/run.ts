@@ -10,7 +10,7 @@ import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
-import { readRecording } from "../market/mod.ts";
+import { csvSymbol, isCsv, readRecording } from "../market/mod.ts";
 
 /** Options of {@link runBacktest}. */
 export interface RunBacktestOptions {
@@ -41,13 +41,24 @@ export interface FileBacktestResult extends BacktestResult {
   readonly dropped: Record<string, number>;
 }
 
+/**
+ * Why a backtest over `path` needs its symbol given (a CSV dump whose name
+ * does not carry one, e.g. `klines.csv`), or undefined when it does not.
+ */
+export function symbolNeeded(path: string, symbol?: string): string | undefined {
+  if (symbol || !isCsv(path) || csvSymbol(path) !== undefined) return undefined;
+  return `the file name '${
+    path.split(/[\\/]/).pop()
+  }' does not name its symbol (only names like BTCUSDT-trades-2025-01-01.csv do): give the symbol`;
+}
+
 /** Replays a file through a fresh backtest; throws when the file has no event for the symbol. */
 export async function runBacktest(
   path: string,
   options: RunBacktestOptions,
 ): Promise<FileBacktestResult> {
   const size = (await Deno.stat(path)).size;
-  const csv = /\.csv(\.gz)?$/i.test(path);
+  const csv = isCsv(path);
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => dropped[reason] = (dropped[reason] ?? 0) + 1;
   const step = Math.max(1, size / 100);

@@ -16,7 +16,14 @@ export {
 } from "./binance_feed.ts";
 export { SimFeed, type SimFeedOptions, SimPath, simStartPrice } from "./sim_feed.ts";
 export { ReplayFeed, type ReplayFeedOptions } from "./replay_feed.ts";
-export { readLines, readRecording, type ReadRecordingOptions, toMs } from "./recording.ts";
+export {
+  csvSymbol,
+  isCsv,
+  readLines,
+  readRecording,
+  type ReadRecordingOptions,
+  toMs,
+} from "./recording.ts";
 export { record, type RecordOptions } from "./recorder.ts";
 export {
   candleFrom,

@@ -11,7 +11,7 @@ import { candleFrom, type DropReason, parseMessage } from "./binance_protocol.ts
 
 /** Options of {@link readRecording}. */
 export interface ReadRecordingOptions {
-  /** Symbol of a CSV dump (default: the file name's first `-` part, e.g. `BTCUSDT-trades-2025-01-01.csv`). */
+  /** Symbol of a CSV dump (default: from a Binance-style file name, see {@link csvSymbol}). */
   symbol?: string;
   /** Timeframe of a klines CSV (default: from the file name, else from close − open time). */
   timeframe?: Timeframe;
@@ -112,9 +112,32 @@ function lineParser(path: string, options: ReadRecordingOptions): LineParser {
   };
 }
 
+/**
+ * The symbol a CSV dump's name carries, only for Binance-style names: the
+ * symbol, then `trades`, `aggTrades` or a timeframe (`BTCUSDT-trades-2025-01-01.csv`,
+ * `ETHUSDT-1m-2025-01.csv.gz`); undefined for any other name (`klines.csv`
+ * must not silently become symbol `KLINES`).
+ */
+export function csvSymbol(path: string): string | undefined {
+  const name = path.split(/[\\/]/).pop() ?? path;
+  const [symbol, kind] = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  const binance = kind === "trades" || kind === "aggTrades" || TIMEFRAME_SET.has(kind);
+  return binance && /^[A-Za-z0-9]+$/.test(symbol) ? symbol.toUpperCase() : undefined;
+}
+
+/** Whether a recording is a CSV dump (by its name). */
+export function isCsv(path: string): boolean {
+  return /\.csv(\.gz)?$/i.test(path);
+}
+
 function csvParser(name: string, options: ReadRecordingOptions): LineParser {
   const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
-  const symbol = (options.symbol ?? parts[0]).toUpperCase();
+  const symbol = (options.symbol ?? csvSymbol(name))?.toUpperCase();
+  if (symbol === undefined) {
+    throw new RangeError(
+      `'${name}' does not name its symbol (like BTCUSDT-trades-2025-01-01.csv): give the symbol`,
+    );
+  }
   const timeframe = options.timeframe ??
     parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
   return (line) => {
