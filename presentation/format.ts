@@ -45,6 +45,14 @@ export function decimal(value: number | null | undefined): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: 8 });
 }
 
+/**
+ * A number for machine-readable output (CSV, JSON) without float noise:
+ * rounded to 10 significant digits (`97578.52000000002` → `97578.52`).
+ */
+export function plain(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(10)) : value;
+}
+
 /** A fraction as a percentage with two decimals (`0.0123` → `1.23%`). */
 export function percent(value: number | null | undefined): string {
   if (missing(value) || !Number.isFinite(value)) return MISSING;

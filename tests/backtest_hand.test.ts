@@ -10,6 +10,7 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { parseStrategy, type Strategy } from "../engine/core/strategy/mod.ts";
 import type { Candle, Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { tradesCsv, tradesTableHtml } from "../engine/runtime/backtest/report.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -185,4 +186,24 @@ Deno.test("limit entry rests until the price comes through it (maker fill on the
   assert.equal(trade.entry_time, T0 + 6 * MIN + 40_000);
   assert.equal(result.fills[0].liquidity, "maker");
   assert.equal(trade.exit_price, 8.9);
+});
+
+Deno.test("trade CSV and HTML carry no float noise", () => {
+  const trade = {
+    id: "t1",
+    symbol: "BTCUSDT",
+    side: "long" as const,
+    entry_time: 0,
+    exit_time: 60_000,
+    entry_price: 97578.52000000002,
+    exit_price: 97600.1,
+    quantity: 0.30000000000000004,
+    pnl: 6.474000000000001,
+    fees: 0.1,
+  };
+  const csv = tradesCsv([trade]);
+  assert.match(csv, /,97578\.52,97600\.1,0\.3,6\.474,0\.1\n$/);
+  const html = tradesTableHtml([trade]);
+  assert.match(html, /<td>97578\.52<\/td><td>97600\.1<\/td><td>0\.3<\/td>/);
+  assert.doesNotMatch(csv + html, /0000000000\d/);
 });

@@ -6,7 +6,7 @@
 import type { BacktestResult, SeriesPoint } from "../../core/backtest/mod.ts";
 import type { ClosedTrade, Fill } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
-import { metricRows, money } from "../../../presentation/mod.ts";
+import { metricRows, money, plain } from "../../../presentation/mod.ts";
 
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
@@ -23,18 +23,18 @@ export interface TradeRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Round trips with ISO times, in the documented field order. */
+/** Round trips with ISO times and numbers without float noise, in the documented field order. */
 export function tradeRows(trades: readonly ClosedTrade[]): TradeRow[] {
   return trades.map((t) => ({
     id: t.id,
     side: t.side,
     entry_time: iso(t.entry_time),
     exit_time: iso(t.exit_time),
-    entry_price: t.entry_price,
-    exit_price: t.exit_price,
-    quantity: t.quantity,
-    pnl: t.pnl,
-    fees: t.fees,
+    entry_price: plain(t.entry_price),
+    exit_price: plain(t.exit_price),
+    quantity: plain(t.quantity),
+    pnl: plain(t.pnl),
+    fees: plain(t.fees),
   }));
 }
 
@@ -145,7 +145,7 @@ export function priceSvg(prices: readonly SeriesPoint[], fills: readonly Fill[])
     const x = f.x(fill.time);
     const y = f.y(fill.price);
     const buy = fill.side === "buy";
-    const tip = `${fill.side} ${fill.quantity} @ ${fill.price} (${fill.tag ?? ""}) ${
+    const tip = `${fill.side} ${plain(fill.quantity)} @ ${plain(fill.price)} (${fill.tag ?? ""}) ${
       iso(fill.time)
     }`;
     const shape = buy
