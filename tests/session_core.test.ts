@@ -167,3 +167,32 @@ Deno.test("equity is recorded at every fill from the first seconds, and the poin
   );
   assert.deepEqual(recomputed, view.metrics);
 });
+
+Deno.test("closing a position flattens it at market and cancels its protective orders", () => {
+  const protectedEntry = parseStrategy(`
+version: 1
+name: protected
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: { stop_loss: { percent: 50 }, take_profit: { percent: 50 } }
+sizing: { type: percent_of_equity, value: 10 }
+`);
+  if (!protectedEntry.ok) throw new Error(JSON.stringify(protectedEntry.errors));
+  const core = new SessionCore({ ...setup, strategy: protectedEntry.strategy });
+  run(core, waveTrades({ count: 50 }));
+  const held = core.view().position.quantity;
+  assert.ok(held > 0, "a long position is open");
+  assert.equal(core.view().open_orders.length, 2, "stop-loss and take-profit rest");
+  const out: SessionEffect[] = [];
+  core.closePosition(out);
+  const view = core.view();
+  assert.equal(view.position.quantity, 0);
+  assert.deepEqual(view.open_orders, []);
+  const close = out.find((e) => e.type === "fill" && e.fill.tag === "close");
+  assert.ok(close?.type === "fill" && close.fill.side === "sell" && close.fill.quantity === held);
+  assert.ok(out.some((e) => e.type === "trade_closed"), "the round trip is closed");
+  const again: SessionEffect[] = [];
+  core.closePosition(again);
+  assert.equal(again.filter((e) => e.type === "fill").length, 0, "nothing to close when flat");
+});

@@ -184,6 +184,33 @@ export class SessionCore {
     this.#drainExec();
   }
 
+  /**
+   * Force exit: cancels every open order, then flattens the position with a
+   * reduce-only market order tagged `close` (filled at once without latency,
+   * else on the next trade). Protective orders are gone either way.
+   */
+  closePosition(out: SessionEffect[]): void {
+    this.#out = out;
+    cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
+    const held = heldQuantity(this.#account, this.#symbol);
+    if (held !== 0) {
+      submitOrder(
+        this.#account,
+        {
+          symbol: this.#symbol,
+          side: held > 0 ? "sell" : "buy",
+          type: "market",
+          quantity: Math.abs(held),
+          reduce_only: true,
+          tag: "close",
+        },
+        this.#time,
+        this.#exec,
+      );
+    }
+    this.#drainExec();
+  }
+
   /** The durable state (a deep copy, safe to serialise later). */
   snapshot(): SessionSnapshot {
     return structuredClone({
