@@ -21,7 +21,7 @@ import {
   SIGNAL_LIMIT,
   STRATEGY_VERSION,
 } from "./limits.ts";
-import { backtestInputSchema, sessionInputSchema } from "./schemas.ts";
+import { backtestInputSchema, sessionInputSchema, stopInputSchema } from "./schemas.ts";
 
 /** A query parameter, validated before the handler runs. */
 export type QueryParam =
@@ -42,6 +42,8 @@ export type RequestBody =
     readonly name: string;
     readonly schema: z.ZodType;
     readonly invalid: string;
+    /** An empty body stands for `{}`. */
+    readonly optional?: boolean;
   }
   /** A strategy document: YAML or JSON text, or JSON `{source}` / the document itself. */
   | { readonly type: "strategy" }
@@ -122,8 +124,26 @@ export const OPERATIONS = {
   stopSession: {
     method: "delete",
     path: "/api/paper_trading/sessions/{id}",
-    summary: "Stop a session; returns its final metrics",
+    summary:
+      'Stop a session; returns its final metrics and position_left_open. Body (optional): {"flatten": true} closes the position first',
+    body: {
+      type: "json",
+      name: "StopInput",
+      schema: stopInputSchema,
+      invalid: "invalid stop request",
+      optional: true,
+    },
     answers: { "200": "stopped", "404": "unknown id", "409": "invalid transition" },
+  },
+  closeSession: {
+    method: "post",
+    path: "/api/paper_trading/sessions/{id}/close",
+    summary: "Force exit: cancel the session's open orders and flatten its position at market",
+    answers: {
+      "200": { description: "the session after the close", schema: SESSION },
+      "404": "unknown id",
+      "409": "not running, warming up or paused",
+    },
   },
   pauseSession: {
     method: "post",

@@ -40,8 +40,11 @@ export interface SessionSummary {
   readonly restart_reason: string | null;
 }
 
+/** A stopped session and whether it still holds a position (stopping does not close it). */
+export type StoppedSummary = SessionSummary & { readonly position_left_open: boolean };
+
 /** A stopped session with its final metrics (`DELETE /api/paper_trading/sessions/{id}`). */
-export type StoppedSession = SessionSummary & { readonly metrics: Metrics };
+export type StoppedSession = StoppedSummary & { readonly metrics: Metrics };
 
 /** A page of sessions (`GET /api/paper_trading/sessions`). */
 export interface SessionPage {

@@ -97,3 +97,10 @@ export const backtestInputSchema = z.object({
 
 /** A validated backtest request. */
 export type BacktestInput = z.infer<typeof backtestInputSchema>;
+
+/** Body of `DELETE /api/paper_trading/sessions/{id}` (optional): close the position first. */
+export const stopInputSchema = z.strictObject({
+  flatten: z.boolean().default(false).describe(
+    "close the position at market and cancel its orders before stopping",
+  ),
+});

@@ -184,6 +184,54 @@ Deno.test("api routes", async (t) => {
     assert.equal((await call("GET", "/api/paper_trading/sessions/nope/orders")).status, 404);
   });
 
+  await t.step("close flattens at market; stop says whether a position was left open", async () => {
+    const holder = `version: 1
+name: holder
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: { stop_loss: { percent: 50 } }
+sizing: { type: percent_of_equity, value: 10 }`;
+    const start = async () => {
+      const r = await call("POST", "/api/paper_trading/sessions", {
+        strategy: holder,
+        symbol: "BTCUSDT",
+      });
+      assert.equal(r.status, 201, r.text);
+      return r.body.id as string;
+    };
+    const holding = (id: string) =>
+      eventually(async () => {
+        const s = await call("GET", `/api/paper_trading/sessions/${id}`);
+        return s.body.position.quantity > 0 ? s.body : undefined;
+      }, { what: `session ${id} holding a position`, timeoutMs: 30_000 });
+    const [a, b] = [await start(), await start()];
+    await holding(a);
+    const closed = await call("POST", `/api/paper_trading/sessions/${a}/close`);
+    assert.equal(closed.status, 200, closed.text);
+    assert.equal(closed.body.position.quantity, 0);
+    const fills = await call("GET", `/api/paper_trading/sessions/${a}/trades`);
+    assert.ok(fills.body.items.some((f: { tag?: string }) => f.tag === "close"), "a close fill");
+    const orders = await call("GET", `/api/paper_trading/sessions/${a}/orders?limit=500`);
+    const stops = orders.body.items.filter((o: { tag?: string }) => o.tag?.endsWith("stop_loss"));
+    assert.ok(stops.length > 0 && stops.every((o: { status: string }) => o.status !== "new"));
+    await holding(a); // the always-true entry buys again
+    const flat = await call("DELETE", `/api/paper_trading/sessions/${a}`, { flatten: true });
+    assert.equal(flat.status, 200, flat.text);
+    assert.equal(flat.body.position.quantity, 0);
+    assert.equal(flat.body.position_left_open, false);
+    assert.equal((await call("POST", `/api/paper_trading/sessions/${a}/close`)).status, 409);
+    assert.equal(
+      (await call("DELETE", `/api/paper_trading/sessions/${b}`, { flatten: "yes" })).status,
+      400,
+    );
+    await holding(b);
+    const open = await call("DELETE", `/api/paper_trading/sessions/${b}`);
+    assert.equal(open.status, 200, open.text);
+    assert.ok(open.body.position.quantity > 0);
+    assert.equal(open.body.position_left_open, true);
+  });
+
   await t.step("stopping returns final metrics; a second stop is a conflict", async () => {
     const stop = await call("DELETE", `/api/paper_trading/sessions/${sessionId}`);
     assert.equal(stop.status, 200);

@@ -89,6 +89,19 @@ function handle(message: ToWorker): void {
       });
       return;
     }
+    case "act": {
+      if (!core) throw new TypeError(`action '${message.action.kind}' before init`);
+      const out: SessionEffect[] = [];
+      core.closePosition(out);
+      post({
+        type: "command_done",
+        requestId: message.requestId,
+        snapshot: core.snapshot(),
+        view: core.view(),
+        effects: out,
+      });
+      return;
+    }
     case "recovered":
       bus?.deliverRecovered(message.symbol, message.batches);
       return;

@@ -4,7 +4,7 @@
  */
 import type { Db } from "../../db/mod.ts";
 import { type SessionRow, SessionTable } from "../../db/stores/mod.ts";
-import type { SessionSummary } from "../../contract/mod.ts";
+import type { SessionSummary, StoppedSummary } from "../../contract/mod.ts";
 import type { SessionInput } from "../../contract/schemas.ts";
 import {
   type SessionSnapshot,
@@ -231,6 +231,34 @@ export class SessionService {
       return this.get(id);
     }
     throw new ConflictError(change.ok ? `session ${id} is not running` : change.reason);
+  }
+
+  /**
+   * Force exit: cancels the session's open orders and flattens its position at
+   * market (404 unknown, 409 when it is not running, warming up or paused).
+   */
+  async close(id: string): Promise<SessionSummary> {
+    if (!this.#supervisor.get(id)) {
+      const row = await this.#row(id);
+      throw new ConflictError(`cannot close a session that is ${row.status}`);
+    }
+    await this.#supervisor.act(id, { kind: "close" });
+    return this.get(id);
+  }
+
+  /**
+   * Stops a session, with `flatten` closing its position first (paused before,
+   * so no signal opens a new one in between); says whether a position was
+   * left open.
+   */
+  async stop(id: string, options: { flatten: boolean }): Promise<StoppedSummary> {
+    const status = this.#supervisor.get(id)?.status;
+    if (options.flatten && status !== undefined && status !== "failed") {
+      if (status !== "paused") await this.command(id, "pause");
+      await this.close(id);
+    }
+    const session = await this.command(id, "stop");
+    return { ...session, position_left_open: session.position.quantity !== 0 };
   }
 
   /** Current performance metrics of a session (live, or from its last durable state). */

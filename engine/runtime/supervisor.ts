@@ -44,7 +44,7 @@ import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
-import type { FromWorker, SessionCommand, ToWorker } from "./worker_protocol.ts";
+import type { FromWorker, SessionAction, SessionCommand, ToWorker } from "./worker_protocol.ts";
 
 /** At most this many commands may wait for one worker. */
 export const MAX_PENDING_COMMANDS = 16;
@@ -311,6 +311,28 @@ export class Supervisor {
     return slot.live;
   }
 
+  /**
+   * Applies a trader's action (force exit) to a running, warming or paused
+   * session and waits until its effects are durable; 409 in any other status.
+   */
+  async act(id: string, action: SessionAction): Promise<LiveSession> {
+    const slot = this.#slots.get(id);
+    const status = slot?.live.status;
+    if (!slot || !(status === "running" || status === "warming_up" || status === "paused")) {
+      throw new ConflictError(`cannot ${action.kind} a session that is ${status ?? "not running"}`);
+    }
+    if (!slot.worker || !slot.ready) {
+      throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
+    }
+    const done = await this.#send(slot, (requestId) => ({ type: "act", action, requestId }));
+    await this.#durable(
+      slot,
+      this.#persist(slot, done.effects, done.snapshot, done.view),
+      action.kind,
+    );
+    return slot.live;
+  }
+
   /** Test hook: makes a session's worker throw, hang, or stay busy (progressing) for a while. */
   inject(id: string, fault: "crash" | "hang" | { busyMs: number }): void {
     this.#slots.get(id)?.worker?.postMessage({ type: "fault", fault } satisfies ToWorker);
@@ -491,7 +513,7 @@ export class Supervisor {
   }
 
   /** Waits for a command's effects to be durable, or answers 503 (they stay queued). */
-  async #durable(slot: Slot, write: Promise<void>, command: SessionCommand): Promise<void> {
+  async #durable(slot: Slot, write: Promise<void>, command: string): Promise<void> {
     if (await settledWithin(write, COMMAND_DURABLE_MS)) return await write;
     write.catch(() => {});
     const outage = this.#deps.persister.outage();
@@ -503,10 +525,15 @@ export class Supervisor {
   }
 
   #request(slot: Slot, command: SessionCommand): Promise<CommandDone> {
+    return this.#send(slot, (requestId) => ({ type: "command", command, requestId }));
+  }
+
+  /** Sends a message that the worker answers with `command_done`. */
+  #send(slot: Slot, message: (requestId: number) => ToWorker): Promise<CommandDone> {
     const requestId = slot.nextRequest++;
     return new Promise<CommandDone>((resolve, reject) => {
       slot.pending.set(requestId, { resolve, reject });
-      slot.worker?.postMessage({ type: "command", command, requestId } satisfies ToWorker);
+      slot.worker?.postMessage(message(requestId));
     });
   }
 

@@ -16,6 +16,9 @@ import type { BusBatch } from "./market/mod.ts";
 
 export type { SessionCommand };
 
+/** A trader's action on a session's book (not a status change): force exit. */
+export type SessionAction = { readonly kind: "close" };
+
 /** Main → worker. */
 export type ToWorker =
   | {
@@ -34,6 +37,8 @@ export type ToWorker =
     readonly progress: Int32Array;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
+  /** A trader's action on the book, answered with `command_done` like a command. */
+  | { readonly type: "act"; readonly action: SessionAction; readonly requestId: number }
   | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
   | { readonly type: "ping"; readonly id: number }
   /**

@@ -89,10 +89,14 @@ export function assertStorable(value: unknown): void {
   if (problem) throw new ValidationError("invalid text in request", [problem]);
 }
 
-/** Reads a JSON body, answering 400 when it is empty, not JSON, nested too deeply or unstorable. */
-export async function jsonBody(c: Context): Promise<unknown> {
+/**
+ * Reads a JSON body, answering 400 when it is empty (unless `optional`: then
+ * `{}`), not JSON, nested too deeply or unstorable.
+ */
+export async function jsonBody(c: Context, optional = false): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") {
+    if (optional) return {};
     throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
   }
   return parseJson(text);

@@ -68,7 +68,7 @@ function parameters(operation: Operation): unknown[] {
 function requestBody(body: RequestBody): unknown {
   switch (body.type) {
     case "json":
-      return { required: true, content: json(ref(body.name)) };
+      return { required: !body.optional, content: json(ref(body.name)) };
     case "strategy":
       return {
         required: true,

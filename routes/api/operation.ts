@@ -86,7 +86,7 @@ async function inputOf<O extends Operation>(c: Context, operation: O): Promise<I
     query[name] = queryValue(c, name, param);
   }
   const body = operation.body?.type === "json"
-    ? validBody(operation.body, await jsonBody(c))
+    ? validBody(operation.body, await jsonBody(c, operation.body.optional))
     : undefined;
   return { path: c.req.param(), query, body } as Input<O>;
 }

@@ -35,10 +35,11 @@ export function sessionRoutes(service: Pick<Service, "sessions" | "records" | "l
     OPERATIONS.resumeSession,
     async (c, { path }) => c.json(await sessions.command(path.id, "resume")),
   );
-  on(OPERATIONS.stopSession, async (c, { path: { id } }) => {
-    const session = await sessions.command(id, "stop");
+  on(OPERATIONS.stopSession, async (c, { path: { id }, body }) => {
+    const session = await sessions.stop(id, body);
     return c.json({ ...session, metrics: await sessions.metrics(id) });
   });
+  on(OPERATIONS.closeSession, async (c, { path }) => c.json(await sessions.close(path.id)));
 
   on(OPERATIONS.sessionFills, async (c, { path: { id }, query }) => {
     if (query.format === "csv") {
