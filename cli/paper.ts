@@ -271,16 +271,48 @@ const stop: Command = {
   name: "stop",
   summary: "Stop a session and print its final metrics",
   args: ID,
-  options: {},
+  synopsis: "[--flatten]",
+  options: {
+    flatten: {
+      type: "boolean",
+      description: "close the position at market and cancel its orders first",
+    },
+  },
   async run({ args, json, client }) {
     const result = await client().json<StoppedSession>(
       "DELETE",
       sessionPath(args.positionals[0]),
+      { json: { flatten: args.values.flatten === true } },
     );
     if (json) return printJson(result);
+    const { quantity, avg_price } = result.position;
+    const left = result.position_left_open
+      ? `\n\nposition left open: ${decimal(quantity)} @ ${
+        decimal(avg_price)
+      } (paper close cannot reach a stopped session; stop with --flatten to close first)`
+      : "";
     console.log(
-      `stopped session ${result.id}\n\n${sessionFields(result)}\n\nFinal metrics\n\n${
+      `stopped session ${result.id}${left}\n\n${sessionFields(result)}\n\nFinal metrics\n\n${
         metricsFields(result.metrics)
+      }`,
+    );
+  },
+};
+
+const close: Command = {
+  name: "close",
+  summary: "Force exit: cancel a session's open orders and flatten its position at market",
+  args: ID,
+  options: {},
+  async run({ args, json, client }) {
+    const session = await client().json<Session>(
+      "POST",
+      sessionPath(args.positionals[0], "/close"),
+    );
+    if (json) return printJson(session);
+    console.log(
+      `closed session ${session.id}: position ${
+        session.position.quantity === 0 ? "flat" : decimal(session.position.quantity)
       }`,
     );
   },
@@ -357,6 +389,7 @@ export const PAPER: Program = {
     status,
     controlCommand("pause", "Pause a session (market data is ignored until resumed)"),
     controlCommand("resume", "Resume a paused session"),
+    close,
     stop,
     trades,
     metrics,

@@ -92,8 +92,17 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.equal(typeof metrics.fees_paid, "number");
     });
 
+    await t.step("close flattens the position at market", async () => {
+      assert.match(
+        expectExit(await paper("close", id), 0).stdout,
+        new RegExp(`^closed session ${id}: position flat$`, "m"),
+      );
+    });
+
     await t.step("stop prints the final metrics; stopping again is refused", async () => {
-      const out = expectExit(await paper("stop", id), 0).stdout;
+      const out = expectExit(await paper("stop", id, "--flatten"), 0).stdout;
+      assert.match(out, /^Position\s+flat$/m, "--flatten leaves no position");
+      assert.doesNotMatch(out, /position left open/);
       assert.match(out, new RegExp(`stopped session ${id}`));
       assert.match(out, /^Status\s+stopped$/m);
       assert.match(out, /Final metrics/);
