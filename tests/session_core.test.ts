@@ -196,3 +196,29 @@ sizing: { type: percent_of_equity, value: 10 }
   core.closePosition(again);
   assert.equal(again.filter((e) => e.type === "fill").length, 0, "nothing to close when flat");
 });
+
+Deno.test("manual orders go through the same execution path, tagged manual, and cancel one by one", () => {
+  const core = new SessionCore(setup);
+  run(core, waveTrades({ count: 20 }));
+  const last = core.view().last_price!;
+  const out: SessionEffect[] = [];
+  const bought = core.placeOrder({ side: "buy", type: "market", notional: 1_000 }, out);
+  assert.equal(bought.status, "filled");
+  const fill = out.find((e) => e.type === "fill");
+  assert.ok(fill?.type === "fill" && fill.fill.tag === "manual");
+  assert.ok(fill.fill.fee > 0, "fees apply as for strategy orders");
+  assert.ok(Math.abs(fill.fill.quantity * last - 1_000) < 1, `${fill.fill.quantity} @ ${last}`);
+  const resting = core.placeOrder(
+    { side: "buy", type: "limit", quantity: 1, price: last * 0.5, bracket: { stop_loss: 1 } },
+    out,
+  );
+  assert.equal(resting.status, "new");
+  assert.equal(resting.tag, "manual");
+  const tooBig = core.placeOrder({ side: "buy", type: "market", quantity: 1e9 }, out);
+  assert.equal(tooBig.status, "rejected");
+  assert.match(tooBig.reason ?? "", /insufficient|funds/i);
+  assert.equal(core.cancelOrder(resting.id, out), true);
+  assert.deepEqual(core.view().open_orders, []);
+  assert.equal(core.cancelOrder(resting.id, out), false, "already cancelled");
+  assert.equal(core.view().metrics.fill_count, 1);
+});

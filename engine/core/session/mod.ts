@@ -3,6 +3,7 @@
  * @module
  */
 export {
+  type ManualOrder,
   SessionCore,
   type SessionEffect,
   type SessionSetup,

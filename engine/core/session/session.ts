@@ -14,7 +14,7 @@ import {
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
 import { submitOrder } from "../execution/placement.ts";
-import { cancelAll } from "../execution/cancellation.ts";
+import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { onQuote, onTrade } from "../execution/matching.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Account, ClosedTrade, ExecEvent, Fill, Order, Position } from "../execution/types.ts";
@@ -35,6 +35,17 @@ import {
  */
 function isEntryTag(tag: string | undefined): boolean {
   return tag === "entry.long" || tag === "entry.short";
+}
+
+/** A trader's order (the session's symbol implied): a quantity, or a notional in the quote currency. */
+export interface ManualOrder {
+  readonly side: "buy" | "sell";
+  readonly type: "market" | "limit" | "stop_market" | "stop_limit";
+  readonly quantity?: number;
+  readonly notional?: number;
+  readonly price?: number;
+  readonly stop_price?: number;
+  readonly bracket?: { readonly stop_loss?: number; readonly take_profit?: number };
 }
 
 /** What a session needs to start: its strategy, market and execution settings. */
@@ -209,6 +220,45 @@ export class SessionCore {
       );
     }
     this.#drainExec();
+  }
+
+  /**
+   * Submits a trader's order through the same execution path as the
+   * strategy's (validation, reservations, fees, slippage), tagged `manual`.
+   * A notional becomes a quantity at the order's price, else the last price.
+   * Returns the order as it stands (possibly `rejected`, with the reason).
+   */
+  placeOrder(request: ManualOrder, out: SessionEffect[]): Order {
+    this.#out = out;
+    const reference = request.price ?? request.stop_price ??
+      this.#account.markets[this.#symbol]?.last ?? 0;
+    const quantity = request.quantity ??
+      (reference > 0 ? (request.notional ?? 0) / reference : 0);
+    const order = submitOrder(
+      this.#account,
+      {
+        symbol: this.#symbol,
+        side: request.side,
+        type: request.type,
+        quantity,
+        ...(request.price === undefined ? {} : { price: request.price }),
+        ...(request.stop_price === undefined ? {} : { stop_price: request.stop_price }),
+        ...(request.bracket ? { bracket: { ...request.bracket } } : {}),
+        tag: "manual",
+      },
+      this.#time,
+      this.#exec,
+    );
+    this.#drainExec();
+    return order;
+  }
+
+  /** Cancels one open order (its bracket children stay); false when no open order has that id. */
+  cancelOrder(orderId: string, out: SessionEffect[]): boolean {
+    this.#out = out;
+    const cancelled = cancelOrder(this.#account, orderId, this.#time, this.#exec);
+    this.#drainExec();
+    return cancelled;
   }
 
   /** The durable state (a deep copy, safe to serialise later). */
