@@ -21,7 +21,12 @@ import {
   SIGNAL_LIMIT,
   STRATEGY_VERSION,
 } from "./limits.ts";
-import { backtestInputSchema, sessionInputSchema, stopInputSchema } from "./schemas.ts";
+import {
+  backtestInputSchema,
+  manualOrderSchema,
+  sessionInputSchema,
+  stopInputSchema,
+} from "./schemas.ts";
 
 /** A query parameter, validated before the handler runs. */
 export type QueryParam =
@@ -134,6 +139,35 @@ export const OPERATIONS = {
       optional: true,
     },
     answers: { "200": "stopped", "404": "unknown id", "409": "invalid transition" },
+  },
+  placeOrder: {
+    method: "post",
+    path: "/api/paper_trading/sessions/{id}/orders",
+    summary:
+      "A manual order (market, limit, stop_market, stop_limit; quantity or notional; optional bracket), tagged manual",
+    body: {
+      type: "json",
+      name: "ManualOrder",
+      schema: manualOrderSchema,
+      invalid: "invalid order",
+    },
+    answers: {
+      "201": "the order as placed (filled at once when it can)",
+      "400": "invalid fields",
+      "404": "unknown id",
+      "409": "not running, warming up or paused",
+      "422": "rejected by the engine (funds, filters, no price), with the reason",
+    },
+  },
+  cancelOrder: {
+    method: "delete",
+    path: "/api/paper_trading/sessions/{id}/orders/{order_id}",
+    summary: "Cancel one open order",
+    answers: {
+      "200": { description: "the session after the cancel", schema: SESSION },
+      "404": "unknown session, or no open order with that id",
+      "409": "not running, warming up or paused",
+    },
   },
   closeSession: {
     method: "post",

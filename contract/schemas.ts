@@ -104,3 +104,20 @@ export const stopInputSchema = z.strictObject({
     "close the position at market and cancel its orders before stopping",
   ),
 });
+
+const price = z.number().positive().finite();
+
+/** Body of `POST /api/paper_trading/sessions/{id}/orders`: a manual order (quantity or notional). */
+export const manualOrderSchema = z.strictObject({
+  side: z.enum(["buy", "sell"]),
+  type: z.enum(["market", "limit", "stop_market", "stop_limit"]).default("market"),
+  quantity: price.optional().describe("base quantity; give this or notional"),
+  notional: price.optional().describe("quote amount, converted at the price or last price"),
+  price: price.optional().describe("limit price (limit, stop_limit)"),
+  stop_price: price.optional().describe("trigger price (stop_market, stop_limit)"),
+  bracket: z.strictObject({ stop_loss: price.optional(), take_profit: price.optional() })
+    .optional().describe("stop-loss and take-profit placed when the order fills"),
+}).refine((o) => (o.quantity === undefined) !== (o.notional === undefined), {
+  message: "give exactly one of quantity and notional",
+  path: ["quantity"],
+});

@@ -184,6 +184,42 @@ Deno.test("api routes", async (t) => {
     assert.equal((await call("GET", "/api/paper_trading/sessions/nope/orders")).status, 404);
   });
 
+  await t.step(
+    "manual orders: placed through the engine tagged manual, cancelled one by one",
+    async () => {
+      const orders = `/api/paper_trading/sessions/${sessionId}/orders`;
+      const bought = await call("POST", orders, { side: "buy", notional: 100 });
+      assert.equal(bought.status, 201, bought.text);
+      assert.equal(bought.body.tag, "manual");
+      assert.equal(bought.body.status, "filled");
+      const last = bought.body.avg_price;
+      const limit = await call("POST", orders, {
+        side: "buy",
+        type: "limit",
+        quantity: 0.001,
+        price: Math.round(last / 2),
+      });
+      assert.equal(limit.status, 201, limit.text);
+      assert.equal(limit.body.status, "new");
+      const cancel = await call("DELETE", `${orders}/${limit.body.id}`);
+      assert.equal(cancel.status, 200, cancel.text);
+      assert.equal((await call("DELETE", `${orders}/${limit.body.id}`)).status, 404);
+      const both = await call("POST", orders, { side: "buy", quantity: 1, notional: 1 });
+      assert.equal(both.status, 400);
+      assert.match(both.body.details[0].message, /exactly one of quantity and notional/);
+      const huge = await call("POST", orders, { side: "buy", quantity: 1e6 });
+      assert.equal(huge.status, 422);
+      assert.match(huge.body.details[0].message, /\w/);
+      assert.equal(
+        (await call("POST", "/api/paper_trading/sessions/nope/orders", {
+          side: "buy",
+          quantity: 1,
+        })).status,
+        404,
+      );
+    },
+  );
+
   await t.step("close flattens at market; stop says whether a position was left open", async () => {
     const holder = `version: 1
 name: holder

@@ -92,13 +92,19 @@ function handle(message: ToWorker): void {
     case "act": {
       if (!core) throw new TypeError(`action '${message.action.kind}' before init`);
       const out: SessionEffect[] = [];
-      core.closePosition(out);
+      const { action } = message;
+      const result = action.kind === "order"
+        ? { order: core.placeOrder(action.order, out) }
+        : action.kind === "cancel"
+        ? { cancelled: core.cancelOrder(action.order_id, out) }
+        : (core.closePosition(out), {});
       post({
         type: "command_done",
         requestId: message.requestId,
         snapshot: core.snapshot(),
         view: core.view(),
         effects: out,
+        result,
       });
       return;
     }

@@ -7,6 +7,7 @@ import { type SessionRow, SessionTable } from "../../db/stores/mod.ts";
 import type { SessionSummary, StoppedSummary } from "../../contract/mod.ts";
 import type { SessionInput } from "../../contract/schemas.ts";
 import {
+  type ManualOrder,
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
@@ -16,6 +17,7 @@ import {
   equity,
   freeCash,
   openOrders,
+  type Order,
   position,
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
@@ -31,6 +33,7 @@ import type { Logger } from "./log.ts";
 import { executionOf } from "./trading_input.ts";
 import type { StrategyStore } from "./strategies.ts";
 import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";
+import type { ActionResult, SessionAction } from "./worker_protocol.ts";
 
 /** The feed a session runs on, recorded with it. */
 export interface FeedLabel {
@@ -238,12 +241,41 @@ export class SessionService {
    * market (404 unknown, 409 when it is not running, warming up or paused).
    */
   async close(id: string): Promise<SessionSummary> {
+    await this.#act(id, { kind: "close" });
+    return this.get(id);
+  }
+
+  /**
+   * A trader's order through the session's execution path, tagged `manual`
+   * (422 with the reason when the engine rejects it).
+   */
+  async placeOrder(id: string, order: ManualOrder): Promise<Order> {
+    const placed = (await this.#act(id, { kind: "order", order })).order!;
+    if (placed.status === "rejected") {
+      throw new ValidationError(
+        "order rejected",
+        [{ path: "", message: placed.reason ?? "" }],
+        422,
+      );
+    }
+    return placed;
+  }
+
+  /** Cancels one open order of a session (404 when it has no open order with that id). */
+  async cancelOrder(id: string, orderId: string): Promise<SessionSummary> {
+    if (!(await this.#act(id, { kind: "cancel", order_id: orderId })).cancelled) {
+      throw new NotFoundError(`session ${id} has no open order with id '${orderId}'`);
+    }
+    return this.get(id);
+  }
+
+  /** Applies an action to a live session (404 unknown, 409 when it has no worker). */
+  async #act(id: string, action: SessionAction): Promise<ActionResult> {
     if (!this.#supervisor.get(id)) {
       const row = await this.#row(id);
-      throw new ConflictError(`cannot close a session that is ${row.status}`);
+      throw new ConflictError(`cannot ${action.kind} a session that is ${row.status}`);
     }
-    await this.#supervisor.act(id, { kind: "close" });
-    return this.get(id);
+    return await this.#supervisor.act(id, action);
   }
 
   /**

@@ -44,7 +44,13 @@ import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
-import type { FromWorker, SessionAction, SessionCommand, ToWorker } from "./worker_protocol.ts";
+import type {
+  ActionResult,
+  FromWorker,
+  SessionAction,
+  SessionCommand,
+  ToWorker,
+} from "./worker_protocol.ts";
 
 /** At most this many commands may wait for one worker. */
 export const MAX_PENDING_COMMANDS = 16;
@@ -312,10 +318,11 @@ export class Supervisor {
   }
 
   /**
-   * Applies a trader's action (force exit) to a running, warming or paused
-   * session and waits until its effects are durable; 409 in any other status.
+   * Applies a trader's action (force exit, manual order, cancel) to a running,
+   * warming or paused session and waits until its effects are durable; 409 in
+   * any other status.
    */
-  async act(id: string, action: SessionAction): Promise<LiveSession> {
+  async act(id: string, action: SessionAction): Promise<ActionResult> {
     const slot = this.#slots.get(id);
     const status = slot?.live.status;
     if (!slot || !(status === "running" || status === "warming_up" || status === "paused")) {
@@ -330,7 +337,7 @@ export class Supervisor {
       this.#persist(slot, done.effects, done.snapshot, done.view),
       action.kind,
     );
-    return slot.live;
+    return done.result ?? {};
   }
 
   /** Test hook: makes a session's worker throw, hang, or stay busy (progressing) for a while. */

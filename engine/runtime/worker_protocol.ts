@@ -6,7 +6,9 @@
 import type { Candle } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
+import type { Order } from "../core/execution/mod.ts";
 import type {
+  ManualOrder,
   SessionCommand,
   SessionEffect,
   SessionSnapshot,
@@ -16,8 +18,17 @@ import type { BusBatch } from "./market/mod.ts";
 
 export type { SessionCommand };
 
-/** A trader's action on a session's book (not a status change): force exit. */
-export type SessionAction = { readonly kind: "close" };
+/** A trader's action on a session's book (not a status change). */
+export type SessionAction =
+  | { readonly kind: "close" }
+  | { readonly kind: "order"; readonly order: ManualOrder }
+  | { readonly kind: "cancel"; readonly order_id: string };
+
+/** What an action produced: the placed order, or whether the cancel found an open order. */
+export interface ActionResult {
+  readonly order?: Order;
+  readonly cancelled?: boolean;
+}
 
 /** Main → worker. */
 export type ToWorker =
@@ -67,6 +78,8 @@ export type FromWorker =
     readonly snapshot: SessionSnapshot;
     readonly view: SessionView;
     readonly effects: SessionEffect[];
+    /** What an `act` produced. */
+    readonly result?: ActionResult;
   }
   | { readonly type: "pong"; readonly id: number }
   | {

@@ -40,6 +40,14 @@ export function sessionRoutes(service: Pick<Service, "sessions" | "records" | "l
     return c.json({ ...session, metrics: await sessions.metrics(id) });
   });
   on(OPERATIONS.closeSession, async (c, { path }) => c.json(await sessions.close(path.id)));
+  on(
+    OPERATIONS.placeOrder,
+    async (c, { path, body }) => c.json(await sessions.placeOrder(path.id, body), 201),
+  );
+  on(
+    OPERATIONS.cancelOrder,
+    async (c, { path }) => c.json(await sessions.cancelOrder(path.id, path.order_id)),
+  );
 
   on(OPERATIONS.sessionFills, async (c, { path: { id }, query }) => {
     if (query.format === "csv") {
