@@ -13,6 +13,7 @@ import {
   MAX_SLIPPAGE_BPS,
   type Metrics,
   OFFSET,
+  type Order,
   type Page,
   RECORD_LIMIT,
   SESSION_LIST_LIMIT,
@@ -299,6 +300,76 @@ const stop: Command = {
   },
 };
 
+const POSITIVE = { min: Number.MIN_VALUE };
+
+const order: Command = {
+  name: "order",
+  summary: "Place a manual order (tagged manual) through the session's execution path",
+  args: ["ID", "SIDE"],
+  synopsis:
+    "buy|sell (--quantity Q | --notional N) [--type T] [--price P] [--stop-price P] [--stop-loss P] [--take-profit P]",
+  options: {
+    quantity: { type: "string", value: "Q", description: "base quantity" },
+    notional: { type: "string", value: "N", description: "quote amount instead of a quantity" },
+    type: {
+      type: "string",
+      value: "T",
+      description: "market (default), limit, stop_market or stop_limit",
+    },
+    price: { type: "string", value: "P", description: "limit price" },
+    "stop-price": { type: "string", value: "P", description: "trigger price" },
+    "stop-loss": { type: "string", value: "P", description: "bracket stop-loss price" },
+    "take-profit": { type: "string", value: "P", description: "bracket take-profit price" },
+  },
+  async run({ args, json, client }) {
+    const [id, side] = args.positionals;
+    if (side !== "buy" && side !== "sell") {
+      throw new UsageError(`SIDE must be buy or sell, got '${side}'`);
+    }
+    const number = (name: string) => numberOption(args, name, POSITIVE);
+    const stopLoss = number("stop-loss");
+    const takeProfit = number("take-profit");
+    const body = {
+      side,
+      type: args.values.type ?? "market",
+      quantity: number("quantity"),
+      notional: number("notional"),
+      price: number("price"),
+      stop_price: number("stop-price"),
+      ...(stopLoss ?? takeProfit
+        ? { bracket: { stop_loss: stopLoss, take_profit: takeProfit } }
+        : {}),
+    };
+    const placed = await client().json<Order>("POST", sessionPath(id, "/orders"), { json: body });
+    if (json) return printJson(placed);
+    console.log(
+      `order ${placed.id} ${placed.side} ${placed.type} ${
+        decimal(placed.quantity)
+      }: ${placed.status}${
+        placed.filled_qty > 0
+          ? ` (${decimal(placed.filled_qty)} @ ${decimal(placed.avg_price)})`
+          : ""
+      }`,
+    );
+  },
+};
+
+const cancel: Command = {
+  name: "cancel",
+  summary: "Cancel one open order of a session",
+  args: ["ID", "ORDER_ID"],
+  options: {},
+  async run({ args, json, client }) {
+    const [id, orderId] = args.positionals;
+    const session = await client().json<Session>(
+      "DELETE",
+      sessionPath(id, `/orders/${encodeURIComponent(orderId)}`),
+    );
+    if (json) return printJson(session);
+    console.log(`cancelled order ${orderId} of session ${session.id}`);
+  },
+};
+
 const close: Command = {
   name: "close",
   summary: "Force exit: cancel a session's open orders and flatten its position at market",
@@ -389,6 +460,8 @@ export const PAPER: Program = {
     status,
     controlCommand("pause", "Pause a session (market data is ignored until resumed)"),
     controlCommand("resume", "Resume a paused session"),
+    order,
+    cancel,
     close,
     stop,
     trades,

@@ -92,6 +92,39 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.equal(typeof metrics.fees_paid, "number");
     });
 
+    await t.step("order places a manual order; cancel cancels one", async () => {
+      const bought = expectExit(await paper("order", id, "buy", "--notional", "50"), 0).stdout;
+      assert.match(bought, /^order o\d+ buy market [\d.]+: filled \([\d.]+ @ [\d,.]+\)$/m);
+      const placed = JSON.parse(
+        expectExit(await paper("order", id, "buy", "--notional", "50", "--json"), 0).stdout,
+      );
+      const limit = JSON.parse(
+        expectExit(
+          await paper(
+            "order",
+            id,
+            "buy",
+            "--quantity",
+            "0.001",
+            "--type",
+            "limit",
+            "--price",
+            String(Math.round(placed.avg_price / 2)),
+            "--json",
+          ),
+          0,
+        ).stdout,
+      );
+      assert.equal(limit.status, "new");
+      assert.equal(limit.tag, "manual");
+      assert.match(
+        expectExit(await paper("cancel", id, limit.id), 0).stdout,
+        new RegExp(`^cancelled order ${limit.id} of session ${id}$`, "m"),
+      );
+      assert.match(expectExit(await paper("cancel", id, limit.id), 1).stderr, /HTTP 404/);
+      expectExit(await paper("order", id, "hold", "--quantity", "1"), 2);
+    });
+
     await t.step("close flattens the position at market", async () => {
       assert.match(
         expectExit(await paper("close", id), 0).stdout,
