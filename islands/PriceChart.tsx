@@ -7,7 +7,7 @@ import {
 } from "../contract/mod.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./_api.ts";
-import { Chart, markDrawn, type Point, timeScales } from "./_chart.ts";
+import { Chart, markDrawn, markerPoints, type Point, timeScales } from "./_chart.ts";
 import { subscribe } from "./_live.ts";
 import { type Fill, useLiveFills } from "./_session_state.ts";
 
@@ -83,8 +83,7 @@ export default function PriceChart(props: PriceChartProps) {
     if (typeof document === "undefined" || !canvas.current) return;
     const bucketMs = RESOLUTIONS[resolution];
     const points: Point[] = [];
-    const of = (side: string) =>
-      markers.current.filter((m) => m.side === side).map((m) => ({ x: m.time, y: m.price }));
+    const of = (side: string) => markerPoints(markers.current, side);
     const instance = new Chart(canvas.current, {
       type: "line",
       data: {

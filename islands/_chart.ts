@@ -60,4 +60,16 @@ export function markDrawn(chart: Chart): void {
   chart.canvas.dataset.points = String(points);
 }
 
+/**
+ * The points of one side's trade markers, oldest first: the charts are told
+ * their data is sorted (`normalized`), and fills often arrive newest first.
+ */
+export function markerPoints(
+  markers: readonly { time: number; price: number; side: string }[],
+  side: string,
+): Point[] {
+  return markers.filter((m) => m.side === side).map((m) => ({ x: m.time, y: m.price }))
+    .sort((a, b) => a.x - b.x);
+}
+
 export { Chart };
