@@ -65,6 +65,7 @@ function sessionFields(session: Session): string {
     ["Last price", decimal(session.last_price)],
     ["Fills", String(session.fill_count)],
     ["Closed trades", String(session.trade_count)],
+    ["Conflicts", String(session.conflicts)],
     ["Restarts", String(session.restarts)],
   );
   return fields(pairs);

@@ -35,6 +35,8 @@ export interface SessionSummary {
   readonly trade_count: number;
   /** Executions (a round trip has at least two). */
   readonly fill_count: number;
+  /** Candles where the entry rules contradicted each other, so nothing fired (since the worker started). */
+  readonly conflicts: number;
   readonly restarts: number;
   /** Why the session's worker last restarted (crash, hang, suspension), or null. */
   readonly restart_reason: string | null;

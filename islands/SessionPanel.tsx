@@ -108,6 +108,7 @@ export default function SessionPanel(props: SessionPanelProps) {
           <Stat label="Initial" value={money(s.initial_capital)} />
           <Stat label="Last price" value={money(s.last_price)} />
           <Stat label="Restarts" value={String(s.restarts)} />
+          <Stat label="Conflicts" value={String(s.conflicts)} testid="conflicts" />
         </dl>
       </div>
       <div class="two">

@@ -41,6 +41,7 @@ export function withLive(summary: SessionSummary, message: LiveMessage): Session
     warmup: view.warmup,
     trade_count: view.metrics.trade_count,
     fill_count: view.metrics.fill_count,
+    conflicts: view.conflicts,
   };
 }
 

@@ -222,3 +222,40 @@ Deno.test("manual orders go through the same execution path, tagged manual, and 
   assert.equal(core.cancelOrder(resting.id, out), false, "already cancelled");
   assert.equal(core.view().metrics.fill_count, 1);
 });
+
+Deno.test("contradicting entry rules are counted as conflicts, so an idle session says why", () => {
+  const both = parseStrategy(`
+version: 1
+name: both-ways
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+  short: { gt: [close, 0] }
+sizing: { type: percent_of_equity, value: 10 }
+`);
+  if (!both.ok) throw new Error(JSON.stringify(both.errors));
+  const core = new SessionCore({
+    ...setup,
+    strategy: both.strategy,
+    execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: true }),
+  });
+  core.warm(
+    waveTrades({ count: 50 }).map((t, i) => ({
+      type: "candle" as const,
+      symbol: "BTCUSDT",
+      timeframe: "1s" as const,
+      openTime: t.time - 1_000_000 + i * 1_000,
+      closeTime: t.time - 1_000_000 + i * 1_000 + 999,
+      open: t.price,
+      high: t.price,
+      low: t.price,
+      close: t.price,
+      volume: 1,
+      closed: true,
+    })),
+  );
+  assert.equal(core.view().conflicts, 0, "warm-up history is not counted");
+  const effects = run(core, waveTrades({ count: 100 }));
+  assert.equal(effects.filter((e) => e.type === "order").length, 0);
+  assert.ok(core.view().conflicts >= 5, `conflicts: ${core.view().conflicts}`);
+});

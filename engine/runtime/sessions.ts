@@ -400,6 +400,7 @@ export class SessionService {
       warmup: live?.view?.warmup ?? null,
       trade_count: view?.metrics.trade_count ?? 0,
       fill_count: view?.metrics.fill_count ?? 0,
+      conflicts: view?.conflicts ?? 0,
       restarts: live?.restarts ?? row.restarts ?? 0,
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
     };
@@ -435,5 +436,6 @@ function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
     time: snapshot.time,
     open_orders: openOrders(snapshot.account),
     metrics: metricsOf(snapshot.metrics),
+    conflicts: 0,
   };
 }

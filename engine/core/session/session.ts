@@ -110,6 +110,12 @@ export interface SessionView {
   readonly time: number;
   readonly open_orders: readonly Order[];
   readonly metrics: Metrics;
+  /**
+   * Candles on which the entry rules contradicted each other (long and short
+   * both true, or an entry and the exit of the side held) so nothing fired,
+   * since the session (or its worker) started trading.
+   */
+  readonly conflicts: number;
 }
 
 /**
@@ -134,6 +140,8 @@ export class SessionCore {
   readonly #exec: ExecEvent[] = [];
   readonly #signals: Signal[] = [];
   #out: SessionEffect[] = [];
+  /** Conflicts counted while warming up on history (not decisions of this session). */
+  #warmConflicts = 0;
   #entries: number;
   #paused: boolean;
   #time: number;
@@ -167,6 +175,7 @@ export class SessionCore {
   warm(candles: readonly Candle[]): void {
     for (const candle of candles) this.#evaluator.onCandle(candle);
     this.#signals.length = 0;
+    this.#warmConflicts = this.#evaluator.stats.conflicts;
   }
 
   /** Processes one market event, appending what it caused to `out`. */
@@ -290,6 +299,7 @@ export class SessionCore {
       time: this.#time,
       open_orders: openOrders(this.#account),
       metrics: metricsOf(this.#metrics),
+      conflicts: this.#evaluator.stats.conflicts - this.#warmConflicts,
     };
   }
 
