@@ -10,7 +10,9 @@ import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
+import type { MarketEvent } from "../../core/types.ts";
 import { readRecording } from "../market/mod.ts";
+import { replayCsv } from "./replay_csv.ts";
 
 /** Options of {@link runBacktest}. */
 export interface RunBacktestOptions {
@@ -61,14 +63,7 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = options.symbol?.toUpperCase();
-  const events = readRecording(path, {
-    symbol,
-    onDrop: drop,
-    onBytes,
-    timeBounds: options.timeBounds,
-  });
-  for await (const event of events) {
-    options.signal?.throwIfAborted();
+  const onEvent = (event: MarketEvent) => {
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,
       strategy: options.strategy,
@@ -80,6 +75,14 @@ export async function runBacktest(
     });
     if (csv && event.type === "candle") backtest.stepKline(event);
     else backtest.step(event);
+  };
+  const reading = { symbol, onDrop: drop, onBytes, timeBounds: options.timeBounds };
+  if (csv) await replayCsv(path, onEvent, { ...reading, signal: options.signal });
+  else {
+    for await (const event of readRecording(path, reading)) {
+      options.signal?.throwIfAborted();
+      onEvent(event);
+    }
   }
   if (!backtest) {
     throw new RangeError(`no market events in '${path}'${symbol ? ` for ${symbol}` : ""}`);
