@@ -58,7 +58,6 @@ export interface CsvSink {
 const NL = 10, CR = 13, COMMA = 44, DOT = 46, ZERO = 48, NINE = 57;
 const MAX_MANTISSA = 2 ** 53;
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const TRUE = [116, 114, 117, 101], FALSE = [102, 97, 108, 115, 101];
 
 /** Parses the bytes of one CSV dump, pushed chunk by chunk; call {@link end} after the last. */
 export class CsvBatchParser {
@@ -69,8 +68,6 @@ export class CsvBatchParser {
   readonly #cols = new Int32Array(10);
   #carry: Uint8Array = new Uint8Array(0);
   #start = true;
-  /** Set by {@link #number} when the field is not in the canonical form. */
-  #bad = false;
 
   /** `name` is the file name (symbol and timeframe default from it, as in {@link readRecording}). */
   constructor(
@@ -143,14 +140,13 @@ export class CsvBatchParser {
     if (n !== 7 && n !== 8) return false;
     cols[n] = end + 1;
     const agg = n === 8;
-    this.#bad = false;
-    const id = this.#number(bytes, cols[0], cols[1] - 1);
-    const price = this.#number(bytes, cols[1], cols[2] - 1);
-    const qty = this.#number(bytes, cols[2], cols[3] - 1);
+    const id = canonical(bytes, cols[0], cols[1] - 1);
+    const price = canonical(bytes, cols[1], cols[2] - 1);
+    const qty = canonical(bytes, cols[2], cols[3] - 1);
     const t = agg ? 5 : 4;
-    const time = this.#number(bytes, cols[t], cols[t + 1] - 1);
+    const time = canonical(bytes, cols[t], cols[t + 1] - 1);
     const maker = word(bytes, cols[t + 1], cols[t + 2] - 1);
-    if (this.#bad || maker < 0) return false;
+    if (id < 0 || price < 0 || qty < 0 || time < 0 || maker < 0) return false;
     const batch = this.#batch;
     const row = batch.count++;
     batch.id[row] = id;
@@ -162,29 +158,6 @@ export class CsvBatchParser {
     return true;
   }
 
-  /** `digits[.digits]` in `[start, end)` exactly as `Number()` reads it; sets #bad otherwise. */
-  #number(bytes: Uint8Array, start: number, end: number): number {
-    let mantissa = 0, fraction = -1, digits = 0;
-    for (let i = start; i < end; i++) {
-      const b = bytes[i];
-      if (b >= ZERO && b <= NINE) {
-        mantissa = mantissa * 10 + (b - ZERO);
-        if (mantissa > 0) digits++;
-        if (fraction >= 0) fraction++;
-      } else if (b === DOT && fraction < 0 && i > start && i + 1 < end) {
-        fraction = 0;
-      } else {
-        this.#bad = true;
-        return 0;
-      }
-    }
-    if (start === end || digits > 16 || mantissa >= MAX_MANTISSA || fraction > 22) {
-      this.#bad = true;
-      return 0;
-    }
-    return fraction > 0 ? mantissa / POW10[fraction] : mantissa;
-  }
-
   #fallback(bytes: Uint8Array, start: number, end: number): void {
     const parsed = this.#slow(this.#decoder.decode(bytes.subarray(start, end)));
     if (parsed === undefined) return;
@@ -194,11 +167,39 @@ export class CsvBatchParser {
   }
 }
 
+/**
+ * `digits[.digits]` in `[start, end)` exactly as `Number()` reads it, or -1
+ * when the field is not in that form or its mantissa is not exact (≥ 2^53;
+ * rounding is monotone, so a computed mantissa below 2^53 is exact).
+ */
+function canonical(bytes: Uint8Array, start: number, end: number): number {
+  let i = start, mantissa = 0;
+  for (let d = bytes[i] - ZERO; i < end && d >= 0 && d <= 9; d = bytes[++i] - ZERO) {
+    mantissa = mantissa * 10 + d;
+  }
+  if (i === start) return -1;
+  if (i === end) return mantissa < MAX_MANTISSA ? mantissa : -1;
+  if (bytes[i] !== DOT) return -1;
+  const dot = ++i;
+  for (let d = bytes[i] - ZERO; i < end && d >= 0 && d <= 9; d = bytes[++i] - ZERO) {
+    mantissa = mantissa * 10 + d;
+  }
+  const fraction = i - dot;
+  if (i !== end || fraction === 0 || fraction > 22 || mantissa >= MAX_MANTISSA) return -1;
+  return mantissa / POW10[fraction];
+}
+
 /** 1 for the bytes `true`, 0 for `false`, -1 for anything else. */
 function word(bytes: Uint8Array, start: number, end: number): number {
-  const match = (w: number[]) =>
-    end - start === w.length && w.every((c, i) => bytes[start + i] === c);
-  return match(TRUE) ? 1 : match(FALSE) ? 0 : -1;
+  if (end - start === 4 && bytes[start] === 116 && bytes[start + 1] === 114) {
+    return bytes[start + 2] === 117 && bytes[start + 3] === 101 ? 1 : -1; // "true"
+  }
+  if (end - start === 5 && bytes[start] === 102 && bytes[start + 1] === 97) {
+    return bytes[start + 2] === 108 && bytes[start + 3] === 115 && bytes[start + 4] === 101
+      ? 0 // "false"
+      : -1;
+  }
+  return -1;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
