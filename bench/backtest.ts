@@ -2,7 +2,8 @@
  * Backtest replay speed: one session (EMA 9/21 cross, strategies/ema_cross.yaml)
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
  * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
- * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`).
+ * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
+ * a sweep of 100 parameter sets over that dump in 2 workers.
  *
  * @module
  */
@@ -11,6 +12,8 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { runSweep } from "../engine/runtime/backtest/sweep.ts";
+import { parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { SimPath, toEnvelope } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { type Benchmark, type Figure, measure } from "./figure.ts";
@@ -89,6 +92,23 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
         unit: "trades/s",
         better: "higher",
         target: 4_500_000,
+      }),
+    );
+    const params = [
+      parseParam("indicators.fast.period=5..14"),
+      parseParam("indicators.slow.period=20..38:2"),
+    ];
+    figures.push(
+      await measure(async () => {
+        const started = performance.now();
+        const result = await runSweep({ data: csv, strategy, params, execution, workers: 2 });
+        if (result.rows.length !== 100) throw new RangeError(`${result.rows.length} trials`);
+        return (performance.now() - started) / 1000;
+      }, {
+        name: `sweep_100_sets_${events.length / 1e6}m_trades_2_workers_s`,
+        unit: "s",
+        better: "lower",
+        target: 10,
       }),
     );
   } finally {
