@@ -3,7 +3,8 @@
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
  * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
  * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
- * a sweep of 100 parameter sets over that dump in 2 workers.
+ * a sweep of 100 parameter sets over that dump in 2 workers; and the bytes a
+ * warm backtest allocates per trade (`backtest_bytes_per_trade`).
  *
  * @module
  */
@@ -48,6 +49,31 @@ function replay(strategy: Strategy, events: readonly Trade[]): number {
   return events.length / seconds;
 }
 
+/**
+ * Bytes allocated per trade by a warm backtest: the heap growth over windows
+ * of 20,000 trades (a window with a collection in it shrinks the heap and is
+ * left out), median over the windows.
+ */
+function bytesPerTrade(strategy: Strategy, events: readonly Trade[]): number {
+  const backtest = new Backtest({
+    symbol: "BTCUSDT",
+    strategy,
+    execution: resolveExecutionConfig({}),
+  });
+  const warm = Math.min(100_000, events.length >> 2);
+  for (let i = 0; i < warm; i++) backtest.step(events[i]);
+  const window = 20_000;
+  const samples: number[] = [];
+  for (let i = warm; i + window <= events.length; i += window) {
+    const before = Deno.memoryUsage().heapUsed;
+    for (let j = i; j < i + window; j++) backtest.step(events[j]);
+    const grown = Deno.memoryUsage().heapUsed - before;
+    if (grown >= 0) samples.push(grown / window);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1] ?? NaN;
+}
+
 /** The backtest benchmarks. */
 export const benchBacktest: Benchmark = async ({ quick }) => {
   const strategy = validateStrategy(
@@ -63,6 +89,14 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       target: 1_000_000,
     }),
   ];
+  figures.push(
+    await measure(() => bytesPerTrade(strategy, events), {
+      name: "backtest_bytes_per_trade",
+      unit: "B/trade",
+      better: "lower",
+      target: 0,
+    }),
+  );
   const fileEvents = events.slice(0, quick ? 50_000 : 300_000);
   const dir = await Deno.makeTempDir();
   const file = `${dir}/BTCUSDT-stream.jsonl`;
