@@ -20,7 +20,7 @@ import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { type Benchmark, type Figure, measure } from "./figure.ts";
 
 /** `count` simulated trades, 250 ms apart. */
-function trades(count: number): Trade[] {
+export function trades(count: number): Trade[] {
   const path = new SimPath("BTCUSDT", 7);
   const out: Trade[] = [];
   const start = Date.UTC(2026, 0, 1);
@@ -50,28 +50,22 @@ function replay(strategy: Strategy, events: readonly Trade[]): number {
 }
 
 /**
- * Bytes allocated per trade by a warm backtest: the heap growth over windows
- * of 20,000 trades (a window with a collection in it shrinks the heap and is
- * left out), median over the windows.
+ * Bytes a warm backtest allocates per trade, measured in a process of its own
+ * whose young generation is large enough that most windows see no collection
+ * and whose hot code is optimised at once (a busy machine otherwise delays it).
  */
-function bytesPerTrade(strategy: Strategy, events: readonly Trade[]): number {
-  const backtest = new Backtest({
-    symbol: "BTCUSDT",
-    strategy,
-    execution: resolveExecutionConfig({}),
-  });
-  const warm = Math.min(100_000, events.length >> 2);
-  for (let i = 0; i < warm; i++) backtest.step(events[i]);
-  const window = 20_000;
-  const samples: number[] = [];
-  for (let i = warm; i + window <= events.length; i += window) {
-    const before = Deno.memoryUsage().heapUsed;
-    for (let j = i; j < i + window; j++) backtest.step(events[j]);
-    const grown = Deno.memoryUsage().heapUsed - before;
-    if (grown >= 0) samples.push(grown / window);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1] ?? NaN;
+async function bytesPerTrade(): Promise<number> {
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-semi-space-size=64,--no-concurrent-recompilation",
+      new URL("./_bytes_per_trade.ts", import.meta.url).pathname,
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!success) throw new Error("the bytes-per-trade probe failed");
+  return Number(new TextDecoder().decode(stdout));
 }
 
 /** The backtest benchmarks. */
@@ -90,7 +84,7 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
     }),
   ];
   figures.push(
-    await measure(() => bytesPerTrade(strategy, events), {
+    await measure(bytesPerTrade, {
       name: "backtest_bytes_per_trade",
       unit: "B/trade",
       better: "lower",
