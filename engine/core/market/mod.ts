@@ -22,6 +22,5 @@ export {
   type BookLevels,
   type BookSnapshot,
   type DiffResult,
-  type Level,
   OrderBook,
 } from "./order_book.ts";

@@ -10,8 +10,7 @@
  * @module
  */
 
-/** One price level: price and visible quantity. */
-export type Level = [price: number, qty: number];
+import type { Level } from "../types.ts";
 
 /** A full book at one update id (e.g. `GET /api/v3/depth`). */
 export interface BookSnapshot {
