@@ -1,10 +1,10 @@
 /**
  * The main thread's market hub: takes a feed's events (validated by the
- * feed), updates the cache, publishes numbered batches on the bus, keeps
+ * feed) and L2 books, updates the cache, publishes numbered batches on the bus, keeps
  * recent batches for gap recovery, and fans out to in-process listeners.
  */
 import { packBatch } from "./bus_codec.ts";
-import type { Candle, MarketEvent } from "../../core/types.ts";
+import type { BookTop, Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
 import { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
@@ -65,6 +65,7 @@ export class MarketHub {
   #namespace?: string;
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
+  #bookListeners = new Map<string, Set<(book: BookTop) => void>>();
   #events = 0;
   #batches = 0;
   #listenerErrors = 0;
@@ -101,6 +102,7 @@ export class MarketHub {
         ),
       );
     }
+    this.#feed.books?.((book) => this.ingestBook(book));
     await this.#feed.start(symbols, (event) => this.ingest(event));
   }
 
@@ -127,6 +129,30 @@ export class MarketHub {
     topic.pending.push(event);
     if (topic.pending.length >= this.#batchMax) this.#publish(event.symbol, topic);
     else if (!this.#flushScheduled) this.#scheduleFlush();
+  }
+
+  /** The feed's book sink: keeps the book in the cache and hands it to `book:SYMBOL` listeners. */
+  ingestBook(book: BookTop): void {
+    if (this.#closed) return;
+    this.cache.applyBook(book);
+    for (const fn of this.#bookListeners.get(book.symbol) ?? []) {
+      try {
+        fn(book);
+      } catch {
+        this.#listenerErrors++;
+      }
+    }
+  }
+
+  /** Listens to the L2 books of a symbol (`book:SYMBOL`). Returns the unsubscribe function. */
+  listenBook(symbol: string, fn: (book: BookTop) => void): () => void {
+    let set = this.#bookListeners.get(symbol);
+    if (!set) this.#bookListeners.set(symbol, set = new Set());
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.#bookListeners.delete(symbol);
+    };
   }
 
   /**
