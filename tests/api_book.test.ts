@@ -1,7 +1,8 @@
 /**
  * The L2 book end to end: the service follows the local exchange's depth
  * stream, serves the book at `GET /api/market/:symbol/book?depth=N` and pushes
- * it on the `book:SYMBOL` WebSocket topic; a simulated feed serves an empty book.
+ * it on the `book:SYMBOL` WebSocket topic and draws it on the session page; a
+ * simulated feed serves an empty book.
  */
 import assert from "node:assert/strict";
 import { startFakeBinance } from "./support/fake_binance.ts";
@@ -45,6 +46,16 @@ Deno.test("book: REST and WebSocket serve the synced book of the exchange's dept
     assert.deepEqual(book.bids, [[98, 2], [97, 3]]);
     assert.equal(book.symbol, "BTCUSDT");
     assert.equal((await fetch(`${server.url}/api/market/BTCUSDT/book?depth=101`)).status, 400);
+    const created = await fetch(`${server.url}/api/paper_trading/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+    });
+    assert.equal(created.status, 201);
+    const page = await (await fetch(`${server.url}/paper_trading/${(await created.json()).id}`))
+      .text();
+    assert.equal(page.match(/data-testid="depth-ask"/g)?.length, 4, "four ask levels drawn");
+    assert.equal(page.match(/data-testid="depth-bid"/g)?.length, 2, "two bid levels drawn");
     const health = await (await fetch(`${server.url}/api/health`)).json();
     assert.equal(JSON.stringify(health).includes('"book_syncs":1'), true, "one snapshot loaded");
   } finally {
