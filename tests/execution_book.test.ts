@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { type Account, type ExecEvent, onBook, submitOrder } from "../engine/core/execution/mod.ts";
 import type { Level } from "../engine/core/types.ts";
+import { sessionInputSchema } from "../contract/schemas.ts";
+import { executionOf } from "../engine/runtime/trading_input.ts";
 import { account, fills, near, orderEvents, SYMBOL, trade } from "./_execution_helpers.ts";
 
 const T = 1_000_000;
@@ -133,4 +135,16 @@ Deno.test("malformed books are dropped and counted, never stored", () => {
   book(acc, BIDS, [[100, -1]]);
   assert.equal(acc.totals.dropped, 3);
   assert.equal(acc.books, undefined);
+});
+
+Deno.test("a request's fill_model chooses the book model beside the matching settings", () => {
+  const fields = (fill_model: Record<string, unknown>) =>
+    sessionInputSchema.parse({ strategy: "ema_cross", symbol: "BTCUSDT", fill_model });
+  const none = executionOf(1000, fields({ book: "none", queue: "touch" }));
+  assert.deepEqual(none.fill_model, { book: "none" });
+  assert.equal(none.queue, "touch");
+  const expire = executionOf(1000, fields({ rest: "expire" }));
+  assert.deepEqual(expire.fill_model, { book: "l2", rest: "expire" });
+  assert.equal(executionOf(1000, fields({ latency_ms: 5 })).fill_model, undefined);
+  assert.throws(() => fields({ book: "l3" }));
 });
