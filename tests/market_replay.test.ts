@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { record } from "../engine/runtime/market/recorder.ts";
-import { csvSymbol, readRecording } from "../engine/runtime/market/recording.ts";
+import { binanceSymbol, csvSymbol, readRecording } from "../engine/runtime/market/recording.ts";
 import { ReplayFeed } from "../engine/runtime/market/replay_feed.ts";
 import { SimPath } from "../engine/runtime/market/sim_feed.ts";
 import { createFeed } from "../engine/runtime/market/create_feed.ts";
@@ -162,11 +162,14 @@ Deno.test("record CLI: records the sim feed for a duration", async () => {
 });
 
 Deno.test("a CSV dump's symbol comes only from a Binance-style file name", async () => {
-  assert.equal(csvSymbol("/data/BTCUSDT-trades-2025-01-01.csv"), "BTCUSDT");
-  assert.equal(csvSymbol("ethusdt-1m-2025-01.csv.gz"), "ETHUSDT");
-  assert.equal(csvSymbol("SOLUSDT-aggTrades-2025-01-01.csv"), "SOLUSDT");
-  assert.equal(csvSymbol("klines.csv"), undefined);
-  assert.equal(csvSymbol("my-export.csv"), undefined);
+  assert.equal(binanceSymbol("/data/BTCUSDT-trades-2025-01-01.csv"), "BTCUSDT");
+  assert.equal(binanceSymbol("ethusdt-1m-2025-01.csv.gz"), "ETHUSDT");
+  assert.equal(binanceSymbol("SOLUSDT-aggTrades-2025-01-01.csv"), "SOLUSDT");
+  assert.equal(binanceSymbol("BTCUSDT.csv"), "BTCUSDT");
+  assert.equal(binanceSymbol("klines.csv"), undefined);
+  assert.equal(binanceSymbol("my-export.csv"), undefined);
+  assert.equal(csvSymbol("klines.csv", { symbol: "btcusdt" }), "BTCUSDT");
+  assert.throws(() => csvSymbol("klines.csv", {}), /does not name its symbol/);
   const dir = await Deno.makeTempDir();
   try {
     const path = `${dir}/klines.csv`;

@@ -17,8 +17,8 @@ export {
 export { SimFeed, type SimFeedOptions, SimPath, simStartPrice } from "./sim_feed.ts";
 export { ReplayFeed, type ReplayFeedOptions } from "./replay_feed.ts";
 export {
+  binanceSymbol,
   csvSymbol,
-  isCsv,
   readLines,
   readRecording,
   type ReadRecordingOptions,

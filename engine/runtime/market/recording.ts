@@ -11,7 +11,7 @@ import { candleFrom, type DropReason, parseMessage } from "./binance_protocol.ts
 
 /** Options of {@link readRecording}. */
 export interface ReadRecordingOptions {
-  /** Symbol of a CSV dump (default: from a Binance-style file name, see {@link csvSymbol}). */
+  /** Symbol of a CSV dump (default: from a Binance-style file name, see {@link binanceSymbol}). */
   symbol?: string;
   /** Timeframe of a klines CSV (default: from the file name, else from close − open time). */
   timeframe?: Timeframe;
@@ -94,12 +94,12 @@ export async function* readRecording(
 }
 
 /** A line's event (unchecked), why the line is dropped, or undefined for a line to skip. */
-type LineParser = (line: string) => MarketEvent | DropReason | undefined;
+export type LineParser = (line: string) => MarketEvent | DropReason | undefined;
 
 /** The parser for the lines of a recording: stream JSONL, or a CSV dump (by the file name). */
 function lineParser(path: string, options: ReadRecordingOptions): LineParser {
   const name = path.split(/[\\/]/).pop() ?? path;
-  if (/\.csv(\.gz)?$/i.test(name)) return csvParser(name, options);
+  if (/\.csv(\.gz)?$/i.test(name)) return csvLineParser(name, options);
   // A bookTicker line carries no time: it takes the time of the last trade read.
   let lastTime = 0;
   return (line) => {
@@ -115,29 +115,43 @@ function lineParser(path: string, options: ReadRecordingOptions): LineParser {
 /**
  * The symbol a CSV dump's name carries, only for Binance-style names: the
  * symbol, then `trades`, `aggTrades` or a timeframe (`BTCUSDT-trades-2025-01-01.csv`,
- * `ETHUSDT-1m-2025-01.csv.gz`); undefined for any other name (`klines.csv`
- * must not silently become symbol `KLINES`).
+ * `ETHUSDT-1m-2025-01.csv.gz`), or an upper-case symbol alone (`BTCUSDT.csv`);
+ * undefined for any other name (`klines.csv` must not silently become `KLINES`).
  */
-export function csvSymbol(path: string): string | undefined {
+export function binanceSymbol(path: string): string | undefined {
   const name = path.split(/[\\/]/).pop() ?? path;
-  const [symbol, kind] = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  const [symbol, kind, ...rest] = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  if (kind === undefined && rest.length === 0) {
+    return /^[A-Z0-9]{2,20}$/.test(symbol) ? symbol : undefined;
+  }
   const binance = kind === "trades" || kind === "aggTrades" || TIMEFRAME_SET.has(kind);
   return binance && /^[A-Za-z0-9]+$/.test(symbol) ? symbol.toUpperCase() : undefined;
 }
 
-/** Whether a recording is a CSV dump (by its name). */
-export function isCsv(path: string): boolean {
-  return /\.csv(\.gz)?$/i.test(path);
-}
-
-function csvParser(name: string, options: ReadRecordingOptions): LineParser {
-  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
-  const symbol = (options.symbol ?? csvSymbol(name))?.toUpperCase();
+/**
+ * The symbol of a CSV dump: `options.symbol`, else the one a Binance-style
+ * file name carries ({@link binanceSymbol}); throws a RangeError otherwise.
+ */
+export function csvSymbol(name: string, options: Pick<ReadRecordingOptions, "symbol">): string {
+  const symbol = options.symbol ?? binanceSymbol(name);
   if (symbol === undefined) {
     throw new RangeError(
       `'${name}' does not name its symbol (like BTCUSDT-trades-2025-01-01.csv): give the symbol`,
     );
   }
+  return symbol.toUpperCase();
+}
+
+/**
+ * The line parser of a CSV dump named `name` (a file name): a line's event
+ * (unchecked), why the line is dropped, or undefined for a line to skip.
+ */
+export function csvLineParser(
+  name: string,
+  options: Pick<ReadRecordingOptions, "symbol" | "timeframe">,
+): LineParser {
+  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  const symbol = csvSymbol(name, options);
   const timeframe = options.timeframe ??
     parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
   return (line) => {
