@@ -21,3 +21,10 @@ export {
   type Transition,
   transition,
 } from "./lifecycle.ts";
+export {
+  PortfolioCore,
+  type PortfolioSetup,
+  type PortfolioView,
+  type SymbolView,
+} from "./portfolio.ts";
+export { portfolioQuote, PortfolioWallet, type Wallet } from "./wallet.ts";
