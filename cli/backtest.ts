@@ -2,6 +2,9 @@
  * `deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
  * [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`
  *
+ * A portfolio backtest (one wallet over several symbols) repeats `--data
+ * SYMBOL=FILE`; `--json` then adds `per_symbol` metrics beside the portfolio's.
+ *
  * Runs a strategy over a recording (stream JSONL, or Binance public-data CSV
  * dumps of trades or klines; `.gz` too) on the same session core as paper
  * trading. Prints a metrics table (or, with `--json`, exactly one JSON
@@ -14,7 +17,9 @@
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
-import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { type DataSource, runBacktest } from "../engine/runtime/backtest/run.ts";
+import type { BacktestResult } from "../engine/core/backtest/mod.ts";
+import { portfolioQuote } from "../engine/core/session/mod.ts";
 import {
   metricsTable,
   reportHtml,
@@ -26,8 +31,8 @@ import { ValidationError } from "../engine/runtime/errors.ts";
 import { openDatabase } from "../db/mod.ts";
 
 const USAGE =
-  `usage: deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
-       [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
+  `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
+       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
 
 /** Wrong command-line usage (exit code 2). */
 class UsageError extends Error {
@@ -41,7 +46,7 @@ function parse(args: string[]) {
       strict: true,
       options: {
         strategy: { type: "string" },
-        data: { type: "string" },
+        data: { type: "string", multiple: true },
         symbol: { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
@@ -117,6 +122,38 @@ function progressBar(): ((fraction: number) => void) | undefined {
   };
 }
 
+/**
+ * The `--data` values: `FILE` or `SYMBOL=FILE` for one; `SYMBOL=FILE` each for
+ * a portfolio, whose symbols must be distinct and share one quote currency.
+ */
+function dataSources(values: readonly string[]): DataSource[] {
+  const sources: DataSource[] = values.map((value) => {
+    const match = /^([A-Za-z0-9]{2,30})=(.+)$/.exec(value);
+    return match ? { symbol: match[1].toUpperCase(), path: match[2] } : { path: value };
+  });
+  if (sources.length === 1) return sources;
+  const symbols: string[] = [];
+  for (const source of sources) {
+    if (source.symbol === undefined) {
+      throw new UsageError(`with several --data, each is SYMBOL=FILE; got '${source.path}'`);
+    }
+    if (symbols.includes(source.symbol)) {
+      throw new UsageError(`--data lists ${source.symbol} twice`);
+    }
+    symbols.push(source.symbol);
+  }
+  try {
+    portfolioQuote(symbols, resolveExecutionConfig({}));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return sources;
+}
+
+function perSymbolMetrics(perSymbol: NonNullable<BacktestResult["per_symbol"]>) {
+  return Object.fromEntries(Object.entries(perSymbol).map(([s, v]) => [s, v.metrics]));
+}
+
 async function main(): Promise<number> {
   const args = parse(Deno.args);
   if (args.help) {
@@ -124,6 +161,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!args.strategy || !args.data) throw new UsageError("--strategy and --data are required");
+  const sources = dataSources(args.data);
   const from = timeOption("from", args.from);
   const to = timeOption("to", args.to);
   const slippage = numberOption("slippage-bps", args["slippage-bps"]);
@@ -143,11 +181,13 @@ async function main(): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (!(await exists(args.data))) throw new RangeError(`--data '${args.data}' is not a file`);
+  for (const source of sources) {
+    if (!(await exists(source.path))) throw new RangeError(`--data '${source.path}' is not a file`);
+  }
   const strategy = await loadStrategy(args.strategy);
   const progress = progressBar();
   const started = performance.now();
-  const result = await runBacktest(args.data, {
+  const result = await runBacktest(sources, {
     strategy,
     execution,
     symbol: args.symbol,
@@ -163,7 +203,11 @@ async function main(): Promise<number> {
     await Deno.writeTextFile(`${args.out}/report.html`, reportHtml(result));
   }
   if (args.json) {
-    console.log(JSON.stringify({ trades: tradeRows(result.trades), metrics: result.metrics }));
+    console.log(JSON.stringify({
+      trades: tradeRows(result.trades),
+      metrics: result.metrics,
+      ...(result.per_symbol ? { per_symbol: perSymbolMetrics(result.per_symbol) } : {}),
+    }));
   } else {
     const dropped = Object.entries(result.dropped).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(

@@ -4,7 +4,12 @@
  *
  * @module
  */
-export { type FileBacktestResult, runBacktest, type RunBacktestOptions } from "./run.ts";
+export {
+  type DataSource,
+  type FileBacktestResult,
+  runBacktest,
+  type RunBacktestOptions,
+} from "./run.ts";
 export {
   type BacktestJob,
   BacktestJobs,

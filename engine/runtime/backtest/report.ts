@@ -11,6 +11,7 @@ import { metricRows, money } from "../../../presentation/mod.ts";
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
   readonly id: string;
+  readonly symbol: string;
   readonly side: "long" | "short";
   readonly entry_time: string;
   readonly exit_time: string;
@@ -27,6 +28,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function tradeRows(trades: readonly ClosedTrade[]): TradeRow[] {
   return trades.map((t) => ({
     id: t.id,
+    symbol: t.symbol,
     side: t.side,
     entry_time: iso(t.entry_time),
     exit_time: iso(t.exit_time),
@@ -40,6 +42,7 @@ export function tradeRows(trades: readonly ClosedTrade[]): TradeRow[] {
 
 const TRADE_COLUMNS = [
   "id",
+  "symbol",
   "side",
   "entry_time",
   "exit_time",
