@@ -1,0 +1,105 @@
+/** Portfolio backtests: several recordings, one wallet, merged in time order. */
+import assert from "node:assert/strict";
+import { Backtest } from "../engine/core/backtest/mod.ts";
+import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import type { MarketEvent } from "../engine/core/types.ts";
+import { runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
+import { validateStrategy } from "../engine/runtime/strategies.ts";
+import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { runCli } from "./support/cli.ts";
+
+const strategy = validateStrategy(
+  await Deno.readTextFile(new URL("../strategies/ema_cross_fast.yaml", import.meta.url)),
+);
+const execution = resolveExecutionConfig({});
+const btc = simStream({ symbol: "BTCUSDT", durationMs: 1_800_000, seed: 5 });
+const eth = simStream({ symbol: "ETHUSDT", durationMs: 1_800_000, seed: 6 });
+
+/** The documented merge: by time, equal times in the order of the files (stable sort). */
+function merged(...streams: MarketEvent[][]): MarketEvent[] {
+  const time = (e: MarketEvent) => e.type === "candle" ? e.closeTime : e.time;
+  return streams.flat().sort((a, b) => time(a) - time(b));
+}
+
+Deno.test("a portfolio backtest over two files equals one wallet stepped over the merged stream", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeStream(`${dir}/btc.jsonl`, btc);
+    await writeStream(`${dir}/eth.jsonl`, eth);
+    const result = await runBacktest([
+      { symbol: "BTCUSDT", path: `${dir}/btc.jsonl` },
+      { symbol: "ETHUSDT", path: `${dir}/eth.jsonl` },
+    ], { strategy, execution });
+    const reference = new Backtest({
+      symbol: "BTCUSDT",
+      symbols: ["BTCUSDT", "ETHUSDT"],
+      strategy,
+      execution,
+    });
+    for (const event of merged(btc, eth)) reference.step(event);
+    const expected = reference.result();
+    assert.deepEqual(result.fills, expected.fills);
+    assert.deepEqual(result.metrics, expected.metrics);
+    assert.deepEqual(result.symbols, ["BTCUSDT", "ETHUSDT"]);
+    const symbols = new Set(result.trades.map((t) => t.symbol));
+    assert.deepEqual([...symbols].sort(), ["BTCUSDT", "ETHUSDT"], "both symbols trade");
+    // One wallet: cash moves by every fill of both symbols.
+    let cash = execution.initial_cash;
+    for (const f of result.fills) {
+      cash += (f.side === "buy" ? -1 : 1) * f.quantity * f.price - f.fee;
+    }
+    assert.ok(Math.abs(cash - result.final.cash) < 1e-6, `${cash} vs ${result.final.cash}`);
+    // The symbols' equities add up to the portfolio's.
+    const shares = Object.values(result.per_symbol!).reduce((sum, s) => sum + s.metrics.equity, 0);
+    assert.ok(
+      Math.abs(shares - result.metrics.equity) < 1e-6,
+      `${shares} vs ${result.metrics.equity}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("backtest CLI: repeated --data SYMBOL=FILE, symbols on trades, mixed quotes refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeStream(`${dir}/btc.jsonl`, btc);
+    await writeStream(`${dir}/eth.jsonl`, eth);
+    const data = ["--data", `BTCUSDT=${dir}/btc.jsonl`, "--data", `ETHUSDT=${dir}/eth.jsonl`];
+    const run = await runCli("backtest", ["--strategy", "ema_cross_fast", ...data, "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    const document = JSON.parse(run.stdout);
+    assert.deepEqual(Object.keys(document), ["trades", "metrics", "per_symbol"]);
+    assert.deepEqual(Object.keys(document.per_symbol), ["BTCUSDT", "ETHUSDT"]);
+    const expected = await runBacktest([
+      { symbol: "BTCUSDT", path: `${dir}/btc.jsonl` },
+      { symbol: "ETHUSDT", path: `${dir}/eth.jsonl` },
+    ], { strategy, execution });
+    assert.deepEqual(document.trades, tradeRows(expected.trades));
+    assert.deepEqual(document.metrics, expected.metrics);
+    for (const trade of document.trades) assert.match(trade.symbol, /^(BTC|ETH)USDT$/);
+
+    const mixed = await runCli("backtest", [
+      "--strategy",
+      "ema_cross_fast",
+      "--data",
+      `BTCUSDT=${dir}/btc.jsonl`,
+      "--data",
+      `ETHBTC=${dir}/eth.jsonl`,
+    ]);
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /one quote currency; got BTCUSDT \(USDT\), ETHBTC \(BTC\)/);
+    const unnamed = await runCli("backtest", [
+      "--strategy",
+      "ema_cross_fast",
+      "--data",
+      `BTCUSDT=${dir}/btc.jsonl`,
+      "--data",
+      `${dir}/eth.jsonl`,
+    ]);
+    assert.equal(unnamed.code, 2);
+    assert.match(unnamed.stderr, /each is SYMBOL=FILE/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
