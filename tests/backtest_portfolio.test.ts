@@ -7,6 +7,7 @@ import { runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { runCli } from "./support/cli.ts";
+import { eventually, startTestServer } from "./support/server.ts";
 
 const strategy = validateStrategy(
   await Deno.readTextFile(new URL("../strategies/ema_cross_fast.yaml", import.meta.url)),
@@ -102,4 +103,61 @@ Deno.test("backtest CLI: repeated --data SYMBOL=FILE, symbols on trades, mixed q
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "POST /api/backtests with a portfolio runs one wallet over both recordings",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    await Deno.mkdir(`${dir}/recordings`);
+    await writeStream(`${dir}/recordings/btc.jsonl`, btc);
+    await writeStream(`${dir}/recordings/eth.jsonl`, eth);
+    const server = await startTestServer({ env: { DATA_DIR: dir } });
+    const post = (body: unknown) =>
+      fetch(`${server.url}/api/backtests`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    try {
+      const portfolio = [
+        { symbol: "BTCUSDT", data: "btc.jsonl" },
+        { symbol: "ETHUSDT", data: "eth.jsonl" },
+      ];
+      const created = await post({ strategy: "ema_cross_fast", portfolio });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id } = await created.json();
+      const done = await eventually(async () => {
+        const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
+        assert.notEqual(job.status, "failed", job.error);
+        return job.status === "done" ? job : undefined;
+      }, { what: "the portfolio backtest job to finish" });
+      const expected = await runBacktest([
+        { symbol: "BTCUSDT", path: `${dir}/recordings/btc.jsonl` },
+        { symbol: "ETHUSDT", path: `${dir}/recordings/eth.jsonl` },
+      ], { strategy, execution });
+      assert.deepEqual(done.result.trades, JSON.parse(JSON.stringify(expected.trades)));
+      assert.deepEqual(done.result.metrics, expected.metrics);
+      assert.deepEqual(Object.keys(done.result.per_symbol), ["BTCUSDT", "ETHUSDT"]);
+      assert.equal(done.params.data, "BTCUSDT=btc.jsonl ETHUSDT=eth.jsonl");
+
+      const mixed = await post({
+        strategy: "ema_cross_fast",
+        portfolio: [{ symbol: "BTCUSDT", data: "btc.jsonl" }, {
+          symbol: "ETHBTC",
+          data: "eth.jsonl",
+        }],
+      });
+      assert.equal(mixed.status, 400);
+      assert.match(await mixed.text(), /one quote currency; got BTCUSDT \(USDT\), ETHBTC \(BTC\)/);
+      const both = await post({ strategy: "ema_cross_fast", data: "btc.jsonl", portfolio });
+      assert.equal(both.status, 400);
+      assert.match(await both.text(), /exactly one of them/);
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
