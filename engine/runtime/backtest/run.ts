@@ -61,7 +61,7 @@ export async function runBacktest(
   options: RunBacktestOptions,
 ): Promise<FileBacktestResult> {
   if (typeof data !== "string" && data.length === 1) {
-    return runBacktest(data[0].path, { ...options, symbol: data[0].symbol });
+    return runBacktest(data[0].path, { ...options, symbol: data[0].symbol ?? options.symbol });
   }
   const sources = typeof data === "string" ? [{ path: data, symbol: options.symbol }] : data;
   if (sources.length > 1 && sources.some((s) => !s.symbol)) {
