@@ -1,7 +1,10 @@
 /**
  * Backtest replay speed: one session (EMA 9/21 cross, strategies/ema_cross.yaml)
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
- * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`).
+ * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`), and
+ * one portfolio of 20 symbols with one wallet over the same number of trades,
+ * interleaved (`portfolio_20_symbols_trades_per_s`: per trade it should cost
+ * no more than the single-symbol figure).
  *
  * @module
  */
@@ -23,10 +26,23 @@ function trades(count: number): Trade[] {
   return out;
 }
 
-/** Trades processed per second by one backtest over in-memory events. */
-function replay(strategy: Strategy, events: readonly Trade[]): number {
+/** `count` simulated trades over `symbols` symbols, interleaved in time (250 ms per round). */
+function portfolioTrades(count: number, symbols: number): Trade[] {
+  const paths = Array.from({ length: symbols }, (_, i) => new SimPath(`SYM${i}USDT`, 7 + i));
+  const out: Trade[] = [];
+  const start = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const round = Math.floor(i / symbols);
+    out.push(paths[i % symbols].next(start + round * 250 + (i % symbols))[0] as Trade);
+  }
+  return out;
+}
+
+/** Trades processed per second by one backtest over in-memory events (a portfolio with `symbols`). */
+function replay(strategy: Strategy, events: readonly Trade[], symbols?: string[]): number {
   const backtest = new Backtest({
-    symbol: "BTCUSDT",
+    symbol: symbols?.[0] ?? "BTCUSDT",
+    symbols,
     strategy,
     execution: resolveExecutionConfig({}),
   });
@@ -54,6 +70,17 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       target: 1_000_000,
     }),
   ];
+  const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
+  const mixed = portfolioTrades(events.length, symbols.length);
+  replay(strategy, mixed.slice(0, 50_000), symbols);
+  figures.push(
+    await measure(() => replay(strategy, mixed, symbols), {
+      name: "portfolio_20_symbols_trades_per_s",
+      unit: "trades/s",
+      better: "higher",
+      target: 1_000_000,
+    }),
+  );
   const fileEvents = events.slice(0, quick ? 50_000 : 300_000);
   const dir = await Deno.makeTempDir();
   const file = `${dir}/BTCUSDT-stream.jsonl`;

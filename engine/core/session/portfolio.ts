@@ -189,12 +189,18 @@ export class PortfolioCore {
   }
 
   #observe(time: number, out: SessionEffect[]): void {
+    // equity(account) and the exposure in one pass (same sum, same order).
     const account = this.#wallet.account;
+    let value = account.cash;
     let exposed = false;
     for (const symbol in account.positions) {
-      if (account.positions[symbol].quantity !== 0) exposed = true;
+      const p = account.positions[symbol];
+      if (p.quantity !== 0) {
+        value += p.quantity * p.mark_price;
+        exposed = true;
+      }
     }
-    const sample = observeEquity(this.#metrics, time, equity(account), exposed);
+    const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) out.push({ type: "equity", ...sample });
   }
 }
