@@ -24,7 +24,7 @@ import { Downsampler, type SeriesPoint } from "./downsample.ts";
 
 /** What a backtest needs: the session setup plus an optional time window. */
 export interface BacktestSetup extends SessionSetup {
-  /** Symbols of a portfolio backtest (two or more; `symbol` is then the first). */
+  /** Symbols of a portfolio backtest (two or more; `symbol` is then the first: its prices are charted). */
   readonly symbols?: readonly string[];
   /** Events before this exchange time (ms) are skipped. */
   readonly from?: number;
@@ -59,7 +59,7 @@ export interface BacktestResult {
   >;
   /** Equity samples for charts: `[time, low, high, last]`. */
   readonly equity: SeriesPoint[];
-  /** Trade prices for charts: `[time, low, high, last]`. */
+  /** Trade prices of `symbol` (a portfolio's first symbol) for charts: `[time, low, high, last]`. */
   readonly prices: SeriesPoint[];
 }
 
@@ -108,7 +108,9 @@ export class Backtest {
     this.#events++;
     this.#first ??= time;
     this.#last = time;
-    if (event.type === "trade") this.#prices.add(time, event.price);
+    if (event.type === "trade" && event.symbol === this.#symbol) {
+      this.#prices.add(time, event.price);
+    }
     const out = this.#out;
     this.#core.step(event, out);
     if (out.length > 0) this.#collect(out);

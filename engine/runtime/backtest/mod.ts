@@ -18,6 +18,7 @@ export {
 } from "./jobs.ts";
 export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
+  chartedFills,
   equitySvg,
   metricsTable,
   priceSvg,

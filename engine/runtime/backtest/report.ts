@@ -53,6 +53,12 @@ const TRADE_COLUMNS = [
   "fees",
 ] as const;
 
+/** The fills drawn on the price chart: those of the charted symbol (a portfolio's first). */
+export function chartedFills(result: BacktestResult): readonly Fill[] {
+  const symbol = result.symbols?.[0];
+  return symbol ? result.fills.filter((f) => f.symbol === symbol) : result.fills;
+}
+
 /** Round trips as CSV with a header row. */
 export function tradesCsv(trades: readonly ClosedTrade[]): string {
   const lines = [TRADE_COLUMNS.join(",")];
@@ -206,7 +212,7 @@ td.win{color:#16a34a}td.loss{color:#dc2626}.muted{color:#6b7280}
 <p class="muted">${span} · ${result.events} events · ${result.fills.length} fills</p>
 <table>${metrics}</table>
 ${equitySvg(result.equity)}
-${priceSvg(result.prices, result.fills)}
+${priceSvg(result.prices, chartedFills(result))}
 <h2>Closed trades</h2>
 ${tradesTableHtml(result.trades)}
 </body></html>
