@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Backtest } from "../engine/core/backtest/mod.ts";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { MarketEvent } from "../engine/core/types.ts";
-import { runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
+import { chartedFills, runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { runCli } from "./support/cli.ts";
@@ -50,6 +50,12 @@ Deno.test("a portfolio backtest over two files equals one wallet stepped over th
       cash += (f.side === "buy" ? -1 : 1) * f.quantity * f.price - f.fee;
     }
     assert.ok(Math.abs(cash - result.final.cash) < 1e-6, `${cash} vs ${result.final.cash}`);
+    // The price chart shows the first symbol, with its fills only.
+    const charted = chartedFills(result);
+    assert.ok(charted.length > 0 && charted.length < result.fills.length);
+    assert.ok(charted.every((f) => f.symbol === "BTCUSDT"));
+    const btcPrices = btc.flatMap((e) => e.type === "trade" ? [e.price] : []);
+    assert.ok(result.prices.every((p) => btcPrices.includes(p[3])), "charted prices are BTCUSDT's");
     // The symbols' equities add up to the portfolio's.
     const shares = Object.values(result.per_symbol!).reduce((sum, s) => sum + s.metrics.equity, 0);
     assert.ok(
