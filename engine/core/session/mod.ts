@@ -27,4 +27,4 @@ export {
   type PortfolioView,
   type SymbolView,
 } from "./portfolio.ts";
-export { portfolioQuote, PortfolioWallet, type Wallet } from "./wallet.ts";
+export { portfolioQuote, type Wallet } from "./wallet.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Candle, MarketEvent, Timeframe } from "../types.ts";
+import type { MarketEvent } from "../types.ts";
 import type { Strategy } from "../strategy/schema.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Order, Position } from "../execution/types.ts";
@@ -49,7 +49,6 @@ export interface SymbolView {
 export interface PortfolioView {
   readonly symbols: readonly string[];
   readonly quote: string;
-  readonly paused: boolean;
   readonly cash: number;
   readonly free_cash: number;
   readonly equity: number;
@@ -66,7 +65,6 @@ export class PortfolioCore {
   readonly #cores = new Map<string, SessionCore>();
   readonly #wallet: PortfolioWallet;
   readonly #metrics: MetricsState;
-  #paused = false;
   #time = 0;
 
   /** Throws a RangeError for an empty or repeated symbol list, or mixed quote currencies. */
@@ -91,16 +89,6 @@ export class PortfolioCore {
     }
   }
 
-  /** The symbols, in the order given. */
-  get symbols(): readonly string[] {
-    return this.#symbols;
-  }
-
-  /** Feeds warm-up history of one symbol (closed candles, oldest first). */
-  warm(symbol: string, candles: readonly Candle[]): void {
-    this.#cores.get(symbol)?.warm(candles);
-  }
-
   /** Processes one market event of any of the symbols, appending what it caused to `out`. */
   step(event: MarketEvent, out: SessionEffect[]): void {
     const core = this.#cores.get(event.symbol);
@@ -112,41 +100,6 @@ export class PortfolioCore {
       this.#time = event.time;
       this.#observe(event.time, out);
     }
-  }
-
-  /** Closes every forming candle of every symbol that ended before `time`. */
-  closeCandles(time: number, out: SessionEffect[]): void {
-    for (const core of this.#cores.values()) {
-      const start = out.length;
-      core.closeCandles(time, out);
-      this.#record(out, start);
-    }
-  }
-
-  /** Cancels every open order of every symbol (positions stay open). */
-  cancelOrders(out: SessionEffect[]): void {
-    for (const core of this.#cores.values()) {
-      const start = out.length;
-      core.cancelOrders(out);
-      this.#record(out, start);
-    }
-  }
-
-  /** Stops acting on signals in every symbol. */
-  pause(): void {
-    this.#paused = true;
-    for (const core of this.#cores.values()) core.pause();
-  }
-
-  /** Acts on signals again. */
-  resume(): void {
-    this.#paused = false;
-    for (const core of this.#cores.values()) core.resume();
-  }
-
-  /** The last closed candles of one symbol's timeframe, oldest first. */
-  candles(symbol: string, timeframe: Timeframe): readonly Candle[] {
-    return this.#cores.get(symbol)?.candles(timeframe) ?? [];
   }
 
   /** A picture of the portfolio and of each symbol. */
@@ -168,7 +121,6 @@ export class PortfolioCore {
     return {
       symbols: this.#symbols,
       quote: this.#quote,
-      paused: this.#paused,
       cash: account.cash,
       free_cash: freeCash(account),
       equity: equity(account),
