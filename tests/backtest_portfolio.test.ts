@@ -167,3 +167,88 @@ Deno.test({
     }
   },
 });
+
+/** Four 1m klines (Binance dump rows), o/h/l/c; BBBUSDT trades at twice these prices. Candle 2 closes below its open. */
+const KLINES: [number, number, number, number][] = [
+  [10, 11, 9.8, 10.5],
+  [10.6, 11.2, 10.4, 11],
+  [11, 11.1, 9.4, 9.5],
+  [9.6, 12.1, 9.5, 12],
+];
+
+async function klineCsv(path: string, scale: number): Promise<void> {
+  const start = Date.UTC(2026, 0, 1);
+  const rows = KLINES.map(([o, h, l, c], i) =>
+    [
+      start + i * 60_000,
+      o * scale,
+      h * scale,
+      l * scale,
+      c * scale,
+      100,
+      start + i * 60_000 + 59_999,
+      0,
+      4,
+      0,
+      0,
+      0,
+    ]
+      .join(",")
+  );
+  await Deno.writeTextFile(path, rows.join("\n") + "\n");
+}
+
+Deno.test("kline CSVs by hand: merged by open time, ties in --data order, one wallet", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await klineCsv(`${dir}/a.csv`, 1);
+    await klineCsv(`${dir}/b.csv`, 2);
+    const handStrategy = (portfolio: string) =>
+      validateStrategy(`
+version: 1
+name: close-above-zero
+timeframe: 1m
+entry:
+  long: { gt: [close, 0] }
+exit:
+  long: { lt: [close, open] }
+sizing: { type: fixed_quantity, value: 1 }
+${portfolio}
+`);
+    const free = resolveExecutionConfig({
+      maker_fee: 0,
+      taker_fee: 0,
+      slippage: { model: "fixed", bps: 0 },
+    });
+    const sources = [
+      { symbol: "AAAUSDT", path: `${dir}/a.csv` },
+      { symbol: "BBBUSDT", path: `${dir}/b.csv` },
+    ];
+    // Entries on candle 0's close fill at candle 1's open; exits on candle 2's close at candle 3's open.
+    const both = await runBacktest(sources, { strategy: handStrategy(""), execution: free });
+    assert.deepEqual(both.fills.map((f) => [f.symbol, f.side, f.price]), [
+      ["AAAUSDT", "buy", 10.6],
+      ["BBBUSDT", "buy", 21.2],
+      ["AAAUSDT", "sell", 9.6],
+      ["BBBUSDT", "sell", 19.2],
+    ]);
+    assert.deepEqual(both.trades.map((t) => [t.symbol, t.pnl]), [["AAAUSDT", -1], ["BBBUSDT", -2]]);
+    assert.equal(both.final.cash, 10_000 - 1 - 2);
+    assert.equal(both.events, 32);
+    assert.equal(both.per_symbol!.AAAUSDT.metrics.trade_count, 1);
+
+    // One symbol at a time: BBB waits until AAA has exited (AAA's kline 3 comes first at that time).
+    const one = await runBacktest(sources, {
+      strategy: handStrategy("portfolio: { max_symbols: 1 }"),
+      execution: free,
+    });
+    assert.deepEqual(one.fills.map((f) => [f.symbol, f.side, f.price]), [
+      ["AAAUSDT", "buy", 10.6],
+      ["AAAUSDT", "sell", 9.6],
+      ["BBBUSDT", "buy", 19.2],
+    ]);
+    assert.equal(one.signals.ignored >= 2, true, `ignored: ${one.signals.ignored}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
