@@ -44,9 +44,9 @@ const STREAM: Trade[] = [
   trade("BBBUSDT", 2_010, 48, 3),
 ];
 
-function run(core: PortfolioCore): SessionEffect[] {
+function run(core: PortfolioCore, stream: readonly Trade[] = STREAM): SessionEffect[] {
   const out: SessionEffect[] = [];
-  for (const event of STREAM) core.step(event, out);
+  for (const event of stream) core.step(event, out);
   return out;
 }
 
@@ -139,4 +139,22 @@ Deno.test("symbols of different quote currencies cannot share a wallet", () => {
       }),
     /BTCUSDT is listed twice/,
   );
+});
+
+Deno.test("pyramiding per symbol stops at the symbol's stake", () => {
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy(
+      "{ type: fixed_notional, value: 3000 }\nrisk: { max_open_positions: 2 }",
+    ),
+    execution,
+  });
+  // Only AAA trades. Signals price at the closed candle (100, then 101); fills come at the
+  // next trade (101, then 103), which also marks the position before sizing.
+  const [first, second] = fillsOf(run(core, STREAM.filter((t) => t.symbol === "AAAUSDT")));
+  assert.deepEqual([first.quantity, first.price], [3000 / 100, 101]);
+  // Stake: half the equity (10,000 + 30 × (103 − 101)) less the exposure 30 × 103, at 103 × 1.001 a unit.
+  const room = (10_000 + 30 * 2) / 2 - 30 * 103;
+  assert.ok(room < 3000, "the stake binds before the sizing");
+  assert.ok(Math.abs(second.quantity - room / (103 * 1.001)) < 1e-7, `second ${second.quantity}`);
 });
