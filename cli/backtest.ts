@@ -22,6 +22,7 @@ import type { BacktestResult } from "../engine/core/backtest/mod.ts";
 import { portfolioQuote } from "../engine/core/session/mod.ts";
 import {
   metricsTable,
+  perSymbolTable,
   reportHtml,
   tradeRows,
   tradesCsv,
@@ -216,6 +217,7 @@ async function main(): Promise<number> {
         (dropped ? `; dropped: ${dropped}` : ""),
     );
     console.log(metricsTable(result.metrics));
+    if (result.per_symbol) console.log(perSymbolTable(result.per_symbol));
     if (args.out) console.log(`wrote ${args.out}/trades.csv and ${args.out}/report.html`);
   }
   return 0;

@@ -85,6 +85,16 @@ Deno.test("backtest CLI: repeated --data SYMBOL=FILE, symbols on trades, mixed q
     assert.deepEqual(document.trades, tradeRows(expected.trades));
     assert.deepEqual(document.metrics, expected.metrics);
     for (const trade of document.trades) assert.match(trade.symbol, /^(BTC|ETH)USDT$/);
+    const table = await runCli("backtest", ["--strategy", "ema_cross_fast", ...data]);
+    assert.equal(table.code, 0, table.stderr);
+    const perSymbol = document.per_symbol as Record<string, { trade_count: number }>;
+    for (const [symbol, metrics] of Object.entries(perSymbol)) {
+      assert.match(
+        table.stdout,
+        new RegExp(`${symbol} +${metrics.trade_count} `),
+        "per-symbol rows",
+      );
+    }
 
     const mixed = await runCli("backtest", [
       "--strategy",

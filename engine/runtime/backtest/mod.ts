@@ -21,6 +21,7 @@ export {
   chartedFills,
   equitySvg,
   metricsTable,
+  perSymbolTable,
   priceSvg,
   reportHtml,
   type TradeRow,

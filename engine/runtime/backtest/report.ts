@@ -6,7 +6,7 @@
 import type { BacktestResult, SeriesPoint } from "../../core/backtest/mod.ts";
 import type { ClosedTrade, Fill } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
-import { metricRows, money } from "../../../presentation/mod.ts";
+import { metricRows, money, signedPercent } from "../../../presentation/mod.ts";
 
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
@@ -71,6 +71,23 @@ export function metricsTable(metrics: Metrics): string {
   const rows = metricRows(metrics);
   const width = Math.max(...rows.map(({ label }) => label.length));
   return rows.map(({ label, value }) => `${label.padEnd(width)}  ${value}`).join("\n") + "\n";
+}
+
+/** A portfolio's symbols as a text table: round trips, return on the symbol's share, fees. */
+export function perSymbolTable(perSymbol: NonNullable<BacktestResult["per_symbol"]>): string {
+  const entries = Object.entries(perSymbol);
+  const width = Math.max(6, ...entries.map(([symbol]) => symbol.length));
+  const lines = [
+    `${"symbol".padEnd(width)}  ${"trades".padStart(6)}  ${"return".padStart(9)}  fees`,
+  ];
+  for (const [symbol, { metrics }] of entries) {
+    lines.push(
+      `${symbol.padEnd(width)}  ${String(metrics.trade_count).padStart(6)}  ${
+        signedPercent(metrics.total_return).padStart(9)
+      }  ${money(metrics.fees_paid)}`,
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 function escapeHtml(text: string): string {
