@@ -119,7 +119,8 @@ export class SessionCore {
   #out: SessionEffect[] = [];
   #entries: number;
   #paused: boolean;
-  #time: number;
+  /** A number from the start (an undeclared field starts as undefined and boxes every store). */
+  #time = 0;
 
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
@@ -265,7 +266,9 @@ export class SessionCore {
       return;
     }
     const value = equity(this.#account);
-    const exposed = heldQuantity(this.#account, this.#symbol) !== 0;
+    // Compared where it is read: a quantity returned from a call would be boxed on every trade.
+    const held = this.#account.positions[this.#symbol];
+    const exposed = held !== undefined && held.quantity !== 0;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });
   }

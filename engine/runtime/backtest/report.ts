@@ -90,7 +90,8 @@ export function perSymbolTable(perSymbol: NonNullable<BacktestResult["per_symbol
   return lines.join("\n") + "\n";
 }
 
-function escapeHtml(text: string): string {
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");
 }

@@ -15,6 +15,7 @@ import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
 import type { MarketEvent } from "../../core/types.ts";
 import { readRecording } from "../market/mod.ts";
+import { replayCsv, type ReplayCsvOptions } from "./replay_csv.ts";
 import { mergeByTime } from "./merge.ts";
 
 /** One recording and the symbol it holds (required when there are several). */
@@ -53,6 +54,33 @@ export interface FileBacktestResult extends BacktestResult {
 }
 
 /**
+ * Passes every valid event of a recording to `onEvent`, in order: CSV dumps
+ * through the byte-level batch parser, stream JSONL line by line.
+ */
+export async function replayRecording(
+  path: string,
+  onEvent: (event: MarketEvent) => void,
+  options: ReplayCsvOptions = {},
+): Promise<void> {
+  if (isCsv(path)) return await replayCsv(path, onEvent, options);
+  for await (const event of readRecording(path, options)) {
+    options.signal?.throwIfAborted();
+    onEvent(event);
+  }
+}
+
+/** Whether a recording is a CSV dump (whose klines replay as synthetic trades). */
+export function isCsv(path: string): boolean {
+  return /\.csv(\.gz)?$/i.test(path);
+}
+
+/** Steps a backtest with a recorded event: a CSV dump's kline as its synthetic trades. */
+export function stepRecorded(backtest: Backtest, event: MarketEvent, csv: boolean): void {
+  if (csv && event.type === "candle") backtest.stepKline(event);
+  else backtest.step(event);
+}
+
+/**
  * Replays a file (or, for a portfolio, several files with their symbols)
  * through a fresh backtest; throws when there is no event for the symbol(s).
  */
@@ -71,7 +99,7 @@ export async function runBacktest(
   const path = typeof data === "string" ? data : data.map((s) => `${s.symbol}=${s.path}`).join(" ");
   const sizes = await Promise.all(sources.map(async (s) => (await Deno.stat(s.path)).size));
   const size = sizes.reduce((a, b) => a + b, 0);
-  const csv = sources.map((s) => /\.csv(\.gz)?$/i.test(s.path));
+  const csv = sources.map((s) => isCsv(s.path));
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => dropped[reason] = (dropped[reason] ?? 0) + 1;
   const step = Math.max(1, size / 100);
@@ -88,18 +116,7 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = portfolio?.[0] ?? options.symbol?.toUpperCase();
-  const streams = sources.map((s, i) =>
-    readRecording(s.path, {
-      symbol: s.symbol?.toUpperCase(),
-      onDrop: drop,
-      onBytes: onBytes && ((bytes: number) => onBytes(bytes, i)),
-      timeBounds: options.timeBounds,
-    })
-  );
-  const timeOf = (event: MarketEvent, i: number) =>
-    event.type !== "candle" ? event.time : csv[i] ? event.openTime : event.closeTime;
-  const feed = (event: MarketEvent, source: number) => {
-    options.signal?.throwIfAborted();
+  const onEvent = (event: MarketEvent, source: number) => {
     if (portfolio && event.symbol !== portfolio[source]) return;
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,
@@ -111,11 +128,32 @@ export async function runBacktest(
       equityIntervalMs: options.equityIntervalMs,
       chartPoints: options.chartPoints,
     });
-    if (csv[source] && event.type === "candle") backtest.stepKline(event);
-    else backtest.step(event);
+    stepRecorded(backtest, event, csv[source]);
   };
-  if (streams.length === 1) { for await (const event of streams[0]) feed(event, 0); }
-  else for await (const { event, source } of mergeByTime(streams, timeOf)) feed(event, source);
+  if (portfolio) {
+    const streams = sources.map((s, i) =>
+      readRecording(s.path, {
+        symbol: portfolio[i],
+        onDrop: drop,
+        onBytes: onBytes && ((bytes: number) => onBytes(bytes, i)),
+        timeBounds: options.timeBounds,
+      })
+    );
+    const timeOf = (event: MarketEvent, i: number) =>
+      event.type !== "candle" ? event.time : csv[i] ? event.openTime : event.closeTime;
+    for await (const { event, source } of mergeByTime(streams, timeOf)) {
+      options.signal?.throwIfAborted();
+      onEvent(event, source);
+    }
+  } else {
+    await replayRecording(path, (event) => onEvent(event, 0), {
+      symbol,
+      onDrop: drop,
+      onBytes: onBytes && ((bytes: number) => onBytes(bytes, 0)),
+      timeBounds: options.timeBounds,
+      signal: options.signal,
+    });
+  }
   if (!backtest) {
     throw new RangeError(`no market events in '${path}'${symbol ? ` for ${symbol}` : ""}`);
   }
