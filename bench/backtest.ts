@@ -4,7 +4,10 @@
  * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
  * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
  * a sweep of 100 parameter sets over that dump in 2 workers; and the bytes a
- * warm backtest allocates per trade (`backtest_bytes_per_trade`).
+ * warm backtest allocates per trade (`backtest_bytes_per_trade`). One
+ * portfolio of 20 symbols with one wallet over the same number of trades,
+ * interleaved (`portfolio_20_symbols_trades_per_s`), should cost no more per
+ * trade than the single-symbol replay.
  *
  * @module
  */
@@ -33,10 +36,23 @@ function csvRow(t: Trade): string {
   return `${t.id},${t.price},${t.qty},${t.price * t.qty},${t.time * 1000},${t.buyerMaker},true\n`;
 }
 
-/** Trades processed per second by one backtest over in-memory events. */
-function replay(strategy: Strategy, events: readonly Trade[]): number {
+/** `count` simulated trades over `symbols` symbols, interleaved in time (250 ms per round). */
+function portfolioTrades(count: number, symbols: number): Trade[] {
+  const paths = Array.from({ length: symbols }, (_, i) => new SimPath(`SYM${i}USDT`, 7 + i));
+  const out: Trade[] = [];
+  const start = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const round = Math.floor(i / symbols);
+    out.push(paths[i % symbols].next(start + round * 250 + (i % symbols))[0] as Trade);
+  }
+  return out;
+}
+
+/** Trades processed per second by one backtest over in-memory events (a portfolio with `symbols`). */
+function replay(strategy: Strategy, events: readonly Trade[], symbols?: string[]): number {
   const backtest = new Backtest({
-    symbol: "BTCUSDT",
+    symbol: symbols?.[0] ?? "BTCUSDT",
+    symbols,
     strategy,
     execution: resolveExecutionConfig({}),
   });
@@ -83,6 +99,17 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       target: 1_000_000,
     }),
   ];
+  const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
+  const mixed = portfolioTrades(events.length, symbols.length);
+  replay(strategy, mixed.slice(0, 50_000), symbols);
+  figures.push(
+    await measure(() => replay(strategy, mixed, symbols), {
+      name: "portfolio_20_symbols_trades_per_s",
+      unit: "trades/s",
+      better: "higher",
+      target: 1_000_000,
+    }),
+  );
   figures.push(
     await measure(bytesPerTrade, {
       name: "backtest_bytes_per_trade",

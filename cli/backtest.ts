@@ -2,6 +2,9 @@
  * `deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
  * [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`
  *
+ * A portfolio backtest (one wallet over several symbols) repeats `--data
+ * SYMBOL=FILE`; `--json` then adds `per_symbol` metrics beside the portfolio's.
+ *
  * Runs a strategy over a recording (stream JSONL, or Binance public-data CSV
  * dumps of trades or klines; `.gz` too) on the same session core as paper
  * trading. Prints a metrics table (or, with `--json`, exactly one JSON
@@ -13,9 +16,12 @@
  */
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
-import { runBacktest, symbolNeeded } from "../engine/runtime/backtest/run.ts";
+import { type DataSource, runBacktest, symbolNeeded } from "../engine/runtime/backtest/run.ts";
+import type { BacktestResult } from "../engine/core/backtest/mod.ts";
+import { portfolioQuote } from "../engine/core/session/mod.ts";
 import {
   metricsTable,
+  perSymbolTable,
   reportHtml,
   tradeRows,
   tradesCsv,
@@ -25,8 +31,8 @@ import { exists, loadStrategy } from "./_local_strategy.ts";
 import { progressBar } from "./_progress.ts";
 
 const USAGE =
-  `usage: deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
-       [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
+  `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
+       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
 
 /** Wrong command-line usage (exit code 2). */
 class UsageError extends Error {
@@ -40,7 +46,7 @@ function parse(args: string[]) {
       strict: true,
       options: {
         strategy: { type: "string" },
-        data: { type: "string" },
+        data: { type: "string", multiple: true },
         symbol: { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
@@ -74,6 +80,38 @@ function timeOption(name: string, text: string | undefined): number | undefined 
   return ms;
 }
 
+/**
+ * The `--data` values: `FILE` or `SYMBOL=FILE` for one; `SYMBOL=FILE` each for
+ * a portfolio, whose symbols must be distinct and share one quote currency.
+ */
+function dataSources(values: readonly string[]): DataSource[] {
+  const sources: DataSource[] = values.map((value) => {
+    const match = /^([A-Za-z0-9]{2,30})=(.+)$/.exec(value);
+    return match ? { symbol: match[1].toUpperCase(), path: match[2] } : { path: value };
+  });
+  if (sources.length === 1) return sources;
+  const symbols: string[] = [];
+  for (const source of sources) {
+    if (source.symbol === undefined) {
+      throw new UsageError(`with several --data, each is SYMBOL=FILE; got '${source.path}'`);
+    }
+    if (symbols.includes(source.symbol)) {
+      throw new UsageError(`--data lists ${source.symbol} twice`);
+    }
+    symbols.push(source.symbol);
+  }
+  try {
+    portfolioQuote(symbols, resolveExecutionConfig({}));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return sources;
+}
+
+function perSymbolMetrics(perSymbol: NonNullable<BacktestResult["per_symbol"]>) {
+  return Object.fromEntries(Object.entries(perSymbol).map(([s, v]) => [s, v.metrics]));
+}
+
 async function main(): Promise<number> {
   const args = parse(Deno.args);
   if (args.help) {
@@ -81,6 +119,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!args.strategy || !args.data) throw new UsageError("--strategy and --data are required");
+  const sources = dataSources(args.data);
   const from = timeOption("from", args.from);
   const to = timeOption("to", args.to);
   const slippage = numberOption("slippage-bps", args["slippage-bps"]);
@@ -100,13 +139,15 @@ async function main(): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (!(await exists(args.data))) throw new RangeError(`--data '${args.data}' is not a file`);
-  const needed = symbolNeeded(args.data, args.symbol);
-  if (needed) throw new UsageError(`${needed} with --symbol`);
+  for (const source of sources) {
+    if (!(await exists(source.path))) throw new RangeError(`--data '${source.path}' is not a file`);
+    const needed = symbolNeeded(source.path, source.symbol ?? args.symbol);
+    if (needed) throw new UsageError(`${needed} with --symbol`);
+  }
   const strategy = await loadStrategy(args.strategy);
   const progress = progressBar();
   const started = performance.now();
-  const result = await runBacktest(args.data, {
+  const result = await runBacktest(sources, {
     strategy,
     execution,
     symbol: args.symbol,
@@ -122,7 +163,11 @@ async function main(): Promise<number> {
     await Deno.writeTextFile(`${args.out}/report.html`, reportHtml(result));
   }
   if (args.json) {
-    console.log(JSON.stringify({ trades: tradeRows(result.trades), metrics: result.metrics }));
+    console.log(JSON.stringify({
+      trades: tradeRows(result.trades),
+      metrics: result.metrics,
+      ...(result.per_symbol ? { per_symbol: perSymbolMetrics(result.per_symbol) } : {}),
+    }));
   } else {
     const dropped = Object.entries(result.dropped).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(
@@ -131,6 +176,7 @@ async function main(): Promise<number> {
         (dropped ? `; dropped: ${dropped}` : ""),
     );
     console.log(metricsTable(result.metrics));
+    if (result.per_symbol) console.log(perSymbolTable(result.per_symbol));
     if (args.out) console.log(`wrote ${args.out}/trades.csv and ${args.out}/report.html`);
   }
   return 0;

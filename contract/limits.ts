@@ -41,6 +41,8 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 export const MAX_INITIAL_CAPITAL = 1e12;
 /** Largest maker or taker fee rate a request may set (0.1 = 10 %). */
 export const MAX_FEE_RATE = 0.1;
+/** Most symbols of one portfolio session or backtest. */
+export const MAX_PORTFOLIO_SYMBOLS = 20;
 /** Largest fixed slippage a request may set (basis points). */
 export const MAX_SLIPPAGE_BPS = 1_000;
 /** Capital a session or backtest starts with unless told otherwise (defined by the core, which uses it too). */

@@ -8,6 +8,7 @@ import {
   DEFAULT_INITIAL_CAPITAL,
   MAX_FEE_RATE,
   MAX_INITIAL_CAPITAL,
+  MAX_PORTFOLIO_SYMBOLS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
 
@@ -78,12 +79,21 @@ const time = z.union([
 ]).transform((t) => typeof t === "number" ? t : Date.parse(t));
 
 /** Body of `POST /api/backtests`. */
+const dataPathSchema = z.string().min(1).max(4096)
+  .describe(
+    "a recording in the backtest directory (BACKTEST_DIR), as a path relative to it: " +
+      "one listed by GET /api/backtests/data or returned by an upload",
+  );
+
+/** Body of `POST /api/backtests`: `data` for one symbol, or `portfolio` for one wallet over several. */
 export const backtestInputSchema = z.object({
   strategy: strategyRefSchema,
-  data: z.string().min(1).max(4096)
+  data: dataPathSchema.optional(),
+  portfolio: z.array(z.object({ symbol: symbolSchema, data: dataPathSchema }).strict())
+    .min(2).max(MAX_PORTFOLIO_SYMBOLS).optional()
     .describe(
-      "a recording in the backtest directory (BACKTEST_DIR), as a path relative to it: " +
-        "one listed by GET /api/backtests/data or returned by an upload",
+      "one recording per symbol, traded with one wallet; events are merged in time order, " +
+        "equal times in the order of this list",
     ),
   symbol: symbolSchema.optional(),
   from: time.optional().describe("ISO-8601 time or epoch ms"),
@@ -92,6 +102,10 @@ export const backtestInputSchema = z.object({
   capital: capitalSchema.optional().describe("former name of initial_capital"),
   ...executionFields,
 }).strict()
+  .refine((input) => (input.data === undefined) !== (input.portfolio === undefined), {
+    message: "give data (one recording) or portfolio (one per symbol), exactly one of them",
+    path: ["data"],
+  })
   .refine((input) => input.initial_capital === undefined || input.capital === undefined, {
     message: "give initial_capital or its former name capital, not both",
     path: ["capital"],

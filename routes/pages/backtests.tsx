@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import {
   type BacktestJob,
+  chartedFills,
   equitySvg,
   priceSvg,
   tradesTableHtml,
@@ -194,7 +195,9 @@ export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "s
                 ))}
               </table>
               <div dangerouslySetInnerHTML={{ __html: equitySvg(result.equity) }} />
-              <div dangerouslySetInnerHTML={{ __html: priceSvg(result.prices, result.fills) }} />
+              <div
+                dangerouslySetInnerHTML={{ __html: priceSvg(result.prices, chartedFills(result)) }}
+              />
               <h2>Closed trades</h2>
               <div dangerouslySetInnerHTML={{ __html: tradesTableHtml(result.trades) }} />
             </>

@@ -3,24 +3,29 @@
  * trading session runs — driven over recorded events, with its effects
  * collected into a result (round trips, fills, orders, metrics and chart
  * series). No warm-up history is fed: indicators warm up on the data itself,
- * exactly like a paper session started before the same stream.
+ * exactly like a paper session started before the same stream. With several
+ * symbols it drives a {@link PortfolioCore} (one wallet) instead, and the
+ * result adds the symbols and the metrics per symbol.
  *
  * @module
  */
 import type { Candle, MarketEvent, Trade } from "../types.ts";
 import {
+  PortfolioCore,
   SessionCore,
   type SessionEffect,
   type SessionSetup,
   type SessionView,
 } from "../session/mod.ts";
-import type { ClosedTrade, Fill, Order } from "../execution/mod.ts";
+import type { ClosedTrade, Fill, Order, Position } from "../execution/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
 import { candleTrades } from "./synthesis.ts";
 import { Downsampler, type SeriesPoint } from "./downsample.ts";
 
 /** What a backtest needs: the session setup plus an optional time window. */
 export interface BacktestSetup extends SessionSetup {
+  /** Symbols of a portfolio backtest (two or more; `symbol` is then the first: its prices are charted). */
+  readonly symbols?: readonly string[];
   /** Events before this exchange time (ms) are skipped. */
   readonly from?: number;
   /** Events after this exchange time (ms) are skipped. */
@@ -47,16 +52,22 @@ export interface BacktestResult {
   readonly metrics: Metrics;
   /** The session's state at the end (an open position stays open and marked to market). */
   readonly final: Pick<SessionView, "equity" | "cash" | "position" | "open_orders">;
+  /** A portfolio backtest's symbols, and each symbol's position and metrics. */
+  readonly symbols?: readonly string[];
+  readonly per_symbol?: Readonly<
+    Record<string, { readonly position: Position; readonly metrics: Metrics }>
+  >;
   /** Equity samples for charts: `[time, low, high, last]`. */
   readonly equity: SeriesPoint[];
-  /** Trade prices for charts: `[time, low, high, last]`. */
+  /** Trade prices of `symbol` (a portfolio's first symbol) for charts: `[time, low, high, last]`. */
   readonly prices: SeriesPoint[];
 }
 
 /** Runs a strategy over events and collects what it did. */
 export class Backtest {
-  readonly #core: SessionCore;
+  readonly #core: SessionCore | PortfolioCore;
   readonly #symbol: string;
+  readonly #symbols: ReadonlySet<string>;
   readonly #strategy: string;
   readonly #from: number;
   readonly #to: number;
@@ -76,8 +87,12 @@ export class Backtest {
   #nextSyntheticId = 1;
 
   constructor(setup: BacktestSetup) {
-    this.#core = new SessionCore(setup);
+    const symbols = setup.symbols ?? [setup.symbol];
+    this.#core = symbols.length > 1
+      ? new PortfolioCore({ ...setup, symbols })
+      : new SessionCore(setup);
     this.#symbol = setup.symbol;
+    this.#symbols = new Set(symbols.map((s) => s.toUpperCase()));
     this.#strategy = setup.strategy.name;
     this.#from = setup.from ?? -Infinity;
     this.#to = setup.to ?? Infinity;
@@ -88,13 +103,15 @@ export class Backtest {
 
   /** Processes one market event (other symbols and events outside the window are skipped). */
   step(event: MarketEvent): void {
-    if (event.symbol !== this.#symbol) return;
+    if (event.symbol !== this.#symbol && !this.#symbols.has(event.symbol)) return;
     const time = event.type === "candle" ? event.closeTime : event.time;
     if (time < this.#from || time > this.#to) return;
     this.#events++;
     if (this.#events === 1) this.#first = time;
     this.#last = time;
-    if (event.type === "trade") this.#prices.add(time, event.price);
+    if (event.type === "trade" && event.symbol === this.#symbol) {
+      this.#prices.add(time, event.price);
+    }
     const out = this.#out;
     this.#core.step(event, out);
     if (out.length > 0) this.#collect(out);
@@ -105,7 +122,8 @@ export class Backtest {
    * candles that are not closed or lie outside the window are skipped.
    */
   stepKline(candle: Candle): void {
-    if (!candle.closed || candle.symbol !== this.#symbol) return;
+    if (!candle.closed) return;
+    if (candle.symbol !== this.#symbol && !this.#symbols.has(candle.symbol)) return;
     if (candle.openTime < this.#from || candle.closeTime > this.#to) return;
     const trades = this.#synthetic;
     trades.length = 0;
@@ -113,14 +131,42 @@ export class Backtest {
     for (let i = 0; i < trades.length; i++) this.step(trades[i]);
   }
 
-  /** The session's current picture. */
-  view(): SessionView {
-    return this.#core.view();
-  }
-
   /** The result so far (call at the end). */
   result(): BacktestResult {
-    const view = this.#core.view();
+    const core = this.#core;
+    if (core instanceof PortfolioCore) {
+      const view = core.view();
+      const perSymbol = Object.fromEntries(
+        Object.entries(view.per_symbol).map((
+          [symbol, s],
+        ) => [symbol, { position: s.position, metrics: s.metrics }]),
+      );
+      return {
+        ...this.#collected(view.metrics),
+        symbol: view.symbols.join(","),
+        final: {
+          equity: view.equity,
+          cash: view.cash,
+          position: view.per_symbol[view.symbols[0]].position,
+          open_orders: view.open_orders,
+        },
+        symbols: view.symbols,
+        per_symbol: perSymbol,
+      };
+    }
+    const view = core.view();
+    return {
+      ...this.#collected(view.metrics),
+      final: {
+        equity: view.equity,
+        cash: view.cash,
+        position: view.position,
+        open_orders: view.open_orders,
+      },
+    };
+  }
+
+  #collected(metrics: Metrics) {
     return {
       symbol: this.#symbol,
       strategy: this.#strategy,
@@ -131,13 +177,7 @@ export class Backtest {
       fills: [...this.#fills],
       orders: [...this.#orders.values()],
       signals: { acted: this.#acted, ignored: this.#ignored },
-      metrics: view.metrics,
-      final: {
-        equity: view.equity,
-        cash: view.cash,
-        position: view.position,
-        open_orders: view.open_orders,
-      },
+      metrics,
       equity: this.#equity.points(),
       prices: this.#prices.points(),
     };

@@ -83,8 +83,15 @@ export function fundsNeeded(
  * fee × slippage stays below it, e.g. fees up to 1% with slippage up to 5%.
  */
 export function affordableQuantity(account: Account, price: number): number {
+  return quantityForFunds(account.config, freeCash(account), price);
+}
+
+/**
+ * The largest quantity `funds` of quote currency pay for at `price`, costed as
+ * in {@link affordableQuantity}; 0 without funds or without a price.
+ */
+export function quantityForFunds(config: ExecutionConfig, funds: number, price: number): number {
   if (!(price > 0 && price < Infinity)) return 0;
-  const config = account.config;
   const unit = price * (1 + maxFeeRate(config) + worstSlippageBps(config) / 10_000 + SIZING_MARGIN);
-  return Math.max(0, freeCash(account) / unit);
+  return Math.max(0, funds / unit);
 }

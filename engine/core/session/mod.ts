@@ -22,3 +22,10 @@ export {
   type Transition,
   transition,
 } from "./lifecycle.ts";
+export {
+  PortfolioCore,
+  type PortfolioSetup,
+  type PortfolioView,
+  type SymbolView,
+} from "./portfolio.ts";
+export { portfolioQuote, type Wallet } from "./wallet.ts";

@@ -4,6 +4,7 @@ import type { BookTop, Candle, MarketEvent, Quote, Timeframe, Trade } from "../t
 import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
+import type { Wallet } from "./wallet.ts";
 import {
   createAccount,
   equity,
@@ -136,6 +137,7 @@ export class SessionCore {
   readonly #compiled: CompiledStrategy;
   readonly #evaluator: StrategyEvaluator;
   readonly #account: Account;
+  readonly #wallet: Wallet | undefined;
   readonly #metrics: MetricsState;
   readonly #exec: ExecEvent[] = [];
   readonly #signals: Signal[] = [];
@@ -147,16 +149,23 @@ export class SessionCore {
   /** A number from the start (an undeclared field starts as undefined and boxes every store). */
   #time = 0;
 
-  constructor(setup: SessionSetup, snapshot?: SessionSnapshot) {
+  /**
+   * With a `wallet`, the session is one symbol of a portfolio: it trades the
+   * wallet's shared account under its limits, and its metrics (and equity
+   * observations, not emitted as effects) are the symbol's share.
+   */
+  constructor(setup: SessionSetup, snapshot?: SessionSnapshot, wallet?: Wallet) {
     this.#symbol = setup.symbol;
+    this.#wallet = wallet;
     this.#compiled = planStrategy(setup.strategy);
     this.#evaluator = new StrategyEvaluator(this.#compiled, {
       onSignal: (signal) => this.#signals.push(signal),
     });
-    this.#account = snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution);
+    this.#account = wallet?.account ??
+      (snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution));
     const fresh = createMetrics({
       interval_ms: setup.equityIntervalMs,
-      initial_equity: setup.execution.initial_cash,
+      initial_equity: wallet?.allotment ?? setup.execution.initial_cash,
     });
     // Snapshots written before a metrics field existed take its fresh value.
     this.#metrics = snapshot
@@ -352,6 +361,13 @@ export class SessionCore {
   }
 
   #observe(time: number): void {
+    if (this.#wallet) {
+      const pos = this.#account.positions[this.#symbol];
+      const value = this.#wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
+        this.#metrics.fees;
+      observeEquity(this.#metrics, time, value, pos !== undefined && pos.quantity !== 0);
+      return;
+    }
     const value = equity(this.#account);
     // Compared where it is read: a quantity returned from a call would be boxed on every trade.
     const held = this.#account.positions[this.#symbol];
@@ -410,20 +426,22 @@ export class SessionCore {
       );
       return undefined;
     }
-    if (openOrders(this.#account).some((o) => isEntryTag(o.tag))) {
+    const symbol = this.#symbol;
+    if (openOrders(this.#account).some((o) => o.symbol === symbol && isEntryTag(o.tag))) {
       return "an entry order is still open";
     }
     if (signal.side === "short" && !this.#account.config.allow_short) {
       return "short selling is disabled for this session";
     }
+    const refused = this.#wallet?.refuseEntry(symbol);
+    if (refused !== undefined) return refused;
     const price = signal.price;
     const stopPrice = this.#evaluator.stopLossPrice(signal.side, price);
+    const costPrice = Math.max(price, this.#account.markets[symbol]?.last ?? 0);
     const quantity = Math.min(
       this.#evaluator.entryQuantity({ equity: equity(this.#account), price, stopPrice }),
-      affordableQuantity(
-        this.#account,
-        Math.max(price, this.#account.markets[this.#symbol]?.last ?? 0),
-      ),
+      affordableQuantity(this.#account, costPrice),
+      this.#wallet?.stakeQuantity(symbol, costPrice) ?? Infinity,
     );
     const order = this.#submit(
       {

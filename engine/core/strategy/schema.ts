@@ -91,6 +91,20 @@ const sizingSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("risk_per_trade"), value: positive.max(100) }),
 ]);
 
+/**
+ * Zod schema of the `portfolio` section (sessions over several symbols; one
+ * symbol ignores it): how many symbols may hold a position at once, and the
+ * stake rule capping what one symbol may commit (equal shares of equity, or a
+ * percent of equity per symbol).
+ */
+const portfolioSchema = z.strictObject({
+  max_symbols: z.number().int().min(1).max(100).optional(),
+  stake: z.union([
+    z.literal("equal"),
+    z.strictObject({ cap_percent: positive.max(100) }),
+  ]).default("equal"),
+});
+
 const orderSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("market") }),
   z.strictObject({ type: z.literal("limit"), offset_percent: z.number().min(0).max(100) }),
@@ -116,6 +130,7 @@ export const strategySchema = z.strictObject({
   exit: sideRules.default({}),
   risk: riskSchema.default({ max_open_positions: 1, cooldown_candles: 0 }),
   sizing: sizingSchema,
+  portfolio: portfolioSchema.optional(),
   orders: z.strictObject({
     entry: orderSchema.default({ type: "market" }),
     exit: orderSchema.default({ type: "market" }),
@@ -127,6 +142,9 @@ export type Strategy = z.infer<typeof strategySchema>;
 
 /** The `risk` section of a validated strategy. */
 export type Risk = Strategy["risk"];
+
+/** The `portfolio` section of a validated strategy. */
+export type PortfolioRules = z.infer<typeof portfolioSchema>;
 
 /** A validated stop/target distance. */
 export type Distance = z.infer<typeof distanceSchema>;

@@ -16,6 +16,7 @@ import type { BacktestStatus } from "../../../contract/mod.ts";
 import type { BacktestInput } from "../../../contract/schemas.ts";
 import { executionOf } from "../trading_input.ts";
 import { type FileBacktestResult, runBacktest, symbolNeeded } from "./run.ts";
+import { portfolioQuote } from "../../core/session/mod.ts";
 import { DataFiles } from "./data_files.ts";
 
 export type { BacktestStatus };
@@ -36,8 +37,10 @@ export interface BacktestJob {
 export interface BacktestParams {
   readonly strategy_id: string | null;
   readonly strategy: Strategy;
-  /** The data file, relative to the backtest directory. */
+  /** The data file, relative to the backtest directory (`SYMBOL=file` entries for a portfolio). */
   readonly data: string;
+  /** A portfolio's recordings (relative paths), one per symbol, in merge order. */
+  readonly portfolio?: readonly { readonly symbol: string; readonly data: string }[];
   readonly symbol?: string;
   readonly from?: number;
   readonly to?: number;
@@ -74,13 +77,17 @@ export class BacktestJobs {
   /** Stores the job as queued and starts it when its turn comes. */
   async create(input: BacktestInput): Promise<BacktestJob> {
     await this.#ready;
-    const data = (await this.files.resolve(input.data)).relative;
-    const needed = symbolNeeded(data, input.symbol);
+    const file = input.data === undefined
+      ? undefined
+      : (await this.files.resolve(input.data)).relative;
+    const needed = file === undefined ? undefined : symbolNeeded(file, input.symbol);
     if (needed) throw new ValidationError("symbol required", [{ path: "symbol", message: needed }]);
     const { strategy, strategyId } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
     const execution = executionOf(input.initial_capital, input);
+    const portfolio = input.portfolio && await this.#portfolio(input.portfolio, execution);
+    const data = file ?? portfolio!.map((p) => `${p.symbol}=${p.data}`).join(" ");
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
         path: "from",
@@ -93,6 +100,7 @@ export class BacktestJobs {
       strategy_id: strategyId,
       strategy,
       data,
+      ...(portfolio ? { portfolio } : {}),
       ...(input.symbol ? { symbol: input.symbol } : {}),
       ...(input.from !== undefined ? { from: input.from } : {}),
       ...(input.to !== undefined ? { to: input.to } : {}),
@@ -103,6 +111,28 @@ export class BacktestJobs {
     this.#queue.push(id);
     this.#running ??= this.#drain().finally(() => this.#running = undefined);
     return await this.get(id, { result: false });
+  }
+
+  /** A portfolio's recordings resolved; refuses repeated symbols and mixed quote currencies. */
+  async #portfolio(
+    entries: readonly { symbol: string; data: string }[],
+    execution: ExecutionConfig,
+  ): Promise<{ symbol: string; data: string }[]> {
+    const symbols = entries.map((e) => e.symbol);
+    try {
+      const repeated = symbols.find((s, i) => symbols.indexOf(s) !== i);
+      if (repeated) throw new RangeError(`symbol ${repeated} is listed twice`);
+      portfolioQuote(symbols, execution);
+    } catch (error) {
+      throw new ValidationError("invalid backtest request", [{
+        path: "portfolio",
+        message: (error as Error).message,
+      }]);
+    }
+    return await Promise.all(entries.map(async (e) => ({
+      symbol: e.symbol,
+      data: (await this.files.resolve(e.data)).relative,
+    })));
   }
 
   /** One job (with its result unless `result: false`). */
@@ -162,11 +192,15 @@ export class BacktestJobs {
     let written = 0;
     let writing: Promise<unknown> = Promise.resolve();
     let result: FileBacktestResult;
-    let absolute: string | undefined;
+    const absolute: string[] = [];
     try {
       // Resolved again: the directory may have changed since the job was queued.
-      absolute = (await this.files.resolve(params.data)).absolute;
-      result = await runBacktest(absolute, {
+      const sources = [];
+      for (const entry of params.portfolio ?? [{ symbol: params.symbol, data: params.data }]) {
+        absolute.push((await this.files.resolve(entry.data)).absolute);
+        sources.push({ symbol: entry.symbol, path: absolute[absolute.length - 1] });
+      }
+      result = await runBacktest(params.portfolio ? sources : absolute[0], {
         strategy: params.strategy,
         execution: params.execution,
         symbol: params.symbol,
@@ -186,7 +220,11 @@ export class BacktestJobs {
         ? `${error.message}: ${error.details[0].message}`
         : (error as Error).message;
       await writing;
-      await this.#table.fail(id, absolute ? message.replaceAll(absolute, params.data) : message);
+      const relative = params.portfolio?.map((p) => p.data) ?? [params.data];
+      await this.#table.fail(
+        id,
+        absolute.reduce((text, path, i) => text.replaceAll(path, relative[i]), message),
+      );
       return;
     }
     await writing;

@@ -4,7 +4,12 @@
  *
  * @module
  */
-export { type FileBacktestResult, runBacktest, type RunBacktestOptions } from "./run.ts";
+export {
+  type DataSource,
+  type FileBacktestResult,
+  runBacktest,
+  type RunBacktestOptions,
+} from "./run.ts";
 export {
   type BacktestJob,
   BacktestJobs,
@@ -13,8 +18,10 @@ export {
 } from "./jobs.ts";
 export { DATA_FILE, type DataFile, DataFiles } from "./data_files.ts";
 export {
+  chartedFills,
   equitySvg,
   metricsTable,
+  perSymbolTable,
   priceSvg,
   reportHtml,
   type TradeRow,

@@ -6,11 +6,12 @@
 import type { BacktestResult, SeriesPoint } from "../../core/backtest/mod.ts";
 import type { ClosedTrade, Fill } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
-import { metricRows, money, plain } from "../../../presentation/mod.ts";
+import { metricRows, money, plain, signedPercent } from "../../../presentation/mod.ts";
 
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
   readonly id: string;
+  readonly symbol: string;
   readonly side: "long" | "short";
   readonly entry_time: string;
   readonly exit_time: string;
@@ -27,6 +28,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function tradeRows(trades: readonly ClosedTrade[]): TradeRow[] {
   return trades.map((t) => ({
     id: t.id,
+    symbol: t.symbol,
     side: t.side,
     entry_time: iso(t.entry_time),
     exit_time: iso(t.exit_time),
@@ -40,6 +42,7 @@ export function tradeRows(trades: readonly ClosedTrade[]): TradeRow[] {
 
 const TRADE_COLUMNS = [
   "id",
+  "symbol",
   "side",
   "entry_time",
   "exit_time",
@@ -49,6 +52,12 @@ const TRADE_COLUMNS = [
   "pnl",
   "fees",
 ] as const;
+
+/** The fills drawn on the price chart: those of the charted symbol (a portfolio's first). */
+export function chartedFills(result: BacktestResult): readonly Fill[] {
+  const symbol = result.symbols?.[0];
+  return symbol ? result.fills.filter((f) => f.symbol === symbol) : result.fills;
+}
 
 /** Round trips as CSV with a header row. */
 export function tradesCsv(trades: readonly ClosedTrade[]): string {
@@ -62,6 +71,23 @@ export function metricsTable(metrics: Metrics): string {
   const rows = metricRows(metrics);
   const width = Math.max(...rows.map(({ label }) => label.length));
   return rows.map(({ label, value }) => `${label.padEnd(width)}  ${value}`).join("\n") + "\n";
+}
+
+/** A portfolio's symbols as a text table: round trips, return on the symbol's share, fees. */
+export function perSymbolTable(perSymbol: NonNullable<BacktestResult["per_symbol"]>): string {
+  const entries = Object.entries(perSymbol);
+  const width = Math.max(6, ...entries.map(([symbol]) => symbol.length));
+  const lines = [
+    `${"symbol".padEnd(width)}  ${"trades".padStart(6)}  ${"return".padStart(9)}  fees`,
+  ];
+  for (const [symbol, { metrics }] of entries) {
+    lines.push(
+      `${symbol.padEnd(width)}  ${String(metrics.trade_count).padStart(6)}  ${
+        signedPercent(metrics.total_return).padStart(9)
+      }  ${money(metrics.fees_paid)}`,
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -204,7 +230,7 @@ td.win{color:#16a34a}td.loss{color:#dc2626}.muted{color:#6b7280}
 <p class="muted">${span} · ${result.events} events · ${result.fills.length} fills</p>
 <table>${metrics}</table>
 ${equitySvg(result.equity)}
-${priceSvg(result.prices, result.fills)}
+${priceSvg(result.prices, chartedFills(result))}
 <h2>Closed trades</h2>
 ${tradesTableHtml(result.trades)}
 </body></html>

@@ -4,7 +4,10 @@
  * Events pass the recording validator that the replay feed uses (malformed
  * values, duplicate and out-of-order ids, times that go back or jump ahead
  * unconfirmed are dropped and counted) before they reach the session core;
- * klines from CSV dumps become their synthetic trade sequence.
+ * klines from CSV dumps become their synthetic trade sequence. Several files,
+ * one symbol each, make a portfolio backtest: their events are merged in time
+ * order (klines by open time, other events by their time; equal times in the
+ * order of the files).
  */
 import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
@@ -13,6 +16,13 @@ import type { TimeBounds } from "../../core/market/mod.ts";
 import type { MarketEvent } from "../../core/types.ts";
 import { binanceSymbol, readRecording } from "../market/mod.ts";
 import { replayCsv, type ReplayCsvOptions } from "./replay_csv.ts";
+import { mergeByTime } from "./merge.ts";
+
+/** One recording and the symbol it holds (required when there are several). */
+export interface DataSource {
+  readonly symbol?: string;
+  readonly path: string;
+}
 
 /** Options of {@link runBacktest}. */
 export interface RunBacktestOptions {
@@ -37,7 +47,7 @@ export interface RunBacktestOptions {
 
 /** A backtest result with what was dropped from the file. */
 export interface FileBacktestResult extends BacktestResult {
-  /** The file that was replayed. */
+  /** The file that was replayed (`SYMBOL=path` entries joined by spaces for several). */
   readonly data: string;
   /** Events dropped by validation, by reason. */
   readonly dropped: Record<string, number>;
@@ -81,29 +91,47 @@ export function stepRecorded(backtest: Backtest, event: MarketEvent, csv: boolea
   else backtest.step(event);
 }
 
-/** Replays a file through a fresh backtest; throws when the file has no event for the symbol. */
+/**
+ * Replays a file (or, for a portfolio, several files with their symbols)
+ * through a fresh backtest; throws when there is no event for the symbol(s).
+ */
 export async function runBacktest(
-  path: string,
+  data: string | readonly DataSource[],
   options: RunBacktestOptions,
 ): Promise<FileBacktestResult> {
-  const size = (await Deno.stat(path)).size;
-  const csv = isCsv(path);
+  if (typeof data !== "string" && data.length === 1) {
+    return runBacktest(data[0].path, { ...options, symbol: data[0].symbol ?? options.symbol });
+  }
+  const sources = typeof data === "string" ? [{ path: data, symbol: options.symbol }] : data;
+  if (sources.length > 1 && sources.some((s) => !s.symbol)) {
+    throw new RangeError("each recording of a portfolio backtest needs its symbol");
+  }
+  const portfolio = sources.length > 1 ? sources.map((s) => s.symbol!.toUpperCase()) : undefined;
+  const path = typeof data === "string" ? data : data.map((s) => `${s.symbol}=${s.path}`).join(" ");
+  const sizes = await Promise.all(sources.map(async (s) => (await Deno.stat(s.path)).size));
+  const size = sizes.reduce((a, b) => a + b, 0);
+  const csv = sources.map((s) => isCsv(s.path));
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => dropped[reason] = (dropped[reason] ?? 0) + 1;
   const step = Math.max(1, size / 100);
   let reported = 0;
+  const read = sizes.map(() => 0);
   const onBytes = options.onProgress
-    ? (bytes: number) => {
+    ? (fileBytes: number, source: number) => {
+      read[source] = fileBytes;
+      const bytes = read.reduce((a, b) => a + b, 0);
       if (bytes - reported < step && bytes < size) return;
       reported = bytes;
       options.onProgress!(size > 0 ? Math.min(1, bytes / size) : 1);
     }
     : undefined;
   let backtest: Backtest | undefined;
-  const symbol = options.symbol?.toUpperCase();
-  const onEvent = (event: MarketEvent) => {
+  const symbol = portfolio?.[0] ?? options.symbol?.toUpperCase();
+  const onEvent = (event: MarketEvent, source: number) => {
+    if (portfolio && event.symbol !== portfolio[source]) return;
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,
+      symbols: portfolio,
       strategy: options.strategy,
       execution: options.execution,
       from: options.from,
@@ -111,15 +139,32 @@ export async function runBacktest(
       equityIntervalMs: options.equityIntervalMs,
       chartPoints: options.chartPoints,
     });
-    stepRecorded(backtest, event, csv);
+    stepRecorded(backtest, event, csv[source]);
   };
-  await replayRecording(path, onEvent, {
-    symbol,
-    onDrop: drop,
-    onBytes,
-    timeBounds: options.timeBounds,
-    signal: options.signal,
-  });
+  if (portfolio) {
+    const streams = sources.map((s, i) =>
+      readRecording(s.path, {
+        symbol: portfolio[i],
+        onDrop: drop,
+        onBytes: onBytes && ((bytes: number) => onBytes(bytes, i)),
+        timeBounds: options.timeBounds,
+      })
+    );
+    const timeOf = (event: MarketEvent, i: number) =>
+      event.type !== "candle" ? event.time : csv[i] ? event.openTime : event.closeTime;
+    for await (const { event, source } of mergeByTime(streams, timeOf)) {
+      options.signal?.throwIfAborted();
+      onEvent(event, source);
+    }
+  } else {
+    await replayRecording(path, (event) => onEvent(event, 0), {
+      symbol,
+      onDrop: drop,
+      onBytes: onBytes && ((bytes: number) => onBytes(bytes, 0)),
+      timeBounds: options.timeBounds,
+      signal: options.signal,
+    });
+  }
   if (!backtest) {
     throw new RangeError(`no market events in '${path}'${symbol ? ` for ${symbol}` : ""}`);
   }

@@ -1,0 +1,160 @@
+/**
+ * Portfolio sessions by hand: two symbols, one wallet, no fees or slippage,
+ * a strategy that enters long on the first closed 1s candle and never exits.
+ */
+import assert from "node:assert/strict";
+import { PortfolioCore, type SessionEffect } from "../engine/core/session/mod.ts";
+import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import { parseStrategy, type Strategy } from "../engine/core/strategy/mod.ts";
+import type { Trade } from "../engine/core/types.ts";
+
+const T0 = 1_700_000_000_000;
+const execution = resolveExecutionConfig({
+  initial_cash: 10_000,
+  maker_fee: 0,
+  taker_fee: 0,
+  slippage: { model: "fixed", bps: 0 },
+});
+
+function strategy(sizing: string, portfolio = ""): Strategy {
+  const parsed = parseStrategy(`
+version: 1
+name: always-long
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+sizing: ${sizing}
+${portfolio}
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.strategy;
+}
+
+function trade(symbol: string, ms: number, price: number, id: number): Trade {
+  return { type: "trade", symbol, time: T0 + ms, price, qty: 1, id, buyerMaker: false };
+}
+
+/** AAAUSDT 100 → 101 → 103, BBBUSDT 50 → 51 → 48; each second's first trade closes the previous candle. */
+const STREAM: Trade[] = [
+  trade("AAAUSDT", 0, 100, 1),
+  trade("BBBUSDT", 10, 50, 1),
+  trade("AAAUSDT", 1_000, 101, 2),
+  trade("BBBUSDT", 1_010, 51, 2),
+  trade("AAAUSDT", 2_000, 103, 3),
+  trade("BBBUSDT", 2_010, 48, 3),
+];
+
+function run(core: PortfolioCore, stream: readonly Trade[] = STREAM): SessionEffect[] {
+  const out: SessionEffect[] = [];
+  for (const event of stream) core.step(event, out);
+  return out;
+}
+
+function fillsOf(effects: SessionEffect[]) {
+  return effects.flatMap((e) => e.type === "fill" ? [e.fill] : []);
+}
+
+Deno.test("two symbols trade one wallet: cash is the sum of the fills over both", () => {
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy("{ type: fixed_quantity, value: 2 }"),
+    execution,
+  });
+  const fills = fillsOf(run(core));
+  // Candles close at t=1000 (AAA) and t=1010 (BBB): buy 2 at 101 and 2 at 51.
+  assert.deepEqual(fills.map((f) => [f.symbol, f.side, f.quantity, f.price]), [
+    ["AAAUSDT", "buy", 2, 101],
+    ["BBBUSDT", "buy", 2, 51],
+  ]);
+  const view = core.view();
+  assert.equal(view.cash, 10_000 - 2 * 101 - 2 * 51); // 9,696
+  // Marked at 103 and 48: 9,696 + 206 + 96 = 9,998.
+  assert.equal(view.equity, 9_998);
+  assert.equal(view.per_symbol.AAAUSDT.position.quantity, 2);
+  assert.equal(view.per_symbol.BBBUSDT.position.unrealized_pnl, -6);
+  // Each symbol's equity starts from half the cash: 5,000 + 4 and 5,000 − 6.
+  assert.equal(view.per_symbol.AAAUSDT.metrics.equity, 5_004);
+  assert.equal(view.per_symbol.BBBUSDT.metrics.equity, 4_994);
+  assert.equal(
+    view.per_symbol.AAAUSDT.metrics.equity + view.per_symbol.BBBUSDT.metrics.equity,
+    view.metrics.equity,
+  );
+  assert.equal(view.quote, "USDT");
+});
+
+Deno.test("the portfolio limit keeps a second symbol flat while the first holds", () => {
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy("{ type: fixed_quantity, value: 1 }", "portfolio: { max_symbols: 1 }"),
+    execution,
+  });
+  const effects = run(core);
+  assert.deepEqual(fillsOf(effects).map((f) => f.symbol), ["AAAUSDT"]);
+  const refused = effects.find((e) => e.type === "signal" && e.action === "ignored");
+  assert.ok(refused?.type === "signal");
+  assert.equal(refused.note, "portfolio limit: 1 of 1 symbols hold a position");
+  assert.equal(core.view().cash, 10_000 - 101);
+});
+
+Deno.test("equal stakes keep one symbol from taking all the cash; a cap sets the share", () => {
+  // Sizing asks for all of equity; equal stakes allow half each (sized with the 0.1% margin).
+  const equal = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy("{ type: percent_of_equity, value: 100 }"),
+    execution,
+  });
+  const [a, b] = fillsOf(run(equal));
+  assert.ok(Math.abs(a.quantity - 5_000 / (101 * 1.001)) < 1e-7, `AAA ${a.quantity}`);
+  // Equity at BBB's entry: 10,000 (AAA still marked at 101), so BBB also gets 5,000.
+  assert.ok(Math.abs(b.quantity - 5_000 / (51 * 1.001)) < 1e-7, `BBB ${b.quantity}`);
+
+  const capped = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy(
+      "{ type: percent_of_equity, value: 100 }",
+      "portfolio: { stake: { cap_percent: 20 } }",
+    ),
+    execution,
+  });
+  const [c] = fillsOf(run(capped));
+  assert.ok(Math.abs(c.quantity - 2_000 / (101 * 1.001)) < 1e-7, `capped ${c.quantity}`);
+});
+
+Deno.test("symbols of different quote currencies cannot share a wallet", () => {
+  assert.throws(
+    () =>
+      new PortfolioCore({
+        symbols: ["BTCUSDT", "ETHBTC"],
+        strategy: strategy("{ type: fixed_quantity, value: 1 }"),
+        execution,
+      }),
+    /one quote currency; got BTCUSDT \(USDT\), ETHBTC \(BTC\)/,
+  );
+  assert.throws(
+    () =>
+      new PortfolioCore({
+        symbols: ["BTCUSDT", "btcusdt"],
+        strategy: strategy("{ type: fixed_quantity, value: 1 }"),
+        execution,
+      }),
+    /BTCUSDT is listed twice/,
+  );
+});
+
+Deno.test("pyramiding per symbol stops at the symbol's stake", () => {
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy(
+      "{ type: fixed_notional, value: 3000 }\nrisk: { max_open_positions: 2 }",
+    ),
+    execution,
+  });
+  // Only AAA trades. Signals price at the closed candle (100, then 101); fills come at the
+  // next trade (101, then 103), which also marks the position before sizing.
+  const [first, second] = fillsOf(run(core, STREAM.filter((t) => t.symbol === "AAAUSDT")));
+  assert.deepEqual([first.quantity, first.price], [3000 / 100, 101]);
+  // Stake: half the equity (10,000 + 30 × (103 − 101)) less the exposure 30 × 103, at 103 × 1.001 a unit.
+  const room = (10_000 + 30 * 2) / 2 - 30 * 103;
+  assert.ok(room < 3000, "the stake binds before the sizing");
+  assert.ok(Math.abs(second.quantity - room / (103 * 1.001)) < 1e-7, `second ${second.quantity}`);
+});
