@@ -107,6 +107,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     busNamespace: namespace,
     lastSeq: (symbol) => hub.lastSeq(symbol),
+    lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     publish: (id, message) => live.publish(tradingTopic(id), message),
     log,

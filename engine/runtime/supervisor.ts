@@ -55,6 +55,9 @@ const TERMINATE_BATCH = 10;
 /** How long a command waits for its effects to become durable before answering 503. */
 const COMMAND_DURABLE_MS = 10_000;
 
+/** Live listeners hear a session's lag when it moved by at least this much (ms), or caught up. */
+const LAG_STEP_MS = 100;
+
 /** Restart policy, heartbeat and hang-detection timings, and the waiting-events bound (overridable for tests). */
 export interface SupervisorTimings {
   /** More restarts than this within {@link restartWindowMs} → failed. */
@@ -96,6 +99,8 @@ export interface SupervisorDeps {
   readonly busNamespace?: string;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
   lastSeq(symbol: string): number;
+  /** How far (ms) a subscriber that handled the symbol's bus batches up to `handledSeq` is behind. */
+  lag(symbol: string, handledSeq: number): number;
   /** Serves a worker's gap recovery request. */
   recover(symbol: string, from: number, to: number): unknown;
   /** Tells live listeners about durable effects and fresh views. */
@@ -175,6 +180,10 @@ interface Slot {
   /** The worker's progress counter (shared memory, bumped by the worker). */
   progress: Int32Array;
   lastProgress: number;
+  /** The seq of the last bus batch the worker handled (shared memory, stored by the worker). */
+  handled: Int32Array;
+  /** The lag last told to live listeners (ms). */
+  shownLag: number;
   /** A message arrived since the last heartbeat. */
   heard: boolean;
   pingOutstanding: boolean;
@@ -241,6 +250,8 @@ export class Supervisor {
       ready: false,
       progress: new Int32Array(new SharedArrayBuffer(4)),
       lastProgress: 0,
+      handled: new Int32Array(new SharedArrayBuffer(4)),
+      shownLag: 0,
       heard: false,
       pingOutstanding: false,
       quietMs: 0,
@@ -275,6 +286,17 @@ export class Supervisor {
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
   loopLag(): number {
     return this.#loopLag;
+  }
+
+  /**
+   * How far (ms) a session's worker is behind the newest market event sent to
+   * it: the age of the oldest one it has not yet handled, 0 when up to date.
+   * Undefined when the session is not supervised or has failed.
+   */
+  lagMs(id: string): number | undefined {
+    const slot = this.#slots.get(id);
+    if (!slot || slot.live.status === "failed") return undefined;
+    return this.#deps.lag(slot.spec.symbol, Atomics.load(slot.handled, 0));
   }
 
   /** Applies a user command; refuses invalid transitions with a {@link ConflictError}. */
@@ -361,6 +383,8 @@ export class Supervisor {
     this.#deps.persister.readmit(spec.id);
     this.#deps.history(spec.symbol, spec.strategy).then((history) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
+      const startAfter = this.#deps.lastSeq(spec.symbol);
+      Atomics.store(slot.handled, 0, startAfter);
       const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
       slot.worker = worker;
       worker.onmessage = (event: MessageEvent<FromWorker>) =>
@@ -379,9 +403,10 @@ export class Supervisor {
           execution: spec.execution,
           snapshot: slot.snapshot,
           history,
-          startAfter: { [spec.symbol]: this.#deps.lastSeq(spec.symbol) },
+          startAfter: { [spec.symbol]: startAfter },
           busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
+          handled: slot.handled,
         } satisfies ToWorker,
       );
     }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
@@ -518,6 +543,7 @@ export class Supervisor {
     // A late heartbeat means this thread was starved: workers' answers may be queued behind it.
     const starved = this.#loopLag > this.#timings.starvedLagMs;
     for (const slot of this.#slots.values()) {
+      this.#showLag(slot);
       const worker = slot.worker;
       if (!worker) continue;
       const progress = Atomics.load(slot.progress, 0);
@@ -557,6 +583,17 @@ export class Supervisor {
         worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
       }
     }
+  }
+
+  /** Tells live listeners a session's lag when it moved by {@link LAG_STEP_MS} or caught up. */
+  #showLag(slot: Slot): void {
+    const lag = this.lagMs(slot.spec.id);
+    if (lag === undefined) return;
+    const shown = lag < LAG_STEP_MS ? 0 : Math.round(lag);
+    if (shown === slot.shownLag) return;
+    if (shown !== 0 && Math.abs(shown - slot.shownLag) < LAG_STEP_MS) return;
+    slot.shownLag = shown;
+    this.#deps.publish(slot.spec.id, { type: "lag", lag_ms: shown });
   }
 
   /**
