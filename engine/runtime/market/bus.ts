@@ -5,13 +5,21 @@
  * bus; the message shapes stay.
  */
 import type { MarketEvent } from "../../core/types.ts";
-import type { PackedBatch } from "./bus_codec.ts";
 
 /** A numbered batch of one symbol's events (seq 1, 2, 3… per symbol). */
 export interface BusBatch {
   symbol: string;
   seq: number;
   events: MarketEvent[];
+}
+
+/** A batch as it travels on a channel, packed by bus_codec.ts. */
+export interface PackedBatch {
+  readonly symbol: string;
+  readonly seq: number;
+  /** Rows: trade `[0, id, price, qty, time, buyerMaker, 0]`, quote `[1, updateId, bid, bidQty, ask, askQty, time]`, other `[2, index into extras, …]`. */
+  readonly rows: Float64Array;
+  readonly extras: MarketEvent[];
 }
 
 /** Sent every few hundred ms: the last seq published, so lost trailing batches are noticed. */

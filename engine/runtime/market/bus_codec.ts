@@ -6,22 +6,13 @@
  * receiving worker.
  */
 import type { MarketEvent } from "../../core/types.ts";
-import type { BusBatch } from "./bus.ts";
+import type { BusBatch, PackedBatch } from "./bus.ts";
 
 /** Numbers per event row. */
 const STRIDE = 7;
 const TRADE = 0;
 const QUOTE = 1;
 const OTHER = 2;
-
-/** A batch as it travels on a channel. */
-export interface PackedBatch {
-  readonly symbol: string;
-  readonly seq: number;
-  /** Rows: trade `[0, id, price, qty, time, buyerMaker, 0]`, quote `[1, updateId, bid, bidQty, ask, askQty, time]`, other `[2, index into extras, …]`. */
-  readonly rows: Float64Array;
-  readonly extras: MarketEvent[];
-}
 
 /** Packs a batch for the channel. */
 export function packBatch(batch: BusBatch): PackedBatch {
