@@ -9,7 +9,10 @@
  * worker is hung only when a ping waits unanswered and its counter has not
  * moved for {@link SupervisorTimings.hangMs}, counting only heartbeat
  * intervals in which the main thread itself kept time (its own event-loop lag
- * under {@link SupervisorTimings.starvedLagMs}). A worker that has not yet
+ * under {@link SupervisorTimings.starvedLagMs}), and each only for the share
+ * of a core a thread gets while the cores are oversubscribed (from the load
+ * average: at load 8 on 2 cores a quarter), so workers starved of CPU by
+ * other work are given time in proportion. A worker that has not yet
  * reported ready is judged by a separate, longer start grace instead (the
  * first spawn of the worker module may compile it for seconds). Every restart
  * records its cause on the session and in the log.
@@ -106,6 +109,8 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
+  cpuShare?(): number;
   readonly log: Logger;
 }
 
@@ -187,7 +192,10 @@ interface Slot {
   /** A message arrived since the last heartbeat. */
   heard: boolean;
   pingOutstanding: boolean;
-  /** Unstarved ms since spawn (start grace) or since the last progress with a ping waiting. */
+  /**
+   * Unstarved ms (weighted by the CPU share) since spawn (start grace) or
+   * since the last progress with a ping waiting.
+   */
   quietMs: number;
   restartTimes: number[];
   /** True while a restart is under way (between stopping the worker and the next spawn). */
@@ -542,6 +550,8 @@ export class Supervisor {
     this.#loopLag = Math.max(0, elapsed - this.#timings.heartbeatMs);
     // A late heartbeat means this thread was starved: workers' answers may be queued behind it.
     const starved = this.#loopLag > this.#timings.starvedLagMs;
+    const share = (this.#deps.cpuShare ?? loadShare)();
+    const quiet = starved ? 0 : elapsed * share;
     for (const slot of this.#slots.values()) {
       this.#showLag(slot);
       const worker = slot.worker;
@@ -551,7 +561,7 @@ export class Supervisor {
       slot.heard = false;
       slot.lastProgress = progress;
       if (!slot.ready) {
-        if (!starved) slot.quietMs += elapsed;
+        slot.quietMs += quiet;
         if (slot.quietMs > this.#timings.startGraceMs) {
           this.#restart(
             slot,
@@ -564,7 +574,7 @@ export class Supervisor {
       if (starved || progressed || !slot.pingOutstanding) {
         slot.quietMs = 0;
       } else {
-        slot.quietMs += elapsed;
+        slot.quietMs += quiet;
         if (slot.quietMs > this.#timings.hangMs) {
           // Deno ends a terminated worker only when it returns to its event loop: one stuck
           // for good keeps its thread and memory until the process ends (see README).
@@ -573,7 +583,9 @@ export class Supervisor {
             worker,
             `worker hung: no progress for ${
               Math.round(slot.quietMs)
-            } ms with a ping waiting (main thread lag ${Math.round(this.#loopLag)} ms)`,
+            } ms of its CPU share with a ping waiting (share ${share.toFixed(2)}, main thread lag ${
+              Math.round(this.#loopLag)
+            } ms)`,
           );
           continue;
         }
@@ -736,6 +748,21 @@ export class Supervisor {
     });
     stored.catch((e) => this.#deps.log.debug(`session ${slot.spec.id}: status not stored: ${e}`));
     return stored;
+  }
+}
+
+/**
+ * The share of a core each runnable thread gets now: cores ÷ 1-minute load
+ * average when that is above the core count, otherwise 1 (also when the load
+ * cannot be read).
+ */
+export function loadShare(): number {
+  try {
+    const load = Deno.loadavg()[0];
+    const cores = navigator.hardwareConcurrency || 1;
+    return load > cores ? cores / load : 1;
+  } catch {
+    return 1;
   }
 }
 
