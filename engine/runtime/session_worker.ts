@@ -40,7 +40,7 @@ function onMarket(events: readonly MarketEvent[], seq: number): void {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: core.snapshot(),
+      snapshot: core.state(), // postMessage copies it
       view: core.view(),
       receivedAt,
     });
@@ -87,7 +87,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.snapshot(),
+        snapshot: core.state(), // postMessage copies it
         view: core.view(),
         effects: out,
       });
