@@ -10,11 +10,13 @@ import { benchExecution } from "./execution.ts";
 import { benchMarket } from "./market.ts";
 import { benchSessions } from "./sessions.ts";
 import { benchBacktest } from "./backtest.ts";
+import { benchBook } from "./book.ts";
 
 const SUITES: Record<string, Benchmark> = {
   strategy: benchStrategy,
   execution: benchExecution,
   market: benchMarket,
+  book: benchBook,
   backtest: benchBacktest,
   sessions: benchSessions,
 };

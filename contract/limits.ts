@@ -24,6 +24,8 @@ export const SIGNAL_LIMIT: IntRange = { min: 1, max: 1000, fallback: 100 };
 export const BACKTEST_LIST_LIMIT: IntRange = { min: 1, max: 500, fallback: 50 };
 /** `limit` of a symbol's recent trades. */
 export const MARKET_TRADES_LIMIT: IntRange = { min: 1, max: 1000, fallback: 100 };
+/** `depth` (levels per side) of a symbol's L2 book. */
+export const BOOK_DEPTH: IntRange = { min: 1, max: 100, fallback: 20 };
 /** `limit` of a symbol's recent candles. */
 export const CANDLE_LIMIT: IntRange = { min: 1, max: 500, fallback: 100 };
 /** `version` of a stored strategy. */

@@ -28,6 +28,11 @@ export function tradesTopic(symbol: string): string {
   return `trades:${symbol}`;
 }
 
+/** The L2 book of a symbol (a `MarketBook` of the top levels) after each update. */
+export function bookTopic(symbol: string): string {
+  return `book:${symbol}`;
+}
+
 /** New sessions, as they are created ({@link SessionCreatedMessage}). */
 export const SESSIONS_TOPIC = "sessions";
 
@@ -39,7 +44,7 @@ export interface SessionCreatedMessage {
 
 /** The topics a client may subscribe to (`market_data:SYMBOL` carries every market event). */
 export const TOPIC_PATTERN =
-  /^(ticker|trades|market_data):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
+  /^(ticker|trades|market_data|book):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
 
 /** What a client sends on the WebSocket (`/api/ws`). */
 export type SocketRequest =

@@ -10,6 +10,7 @@ import { SESSION_STATUSES } from "../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../engine/core/types.ts";
 import {
   BACKTEST_LIST_LIMIT,
+  BOOK_DEPTH,
   CANDLE_LIMIT,
   EQUITY_LIMIT,
   type IntRange,
@@ -264,6 +265,13 @@ export const OPERATIONS = {
     },
     answers: { "200": "candles", "404": "unknown symbol" },
   },
+  marketBook: {
+    method: "get",
+    path: "/api/market/{symbol}/book",
+    summary: `The live L2 book, best levels first (up to ${BOOK_DEPTH.max} per side)`,
+    query: { depth: { type: "integer", range: BOOK_DEPTH } },
+    answers: { "200": "book: {symbol, update_id, time, bids, asks}", "404": "unknown symbol" },
+  },
   createBacktest: {
     method: "post",
     path: "/api/backtests",
@@ -328,7 +336,7 @@ export const OPERATIONS = {
     method: "get",
     path: "/api/ws",
     summary:
-      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","trading:SESSION_ID"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
+      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
     answers: { "101": "switching protocols" },
   },
 } as const satisfies Record<string, Operation>;

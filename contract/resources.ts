@@ -5,9 +5,9 @@
 import type { SessionStatus } from "../engine/core/session/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
 import type { Metrics } from "../engine/core/metrics/mod.ts";
-import type { Candle, Timeframe, Trade } from "../engine/core/types.ts";
+import type { Candle, Level, Timeframe, Trade } from "../engine/core/types.ts";
 
-export type { Candle, ClosedTrade, Fill, Metrics, Order, SessionStatus, Timeframe, Trade };
+export type { Candle, ClosedTrade, Fill, Level, Metrics, Order, SessionStatus, Timeframe, Trade };
 
 /** A session as the API shows it. */
 export interface SessionSummary {
@@ -79,6 +79,21 @@ export type BacktestStatus = "queued" | "running" | "done" | "failed";
 export interface MarketTrades {
   readonly symbol: string;
   readonly trades: readonly Trade[];
+}
+
+/**
+ * The L2 book of a symbol (`GET /api/market/{symbol}/book`, and each update of
+ * the `book:SYMBOL` topic): best levels first; empty with null ids before the
+ * feed has synced one (simulated and replayed feeds have no books).
+ */
+export interface MarketBook {
+  readonly symbol: string;
+  /** Exchange update id of the book (null before one arrived). */
+  readonly update_id: number | null;
+  /** Exchange ms (null before one arrived). */
+  readonly time: number | null;
+  readonly bids: readonly Level[];
+  readonly asks: readonly Level[];
 }
 
 /** Recent candles of a symbol (`GET /api/market/{symbol}/candles`). */

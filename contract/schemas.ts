@@ -39,6 +39,12 @@ export const executionFields = {
     }),
   ]).optional(),
   fill_model: z.object({
+    book: z.enum(["l2", "none"]).describe(
+      "l2 (default): fill against the L2 book when one is fresh; none: top of book plus slippage",
+    ),
+    rest: z.enum(["slippage", "expire"]).describe(
+      "what the visible book cannot fill of a market order: priced by the slippage model, or expires",
+    ),
     queue: z.enum(["trade_through", "touch"]),
     max_volume_share: z.number().gt(0).max(1),
     latency_ms: z.number().int().min(0).max(60_000),

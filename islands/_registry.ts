@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from "preact";
 import DataFileField from "./DataFileField.tsx";
+import DepthView from "./DepthView.tsx";
 import EquityChart from "./EquityChart.tsx";
 import FillsTable from "./FillsTable.tsx";
 import LiveTicker from "./LiveTicker.tsx";
@@ -18,6 +19,7 @@ import StrategyEditor from "./StrategyEditor.tsx";
 // deno-lint-ignore no-explicit-any
 export const ISLANDS: Record<string, ComponentType<any>> = {
   DataFileField,
+  DepthView,
   EquityChart,
   FillsTable,
   LiveTicker,

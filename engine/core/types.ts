@@ -52,6 +52,23 @@ export interface Candle {
   readonly closed: boolean;
 }
 
+/** One L2 price level: price and visible quantity. */
+export type Level = [price: number, qty: number];
+
+/** The top levels of a symbol's L2 book at one moment, best first on each side. */
+export interface BookTop {
+  readonly type: "book";
+  readonly symbol: string;
+  /** Exchange update id of the book these levels were read from. */
+  readonly updateId: number;
+  /** Exchange ms. */
+  readonly time: number;
+  /** Bids, highest price first. */
+  readonly bids: readonly Level[];
+  /** Asks, lowest price first. */
+  readonly asks: readonly Level[];
+}
+
 /** Any normalised market event. */
 export type MarketEvent = Trade | Quote | Candle;
 

@@ -86,6 +86,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const feed = options.feed ?? await createFeed(config.feed, {
     binanceWsUrl: config.binanceWsUrl,
     binanceRestUrl: config.binanceRestUrl,
+    depth: true,
   });
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);

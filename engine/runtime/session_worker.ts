@@ -6,7 +6,7 @@
  */
 /// <reference lib="deno.worker" />
 import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
-import type { MarketEvent } from "../core/types.ts";
+import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
@@ -31,11 +31,15 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-function onMarket(events: readonly MarketEvent[], seq: number): void {
+function onMarket(events: readonly BusEvent[], seq: number): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
-  for (let i = 0; i < events.length; i++) core.step(events[i], effects);
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    if (event.type === "book") core.book(event, effects);
+    else core.step(event, effects);
+  }
   if (effects.length > 0) {
     post({
       type: "effects",

@@ -12,6 +12,12 @@ export function executionOf(initialCapital: number, input: ExecutionFields): Exe
   const slippage = typeof input.slippage === "number"
     ? { model: "fixed", bps: input.slippage }
     : input.slippage;
+  const { book, rest, ...matching } = input.fill_model ?? {};
+  const fillModel = book === "none"
+    ? { book }
+    : book !== undefined || rest !== undefined
+    ? { book: "l2", rest: rest ?? "slippage" }
+    : undefined;
   try {
     return resolveExecutionConfig({
       initial_cash: initialCapital,
@@ -19,7 +25,8 @@ export function executionOf(initialCapital: number, input: ExecutionFields): Exe
       ...(input.fees?.maker !== undefined ? { maker_fee: input.fees.maker } : {}),
       ...(input.fees?.taker !== undefined ? { taker_fee: input.fees.taker } : {}),
       ...(slippage ? { slippage } : {}),
-      ...input.fill_model,
+      ...matching,
+      ...(fillModel ? { fill_model: fillModel } : {}),
     });
   } catch (error) {
     throw new ValidationError("invalid execution settings", [{

@@ -1,11 +1,23 @@
 import { Hono } from "hono";
-import type { MarketCandles, MarketTrades } from "../../contract/mod.ts";
+import type { MarketBook, MarketCandles, MarketTrades } from "../../contract/mod.ts";
+import type { BookTop } from "../../engine/core/types.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
 import { NotFoundError } from "../../engine/runtime/errors.ts";
 import type { MarketHub } from "../../engine/runtime/market/mod.ts";
 import { operations } from "./operation.ts";
 
-/** `/api/market/:symbol`: ticker, recent trades and candles from the hub's cache. */
+/** A book as the API shows it (empty, with null ids, before one arrived). */
+export function marketBook(symbol: string, book: BookTop | undefined): MarketBook {
+  return {
+    symbol,
+    update_id: book?.updateId ?? null,
+    time: book?.time ?? null,
+    bids: book?.bids ?? [],
+    asks: book?.asks ?? [],
+  };
+}
+
+/** `/api/market/:symbol`: ticker, recent trades, candles and the L2 book from the hub's cache. */
 export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): Hono {
   const app = new Hono();
   const on = operations(app, "/api/market");
@@ -41,6 +53,11 @@ export function marketRoutes(hub: MarketHub, symbols: () => readonly string[]): 
   on(OPERATIONS.marketTrades, (c, { path, query }) => {
     const symbol = symbolOf(path.symbol);
     return c.json({ symbol, trades: hub.cache.trades(symbol, query.limit) } satisfies MarketTrades);
+  });
+
+  on(OPERATIONS.marketBook, (c, { path, query }) => {
+    const symbol = symbolOf(path.symbol);
+    return c.json(marketBook(symbol, hub.cache.book(symbol, query.depth)));
   });
 
   on(OPERATIONS.marketCandles, (c, { path, query }) => {

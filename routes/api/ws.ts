@@ -1,9 +1,10 @@
-import { type SocketMessage, TOPIC_PATTERN } from "../../contract/mod.ts";
+import { BOOK_DEPTH, type SocketMessage, TOPIC_PATTERN } from "../../contract/mod.ts";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import type { MarketEvent } from "../../engine/core/types.ts";
 import type { Service } from "../../engine/runtime/service.ts";
+import { marketBook } from "./market.ts";
 
 /** Bytes a client may have queued before it is disconnected as too slow. */
 export const WS_MAX_BUFFERED = 4 * 1024 * 1024;
@@ -15,7 +16,8 @@ const HEARTBEAT_MS = 15_000;
  * - server: `{"type":"subscribed","topics":[...]}`, `{"type":"unsubscribed","topics":[...]}`,
  *   `{"type":"update","topic":"...","data":...}`, `{"type":"heartbeat","time":ms}`,
  *   `{"type":"pong"}`, `{"type":"error","error":"..."}`.
- * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `trading:SESSION_ID`,
+ * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `book:SYMBOL` (the top
+ * `BOOK_DEPTH.fallback` levels per side after each book update), `trading:SESSION_ID`,
  * `sessions` (`{type: "created", session}` when any session starts).
  */
 export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hono {
@@ -49,6 +51,21 @@ export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hon
           return undefined;
         }
         if (!service.config.symbols.includes(key)) return `unknown symbol '${key}'`;
+        if (kind === "book") {
+          const depth = BOOK_DEPTH.fallback;
+          subscriptions.set(
+            topic,
+            service.hub.listenBook(key, (book) => {
+              const top = {
+                ...book,
+                bids: book.bids.slice(0, depth),
+                asks: book.asks.slice(0, depth),
+              };
+              send({ type: "update", topic, data: marketBook(key, top) });
+            }),
+          );
+          return undefined;
+        }
         subscriptions.set(
           topic,
           service.hub.listen(topic, (events: readonly MarketEvent[]) => {

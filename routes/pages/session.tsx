@@ -1,10 +1,13 @@
 import type { Service } from "../../engine/runtime/service.ts";
 import { Island } from "../../components/Island.tsx";
+import DepthView from "../../islands/DepthView.tsx";
 import EquityChart from "../../islands/EquityChart.tsx";
 import FillsTable from "../../islands/FillsTable.tsx";
 import PriceChart from "../../islands/PriceChart.tsx";
 import SessionPanel from "../../islands/SessionPanel.tsx";
 import SignalsTable, { type SignalEffect } from "../../islands/SignalsTable.tsx";
+import { BOOK_DEPTH } from "../../contract/mod.ts";
+import { marketBook } from "../api/market.ts";
 import { latestFills } from "./overview.tsx";
 import { type PageDeps, renderPage } from "./render.tsx";
 
@@ -15,10 +18,10 @@ const SIGNALS = 50;
 
 /**
  * `/paper_trading/:id`: one session in full (charts, position, trades,
- * signals, metrics, controls). Throws NotFoundError for an unknown id.
+ * signals, metrics, controls, the symbol's order book). Throws NotFoundError for an unknown id.
  */
 export async function sessionPage(
-  service: PageDeps & Pick<Service, "records" | "sessions">,
+  service: PageDeps & Pick<Service, "records" | "sessions" | "hub">,
   id: string,
 ): Promise<string> {
   const summary = await service.sessions.get(id);
@@ -64,6 +67,17 @@ export async function sessionPage(
           props={{ session_id: id, signals: signals as SignalEffect[] }}
         />
       </div>
+      <Island
+        name="DepthView"
+        component={DepthView}
+        props={{
+          symbol: summary.symbol,
+          book: marketBook(
+            summary.symbol,
+            service.hub.cache.book(summary.symbol, BOOK_DEPTH.fallback),
+          ),
+        }}
+      />
     </>,
   );
 }

@@ -3,8 +3,8 @@
  * real protocol: combined streams (`/stream?streams=a/b`, envelopes) and raw
  * streams (`/ws/<stream>`), live SUBSCRIBE/UNSUBSCRIBE with
  * `{"result":null,"id":N}` replies, server-initiated close, arbitrary
- * (malformed) frames, and REST `/api/v3/ping`, `/api/v3/klines` and
- * `/api/v3/exchangeInfo`. Listens on 127.0.0.1 on a free port.
+ * (malformed) frames, depth diffs (`depthUpdate`), and REST `/api/v3/ping`,
+ * `/api/v3/klines`, `/api/v3/exchangeInfo` and `/api/v3/depth`. Listens on 127.0.0.1 on a free port.
  */
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../../engine/core/types.ts";
 
@@ -53,6 +53,25 @@ export interface FakeBinance {
   trade(symbol: string, id: number, price?: number, qty?: number, time?: number): void;
   /** Sends a `bookTicker` payload for the symbol. */
   bookTicker(symbol: string, updateId: number, bid: number, ask: number): void;
+  /**
+   * Sends a `depthUpdate` (first id `U`, final id `u`) on `<symbol>@depth@100ms`
+   * and applies it to the book `/api/v3/depth` serves (levels as [price, qty]).
+   */
+  depth(
+    symbol: string,
+    ids: { first: number; final: number },
+    bids: [number, number][],
+    asks: [number, number][],
+  ): void;
+  /** Replaces the book `/api/v3/depth` serves for the symbol. */
+  setBook(
+    symbol: string,
+    lastUpdateId: number,
+    bids: [number, number][],
+    asks: [number, number][],
+  ): void;
+  /** `/api/v3/depth` requests received, by symbol. */
+  readonly depthRequests: string[];
   /** Sends arbitrary text to every connection. */
   sendText(text: string): void;
   /** Closes every connection from the server side. */
@@ -70,6 +89,35 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
   const controls: ControlMessage[] = [];
   let accepted = 0;
   const waiters: { n: number; resolve: (c: FakeConnection) => void }[] = [];
+  const books = new Map<
+    string,
+    { lastUpdateId: number; bids: Map<number, number>; asks: Map<number, number> }
+  >();
+  const depthRequests: string[] = [];
+
+  function bookOf(symbol: string) {
+    let book = books.get(symbol);
+    if (!book) books.set(symbol, book = { lastUpdateId: 0, bids: new Map(), asks: new Map() });
+    return book;
+  }
+
+  function depthSnapshot(url: URL): Response {
+    const symbol = url.searchParams.get("symbol") ?? "";
+    depthRequests.push(symbol);
+    if (!known.has(symbol)) {
+      return Response.json({ code: -1121, msg: "Invalid symbol." }, { status: 400 });
+    }
+    const limit = Number(url.searchParams.get("limit") ?? 100);
+    const book = bookOf(symbol);
+    const side = (levels: Map<number, number>, descending: boolean) =>
+      [...levels].sort((a, b) => descending ? b[0] - a[0] : a[0] - b[0]).slice(0, limit)
+        .map(([p, q]) => [String(p), String(q)]);
+    return Response.json({
+      lastUpdateId: book.lastUpdateId,
+      bids: side(book.bids, true),
+      asks: side(book.asks, false),
+    });
+  }
 
   function onOpen(conn: FakeConnection): void {
     connections.push(conn);
@@ -173,6 +221,7 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
     if (url.pathname === "/api/v3/ping") return Response.json({});
     if (url.pathname === "/api/v3/klines") return klines(url);
     if (url.pathname === "/api/v3/exchangeInfo") return exchangeInfo(url);
+    if (url.pathname === "/api/v3/depth") return depthSnapshot(url);
     return new Response("not found", { status: 404 });
   });
   const port = server.addr.port;
@@ -216,6 +265,26 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
         A: "2.5",
       });
     },
+    depth(symbol, ids, bids, asks) {
+      const book = bookOf(symbol);
+      for (const [p, q] of bids) q === 0 ? book.bids.delete(p) : book.bids.set(p, q);
+      for (const [p, q] of asks) q === 0 ? book.asks.delete(p) : book.asks.set(p, q);
+      book.lastUpdateId = ids.final;
+      const text = (levels: [number, number][]) => levels.map(([p, q]) => [String(p), String(q)]);
+      publish(`${symbol.toLowerCase()}@depth@100ms`, {
+        e: "depthUpdate",
+        E: now(),
+        s: symbol,
+        U: ids.first,
+        u: ids.final,
+        b: text(bids),
+        a: text(asks),
+      });
+    },
+    setBook(symbol, lastUpdateId, bids, asks) {
+      books.set(symbol, { lastUpdateId, bids: new Map(bids), asks: new Map(asks) });
+    },
+    depthRequests,
     sendText(text) {
       for (const c of connections) if (c.socket.readyState === WebSocket.OPEN) c.socket.send(text);
     },

@@ -10,6 +10,14 @@ export type SlippageModel =
   | { model: "fixed"; bps: number }
   | { model: "sqrt"; coefficient: number; cap_bps: number };
 
+/**
+ * How fills use the L2 book when the account has a fresh one: `l2` walks it
+ * (the rest of a market order the visible book cannot fill is priced by the
+ * slippage model from the last level, or expires with `rest: "expire"`) and
+ * gives resting limits a queue position; `none` ignores books.
+ */
+export type FillModel = { book: "l2"; rest: "slippage" | "expire" } | { book: "none" };
+
 /** Fully resolved configuration of a paper account. */
 export interface ExecutionConfig {
   /** Starting balance in the quote currency. */
@@ -28,6 +36,8 @@ export interface ExecutionConfig {
   allow_short: boolean;
   /** Quotes older than this (exchange ms) are ignored in favour of the last trade. */
   quote_max_age_ms: number;
+  /** Book fill model; absent means `{book: "l2", rest: "slippage"}` (used only with book data). */
+  fill_model?: FillModel;
   /** Per-symbol overrides of {@link SymbolFilters}. */
   filters?: Record<string, Partial<SymbolFilters>>;
 }
@@ -50,6 +60,14 @@ const slippageSchema = z.discriminatedUnion("model", [
   }).strict(),
 ]);
 
+const fillModelSchema = z.union([
+  z.object({
+    book: z.literal("l2"),
+    rest: z.enum(["slippage", "expire"]).default("slippage"),
+  }).strict(),
+  z.object({ book: z.literal("none") }).strict(),
+]);
+
 /**
  * Zod schema of a partial {@link ExecutionConfig}: every field is optional and
  * defaulted, unknown fields are rejected, and errors carry their paths.
@@ -64,6 +82,7 @@ export const executionConfigSchema = z.object({
   latency_ms: z.number().min(0).finite().default(0),
   allow_short: z.boolean().default(false),
   quote_max_age_ms: z.number().min(0).finite().default(5_000),
+  fill_model: fillModelSchema.optional(),
   filters: z.record(z.string(), filtersSchema).optional(),
 }).strict();
 

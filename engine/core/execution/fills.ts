@@ -1,18 +1,20 @@
 /**
  * Fill-time logic: an order arriving at the simulated exchange, meeting a
- * trade (stop triggers, trailing stop levels, resting limits), taker fills at
- * the reference price plus slippage, marketable limits, and the clipping of
+ * trade (stop triggers, trailing stop levels, resting limits and their queue
+ * position), taker fills at the reference price plus slippage or walking the
+ * L2 book (see `book.ts`), marketable limits, and the clipping of
  * every fill to what reduce-only, the short rule and free funds allow before
  * it is booked.
  */
 import { freeCash, positionOf } from "./account.ts";
 import { applyFill } from "./booking.ts";
+import { freshBook, visibleAt, walkBook } from "./book.ts";
 import { feeRate, fundsNeeded, slippageBps, slippedPrice } from "./costs.ts";
-import { roundToStep } from "./filters.ts";
+import { fixDecimals, roundToStep } from "./filters.ts";
 import { finish, placeChildren } from "./placement.ts";
 import { amount, emitOrder, isOpen, isStop, marketRef, remainingQty } from "./_order.ts";
 import type { Trade } from "../types.ts";
-import type { Account, ExecEvent, MarketState, Order } from "./types.ts";
+import type { Account, BookState, ExecEvent, MarketState, Order, Side } from "./types.ts";
 
 /**
  * Fills up to `qty` of `order` at `price`, clipped to what reduce-only, the
@@ -91,7 +93,57 @@ function completed(account: Account, order: Order, now: number, out: ExecEvent[]
   placeChildren(account, order, now, out);
 }
 
-/** Fills the open remainder of `order` as taker at `ref` plus slippage (rounded against the trader). */
+/** A taker price: `ref` moved by the slippage model for `qty`, rounded against the trader. */
+function slippedTakerPrice(
+  account: Account,
+  market: MarketState,
+  side: Side,
+  fill: { ref: number; qty: number },
+): number {
+  const bps = slippageBps(account.config, market, fill.qty);
+  const raw = slippedPrice(fill.ref, side, bps);
+  const rounded = roundToStep(raw, market.tick, market.price_scale, side === "buy" ? "up" : "down");
+  return rounded > 0 ? rounded : market.tick;
+}
+
+/**
+ * Fills up to `qty` of `order` as taker against `book`: level by level up to
+ * `limit`, at the volume-weighted price rounded against the trader. Without a
+ * limit, what the visible book cannot fill is priced by the slippage model
+ * from the last level (`rest: "slippage"`, the default) or left open.
+ */
+function bookTakerFill(
+  account: Account,
+  order: Order,
+  book: BookState,
+  fill: { qty: number; limit?: number; now: number },
+  out: ExecEvent[],
+): void {
+  const market = account.markets[order.symbol];
+  const side = order.side;
+  const levels = side === "buy" ? book.asks : book.bids;
+  if (levels.length === 0) return;
+  const walk = walkBook(levels, side, fill.qty, { limit: fill.limit, market });
+  let qty = walk.qty;
+  let notional = walk.notional;
+  const model = account.config.fill_model;
+  const rest = fixDecimals(fill.qty - qty, market.qty_scale);
+  if (rest > 0 && fill.limit === undefined && !(model?.book === "l2" && model.rest === "expire")) {
+    const bps = slippageBps(account.config, market, rest);
+    notional += rest * slippedPrice(walk.worst > 0 ? walk.worst : levels[0][0], side, bps);
+    qty = fill.qty;
+  }
+  if (!(qty > 0)) return;
+  const mode = side === "buy" ? "up" : "down";
+  const price = roundToStep(notional / qty, market.tick, market.price_scale, mode);
+  const spec = { qty, price, liquidity: "taker" as const, ref: levels[0][0], now: fill.now };
+  executeFill(account, order, spec, out);
+}
+
+/**
+ * Fills the open remainder of `order` as taker: against the fresh book when
+ * there is one, else at `ref` plus slippage; a remainder left open expires.
+ */
 function takerFill(
   account: Account,
   order: Order,
@@ -101,12 +153,13 @@ function takerFill(
 ): void {
   const market = account.markets[order.symbol];
   const qty = remainingQty(order, market);
-  const bps = slippageBps(account.config, market, qty);
-  const buy = order.side === "buy";
-  const raw = slippedPrice(ref, order.side, bps);
-  const rounded = roundToStep(raw, market.tick, market.price_scale, buy ? "up" : "down");
-  const price = rounded > 0 ? rounded : market.tick;
-  executeFill(account, order, { qty, price, liquidity: "taker", ref, now }, out);
+  const book = freshBook(account, order.symbol, now);
+  if (book !== null && (order.side === "buy" ? book.asks : book.bids).length > 0) {
+    bookTakerFill(account, order, book, { qty, now }, out);
+  } else {
+    const price = slippedTakerPrice(account, market, order.side, { ref, qty });
+    executeFill(account, order, { qty, price, liquidity: "taker", ref, now }, out);
+  }
   if (isOpen(order)) finish(account, order, "expired", "market remainder not filled", now, out);
 }
 
@@ -134,12 +187,19 @@ function limitArrival(account: Account, order: Order, now: number, out: ExecEven
     finish(account, order, "rejected", reason, now, out);
     return;
   }
+  const book = freshBook(account, order.symbol, now);
   if (marketable) {
     const qty = remainingQty(order, market);
-    executeFill(account, order, { qty, price: ref, liquidity: "taker", ref, now }, out);
+    if (book !== null && (buy ? book.asks : book.bids).length > 0) {
+      bookTakerFill(account, order, book, { qty, limit, now }, out);
+    } else {
+      executeFill(account, order, { qty, price: ref, liquidity: "taker", ref, now }, out);
+    }
   }
   if (order.time_in_force === "IOC" && isOpen(order)) {
     finish(account, order, "expired", "IOC remainder expired", now, out);
+  } else if (book !== null && isOpen(order)) {
+    order.queue_ahead = visibleAt(book, order.side, limit);
   }
 }
 
@@ -173,7 +233,9 @@ export function arrive(account: Account, order: Order, now: number, out: ExecEve
  * An open order live at `trade`'s time meets it: it arrives first (see
  * {@link arrive}); a stop trails and may trigger; a resting limit the trade
  * goes through (or touches, with `queue: "touch"`) fills as maker, up to
- * `max_volume_share` of the trade.
+ * `max_volume_share` of the trade. A limit with a queue position (book model)
+ * fills at its price only from what trades there beyond the quantity ahead of
+ * it; a trade through its price clears the queue.
  */
 export function meetTrade(
   account: Account,
@@ -200,9 +262,19 @@ export function meetTrade(
   if (order.price === undefined) return;
   const limit = order.price;
   const through = order.side === "buy" ? trade.price < limit : trade.price > limit;
-  if (!through && !(account.config.queue === "touch" && trade.price === limit)) return;
+  let traded = trade.qty;
+  if (order.queue_ahead !== undefined) {
+    if (through) order.queue_ahead = 0;
+    else if (trade.price !== limit) return;
+    else {
+      const ahead = order.queue_ahead;
+      order.queue_ahead = Math.max(0, ahead - traded);
+      traded -= ahead;
+      if (traded <= 0) return;
+    }
+  } else if (!through && !(account.config.queue === "touch" && trade.price === limit)) return;
   const share = roundToStep(
-    trade.qty * account.config.max_volume_share,
+    traded * account.config.max_volume_share,
     market.step,
     market.qty_scale,
     "down",

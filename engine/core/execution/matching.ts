@@ -1,9 +1,9 @@
 /**
  * Market data into the account: the last price and quote, mark-to-market and
  * the liquidation check, then each open order live at a trade's time meets it
- * (arrival, triggers, resting fills: see `fills.ts`).
+ * (arrival, triggers, resting fills: see `fills.ts`), and the L2 book.
  */
-import type { Quote, Trade } from "../types.ts";
+import type { BookTop, Level, Quote, Trade } from "../types.ts";
 import { marketOf, markPosition } from "./account.ts";
 import { meetTrade } from "./fills.ts";
 import { checkLiquidation } from "./placement.ts";
@@ -65,4 +65,41 @@ export function onQuote(account: Account, quote: Quote, _out: ExecEvent[]): void
   market.bid = bid;
   market.ask = ask;
   market.quote_time = quote.time;
+}
+
+/** Whether `levels` are valid and strictly ordered best first (descending for bids). */
+function orderedLevels(levels: readonly Level[], descending: boolean): boolean {
+  let previous = descending ? Infinity : 0;
+  for (const [price, qty] of levels) {
+    if (!(price > 0 && price < Infinity && qty > 0 && qty < Infinity)) return false;
+    if (descending ? price >= previous : price <= previous) return false;
+    previous = price;
+  }
+  return true;
+}
+
+/**
+ * Records the top of a symbol's L2 book (copied), which taker fills walk and
+ * resting limits take their queue position from while fresh (see `book.ts`);
+ * its best bid and ask also become the quote. Malformed books (bad or unordered
+ * levels, crossed) are dropped and counted.
+ */
+export function onBook(account: Account, book: BookTop, _out: ExecEvent[]): void {
+  const { bids, asks } = book;
+  const crossed = bids.length > 0 && asks.length > 0 && bids[0][0] >= asks[0][0];
+  if (
+    crossed || !Number.isFinite(book.time) || !orderedLevels(bids, true) ||
+    !orderedLevels(asks, false)
+  ) {
+    account.totals.dropped++;
+    return;
+  }
+  const market = account.markets[book.symbol] ?? marketOf(account, book.symbol);
+  const copy = (levels: readonly Level[]) => levels.map(([p, q]): Level => [p, q]);
+  (account.books ??= {})[book.symbol] = { bids: copy(bids), asks: copy(asks), time: book.time };
+  if (bids.length > 0 && asks.length > 0) {
+    market.bid = bids[0][0];
+    market.ask = asks[0][0];
+    market.quote_time = book.time;
+  }
 }

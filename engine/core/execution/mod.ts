@@ -8,6 +8,7 @@
 export {
   type ExecutionConfig,
   executionConfigSchema,
+  type FillModel,
   resolveExecutionConfig,
   type SlippageModel,
 } from "./config.ts";
@@ -15,6 +16,7 @@ export { DEFAULT_FILTERS, filtersFor, type RoundMode, roundToStep, scaleOf } fro
 export type {
   Account,
   AccountTotals,
+  BookState,
   ClosedTrade,
   ExecEvent,
   Fill,
@@ -41,4 +43,4 @@ export {
 } from "./costs.ts";
 export { submitOrder } from "./placement.ts";
 export { cancelAll, cancelOrder } from "./cancellation.ts";
-export { onQuote, onTrade } from "./matching.ts";
+export { onBook, onQuote, onTrade } from "./matching.ts";

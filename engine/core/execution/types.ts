@@ -2,6 +2,7 @@
  * Plain-data shapes of the paper execution engine. Everything here survives
  * `JSON.parse(JSON.stringify(x))` unchanged.
  */
+import type { Level } from "../types.ts";
 import type { ExecutionConfig } from "./config.ts";
 
 /** Side of an order or fill. */
@@ -88,6 +89,12 @@ export interface Order {
   reserved: number;
   /** Fees paid by this order's fills. */
   fees: number;
+  /**
+   * Visible quantity ahead of a resting limit at its price (L2 book model): set
+   * when it rests with a fresh book, lowered by trades at its price; absent
+   * without book data.
+   */
+  queue_ahead?: number;
 }
 
 /** One execution. */
@@ -173,6 +180,14 @@ export interface MarketState {
   qty_scale: number;
 }
 
+/** The last L2 book levels of a symbol the account saw (best first on each side). */
+export interface BookState {
+  bids: Level[];
+  asks: Level[];
+  /** Exchange ms. */
+  time: number;
+}
+
 /** Running totals of an account. */
 export interface AccountTotals {
   fees: number;
@@ -193,6 +208,8 @@ export interface Account {
   /** Open orders (pending arrival, resting or waiting for a trigger), in submission order. */
   orders: Order[];
   markets: Record<string, MarketState>;
+  /** Last book of each symbol fed with `onBook` (absent until one is). */
+  books?: Record<string, BookState>;
   next_order: number;
   next_fill: number;
   next_trade: number;

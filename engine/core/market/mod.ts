@@ -2,7 +2,7 @@
  * Market data in the core: its validation, shared by live feeds, replay, the
  * recorder and backtests (event invariants, id order and time bounds against a
  * wall clock given as input, or the previous event of the symbol), and the
- * candle aggregator shared by strategies and the market cache.
+ * candle aggregator shared by strategies and the market cache, and the L2 order book.
  *
  * @module
  */
@@ -17,3 +17,10 @@ export {
   type ValidationReason,
 } from "./event_validator.ts";
 export { RecordingValidator, type RecordingValidatorOptions } from "./recording_validator.ts";
+export {
+  type BookDiff,
+  type BookLevels,
+  type BookSnapshot,
+  type DiffResult,
+  OrderBook,
+} from "./order_book.ts";

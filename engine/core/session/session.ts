@@ -1,4 +1,4 @@
-import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../types.ts";
+import type { BookTop, Candle, MarketEvent, Quote, Timeframe, Trade } from "../types.ts";
 // Imports name the files they need rather than the barrels: the barrels also
 // export the validation schemas (zod, yaml), which session workers must not load.
 import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
@@ -15,7 +15,7 @@ import {
 import { affordableQuantity } from "../execution/costs.ts";
 import { submitOrder } from "../execution/placement.ts";
 import { cancelAll } from "../execution/cancellation.ts";
-import { onQuote, onTrade } from "../execution/matching.ts";
+import { onBook, onQuote, onTrade } from "../execution/matching.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Account, ClosedTrade, ExecEvent, Fill, Order, Position } from "../execution/types.ts";
 import {
@@ -149,6 +149,17 @@ export class SessionCore {
     if (event.type === "trade") this.#onTrade(event);
     else if (event.type === "quote") this.#onQuote(event);
     else if (event.closed) this.#onCandle(event);
+  }
+
+  /**
+   * Takes the symbol's L2 book: while fresh, fills walk it and resting limits
+   * queue behind it (the book fill model, see `execution/book.ts`).
+   */
+  book(book: BookTop, out: SessionEffect[]): void {
+    if (book.symbol !== this.#symbol) return;
+    this.#out = out;
+    onBook(this.#account, book, this.#exec);
+    this.#drainExec();
   }
 
   /** Stops acting on signals (indicators keep updating). */

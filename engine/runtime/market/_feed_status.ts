@@ -46,6 +46,11 @@ export class StatusTracker {
     else this.#status.reason = reason;
   }
 
+  /** Counts one L2 book loaded from a snapshot. */
+  bookSync(): void {
+    this.#status.book_syncs = (this.#status.book_syncs ?? 0) + 1;
+  }
+
   /** Counts one reconnect. */
   reconnect(): void {
     this.#status.reconnects++;

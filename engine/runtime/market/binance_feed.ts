@@ -3,17 +3,19 @@
  * WebSocket for trade and bookTicker (and optionally kline_1m) streams,
  * rate-limited SUBSCRIBE/UNSUBSCRIBE, reconnect with backoff and jitter,
  * a planned reconnect before the 24 h cut-off, validation of every event
- * against the wall clock (with trade-id gap detection), and REST klines and
- * exchangeInfo.
+ * against the wall clock (with trade-id gap detection), REST klines and
+ * exchangeInfo, and optionally a local L2 book per symbol from the
+ * `depth@100ms` diffs and REST depth snapshots (see `depth_sync.ts`).
  *
  * Pings: Deno's WebSocket answers protocol-level ping frames with pongs by
  * itself; the exchange sends no JSON pings.
  */
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
-import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import type { BookSink, Feed, FeedSink, FeedStatus } from "./feed.ts";
+import { DepthSync } from "./depth_sync.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
-import { candleFrom, parseMessage, streamsFor } from "./binance_protocol.ts";
+import { candleFrom, depthSnapshot, parseMessage, streamsFor } from "./binance_protocol.ts";
 
 /** Options of {@link BinanceFeed}. */
 export interface BinanceFeedOptions {
@@ -29,6 +31,10 @@ export interface BinanceFeedOptions {
   maxConnectionMs?: number;
   /** Minimum spacing of control messages in ms (default 250, i.e. ≤ 4/s under the 5/s limit). */
   controlIntervalMs?: number;
+  /** Also follow each symbol's L2 book (`depth@100ms` plus REST snapshots; default false). */
+  depth?: boolean;
+  /** Least time between two depth snapshots of a symbol, in ms (default 1000). */
+  depthRetryMs?: number;
   /** Hears the text of every frame that carried a valid event (for recording). */
   onRaw?: (text: string) => void;
   /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
@@ -63,6 +69,9 @@ export class BinanceFeed implements Feed {
   #restUrl: string;
   #now: () => number;
   #klines: boolean;
+  #depth: boolean;
+  #depthRetryMs: number;
+  #books?: DepthSync;
   #maxConnectionMs: number;
   #controlIntervalMs: number;
   #onRaw?: (text: string) => void;
@@ -89,6 +98,8 @@ export class BinanceFeed implements Feed {
     this.#restUrl = (options.restUrl ?? BINANCE_REST_URL).replace(/\/+$/, "");
     this.#now = options.now ?? Date.now;
     this.#klines = options.klines ?? false;
+    this.#depth = options.depth ?? false;
+    this.#depthRetryMs = options.depthRetryMs ?? 1000;
     this.#maxConnectionMs = options.maxConnectionMs ?? 23.5 * 3_600_000;
     this.#controlIntervalMs = options.controlIntervalMs ?? 250;
     this.#onRaw = options.onRaw;
@@ -99,6 +110,27 @@ export class BinanceFeed implements Feed {
     });
   }
 
+  /** Delivers the L2 books (only with the `depth` option). */
+  books(sink: BookSink): void {
+    if (!this.#depth) return;
+    this.#books?.close();
+    this.#books = new DepthSync({
+      snapshot: async (symbol) =>
+        depthSnapshot(
+          symbol,
+          await this.#get(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=1000`),
+        ),
+      sink,
+      retryMs: this.#depthRetryMs,
+      onSync: () => this.#status.bookSync(),
+      onProblem: (reason) => this.#status.drop(reason),
+    });
+  }
+
+  #streams(symbols: readonly string[]): string[] {
+    return symbols.flatMap((s) => streamsFor(s, { klines: this.#klines, depth: this.#depth }));
+  }
+
   /** Connects; resolves after the first attempt opened or failed (failures are retried). */
   start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.#sink = sink;
@@ -107,7 +139,7 @@ export class BinanceFeed implements Feed {
   }
 
   #connect(settled?: () => void): void {
-    const streams = [...this.#symbols].flatMap((s) => streamsFor(s, { klines: this.#klines }));
+    const streams = this.#streams([...this.#symbols]);
     const url = `${this.#wsUrl}/stream${streams.length ? `?streams=${streams.join("/")}` : ""}`;
     this.#control = [];
     let ws: WebSocket;
@@ -123,6 +155,8 @@ export class BinanceFeed implements Feed {
     ws.onopen = () => {
       if (ws !== this.#ws) return;
       if (this.#everOpen) this.#status.reconnect();
+      // Diffs were missed while disconnected (a planned reconnect misses none).
+      if (this.#everOpen && this.#retiring === undefined) this.#books?.reset();
       this.#everOpen = true;
       this.#attempt = 0;
       this.#status.connection(true);
@@ -179,6 +213,11 @@ export class BinanceFeed implements Feed {
       if (parsed.error) this.#status.drop("control_error");
       return;
     }
+    if (parsed.kind === "depth") {
+      if (!this.#symbols.has(parsed.symbol)) return this.#status.drop("unknown_symbol");
+      this.#books?.diff(parsed.symbol, parsed.diff, parsed.time > 0 ? parsed.time : now);
+      return;
+    }
     const event = parsed.event;
     if (!this.#symbols.has(event.symbol)) return this.#status.drop("unknown_symbol");
     const reason = this.#validator.check(event, now);
@@ -200,6 +239,7 @@ export class BinanceFeed implements Feed {
     for (const s of removed) {
       this.#symbols.delete(s);
       this.#validator.forget(s);
+      this.#books?.forget(s);
     }
     this.#enqueue("UNSUBSCRIBE", removed);
   }
@@ -207,7 +247,7 @@ export class BinanceFeed implements Feed {
   #enqueue(method: "SUBSCRIBE" | "UNSUBSCRIBE", symbols: readonly string[]): void {
     // Before the socket opens, the connect URL carries the current symbols.
     if (symbols.length === 0 || this.#ws?.readyState !== WebSocket.OPEN) return;
-    const params = symbols.flatMap((s) => streamsFor(s, { klines: this.#klines }));
+    const params = this.#streams(symbols);
     const last = this.#control.at(-1);
     if (last?.method === method && last.params.length + params.length <= MAX_PARAMS_PER_MESSAGE) {
       last.params.push(...params);
@@ -297,6 +337,7 @@ export class BinanceFeed implements Feed {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#books?.close();
     clearTimeout(this.#controlTimer);
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#plannedTimer);

@@ -1,7 +1,8 @@
 /**
  * Pure parsing and formatting of Binance spot public market-data messages:
  * combined-stream envelopes (`{"stream":...,"data":...}`) and raw streams,
- * `trade`, `aggTrade`, `bookTicker` and `kline` payloads, and control replies.
+ * `trade`, `aggTrade`, `bookTicker`, `kline` and `depthUpdate` payloads, the
+ * REST depth snapshot, and control replies.
  *
  * Nothing here does I/O or keeps state. Parsing checks the message's shape
  * and converts its fields; the values are checked by the event validator
@@ -9,7 +10,8 @@
  */
 import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../../core/types.ts";
 import { TIMEFRAMES } from "../../core/types.ts";
-import type { ValidationReason } from "../../core/market/mod.ts";
+import type { BookDiff, BookSnapshot, ValidationReason } from "../../core/market/mod.ts";
+import type { Level } from "../../core/types.ts";
 
 /** Why a message was dropped (keys of `FeedStatus.dropped`). */
 export type DropReason =
@@ -22,6 +24,13 @@ export type DropReason =
 export type ParsedMessage =
   | { readonly kind: "event"; readonly event: MarketEvent }
   | { readonly kind: "reply"; readonly id: number; readonly error?: string }
+  | {
+    readonly kind: "depth";
+    readonly symbol: string;
+    /** Event time (`E`, exchange ms). */
+    readonly time: number;
+    readonly diff: BookDiff;
+  }
   | { readonly kind: "dropped"; readonly reason: DropReason };
 
 const TIMEFRAME_SET: ReadonlySet<string> = new Set(TIMEFRAMES);
@@ -70,7 +79,51 @@ export function normaliseData(data: Json, stream?: string, fallbackTime = 0): Pa
   if (kind === "trade" || kind === "aggTrade") return trade(data, kind === "trade" ? "t" : "a");
   if (kind === "bookTicker") return quote(data, fallbackTime);
   if (kind === "kline") return kline(data);
+  if (kind === "depthUpdate") return depth(data);
   return { kind: "dropped", reason: "unknown_message" };
+}
+
+/** `[["price","qty"], …]` as numbers; undefined when the shape is wrong. */
+function levelsOf(value: unknown): Level[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: Level[] = [];
+  for (const row of value) {
+    if (!Array.isArray(row) || row.length < 2) return undefined;
+    out.push([Number(row[0]), Number(row[1])]);
+  }
+  return out;
+}
+
+function depth(data: Json): ParsedMessage {
+  const bids = levelsOf(data.b);
+  const asks = levelsOf(data.a);
+  const firstId = Number(data.U);
+  const finalId = Number(data.u);
+  if (
+    typeof data.s !== "string" || !bids || !asks || !Number.isSafeInteger(firstId) ||
+    !Number.isSafeInteger(finalId) || finalId < firstId
+  ) {
+    return { kind: "dropped", reason: "unknown_message" };
+  }
+  const diff = { firstId, finalId, bids, asks };
+  return { kind: "depth", symbol: data.s.toUpperCase(), time: Number(data.E), diff };
+}
+
+/**
+ * Parses a `GET /api/v3/depth` answer (`{lastUpdateId, bids, asks}`); the
+ * levels' values are checked when the book loads it.
+ *
+ * @throws {TypeError} naming the symbol when the shape is wrong.
+ */
+export function depthSnapshot(symbol: string, value: unknown): BookSnapshot {
+  const body = (typeof value === "object" && value !== null ? value : {}) as Json;
+  const bids = levelsOf(body.bids);
+  const asks = levelsOf(body.asks);
+  const lastUpdateId = Number(body.lastUpdateId);
+  if (!bids || !asks || !Number.isSafeInteger(lastUpdateId)) {
+    throw new TypeError(`depth snapshot of ${symbol}: expected {lastUpdateId, bids, asks}`);
+  }
+  return { lastUpdateId, bids, asks };
 }
 
 function trade(data: Json, idField: "t" | "a"): ParsedMessage {
@@ -148,12 +201,19 @@ export function candleFrom(
   };
 }
 
-/** The combined-stream names for a symbol: trade and bookTicker, plus kline_1m when asked. */
-export function streamsFor(symbol: string, options: { klines?: boolean } = {}): string[] {
+/**
+ * The combined-stream names for a symbol: trade and bookTicker, plus kline_1m
+ * and the depth diffs (`depth@100ms`) when asked.
+ */
+export function streamsFor(
+  symbol: string,
+  options: { klines?: boolean; depth?: boolean } = {},
+): string[] {
   const s = symbol.toLowerCase();
-  return options.klines
-    ? [`${s}@trade`, `${s}@bookTicker`, `${s}@kline_1m`]
-    : [`${s}@trade`, `${s}@bookTicker`];
+  const streams = [`${s}@trade`, `${s}@bookTicker`];
+  if (options.klines) streams.push(`${s}@kline_1m`);
+  if (options.depth) streams.push(`${s}@depth@100ms`);
+  return streams;
 }
 
 /**

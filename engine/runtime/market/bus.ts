@@ -4,13 +4,16 @@
  * with the last sequence number. Across machines this becomes a real message
  * bus; the message shapes stay.
  */
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
+
+/** What a batch carries: market events, and the symbol's L2 book (top levels) after each update. */
+export type BusEvent = MarketEvent | BookTop;
 
 /** A numbered batch of one symbol's events (seq 1, 2, 3… per symbol). */
 export interface BusBatch {
   symbol: string;
   seq: number;
-  events: MarketEvent[];
+  events: BusEvent[];
 }
 
 /** A batch as it travels on a channel, packed by bus_codec.ts. */
@@ -19,7 +22,7 @@ export interface PackedBatch {
   readonly seq: number;
   /** Rows: trade `[0, id, price, qty, time, buyerMaker, 0]`, quote `[1, updateId, bid, bidQty, ask, askQty, time]`, other `[2, index into extras, …]`. */
   readonly rows: Float64Array;
-  readonly extras: MarketEvent[];
+  readonly extras: BusEvent[];
 }
 
 /** Sent every few hundred ms: the last seq published, so lost trailing batches are noticed. */

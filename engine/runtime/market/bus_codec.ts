@@ -5,8 +5,7 @@
  * cloning an array of event objects costs about 20× more per event for every
  * receiving worker.
  */
-import type { MarketEvent } from "../../core/types.ts";
-import type { BusBatch, PackedBatch } from "./bus.ts";
+import type { BusBatch, BusEvent, PackedBatch } from "./bus.ts";
 
 /** Numbers per event row. */
 const STRIDE = 7;
@@ -17,7 +16,7 @@ const OTHER = 2;
 /** Packs a batch for the channel. */
 export function packBatch(batch: BusBatch): PackedBatch {
   const rows = new Float64Array(batch.events.length * STRIDE);
-  const extras: MarketEvent[] = [];
+  const extras: BusEvent[] = [];
   for (let i = 0, r = 0; i < batch.events.length; i++, r += STRIDE) {
     const e = batch.events[i];
     if (e.type === "trade") {
@@ -46,7 +45,7 @@ export function packBatch(batch: BusBatch): PackedBatch {
 /** Restores the events of a packed batch, in order. */
 export function unpackBatch(packed: PackedBatch): BusBatch {
   const { rows, symbol } = packed;
-  const events: MarketEvent[] = new Array(rows.length / STRIDE);
+  const events: BusEvent[] = new Array(rows.length / STRIDE);
   for (let i = 0, r = 0; r < rows.length; i++, r += STRIDE) {
     const kind = rows[r];
     events[i] = kind === TRADE

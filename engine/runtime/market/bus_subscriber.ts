@@ -5,8 +5,7 @@
  * batch) and recovers them through the caller's own port to the hub.
  */
 import { unpackBatch } from "./bus_codec.ts";
-import type { MarketEvent } from "../../core/types.ts";
-import { type BusBatch, busChannelName, type BusMessage } from "./bus.ts";
+import { type BusBatch, busChannelName, type BusEvent, type BusMessage } from "./bus.ts";
 
 /** Options of {@link BusSubscriber}. */
 export interface BusSubscriberOptions {
@@ -14,7 +13,7 @@ export interface BusSubscriberOptions {
   /** Per symbol, the last seq already seen (from `hub.lastSeq`); otherwise starts at the first message. */
   startAfter?: Record<string, number>;
   /** Receives events in order, per batch, with the batch's seq. */
-  onEvents: (events: readonly MarketEvent[], seq: number) => void;
+  onEvents: (events: readonly BusEvent[], seq: number) => void;
   /** Asks the hub for batches [from, to]; answer with {@link BusSubscriber.deliverRecovered}. */
   requestRecovery: (symbol: string, from: number, to: number) => void;
   /** Hears gaps given up on (events of those batches are lost). */

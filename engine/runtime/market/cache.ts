@@ -1,9 +1,9 @@
 /**
  * The main thread's market cache: per symbol the last trades, the latest
- * quote, candles per timeframe and the 24 h change. Reads are O(1) or
- * O(limit).
+ * quote, the latest L2 book, candles per timeframe and the 24 h change.
+ * Reads are O(1) or O(limit).
  */
-import type { Candle, MarketEvent, Quote, Timeframe, Trade } from "../../core/types.ts";
+import type { BookTop, Candle, MarketEvent, Quote, Timeframe, Trade } from "../../core/types.ts";
 import { CandleSeries } from "./candle_series.ts";
 import { Ring } from "./_ring.ts";
 
@@ -35,6 +35,7 @@ const DEFAULT_TIMEFRAMES: readonly Timeframe[] = ["1m", "5m", "15m", "1h", "4h",
 interface SymbolState {
   trades: Ring<Trade>;
   quote?: Quote;
+  book?: BookTop;
   series: Map<Timeframe, CandleSeries>;
   first?: { price: number; time: number };
   last?: { price: number; time: number };
@@ -99,6 +100,18 @@ export class MarketCache {
         }
       }
     }
+  }
+
+  /** Keeps the latest L2 book of its symbol. */
+  applyBook(book: BookTop): void {
+    this.#state(book.symbol).book = book;
+  }
+
+  /** The latest L2 book cut to `depth` levels per side, or undefined before one arrived. */
+  book(symbol: string, depth: number): BookTop | undefined {
+    const book = this.#symbols.get(symbol)?.book;
+    if (!book) return undefined;
+    return { ...book, bids: book.bids.slice(0, depth), asks: book.asks.slice(0, depth) };
   }
 
   /** Loads warm-up candles (closed, oldest first) without switching the series to klines. */

@@ -19,6 +19,8 @@ export interface CreateFeedOptions {
   now?: () => number;
   /** Binance: also subscribe to kline_1m. */
   klines?: boolean;
+  /** Binance: also follow each symbol's L2 book (depth diffs plus REST snapshots). */
+  depth?: boolean;
   /** How long `auto` waits for the exchange (default 3000 ms). */
   probeTimeoutMs?: number;
   /** Hears every valid frame as Binance envelope text (sim and binance), for recording. */
@@ -39,6 +41,7 @@ export async function createFeed(spec: string, options: CreateFeedOptions = {}):
       restUrl: options.binanceRestUrl,
       now: options.now,
       klines: options.klines,
+      depth: options.depth,
       onRaw: options.onRaw,
       timeBounds: options.timeBounds,
     });

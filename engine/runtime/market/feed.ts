@@ -2,7 +2,7 @@
  * The one interface every market-data source implements (Binance live,
  * simulated, replay), and the status it reports.
  */
-import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { BookTop, Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 
 /** Name of a feed adapter. */
 export type FeedName = "sim" | "binance" | "replay";
@@ -24,11 +24,18 @@ export interface FeedStatus {
   dropped: Record<string, number>;
   /** Events delivered to the sink. */
   events: number;
+  /** Times an L2 book was (re)loaded from a snapshot: first sync, then after each gap. */
+  book_syncs?: number;
 }
 
 /** Receives the normalised events of a feed. */
 export interface FeedSink {
   (event: MarketEvent): void;
+}
+
+/** Receives the top levels of a symbol's L2 book after every update that keeps it in sync. */
+export interface BookSink {
+  (book: BookTop): void;
 }
 
 /** A source of normalised market events. */
@@ -48,6 +55,8 @@ export interface Feed {
   history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
   /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
   filters(symbol: string): Promise<SymbolFilters | undefined>;
+  /** Delivers L2 books to `sink` (feeds with depth data; call before `start`). */
+  books?(sink: BookSink): void;
   /** A snapshot of the feed's health. */
   status(): FeedStatus;
   /** Stops the feed and releases its sockets and timers. */

@@ -1,14 +1,17 @@
 /**
  * The main thread's market hub: takes a feed's events (validated by the
- * feed), updates the cache, publishes numbered batches on the bus, keeps
+ * feed) and L2 books, updates the cache, publishes numbered batches on the bus, keeps
  * recent batches for gap recovery, and fans out to in-process listeners.
  */
 import { packBatch } from "./bus_codec.ts";
-import type { Candle, MarketEvent } from "../../core/types.ts";
+import type { BookTop, Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
-import { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
+import { type BusBatch, busChannelName, type BusEvent, type BusHeartbeat } from "./bus.ts";
 import { Ring } from "./_ring.ts";
+
+/** Levels per side of the books published on the bus (what session fills can walk). */
+export const BUS_BOOK_DEPTH = 20;
 
 /** Options of {@link MarketHub}. */
 export interface MarketHubOptions {
@@ -47,7 +50,7 @@ export type HubListener = (events: readonly MarketEvent[]) => void;
 interface Topic {
   channel: BroadcastChannel;
   seq: number;
-  pending: MarketEvent[];
+  pending: BusEvent[];
   retained: Ring<BusBatch>;
   /** When each retained batch was published (`performance.now()`), aligned with `retained`. */
   publishedAt: Ring<number>;
@@ -67,6 +70,7 @@ export class MarketHub {
   #namespace?: string;
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
+  #bookListeners = new Map<string, Set<(book: BookTop) => void>>();
   #events = 0;
   #batches = 0;
   #listenerErrors = 0;
@@ -103,6 +107,7 @@ export class MarketHub {
         ),
       );
     }
+    this.#feed.books?.((book) => this.ingestBook(book));
     await this.#feed.start(symbols, (event) => this.ingest(event));
   }
 
@@ -126,9 +131,47 @@ export class MarketHub {
     this.#events++;
     const topic = this.#topic(event.symbol);
     this.cache.apply(event, topic.closedCandles);
+    this.#queue(event, topic);
+  }
+
+  #queue(event: BusEvent, topic: Topic): void {
     topic.pending.push(event);
     if (topic.pending.length >= this.#batchMax) this.#publish(event.symbol, topic);
     else if (!this.#flushScheduled) this.#scheduleFlush();
+  }
+
+  /**
+   * The feed's book sink: keeps the book in the cache, queues its top
+   * {@link BUS_BOOK_DEPTH} levels for the bus (sessions fill against them) and
+   * hands it to `book:SYMBOL` listeners.
+   */
+  ingestBook(book: BookTop): void {
+    if (this.#closed) return;
+    this.cache.applyBook(book);
+    const top = {
+      ...book,
+      bids: book.bids.slice(0, BUS_BOOK_DEPTH),
+      asks: book.asks.slice(0, BUS_BOOK_DEPTH),
+    };
+    this.#queue(top, this.#topic(book.symbol));
+    for (const fn of this.#bookListeners.get(book.symbol) ?? []) {
+      try {
+        fn(book);
+      } catch {
+        this.#listenerErrors++;
+      }
+    }
+  }
+
+  /** Listens to the L2 books of a symbol (`book:SYMBOL`). Returns the unsubscribe function. */
+  listenBook(symbol: string, fn: (book: BookTop) => void): () => void {
+    let set = this.#bookListeners.get(symbol);
+    if (!set) this.#bookListeners.set(symbol, set = new Set());
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.#bookListeners.delete(symbol);
+    };
   }
 
   /**
@@ -186,10 +229,13 @@ export class MarketHub {
     this.#notify(symbol, topic, events);
   }
 
-  #notify(symbol: string, topic: Topic, events: MarketEvent[]): void {
+  #notify(symbol: string, topic: Topic, batch: BusEvent[]): void {
     const tickers = this.#listeners.get(`ticker:${symbol}`);
     const trades = this.#listeners.get(`trades:${symbol}`);
     const data = this.#listeners.get(`market_data:${symbol}`);
+    const events = tickers || trades || data
+      ? batch.filter((e): e is MarketEvent => e.type !== "book")
+      : [];
     if (tickers) this.#call(tickers, events.filter((e) => e.type !== "candle"));
     if (trades) this.#call(trades, events.filter((e) => e.type === "trade"));
     if (data) {
