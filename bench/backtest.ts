@@ -1,7 +1,10 @@
 /**
  * Backtest replay speed: one session (EMA 9/21 cross, strategies/ema_cross.yaml)
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
- * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`).
+ * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
+ * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
+ * a sweep of 100 parameter sets over that dump in 2 workers; and the bytes a
+ * warm backtest allocates per trade (`backtest_bytes_per_trade`).
  *
  * @module
  */
@@ -10,17 +13,24 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { runSweep } from "../engine/runtime/backtest/sweep.ts";
+import { parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { SimPath, toEnvelope } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { type Benchmark, type Figure, measure } from "./figure.ts";
 
 /** `count` simulated trades, 250 ms apart. */
-function trades(count: number): Trade[] {
+export function trades(count: number): Trade[] {
   const path = new SimPath("BTCUSDT", 7);
   const out: Trade[] = [];
   const start = Date.UTC(2026, 0, 1);
   for (let i = 0; i < count; i++) out.push(path.next(start + i * 250)[0] as Trade);
   return out;
+}
+
+/** A trade as a Binance public-data CSV row (µs timestamps, as dumps from 2025 on). */
+function csvRow(t: Trade): string {
+  return `${t.id},${t.price},${t.qty},${t.price * t.qty},${t.time * 1000},${t.buyerMaker},true\n`;
 }
 
 /** Trades processed per second by one backtest over in-memory events. */
@@ -39,6 +49,25 @@ function replay(strategy: Strategy, events: readonly Trade[]): number {
   return events.length / seconds;
 }
 
+/**
+ * Bytes a warm backtest allocates per trade, measured in a process of its own
+ * whose young generation is large enough that most windows see no collection
+ * and whose hot code is optimised at once (a busy machine otherwise delays it).
+ */
+async function bytesPerTrade(): Promise<number> {
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--max-semi-space-size=64,--no-concurrent-recompilation",
+      new URL("./_bytes_per_trade.ts", import.meta.url).pathname,
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!success) throw new Error("the bytes-per-trade probe failed");
+  return Number(new TextDecoder().decode(stdout));
+}
+
 /** The backtest benchmarks. */
 export const benchBacktest: Benchmark = async ({ quick }) => {
   const strategy = validateStrategy(
@@ -54,6 +83,14 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       target: 1_000_000,
     }),
   ];
+  figures.push(
+    await measure(bytesPerTrade, {
+      name: "backtest_bytes_per_trade",
+      unit: "B/trade",
+      better: "lower",
+      target: 0,
+    }),
+  );
   const fileEvents = events.slice(0, quick ? 50_000 : 300_000);
   const dir = await Deno.makeTempDir();
   const file = `${dir}/BTCUSDT-stream.jsonl`;
@@ -63,12 +100,44 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       fileEvents.map((e) => JSON.stringify(toEnvelope(e))).join("\n") + "\n",
     );
     const execution = resolveExecutionConfig({});
+    const speed = async (path: string) => {
+      const started = performance.now();
+      const result = await runBacktest(path, { strategy, execution });
+      return result.events / ((performance.now() - started) / 1000);
+    };
+    figures.push(
+      await measure(() => speed(file), {
+        name: "backtest_file_replay_trades_per_s",
+        unit: "trades/s",
+        better: "higher",
+      }),
+    );
+    const csv = `${dir}/BTCUSDT-trades-2026-01.csv`;
+    await Deno.writeTextFile(csv, events.map(csvRow).join(""));
+    figures.push(
+      await measure(() => speed(csv), {
+        name: "backtest_csv_trades_per_s",
+        unit: "trades/s",
+        better: "higher",
+        target: 4_500_000,
+      }),
+    );
+    const params = [
+      parseParam("indicators.fast.period=5..14"),
+      parseParam("indicators.slow.period=20..38:2"),
+    ];
     figures.push(
       await measure(async () => {
         const started = performance.now();
-        const result = await runBacktest(file, { strategy, execution });
-        return result.events / ((performance.now() - started) / 1000);
-      }, { name: "backtest_file_replay_trades_per_s", unit: "trades/s", better: "higher" }),
+        const result = await runSweep({ data: csv, strategy, params, execution, workers: 2 });
+        if (result.rows.length !== 100) throw new RangeError(`${result.rows.length} trials`);
+        return (performance.now() - started) / 1000;
+      }, {
+        name: `sweep_100_sets_${events.length / 1e6}m_trades_2_workers_s`,
+        unit: "s",
+        better: "lower",
+        target: 10,
+      }),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

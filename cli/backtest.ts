@@ -13,7 +13,6 @@
  */
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
-import type { Strategy } from "../engine/core/strategy/mod.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
 import {
   metricsTable,
@@ -21,9 +20,9 @@ import {
   tradeRows,
   tradesCsv,
 } from "../engine/runtime/backtest/report.ts";
-import { StrategyStore, validateStrategy } from "../engine/runtime/strategies.ts";
 import { ValidationError } from "../engine/runtime/errors.ts";
-import { openDatabase } from "../db/mod.ts";
+import { exists, loadStrategy } from "./_local_strategy.ts";
+import { progressBar } from "./_progress.ts";
 
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
@@ -73,48 +72,6 @@ function timeOption(name: string, text: string | undefined): number | undefined 
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`--${name} must be an ISO-8601 time, got '${text}'`);
   return ms;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** A strategy file, an example id, or (with DATABASE_URL) a stored strategy id. */
-async function loadStrategy(spec: string): Promise<Strategy> {
-  if (await exists(spec)) return validateStrategy(await Deno.readTextFile(spec));
-  if (/^[a-z0-9][a-z0-9_-]{0,63}$/.test(spec)) {
-    const example = new URL(`../strategies/${spec}.yaml`, import.meta.url);
-    if (await exists(example.pathname)) {
-      return validateStrategy(await Deno.readTextFile(example));
-    }
-    const url = Deno.env.get("DATABASE_URL");
-    if (url) {
-      const db = await openDatabase({ url });
-      try {
-        return validateStrategy((await new StrategyStore(db).get(spec)).source);
-      } finally {
-        await db.close();
-      }
-    }
-  }
-  throw new RangeError(
-    `--strategy '${spec}' is neither a file nor a known strategy id (examples: strategies/*.yaml)`,
-  );
-}
-
-function progressBar(): ((fraction: number) => void) | undefined {
-  if (!Deno.stderr.isTerminal()) return undefined;
-  const encoder = new TextEncoder();
-  return (fraction) => {
-    const width = 30;
-    const full = Math.round(fraction * width);
-    const bar = "█".repeat(full) + "░".repeat(width - full);
-    Deno.stderr.writeSync(encoder.encode(`\r${bar} ${(fraction * 100).toFixed(0).padStart(3)} %`));
-  };
 }
 
 async function main(): Promise<number> {

@@ -15,7 +15,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
  * `PAPER_URL` set to `url` (and `PAPER_API_TOKEN` only when given in `env`).
  */
 export async function runCli(
-  script: "paper" | "strategy" | "backtest",
+  script: "paper" | "strategy" | "backtest" | "sweep",
   args: readonly string[],
   options: { url?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {

@@ -70,8 +70,9 @@ export class Backtest {
   #acted = 0;
   #ignored = 0;
   #events = 0;
-  #first: number | null = null;
-  #last: number | null = null;
+  // NaN until the first event: a number field from the start stays unboxed (no allocation per store).
+  #first = NaN;
+  #last = NaN;
   #nextSyntheticId = 1;
 
   constructor(setup: BacktestSetup) {
@@ -91,7 +92,7 @@ export class Backtest {
     const time = event.type === "candle" ? event.closeTime : event.time;
     if (time < this.#from || time > this.#to) return;
     this.#events++;
-    this.#first ??= time;
+    if (this.#events === 1) this.#first = time;
     this.#last = time;
     if (event.type === "trade") this.#prices.add(time, event.price);
     const out = this.#out;
@@ -124,8 +125,8 @@ export class Backtest {
       symbol: this.#symbol,
       strategy: this.#strategy,
       events: this.#events,
-      first_time: this.#first,
-      last_time: this.#last,
+      first_time: this.#events === 0 ? null : this.#first,
+      last_time: this.#events === 0 ? null : this.#last,
       trades: [...this.#trades],
       fills: [...this.#fills],
       orders: [...this.#orders.values()],

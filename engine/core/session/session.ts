@@ -117,7 +117,8 @@ export class SessionCore {
   #out: SessionEffect[] = [];
   #entries: number;
   #paused: boolean;
-  #time: number;
+  /** A number from the start (an undeclared field starts as undefined and boxes every store). */
+  #time = 0;
 
   constructor(setup: SessionSetup, snapshot?: SessionSnapshot) {
     this.#symbol = setup.symbol;
@@ -257,7 +258,9 @@ export class SessionCore {
 
   #observe(time: number): void {
     const value = equity(this.#account);
-    const exposed = heldQuantity(this.#account, this.#symbol) !== 0;
+    // Compared where it is read: a quantity returned from a call would be boxed on every trade.
+    const held = this.#account.positions[this.#symbol];
+    const exposed = held !== undefined && held.quantity !== 0;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });
   }

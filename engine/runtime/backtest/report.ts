@@ -64,7 +64,8 @@ export function metricsTable(metrics: Metrics): string {
   return rows.map(({ label, value }) => `${label.padEnd(width)}  ${value}`).join("\n") + "\n";
 }
 
-function escapeHtml(text: string): string {
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");
 }

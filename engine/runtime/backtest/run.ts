@@ -10,7 +10,9 @@ import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
+import type { MarketEvent } from "../../core/types.ts";
 import { readRecording } from "../market/mod.ts";
+import { replayCsv, type ReplayCsvOptions } from "./replay_csv.ts";
 
 /** Options of {@link runBacktest}. */
 export interface RunBacktestOptions {
@@ -41,13 +43,40 @@ export interface FileBacktestResult extends BacktestResult {
   readonly dropped: Record<string, number>;
 }
 
+/**
+ * Passes every valid event of a recording to `onEvent`, in order: CSV dumps
+ * through the byte-level batch parser, stream JSONL line by line.
+ */
+export async function replayRecording(
+  path: string,
+  onEvent: (event: MarketEvent) => void,
+  options: ReplayCsvOptions = {},
+): Promise<void> {
+  if (isCsv(path)) return await replayCsv(path, onEvent, options);
+  for await (const event of readRecording(path, options)) {
+    options.signal?.throwIfAborted();
+    onEvent(event);
+  }
+}
+
+/** Whether a recording is a CSV dump (whose klines replay as synthetic trades). */
+export function isCsv(path: string): boolean {
+  return /\.csv(\.gz)?$/i.test(path);
+}
+
+/** Steps a backtest with a recorded event: a CSV dump's kline as its synthetic trades. */
+export function stepRecorded(backtest: Backtest, event: MarketEvent, csv: boolean): void {
+  if (csv && event.type === "candle") backtest.stepKline(event);
+  else backtest.step(event);
+}
+
 /** Replays a file through a fresh backtest; throws when the file has no event for the symbol. */
 export async function runBacktest(
   path: string,
   options: RunBacktestOptions,
 ): Promise<FileBacktestResult> {
   const size = (await Deno.stat(path)).size;
-  const csv = /\.csv(\.gz)?$/i.test(path);
+  const csv = isCsv(path);
   const dropped: Record<string, number> = {};
   const drop = (reason: string) => dropped[reason] = (dropped[reason] ?? 0) + 1;
   const step = Math.max(1, size / 100);
@@ -61,14 +90,7 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = options.symbol?.toUpperCase();
-  const events = readRecording(path, {
-    symbol,
-    onDrop: drop,
-    onBytes,
-    timeBounds: options.timeBounds,
-  });
-  for await (const event of events) {
-    options.signal?.throwIfAborted();
+  const onEvent = (event: MarketEvent) => {
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,
       strategy: options.strategy,
@@ -78,9 +100,15 @@ export async function runBacktest(
       equityIntervalMs: options.equityIntervalMs,
       chartPoints: options.chartPoints,
     });
-    if (csv && event.type === "candle") backtest.stepKline(event);
-    else backtest.step(event);
-  }
+    stepRecorded(backtest, event, csv);
+  };
+  await replayRecording(path, onEvent, {
+    symbol,
+    onDrop: drop,
+    onBytes,
+    timeBounds: options.timeBounds,
+    signal: options.signal,
+  });
   if (!backtest) {
     throw new RangeError(`no market events in '${path}'${symbol ? ` for ${symbol}` : ""}`);
   }

@@ -94,12 +94,12 @@ export async function* readRecording(
 }
 
 /** A line's event (unchecked), why the line is dropped, or undefined for a line to skip. */
-type LineParser = (line: string) => MarketEvent | DropReason | undefined;
+export type LineParser = (line: string) => MarketEvent | DropReason | undefined;
 
 /** The parser for the lines of a recording: stream JSONL, or a CSV dump (by the file name). */
 function lineParser(path: string, options: ReadRecordingOptions): LineParser {
   const name = path.split(/[\\/]/).pop() ?? path;
-  if (/\.csv(\.gz)?$/i.test(name)) return csvParser(name, options);
+  if (/\.csv(\.gz)?$/i.test(name)) return csvLineParser(name, options);
   // A bookTicker line carries no time: it takes the time of the last trade read.
   let lastTime = 0;
   return (line) => {
@@ -112,9 +112,21 @@ function lineParser(path: string, options: ReadRecordingOptions): LineParser {
   };
 }
 
-function csvParser(name: string, options: ReadRecordingOptions): LineParser {
+/** The symbol of a CSV dump: `options.symbol`, else the file name's first `-` part. */
+export function csvSymbol(name: string, options: Pick<ReadRecordingOptions, "symbol">): string {
+  return (options.symbol ?? name.replace(/\.csv(\.gz)?$/i, "").split("-")[0]).toUpperCase();
+}
+
+/**
+ * The line parser of a CSV dump named `name` (a file name): a line's event
+ * (unchecked), why the line is dropped, or undefined for a line to skip.
+ */
+export function csvLineParser(
+  name: string,
+  options: Pick<ReadRecordingOptions, "symbol" | "timeframe">,
+): LineParser {
   const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
-  const symbol = (options.symbol ?? parts[0]).toUpperCase();
+  const symbol = csvSymbol(name, options);
   const timeframe = options.timeframe ??
     parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
   return (line) => {
