@@ -47,3 +47,5 @@ export const MAX_PORTFOLIO_SYMBOLS = 20;
 export const MAX_SLIPPAGE_BPS = 1_000;
 /** Capital a session or backtest starts with unless told otherwise (defined by the core, which uses it too). */
 export { DEFAULT_INITIAL_CAPITAL } from "../engine/core/types.ts";
+/** A session at least this far (ms) behind the market events sent to it counts as behind. */
+export const BEHIND_MS = 1_000;

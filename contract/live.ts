@@ -9,7 +9,9 @@ import type { SessionSummary } from "./resources.ts";
 export type LiveMessage =
   | { readonly type: "effect"; readonly seq: number; readonly effect: SessionEffect }
   | { readonly type: "view"; readonly view: SessionView; readonly status: SessionStatus }
-  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string };
+  | { readonly type: "status"; readonly status: SessionStatus; readonly error?: string }
+  /** How far (ms) the session is behind the market events sent to it (when it moved or caught up). */
+  | { readonly type: "lag"; readonly lag_ms: number };
 
 /** Durable effects, views and statuses of one session. */
 export function tradingTopic(id: string): string {

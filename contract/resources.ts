@@ -40,6 +40,12 @@ export interface SessionSummary {
   readonly restarts: number;
   /** Why the session's worker last restarted (crash, hang, suspension), or null. */
   readonly restart_reason: string | null;
+  /**
+   * How far (ms) the session is behind the newest market event sent to it
+   * (the age of the oldest one it has not handled; 0 when up to date), or
+   * null when it has no worker.
+   */
+  readonly lag_ms: number | null;
 }
 
 /** A stopped session and whether it still holds a position (stopping does not close it). */

@@ -1,8 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./_api.ts";
 import { SessionControls } from "./_controls.tsx";
+import { BEHIND_MS } from "../contract/mod.ts";
 import {
   decimal,
+  duration,
   metricRows,
   money,
   signedMoney,
@@ -109,6 +111,12 @@ export default function SessionPanel(props: SessionPanelProps) {
           <Stat label="Last price" value={money(s.last_price)} />
           <Stat label="Restarts" value={String(s.restarts)} />
           <Stat label="Conflicts" value={String(s.conflicts)} testid="conflicts" />
+          <Stat
+            label="Market lag"
+            value={duration(s.lag_ms)}
+            className={(s.lag_ms ?? 0) >= BEHIND_MS ? "down" : undefined}
+            testid="lag"
+          />
         </dl>
       </div>
       <div class="two">

@@ -19,11 +19,12 @@ export type { Fill, LiveMessage, SessionEffect, SessionStatus, SessionSummary, S
 /** Statuses after which a session no longer changes. */
 export const FINAL_STATUSES: readonly string[] = ["stopped", "failed"];
 
-/** The summary after a live message (views carry equity, position, metrics; statuses the status). */
+/** The summary after a live message (views carry equity, position, metrics; statuses the status; lags the lag). */
 export function withLive(summary: SessionSummary, message: LiveMessage): SessionSummary {
   if (message.type === "status") {
     return { ...summary, status: message.status, last_error: message.error ?? summary.last_error };
   }
+  if (message.type === "lag") return { ...summary, lag_ms: message.lag_ms };
   if (message.type !== "view") return summary;
   const { view } = message;
   return {

@@ -161,6 +161,9 @@ Deno.test({
       const panel = page.locator('[data-testid="session-panel"]');
       const status = panel.locator('[data-testid="session-status"]');
       await status.getByText("running").waitFor();
+      // How far the running session is behind the market, as a duration (never "—" while it runs).
+      const lag = await panel.locator('[data-testid="lag"]').textContent() ?? "";
+      assert.match(lag, /^\d+(ms|s)$|^\d+[mhd]( \d+[hms])*$/, `market lag shown as '${lag}'`);
       await screenshot(page, "session-laptop");
 
       // A refusal (409) shows the API's message next to the buttons.

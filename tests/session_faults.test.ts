@@ -96,7 +96,8 @@ Deno.test("a crashed worker is restarted from its durable state: no shown fill l
 });
 
 Deno.test("a hung worker is detected by the heartbeat and restarted", async () => {
-  const server = await startTestServer({ timings: FAST });
+  // The whole of a core: the hang bound is not stretched by this machine's load.
+  const server = await startTestServer({ timings: FAST, cpuShare: () => 1 });
   try {
     const id = await createSession(server.url);
     await eventually(() => server.service.supervisor.get(id)?.status === "running" || undefined);
@@ -192,6 +193,29 @@ Deno.test("a stalled main thread does not get healthy workers restarted", async 
       assert.equal(live.restarts, 0, `${id} restarted: ${live.restartReason}`);
     }
     assert.ok(server.service.supervisor.loopLag() >= 0);
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("a worker starved of CPU by other work is given time in proportion before it counts as hung", async () => {
+  // Oversubscribed cores: each thread gets a tenth of one, so quiet time counts a tenth.
+  const server = await startTestServer({ timings: FAST, cpuShare: () => 0.1 });
+  try {
+    const id = await createSession(server.url);
+    await eventually(() => server.service.supervisor.get(id)?.status === "running" || undefined, {
+      what: "the session running",
+    });
+    server.service.supervisor.inject(id, "hang");
+    await new Promise((resolve) => setTimeout(resolve, FAST.hangMs * 4));
+    const live = server.service.supervisor.get(id)!;
+    assert.equal(live.restarts, 0, `restarted within 4 hang periods: ${live.restartReason}`);
+    // Past ten hang periods of wall time it is hung by its share as well.
+    await eventually(() => server.service.supervisor.get(id)!.restarts >= 1 || undefined, {
+      what: "a restart once the hang lasted its CPU share of the hang bound",
+      timeoutMs: 60_000,
+    });
+    assert.match(server.service.supervisor.get(id)!.lastError ?? "", /hung.*share 0\.10/);
   } finally {
     await server.stop();
   }

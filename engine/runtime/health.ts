@@ -1,8 +1,9 @@
 /**
- * The service's health: database, feed, session counters, restore progress
- * at start, the persister's queue (and outage), and the main thread's
- * event-loop lag.
+ * The service's health: database, feed, session counters and how far
+ * sessions are behind the market, restore progress at start, the persister's
+ * queue (and outage), and the main thread's event-loop lag.
  */
+import { BEHIND_MS } from "../../contract/mod.ts";
 import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
 import { ping } from "../../db/stores/mod.ts";
 import { settledWithin } from "./deadline.ts";
@@ -27,6 +28,10 @@ export interface Health {
     readonly max: number;
     readonly by_status: Record<string, number>;
     readonly restarts: number;
+    /** How far sessions are behind the market events sent to them (ms; see {@link BEHIND_MS}). */
+    readonly lag_ms: { readonly max: number; readonly median: number };
+    /** Sessions at least {@link BEHIND_MS} behind. */
+    readonly behind: number;
   };
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
@@ -49,6 +54,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
   const db = { kind: deps.db.kind, ...await checkDatabase(deps) };
   const market = deps.hub.health();
   const live = deps.supervisor.ids().map((id) => deps.supervisor.get(id)!);
+  const lags = live.flatMap((s) => deps.supervisor.lagMs(s.id) ?? []).sort((a, b) => a - b);
   return {
     status: db.ok ? "ok" : "degraded",
     simulated: market.feed.simulated,
@@ -62,6 +68,11 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
         Object.entries(Object.groupBy(live, (s) => s.status)).map(([k, v]) => [k, v!.length]),
       ),
       restarts: live.reduce((n, s) => n + s.restarts, 0),
+      lag_ms: {
+        max: Math.round(lags.at(-1) ?? 0),
+        median: Math.round(lags[Math.floor(lags.length / 2)] ?? 0),
+      },
+      behind: lags.filter((lag) => lag >= BEHIND_MS).length,
     },
     restore: deps.restoreProgress(),
     persister: deps.persister.stats(),

@@ -63,6 +63,8 @@ export interface ServiceOptions {
   /** Use this feed instead of the configured one. */
   readonly feed?: Feed;
   readonly timings?: Partial<SupervisorTimings>;
+  /** The share of a core a worker thread gets now (default from the load average; for tests). */
+  readonly cpuShare?: () => number;
   /** Open PGlite in memory instead of under `config.dataDir`. */
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
@@ -108,10 +110,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     busNamespace: namespace,
     lastSeq: (symbol) => hub.lastSeq(symbol),
+    lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     publish: (id, message) => live.publish(tradingTopic(id), message),
     log,
     timings: options.timings,
+    cpuShare: options.cpuShare,
   });
   const sessions = new SessionService({
     db,

@@ -20,6 +20,8 @@ let lastView = 0;
 const effects: SessionEffect[] = [];
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
+/** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
+let handled: Int32Array | undefined;
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -29,7 +31,7 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-function onMarket(events: readonly BusEvent[]): void {
+function onMarket(events: readonly BusEvent[], seq: number): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
@@ -42,7 +44,7 @@ function onMarket(events: readonly BusEvent[]): void {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: core.snapshot(),
+      snapshot: core.state(), // postMessage copies it
       view: core.view(),
       receivedAt,
     });
@@ -51,12 +53,14 @@ function onMarket(events: readonly BusEvent[]): void {
     post({ type: "view", view: core.view() });
     lastView = receivedAt;
   }
+  if (handled) Atomics.store(handled, 0, seq);
 }
 
 function handle(message: ToWorker): void {
   switch (message.type) {
     case "init": {
       progress = message.progress;
+      handled = message.handled;
       core = new SessionCore(
         { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
         message.snapshot,
@@ -87,7 +91,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.snapshot(),
+        snapshot: core.state(), // postMessage copies it
         view: core.view(),
         effects: out,
       });

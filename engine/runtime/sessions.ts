@@ -403,8 +403,13 @@ export class SessionService {
       conflicts: view?.conflicts ?? 0,
       restarts: live?.restarts ?? row.restarts ?? 0,
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
+      lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
     };
   }
+}
+
+function roundOrNull(value: number | undefined): number | null {
+  return value === undefined ? null : Math.round(value);
 }
 
 /** How to start a stored session again from its last durable state. */

@@ -9,7 +9,10 @@
  * worker is hung only when a ping waits unanswered and its counter has not
  * moved for {@link SupervisorTimings.hangMs}, counting only heartbeat
  * intervals in which the main thread itself kept time (its own event-loop lag
- * under {@link SupervisorTimings.starvedLagMs}). A worker that has not yet
+ * under {@link SupervisorTimings.starvedLagMs}), and each only for the share
+ * of a core a thread gets while the cores are oversubscribed (from the load
+ * average: at load 8 on 2 cores a quarter), so workers starved of CPU by
+ * other work are given time in proportion. A worker that has not yet
  * reported ready is judged by a separate, longer start grace instead (the
  * first spawn of the worker module may compile it for seconds). Every restart
  * records its cause on the session and in the log.
@@ -61,6 +64,9 @@ const TERMINATE_BATCH = 10;
 /** How long a command waits for its effects to become durable before answering 503. */
 const COMMAND_DURABLE_MS = 10_000;
 
+/** Live listeners hear a session's lag when it moved by at least this much (ms), or caught up. */
+const LAG_STEP_MS = 100;
+
 /** Restart policy, heartbeat and hang-detection timings, and the waiting-events bound (overridable for tests). */
 export interface SupervisorTimings {
   /** More restarts than this within {@link restartWindowMs} → failed. */
@@ -102,11 +108,15 @@ export interface SupervisorDeps {
   readonly busNamespace?: string;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
   lastSeq(symbol: string): number;
+  /** How far (ms) a subscriber that handled the symbol's bus batches up to `handledSeq` is behind. */
+  lag(symbol: string, handledSeq: number): number;
   /** Serves a worker's gap recovery request. */
   recover(symbol: string, from: number, to: number): unknown;
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
+  cpuShare?(): number;
   readonly log: Logger;
 }
 
@@ -181,10 +191,17 @@ interface Slot {
   /** The worker's progress counter (shared memory, bumped by the worker). */
   progress: Int32Array;
   lastProgress: number;
+  /** The seq of the last bus batch the worker handled (shared memory, stored by the worker). */
+  handled: Int32Array;
+  /** The lag last told to live listeners (ms). */
+  shownLag: number;
   /** A message arrived since the last heartbeat. */
   heard: boolean;
   pingOutstanding: boolean;
-  /** Unstarved ms since spawn (start grace) or since the last progress with a ping waiting. */
+  /**
+   * Unstarved ms (weighted by the CPU share) since spawn (start grace) or
+   * since the last progress with a ping waiting.
+   */
   quietMs: number;
   restartTimes: number[];
   /** True while a restart is under way (between stopping the worker and the next spawn). */
@@ -247,6 +264,8 @@ export class Supervisor {
       ready: false,
       progress: new Int32Array(new SharedArrayBuffer(4)),
       lastProgress: 0,
+      handled: new Int32Array(new SharedArrayBuffer(4)),
+      shownLag: 0,
       heard: false,
       pingOutstanding: false,
       quietMs: 0,
@@ -281,6 +300,17 @@ export class Supervisor {
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
   loopLag(): number {
     return this.#loopLag;
+  }
+
+  /**
+   * How far (ms) a session's worker is behind the newest market event sent to
+   * it: the age of the oldest one it has not yet handled, 0 when up to date.
+   * Undefined when the session is not supervised or has failed.
+   */
+  lagMs(id: string): number | undefined {
+    const slot = this.#slots.get(id);
+    if (!slot || slot.live.status === "failed") return undefined;
+    return this.#deps.lag(slot.spec.symbol, Atomics.load(slot.handled, 0));
   }
 
   /** Applies a user command; refuses invalid transitions with a {@link ConflictError}. */
@@ -390,6 +420,8 @@ export class Supervisor {
     this.#deps.persister.readmit(spec.id);
     this.#deps.history(spec.symbol, spec.strategy).then((history) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
+      const startAfter = this.#deps.lastSeq(spec.symbol);
+      Atomics.store(slot.handled, 0, startAfter);
       const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
       slot.worker = worker;
       worker.onmessage = (event: MessageEvent<FromWorker>) =>
@@ -408,9 +440,10 @@ export class Supervisor {
           execution: spec.execution,
           snapshot: slot.snapshot,
           history,
-          startAfter: { [spec.symbol]: this.#deps.lastSeq(spec.symbol) },
+          startAfter: { [spec.symbol]: startAfter },
           busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
+          handled: slot.handled,
         } satisfies ToWorker,
       );
     }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
@@ -551,7 +584,10 @@ export class Supervisor {
     this.#loopLag = Math.max(0, elapsed - this.#timings.heartbeatMs);
     // A late heartbeat means this thread was starved: workers' answers may be queued behind it.
     const starved = this.#loopLag > this.#timings.starvedLagMs;
+    const share = (this.#deps.cpuShare ?? loadShare)();
+    const quiet = starved ? 0 : elapsed * share;
     for (const slot of this.#slots.values()) {
+      this.#showLag(slot);
       const worker = slot.worker;
       if (!worker) continue;
       const progress = Atomics.load(slot.progress, 0);
@@ -559,7 +595,7 @@ export class Supervisor {
       slot.heard = false;
       slot.lastProgress = progress;
       if (!slot.ready) {
-        if (!starved) slot.quietMs += elapsed;
+        slot.quietMs += quiet;
         if (slot.quietMs > this.#timings.startGraceMs) {
           this.#restart(
             slot,
@@ -572,7 +608,7 @@ export class Supervisor {
       if (starved || progressed || !slot.pingOutstanding) {
         slot.quietMs = 0;
       } else {
-        slot.quietMs += elapsed;
+        slot.quietMs += quiet;
         if (slot.quietMs > this.#timings.hangMs) {
           // Deno ends a terminated worker only when it returns to its event loop: one stuck
           // for good keeps its thread and memory until the process ends (see README).
@@ -581,7 +617,9 @@ export class Supervisor {
             worker,
             `worker hung: no progress for ${
               Math.round(slot.quietMs)
-            } ms with a ping waiting (main thread lag ${Math.round(this.#loopLag)} ms)`,
+            } ms of its CPU share with a ping waiting (share ${share.toFixed(2)}, main thread lag ${
+              Math.round(this.#loopLag)
+            } ms)`,
           );
           continue;
         }
@@ -591,6 +629,17 @@ export class Supervisor {
         worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
       }
     }
+  }
+
+  /** Tells live listeners a session's lag when it moved by {@link LAG_STEP_MS} or caught up. */
+  #showLag(slot: Slot): void {
+    const lag = this.lagMs(slot.spec.id);
+    if (lag === undefined) return;
+    const shown = lag < LAG_STEP_MS ? 0 : Math.round(lag);
+    if (shown === slot.shownLag) return;
+    if (shown !== 0 && Math.abs(shown - slot.shownLag) < LAG_STEP_MS) return;
+    slot.shownLag = shown;
+    this.#deps.publish(slot.spec.id, { type: "lag", lag_ms: shown });
   }
 
   /**
@@ -733,6 +782,21 @@ export class Supervisor {
     });
     stored.catch((e) => this.#deps.log.debug(`session ${slot.spec.id}: status not stored: ${e}`));
     return stored;
+  }
+}
+
+/**
+ * The share of a core each runnable thread gets now: cores ÷ 1-minute load
+ * average when that is above the core count, otherwise 1 (also when the load
+ * cannot be read).
+ */
+export function loadShare(): number {
+  try {
+    const load = Deno.loadavg()[0];
+    const cores = navigator.hardwareConcurrency || 1;
+    return load > cores ? cores / load : 1;
+  } catch {
+    return 1;
   }
 }
 

@@ -46,6 +46,8 @@ export type ToWorker =
     readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
     readonly progress: Int32Array;
+    /** Shared memory: the worker stores the seq of each bus batch of its symbol once handled (lag). */
+    readonly handled: Int32Array;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
   /** A trader's action on the book, answered with `command_done` like a command. */

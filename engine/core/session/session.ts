@@ -293,14 +293,22 @@ export class SessionCore {
 
   /** The durable state (a deep copy, safe to serialise later). */
   snapshot(): SessionSnapshot {
-    return structuredClone({
+    return structuredClone(this.state());
+  }
+
+  /**
+   * The durable state without a copy: live references, for serialising at
+   * once (`postMessage` copies it). Never keep or change it.
+   */
+  state(): SessionSnapshot {
+    return {
       version: 1,
       account: this.#account,
       metrics: this.#metrics,
       entries: this.#entries,
       paused: this.#paused,
       time: this.#time,
-    });
+    };
   }
 
   /** A picture of the session for APIs. */

@@ -52,6 +52,8 @@ interface Topic {
   seq: number;
   pending: BusEvent[];
   retained: Ring<BusBatch>;
+  /** When each retained batch was published (`performance.now()`), aligned with `retained`. */
+  publishedAt: Ring<number>;
   closedCandles: Candle[];
 }
 
@@ -207,6 +209,7 @@ export class MarketHub {
         seq: 0,
         pending: [],
         retained: new Ring(this.#retain),
+        publishedAt: new Ring(this.#retain),
         closedCandles: [],
       };
       this.#topics.set(symbol, topic);
@@ -220,6 +223,7 @@ export class MarketHub {
     topic.pending = [];
     const batch: BusBatch = { symbol, seq: ++topic.seq, events };
     topic.retained.push(batch);
+    topic.publishedAt.push(performance.now());
     topic.channel.postMessage(packBatch(batch));
     this.#batches++;
     this.#notify(symbol, topic, events);
@@ -288,6 +292,20 @@ export class MarketHub {
     const out: BusBatch[] = [];
     for (let seq = from; seq <= to; seq++) out.push(topic.retained.at(seq - first) as BusBatch);
     return out;
+  }
+
+  /**
+   * How far behind the symbol's newest batch a subscriber is that has handled
+   * every batch up to `handledSeq`: ms since the oldest batch it has not yet
+   * handled was published (at least since the oldest one retained), 0 when
+   * it is up to date.
+   */
+  lagMs(symbol: string, handledSeq: number, now = performance.now()): number {
+    const topic = this.#topics.get(symbol);
+    if (!topic || handledSeq >= topic.seq) return 0;
+    const first = topic.seq - topic.publishedAt.size + 1;
+    const publishedAt = topic.publishedAt.at(Math.max(handledSeq + 1, first) - first) ?? now;
+    return Math.max(0, now - publishedAt);
   }
 
   /** Current last seq per symbol (a new subscriber starts after it). */
