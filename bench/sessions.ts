@@ -9,6 +9,7 @@ import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "./_bench_feed.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
+import { settledWithin } from "../engine/runtime/deadline.ts";
 
 async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> {
   return await startService(
@@ -101,6 +102,12 @@ export async function latency(sessions: number, seconds: number): Promise<Figure
   }
 }
 
+/** How long the restore benchmark waits for the service to start or restore its sessions. */
+const RESTORE_DEADLINE_MS = 180_000;
+
+/** How long a throughput burst may take before the run fails instead of waiting forever. */
+const THROUGHPUT_DEADLINE_MS = 120_000;
+
 /** Session-tick evaluations per second: a burst to N sessions, timed until every session acted on its last candle. */
 async function throughput(sessions: number, trades: number): Promise<Figure> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_throughput_" });
@@ -127,7 +134,11 @@ async function throughput(sessions: number, trades: number): Promise<Figure> {
       const started = performance.now();
       for (let i = 0; i < trades + 1000; i++) feed.emit();
       feed.emit();
-      await finished;
+      if (!(await settledWithin(finished, THROUGHPUT_DEADLINE_MS))) {
+        throw new Error(
+          `throughput: ${done} of ${sessions} sessions acted on the closing trade within ${THROUGHPUT_DEADLINE_MS} ms`,
+        );
+      }
       samples.push(((trades + 1001) * sessions) / ((performance.now() - started) / 1000));
     }
     return summarise(samples, {
@@ -214,7 +225,15 @@ async function restore(count: number, runs: number): Promise<Figure> {
     }
   };
   const until = async (check: () => Promise<boolean>) => {
-    while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+    const deadline = performance.now() + RESTORE_DEADLINE_MS;
+    while (!(await check())) {
+      if (performance.now() > deadline) {
+        throw new Error(
+          `restore: the service did not reach the awaited state in ${RESTORE_DEADLINE_MS} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   let child = spawn();
   try {
