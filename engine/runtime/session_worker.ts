@@ -22,6 +22,8 @@ const effects: SessionEffect[] = [];
 let progress: Int32Array | undefined;
 /** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
 let handled: Int32Array | undefined;
+/** The seq of the last bus batch handled: every snapshot sent says which batches it includes. */
+let busSeq = 0;
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -35,6 +37,7 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
+  busSeq = seq;
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event.type === "book") core.book(event, effects);
@@ -45,6 +48,7 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
       type: "effects",
       effects: effects.splice(0),
       snapshot: core.state(), // postMessage copies it
+      busSeq,
       view: core.view(),
       receivedAt,
     });
@@ -61,6 +65,7 @@ function handle(message: ToWorker): void {
     case "init": {
       progress = message.progress;
       handled = message.handled;
+      busSeq = message.startAfter[message.symbol] ?? 0;
       core = new SessionCore(
         { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
         message.snapshot,
@@ -92,6 +97,7 @@ function handle(message: ToWorker): void {
         type: "command_done",
         requestId: message.requestId,
         snapshot: core.state(), // postMessage copies it
+        busSeq,
         view: core.view(),
         effects: out,
       });
@@ -110,6 +116,7 @@ function handle(message: ToWorker): void {
         type: "command_done",
         requestId: message.requestId,
         snapshot: core.snapshot(),
+        busSeq,
         view: core.view(),
         effects: out,
         result,

@@ -152,6 +152,9 @@ export interface LiveSession {
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 
+/** A worker's effects with the state right after them. */
+type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq" | "view">;
+
 interface PendingCommand {
   readonly resolve: (message: CommandDone) => void;
   readonly reject: (error: Error) => void;
@@ -184,6 +187,12 @@ interface Slot {
   worker?: Worker;
   /** The last durable state: a restarted worker starts from it. */
   snapshot?: SessionSnapshot;
+  /**
+   * The seq of the last bus batch {@link snapshot} includes: a restarted
+   * worker resumes after it and recovers the batches since from the hub
+   * (undefined until the first spawn, which starts after the newest batch).
+   */
+  busSeq?: number;
   /** Settles when the session first runs after a (re)start, or fails. */
   started: Outcome;
   /** True once the current worker reported ready. */
@@ -340,7 +349,7 @@ export class Supervisor {
     }
     if (command === "stop") this.#apply(slot, ["stop"]);
     const done = await this.#request(slot, command);
-    await this.#durable(slot, this.#persist(slot, done.effects, done.snapshot, done.view), command);
+    await this.#durable(slot, this.#persist(slot, done), command);
     if (command === "stop") await this.#finish(slot);
     else if (command === "pause") this.#apply(slot, ["pause"]);
     else this.#apply(slot, ["resume", phaseEvent(done.view)]);
@@ -362,11 +371,7 @@ export class Supervisor {
       throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     }
     const done = await this.#send(slot, (requestId) => ({ type: "act", action, requestId }));
-    await this.#durable(
-      slot,
-      this.#persist(slot, done.effects, done.snapshot, done.view),
-      action.kind,
-    );
+    await this.#durable(slot, this.#persist(slot, done), action.kind);
     return done.result ?? {};
   }
 
@@ -420,7 +425,8 @@ export class Supervisor {
     this.#deps.persister.readmit(spec.id);
     this.#deps.history(spec.symbol, spec.strategy).then((history) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
-      const startAfter = this.#deps.lastSeq(spec.symbol);
+      // A restarted worker resumes after the batches its durable state includes (never skips).
+      const startAfter = slot.busSeq ??= this.#deps.lastSeq(spec.symbol);
       Atomics.store(slot.handled, 0, startAfter);
       const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
       slot.worker = worker;
@@ -475,7 +481,7 @@ export class Supervisor {
       }
       case "effects": {
         for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
-        this.#persist(slot, message.effects, message.snapshot, message.view).catch((error) =>
+        this.#persist(slot, message).catch((error) =>
           this.#restart(slot, worker, `persisting events failed: ${error}`)
         );
         // A slow database still commits (the backlog drains); one that fails does not.
@@ -530,12 +536,8 @@ export class Supervisor {
    * Numbers effects, queues them with the snapshot, and only once they are
    * durable makes them visible: the session's view, then live listeners.
    */
-  async #persist(
-    slot: Slot,
-    effects: readonly SessionEffect[],
-    snapshot: SessionSnapshot,
-    view: SessionView,
-  ): Promise<void> {
+  async #persist(slot: Slot, state: Snapshotted): Promise<void> {
+    const { effects, snapshot, busSeq, view } = state;
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
     await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
@@ -543,6 +545,7 @@ export class Supervisor {
     // A write of a worker that has since been replaced may only land, never move the state back.
     if (lastSeq < slot.live.durableSeq) return;
     slot.snapshot = snapshot;
+    slot.busSeq = busSeq;
     slot.live.durableSeq = lastSeq;
     slot.live.view = view;
     this.#followPhase(slot, view);

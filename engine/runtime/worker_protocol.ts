@@ -69,6 +69,8 @@ export type FromWorker =
     readonly effects: SessionEffect[];
     /** The state right after these effects, persisted with them in one transaction. */
     readonly snapshot: SessionSnapshot;
+    /** The seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
+    readonly busSeq: number;
     readonly view: SessionView;
     /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
     readonly receivedAt: number;
@@ -78,6 +80,8 @@ export type FromWorker =
     readonly type: "command_done";
     readonly requestId: number;
     readonly snapshot: SessionSnapshot;
+    /** The seq of the last bus batch the snapshot includes. */
+    readonly busSeq: number;
     readonly view: SessionView;
     readonly effects: SessionEffect[];
     /** What an `act` produced. */
