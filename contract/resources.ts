@@ -46,6 +46,8 @@ export interface SessionSummary {
    * null when it has no worker.
    */
   readonly lag_ms: number | null;
+  /** Runs of bus batches the session's worker could not get (no longer retained by the hub): market events it never saw. */
+  readonly bus_gaps: number;
 }
 
 /** A stopped session and whether it still holds a position (stopping does not close it). */

@@ -32,6 +32,8 @@ export interface Health {
     readonly lag_ms: { readonly max: number; readonly median: number };
     /** Sessions at least {@link BEHIND_MS} behind. */
     readonly behind: number;
+    /** Runs of market events sessions never saw (bus batches no longer retained), summed. */
+    readonly bus_gaps: number;
   };
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
@@ -73,6 +75,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
         median: Math.round(lags[Math.floor(lags.length / 2)] ?? 0),
       },
       behind: lags.filter((lag) => lag >= BEHIND_MS).length,
+      bus_gaps: live.reduce((n, s) => n + s.bus_gaps, 0),
     },
     restore: deps.restoreProgress(),
     persister: deps.persister.stats(),

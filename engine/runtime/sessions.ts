@@ -404,6 +404,7 @@ export class SessionService {
       restarts: live?.restarts ?? row.restarts ?? 0,
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
       lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
+      bus_gaps: live?.bus_gaps ?? 0,
     };
   }
 }

@@ -147,6 +147,7 @@ export interface LiveSession {
   seq: number;
   /** Sequence number of the last durable event. */
   durableSeq: number;
+  /** Runs of bus batches its workers reported lost (no longer retained by the hub). */
   bus_gaps: number;
 }
 
