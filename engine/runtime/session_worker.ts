@@ -37,12 +37,12 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
-  busSeq = seq;
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event.type === "book") core.book(event, effects);
     else core.step(event, effects);
   }
+  passed(seq);
   if (effects.length > 0) {
     post({
       type: "effects",
@@ -57,6 +57,11 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
     post({ type: "view", view: core.view() });
     lastView = receivedAt;
   }
+}
+
+/** Records that the bus batches up to `seq` are behind the worker. */
+function passed(seq: number): void {
+  busSeq = seq;
   if (handled) Atomics.store(handled, 0, seq);
 }
 
@@ -77,7 +82,11 @@ function handle(message: ToWorker): void {
         namespace: message.busNamespace,
         onEvents: onMarket,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
-        onUnrecoverable: (symbol, from, to) => post({ type: "bus_gap", symbol, from, to }),
+        onUnrecoverable: (symbol, from, to) => {
+          // Batches given up on count as handled: lag and a later restart move on past them.
+          passed(to);
+          post({ type: "bus_gap", symbol, from, to });
+        },
       });
       post({ type: "ready" });
       post({ type: "view", view: core.view() });
