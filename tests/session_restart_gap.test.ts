@@ -65,11 +65,17 @@ async function crashWhile(server: TestServer, id: string, whileDown: () => void)
   }
 }
 
-/** Starts the service on a feed that emits nothing by itself, and a session that has handled a first trade. */
+/** Starts the service on a feed that emits nothing by itself, and a session that runs. */
 async function runningSession(): Promise<{ server: TestServer; id: string }> {
   const server = await startTestServer({ timings: FAST, feed: new SimFeed({ rate: 0 }) });
   publish(server, PRICE);
   const { id } = await call(server, "POST", "", { strategy: "ema_cross_fast", symbol: "BTCUSDT" });
+  await eventually(
+    () => /^(running|warming_up)$/.test(server.service.supervisor.get(id)!.status) || undefined,
+    {
+      what: "the session running (or warming up) once its worker is ready",
+    },
+  );
   return { server, id };
 }
 
