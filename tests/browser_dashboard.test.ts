@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { buildIslands } from "../build/islands.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { sessionInputSchema } from "../contract/schemas.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
@@ -207,6 +208,71 @@ Deno.test({
       await waitHydrated(page, "SessionList");
       await waitFitsWidth(page, "the overview");
       await screenshot(page, "overview-phone");
+
+      assert.deepEqual(problems.console, [], "console errors");
+      assert.deepEqual(problems.failed, [], "failed requests");
+      await page.close();
+    }),
+});
+
+/** A strategy that never enters by itself (a line never crosses itself): every trade is manual. */
+const IDLE_STRATEGY = `version: 1
+name: idle
+timeframe: 1s
+indicators:
+  fast: { type: EMA, period: 3 }
+entry:
+  long: { crosses_above: [fast, fast] }
+`;
+
+Deno.test({
+  name: "dashboard: a manual order fills, an open order is cancelled, close flattens the position",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      const created = await server.service.sessions.create(sessionInputSchema.parse({
+        strategy: IDLE_STRATEGY,
+        symbol: "BTCUSDT",
+      }));
+      const id = created.id;
+      await page.goto(`${server.url}/paper_trading/${id}`);
+      await waitHydrated(page, "SessionPanel");
+      await waitHydrated(page, "FillsTable");
+      const panel = page.locator('[data-testid="session-panel"]');
+      await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
+
+      // A manual market buy fills at once, tagged manual, and opens a position.
+      const form = panel.locator('[data-testid="order-form"]');
+      await form.getByLabel("Quantity").fill("0.01");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+        .waitFor();
+      await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]')
+        .filter({ hasText: "manual" }).first().waitFor();
+      await panel.locator('[data-testid="position-row"]').waitFor();
+
+      // A limit far below the market rests as an open order; its button cancels it.
+      const last = (await server.service.sessions.get(id)).last_price ?? 0;
+      assert.ok(last > 0, "the session has a last price");
+      await form.getByLabel("Order type").selectOption("limit");
+      await form.getByLabel("Limit price").fill(String(Math.round(last / 2)));
+      await form.getByRole("button", { name: "Place order" }).click();
+      const open = panel.locator('[data-testid="open-order"]').filter({ hasText: "buy" });
+      await open.first().waitFor();
+      await screenshot(page, "session-manual-order-laptop");
+      await open.first().getByRole("button", { name: "Cancel" }).click();
+      await open.first().waitFor({ state: "detached" });
+
+      // Close position: flat again, on the page and in the engine.
+      await panel.getByRole("button", { name: "Close position" }).click();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
+      assert.equal(await panel.locator(".inline-error").count(), 0);
 
       assert.deepEqual(problems.console, [], "console errors");
       assert.deepEqual(problems.failed, [], "failed requests");
