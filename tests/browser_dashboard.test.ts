@@ -223,6 +223,7 @@ indicators:
   fast: { type: EMA, period: 3 }
 entry:
   long: { crosses_above: [fast, fast] }
+sizing: { type: percent_of_equity, value: 10 }
 `;
 
 Deno.test({
