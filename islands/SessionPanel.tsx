@@ -161,6 +161,7 @@ export default function SessionPanel(props: SessionPanelProps) {
             </table>
           </div>
           <OpenOrders id={id} orders={orders} onChange={setSummary} />
+          <h3>Manual order</h3>
           <ManualOrderForm id={id} disabled={FINAL_STATUSES.includes(s.status)} />
         </div>
         <div class="card" data-testid="metrics">
