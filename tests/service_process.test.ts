@@ -84,6 +84,46 @@ Deno.test("an unreachable database stops the service with one line and exit code
   assert.deepEqual(lines, ["cannot reach the database at DATABASE_URL: connection refused"]);
 });
 
+Deno.test("requests with and without a body log no legacy request.signal warning", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "paper_signal_warning_" });
+  const service = startServiceProcess({ DATA_DIR: dataDir });
+  try {
+    await eventually(() => getJson(`${service.url}/api/health`), {
+      what: "the service answering",
+      timeoutMs: 90_000,
+    });
+    const requests: [string, string, string?, string?][] = [
+      ["GET", "/"],
+      ["GET", "/api/paper_trading/sessions"],
+      ["GET", "/api/paper_trading/sessions/nope"],
+      ["POST", "/api/strategies/validate", "text/plain", "version: 1\nname: x\n"],
+      [
+        "POST",
+        "/api/paper_trading/sessions",
+        "application/json",
+        JSON.stringify({ strategy: "ema_cross", symbol: "BTCUSDT" }),
+      ],
+      ["POST", "/api/paper_trading/sessions", "application/json", "{}"],
+    ];
+    const statuses = [];
+    for (const [method, path, type, body] of requests) {
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers: type ? { "content-type": type } : {},
+        body,
+      });
+      await response.body?.cancel();
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 404, 422, 201, 400]);
+    await service.kill("SIGTERM");
+    assert.doesNotMatch(service.stderr(), /request\.signal|legacy behavior/);
+  } finally {
+    await service.kill();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("SIGTERM stops the service promptly with sessions running and a live stream open", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "paper_sigterm_" });
   const service = startServiceProcess({ DATA_DIR: dataDir });
