@@ -106,16 +106,29 @@ Deno.test("requests with and without a body log no legacy request.signal warning
       ["POST", "/api/paper_trading/sessions", "application/json", "{}"],
     ];
     const statuses = [];
+    let id = "";
     for (const [method, path, type, body] of requests) {
       const response = await fetch(`${service.url}${path}`, {
         method,
         headers: type ? { "content-type": type } : {},
         body,
       });
-      await response.body?.cancel();
+      if (response.status === 201) id = (await response.json()).id;
+      else await response.body?.cancel();
       statuses.push(response.status);
     }
     assert.deepEqual(statuses, [200, 200, 404, 422, 201, 400]);
+    // A live stream the client leaves after its first event.
+    const stream = await fetch(`${service.url}/api/paper_trading/sessions/${id}/stream`, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    const first = await reader.read().catch((error) => {
+      throw new Error(`no first event of the live stream within 30 s: ${error}`);
+    });
+    assert.equal(first.done, false);
+    await reader.cancel();
     await service.kill("SIGTERM");
     assert.doesNotMatch(service.stderr(), /request\.signal|legacy behavior/);
   } finally {
