@@ -160,6 +160,13 @@ export default function SessionPanel(props: SessionPanelProps) {
               </tbody>
             </table>
           </div>
+          {s.status === "stopped" && s.position.quantity !== 0
+            ? (
+              <p class="inline-error" data-testid="left-open">
+                Stopped with this position left open: it was not closed.
+              </p>
+            )
+            : null}
           <OpenOrders id={id} orders={orders} onChange={setSummary} />
           <h3>Manual order</h3>
           <ManualOrderForm id={id} disabled={FINAL_STATUSES.includes(s.status)} />

@@ -227,7 +227,8 @@ sizing: { type: percent_of_equity, value: 10 }
 `;
 
 Deno.test({
-  name: "dashboard: a manual order fills, an open order is cancelled, close flattens the position",
+  name:
+    "dashboard: a manual order fills, an open order is cancelled, close flattens, stop says what is left open",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: () =>
@@ -274,6 +275,14 @@ Deno.test({
       await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
       assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
       assert.equal(await panel.locator(".inline-error").count(), 0);
+
+      // Stopping with a position says plainly that it was left open.
+      await form.getByLabel("Order type").selectOption("market");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await panel.locator('[data-testid="position-row"]').waitFor();
+      await panel.getByRole("button", { name: "Stop" }).click();
+      await panel.locator('[data-testid="left-open"]').waitFor();
+      assert.notEqual((await server.service.sessions.get(id)).position.quantity, 0);
 
       assert.deepEqual(problems.console, [], "console errors");
       assert.deepEqual(problems.failed, [], "failed requests");
