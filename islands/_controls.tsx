@@ -66,7 +66,7 @@ export function SessionControls(
       {flat ? null : (
         <button
           type="button"
-          disabled={busy || over}
+          disabled={busy || over || status === "failed"}
           onClick={() => run("POST", `${base}/close`)}
         >
           Close position
