@@ -248,8 +248,13 @@ Deno.test({
       await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
       assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
 
-      // A manual market buy fills at once, tagged manual, and opens a position.
+      // More than the cash buys is refused, with the engine's reason under the form.
       const form = panel.locator('[data-testid="order-form"]');
+      await form.getByLabel("Quantity").fill("1000000");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator(".inline-error").getByText(/^order rejected — \w/).waitFor();
+
+      // A manual market buy fills at once, tagged manual, and opens a position.
       await form.getByLabel("Quantity").fill("0.01");
       await form.getByRole("button", { name: "Place order" }).click();
       await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
@@ -284,8 +289,15 @@ Deno.test({
       await panel.locator('[data-testid="left-open"]').waitFor();
       assert.notEqual((await server.service.sessions.get(id)).position.quantity, 0);
 
-      assert.deepEqual(problems.console, [], "console errors");
-      assert.deepEqual(problems.failed, [], "failed requests");
+      // Only the expected refusal: the order larger than the cash.
+      assert.deepEqual(problems.failed, [
+        `POST ${server.url}/api/paper_trading/sessions/${id}/orders: 422`,
+      ]);
+      assert.deepEqual(
+        problems.console.filter((line) => !line.includes("status of 422")),
+        [],
+        "console errors",
+      );
       await page.close();
     }),
 });
