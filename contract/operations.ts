@@ -156,7 +156,7 @@ export const OPERATIONS = {
       "201": "the order as placed (filled at once when it can)",
       "400": "invalid fields",
       "404": "unknown id",
-      "409": "not running, warming up or paused",
+      "409": "the session is stopped or failed (it has no worker)",
       "422": "rejected by the engine (funds, filters, no price), with the reason",
     },
   },
@@ -167,7 +167,7 @@ export const OPERATIONS = {
     answers: {
       "200": { description: "the session after the cancel", schema: SESSION },
       "404": "unknown session, or no open order with that id",
-      "409": "not running, warming up or paused",
+      "409": "the session is stopped or failed (it has no worker)",
     },
   },
   closeSession: {
@@ -177,7 +177,7 @@ export const OPERATIONS = {
     answers: {
       "200": { description: "the session after the close", schema: SESSION },
       "404": "unknown id",
-      "409": "not running, warming up or paused",
+      "409": "the session is stopped or failed (it has no worker)",
     },
   },
   pauseSession: {

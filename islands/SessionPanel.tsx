@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./_api.ts";
-import { SessionControls } from "./_controls.tsx";
+import { InlineError, SessionControls, useAction } from "./_controls.tsx";
+import { ManualOrderForm } from "./_order_form.tsx";
 import { BEHIND_MS } from "../contract/mod.ts";
 import {
   decimal,
@@ -78,7 +79,12 @@ export default function SessionPanel(props: SessionPanelProps) {
             </span>
           )
           : <span class="badge live">feed {s.feed}</span>}
-        <SessionControls id={id} status={s.status} onChange={setSummary} />
+        <SessionControls
+          id={id}
+          status={s.status}
+          flat={s.position.quantity === 0}
+          onChange={setSummary}
+        />
       </header>
       {s.status === "warming_up" || warm < 1
         ? (
@@ -154,13 +160,16 @@ export default function SessionPanel(props: SessionPanelProps) {
               </tbody>
             </table>
           </div>
-          {orders.length > 0
+          {s.status === "stopped" && s.position.quantity !== 0
             ? (
-              <p class="muted">
-                Open orders: {orders.map(orderText).join(", ")}
+              <p class="inline-error" data-testid="left-open">
+                Stopped with this position left open: it was not closed.
               </p>
             )
             : null}
+          <OpenOrders id={id} orders={orders} onChange={setSummary} />
+          <h3>Manual order</h3>
+          <ManualOrderForm id={id} disabled={FINAL_STATUSES.includes(s.status)} />
         </div>
         <div class="card" data-testid="metrics">
           <h2>Metrics</h2>
@@ -177,6 +186,38 @@ export default function SessionPanel(props: SessionPanelProps) {
         </div>
       </div>
     </section>
+  );
+}
+
+/** The open orders of a session, each with a button that cancels it. */
+function OpenOrders(
+  { id, orders, onChange }: {
+    id: string;
+    orders: readonly Order[];
+    onChange: (summary: SessionSummary) => void;
+  },
+) {
+  const { busy, error, run } = useAction(onChange);
+  if (orders.length === 0) return <InlineError error={error} />;
+  return (
+    <div data-testid="open-orders">
+      <h3>Open orders</h3>
+      <ul class="open-orders">
+        {orders.map((o) => (
+          <li key={o.id} data-testid="open-order">
+            <span>{orderText(o)}</span>
+            <button
+              type="button"
+              disabled={busy}
+              onClick={() => run("DELETE", `/api/paper_trading/sessions/${id}/orders/${o.id}`)}
+            >
+              Cancel
+            </button>
+          </li>
+        ))}
+      </ul>
+      <InlineError error={error} />
+    </div>
   );
 }
 

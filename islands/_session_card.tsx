@@ -55,7 +55,12 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         </div>
       </dl>
       {s.last_error ? <p class="inline-error">{s.last_error}</p> : null}
-      <SessionControls id={s.id} status={s.status} onChange={setSummary} />
+      <SessionControls
+        id={s.id}
+        status={s.status}
+        flat={s.position.quantity === 0}
+        onChange={setSummary}
+      />
       <FillRows fills={recent} />
     </section>
   );

@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { buildIslands } from "../build/islands.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { sessionInputSchema } from "../contract/schemas.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
@@ -210,6 +211,93 @@ Deno.test({
 
       assert.deepEqual(problems.console, [], "console errors");
       assert.deepEqual(problems.failed, [], "failed requests");
+      await page.close();
+    }),
+});
+
+/** A strategy that never enters by itself (a line never crosses itself): every trade is manual. */
+const IDLE_STRATEGY = `version: 1
+name: idle
+timeframe: 1s
+indicators:
+  fast: { type: EMA, period: 3 }
+entry:
+  long: { crosses_above: [fast, fast] }
+sizing: { type: percent_of_equity, value: 10 }
+`;
+
+Deno.test({
+  name:
+    "dashboard: a manual order fills, an open order is cancelled, close flattens, stop says what is left open",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      const created = await server.service.sessions.create(sessionInputSchema.parse({
+        strategy: IDLE_STRATEGY,
+        symbol: "BTCUSDT",
+      }));
+      const id = created.id;
+      await page.goto(`${server.url}/paper_trading/${id}`);
+      await waitHydrated(page, "SessionPanel");
+      await waitHydrated(page, "FillsTable");
+      const panel = page.locator('[data-testid="session-panel"]');
+      await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
+
+      // More than the cash buys is refused, with the engine's reason under the form.
+      const form = panel.locator('[data-testid="order-form"]');
+      await form.getByLabel("Quantity").fill("1000000");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator(".inline-error").getByText(/^order rejected — \w/).waitFor();
+
+      // A manual market buy fills at once, tagged manual, and opens a position.
+      await form.getByLabel("Quantity").fill("0.01");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+        .waitFor();
+      await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]')
+        .filter({ hasText: "manual" }).first().waitFor();
+      await panel.locator('[data-testid="position-row"]').waitFor();
+
+      // A limit far below the market rests as an open order; its button cancels it.
+      const last = (await server.service.sessions.get(id)).last_price ?? 0;
+      assert.ok(last > 0, "the session has a last price");
+      await form.getByLabel("Order type").selectOption("limit");
+      await form.getByLabel("Limit price").fill(String(Math.round(last / 2)));
+      await form.getByRole("button", { name: "Place order" }).click();
+      const open = panel.locator('[data-testid="open-order"]').filter({ hasText: "buy" });
+      await open.first().waitFor();
+      await screenshot(page, "session-manual-order-laptop");
+      await open.first().getByRole("button", { name: "Cancel" }).click();
+      await open.first().waitFor({ state: "detached" });
+
+      // Close position: flat again, on the page and in the engine.
+      await panel.getByRole("button", { name: "Close position" }).click();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
+      assert.equal(await panel.locator(".inline-error").count(), 0);
+
+      // Stopping with a position says plainly that it was left open.
+      await form.getByLabel("Order type").selectOption("market");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await panel.locator('[data-testid="position-row"]').waitFor();
+      await panel.getByRole("button", { name: "Stop" }).click();
+      await panel.locator('[data-testid="left-open"]').waitFor();
+      assert.notEqual((await server.service.sessions.get(id)).position.quantity, 0);
+
+      // Only the expected refusal: the order larger than the cash.
+      assert.deepEqual(problems.failed, [
+        `POST ${server.url}/api/paper_trading/sessions/${id}/orders: 422`,
+      ]);
+      assert.deepEqual(
+        problems.console.filter((line) => !line.includes("status of 422")),
+        [],
+        "console errors",
+      );
       await page.close();
     }),
 });

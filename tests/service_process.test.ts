@@ -84,6 +84,59 @@ Deno.test("an unreachable database stops the service with one line and exit code
   assert.deepEqual(lines, ["cannot reach the database at DATABASE_URL: connection refused"]);
 });
 
+Deno.test("requests with and without a body log no legacy request.signal warning", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "paper_signal_warning_" });
+  const service = startServiceProcess({ DATA_DIR: dataDir });
+  try {
+    await eventually(() => getJson(`${service.url}/api/health`), {
+      what: "the service answering",
+      timeoutMs: 90_000,
+    });
+    const requests: [string, string, string?, string?][] = [
+      ["GET", "/"],
+      ["GET", "/api/paper_trading/sessions"],
+      ["GET", "/api/paper_trading/sessions/nope"],
+      ["POST", "/api/strategies/validate", "text/plain", "version: 1\nname: x\n"],
+      [
+        "POST",
+        "/api/paper_trading/sessions",
+        "application/json",
+        JSON.stringify({ strategy: "ema_cross", symbol: "BTCUSDT" }),
+      ],
+      ["POST", "/api/paper_trading/sessions", "application/json", "{}"],
+    ];
+    const statuses = [];
+    let id = "";
+    for (const [method, path, type, body] of requests) {
+      const response = await fetch(`${service.url}${path}`, {
+        method,
+        headers: type ? { "content-type": type } : {},
+        body,
+      });
+      if (response.status === 201) id = (await response.json()).id;
+      else await response.body?.cancel();
+      statuses.push(response.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 404, 422, 201, 400]);
+    // A live stream the client leaves after its first event.
+    const stream = await fetch(`${service.url}/api/paper_trading/sessions/${id}/stream`, {
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    const first = await reader.read().catch((error) => {
+      throw new Error(`no first event of the live stream within 30 s: ${error}`);
+    });
+    assert.equal(first.done, false);
+    await reader.cancel();
+    await service.kill("SIGTERM");
+    assert.doesNotMatch(service.stderr(), /request\.signal|legacy behavior/);
+  } finally {
+    await service.kill();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("SIGTERM stops the service promptly with sessions running and a live stream open", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "paper_sigterm_" });
   const service = startServiceProcess({ DATA_DIR: dataDir });

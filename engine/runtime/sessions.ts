@@ -238,7 +238,7 @@ export class SessionService {
 
   /**
    * Force exit: cancels the session's open orders and flattens its position at
-   * market (404 unknown, 409 when it is not running, warming up or paused).
+   * market (404 unknown, 409 when it is stopped or failed: it has no worker).
    */
   async close(id: string): Promise<SessionSummary> {
     await this.#act(id, { kind: "close" });
