@@ -29,15 +29,11 @@ import {
 import { ValidationError } from "../engine/runtime/errors.ts";
 import { exists, loadStrategy } from "./_local_strategy.ts";
 import { progressBar } from "./_progress.ts";
+import { UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
        [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
-
-/** Wrong command-line usage (exit code 2). */
-class UsageError extends Error {
-  override name = "UsageError";
-}
 
 function parse(args: string[]) {
   try {

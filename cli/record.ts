@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { record } from "../engine/runtime/market/mod.ts";
+import { UsageError } from "./_args.ts";
 
 const USAGE =
   "usage: deno task record --symbols BTCUSDT,ETHUSDT --out FILE.jsonl[.gz] [--feed sim|binance|auto] [--duration SECONDS] [--rate N] [--seed N]";
@@ -28,9 +29,6 @@ function options(): Record<string, string | boolean | undefined> {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
 }
-
-/** A mistake on the command line (exit code 2). */
-class UsageError extends Error {}
 
 async function main(): Promise<void> {
   const args = options();

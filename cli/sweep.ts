@@ -27,16 +27,12 @@ import { percent, ratio, signedPercent } from "../presentation/mod.ts";
 import { table } from "./_format.ts";
 import { exists, loadStrategy } from "./_local_strategy.ts";
 import { progressBar } from "./_progress.ts";
+import { UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task sweep --strategy FILE|ID --data FILE --param PATH=A..B[:STEP] [--param …]
        [--objective ${OBJECTIVES.join("|")}] [--search grid|random --trials N] [--seed N]
        [--workers N] [--walk-forward 70/30] [--symbol S] [--capital N] [--top N] [--json] [--out DIR]`;
-
-/** Wrong command-line usage (exit code 2). */
-class UsageError extends Error {
-  override name = "UsageError";
-}
 
 function parse(args: string[]) {
   try {
