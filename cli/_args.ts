@@ -3,6 +3,7 @@
  * top of `node:util` parseArgs, with usage text generated from the spec.
  */
 import { parseArgs } from "node:util";
+import { ValidationError } from "../engine/runtime/errors.ts";
 
 /** A mistake on the command line; reported on stderr with exit code 2. */
 export class UsageError extends Error {
@@ -131,4 +132,25 @@ export function numberOption(
     throw new UsageError(`--${name} must be ${kind}${range}, got '${raw}'`);
   }
   return value;
+}
+
+/**
+ * Runs a local command's `main` and exits with its code: a usage mistake
+ * prints the message and `usage` (exit 2), any other failure one line (exit 1).
+ */
+export async function runLocalCommand(
+  name: string,
+  usage: string,
+  main: () => Promise<number>,
+): Promise<never> {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    const misused = error instanceof UsageError;
+    const message = error instanceof ValidationError
+      ? `${error.message}: ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`
+      : (error as Error).message;
+    console.error(`${name}: ${message}${misused ? `\n${usage}` : ""}`);
+    Deno.exit(misused ? 2 : 1);
+  }
 }

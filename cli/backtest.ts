@@ -26,10 +26,9 @@ import {
   tradeRows,
   tradesCsv,
 } from "../engine/runtime/backtest/report.ts";
-import { ValidationError } from "../engine/runtime/errors.ts";
 import { exists, loadStrategy } from "./_local_strategy.ts";
 import { progressBar } from "./_progress.ts";
-import { UsageError } from "./_args.ts";
+import { runLocalCommand, UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
@@ -178,15 +177,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (error) {
-    const usage = error instanceof UsageError;
-    const message = error instanceof ValidationError
-      ? `${error.message}: ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`
-      : (error as Error).message;
-    console.error(`backtest: ${message}${usage ? `\n${USAGE}` : ""}`);
-    Deno.exit(usage ? 2 : 1);
-  }
-}
+if (import.meta.main) await runLocalCommand("backtest", USAGE, main);

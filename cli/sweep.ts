@@ -22,12 +22,11 @@ import {
 } from "../engine/runtime/backtest/sweep.ts";
 import { checkParams, parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { sweepHtml } from "../engine/runtime/backtest/sweep_report.ts";
-import { ValidationError } from "../engine/runtime/errors.ts";
 import { percent, ratio, signedPercent } from "../presentation/mod.ts";
 import { table } from "./_format.ts";
 import { exists, loadStrategy } from "./_local_strategy.ts";
 import { progressBar } from "./_progress.ts";
-import { UsageError } from "./_args.ts";
+import { runLocalCommand, UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task sweep --strategy FILE|ID --data FILE --param PATH=A..B[:STEP] [--param …]
@@ -198,15 +197,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main());
-  } catch (error) {
-    const usage = error instanceof UsageError;
-    const message = error instanceof ValidationError
-      ? `${error.message}: ${error.details.map((d) => `${d.path}: ${d.message}`).join("; ")}`
-      : (error as Error).message;
-    console.error(`sweep: ${message}${usage ? `\n${USAGE}` : ""}`);
-    Deno.exit(usage ? 2 : 1);
-  }
-}
+if (import.meta.main) await runLocalCommand("sweep", USAGE, main);
