@@ -17,28 +17,14 @@ import {
   worstCoverPrice,
   worstSlippageBps,
 } from "../engine/core/execution/mod.ts";
+import { positionOf } from "../engine/core/execution/account.ts";
 import { account, orderEvents, quote, SYMBOL, trade } from "./_execution_helpers.ts";
 
 const S = SYMBOL;
 
 /** A position of `quantity` (negative: short) entered at `avg`. */
 function held(quantity: number, avg: number): PositionState {
-  return {
-    symbol: S,
-    quantity,
-    avg_price: avg,
-    mark_price: avg,
-    unrealized_pnl: 0,
-    realized_pnl: 0,
-    trip_side: null,
-    trip_entry_time: 0,
-    trip_entry_qty: 0,
-    trip_entry_value: 0,
-    trip_exit_qty: 0,
-    trip_exit_value: 0,
-    trip_fees: 0,
-    trip_realized: 0,
-  };
+  return { ...positionOf(account(), S), quantity, avg_price: avg, mark_price: avg };
 }
 
 const sqrt: ExecutionConfig = resolveExecutionConfig({
