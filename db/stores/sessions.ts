@@ -64,7 +64,11 @@ export interface StatusRecord {
  * The one statement that writes session statuses (alone, or as part of the
  * persister's commit, in order with the sessions' events).
  */
-export function statusUpdate(records: readonly StatusRecord[]): Statement {
+export function statusUpdate(
+  records: readonly StatusRecord[],
+  /** A condition on `x.session_id` the records must meet (the fencing check of a commit). */
+  only: Statement = sql`true`,
+): Statement {
   const rows = records.map((r) => ({
     session_id: r.sessionId,
     status: r.change.to,
@@ -79,7 +83,7 @@ export function statusUpdate(records: readonly StatusRecord[]): Statement {
       updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb)
       as x(session_id text, status text, last_error text, restarts integer, restart_reason text)
-    where s.id = x.session_id`;
+    where s.id = x.session_id and ${only}`;
 }
 
 /** Reads and writes the sessions table. */
