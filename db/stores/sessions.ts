@@ -30,6 +30,8 @@ export interface SessionRow {
   created_at: string;
   snapshot: SessionSnapshot | null;
   seq: number | null;
+  /** The node holding an unexpired lease on the session (cluster only). */
+  node: string | null;
 }
 
 /** A new session as stored. */
@@ -151,5 +153,6 @@ const SELECT = sql`select s.id, s.strategy_id, s.strategy_name, s.strategy_sourc
   s.options, s.status, s.feed, s.simulated, s.last_error, s.restarts, s.restart_reason,
   s.request_digest,
   to_char(s.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-  snap.state as snapshot, snap.seq
-  from sessions s left join session_snapshots snap on snap.session_id = s.id`;
+  snap.state as snapshot, snap.seq, lease.node_id as node
+  from sessions s left join session_snapshots snap on snap.session_id = s.id
+  left join session_leases lease on lease.session_id = s.id and lease.expires_at > now()`;
