@@ -25,6 +25,7 @@ import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
 import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
+import { ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
@@ -38,11 +39,10 @@ export interface Fencing {
   lost(sessionId: string): void;
 }
 
-/** A session's writes were refused: another node has taken over its lease. */
-export class LeaseLostError extends Error {
-  override name = "LeaseLostError";
+/** A session's writes were refused: another node has taken over its lease (503: ask again). */
+export class LeaseLostError extends ServiceUnavailableError {
   constructor(sessionId: string) {
-    super(`session ${sessionId}: writes refused, another node holds its lease now`);
+    super(`session ${sessionId}: writes refused, another node holds its lease now; try again`);
   }
 }
 
