@@ -1,0 +1,201 @@
+// A real 3-node cluster on this machine (three processes, the local NATS and
+// PostgreSQL): sessions spread over the nodes, a command sent to any node
+// reaches the owner, SIGKILL of a node moves its sessions to the others with
+// every shown fill kept once, and a node paused past its lease is fenced off.
+import assert from "node:assert/strict";
+import type { Fill } from "../engine/core/execution/mod.ts";
+import { clusterUnavailable, startCluster, type TestNode } from "./support/cluster.ts";
+import { getJson } from "./support/service_process.ts";
+import { eventually } from "./support/wait.ts";
+
+const unavailable = await clusterUnavailable();
+if (unavailable) console.warn(`cluster tests skipped: ${unavailable}`);
+
+/** A session as the API shows it (the fields read here). */
+interface Session {
+  readonly id: string;
+  readonly status: string;
+  readonly node: string | null;
+}
+
+const SESSIONS = "/api/paper_trading/sessions";
+
+async function post(url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+async function sessions(node: TestNode): Promise<Session[] | undefined> {
+  return (await getJson<{ sessions: Session[] }>(`${node.url}${SESSIONS}?limit=200`))?.sessions;
+}
+
+async function fills(node: TestNode, id: string): Promise<Fill[] | undefined> {
+  return (await getJson<{ items: Fill[] }>(`${node.url}${SESSIONS}/${id}/trades?limit=1000`))
+    ?.items;
+}
+
+/** Fills of `ids` as `node` shows them, by session. */
+async function fillsOf(node: TestNode, ids: readonly string[]): Promise<Map<string, Fill[]>> {
+  const out = new Map<string, Fill[]>();
+  for (const id of ids) {
+    const list = await fills(node, id);
+    assert.ok(list, `fills of ${id} from ${node.id}`);
+    out.set(id, list);
+  }
+  return out;
+}
+
+/** Every fill shown before is still there, and no fill id appears twice. */
+function assertKept(before: Map<string, Fill[]>, after: Map<string, Fill[]>): void {
+  for (const [id, shown] of before) {
+    const now = after.get(id) ?? [];
+    const ids = now.map((f) => f.id);
+    assert.equal(new Set(ids).size, ids.length, `session ${id}: no fill appears twice`);
+    for (const fill of shown) {
+      assert.ok(ids.includes(fill.id), `session ${id}: fill ${fill.id} kept`);
+    }
+  }
+}
+
+Deno.test({
+  name:
+    "a 3-node cluster spreads sessions, routes commands to owners, survives SIGKILL and fences a paused node",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const cluster = await startCluster(3);
+    const [n1, n2, n3] = cluster.nodes;
+    try {
+      // Sessions spread over the nodes, wherever they are created.
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const created = await post(`${n1.url}${SESSIONS}`, {
+          strategy: "ema_cross_fast",
+          symbol: "BTCUSDT",
+          name: `cluster ${i}`,
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.json));
+        ids.push((created.json as Session).id);
+      }
+      const placed = await eventually(async () => {
+        const list = await sessions(n3);
+        const mine = list?.filter((s) => ids.includes(s.id));
+        return mine?.every((s) => s.status === "running" && s.node) ? mine : undefined;
+      }, { timeoutMs: 60_000, what: "all six sessions running with an owner" });
+      const byNode = Object.groupBy(placed, (s) => s.node!);
+      for (const node of cluster.nodes) {
+        assert.ok((byNode[node.id]?.length ?? 0) >= 1, `node ${node.id} runs a session`);
+      }
+
+      // A command sent to any node reaches the owner.
+      const onN2 = byNode.n2![0].id;
+      const order = await post(`${n1.url}${SESSIONS}/${onN2}/orders`, {
+        side: "buy",
+        quantity: 0.001,
+      });
+      assert.equal(order.status, 201, JSON.stringify(order.json));
+      const orderId = (order.json as { id: string }).id;
+      await eventually(
+        async () => (await fills(n3, onN2))?.some((f) => f.order_id === orderId) || undefined,
+        { what: `the fill of order ${orderId} placed via n1 on n2's session, read via n3` },
+      );
+      const paused = await post(`${n3.url}${SESSIONS}/${onN2}/pause`);
+      assert.equal(paused.status, 200, JSON.stringify(paused.json));
+      assert.equal((paused.json as Session).status, "paused", "paused by its owner");
+      assert.equal((paused.json as Session).node, "n2");
+      const resumed = await post(`${n1.url}${SESSIONS}/${onN2}/resume`);
+      assert.equal((resumed.json as Session).status, "running");
+
+      // SIGKILL n2 while its sessions trade: they run on n1 and n3 within 10 s, fills kept once.
+      const victims = byNode.n2!.map((s) => s.id);
+      await eventually(async () => {
+        const shown = await fillsOf(n1, victims);
+        return [...shown.values()].flat().length >= 2 ? true : undefined;
+      }, { timeoutMs: 60_000, what: "fills on n2's sessions" });
+      const shownBeforeKill = await fillsOf(n1, ids);
+      await n2.kill("SIGKILL");
+      const killedAt = Date.now();
+      await eventually(async () => {
+        const list = await sessions(n1);
+        const moved = list?.filter((s) => victims.includes(s.id));
+        return moved?.every((s) => s.status === "running" && s.node && s.node !== "n2")
+          ? true
+          : undefined;
+      }, { timeoutMs: 30_000, what: "n2's sessions running on n1 or n3" });
+      const failover = Date.now() - killedAt;
+      console.log(`failover of n2 after SIGKILL: ${failover} ms`);
+      assert.ok(failover < 10_000, `n2's sessions ran elsewhere after ${failover} ms (< 10 s)`);
+      assertKept(shownBeforeKill, await fillsOf(n3, ids));
+      const again = await post(`${n3.url}${SESSIONS}/${victims[0]}/orders`, {
+        side: "buy",
+        quantity: 0.001,
+      });
+      assert.equal(
+        again.status,
+        201,
+        `an adopted session takes orders: ${JSON.stringify(again.json)}`,
+      );
+
+      // SIGSTOP n3 past its lease: n1 takes its sessions over; after SIGCONT n3 is fenced off.
+      const onN3 = (await sessions(n1))!.filter((s) => s.node === "n3").map((s) => s.id);
+      assert.ok(onN3.length > 0, "n3 runs sessions");
+      const shownBeforeStop = await fillsOf(n1, ids);
+      n3.child.kill("SIGSTOP");
+      try {
+        await eventually(async () => {
+          const list = await sessions(n1);
+          const moved = list?.filter((s) => onN3.includes(s.id));
+          return moved?.every((s) => s.status === "running" && s.node === "n1") ? true : undefined;
+        }, { timeoutMs: 30_000, what: "n3's sessions running on n1 while n3 is stopped" });
+      } finally {
+        n3.child.kill("SIGCONT");
+      }
+      // Straight to n3 (it still believes it owns the session): fenced, or routed to n1.
+      const late = await post(`${n3.url}${SESSIONS}/${onN3[0]}/orders`, {
+        side: "buy",
+        quantity: 0.001,
+      });
+      console.log(`an order sent to n3 right after SIGCONT answered ${late.status}`);
+      assert.ok(
+        [201, 503].includes(late.status),
+        `late order: ${late.status} ${JSON.stringify(late.json)}`,
+      );
+      await eventually(async () => {
+        const health = await getJson<{ cluster: { leases: { session: string }[] } }>(
+          `${n3.url}/api/health`,
+        );
+        return health && !health.cluster.leases.some((l) => onN3.includes(l.session))
+          ? true
+          : undefined;
+      }, { what: "n3 to let go of the sessions it lost" });
+      // Whichever comes first: a commit refused by the fencing check, or a renewal refused.
+      const fenced = /another node holds its lease/.test(n3.stderr());
+      console.log(`n3 found out by ${fenced ? "a refused commit (fencing)" : "a refused renewal"}`);
+      assert.match(n3.stderr(), /lease moved to another node/);
+      await eventually(async () => {
+        const health = await getJson<{ cluster: { members: { id: string; alive: boolean }[] } }>(
+          `${n1.url}/api/health`,
+        );
+        return health?.cluster.members.some((m) => m.id === "n3" && m.alive) || undefined;
+      }, { what: "n3 alive again in the cluster" });
+      const after = await fillsOf(n1, ids);
+      assertKept(shownBeforeStop, after);
+      if (late.status === 201) {
+        const lateId = (late.json as { id: string }).id;
+        const landed = after.get(onN3[0])!.filter((f) => f.order_id === lateId);
+        assert.ok(landed.length <= 1, "the late order filled at most once");
+      }
+      for (const node of [n1, n3]) {
+        assert.doesNotMatch(node.stderr(), /uncaught|unhandled/i, `${node.id} log`);
+      }
+    } finally {
+      await cluster.dispose();
+    }
+  },
+});
