@@ -159,6 +159,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       sessions,
       live,
       handle: (op, args) => clusterSessions.handle(op, args),
+      flush: () => persister.flush(),
     });
   }
 

@@ -62,6 +62,7 @@ export class ClusterNode implements Fencing {
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
   #sessions: SessionService | undefined;
+  #flush: () => Promise<void> = () => Promise.resolve();
   #closed = false;
 
   private constructor(options: ClusterOptions, nc: NatsConnection) {
@@ -92,8 +93,11 @@ export class ClusterNode implements Fencing {
     sessions: SessionService;
     live: LiveBus;
     handle: Handler;
+    /** Resolves when every write queued so far is committed (a stop's status before its lease goes). */
+    flush: () => Promise<void>;
   }): void {
     this.#supervisor = parts.supervisor;
+    this.#flush = parts.flush;
     this.#sessions = parts.sessions;
     this.#nc.subscribe(LIVE_SUBJECT, {
       callback: (error, message) => {
@@ -247,8 +251,11 @@ export class ClusterNode implements Fencing {
         held.push({ sessionId, token: lease.token });
       } else gone.push({ sessionId, token: lease.token });
     }
-    for (const lease of gone) this.#leases.delete(lease.sessionId);
-    await this.#table.release(this.nodeId, gone);
+    if (gone.length > 0) {
+      await this.#flush(); // a stopped session's last status is written under its lease
+      for (const lease of gone) this.#leases.delete(lease.sessionId);
+      await this.#table.release(this.nodeId, gone);
+    }
     const kept = await this.#table.renew(this.nodeId, held, this.#options.leaseMs);
     for (const { sessionId } of held) if (!kept.has(sessionId)) this.lost(sessionId);
   }
