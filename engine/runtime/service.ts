@@ -191,6 +191,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       ...(node ? { cluster: node.health() } : {}),
     }),
     async close() {
+      node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);

@@ -110,10 +110,12 @@ export class ClusterNode implements Fencing {
       callback: (error, message) => {
         if (error) return;
         const { op, args } = JSON.parse(decoder.decode(message.data));
+        const answer = (body: unknown) => {
+          if (!this.#closed) message.respond(encoder.encode(JSON.stringify(body)));
+        };
         parts.handle(op, args).then(
-          (value) => message.respond(encoder.encode(JSON.stringify({ value: value ?? null }))),
-          (failure) =>
-            message.respond(encoder.encode(JSON.stringify({ error: encodeError(failure) }))),
+          (value) => answer({ value: value ?? null }),
+          (failure) => answer({ error: encodeError(failure) }),
         );
       },
     });
@@ -200,13 +202,18 @@ export class ClusterNode implements Fencing {
     };
   }
 
+  /** Stops beating, renewing and adopting (the service is stopping). */
+  stop(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
   /**
    * Leaves the cluster: gives up its leases (call after the persister
    * flushed: the sessions move to other nodes at once) and disconnects.
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#timer);
+    this.stop();
     await this.#ticking;
     const leases = [...this.#leases].map(([sessionId, l]) => ({ sessionId, token: l.token }));
     try {
@@ -274,6 +281,7 @@ export class ClusterNode implements Fencing {
   }
 
   async #adoptOne(id: string): Promise<void> {
+    if (this.#closed) return;
     try {
       await this.claim(id);
     } catch {
