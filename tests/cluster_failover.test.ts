@@ -1,7 +1,8 @@
 // A real 3-node cluster on this machine (three processes, the local NATS and
 // PostgreSQL): sessions spread over the nodes, a command sent to any node
 // reaches the owner, SIGKILL of a node moves its sessions to the others with
-// every shown fill kept once, and a node paused past its lease is fenced off.
+// every shown fill kept once, a node paused past its lease is fenced off, and
+// the market feed one node ingests for all moves when that node dies.
 import assert from "node:assert/strict";
 import type { Fill } from "../engine/core/execution/mod.ts";
 import { clusterUnavailable, startCluster, type TestNode } from "./support/cluster.ts";
@@ -50,6 +51,22 @@ async function fillsOf(node: TestNode, ids: readonly string[]): Promise<Map<stri
   return out;
 }
 
+/** The last BTCUSDT trades `node` shows. */
+async function lastTrades(node: TestNode): Promise<{ id: number; time: number }[]> {
+  const page = await getJson<{ trades: { id: number; time: number }[] }>(
+    `${node.url}/api/market/BTCUSDT/trades?limit=50`,
+  );
+  return page?.trades ?? [];
+}
+
+/** The node ingesting BTCUSDT for the cluster, as `node` sees it. */
+async function feedHolder(node: TestNode): Promise<string | undefined> {
+  const health = await getJson<{ cluster: { feeds: { feed: string; node: string }[] } }>(
+    `${node.url}/api/health`,
+  );
+  return health?.cluster.feeds.find((f) => f.feed === "sim.BTCUSDT")?.node;
+}
+
 /** Every fill shown before is still there, and no fill id appears twice. */
 function assertKept(before: Map<string, Fill[]>, after: Map<string, Fill[]>): void {
   for (const [id, shown] of before) {
@@ -64,7 +81,7 @@ function assertKept(before: Map<string, Fill[]>, after: Map<string, Fill[]>): vo
 
 Deno.test({
   name:
-    "a 3-node cluster spreads sessions, routes commands to owners, survives SIGKILL and fences a paused node",
+    "a 3-node cluster spreads sessions, routes commands to owners, survives SIGKILL, fences a paused node and moves its feed",
   ignore: unavailable !== undefined,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -194,6 +211,27 @@ Deno.test({
       for (const node of [n1, n3]) {
         assert.doesNotMatch(node.stderr(), /uncaught|unhandled/i, `${node.id} log`);
       }
+
+      // Market data once per cluster: every node shows the same trades, from one ingesting node;
+      // when that node dies another one ingests within 10 s.
+      const [btc1, btc3] = [await lastTrades(n1), await lastTrades(n3)];
+      const common = btc1.filter((t) => btc3.some((u) => u.id === t.id && u.time === t.time));
+      assert.ok(common.length > 0, "n1 and n3 show the same trades");
+      const holder = await feedHolder(n1);
+      const [ingester, other] = holder === "n1" ? [n1, n3] : [n3, n1];
+      assert.equal(holder, ingester.id, "one of the live nodes ingests BTCUSDT");
+      await ingester.kill("SIGKILL");
+      const feedKilledAt = Date.now();
+      await eventually(async () => {
+        const trades = await lastTrades(other);
+        return (await feedHolder(other)) === other.id &&
+            trades.some((t) => t.time > feedKilledAt + 500)
+          ? true
+          : undefined;
+      }, { timeoutMs: 30_000, what: `${other.id} ingesting BTCUSDT after ${ingester.id} died` });
+      const feedFailover = Date.now() - feedKilledAt;
+      console.log(`market feed moved after SIGKILL of its node: ${feedFailover} ms`);
+      assert.ok(feedFailover < 10_000, `the feed moved after ${feedFailover} ms (< 10 s)`);
     } finally {
       await cluster.dispose();
     }

@@ -21,3 +21,11 @@ create table session_leases (
   expires_at timestamptz not null
 );
 create index session_leases_node on session_leases (node_id);
+
+-- Which node ingests each market feed (`venue.SYMBOL`) for the whole cluster,
+-- until when; another node takes it over once it expires.
+create table feed_leases (
+  feed text primary key,
+  node_id text not null,
+  expires_at timestamptz not null
+);

@@ -112,6 +112,36 @@ export class LeaseTable {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Takes or keeps the leases of `feeds` for `nodeId` for `ttlMs` (a feed is
+   * taken when nobody holds it or its lease expired); returns those it holds.
+   */
+  async holdFeeds(nodeId: string, feeds: readonly string[], ttlMs: number): Promise<Set<string>> {
+    if (feeds.length === 0) return new Set();
+    const rows = await this.#db.query<{ feed: string }>(sql`
+      insert into feed_leases (feed, node_id, expires_at)
+      select f, ${nodeId}, now() + ${ttlMs} * interval '1 millisecond'
+      from unnest(${feeds as string[]}::text[]) as f
+      on conflict (feed) do update
+        set node_id = excluded.node_id, expires_at = excluded.expires_at
+        where feed_leases.node_id = excluded.node_id or feed_leases.expires_at < now()
+      returning feed`);
+    return new Set(rows.map((r) => r.feed));
+  }
+
+  /** Gives up the feed leases `nodeId` holds among `feeds`. */
+  async releaseFeeds(nodeId: string, feeds: readonly string[]): Promise<void> {
+    if (feeds.length === 0) return;
+    await this.#db.query(sql`delete from feed_leases
+      where node_id = ${nodeId} and feed = any(${feeds as string[]})`);
+  }
+
+  /** Every unexpired feed lease: which node ingests which feed. */
+  feedHolders(): Promise<{ feed: string; node_id: string }[]> {
+    return this.#db.query(sql`select feed, node_id from feed_leases
+      where expires_at > now() order by feed`);
+  }
+
   /** The node holding an unexpired lease on session `id`, if any. */
   async owner(sessionId: string): Promise<string | undefined> {
     const rows = await this.#db.query<{ node_id: string }>(sql`

@@ -55,6 +55,8 @@ export interface ClusterHealth {
   }[];
   /** Sessions this node runs, with the fencing token of each lease. */
   readonly leases: readonly { readonly session: string; readonly token: number }[];
+  /** Which node ingests each market feed (`venue.SYMBOL`) for the cluster. */
+  readonly feeds: readonly { readonly feed: string; readonly node: string }[];
   readonly lease_ms: number;
 }
 

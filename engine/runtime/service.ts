@@ -91,16 +91,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
-  const feed = options.feed ?? await createFeed(config.feed, {
-    binanceWsUrl: config.binanceWsUrl,
-    binanceRestUrl: config.binanceRestUrl,
-    depth: true,
-  });
-  // Channels are process-wide: a namespace per service keeps two services in one process apart.
-  const namespace = crypto.randomUUID().slice(0, 8);
-  const hub = new MarketHub(feed, { namespace });
-  await hub.start(config.symbols);
-  const live = new LiveBus();
   // A node of a cluster: NATS is loaded only then, never by a single node.
   const clustering = config.natsUrl ? await import("./cluster/mod.ts") : undefined;
   const node = clustering && await clustering.ClusterNode.join({
@@ -112,6 +102,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
     maxSessions: config.maxSessions,
     log,
   });
+  const ownFeed = options.feed ?? await createFeed(config.feed, {
+    binanceWsUrl: config.binanceWsUrl,
+    binanceRestUrl: config.binanceRestUrl,
+    depth: true,
+  });
+  // In a cluster one node ingests each symbol and every node reads it from the stream.
+  const feed = node ? node.shareFeed(ownFeed) : ownFeed;
+  // Channels are process-wide: a namespace per service keeps two services in one process apart.
+  const namespace = crypto.randomUUID().slice(0, 8);
+  const hub = new MarketHub(feed, { namespace });
+  await hub.start(config.symbols);
+  const live = new LiveBus();
   /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
@@ -200,8 +202,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
           `stopped with ${dropped} writes not committed (never shown; sessions restart before them)`,
         );
       }
-      await node?.close();
       await hub.close();
+      await node?.close();
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }

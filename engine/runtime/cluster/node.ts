@@ -16,7 +16,9 @@ import type { Logger } from "../log.ts";
 import type { Fencing } from "../persister.ts";
 import type { SessionService } from "../sessions.ts";
 import type { Supervisor } from "../supervisor.ts";
+import type { Feed } from "../market/feed.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
+import { SharedFeed } from "./shared_feed.ts";
 
 /** What a node needs to join. */
 export interface ClusterOptions {
@@ -58,6 +60,7 @@ export class ClusterNode implements Fencing {
   readonly #leases = new Map<string, { token: number; since: number }>();
   readonly #adopting = new Set<string>();
   #members: MemberRow[] = [];
+  #feeds: { feed: string; node_id: string }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
@@ -120,6 +123,17 @@ export class ClusterNode implements Fencing {
       },
     });
     this.#schedule(0);
+  }
+
+  /** `inner` as a feed shared by the cluster: run here only for the symbols whose lease this node holds. */
+  shareFeed(inner: Feed): Feed {
+    return new SharedFeed(inner, {
+      nc: this.#nc,
+      db: this.#options.db,
+      nodeId: this.nodeId,
+      leaseMs: this.#options.leaseMs,
+      log: this.#options.log,
+    });
   }
 
   /** Publishes a live update for whichever node holds the clients of `topic`. */
@@ -198,6 +212,7 @@ export class ClusterNode implements Fencing {
         last_beat_ms: m.silent_ms,
       })),
       leases: [...this.#leases].map(([session, lease]) => ({ session, token: lease.token })),
+      feeds: this.#feeds.map((f) => ({ feed: f.feed, node: f.node_id })),
       lease_ms: this.#options.leaseMs,
     };
   }
@@ -240,6 +255,7 @@ export class ClusterNode implements Fencing {
     await this.#table.beat(nodeId, this.#options.url);
     await this.#renew();
     this.#members = await this.#table.members(leaseMs);
+    this.#feeds = await this.#table.feedHolders();
     if (this.#closed) return;
     const orphans = await this.#table.orphans(ORPHANS_PER_TICK, leaseMs);
     if (orphans.length === 0) return;
