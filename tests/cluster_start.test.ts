@@ -1,8 +1,14 @@
 // Three processes started at once on one fresh PostgreSQL database all start:
 // migrations take a lock, example strategies and the demo session are seeded once.
+// A cluster node that cannot reach NATS says so in one line.
 import assert from "node:assert/strict";
 import { createServerDatabase } from "./support/databases.ts";
-import { getJson, type ServiceProcess, startServiceProcess } from "./support/service_process.ts";
+import {
+  freePort,
+  getJson,
+  type ServiceProcess,
+  startServiceProcess,
+} from "./support/service_process.ts";
 import { eventually } from "./support/wait.ts";
 
 const serverUrl = Deno.env.get("TEST_DATABASE_URL");
@@ -41,6 +47,29 @@ Deno.test({
       }
     } finally {
       await Promise.all(nodes.map((node) => node.kill()));
+      await database.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a node that cannot reach NATS stops with one line and exit code 2",
+  ignore: !serverUrl,
+  async fn() {
+    const database = await createServerDatabase();
+    const node = startServiceProcess({
+      DATABASE_URL: database.url,
+      NATS_URL: `nats://127.0.0.1:${freePort()}`,
+    });
+    try {
+      const status = await node.child.status;
+      await node.kill();
+      assert.equal(status.code, 2, node.stderr());
+      assert.deepEqual(node.stderr().trim().split("\n"), [
+        "cannot reach NATS at NATS_URL: connection refused",
+      ]);
+    } finally {
+      await node.kill();
       await database.drop();
     }
   },

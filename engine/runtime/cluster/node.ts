@@ -17,6 +17,7 @@ import type { Fencing } from "../persister.ts";
 import type { SessionService } from "../sessions.ts";
 import type { Supervisor } from "../supervisor.ts";
 import type { Feed } from "../market/feed.ts";
+import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
 import { SharedFeed } from "./shared_feed.ts";
 
@@ -81,6 +82,10 @@ export class ClusterNode implements Fencing {
       servers: options.natsUrl.split(","),
       name: options.nodeId,
       maxReconnectAttempts: -1,
+    }).catch((error) => {
+      throw new StartupError(
+        `cannot reach NATS at NATS_URL: ${(error as Error).message}`,
+      );
     });
     const node = new ClusterNode(options, nc);
     await node.#table.beat(options.nodeId, options.url);
@@ -285,8 +290,12 @@ export class ClusterNode implements Fencing {
 
   /** Claims this node's share of `orphans` and starts them from their durable state. */
   #adopt(orphans: string[]): void {
-    const alive = Math.max(1, this.#members.filter((m) => m.alive).length);
-    const total = this.#members.reduce((n, m) => n + m.sessions, 0) + orphans.length;
+    // Nodes that beat lately share the orphans: a node whose leases expired has been silent as long.
+    const sharing = this.#members.filter((m) =>
+      m.id === this.nodeId || m.silent_ms < this.#options.leaseMs / 2
+    );
+    const alive = Math.max(1, sharing.length);
+    const total = sharing.reduce((n, m) => n + m.sessions, 0) + orphans.length;
     const share = Math.max(1, Math.ceil(total / alive) - this.#leases.size);
     const room = this.#options.maxSessions - this.#supervisor!.active() - this.#adopting.size;
     const picked = shuffled(orphans).slice(0, Math.min(share, room));
