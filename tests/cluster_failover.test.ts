@@ -237,3 +237,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "a node stopped with SIGTERM hands its sessions over at once, before its leases would expire",
+  ignore: unavailable !== undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // Leases of 20 s: sessions that move within 10 s were given up, not left to expire.
+    const cluster = await startCluster(2, { CLUSTER_LEASE_MS: "20000" });
+    const [n1, n2] = cluster.nodes;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const created = await post(`${n1.url}${SESSIONS}`, {
+          strategy: "ema_cross_fast",
+          symbol: "BTCUSDT",
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.json));
+        ids.push((created.json as Session).id);
+      }
+      const onN2 = await eventually(async () => {
+        const list = (await sessions(n1))?.filter((s) => ids.includes(s.id));
+        return list?.every((s) => s.status === "running" && s.node)
+          ? list.filter((s) => s.node === "n2").map((s) => s.id)
+          : undefined;
+      }, { timeoutMs: 60_000, what: "four sessions running with an owner" });
+      assert.ok(onN2.length > 0, "n2 runs sessions");
+      const shown = await fillsOf(n1, ids);
+      const status = await n2.kill("SIGTERM");
+      assert.equal(status.code, 0, `n2 stopped cleanly:\n${n2.stderr()}`);
+      await eventually(async () => {
+        const moved = (await sessions(n1))?.filter((s) => onN2.includes(s.id));
+        return moved?.every((s) => s.status === "running" && s.node === "n1") ? true : undefined;
+      }, { timeoutMs: 10_000, what: "n2's sessions running on n1 within 10 s of its stop" });
+      assertKept(shown, await fillsOf(n1, ids));
+    } finally {
+      await cluster.dispose();
+    }
+  },
+});

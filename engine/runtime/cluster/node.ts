@@ -37,6 +37,8 @@ export interface ClusterOptions {
 const CALL_TIMEOUT_MS = 15_000;
 /** Most orphaned sessions looked at per tick. */
 const ORPHANS_PER_TICK = 100;
+/** How long a new session without a lease is left to the node creating it (it claims it at once). */
+const NEW_SESSION_MS = 3_000;
 /** Subject of live updates every node fans out to its own clients. */
 const LIVE_SUBJECT = "paper.live";
 
@@ -262,7 +264,7 @@ export class ClusterNode implements Fencing {
     this.#members = await this.#table.members(leaseMs);
     this.#feeds = await this.#table.feedHolders();
     if (this.#closed) return;
-    const orphans = await this.#table.orphans(ORPHANS_PER_TICK, leaseMs);
+    const orphans = await this.#table.orphans(ORPHANS_PER_TICK, Math.min(leaseMs, NEW_SESSION_MS));
     if (orphans.length === 0) return;
     this.#adopt(orphans.filter((id) => !this.#adopting.has(id)));
   }
