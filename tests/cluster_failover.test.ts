@@ -122,6 +122,13 @@ Deno.test({
         async () => (await fills(n3, onN2))?.some((f) => f.order_id === orderId) || undefined,
         { what: `the fill of order ${orderId} placed via n1 on n2's session, read via n3` },
       );
+      // The owner's refusal comes back as it is (422 with the engine's reason).
+      const refused = await post(`${n3.url}${SESSIONS}/${onN2}/orders`, {
+        side: "buy",
+        quantity: 1_000_000,
+      });
+      assert.equal(refused.status, 422, JSON.stringify(refused.json));
+      assert.match(JSON.stringify(refused.json), /rejected/);
       const paused = await post(`${n3.url}${SESSIONS}/${onN2}/pause`);
       assert.equal(paused.status, 200, JSON.stringify(paused.json));
       assert.equal((paused.json as Session).status, "paused", "paused by its owner");
