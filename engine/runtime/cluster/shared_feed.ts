@@ -57,6 +57,8 @@ export class SharedFeed implements Feed {
   readonly #consuming = new Map<string, Consuming>();
   readonly #pending = new Map<string, MarketEvent[]>();
   #innerStarted = false;
+  /** Until when (`performance.now()`) the leases last confirmed are surely still held. */
+  #heldUntil = 0;
   #sink: FeedSink = () => {};
   #timer: ReturnType<typeof setInterval> | undefined;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -155,12 +157,14 @@ export class SharedFeed implements Feed {
   async #lease(): Promise<void> {
     if (this.#closed) return;
     const symbols = [...this.#symbols];
+    const asked = performance.now();
     const held = await this.#table.holdFeeds(
       this.#options.nodeId,
       symbols.map(this.#feed, this),
       this.#options.leaseMs,
     );
     if (this.#closed) return;
+    this.#heldUntil = asked + this.#options.leaseMs;
     const gained = symbols.filter((s) => held.has(this.#feed(s)) && !this.#held.has(s));
     const lost = [...this.#held].filter((s) => !held.has(this.#feed(s)));
     for (const symbol of lost) this.#held.delete(symbol);
@@ -178,9 +182,14 @@ export class SharedFeed implements Feed {
     }
   }
 
-  /** An event of the feed this node runs: batched for the stream. */
+  /**
+   * An event of the feed this node runs: batched for the stream, unless the
+   * lease may have expired (this process was paused): then another node may
+   * ingest the symbol already, and the event is dropped.
+   */
   #fromInner(event: MarketEvent): void {
     if (!this.#held.has(event.symbol) || this.#closed) return;
+    if (performance.now() > this.#heldUntil) return;
     const subject = `market.${this.name}.${event.symbol}.${event.type}`;
     let batch = this.#pending.get(subject);
     if (!batch) this.#pending.set(subject, batch = []);
@@ -199,8 +208,17 @@ export class SharedFeed implements Feed {
     this.#pending.clear();
   }
 
-  /** Feeds the hub with `symbol`'s events from the stream, from now on. */
+  /** Feeds the hub with `symbol`'s events from the stream, from now on, reading again if it stops. */
   async #consume(symbol: string): Promise<void> {
+    await this.#read(symbol);
+    if (this.#closed || !this.#symbols.has(symbol)) return;
+    this.#options.log.warn(`market ${symbol}: reading the stream stopped; reading again`);
+    this.#consuming.delete(symbol);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (!this.#closed && this.#symbols.has(symbol)) await this.#consume(symbol);
+  }
+
+  async #read(symbol: string): Promise<void> {
     const consumer = await this.#js.consumers.get(MARKET_STREAM, {
       filter_subjects: `market.${this.name}.${symbol}.>`,
       deliver_policy: DeliverPolicy.New,
