@@ -1,3 +1,8 @@
+-- The cluster's name on NATS: every node on this database uses it in its subjects
+-- and stream, so clusters sharing one NATS server never hear each other.
+create table cluster_identity (id text primary key);
+insert into cluster_identity (id) select substr(md5(random()::text || clock_timestamp()::text), 1, 12);
+
 -- Nodes of a cluster (NATS_URL set): each one beats here; a node whose beat is
 -- older than the lease time is gone, and its sessions move to the others.
 create table cluster_nodes (

@@ -33,6 +33,11 @@ export class LeaseTable {
     this.#db = db;
   }
 
+  /** The cluster's id (made once, by the migration): the same for every node on this database. */
+  async clusterId(): Promise<string> {
+    return (await this.#db.query<{ id: string }>(sql`select id from cluster_identity`))[0].id;
+  }
+
   /** Records that node `id` (answering at `url`) is alive now. */
   async beat(id: string, url: string): Promise<void> {
     await this.#db.query(sql`insert into cluster_nodes (id, url) values (${id}, ${url})

@@ -44,6 +44,8 @@ export interface Health {
 
 /** A cluster as one node sees it. */
 export interface ClusterHealth {
+  /** The cluster's id: it prefixes its NATS subjects and names its stream (`MARKET_<id>`). */
+  readonly id: string;
   readonly node: string;
   /** Nodes that beat within the lease time, with the sessions each holds and how long ago it beat. */
   readonly members: readonly {

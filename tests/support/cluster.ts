@@ -3,6 +3,8 @@
  * on one fresh PostgreSQL database and the local NATS server. Tests skip,
  * saying why, when NATS or PostgreSQL is not reachable.
  */
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { createServerDatabase } from "./databases.ts";
 import { getJson, type ServiceProcess, startServiceProcess } from "./service_process.ts";
 import { eventually } from "./wait.ts";
@@ -66,21 +68,24 @@ export async function startCluster(
     });
     nodes.push(Object.assign(process, { id }));
   }
+  let clusterId: string | undefined;
   const cluster = {
     nodes,
     databaseUrl: database.url,
     async dispose() {
       await Promise.all(nodes.map((node) => node.kill()));
       await database.drop();
+      if (clusterId) await deleteStream(`MARKET_${clusterId}`);
     },
   };
   try {
     for (const node of nodes) {
       await eventually(async () => {
         if (!node.running()) throw new Error(`node ${node.id} exited:\n${node.stderr()}`);
-        const health = await getJson<{ cluster?: { members: HealthMember[] } }>(
+        const health = await getJson<{ cluster?: { id: string; members: HealthMember[] } }>(
           `${node.url}/api/health`,
         );
+        clusterId ??= health?.cluster?.id;
         const alive = health?.cluster?.members.filter((m) => m.alive).length ?? 0;
         return alive === count ? true : undefined;
       }, { timeoutMs: 90_000, what: `node ${node.id} to see ${count} live members` });
@@ -90,4 +95,14 @@ export async function startCluster(
     throw error;
   }
   return cluster;
+}
+
+/** Deletes a test cluster's market stream from the NATS server (it outlives the cluster). */
+async function deleteStream(name: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(name).catch(() => {});
+  } finally {
+    await nc.close();
+  }
 }

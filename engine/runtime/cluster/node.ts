@@ -39,15 +39,13 @@ const CALL_TIMEOUT_MS = 15_000;
 const ORPHANS_PER_TICK = 100;
 /** How long a new session without a lease is left to the node creating it (it claims it at once). */
 const NEW_SESSION_MS = 3_000;
-/** Subject of live updates every node fans out to its own clients. */
-const LIVE_SUBJECT = "paper.live";
 
 /** A request another node sends to this one. */
 type Handler = (op: string, args: unknown[]) => Promise<unknown>;
 
-/** Subject of node `id`'s requests (subject tokens allow no dots or wildcards). */
-function nodeSubject(id: string): string {
-  return `paper.node.${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+/** Subject of node `id`'s requests in cluster `clusterId` (tokens allow no dots or wildcards). */
+function nodeSubject(clusterId: string, id: string): string {
+  return `paper.${clusterId}.node.${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
 }
 
 const encoder = new TextEncoder();
@@ -56,6 +54,8 @@ const decoder = new TextDecoder();
 /** This process as a node of the cluster. */
 export class ClusterNode implements Fencing {
   readonly nodeId: string;
+  /** The cluster's id (from the database): it prefixes every subject and names the stream. */
+  readonly clusterId: string;
   readonly #options: ClusterOptions;
   readonly #table: LeaseTable;
   readonly #nc: NatsConnection;
@@ -71,8 +71,14 @@ export class ClusterNode implements Fencing {
   #flush: () => Promise<void> = () => Promise.resolve();
   #closed = false;
 
-  private constructor(options: ClusterOptions, nc: NatsConnection) {
+  /** Subject of live updates every node fans out to its own clients. */
+  get #liveSubject(): string {
+    return `paper.${this.clusterId}.live`;
+  }
+
+  private constructor(options: ClusterOptions, nc: NatsConnection, clusterId: string) {
     this.nodeId = options.nodeId;
+    this.clusterId = clusterId;
     this.#options = options;
     this.#table = new LeaseTable(options.db);
     this.#nc = nc;
@@ -89,8 +95,9 @@ export class ClusterNode implements Fencing {
         `cannot reach NATS at NATS_URL: ${(error as Error).message}`,
       );
     });
-    const node = new ClusterNode(options, nc);
-    await node.#table.beat(options.nodeId, options.url);
+    const table = new LeaseTable(options.db);
+    const node = new ClusterNode(options, nc, await table.clusterId());
+    await table.beat(options.nodeId, options.url);
     return node;
   }
 
@@ -109,14 +116,14 @@ export class ClusterNode implements Fencing {
     this.#supervisor = parts.supervisor;
     this.#flush = parts.flush;
     this.#sessions = parts.sessions;
-    this.#nc.subscribe(LIVE_SUBJECT, {
+    this.#nc.subscribe(this.#liveSubject, {
       callback: (error, message) => {
         if (error) return;
         const { topic, data } = JSON.parse(decoder.decode(message.data));
         parts.live.publish(topic, data);
       },
     });
-    this.#nc.subscribe(nodeSubject(this.nodeId), {
+    this.#nc.subscribe(nodeSubject(this.clusterId, this.nodeId), {
       callback: (error, message) => {
         if (error) return;
         const { op, args } = JSON.parse(decoder.decode(message.data));
@@ -136,6 +143,7 @@ export class ClusterNode implements Fencing {
   shareFeed(inner: Feed): Feed {
     return new SharedFeed(inner, {
       nc: this.#nc,
+      clusterId: this.clusterId,
       db: this.#options.db,
       nodeId: this.nodeId,
       leaseMs: this.#options.leaseMs,
@@ -146,7 +154,7 @@ export class ClusterNode implements Fencing {
   /** Publishes a live update for whichever node holds the clients of `topic`. */
   publish(topic: string, data: unknown): void {
     if (this.#closed) return;
-    this.#nc.publish(LIVE_SUBJECT, encoder.encode(JSON.stringify({ topic, data })));
+    this.#nc.publish(this.#liveSubject, encoder.encode(JSON.stringify({ topic, data })));
   }
 
   /** Asks node `nodeId` to run `op` (503 when it does not answer). */
@@ -154,7 +162,7 @@ export class ClusterNode implements Fencing {
     let reply;
     try {
       reply = await this.#nc.request(
-        nodeSubject(nodeId),
+        nodeSubject(this.clusterId, nodeId),
         encoder.encode(JSON.stringify({ op, args })),
         { timeout: CALL_TIMEOUT_MS },
       );
@@ -210,6 +218,7 @@ export class ClusterNode implements Fencing {
   /** Members, this node's leases, and how long ago each member beat. */
   health(): ClusterHealth {
     return {
+      id: this.clusterId,
       node: this.nodeId,
       members: this.#members.map((m) => ({
         id: m.id,

@@ -1,8 +1,9 @@
 /**
  * Market data once per cluster: for each symbol one node (the holder of the
  * feed's lease in PostgreSQL) runs the real feed and publishes its normalised
- * events, in batches, to the JetStream stream `MARKET` (subjects
- * `market.<venue>.<SYMBOL>.<trade|quote|candle>`, numbered by the stream);
+ * events, in batches, to the cluster's JetStream stream `MARKET_<cluster>`
+ * (subjects `market.<cluster>.<venue>.<SYMBOL>.<trade|quote|candle>`,
+ * numbered by the stream);
  * every node, the holder included, feeds its hub from the stream. When the
  * holder dies its leases expire and another node starts the feed.
  */
@@ -19,8 +20,10 @@ import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/t
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
 
-/** The stream every node's hub reads market events from. */
-export const MARKET_STREAM = "MARKET";
+/** The stream of cluster `clusterId` that every node's hub reads market events from. */
+export function marketStream(clusterId: string): string {
+  return `MARKET_${clusterId}`;
+}
 /** How long the stream keeps market events. */
 const RETENTION_MS = 60 * 60 * 1000;
 /** How long events wait to be batched into one message. */
@@ -29,6 +32,8 @@ const BATCH_MS = 20;
 /** What a shared feed needs. */
 export interface SharedFeedOptions {
   readonly nc: NatsConnection;
+  /** Prefixes the subjects and names the stream, so clusters sharing a NATS server stay apart. */
+  readonly clusterId: string;
   readonly db: Db;
   readonly nodeId: string;
   readonly leaseMs: number;
@@ -81,8 +86,8 @@ export class SharedFeed implements Feed {
     this.#sink = sink;
     const jsm = await jetstreamManager(this.#options.nc);
     await jsm.streams.add({
-      name: MARKET_STREAM,
-      subjects: ["market.>"],
+      name: marketStream(this.#options.clusterId),
+      subjects: [`market.${this.#options.clusterId}.>`],
       max_age: RETENTION_MS * 1_000_000,
     });
     this.subscribe(symbols);
@@ -149,6 +154,11 @@ export class SharedFeed implements Feed {
     await this.#inner.close();
   }
 
+  /** `market.<cluster>.<venue>`: the subjects' common start. */
+  get #prefix(): string {
+    return `market.${this.#options.clusterId}.${this.name}`;
+  }
+
   #feed(symbol: string): string {
     return `${this.name}.${symbol}`;
   }
@@ -190,7 +200,7 @@ export class SharedFeed implements Feed {
   #fromInner(event: MarketEvent): void {
     if (!this.#held.has(event.symbol) || this.#closed) return;
     if (performance.now() > this.#heldUntil) return;
-    const subject = `market.${this.name}.${event.symbol}.${event.type}`;
+    const subject = `${this.#prefix}.${event.symbol}.${event.type}`;
     let batch = this.#pending.get(subject);
     if (!batch) this.#pending.set(subject, batch = []);
     batch.push(event);
@@ -219,8 +229,8 @@ export class SharedFeed implements Feed {
   }
 
   async #read(symbol: string): Promise<void> {
-    const consumer = await this.#js.consumers.get(MARKET_STREAM, {
-      filter_subjects: `market.${this.name}.${symbol}.>`,
+    const consumer = await this.#js.consumers.get(marketStream(this.#options.clusterId), {
+      filter_subjects: `${this.#prefix}.${symbol}.>`,
       deliver_policy: DeliverPolicy.New,
     });
     const messages = await consumer.consume();
