@@ -1,6 +1,6 @@
 // Three processes started at once on one fresh PostgreSQL database all start:
 // migrations take a lock, example strategies and the demo session are seeded once.
-// A cluster node that cannot reach NATS says so in one line.
+// A cluster node that cannot reach NATS, or whose NODE_ID is taken, says so in one line.
 import assert from "node:assert/strict";
 import { createServerDatabase } from "./support/databases.ts";
 import {
@@ -10,8 +10,10 @@ import {
   startServiceProcess,
 } from "./support/service_process.ts";
 import { eventually } from "./support/wait.ts";
+import { clusterUnavailable, NATS_URL, startCluster } from "./support/cluster.ts";
 
 const serverUrl = Deno.env.get("TEST_DATABASE_URL");
+const unavailable = await clusterUnavailable();
 
 Deno.test({
   name: "three processes started at once on one fresh PostgreSQL database all start",
@@ -71,6 +73,31 @@ Deno.test({
     } finally {
       await node.kill();
       await database.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a second node with a NODE_ID in use stops with one line and exit code 2",
+  ignore: unavailable !== undefined,
+  async fn() {
+    const cluster = await startCluster(1);
+    const twin = startServiceProcess({
+      DATABASE_URL: cluster.databaseUrl,
+      NATS_URL,
+      NODE_ID: "n1",
+    });
+    try {
+      const status = await twin.child.status;
+      await twin.kill();
+      assert.equal(status.code, 2, twin.stderr());
+      assert.match(
+        twin.stderr(),
+        /^NODE_ID=n1 is in use by a live node at http:\/\/127\.0\.0\.1:\d+/,
+      );
+    } finally {
+      await twin.kill();
+      await cluster.dispose();
     }
   },
 });

@@ -96,6 +96,14 @@ export class ClusterNode implements Fencing {
       );
     });
     const table = new LeaseTable(options.db);
+    const twin = (await table.members(options.leaseMs))
+      .find((m) => m.id === options.nodeId && m.url !== options.url);
+    if (twin) {
+      await nc.close();
+      throw new StartupError(
+        `NODE_ID=${options.nodeId} is in use by a live node at ${twin.url}: give each node its own NODE_ID`,
+      );
+    }
     const node = new ClusterNode(options, nc, await table.clusterId());
     await table.beat(options.nodeId, options.url);
     return node;
