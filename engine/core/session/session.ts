@@ -38,6 +38,35 @@ function isEntryTag(tag: string | undefined): boolean {
   return tag === "entry.long" || tag === "entry.short";
 }
 
+/** What each protective exit is called in a signal's reason, by the last part of its order's tag. */
+const RISK_EXITS: Readonly<Record<string, string>> = {
+  stop_loss: "stop loss",
+  take_profit: "take profit",
+  trailing_stop: "trailing stop",
+};
+
+/**
+ * The signal a protective exit (stop-loss, take-profit or trailing stop,
+ * the strategy's or a manual bracket's) records once its order has filled,
+ * so the signal history shows every exit and why; undefined for other orders.
+ */
+function riskExitSignal(order: Order): Signal | undefined {
+  const what = RISK_EXITS[order.tag?.slice(order.tag.lastIndexOf(".") + 1) ?? ""];
+  if (what === undefined || order.filled_qty <= 0 || order.status !== "filled") return undefined;
+  const level = order.type === "limit" ? order.price : order.stop_price;
+  const verb = order.side === "sell" ? "sold" : "bought";
+  const price = Number(order.avg_price.toPrecision(10));
+  return {
+    time: order.updated_at,
+    kind: "exit",
+    side: order.side === "sell" ? "long" : "short",
+    price: order.avg_price,
+    rule: order.tag!,
+    reason: `${what} at ${level} reached: ${verb} ${order.filled_qty} at ${price}`,
+    values: { level: level ?? price, price },
+  };
+}
+
 /** A trader's order (the session's symbol implied): a quantity, or a notional in the quote currency. */
 export interface ManualOrder {
   readonly side: "buy" | "sell";
@@ -519,6 +548,10 @@ export class SessionCore {
       const event = exec[i];
       if (event.type === "order") {
         this.#out.push({ type: "order", time: event.order.updated_at, order: event.order });
+        const exit = riskExitSignal(event.order);
+        if (exit) {
+          this.#out.push({ type: "signal", time: exit.time, signal: exit, action: "acted" });
+        }
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);
         if (event.position.quantity === 0) flattened = true;
