@@ -294,6 +294,17 @@ sizing: { type: percent_of_equity, value: 10 }`;
     assert.ok(bad.body.errors.length >= 1 && bad.body.errors[0].path);
     assert.equal((await call("POST", "/api/strategies/validate", "")).status, 400);
 
+    // The README's example bodies (raw YAML, {source}, {document}) are each valid as shown.
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const examples = readme.slice(readme.indexOf("**Strategy bodies**"));
+    const bodies = [...examples.slice(0, examples.indexOf("```\n\n")).matchAll(/-d '([^']+)'/g)]
+      .map((m) => m[1]);
+    assert.equal(bodies.length, 2, "README shows a {source} and a {document} body");
+    for (const body of bodies) {
+      const r = await call("POST", "/api/strategies/validate", body);
+      assert.deepEqual([r.status, r.body], [200, { valid: true, name: "hold" }], body);
+    }
+
     const source = BAD_STRATEGY.replace("slow2", "fast").replace("name: broken", "name: My Test");
     const created = await call("POST", "/api/strategies", { source });
     assert.equal(created.status, 201, created.text);
