@@ -298,3 +298,25 @@ sizing: { type: percent_of_equity, value: 10 }
     }
   }
 });
+
+Deno.test("the equity curve starts at the session's first trade, with the initial capital", () => {
+  const core = new SessionCore(setup);
+  const trades = waveTrades({ count: 100 });
+  const effects = run(core, trades);
+  const first = effects.find((e) => e.type === "equity");
+  assert.deepEqual(first, {
+    type: "equity",
+    time: trades[0].time,
+    equity: 10_000,
+    exposed: false,
+    periods: 0,
+    exposed_ms: 0,
+  });
+  const restored = new SessionCore(setup, JSON.parse(JSON.stringify(core.snapshot())));
+  const later = run(restored, waveTrades({ count: 10, start: trades[99].time + 1 }));
+  const fillTimes = new Set(later.flatMap((e) => e.type === "fill" ? [e.time] : []));
+  assert.ok(
+    later.every((e) => e.type !== "equity" || e.periods !== 0 || fillTimes.has(e.time)),
+    "a restored session does not start its curve again (its points are at fills only)",
+  );
+});

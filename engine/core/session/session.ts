@@ -409,18 +409,26 @@ export class SessionCore {
     // Compared where it is read: a quantity returned from a call would be boxed on every trade.
     const held = this.#account.positions[this.#symbol];
     const exposed = held !== undefined && held.quantity !== 0;
+    const starting = !this.#metrics.started;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });
+    // The first observation is a chart point too, so the equity curve starts with the session.
+    else if (starting) this.#point(time);
   }
 
-  /** Observes the equity a fill left and records it as a chart point (`periods` 0, no return). */
+  /** Observes the equity a fill left and records it as a chart point. */
   #pointAfterFill(time: number): void {
     const at = Math.max(time, this.#metrics.last_time);
     this.#observe(at);
+    this.#point(at);
+  }
+
+  /** Records the latest observed equity at `time` as a chart point (`periods` 0, not a return). */
+  #point(time: number): void {
     const { last_equity, last_exposed } = this.#metrics;
     this.#out.push({
       type: "equity",
-      time: at,
+      time,
       equity: last_equity,
       exposed: last_exposed,
       periods: 0,
