@@ -57,8 +57,8 @@ export function metricHint(key: keyof Metrics, metrics: Metrics): string | undef
   if (metrics[key] !== null) return undefined;
   if (RATIOS.has(key)) {
     return metrics.samples < MIN_RETURNS
-      ? `needs ${MIN_RETURNS} equity returns (one per equity sample, a minute by default), ` +
-        `has ${metrics.samples}: fewer mean nothing (docs/execution.md, Metrics)`
+      ? `needs ${MIN_RETURNS} equity returns, has ${metrics.samples} ` +
+        `(one per equity sample, a minute by default; docs/execution.md, Metrics)`
       : "undefined for these returns (no variation, no losing return or no drawdown)";
   }
   if (metrics.trade_count === 0) return "no closed trade yet";

@@ -286,7 +286,7 @@ Deno.test({
       // A ratio without enough returns reads — and says why on hover.
       const sharpe = panel.locator('[data-testid="metric-sharpe"]');
       assert.equal(await sharpe.textContent(), "—");
-      assert.match(await sharpe.getAttribute("title") ?? "", /^needs 30 equity returns .*has \d+/);
+      assert.match(await sharpe.getAttribute("title") ?? "", /^needs 30 equity returns, has \d+ /);
 
       // More than the cash buys is refused, with the engine's reason under the form.
       const form = panel.locator('[data-testid="order-form"]');

@@ -62,7 +62,7 @@ Deno.test("one metric list labels every metric once, in display order", () => {
   assert.equal(value("trade_count"), "0");
   const hint = (key: string) => rows.find((r) => r.key === key)?.hint;
   for (const ratio of ["sharpe", "sortino", "calmar"]) {
-    assert.match(hint(ratio) ?? "", /^needs 30 equity returns .*has 0.*docs\/execution\.md/);
+    assert.match(hint(ratio) ?? "", /^needs 30 equity returns, has 0 .*docs\/execution\.md/);
   }
   assert.equal(hint("win_rate"), "no closed trade yet");
   assert.equal(hint("equity"), undefined, "a value needs no hint");
