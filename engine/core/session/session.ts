@@ -53,17 +53,19 @@ const RISK_EXITS: Readonly<Record<string, string>> = {
 function riskExitSignal(order: Order): Signal | undefined {
   const what = RISK_EXITS[order.tag?.slice(order.tag.lastIndexOf(".") + 1) ?? ""];
   if (what === undefined || order.filled_qty <= 0 || order.status !== "filled") return undefined;
-  const level = order.type === "limit" ? order.price : order.stop_price;
+  // Ten significant digits: a stop computed as a percentage of the entry carries float noise.
+  const plain = (x: number) => Number(x.toPrecision(10));
+  const price = plain(order.avg_price);
+  const level = plain((order.type === "limit" ? order.price : order.stop_price) ?? price);
   const verb = order.side === "sell" ? "sold" : "bought";
-  const price = Number(order.avg_price.toPrecision(10));
   return {
     time: order.updated_at,
     kind: "exit",
     side: order.side === "sell" ? "long" : "short",
-    price: order.avg_price,
+    price,
     rule: order.tag!,
     reason: `${what} at ${level} reached: ${verb} ${order.filled_qty} at ${price}`,
-    values: { level: level ?? price, price },
+    values: { level, price },
   };
 }
 
