@@ -321,6 +321,27 @@ Deno.test({
       assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
       assert.equal(await panel.locator(".inline-error").count(), 0);
 
+      // A bracket's stop-loss or take-profit exit shows in the signal history, with its reason.
+      const price = (await server.service.sessions.get(id)).last_price ?? 0;
+      const bracketed = await fetch(`${server.url}/api/paper_trading/sessions/${id}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          side: "buy",
+          type: "market",
+          quantity: 0.01,
+          bracket: {
+            stop_loss: Math.round(price * 0.9998 * 100) / 100,
+            take_profit: Math.round(price * 1.0002 * 100) / 100,
+          },
+        }),
+      });
+      assert.equal(bracketed.status, 201, await bracketed.text());
+      await page.locator('[data-testid="signal-row"]')
+        .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
+        .first().waitFor();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+
       // Stopping with a position says plainly that it was left open.
       await form.getByLabel("Order type").selectOption("market");
       await form.getByRole("button", { name: "Place order" }).click();
