@@ -321,29 +321,23 @@ Deno.test({
       assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
       assert.equal(await panel.locator(".inline-error").count(), 0);
 
-      // A bracket's stop-loss or take-profit exit shows in the signal history, with its reason.
+      // A market buy with a bracket from the form: its stop-loss or take-profit exit shows in the
+      // signal history, with its reason.
       const price = (await server.service.sessions.get(id)).last_price ?? 0;
-      const bracketed = await fetch(`${server.url}/api/paper_trading/sessions/${id}/orders`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          side: "buy",
-          type: "market",
-          quantity: 0.01,
-          bracket: {
-            stop_loss: Math.round(price * 0.9998 * 100) / 100,
-            take_profit: Math.round(price * 1.0002 * 100) / 100,
-          },
-        }),
-      });
-      assert.equal(bracketed.status, 201, await bracketed.text());
+      await form.getByLabel("Order type").selectOption("market");
+      await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
+      await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+        .waitFor();
       await page.locator('[data-testid="signal-row"]')
         .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
         .first().waitFor();
       await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      await form.getByLabel("Stop-loss").fill("");
+      await form.getByLabel("Take-profit").fill("");
 
       // Stopping with a position says plainly that it was left open.
-      await form.getByLabel("Order type").selectOption("market");
       await form.getByRole("button", { name: "Place order" }).click();
       await panel.locator('[data-testid="position-row"]').waitFor();
       await panel.getByRole("button", { name: "Stop" }).click();
