@@ -11,7 +11,11 @@ import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
 import { settledWithin } from "../engine/runtime/deadline.ts";
 
-async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> {
+async function benchService(
+  feed: BenchFeed,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<Service> {
   return await startService(
     loadConfig({
       FEED: "sim",
@@ -19,6 +23,7 @@ async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> 
       DEMO_SESSION: "false",
       DATA_DIR: dataDir,
       MAX_SESSIONS: "2000", // the scale benchmark runs 1000, above this machine's default cap
+      ...env,
     }),
     { feed },
   );
@@ -39,11 +44,18 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Fill latencies (ms) from trade emission to arrival in main and to durability. */
-export async function latency(sessions: number, seconds: number): Promise<Figure[]> {
+/**
+ * Fill latencies (ms) from trade emission to arrival in main and to
+ * durability; `env` on top of the benchmark's configuration (a database, a cluster).
+ */
+export async function latency(
+  sessions: number,
+  seconds: number,
+  env: Record<string, string> = {},
+): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const ids = await startSessions(service, sessions);
     const memory: number[] = [];

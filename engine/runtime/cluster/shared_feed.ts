@@ -28,6 +28,8 @@ export function marketStream(clusterId: string): string {
 const RETENTION_MS = 60 * 60 * 1000;
 /** How long events wait to be batched into one message. */
 const BATCH_MS = 20;
+/** Most events in one message (a burst stays well under NATS's 1 MB payload limit). */
+const MAX_BATCH = 1_000;
 
 /** What a shared feed needs. */
 export interface SharedFeedOptions {
@@ -204,18 +206,24 @@ export class SharedFeed implements Feed {
     let batch = this.#pending.get(subject);
     if (!batch) this.#pending.set(subject, batch = []);
     batch.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), BATCH_MS);
+    if (batch.length >= MAX_BATCH) {
+      this.#publish(subject, batch);
+      this.#pending.delete(subject);
+    } else this.#flushTimer ??= setTimeout(() => this.#flush(), BATCH_MS);
   }
 
   #flush(): void {
+    clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    for (const [subject, events] of this.#pending) {
-      this.#published += events.length;
-      this.#js.publish(subject, encoder.encode(JSON.stringify(events))).catch((error) =>
-        this.#options.log.warn(`market: ${events.length} events not published: ${error}`)
-      );
-    }
+    for (const [subject, events] of this.#pending) this.#publish(subject, events);
     this.#pending.clear();
+  }
+
+  #publish(subject: string, events: MarketEvent[]): void {
+    this.#published += events.length;
+    this.#js.publish(subject, encoder.encode(JSON.stringify(events))).catch((error) =>
+      this.#options.log.warn(`market: ${events.length} events not published: ${error}`)
+    );
   }
 
   /** Feeds the hub with `symbol`'s events from the stream, from now on, reading again if it stops. */
