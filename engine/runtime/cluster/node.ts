@@ -20,6 +20,7 @@ import type { Feed } from "../market/feed.ts";
 import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
 import { SharedFeed } from "./shared_feed.ts";
+import { nodeSubject } from "./subjects.ts";
 
 /** What a node needs to join. */
 export interface ClusterOptions {
@@ -42,11 +43,6 @@ const NEW_SESSION_MS = 3_000;
 
 /** A request another node sends to this one. */
 type Handler = (op: string, args: unknown[]) => Promise<unknown>;
-
-/** Subject of node `id`'s requests in cluster `clusterId` (tokens allow no dots or wildcards). */
-function nodeSubject(clusterId: string, id: string): string {
-  return `paper.${clusterId}.node.${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -292,7 +288,9 @@ export class ClusterNode implements Fencing {
     const held = [];
     const gone = [];
     for (const [sessionId, lease] of this.#leases) {
-      const running = supervisor.get(sessionId) || this.#adopting.has(sessionId);
+      // A failed session holds no worker: its lease goes (a resume claims it again).
+      const live = supervisor.get(sessionId);
+      const running = (live && live.status !== "failed") || this.#adopting.has(sessionId);
       // A lease just taken may not have its worker yet.
       if (running || Date.now() - lease.since < this.#options.leaseMs) {
         held.push({ sessionId, token: lease.token });
