@@ -120,6 +120,7 @@ async function fanout(trades: number, runs: number): Promise<Figure> {
         db,
         nodeId: `bench${n}`,
         leaseMs: 30_000,
+        retentionMs: 600_000,
         log: createLogger("error"),
       });
       feeds.push(feed);

@@ -38,6 +38,8 @@ export interface Config {
   readonly nodeId: string;
   /** How long a node's session leases last without renewal (ms): failover starts after it. */
   readonly leaseMs: number;
+  /** How long the cluster's market stream keeps events (ms): how far warm-up can replay it. */
+  readonly streamRetentionMs: number;
 }
 
 /** Memory budgeted per session for the default cap (a session measures 7–10 MB resident). */
@@ -152,6 +154,15 @@ export function loadConfig(
   if (!/^\d+$/.test(leaseText) || leaseMs < 500) {
     throw new ConfigError("CLUSTER_LEASE_MS", leaseText, "an integer of at least 500");
   }
+  const retentionText = get("MARKET_RETAIN_S") ?? "3600";
+  const retentionS = Number(retentionText);
+  if (!/^\d+$/.test(retentionText) || retentionS < 60 || retentionS > 30 * 86_400) {
+    throw new ConfigError(
+      "MARKET_RETAIN_S",
+      retentionText,
+      "whole seconds from 60 to 2592000 (30 days)",
+    );
+  }
 
   const dataDir = get("DATA_DIR") ?? "./data";
   return {
@@ -173,5 +184,6 @@ export function loadConfig(
     natsUrl,
     nodeId,
     leaseMs,
+    streamRetentionMs: retentionS * 1000,
   };
 }

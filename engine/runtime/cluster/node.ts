@@ -30,6 +30,8 @@ export interface ClusterOptions {
   /** Where this node answers HTTP (shown to the other members). */
   readonly url: string;
   readonly leaseMs: number;
+  /** How long the market stream keeps events (ms). */
+  readonly streamRetentionMs: number;
   readonly maxSessions: number;
   readonly log: Logger;
 }
@@ -151,6 +153,7 @@ export class ClusterNode implements Fencing {
       db: this.#options.db,
       nodeId: this.nodeId,
       leaseMs: this.#options.leaseMs,
+      retentionMs: this.#options.streamRetentionMs,
       log: this.#options.log,
     });
   }

@@ -12,6 +12,7 @@ import {
   DeliverPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { Db } from "../../../db/mod.ts";
@@ -19,13 +20,12 @@ import { LeaseTable } from "../../../db/stores/mod.ts";
 import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
+import { streamCandles } from "./stream_history.ts";
 
 /** The stream of cluster `clusterId` that every node's hub reads market events from. */
 export function marketStream(clusterId: string): string {
   return `MARKET_${clusterId}`;
 }
-/** How long the stream keeps market events. */
-const RETENTION_MS = 60 * 60 * 1000;
 /** How long events wait to be batched into one message. */
 const BATCH_MS = 20;
 /** Most events in one message (a burst stays well under NATS's 1 MB payload limit). */
@@ -39,6 +39,8 @@ export interface SharedFeedOptions {
   readonly db: Db;
   readonly nodeId: string;
   readonly leaseMs: number;
+  /** How long the stream keeps market events (`MARKET_RETAIN_S`). */
+  readonly retentionMs: number;
   readonly log: Logger;
 }
 
@@ -58,6 +60,9 @@ export class SharedFeed implements Feed {
   readonly #options: SharedFeedOptions;
   readonly #table: LeaseTable;
   readonly #js: JetStreamClient;
+  #jsm: JetStreamManager | undefined;
+  /** Histories rebuilt from the stream instead of asked of the inner feed. */
+  #replayed = 0;
   readonly #symbols = new Set<string>();
   /** Symbols whose feed this node runs and publishes. */
   readonly #held = new Set<string>();
@@ -86,12 +91,14 @@ export class SharedFeed implements Feed {
   /** Creates the stream if needed, reads each symbol from it, and takes the feeds nobody runs. */
   async start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.#sink = sink;
-    const jsm = await jetstreamManager(this.#options.nc);
-    await jsm.streams.add({
-      name: marketStream(this.#options.clusterId),
+    const jsm = this.#jsm = await jetstreamManager(this.#options.nc);
+    const name = marketStream(this.#options.clusterId);
+    const config = {
       subjects: [`market.${this.#options.clusterId}.>`],
-      max_age: RETENTION_MS * 1_000_000,
-    });
+      max_age: this.#options.retentionMs * 1_000_000,
+    };
+    // The stream outlives the nodes: a new retention applies to the existing one.
+    await jsm.streams.add({ name, ...config }).catch(() => jsm.streams.update(name, config));
     this.subscribe(symbols);
     await this.#lease();
     this.#timer = setInterval(() => {
@@ -119,8 +126,27 @@ export class SharedFeed implements Feed {
     }
   }
 
-  history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
-    return this.#inner.history(symbol, timeframe, limit);
+  /**
+   * Closed candles from the trades the stream kept when it reaches back far
+   * enough (no request to the exchange), otherwise from the inner feed.
+   */
+  async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const source = this.#jsm && {
+      js: this.#js,
+      jsm: this.#jsm,
+      stream: marketStream(this.#options.clusterId),
+      subject: `${this.#prefix}.${symbol}.trade`,
+    };
+    const replayed = source &&
+      await streamCandles(source, symbol, timeframe, limit).catch((error) => {
+        this.#options.log.warn(`market ${symbol}: replaying the stream failed: ${error}`);
+        return undefined;
+      });
+    if (replayed) {
+      this.#replayed++;
+      return replayed;
+    }
+    return await this.#inner.history(symbol, timeframe, limit);
   }
 
   filters(symbol: string): Promise<SymbolFilters | undefined> {
@@ -132,7 +158,11 @@ export class SharedFeed implements Feed {
   }
 
   /** The inner feed's status, with the events read from the stream and the feeds run here. */
-  status(): FeedStatus & { readonly ingesting: string[]; readonly published: number } {
+  status(): FeedStatus & {
+    readonly ingesting: string[];
+    readonly published: number;
+    readonly histories_from_stream: number;
+  } {
     return {
       ...this.#inner.status(),
       connected: this.#consuming.size === this.#symbols.size,
@@ -140,6 +170,7 @@ export class SharedFeed implements Feed {
       events: this.#received,
       ingesting: [...this.#held],
       published: this.#published,
+      histories_from_stream: this.#replayed,
     };
   }
 
