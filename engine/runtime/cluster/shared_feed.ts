@@ -17,7 +17,7 @@ import {
 } from "@nats-io/jetstream";
 import type { Db } from "../../../db/mod.ts";
 import { LeaseTable } from "../../../db/stores/mod.ts";
-import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { Candle, MarketEvent, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
 import { streamCandles } from "./stream_history.ts";
@@ -28,6 +28,8 @@ export function marketStream(clusterId: string): string {
 }
 /** How long events wait to be batched into one message. */
 const BATCH_MS = 20;
+/** Lease periods before a node hands the same symbol over again. */
+const HANDOVER_CALM_LEASES = 10;
 /** Most events in one message (a burst stays well under NATS's 1 MB payload limit). */
 const MAX_BATCH = 1_000;
 
@@ -61,6 +63,10 @@ export class SharedFeed implements Feed {
   readonly #table: LeaseTable;
   readonly #js: JetStreamClient;
   #jsm: JetStreamManager | undefined;
+  /** How many lease ticks each wanted symbol has been seen without a holder. */
+  readonly #unheldTicks = new Map<string, number>();
+  /** When this node last handed each symbol over (not again soon: one nobody takes comes back). */
+  readonly #handedOver = new Map<string, number>();
   /** Histories rebuilt from the stream instead of asked of the inner feed. */
   #replayed = 0;
   readonly #symbols = new Set<string>();
@@ -196,19 +202,52 @@ export class SharedFeed implements Feed {
     return `${this.name}.${symbol}`;
   }
 
-  /** Keeps the feed leases this node holds and takes those nobody holds; starts or stops `inner` to match. */
+  /**
+   * Keeps the feed leases this node holds, takes its share of those nobody
+   * holds, and gives one up when it holds more than its share while another
+   * live node holds fewer (a node joined); starts or stops `inner` to match.
+   */
   async #lease(): Promise<void> {
     if (this.#closed) return;
-    const symbols = [...this.#symbols];
+    const { nodeId, leaseMs } = this.#options;
+    const [members, holders] = await Promise.all([
+      this.#table.members(leaseMs),
+      this.#table.feedHolders(),
+    ]);
+    const holder = new Map(holders.map((h) => [h.feed, h.node_id]));
+    const load = (id: string) => holders.filter((h) => h.node_id === id).length;
+    const feeds = new Set([...holder.keys(), ...[...this.#symbols].map(this.#feed, this)]);
+    const share = Math.ceil(feeds.size / Math.max(1, members.length));
+    let mine = this.#held.size;
+    const wanted: string[] = [];
+    for (const symbol of this.#symbols) {
+      if (this.#held.has(symbol)) {
+        wanted.push(symbol);
+        continue;
+      }
+      if (holder.has(this.#feed(symbol))) {
+        this.#unheldTicks.delete(symbol);
+        continue;
+      }
+      // A node under its share takes a free feed at once; the others after two ticks (nobody took it).
+      const ticks = (this.#unheldTicks.get(symbol) ?? 0) + 1;
+      this.#unheldTicks.set(symbol, ticks);
+      if (mine < share || ticks > 2) {
+        wanted.push(symbol);
+        mine++;
+      }
+    }
+    const least = Math.min(...members.map((m) => m.id === nodeId ? Infinity : load(m.id)));
+    if (this.#held.size > share && least < this.#held.size - 1) {
+      const calm = performance.now() - HANDOVER_CALM_LEASES * leaseMs;
+      const given = [...this.#held].find((s) => !((this.#handedOver.get(s) ?? -Infinity) > calm));
+      if (given) await this.#handOver(given, wanted);
+    }
     const asked = performance.now();
-    const held = await this.#table.holdFeeds(
-      this.#options.nodeId,
-      symbols.map(this.#feed, this),
-      this.#options.leaseMs,
-    );
+    const held = await this.#table.holdFeeds(nodeId, wanted.map(this.#feed, this), leaseMs);
     if (this.#closed) return;
-    this.#heldUntil = asked + this.#options.leaseMs;
-    const gained = symbols.filter((s) => held.has(this.#feed(s)) && !this.#held.has(s));
+    this.#heldUntil = asked + leaseMs;
+    const gained = wanted.filter((s) => held.has(this.#feed(s)) && !this.#held.has(s));
     const lost = [...this.#held].filter((s) => !held.has(this.#feed(s)));
     for (const symbol of lost) this.#held.delete(symbol);
     if (lost.length > 0) {
@@ -216,13 +255,40 @@ export class SharedFeed implements Feed {
       this.#options.log.warn(`market ${lost.join(", ")}: another node ingests it now`);
     }
     if (gained.length === 0) return;
-    for (const symbol of gained) this.#held.add(symbol);
+    for (const symbol of gained) {
+      this.#held.add(symbol);
+      this.#unheldTicks.delete(symbol);
+      const last = await this.#lastTrade(symbol);
+      if (last) this.#inner.continueAfter?.(symbol, last);
+    }
     this.#options.log.info(`market ${gained.join(", ")}: ingested by this node for the cluster`);
     if (this.#innerStarted) this.#inner.subscribe(gained);
     else {
       this.#innerStarted = true;
       await this.#inner.start(gained, (event) => this.#fromInner(event));
     }
+  }
+
+  /** Stops ingesting `symbol` and frees its lease for a node with fewer feeds. */
+  async #handOver(symbol: string, wanted: string[]): Promise<void> {
+    this.#handedOver.set(symbol, performance.now());
+    this.#held.delete(symbol);
+    this.#inner.unsubscribe([symbol]);
+    this.#flush(); // what it ingested is in the stream before the next node goes on from it
+    wanted.splice(wanted.indexOf(symbol), 1);
+    await this.#table.releaseFeeds(this.#options.nodeId, [this.#feed(symbol)]);
+    this.#options.log.info(`market ${symbol}: handed over to a node with fewer feeds`);
+  }
+
+  /** The last trade of `symbol` in the stream (a feed taken over goes on after it). */
+  async #lastTrade(symbol: string): Promise<{ id: number; price: number } | undefined> {
+    if (!this.#jsm) return undefined;
+    const stored = await this.#jsm.streams.getMessage(marketStream(this.#options.clusterId), {
+      last_by_subj: `${this.#prefix}.${symbol}.trade`,
+    }).catch(() => null);
+    const trades = stored ? JSON.parse(decoder.decode(stored.data)) as Trade[] : [];
+    const last = trades.at(-1);
+    return last && { id: last.id, price: last.price };
   }
 
   /**
