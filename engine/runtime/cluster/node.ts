@@ -62,6 +62,7 @@ export class ClusterNode implements Fencing {
   readonly #adopting = new Set<string>();
   #members: MemberRow[] = [];
   #feeds: { feed: string; node_id: string }[] = [];
+  #shared: SharedFeed | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
@@ -147,7 +148,7 @@ export class ClusterNode implements Fencing {
 
   /** `inner` as a feed shared by the cluster: run here only for the symbols whose lease this node holds. */
   shareFeed(inner: Feed): Feed {
-    return new SharedFeed(inner, {
+    return this.#shared = new SharedFeed(inner, {
       nc: this.#nc,
       clusterId: this.clusterId,
       db: this.#options.db,
@@ -234,7 +235,11 @@ export class ClusterNode implements Fencing {
         sessions: m.sessions,
         last_beat_ms: m.silent_ms,
       })),
-      leases: [...this.#leases].map(([session, lease]) => ({ session, token: lease.token })),
+      leases: [...this.#leases].map(([session, lease]) => {
+        const lag = this.#supervisor?.lagMs(session);
+        return { session, token: lease.token, lag_ms: lag === undefined ? null : Math.round(lag) };
+      }),
+      stream: this.#shared?.lag() ?? {},
       feeds: this.#feeds.map((f) => ({ feed: f.feed, node: f.node_id })),
       lease_ms: this.#options.leaseMs,
     };

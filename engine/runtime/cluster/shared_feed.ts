@@ -20,6 +20,7 @@ import { LeaseTable } from "../../../db/stores/mod.ts";
 import type { Candle, MarketEvent, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
+import type { StreamLag } from "../health.ts";
 import { streamCandles } from "./stream_history.ts";
 
 /** The stream of cluster `clusterId` that every node's hub reads market events from. */
@@ -63,6 +64,8 @@ export class SharedFeed implements Feed {
   readonly #table: LeaseTable;
   readonly #js: JetStreamClient;
   #jsm: JetStreamManager | undefined;
+  /** The last message read of each symbol: messages left, its delay, when (Date.now()). */
+  readonly #reading = new Map<string, { pending: number; lagMs: number; at: number }>();
   /** How many lease ticks each wanted symbol has been seen without a holder. */
   readonly #unheldTicks = new Map<string, number>();
   /** When this node last handed each symbol over (not again soon: one nobody takes comes back). */
@@ -178,6 +181,21 @@ export class SharedFeed implements Feed {
       published: this.#published,
       histories_from_stream: this.#replayed,
     };
+  }
+
+  /** How far this node's reading of the stream is behind, per symbol it reads. */
+  lag(): Record<string, StreamLag> {
+    const now = Date.now();
+    const out: Record<string, StreamLag> = {};
+    for (const symbol of this.#symbols) {
+      const read = this.#reading.get(symbol);
+      out[symbol] = {
+        pending: read?.pending ?? 0,
+        lag_ms: read ? Math.round(read.lagMs) : null,
+        idle_ms: read ? now - read.at : null,
+      };
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -342,6 +360,12 @@ export class SharedFeed implements Feed {
     if (this.#closed || !this.#symbols.has(symbol)) return void messages.stop();
     this.#consuming.set(symbol, messages);
     for await (const message of messages) {
+      const now = Date.now();
+      this.#reading.set(symbol, {
+        pending: message.info.pending,
+        lagMs: Math.max(0, now - message.info.timestampNanos / 1e6),
+        at: now,
+      });
       const events = JSON.parse(decoder.decode(message.data)) as MarketEvent[];
       this.#received += events.length;
       this.#lastEventAt = Date.now();
