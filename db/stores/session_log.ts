@@ -9,6 +9,7 @@
  */
 import { type Db, sql, type Statement } from "../db.ts";
 import type { SessionEffect, SessionSnapshot } from "../../engine/core/session/mod.ts";
+import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
@@ -23,17 +24,35 @@ export interface LogWrite {
   readonly status?: Omit<StatusRecord, "sessionId">;
 }
 
+/** The alerts a batch of writes describes, stored in the outbox in the same statement. */
+export interface LogAlerts {
+  readonly targets: AlertTargets;
+  of(writes: readonly LogWrite[]): readonly NewAlert[];
+  /** Called once alerts were committed. */
+  committed(): void;
+}
+
 /** Appends to the session event log. */
 export class SessionLog {
   readonly #db: Db;
+  readonly #alerts: LogAlerts | undefined;
 
-  constructor(db: Db) {
+  /** `alerts` adds the alerts the writes describe to the outbox, atomically with them. */
+  constructor(db: Db, options: { alerts?: LogAlerts } = {}) {
     this.#db = db;
+    this.#alerts = options.alerts;
   }
 
   /** Commits `writes` in one statement; committing the same writes twice changes nothing. */
   async commit(writes: readonly LogWrite[]): Promise<void> {
-    await this.#db.query(commitStatement(writes));
+    const alerts = this.#alerts?.of(writes) ?? [];
+    await this.#db.query(
+      commitStatement(
+        writes,
+        alerts.length > 0 ? alertInsert(alerts, this.#alerts!.targets) : undefined,
+      ),
+    );
+    if (alerts.length > 0) this.#alerts!.committed();
   }
 }
 
@@ -57,9 +76,10 @@ function rows<T>(
  * fills, closed trades, equity samples), the latest snapshot and status of
  * each session. Every insert is idempotent (keyed by session and sequence
  * number or id) and a snapshot never replaces a later one, so committing the
- * same batch twice changes nothing.
+ * same batch twice changes nothing. `alerts` (an outbox insert) is committed
+ * with them.
  */
-function commitStatement(entries: readonly LogWrite[]): Statement {
+function commitStatement(entries: readonly LogWrite[], alerts?: Statement): Statement {
   const events = rows(entries, (w, e, seq) => ({
     session_id: w.sessionId,
     seq,
@@ -152,6 +172,8 @@ function commitStatement(entries: readonly LogWrite[]): Statement {
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
         where session_snapshots.seq <= excluded.seq
-    ), new_statuses as (${statusUpdate([...statuses.values()])})
+    ), new_statuses as (${statusUpdate([...statuses.values()])})${
+    alerts ? sql`, new_alerts as (${alerts})` : sql``
+  }
     select 1`;
 }

@@ -22,7 +22,7 @@
  * so its history never gets a hole with later events after it.
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
-import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
+import { type LogAlerts, type LogWrite, SessionLog } from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { Logger } from "./log.ts";
@@ -75,9 +75,12 @@ export class Persister {
   #wake: (() => void) | undefined;
   #stats = { commits: 0, writes: 0, events: 0 };
 
-  /** `log` hears when an outage starts and ends, and refused writes. */
-  constructor(db: Db, options: { log?: Logger } = {}) {
-    this.#store = new SessionLog(db);
+  /**
+   * `log` hears when an outage starts and ends, and refused writes; `alerts`
+   * names the alerts each commit stores in the outbox with its events.
+   */
+  constructor(db: Db, options: { log?: Logger; alerts?: LogAlerts } = {}) {
+    this.#store = new SessionLog(db, { alerts: options.alerts });
     this.#log = options.log;
   }
 

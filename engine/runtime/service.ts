@@ -7,6 +7,7 @@ import { type SessionCreatedMessage, SESSIONS_TOPIC, tradingTopic } from "../../
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
+import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -41,6 +42,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Alert webhooks: the outbox and its dispatcher. */
+  readonly alerts: Alerts;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
   health(): Promise<Health>;
   /**
@@ -69,6 +72,8 @@ export interface ServiceOptions {
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
   readonly db?: Db;
+  /** Pacing of alert deliveries (tests: short retries). */
+  readonly alertTimings?: Partial<DispatchTimings>;
 }
 
 /**
@@ -93,7 +98,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
-  const persister = new Persister(db, { log });
+  const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
+  alerts.start(() => feed.status());
+  const persister = new Persister(db, {
+    log,
+    alerts: alerts.enabled ? alerts.source : undefined,
+  });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -126,6 +136,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     announce: (session) =>
       live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
+    sessionWebhooks: config.webhooks.allowSessionTargets,
     log,
   });
 
@@ -142,6 +153,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
+    alerts,
     restore: () => sessions.restoreAll(),
     health: () =>
       checkHealth({
@@ -151,11 +163,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
         persister,
         maxSessions: config.maxSessions,
         restoreProgress: () => sessions.restoreProgress(),
+        alerts: () => alerts.health(),
         log,
       }),
     async close() {
       validator.close();
       const workersStopped = supervisor.close();
+      const alertsStopped = alerts.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
         log.warn(
@@ -163,6 +177,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
       await hub.close();
+      await alertsStopped;
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }
