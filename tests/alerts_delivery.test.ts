@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { DATABASES } from "./support/databases.ts";
 import { eventually, startTestServer, type TestServer } from "./support/server.ts";
+import { freePort, getJson, startServiceProcess } from "./support/service_process.ts";
 
 const SECRET = "test-secret";
 /** Short retries, so a receiver that recovers is reached again within the test. */
@@ -221,3 +222,93 @@ Deno.test("per-session targets: when allowed, the session's own Slack target get
     await database.dispose();
   }
 });
+
+for (const kind of DATABASES) {
+  Deno.test(`${kind.name}: after SIGKILL mid-delivery every alert still arrives; duplicates only from the crash`, async () => {
+    const database = kind.name === "postgres" ? await kind.open() : undefined;
+    const dataDir = await Deno.makeTempDir({ prefix: "paper_alerts_" });
+    const receiver = startReceiver();
+    receiver.state.failing = true;
+    const env = {
+      PORT: String(freePort()),
+      DATA_DIR: dataDir,
+      DEMO_SESSION: "true",
+      WEBHOOK_URLS: `${receiver.url}/hook`,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_TIMEOUT_MS: "1000",
+      ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    };
+    let child = startServiceProcess(env);
+    const base = child.url;
+    try {
+      const session = await eventually(async () => {
+        const list = await getJson<{ sessions: { id: string }[] }>(
+          `${base}/api/paper_trading/sessions`,
+        );
+        return list?.sessions[0];
+      }, { what: "the demo session", timeoutMs: 60_000 });
+      const shown = await eventually(async () => {
+        const page = await getJson<{ items: { id: string }[] }>(
+          `${base}/api/paper_trading/sessions/${session.id}/trades`,
+        );
+        return page && page.items.length >= 3 ? page.items : undefined;
+      }, { what: "three fills shown", timeoutMs: 60_000 });
+      await eventually(() => receiver.requests.length >= 3 || undefined, {
+        what: "the failing receiver asked",
+        timeoutMs: 30_000,
+      });
+      receiver.state.failing = false;
+      await eventually(() => receiver.accepted.size >= 1 || undefined, {
+        what: "a first alert accepted",
+        timeoutMs: 30_000,
+      });
+      await child.kill("SIGKILL");
+      child = startServiceProcess(env);
+
+      // Freeze the set of alerts: stop the session once it runs again.
+      await eventually(async () => {
+        const s = await getJson<{ status: string }>(
+          `${base}/api/paper_trading/sessions/${session.id}`,
+        );
+        return s?.status === "running" || undefined;
+      }, { what: "the session running again", timeoutMs: 60_000 });
+      const stopped = await fetch(`${base}/api/paper_trading/sessions/${session.id}`, {
+        method: "DELETE",
+      });
+      await stopped.body?.cancel();
+      assert.equal(stopped.status, 200);
+
+      const outbox = await eventually(async () => {
+        const page = await getJson<{ items: { key: string; status: string }[] }>(
+          `${base}/api/alerts?limit=500`,
+        );
+        return page && page.items.length > 0 && page.items.every((a) => a.status === "delivered")
+          ? page.items
+          : undefined;
+      }, { what: "every stored alert delivered", timeoutMs: 90_000 });
+
+      const expected = new Set(outbox.map((a) => a.key));
+      assert.equal(expected.size, outbox.length, "one row per key (one target)");
+      assert.deepEqual(new Set(receiver.accepted.keys()), expected, "each key arrived");
+      const fillIds = new Set(
+        receiver.requests.filter((r) => r.answered === 200 && r.key.startsWith("fill:"))
+          .map((r) => JSON.parse(r.body).data.fill.id),
+      );
+      for (const fill of shown) assert.ok(fillIds.has(fill.id), `fill ${fill.id} alerted`);
+      const duplicates = [...receiver.accepted].filter(([, n]) => n > 1);
+      // Only deliveries in flight at the kill can arrive twice (at most 4 at once).
+      assert.ok(duplicates.length <= 4, `duplicates only across the crash: ${duplicates}`);
+      for (const request of receiver.requests) {
+        assert.equal(
+          request.signature,
+          `sha256=${createHmac("sha256", SECRET).update(request.body).digest("hex")}`,
+        );
+      }
+    } finally {
+      await child.kill("SIGKILL");
+      await receiver.close();
+      await Deno.remove(dataDir, { recursive: true });
+      await database?.dispose();
+    }
+  });
+}

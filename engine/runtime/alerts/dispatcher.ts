@@ -42,7 +42,7 @@ export const DISPATCH_TIMINGS: DispatchTimings = {
 };
 
 /** How long a claim holds a row: past any attempt's deadline, with room to record the result. */
-const LEASE_MARGIN_MS = 30_000;
+const LEASE_MARGIN_MS = 10_000;
 /** How often delivered rows are pruned. */
 const PRUNE_EVERY_MS = 3600_000;
 
