@@ -145,7 +145,8 @@ export class Alerts {
       while (this.#unstored.length > 0) {
         const batch = this.#unstored.slice();
         await this.#outbox.add(batch, this.#targets);
-        this.#unstored = this.#unstored.slice(batch.length);
+        const stored = new Set(batch);
+        this.#unstored = this.#unstored.filter((alert) => !stored.has(alert));
         this.#dispatcher.wake();
       }
     } catch (error) {

@@ -128,7 +128,7 @@ export class AlertDispatcher {
 
   #track(delivery: Promise<void>): void {
     this.#inflight.add(delivery);
-    delivery.finally(() => {
+    delivery.catch((error) => this.#log.error(`alert delivery: ${error}`)).finally(() => {
       this.#inflight.delete(delivery);
       this.wake();
     });
@@ -138,10 +138,17 @@ export class AlertDispatcher {
   async #attempt(row: ClaimedAlert): Promise<void> {
     const target = parseWebhookTarget(row.target);
     let error: string | undefined;
+    let body: string | undefined;
     if (typeof target === "string") {
       error = `invalid target: ${target}`;
     } else {
-      const body = renderAlert(row, target);
+      try {
+        body = renderAlert(row, target);
+      } catch (failure) {
+        error = `cannot render the alert: ${(failure as Error).message}`;
+      }
+    }
+    if (body !== undefined && typeof target !== "string") {
       const headers: Record<string, string> = {
         "content-type": "application/json",
         "user-agent": "paper-trader-alerts",
@@ -154,7 +161,8 @@ export class AlertDispatcher {
     const attempts = row.attempts + 1;
     try {
       if (error === undefined) return await this.#outbox.delivered(row.key, row.target);
-      const giveUp = typeof target === "string" || attempts >= this.#timings.maxAttempts;
+      // A target or an alert that can never be sent is given up at once.
+      const giveUp = body === undefined || attempts >= this.#timings.maxAttempts;
       await this.#outbox.attemptFailed(row.key, row.target, {
         error,
         retryMs: giveUp ? null : this.#backoff(attempts),
