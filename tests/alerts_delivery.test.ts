@@ -232,7 +232,6 @@ for (const kind of DATABASES) {
     const env = {
       PORT: String(freePort()),
       DATA_DIR: dataDir,
-      DEMO_SESSION: "true",
       WEBHOOK_URLS: `${receiver.url}/hook`,
       WEBHOOK_SECRET: SECRET,
       WEBHOOK_TIMEOUT_MS: "1000",
@@ -241,12 +240,20 @@ for (const kind of DATABASES) {
     let child = startServiceProcess(env);
     const base = child.url;
     try {
+      // The fast EMA cross on 1-second candles fills within seconds.
       const session = await eventually(async () => {
-        const list = await getJson<{ sessions: { id: string }[] }>(
-          `${base}/api/paper_trading/sessions`,
-        );
-        return list?.sessions[0];
-      }, { what: "the demo session", timeoutMs: 60_000 });
+        try {
+          const created = await fetch(`${base}/api/paper_trading/sessions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+          });
+          const body = await created.json();
+          return created.status === 201 ? body as { id: string } : undefined;
+        } catch {
+          return undefined; // not listening yet
+        }
+      }, { what: "a session started", timeoutMs: 60_000 });
       const shown = await eventually(async () => {
         const page = await getJson<{ items: { id: string }[] }>(
           `${base}/api/paper_trading/sessions/${session.id}/trades`,
@@ -272,11 +279,14 @@ for (const kind of DATABASES) {
         );
         return s?.status === "running" || undefined;
       }, { what: "the session running again", timeoutMs: 60_000 });
-      const stopped = await fetch(`${base}/api/paper_trading/sessions/${session.id}`, {
-        method: "DELETE",
-      });
-      await stopped.body?.cancel();
-      assert.equal(stopped.status, 200);
+      // 503 while its worker (re)starts: asked again until it is stopped.
+      await eventually(async () => {
+        const stopped = await fetch(`${base}/api/paper_trading/sessions/${session.id}`, {
+          method: "DELETE",
+        });
+        await stopped.body?.cancel();
+        return stopped.status === 200 || undefined;
+      }, { what: "the session stopped", timeoutMs: 60_000 });
 
       const outbox = await eventually(async () => {
         const page = await getJson<{ items: { key: string; status: string }[] }>(
