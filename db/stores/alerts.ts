@@ -69,9 +69,15 @@ export interface OutboxStats {
 /**
  * The statement (or CTE body) that stores `alerts` once per target: the
  * global ones and, when allowed, the `webhooks` stored with the alert's
- * session. Storing the same alerts again changes nothing.
+ * session. `where` (a condition on `x.session_id`) leaves alerts out, e.g.
+ * those of sessions whose writes a commit refused. Storing the same alerts
+ * again changes nothing.
  */
-export function alertInsert(alerts: readonly NewAlert[], targets: AlertTargets): Statement {
+export function alertInsert(
+  alerts: readonly NewAlert[],
+  targets: AlertTargets,
+  where: Statement = sql`true`,
+): Statement {
   const rows = alerts.map((a) => ({
     key: a.key,
     kind: a.kind,
@@ -95,6 +101,7 @@ export function alertInsert(alerts: readonly NewAlert[], targets: AlertTargets):
   }::text::jsonb) g
       ${perSession}
     ) t
+    where ${where}
     on conflict do nothing`;
 }
 
