@@ -9,7 +9,8 @@ import type { MarketEvent } from "../../core/types.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
-import { isCsv, replayRecording, stepRecorded } from "./run.ts";
+import { replayBatches } from "../market/replay_batches.ts";
+import { isCsv, stepRecorded } from "./run.ts";
 
 /** What the main thread sends: the data, then trials. */
 export type ToSweepWorker =
@@ -56,7 +57,7 @@ async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
     load = message;
     csv = isCsv(message.data);
     const wanted = message.symbol?.toUpperCase();
-    await replayRecording(message.data, (event) => {
+    await replayBatches(message.data, (event) => {
       symbol ||= wanted ?? event.symbol;
       if (event.symbol === symbol) events.push(event);
     }, { symbol: wanted });
