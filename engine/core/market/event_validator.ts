@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type MarketEvent, timeframeMs, TIMEFRAMES } from "../types.ts";
+import { type MarketEvent, timeframeMs, TIMEFRAMES, type Trade } from "../types.ts";
 import { endTime, reachedTime } from "./_event_times.ts";
 
 /** Why an event breaks an invariant of its own (no state needed to tell). */
@@ -96,6 +96,18 @@ export function invalidEvent(event: MarketEvent): InvalidReason | undefined {
       return closeTime - openTime + 1 === DURATION_MS[event.timeframe] ? undefined : "candle_time";
     }
   }
+}
+
+/**
+ * Whether the engine can use a trade at all: a positive finite price, a
+ * finite size ≥ 0 and a finite time (looser than {@link invalidEvent}, which
+ * ingestion applies). The session core checks this once per trade; the
+ * account and the strategy evaluator then take the trade unchecked.
+ */
+export function usableTrade(trade: Trade): boolean {
+  const { price, qty } = trade;
+  return price > 0 && price < Infinity && qty >= 0 && qty < Infinity &&
+    Number.isFinite(trade.time);
 }
 
 interface SymbolState {
