@@ -8,7 +8,7 @@
  * @module
  */
 
-const ZERO = 48, NINE = 57, DOT = 46;
+const ZERO = 48, DOT = 46;
 const MAX_MANTISSA = 2 ** 53;
 const POW10 = new Float64Array(Array.from({ length: 23 }, (_, k) => 10 ** k));
 
@@ -21,6 +21,7 @@ export class ByteCursor {
   bytes: Uint8Array = new Uint8Array(0);
   at = 0;
   end = 0;
+  #value = 0;
 
   /** Starts reading the line `[start, end)` of `bytes`. */
   reset(bytes: Uint8Array, start: number, end: number): void {
@@ -43,28 +44,38 @@ export class ByteCursor {
    */
   decimal(stop: number, json = false): number {
     const bytes = this.bytes, end = this.end, start = this.at;
-    let i = start, mantissa = 0, b = 0;
-    while (i < end) {
-      b = bytes[i];
-      if (b < ZERO || b > NINE) break;
-      mantissa = mantissa * 10 + (b - ZERO);
-      i++;
-    }
+    let i = this.#digits(start);
     if (i === start || (json && bytes[start] === ZERO && i - start > 1)) return -1;
+    let mantissa = this.#value;
     let fraction = 0;
-    if (i < end && b === DOT) {
-      const dot = ++i;
-      while (i < end) {
-        b = bytes[i];
-        if (b < ZERO || b > NINE) break;
-        mantissa = mantissa * 10 + (b - ZERO);
-        i++;
-      }
+    if (i < end && bytes[i] === DOT) {
+      const dot = i + 1;
+      i = this.#digits(dot);
       fraction = i - dot;
       if (fraction === 0 || fraction > 22) return -1;
+      mantissa = mantissa * POW10[fraction] + this.#value;
     }
     if (mantissa >= MAX_MANTISSA || !this.#stopAt(i, stop)) return -1;
     return fraction === 0 ? mantissa : mantissa / POW10[fraction];
+  }
+
+  /** The value of the digits from `start` (in `#value`, exact below 2^53) and where they end. */
+  #digits(start: number): number {
+    const bytes = this.bytes, end = this.end;
+    let i = start, value = 0;
+    // Nine digits at a time in small integers, then one exact step in doubles.
+    while (i < end) {
+      let part = 0, n = 0;
+      for (; n < 9 && i < end; n++, i++) {
+        const d = bytes[i] - ZERO;
+        if (d < 0 || d > 9) break;
+        part = part * 10 + d;
+      }
+      value = value * POW10[n] + part;
+      if (n < 9) break;
+    }
+    this.#value = value;
+    return i;
   }
 
   /** 1 for a field `true`, 0 for `false`, -1 for anything else. */
