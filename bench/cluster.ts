@@ -6,14 +6,17 @@
  * PostgreSQL does not answer (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
  */
 import postgres from "postgres";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { BenchSkipped, type Figure, summarise } from "./figure.ts";
 import { BenchFeed } from "./_bench_feed.ts";
 import { latency } from "./sessions.ts";
 import { openDatabase } from "../db/mod.ts";
 import { LeaseTable } from "../db/stores/mod.ts";
-import { marketStream, SharedFeed } from "../engine/runtime/cluster/shared_feed.ts";
+import { SharedFeed } from "../engine/runtime/cluster/shared_feed.ts";
+import {
+  connectNats,
+  deleteMarketStream,
+  type NatsConnection,
+} from "../engine/runtime/cluster/nats.ts";
 import { createLogger } from "../engine/runtime/log.ts";
 import type { MarketEvent } from "../engine/core/types.ts";
 
@@ -40,9 +43,8 @@ async function freshDatabase(): Promise<BenchDatabase> {
     async drop(options = { clustered: false }) {
       if (options.clustered) {
         const db = await openDatabase({ url: url.href });
-        await deleteStream(marketStream(await new LeaseTable(db).clusterId())).finally(() =>
-          db.close()
-        );
+        await deleteMarketStream(NATS_URL, await new LeaseTable(db).clusterId())
+          .finally(() => db.close());
       }
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
@@ -50,16 +52,10 @@ async function freshDatabase(): Promise<BenchDatabase> {
   };
 }
 
-async function deleteStream(name: string): Promise<void> {
-  const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(name).catch(() => {});
-  await nc.close();
-}
-
 /** Why the cluster benchmarks cannot run here, or undefined when NATS and PostgreSQL answer. */
 async function unavailable(): Promise<string | undefined> {
   try {
-    await (await connect({ servers: NATS_URL, timeout: 3_000 })).close();
+    await (await connectNats(NATS_URL, 3_000)).close();
   } catch (error) {
     return `no NATS server answers at ${NATS_URL} (${(error as Error).message})`;
   }
@@ -112,7 +108,7 @@ async function fanout(trades: number, runs: number): Promise<Figure> {
   const received = [0, 0, 0];
   try {
     for (let n = 0; n < 3; n++) {
-      const nc = await connect({ servers: NATS_URL });
+      const nc = await connectNats(NATS_URL);
       connections.push(nc);
       const feed = new SharedFeed(n === 0 ? ingest : new BenchFeed(), {
         nc,
