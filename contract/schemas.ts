@@ -61,11 +61,20 @@ export type ExecutionFields = z.output<z.ZodObject<typeof executionFields>>;
 /** Body of `POST /api/paper_trading/sessions`. */
 export const sessionInputSchema = z.object({
   strategy: strategyRefSchema,
-  symbol: symbolSchema,
+  symbol: symbolSchema.optional().describe("the one symbol traded; give this or symbols"),
+  symbols: z.array(symbolSchema).min(1).max(MAX_PORTFOLIO_SYMBOLS).optional().describe(
+    "a portfolio: one strategy over these symbols (one quote currency) with one wallet",
+  ),
   initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
   ...executionFields,
-}).strict();
+}).strict().refine((s) => (s.symbol === undefined) !== (s.symbols === undefined), {
+  message: "give symbol (one) or symbols (a portfolio), exactly one of them",
+  path: ["symbol"],
+}).refine((s) => s.symbols === undefined || new Set(s.symbols).size === s.symbols.length, {
+  message: "each symbol may be listed once",
+  path: ["symbols"],
+});
 
 /** A validated session creation request. */
 export type SessionInput = z.infer<typeof sessionInputSchema>;
@@ -129,6 +138,9 @@ const price = z.number().positive().finite();
 
 /** Body of `POST /api/paper_trading/sessions/{id}/orders`: a manual order (quantity or notional). */
 export const manualOrderSchema = z.strictObject({
+  symbol: symbolSchema.optional().describe(
+    "the symbol to trade (required in a portfolio session, else the session's)",
+  ),
   side: z.enum(["buy", "sell"]),
   type: z.enum(["market", "limit", "stop_market", "stop_limit"]).default("market"),
   quantity: price.optional().describe("base quantity; give this or notional"),

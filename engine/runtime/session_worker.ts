@@ -1,11 +1,17 @@
 /**
- * Entry point of a session worker: runs one {@link SessionCore} over the
+ * Entry point of a session worker: runs one {@link SessionCore} (or, for a
+ * portfolio session, one {@link PortfolioCore} over all its symbols' buses) over the
  * market data it receives on the bus, and reports every effect to the
  * supervisor together with the state right after it. Runs without network or
  * file access.
  */
 /// <reference lib="deno.worker" />
-import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
+import {
+  isPortfolioSnapshot,
+  PortfolioCore,
+  SessionCore,
+  type SessionEffect,
+} from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
@@ -14,16 +20,18 @@ const VIEW_INTERVAL_MS = 250;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
-let core: SessionCore | undefined;
+let core: SessionCore | PortfolioCore | undefined;
 let bus: BusSubscriber | undefined;
 let lastView = 0;
 const effects: SessionEffect[] = [];
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
-/** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
+/** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the worker is). */
 let handled: Int32Array | undefined;
-/** The seq of the last bus batch handled: every snapshot sent says which batches it includes. */
-let busSeq = 0;
+/** Per symbol, the seq of the last bus batch handled: every snapshot sent says which batches it includes. */
+let busSeq: Record<string, number> = {};
+/** The session's symbols, in the order of the `handled` slots. */
+let symbols: readonly string[] = [];
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -33,7 +41,7 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-function onMarket(events: readonly BusEvent[], seq: number): void {
+function onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
@@ -42,7 +50,7 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
     if (event.type === "book") core.book(event, effects);
     else core.step(event, effects);
   }
-  passed(seq);
+  passed(symbol, seq);
   if (effects.length > 0) {
     post({
       type: "effects",
@@ -59,10 +67,10 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
   }
 }
 
-/** Records that the bus batches up to `seq` are behind the worker. */
-function passed(seq: number): void {
-  busSeq = seq;
-  if (handled) Atomics.store(handled, 0, seq);
+/** Records that the bus batches of `symbol` up to `seq` are behind the worker. */
+function passed(symbol: string, seq: number): void {
+  busSeq[symbol] = seq;
+  if (handled) Atomics.store(handled, symbols.indexOf(symbol), seq);
 }
 
 function handle(message: ToWorker): void {
@@ -70,21 +78,25 @@ function handle(message: ToWorker): void {
     case "init": {
       progress = message.progress;
       handled = message.handled;
-      busSeq = message.startAfter[message.symbol] ?? 0;
-      core = new SessionCore(
-        { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
-        message.snapshot,
-      );
+      symbols = message.symbols ?? [message.symbol];
+      busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
+      const { strategy, execution, snapshot } = message;
+      core = message.symbols
+        ? new PortfolioCore(
+          { symbols, strategy, execution },
+          snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
+        )
+        : new SessionCore({ symbol: message.symbol, strategy, execution }, snapshot);
       core.warm(message.history);
       bus = new BusSubscriber({
-        symbols: [message.symbol],
+        symbols,
         startAfter: message.startAfter,
         namespace: message.busNamespace,
         onEvents: onMarket,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.
-          passed(to);
+          passed(symbol, to);
           post({ type: "bus_gap", symbol, from, to });
         },
       });
@@ -120,7 +132,10 @@ function handle(message: ToWorker): void {
         ? { order: core.placeOrder(action.order, out) }
         : action.kind === "cancel"
         ? { cancelled: core.cancelOrder(action.order_id, out) }
-        : (core.closePosition(out), {});
+        : (core instanceof PortfolioCore
+          ? core.closePosition(out, action.symbol)
+          : core.closePosition(out),
+          {});
       post({
         type: "command_done",
         requestId: message.requestId,

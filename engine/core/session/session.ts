@@ -5,6 +5,7 @@ import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
 import type { Wallet } from "./wallet.ts";
+import type { SymbolView } from "./portfolio.ts";
 import {
   createAccount,
   equity,
@@ -38,8 +39,10 @@ function isEntryTag(tag: string | undefined): boolean {
   return tag === "entry.long" || tag === "entry.short";
 }
 
-/** A trader's order (the session's symbol implied): a quantity, or a notional in the quote currency. */
+/** A trader's order: a quantity, or a notional in the quote currency. */
 export interface ManualOrder {
+  /** One of a portfolio session's symbols (a single-symbol session's is implied). */
+  readonly symbol?: string;
   readonly side: "buy" | "sell";
   readonly type: "market" | "limit" | "stop_market" | "stop_limit";
   readonly quantity?: number;
@@ -91,6 +94,8 @@ export type SessionEffect =
   | {
     readonly type: "signal";
     readonly time: number;
+    /** The symbol whose candle fired it. */
+    readonly symbol: string;
     readonly signal: Signal;
     readonly action: SignalAction;
     readonly note?: string;
@@ -117,6 +122,10 @@ export interface SessionView {
    * since the session (or its worker) started trading.
    */
   readonly conflicts: number;
+  /** A portfolio's symbols (absent for one symbol): then `symbol` and `position` are the first's. */
+  readonly symbols?: readonly string[];
+  /** A portfolio's view of each symbol (absent for one symbol). */
+  readonly per_symbol?: Readonly<Record<string, SymbolView>>;
 }
 
 /**
@@ -406,6 +415,7 @@ export class SessionCore {
       this.#out.push({
         type: "signal",
         time: signal.time,
+        symbol: this.#symbol,
         signal,
         action: note ? "ignored" : "acted",
         ...(note ? { note } : {}),
