@@ -18,6 +18,7 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { metricsOf } from "../engine/core/metrics/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
 import { sql } from "../db/mod.ts";
+import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
 import { ReplayFeed } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
@@ -112,6 +113,103 @@ Deno.test({
           sql`select state from session_snapshots where session_id = ${id}`,
         ))[0].state;
         assert.deepEqual(metricsOf(snapshot.metrics), backtest.metrics, `${name}: durable metrics`);
+      }
+    } finally {
+      await server.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** The example portfolio strategy, and a variant where one symbol at a time may hold a position. */
+const PORTFOLIO_STRATEGIES = (source: string) => ({
+  portfolio_ema_cross: source,
+  one_at_a_time: source.replace("max_symbols: 3", "max_symbols: 1"),
+});
+
+Deno.test({
+  name:
+    "a backtest over two symbols and a live portfolio session on the same replayed stream agree field by field",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const file = `${dir}/portfolio-stream.jsonl`;
+    const start = Date.UTC(2026, 0, 1);
+    const durationMs = 4 * 3_600_000;
+    // ETH trades half a second after BTC: one time order, no ties to break. Its closing trade
+    // comes two minutes after BTC's: the last event of the stream makes an effect (an equity sample).
+    const eth = simStream({ symbol: "ETHUSDT", seed: 5, start: start + 500, durationMs });
+    const closing = eth.pop() as Trade;
+    eth.push({ ...closing, time: closing.time + 120_000 });
+    const events = [...simStream({ symbol: "BTCUSDT", seed: 2, start, durationMs }), ...eth]
+      .sort((a, b) => (a as Trade).time - (b as Trade).time);
+    const lastTime = await writeStream(file, events);
+    const source = await Deno.readTextFile(
+      new URL("../strategies/portfolio_ema_cross.yaml", import.meta.url),
+    );
+    const strategies = PORTFOLIO_STRATEGIES(source);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => release = resolve);
+    const feed = new ReplayFeed(file, { speed: "max", gate });
+    const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT,ETHUSDT" } });
+    try {
+      const ids: Record<string, string> = {};
+      for (const [name, strategy] of Object.entries(strategies)) {
+        const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ strategy, symbols: ["BTCUSDT", "ETHUSDT"] }),
+        });
+        assert.equal(response.status, 201, await response.clone().text());
+        ids[name] = (await response.json()).id;
+      }
+      release();
+      await feed.done;
+      const { db, records, sessions } = server.service;
+      for (const name of Object.keys(strategies)) {
+        await eventually(async () => {
+          const rows = await db.query<{ state: SessionSnapshot }>(
+            sql`select state from session_snapshots where session_id = ${ids[name]}`,
+          );
+          return rows[0]?.state.time === lastTime ? true : undefined;
+        }, { timeoutMs: 60_000, what: `portfolio session ${name} to reach the end of the stream` });
+      }
+
+      for (const [name, strategySource] of Object.entries(strategies)) {
+        const id = ids[name];
+        const backtest = await runBacktest(
+          [{ symbol: "BTCUSDT", path: file }, { symbol: "ETHUSDT", path: file }],
+          {
+            strategy: validateStrategy(strategySource),
+            execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
+          },
+        );
+        const traded = new Set(backtest.trades.map((t) => t.symbol));
+        assert.equal(traded.size, 2, `${name} traded ${[...traded]}: make the stream livelier`);
+
+        const fills = await all((page) => records.fills(id, page));
+        assert.deepEqual(
+          fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+          backtest.fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+          `${name}: fills`,
+        );
+        const trades = await all((page) => records.closedTrades(id, page));
+        assert.deepEqual(trades, plain(backtest.trades), `${name}: closed trades`);
+        const orders = await all((page) => records.orders(id, page));
+        const byId = (list: { id: string }[]) =>
+          [...list].sort((a, b) =>
+            Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, ""))
+          );
+        assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
+        const perSymbol = Object.fromEntries(
+          Object.entries(backtest.per_symbol!).map(([symbol, s]) => [symbol, s.metrics]),
+        );
+        assert.deepEqual(
+          await sessions.metrics(id),
+          { ...backtest.metrics, per_symbol: perSymbol },
+          `${name}: metrics, per symbol too`,
+        );
       }
     } finally {
       await server.stop();

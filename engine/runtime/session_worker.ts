@@ -14,14 +14,20 @@ import {
 } from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
+import { TimeMerge } from "./market/time_merge.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
 const VIEW_INTERVAL_MS = 250;
+/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+const MERGE_HOLD_MS = 500;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
 let core: SessionCore | PortfolioCore | undefined;
 let bus: BusSubscriber | undefined;
+/** A portfolio's symbols' events in one time order (undefined for one symbol). */
+let merge: TimeMerge | undefined;
+let mergeTimer: ReturnType<typeof setTimeout> | undefined;
 let lastView = 0;
 const effects: SessionEffect[] = [];
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
@@ -45,12 +51,34 @@ function onMarket(events: readonly BusEvent[], seq: number, symbol: string): voi
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i];
-    if (event.type === "book") core.book(event, effects);
-    else core.step(event, effects);
+  if (merge) {
+    merge.push(symbol, events, seq, receivedAt);
+    release(receivedAt);
+    return;
   }
+  for (let i = 0; i < events.length; i++) apply(events[i]);
   passed(symbol, seq);
+  report(receivedAt);
+}
+
+function apply(event: BusEvent): void {
+  if (event.type === "book") core!.book(event, effects);
+  else core!.step(event, effects);
+}
+
+/** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
+function release(receivedAt: number): void {
+  clearTimeout(mergeTimer);
+  const wait = merge!.drain(receivedAt);
+  if (wait !== undefined) {
+    mergeTimer = setTimeout(() => release(performance.timeOrigin + performance.now()), wait);
+  }
+  report(receivedAt);
+}
+
+/** Sends the effects produced so far with the state after them, or now and then a fresh view. */
+function report(receivedAt: number): void {
+  if (!core) return;
   if (effects.length > 0) {
     post({
       type: "effects",
@@ -88,6 +116,14 @@ function handle(message: ToWorker): void {
         )
         : new SessionCore({ symbol: message.symbol, strategy, execution }, snapshot);
       core.warm(message.history);
+      merge = message.symbols
+        ? new TimeMerge({
+          symbols,
+          holdMs: MERGE_HOLD_MS,
+          onEvent: apply,
+          onBatchDone: passed,
+        })
+        : undefined;
       bus = new BusSubscriber({
         symbols,
         startAfter: message.startAfter,
@@ -96,7 +132,10 @@ function handle(message: ToWorker): void {
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.
-          passed(symbol, to);
+          if (merge) {
+            merge.push(symbol, [], to, performance.timeOrigin + performance.now());
+            release(performance.timeOrigin + performance.now());
+          } else passed(symbol, to);
           post({ type: "bus_gap", symbol, from, to });
         },
       });
@@ -113,6 +152,8 @@ function handle(message: ToWorker): void {
         core.cancelOrders(out);
         bus?.close();
         bus = undefined;
+        clearTimeout(mergeTimer);
+        merge = undefined;
       }
       post({
         type: "command_done",

@@ -146,7 +146,8 @@ export class PortfolioCore {
     const start = out.length;
     core.step(event, out);
     const filledAt = this.#record(out, start);
-    if (event.type === "trade") {
+    // A late trade of one symbol (after a later one of another) never moves the clock back.
+    if (event.type === "trade" && event.time >= this.#time) {
       this.#time = event.time;
       this.#observe(event.time, out);
     }
