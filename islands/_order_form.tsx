@@ -15,9 +15,11 @@ interface Placed {
  * A small manual order form of a session (side, market or limit, quantity,
  * limit price): posts to the session's orders endpoint, which runs the same
  * checks as strategy orders; the placed order is named below, a refusal is
- * shown inline with the API's reason.
+ * shown inline with the API's reason. A portfolio's form picks the symbol.
  */
-export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolean }) {
+export function ManualOrderForm(
+  { id, disabled, symbols }: { id: string; disabled: boolean; symbols: readonly string[] },
+) {
   const [placed, setPlaced] = useState<Placed | null>(null);
   const [type, setType] = useState("market");
   const { busy, error, run } = useAction<Placed>(setPlaced);
@@ -25,6 +27,7 @@ export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolea
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const order: Record<string, unknown> = {
+      ...(symbols.length > 1 ? { symbol: form.get("symbol") } : {}),
       side: form.get("side"),
       type,
       quantity: Number(form.get("quantity")),
@@ -35,6 +38,13 @@ export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolea
   };
   return (
     <form class="controls" data-testid="order-form" onSubmit={submit}>
+      {symbols.length > 1
+        ? (
+          <select name="symbol" aria-label="Symbol">
+            {symbols.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        )
+        : null}
       <select name="side" aria-label="Side">
         <option value="buy">buy</option>
         <option value="sell">sell</option>
