@@ -303,22 +303,17 @@ export class PortfolioCore {
 
   /**
    * Adds the fees and round trips of the effects from `start` to the
-   * portfolio metrics, and drops the symbols' own chart points (the portfolio
-   * draws its equity); returns the time of the last fill, if any.
+   * portfolio metrics; returns the time of the last fill, if any.
    */
   #record(out: SessionEffect[], start: number): number | undefined {
     let filledAt: number | undefined;
-    let kept = start;
     for (let i = start; i < out.length; i++) {
       const effect = out[i];
-      if (effect.type === "equity") continue;
       if (effect.type === "fill") {
         recordFill(this.#metrics, effect.fill);
         filledAt = effect.fill.time;
       } else if (effect.type === "trade_closed") recordClosedTrade(this.#metrics, effect.trade);
-      out[kept++] = effect;
     }
-    out.length = kept;
     return filledAt;
   }
 

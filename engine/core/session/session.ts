@@ -393,10 +393,14 @@ export class SessionCore {
     if (sample) this.#out.push({ type: "equity", ...sample });
   }
 
-  /** Observes the equity a fill left and records it as a chart point (`periods` 0, no return). */
+  /**
+   * Observes the equity a fill left and records it as a chart point (`periods`
+   * 0, no return); a portfolio's symbol only observes (the portfolio draws the chart).
+   */
   #pointAfterFill(time: number): void {
     const at = Math.max(time, this.#metrics.last_time);
     this.#observe(at);
+    if (this.#wallet) return;
     const { last_equity, last_exposed } = this.#metrics;
     this.#out.push({
       type: "equity",
