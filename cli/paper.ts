@@ -110,7 +110,12 @@ function symbolTable(perSymbol: NonNullable<Session["per_symbol"]>): string {
 }
 
 function metricsFields(metrics: Metrics): string {
-  return fields(metricRows(metrics).map(({ label, value }) => [label, value]));
+  // A missing value says why, as on the dashboard.
+  return fields(
+    metricRows(metrics).map((
+      { label, value, hint },
+    ) => [label, hint ? `${value}  ${hint}` : value]),
+  );
 }
 
 function sessionTable(sessions: readonly Session[]): string {
