@@ -11,3 +11,4 @@ export * from "./limits.ts";
 export * from "./live.ts";
 export * from "./resources.ts";
 export * from "./session_figures.ts";
+export * from "./webhook_target.ts";

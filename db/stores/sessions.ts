@@ -25,6 +25,8 @@ export interface SessionRow {
     name?: string;
     /** A portfolio session's symbols (`symbol` is the first). */
     symbols?: string[];
+    /** The session's own alert targets. */
+    webhooks?: string[];
   };
   status: SessionStatus;
   feed: string;

@@ -72,6 +72,7 @@ export class SessionService {
   readonly #symbols: () => readonly string[];
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
+  readonly #sessionWebhooks: boolean;
   readonly #log: Logger | undefined;
   readonly #nodeId: string | null;
   readonly #claim: (id: string) => Promise<void>;
@@ -92,6 +93,8 @@ export class SessionService {
       announce?: (session: SessionSummary) => void;
       /** Most sessions this node runs at once (default unlimited). */
       maxSessions?: number;
+      /** Whether a session may name its own alert targets (`webhooks`; default false). */
+      sessionWebhooks?: boolean;
       log?: Logger;
       /** This node's name, shown with the sessions it runs. */
       nodeId?: string;
@@ -106,6 +109,7 @@ export class SessionService {
     this.#symbols = deps.symbols;
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
+    this.#sessionWebhooks = deps.sessionWebhooks ?? false;
     this.#log = deps.log;
     this.#nodeId = deps.nodeId ?? null;
     this.#claim = deps.claim ?? (() => Promise.resolve());
@@ -129,6 +133,13 @@ export class SessionService {
     if (key !== undefined) {
       const earlier = await this.#byKey(key, digest!);
       if (earlier) return { session: earlier, created: false };
+    }
+    if (input.webhooks?.length && !this.#sessionWebhooks) {
+      throw new ValidationError("invalid session request", [{
+        path: "webhooks",
+        message:
+          "per-session alert targets are disabled on this service (WEBHOOK_ALLOW_SESSION_TARGETS=true enables them)",
+      }]);
     }
     const symbols = input.symbols ?? [input.symbol!];
     const path = input.symbols ? "symbols" : "symbol";
@@ -161,7 +172,7 @@ export class SessionService {
         name: input.name ?? strategy.name,
         source,
         symbol: symbols[0],
-        options: { execution, strategy, name: input.name, ...portfolio },
+        options: { execution, strategy, name: input.name, webhooks: input.webhooks, ...portfolio },
         feed: feed.name,
         simulated: feed.simulated,
         idempotencyKey: key ?? null,
