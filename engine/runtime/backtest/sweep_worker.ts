@@ -5,7 +5,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Backtest } from "../../core/backtest/mod.ts";
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
@@ -34,7 +34,8 @@ export type FromSweepWorker =
   }
   | { readonly kind: "error"; readonly message: string };
 
-let events: MarketEvent[] = [];
+/** The recording's events of the symbol, with its books (sweeps fill against them too). */
+let events: (MarketEvent | BookTop)[] = [];
 let csv = false;
 let load: Extract<ToSweepWorker, { kind: "load" }>;
 let symbol = "";
@@ -46,7 +47,7 @@ function run(strategy: Strategy, from?: number, to?: number): Metrics {
   return backtest.result().metrics;
 }
 
-function time(event: MarketEvent, end: boolean): number {
+function time(event: MarketEvent | BookTop, end: boolean): number {
   if (event.type !== "candle") return event.time;
   return end ? event.closeTime : event.openTime;
 }

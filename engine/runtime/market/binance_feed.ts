@@ -15,7 +15,13 @@ import type { BookSink, Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { DepthSync } from "./depth_sync.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
-import { candleFrom, depthSnapshot, parseMessage, streamsFor } from "./binance_protocol.ts";
+import {
+  candleFrom,
+  depthSnapshot,
+  parseMessage,
+  partialDepthEnvelope,
+  streamsFor,
+} from "./binance_protocol.ts";
 
 /** Options of {@link BinanceFeed}. */
 export interface BinanceFeedOptions {
@@ -35,7 +41,11 @@ export interface BinanceFeedOptions {
   depth?: boolean;
   /** Least time between two depth snapshots of a symbol, in ms (default 1000). */
   depthRetryMs?: number;
-  /** Hears the text of every frame that carried a valid event (for recording). */
+  /**
+   * Hears the text of every frame that carried a valid event (for recording);
+   * with `depth`, also each depth diff of a followed symbol and, after each
+   * book sync, the whole book as a partial-depth envelope with `E` added.
+   */
   onRaw?: (text: string) => void;
   /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
   timeBounds?: Partial<TimeBounds>;
@@ -123,6 +133,9 @@ export class BinanceFeed implements Feed {
       sink,
       retryMs: this.#depthRetryMs,
       onSync: () => this.#status.bookSync(),
+      onSynced: this.#onRaw &&
+        ((symbol, book, time) =>
+          this.#onRaw!(JSON.stringify(partialDepthEnvelope(symbol, book, time)))),
       onProblem: (reason) => this.#status.drop(reason),
     });
   }
@@ -216,8 +229,10 @@ export class BinanceFeed implements Feed {
     if (parsed.kind === "depth") {
       if (!this.#symbols.has(parsed.symbol)) return this.#status.drop("unknown_symbol");
       this.#books?.diff(parsed.symbol, parsed.diff, parsed.time > 0 ? parsed.time : now);
+      this.#onRaw?.(text);
       return;
     }
+    if (parsed.kind === "partial") return this.#status.drop("unknown_message");
     const event = parsed.event;
     if (!this.#symbols.has(event.symbol)) return this.#status.drop("unknown_symbol");
     const reason = this.#validator.check(event, now);

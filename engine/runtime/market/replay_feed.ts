@@ -1,11 +1,12 @@
 /**
  * The replay feed: plays a recording (see {@link readRecording}, which
  * validates every event) in real time, N× faster, or as fast as possible.
- * Dropped lines and events are counted in its status by reason.
+ * Dropped lines and events are counted in its status by reason. A recording
+ * with books delivers them, in order with the events, to the book sink.
  */
 import { basename } from "node:path";
 import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
-import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import type { BookSink, Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { readRecording, type ReadRecordingOptions } from "./recording.ts";
 
@@ -35,6 +36,7 @@ export class ReplayFeed implements Feed {
   #position = -Infinity;
   #closed = false;
   #done?: Promise<void>;
+  #books?: BookSink;
 
   constructor(path: string, options: ReplayFeedOptions = {}) {
     const speed = options.speed ?? 1;
@@ -51,6 +53,11 @@ export class ReplayFeed implements Feed {
   /** Resolves when the replay has finished (or was closed). */
   get done(): Promise<void> {
     return this.#done ?? Promise.resolve();
+  }
+
+  /** Delivers the recording's books to `sink` (call before `start`). */
+  books(sink: BookSink): void {
+    this.#books = sink;
   }
 
   /** Starts replaying in the background; only the given symbols (all when empty). */
@@ -72,6 +79,7 @@ export class ReplayFeed implements Feed {
     let count = 0;
     const events = readRecording(this.path, {
       ...this.#options,
+      books: true,
       onDrop: (reason) => this.#status.drop(reason),
     });
     for await (const event of events) {
@@ -86,6 +94,10 @@ export class ReplayFeed implements Feed {
         if (wait > 0) await sleep(wait);
       }
       if (this.#closed) return;
+      if (event.type === "book") {
+        this.#books?.(event);
+        continue;
+      }
       this.#position = Math.max(this.#position, time);
       this.#status.event();
       sink(event);
