@@ -125,7 +125,11 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
     return !(event.type === "trade" && next.type === "trade" && next.id <= event.id);
   }
 
-  #resolve(pending: Pending<E>, winner?: MarketEvent, ...losers: (MarketEvent | undefined)[]): void {
+  #resolve(
+    pending: Pending<E>,
+    winner?: MarketEvent,
+    ...losers: (MarketEvent | undefined)[]
+  ): void {
     this.#pending.delete(pending.held.symbol);
     for (const loser of losers) if (loser) this.#drop("time_jump", loser as E);
     if (winner) this.#pass(winner as E);

@@ -121,7 +121,12 @@ export function partialDepthEnvelope(
   const text = (levels: readonly Level[]) => levels.map(([p, q]) => [String(p), String(q)]);
   return {
     stream: `${symbol.toLowerCase()}@depth1000`,
-    data: { lastUpdateId: book.lastUpdateId, E: time, bids: text(book.bids), asks: text(book.asks) },
+    data: {
+      lastUpdateId: book.lastUpdateId,
+      E: time,
+      bids: text(book.bids),
+      asks: text(book.asks),
+    },
   };
 }
 
