@@ -173,6 +173,28 @@ export function depthSnapshot(symbol: string, value: unknown): BookSnapshot {
   return { lastUpdateId, bids, asks };
 }
 
+/**
+ * Parses a `GET /api/v3/historicalTrades` answer
+ * (`[{id, price, qty, quoteQty, time, isBuyerMaker, isBestMatch}]`) into
+ * trades of `symbol`; values are checked by the validator.
+ *
+ * @throws {TypeError} naming the symbol when the answer is not an array of objects.
+ */
+export function historicalTrades(symbol: string, value: unknown): Trade[] {
+  if (!Array.isArray(value) || value.some((row) => typeof row !== "object" || row === null)) {
+    throw new TypeError(`historical trades of ${symbol}: expected an array of trades`);
+  }
+  return (value as Json[]).map((row) => ({
+    type: "trade",
+    symbol,
+    id: Number(row.id),
+    price: Number(row.price),
+    qty: Number(row.qty),
+    time: Number(row.time),
+    buyerMaker: row.isBuyerMaker === true,
+  }));
+}
+
 function trade(data: Json, idField: "t" | "a"): ParsedMessage {
   if (typeof data.s !== "string") return { kind: "dropped", reason: "unknown_message" };
   const event: Trade = {

@@ -26,6 +26,10 @@ export interface FeedStatus {
   events: number;
   /** Times an L2 book was (re)loaded from a snapshot: first sync, then after each gap. */
   book_syncs?: number;
+  /** Trades fetched over REST to fill holes in the trade ids (e.g. after a reconnect). */
+  backfilled?: number;
+  /** REST fetches of missing trades that failed (those trades are reported as gaps). */
+  backfill_failures?: number;
 }
 
 /** Receives the normalised events of a feed. */
