@@ -5,7 +5,7 @@
 import type { BookTop, Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 
 /** Name of a feed adapter. */
-export type FeedName = "sim" | "binance" | "replay";
+export type FeedName = "sim" | "binance" | "replay" | "ccxt";
 
 /** Health of a feed, as shown by the API and the dashboard. */
 export interface FeedStatus {

@@ -1,0 +1,232 @@
+/**
+ * A venue reached through the exchange library ccxt (its WebSocket part,
+ * `ccxt.pro`): trades from `watchTrades`, symbol filters and default fees
+ * from the venue's markets (`loadMarkets`), every trade checked by the same
+ * validator as the Binance feed. Symbols are venue-qualified
+ * (`okx:BTC/USDT`). The library (~60 MB) is imported on first start only, so
+ * nothing that merely imports this module loads it; session workers never do.
+ * `urls` points the library at other servers (tests use local ones speaking
+ * the venue's real protocol).
+ */
+import type { Candle, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
+import { EventValidator, type TimeBounds } from "../../core/market/mod.ts";
+import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import { StatusTracker } from "./_feed_status.ts";
+import { parseVenueSymbol } from "./venue.ts";
+
+/** Options of {@link CcxtFeed}. */
+export interface CcxtFeedOptions {
+  /** ccxt exchange id (`okx`, `bybit`, …). */
+  venue: string;
+  /** Overrides of the exchange's `urls.api` (e.g. `{rest, ws}` for OKX). */
+  urls?: Record<string, string>;
+  /** Extra ccxt exchange options (e.g. `{fetchMarkets: {types: ["spot"]}}`). */
+  exchangeOptions?: Record<string, unknown>;
+  /** Wall clock in ms (default `Date.now`). */
+  now?: () => number;
+  /** Overrides of the validator's time bounds. */
+  timeBounds?: Partial<TimeBounds>;
+}
+
+/** Default maker and taker fee rates of a symbol, from the venue's markets. */
+export interface VenueFees {
+  readonly maker: number;
+  readonly taker: number;
+}
+
+/** The parts of a ccxt pro exchange this feed uses. */
+interface CcxtExchange {
+  urls: { api: unknown };
+  loadMarkets(): Promise<Record<string, CcxtMarket>>;
+  market(symbol: string): CcxtMarket;
+  watchTrades(symbol: string): Promise<CcxtTrade[]>;
+  close(): Promise<void>;
+}
+interface CcxtMarket {
+  base: string;
+  quote: string;
+  precision: { price?: number; amount?: number };
+  limits: { cost?: { min?: number } };
+  maker?: number;
+  taker?: number;
+}
+interface CcxtTrade {
+  id?: string;
+  timestamp?: number;
+  price: number;
+  amount: number;
+  side?: string;
+}
+
+/** The live feed of one ccxt venue. */
+export class CcxtFeed implements Feed {
+  readonly name = "ccxt" as const;
+  readonly simulated = false;
+  /** The venue id. */
+  readonly venue: string;
+  #options: CcxtFeedOptions;
+  #now: () => number;
+  #status: StatusTracker;
+  #validator: EventValidator;
+  #exchange?: Promise<CcxtExchange>;
+  #symbols = new Set<string>();
+  #sink?: FeedSink;
+  #closed = false;
+  #loops: Promise<void>[] = [];
+
+  constructor(options: CcxtFeedOptions) {
+    this.venue = options.venue.toLowerCase();
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#status = new StatusTracker("ccxt", false, this.#now);
+    this.#validator = new EventValidator({
+      bounds: options.timeBounds,
+      onGap: (symbol, from, to) => this.#status.gap(symbol, from, to),
+    });
+  }
+
+  #load(): Promise<CcxtExchange> {
+    this.#exchange ??= (async () => {
+      const ccxt = await import("ccxt");
+      const Exchange = (ccxt.pro as unknown as Record<string, new (config: unknown) => unknown>)[
+        this.venue
+      ];
+      if (!Exchange) throw new TypeError(`unknown venue '${this.venue}' (no ccxt.pro exchange)`);
+      const exchange = new Exchange({
+        options: this.#options.exchangeOptions ?? {},
+      }) as CcxtExchange;
+      if (this.#options.urls) {
+        exchange.urls.api = { ...(exchange.urls.api as object), ...this.#options.urls };
+      }
+      await exchange.loadMarkets();
+      return exchange;
+    })();
+    return this.#exchange;
+  }
+
+  /** The venue's pair of a symbol of this venue (`okx:BTC/USDT` → `BTC/USDT`). */
+  #pair(symbol: string): string {
+    const parsed = parseVenueSymbol(symbol);
+    if (!parsed || parsed.venue !== this.venue) {
+      throw new RangeError(
+        `'${symbol}' is not a symbol of ${this.venue} (like ${this.venue}:BTC/USDT)`,
+      );
+    }
+    return parsed.pair;
+  }
+
+  /** Loads the venue's markets and starts watching; resolves once the markets are loaded or failed. */
+  async start(symbols: readonly string[], sink: FeedSink): Promise<void> {
+    this.#sink = sink;
+    try {
+      await this.#load();
+      this.#status.connection(true);
+    } catch (error) {
+      this.#status.connection(false, `${this.venue} unreachable: ${(error as Error).message}`);
+      this.#exchange = undefined;
+    }
+    this.subscribe(symbols);
+  }
+
+  subscribe(symbols: readonly string[]): void {
+    for (const text of symbols) {
+      const symbol = parseVenueSymbol(text)?.symbol ?? text;
+      if (this.#symbols.has(symbol)) continue;
+      this.#symbols.add(symbol);
+      this.#loops.push(this.#watch(symbol));
+    }
+  }
+
+  unsubscribe(symbols: readonly string[]): void {
+    for (const text of symbols) {
+      const symbol = parseVenueSymbol(text)?.symbol ?? text;
+      this.#symbols.delete(symbol);
+      this.#validator.forget(symbol);
+    }
+  }
+
+  async #watch(symbol: string): Promise<void> {
+    const pair = this.#pair(symbol);
+    let failures = 0;
+    while (!this.#closed && this.#symbols.has(symbol)) {
+      try {
+        const exchange = await this.#load();
+        const trades = await exchange.watchTrades(pair);
+        if (failures > 0) this.#status.reconnect();
+        failures = 0;
+        this.#status.connection(true);
+        for (const trade of trades) this.#deliver(symbol, trade);
+      } catch (error) {
+        if (this.#closed) return;
+        this.#status.connection(false, `${this.venue}: ${(error as Error).message}`);
+        failures++;
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** failures)));
+      }
+    }
+  }
+
+  #deliver(symbol: string, raw: CcxtTrade): void {
+    if (!this.#symbols.has(symbol)) return;
+    const event: Trade = {
+      type: "trade",
+      symbol,
+      id: Number(raw.id),
+      price: raw.price,
+      qty: raw.amount,
+      time: Number(raw.timestamp),
+      buyerMaker: raw.side === "sell",
+    };
+    const now = this.#now();
+    const reason = this.#validator.check(event, now);
+    if (reason) return this.#status.drop(reason);
+    this.#status.event(now);
+    this.#sink?.(event);
+  }
+
+  history(_symbol: string, _timeframe: Timeframe, _limit: number): Promise<Candle[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Tick, step and minimum notional from the venue's market (`precision`, `limits.cost.min`). */
+  async filters(symbol: string): Promise<SymbolFilters | undefined> {
+    const market = await this.#market(symbol);
+    if (!market) return undefined;
+    return {
+      tickSize: market.precision.price ?? 0,
+      stepSize: market.precision.amount ?? 0,
+      minNotional: market.limits.cost?.min ?? 0,
+      base: market.base,
+      quote: market.quote,
+    };
+  }
+
+  /** The venue's default maker and taker fee rates for a symbol (undefined when unknown). */
+  async fees(symbol: string): Promise<VenueFees | undefined> {
+    const market = await this.#market(symbol);
+    if (market?.maker === undefined || market.taker === undefined) return undefined;
+    return { maker: market.maker, taker: market.taker };
+  }
+
+  async #market(symbol: string): Promise<CcxtMarket | undefined> {
+    const exchange = await this.#load();
+    try {
+      return exchange.market(this.#pair(symbol));
+    } catch (error) {
+      if (error instanceof RangeError) throw error;
+      return undefined;
+    }
+  }
+
+  status(): FeedStatus {
+    return this.#status.snapshot();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#symbols.clear();
+    this.#status.connection(false, "closed");
+    const exchange = await this.#exchange?.catch(() => undefined);
+    await exchange?.close();
+    await Promise.allSettled(this.#loops);
+  }
+}

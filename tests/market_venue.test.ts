@@ -1,0 +1,94 @@
+/**
+ * A second venue through the exchange library: venue-qualified symbols, and
+ * the ccxt feed against a local server speaking OKX's real public protocol
+ * (WebSocket v5 and the REST instruments the library loads its markets from).
+ */
+import assert from "node:assert/strict";
+import type { MarketEvent } from "../engine/core/types.ts";
+import { CcxtFeed } from "../engine/runtime/market/ccxt_feed.ts";
+import { parseVenueSymbol } from "../engine/runtime/market/venue.ts";
+import { startFakeOkx } from "./support/fake_okx.ts";
+import { eventually } from "./support/wait.ts";
+
+Deno.test("venue symbols: venue:BASE/QUOTE is qualified, a bare symbol is Binance spot", () => {
+  assert.deepEqual(parseVenueSymbol("okx:btc/usdt"), {
+    venue: "okx",
+    pair: "BTC/USDT",
+    symbol: "okx:BTC/USDT",
+  });
+  assert.deepEqual(parseVenueSymbol("btcusdt"), {
+    venue: "binance",
+    pair: "BTCUSDT",
+    symbol: "BTCUSDT",
+  });
+  for (const bad of ["okx:BTCUSDT", "okx:BTC/", ":BTC/USDT", "BTC/USDT", "okx:BTC/USDT/X", ""]) {
+    assert.equal(parseVenueSymbol(bad), undefined, bad);
+  }
+});
+
+Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, reconnects", async () => {
+  const fake = await startFakeOkx();
+  const events: MarketEvent[] = [];
+  const feed = new CcxtFeed({
+    venue: "okx",
+    urls: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
+  });
+  try {
+    await feed.start(["okx:BTC/USDT"], (e) => events.push(e));
+    assert.deepEqual(await feed.filters("okx:BTC/USDT"), {
+      tickSize: 0.1,
+      stepSize: 1e-8,
+      minNotional: 0,
+      base: "BTC",
+      quote: "USDT",
+    });
+    const fees = await feed.fees("okx:BTC/USDT");
+    assert.ok(fees && fees.maker > 0 && fees.taker >= fees.maker, JSON.stringify(fees));
+    await assert.rejects(() => feed.filters("bybit:BTC/USDT"), RangeError);
+    assert.equal(await feed.filters("okx:DOGE/USDT"), undefined);
+
+    await fake.waitForSubscription("BTC-USDT");
+    assert.deepEqual(fake.requests, ["subscribe trades BTC-USDT"]);
+    const now = Date.now();
+    fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }]);
+    fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }, {
+      id: 8,
+      px: 100.6,
+      sz: 0.2,
+      ts: now + 1,
+    }]);
+    await eventually(() => events.length >= 1 || undefined, { what: "the first OKX trade" });
+    // The library resolves a watch with the next message: updates that came between two watches
+    // (here the second message) are delivered with the following one.
+    fake.trades("BTC-USDT", [{ id: 9, px: 100.7, sz: 0.3, ts: now + 2 }]);
+    await eventually(() => events.length === 3 || undefined, { what: "three OKX trades" });
+    assert.deepEqual(events[0], {
+      type: "trade",
+      symbol: "okx:BTC/USDT",
+      id: 7,
+      price: 100.5,
+      qty: 0.1,
+      time: now,
+      buyerMaker: false,
+    });
+    assert.deepEqual(events.map((e) => e.type === "trade" && e.id), [7, 8, 9]);
+    assert.equal(feed.status().dropped.duplicate, 1, "the repeated trade 7 is dropped");
+    assert.equal(feed.status().name, "ccxt");
+
+    fake.dropAll();
+    await eventually(() => fake.requests.length === 2 || undefined, {
+      what: "the feed to subscribe again after the server dropped it",
+      timeoutMs: 15_000,
+    });
+    await fake.waitForSubscription("BTC-USDT");
+    fake.trades("BTC-USDT", [{ id: 10, px: 100.7, sz: 0.3, ts: Date.now() }]);
+    await eventually(() => events.length === 4 || undefined, {
+      what: "a trade after reconnecting",
+    });
+    assert.ok(feed.status().reconnects >= 1);
+    assert.equal(feed.status().connected, true);
+  } finally {
+    await feed.close();
+    await fake.close();
+  }
+});
