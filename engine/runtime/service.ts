@@ -10,7 +10,8 @@ import type { Candle } from "../core/types.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
+import { createFeed, type Feed, MarketHub, VenueFeeds } from "./market/mod.ts";
+import { ServiceUnavailableError } from "./errors.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
@@ -83,11 +84,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
-  const feed = options.feed ?? await createFeed(config.feed, {
-    binanceWsUrl: config.binanceWsUrl,
-    binanceRestUrl: config.binanceRestUrl,
-    depth: true,
-  });
+  // Bare symbols go to the configured feed, venue symbols (okx:BTC/USDT) to their venue's feed.
+  const feed = new VenueFeeds(
+    options.feed ?? await createFeed(config.feed, {
+      binanceWsUrl: config.binanceWsUrl,
+      binanceRestUrl: config.binanceRestUrl,
+      depth: true,
+    }),
+    { urls: config.venueUrls },
+  );
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
@@ -123,6 +128,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
     strategies,
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
+    venue: async (symbol) => {
+      if (!symbol.includes(":")) return {};
+      try {
+        return { filters: await feed.filters(symbol), fees: await feed.fees(symbol) };
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          `the markets of ${symbol.split(":")[0]} could not be loaded: ${(error as Error).message}`,
+        );
+      }
+    },
     announce: (session) =>
       live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,

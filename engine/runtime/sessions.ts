@@ -13,8 +13,10 @@ import {
   type SessionView,
   transition,
 } from "../core/session/mod.ts";
+import type { SymbolFilters } from "../core/types.ts";
 import {
   equity,
+  type ExecutionConfig,
   freeCash,
   openOrders,
   type Order,
@@ -61,6 +63,7 @@ export class SessionService {
   readonly #strategies: StrategyStore;
   readonly #feed: () => FeedLabel;
   readonly #symbols: () => readonly string[];
+  readonly #venue?: (symbol: string) => Promise<VenueDefaults>;
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
@@ -77,6 +80,8 @@ export class SessionService {
       strategies: StrategyStore;
       feed: () => FeedLabel;
       symbols: () => readonly string[];
+      /** A venue symbol's filters and default fees from its venue (none for bare symbols). */
+      venue?: (symbol: string) => Promise<VenueDefaults>;
       /** Tells live listeners about a new session. */
       announce?: (session: SessionSummary) => void;
       /** Most sessions this node runs at once (default unlimited). */
@@ -89,6 +94,7 @@ export class SessionService {
     this.#strategies = deps.strategies;
     this.#feed = deps.feed;
     this.#symbols = deps.symbols;
+    this.#venue = deps.venue;
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#log = deps.log;
@@ -122,7 +128,11 @@ export class SessionService {
     const { strategy, strategyId, source } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.initial_capital, input);
+    const execution = withVenue(
+      executionOf(input.initial_capital, input),
+      input,
+      await this.#venue?.(input.symbol),
+    );
     const id = crypto.randomUUID();
     const feed = this.#feed();
     await this.#withCapacity(async () => {
@@ -427,6 +437,37 @@ function specOf(row: SessionRow): SessionSpec {
 }
 
 /** The API view of a session that has no worker, from its last durable state. */
+/** What a venue tells about a symbol: its filters and default fee rates. */
+export interface VenueDefaults {
+  readonly filters?: SymbolFilters;
+  readonly fees?: { readonly maker: number; readonly taker: number };
+}
+
+/**
+ * The execution settings with the venue's filters for the symbol (overrides
+ * given in the request win) and its fees where the request gave none.
+ */
+function withVenue(
+  execution: ExecutionConfig,
+  input: SessionInput,
+  venue: VenueDefaults | undefined,
+): ExecutionConfig {
+  if (!venue) return execution;
+  return {
+    ...execution,
+    ...(venue.fees && input.fees?.maker === undefined ? { maker_fee: venue.fees.maker } : {}),
+    ...(venue.fees && input.fees?.taker === undefined ? { taker_fee: venue.fees.taker } : {}),
+    ...(venue.filters
+      ? {
+        filters: {
+          ...execution.filters,
+          [input.symbol]: { ...venue.filters, ...execution.filters?.[input.symbol] },
+        },
+      }
+      : {}),
+  };
+}
+
 function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
   const pos = position(snapshot.account, symbol);
   return {

@@ -10,7 +10,7 @@
  */
 import type { Candle, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
 import { EventValidator, type TimeBounds } from "../../core/market/mod.ts";
-import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import type { Feed, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { parseVenueSymbol } from "./venue.ts";
 
@@ -26,12 +26,6 @@ export interface CcxtFeedOptions {
   now?: () => number;
   /** Overrides of the validator's time bounds. */
   timeBounds?: Partial<TimeBounds>;
-}
-
-/** Default maker and taker fee rates of a symbol, from the venue's markets. */
-export interface VenueFees {
-  readonly maker: number;
-  readonly taker: number;
 }
 
 /** The parts of a ccxt pro exchange this feed uses. */

@@ -1,6 +1,7 @@
 /**
  * The one interface every market-data source implements (Binance live,
- * simulated, replay), and the status it reports.
+ * ccxt venues, simulated, replay, and the venues composite), and the status
+ * it reports.
  */
 import type { BookTop, Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 
@@ -30,6 +31,14 @@ export interface FeedStatus {
   backfilled?: number;
   /** REST fetches of missing trades that failed (those trades are reported as gaps). */
   backfill_failures?: number;
+  /** The status of each other venue's feed (venue-qualified symbols), by venue id. */
+  venues?: Record<string, FeedStatus>;
+}
+
+/** Default maker and taker fee rates of a symbol, from its venue. */
+export interface VenueFees {
+  readonly maker: number;
+  readonly taker: number;
 }
 
 /** Receives the normalised events of a feed. */
@@ -59,6 +68,8 @@ export interface Feed {
   history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
   /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
   filters(symbol: string): Promise<SymbolFilters | undefined>;
+  /** Default fee rates of a symbol from its venue (venues that publish them). */
+  fees?(symbol: string): Promise<VenueFees | undefined>;
   /** Delivers L2 books to `sink` (feeds with depth data; call before `start`). */
   books?(sink: BookSink): void;
   /** A snapshot of the feed's health. */

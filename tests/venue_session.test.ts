@@ -1,0 +1,74 @@
+/**
+ * A session on a second venue: `okx:BTC/USDT` in SYMBOLS reaches OKX through
+ * the exchange library (pointed at a local server speaking OKX's protocol by
+ * VENUE_URLS), while bare symbols stay on the configured feed; the session
+ * takes the venue's filters and default fees, and the venue's trades reach the
+ * market cache.
+ */
+import assert from "node:assert/strict";
+import { sql } from "../db/mod.ts";
+import type { ExecutionConfig } from "../engine/core/execution/mod.ts";
+import { startFakeOkx } from "./support/fake_okx.ts";
+import { eventually, startTestServer } from "./support/server.ts";
+
+Deno.test({
+  name: "a session on okx:BTC/USDT gets the venue's filters, fees and trades",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const fake = await startFakeOkx();
+    const server = await startTestServer({
+      env: {
+        SYMBOLS: "BTCUSDT,okx:btc/usdt",
+        VENUE_URLS: JSON.stringify({
+          okx: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
+        }),
+      },
+    });
+    try {
+      const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ strategy: "ema_cross", symbol: "OKX:btc/usdt" }),
+      });
+      assert.equal(response.status, 201, await response.clone().text());
+      const session = await response.json();
+      assert.equal(session.symbol, "okx:BTC/USDT");
+      const [row] = await server.service.db.query<{ options: { execution: ExecutionConfig } }>(
+        sql`select options from sessions where id = ${session.id}`,
+      );
+      const execution = row.options.execution;
+      assert.deepEqual(execution.filters?.["okx:BTC/USDT"], {
+        tickSize: 0.1,
+        stepSize: 1e-8,
+        minNotional: 0,
+        base: "BTC",
+        quote: "USDT",
+      });
+      const fees = await server.service.feed.fees!("okx:BTC/USDT");
+      assert.ok(fees);
+      assert.equal(execution.maker_fee, fees.maker);
+      assert.equal(execution.taker_fee, fees.taker);
+
+      await fake.waitForSubscription("BTC-USDT");
+      fake.trades("BTC-USDT", [{ id: 1, px: 101.5, sz: 0.5 }]);
+      await eventually(
+        () => server.service.hub.cache.ticker("okx:BTC/USDT")?.price === 101.5 || undefined,
+        { what: "the OKX trades in the market cache", timeoutMs: 15_000 },
+      );
+      const health = server.service.hub.health();
+      assert.equal(health.feed.name, "sim", "bare symbols stay on the configured feed");
+      assert.equal(health.feed.venues?.okx.connected, true);
+
+      const unknown = await fetch(`${server.url}/api/paper_trading/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ strategy: "ema_cross", symbol: "okx:BTC/" }),
+      });
+      assert.equal(unknown.status, 400, await unknown.clone().text());
+    } finally {
+      await server.stop();
+      await fake.close();
+    }
+  },
+});
