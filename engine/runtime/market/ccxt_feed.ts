@@ -18,8 +18,11 @@ import { parseVenueSymbol } from "./venue.ts";
 export interface CcxtFeedOptions {
   /** ccxt exchange id (`okx`, `bybit`, …). */
   venue: string;
-  /** Overrides of the exchange's `urls.api` (e.g. `{rest, ws}` for OKX). */
-  urls?: Record<string, string>;
+  /**
+   * Overrides of the exchange's `urls.api` (e.g. `{rest, ws}` for OKX;
+   * `{public, ws: {spot}}` for Binance: nested maps merge into the library's).
+   */
+  urls?: Readonly<Record<string, string | Readonly<Record<string, string>>>>;
   /** Extra ccxt exchange options (e.g. `{fetchMarkets: {types: ["spot"]}}`). */
   exchangeOptions?: Record<string, unknown>;
   /** Wall clock in ms (default `Date.now`). */
@@ -89,9 +92,7 @@ export class CcxtFeed implements Feed {
       const exchange = new Exchange({
         options: this.#options.exchangeOptions ?? {},
       }) as CcxtExchange;
-      if (this.#options.urls) {
-        exchange.urls.api = { ...(exchange.urls.api as object), ...this.#options.urls };
-      }
+      if (this.#options.urls) exchange.urls.api = mergeUrls(exchange.urls.api, this.#options.urls);
       await exchange.loadMarkets();
       return exchange;
     })();
@@ -223,4 +224,19 @@ export class CcxtFeed implements Feed {
     await exchange?.close();
     await Promise.allSettled(this.#loops);
   }
+}
+
+/** The library's API URLs with `overrides` applied (a nested map merges into the library's map). */
+function mergeUrls(
+  api: unknown,
+  overrides: Readonly<Record<string, string | Readonly<Record<string, string>>>>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...(api as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    const current = merged[key];
+    merged[key] = typeof value === "object" && typeof current === "object" && current !== null
+      ? { ...current, ...value }
+      : value;
+  }
+  return merged;
 }

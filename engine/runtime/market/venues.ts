@@ -14,7 +14,7 @@ import { parseVenueSymbol } from "./venue.ts";
 /** Options of {@link VenueFeeds}. */
 export interface VenueFeedsOptions {
   /** Per venue, overrides of the exchange library's API URLs (e.g. local protocol servers). */
-  urls?: Readonly<Record<string, Record<string, string>>>;
+  urls?: Readonly<Record<string, Readonly<Record<string, string | Record<string, string>>>>>;
   /** Builds a venue's feed (default: a {@link CcxtFeed}). */
   venueFeed?: (venue: string) => Feed;
 }
