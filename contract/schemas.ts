@@ -21,18 +21,13 @@ export const strategyRefSchema = z.union([
 ]);
 
 /**
- * A symbol: Binance spot such as BTCUSDT (upper-cased), or a venue symbol
- * such as okx:BTC/USDT (venue lower-cased, pair upper-cased).
+ * A symbol: Binance spot such as BTCUSDT, or a venue symbol such as
+ * okx:BTC/USDT (upper-cased: OKX:BTC/USDT).
  */
 export const symbolSchema = z.string().regex(
   /^([A-Za-z0-9]{2,20}|[A-Za-z][A-Za-z0-9]{1,30}:[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20})$/,
   "a symbol such as BTCUSDT, or a venue symbol such as okx:BTC/USDT",
-).transform((s) => {
-  const colon = s.indexOf(":");
-  return colon < 0
-    ? s.toUpperCase()
-    : s.slice(0, colon).toLowerCase() + s.slice(colon).toUpperCase();
-});
+).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
 const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);

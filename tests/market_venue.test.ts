@@ -14,7 +14,7 @@ Deno.test("venue symbols: venue:BASE/QUOTE is qualified, a bare symbol is Binanc
   assert.deepEqual(parseVenueSymbol("okx:btc/usdt"), {
     venue: "okx",
     pair: "BTC/USDT",
-    symbol: "okx:BTC/USDT",
+    symbol: "OKX:BTC/USDT",
   });
   assert.deepEqual(parseVenueSymbol("btcusdt"), {
     venue: "binance",
@@ -64,7 +64,7 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
     await eventually(() => events.length === 3 || undefined, { what: "three OKX trades" });
     assert.deepEqual(events[0], {
       type: "trade",
-      symbol: "okx:BTC/USDT",
+      symbol: "OKX:BTC/USDT",
       id: 7,
       price: 100.5,
       qty: 0.1,

@@ -33,12 +33,12 @@ Deno.test({
       });
       assert.equal(response.status, 201, await response.clone().text());
       const session = await response.json();
-      assert.equal(session.symbol, "okx:BTC/USDT");
+      assert.equal(session.symbol, "OKX:BTC/USDT");
       const [row] = await server.service.db.query<{ options: { execution: ExecutionConfig } }>(
         sql`select options from sessions where id = ${session.id}`,
       );
       const execution = row.options.execution;
-      assert.deepEqual(execution.filters?.["okx:BTC/USDT"], {
+      assert.deepEqual(execution.filters?.["OKX:BTC/USDT"], {
         tickSize: 0.1,
         stepSize: 1e-8,
         minNotional: 0,
@@ -53,9 +53,40 @@ Deno.test({
       await fake.waitForSubscription("BTC-USDT");
       fake.trades("BTC-USDT", [{ id: 1, px: 101.5, sz: 0.5 }]);
       await eventually(
-        () => server.service.hub.cache.ticker("okx:BTC/USDT")?.price === 101.5 || undefined,
+        () => server.service.hub.cache.ticker("OKX:BTC/USDT")?.price === 101.5 || undefined,
         { what: "the OKX trades in the market cache", timeoutMs: 15_000 },
       );
+      // The session's worker trades the venue symbol with the venue's filters (tick 0.1, step 1e-8).
+      let next = 2;
+      const order = await eventually(async () => {
+        // Trades keep coming (the session may have started after the first one).
+        fake.trades("BTC-USDT", [{ id: next++, px: 101.5, sz: 0.5 }]);
+        const placed = await fetch(
+          `${server.url}/api/paper_trading/sessions/${session.id}/orders`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ side: "buy", type: "market", quantity: 0.123456789 }),
+          },
+        );
+        const body = await placed.json();
+        return placed.status === 201 ? body : undefined;
+      }, { what: "a manual market buy on okx:BTC/USDT to be accepted", timeoutMs: 20_000 });
+      assert.equal(order.symbol, "OKX:BTC/USDT");
+      const fills = await eventually(async () => {
+        const response = await fetch(
+          `${server.url}/api/paper_trading/sessions/${session.id}/trades`,
+        );
+        const body = await response.json();
+        return body.items?.length > 0 ? body.items : undefined;
+      }, { what: "the fill of the manual buy" });
+      assert.equal(fills[0].quantity, 0.12345678);
+      assert.ok(
+        Math.abs(fills[0].price * 10 - Math.round(fills[0].price * 10)) < 1e-9,
+        `fill price ${fills[0].price} on the venue's 0.1 tick`,
+      );
+      assert.ok(Math.abs(fills[0].fee - fills[0].price * fills[0].quantity * fees.taker) < 1e-9);
+
       const health = server.service.hub.health();
       assert.equal(health.feed.name, "sim", "bare symbols stay on the configured feed");
       assert.equal(health.feed.venues?.okx.connected, true);
