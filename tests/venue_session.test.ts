@@ -56,6 +56,12 @@ Deno.test({
         () => server.service.hub.cache.ticker("OKX:BTC/USDT")?.price === 101.5 || undefined,
         { what: "the OKX trades in the market cache", timeoutMs: 15_000 },
       );
+      const ticker = await fetch(`${server.url}/api/market/${encodeURIComponent("okx:btc/usdt")}`);
+      assert.equal(ticker.status, 200, await ticker.clone().text());
+      const tickerBody = await ticker.json();
+      assert.equal(tickerBody.symbol, "OKX:BTC/USDT");
+      assert.equal(tickerBody.price, 101.5);
+
       // The session's worker trades the venue symbol with the venue's filters (tick 0.1, step 1e-8).
       let next = 2;
       const order = await eventually(async () => {
