@@ -41,7 +41,9 @@ function binanceServer(trades: number) {
       socket.onmessage = (e) => {
         const message = JSON.parse(e.data);
         socket.send(JSON.stringify({ result: null, id: message.id }));
-        if (message.method === "SUBSCRIBE") burst(socket, combined);
+        if (message.method === "SUBSCRIBE" && message.params.includes("btcusdt@trade")) {
+          burst(socket, combined);
+        }
       };
       return response;
     }

@@ -48,7 +48,11 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
     assert.equal(await feed.filters("okx:DOGE/USDT"), undefined);
 
     await fake.waitForSubscription("BTC-USDT");
-    assert.deepEqual(fake.requests, ["subscribe trades BTC-USDT"]);
+    await fake.waitForSubscription("BTC-USDT", "tickers");
+    assert.deepEqual(fake.requests.toSorted(), [
+      "subscribe tickers BTC-USDT",
+      "subscribe trades BTC-USDT",
+    ]);
     const now = Date.now();
     fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }]);
     fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }, {
@@ -72,17 +76,39 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
       buyerMaker: false,
     });
     assert.deepEqual(events.map((e) => e.type === "trade" && e.id), [7, 8, 9]);
+    // A ticker is state: the library hands over the latest one when a watch is waiting.
+    fake.ticker("BTC-USDT", { bid: 100.4, ask: 100.8, last: 100.6, ts: now + 3 });
+    await eventually(() => events.some((e) => e.type === "quote") || undefined, {
+      what: "the first OKX ticker as a quote",
+    });
+    fake.ticker("BTC-USDT", { bid: 100.5, ask: 100.6, last: 100.6, ts: now + 5 });
+    const quote = await eventually(
+      () => events.find((e) => e.type === "quote" && e.time === now + 5),
+      { what: "the second OKX ticker as a quote" },
+    );
+    assert.deepEqual(quote, {
+      type: "quote",
+      symbol: "OKX:BTC/USDT",
+      updateId: 2,
+      bid: 100.5,
+      bidQty: 3,
+      ask: 100.6,
+      askQty: 2,
+      time: now + 5,
+    });
     assert.equal(feed.status().dropped.duplicate, 1, "the repeated trade 7 is dropped");
+
     assert.equal(feed.status().name, "ccxt");
 
     fake.dropAll();
-    await eventually(() => fake.requests.length === 2 || undefined, {
+    const before = fake.requests.length;
+    await eventually(() => fake.requests.length === before + 2 || undefined, {
       what: "the feed to subscribe again after the server dropped it",
       timeoutMs: 15_000,
     });
     await fake.waitForSubscription("BTC-USDT");
     fake.trades("BTC-USDT", [{ id: 10, px: 100.7, sz: 0.3, ts: Date.now() }]);
-    await eventually(() => events.length === 4 || undefined, {
+    await eventually(() => events.some((e) => e.type === "trade" && e.id === 10) || undefined, {
       what: "a trade after reconnecting",
     });
     assert.ok(feed.status().reconnects >= 1);

@@ -29,12 +29,16 @@ export interface FakeOkx {
   readonly restRequests: string[];
   /** Sends trades on `trades` of an instrument to every subscribed connection. */
   trades(instId: string, trades: { id: number; px: number; sz: number; ts?: number }[]): void;
-  /** Resolves once some connection subscribed to `trades` of the instrument. */
-  waitForSubscription(instId: string, timeoutMs?: number): Promise<void>;
+  /** Sends a ticker on `tickers` of an instrument to every subscribed connection. */
+  ticker(instId: string, ticker: { bid: number; ask: number; last: number; ts?: number }): void;
+  /** Resolves once some connection subscribed to the channel (default `trades`) of the instrument. */
+  waitForSubscription(instId: string, channel?: string, timeoutMs?: number): Promise<void>;
   /** Closes every connection from the server side. */
   dropAll(): void;
   close(): Promise<void>;
 }
+
+const CHANNELS = new Set(["trades", "tickers"]);
 
 /** Starts the fake server with the given spot instruments (default BTC-USDT and ETH-USDT). */
 export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
@@ -45,7 +49,7 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
   const requests: string[] = [];
   const restRequests: string[] = [];
   const sockets = new Map<WebSocket, Set<string>>();
-  const waiters: { instId: string; resolve: () => void }[] = [];
+  const waiters: { key: string; resolve: () => void }[] = [];
 
   function onMessage(socket: WebSocket, text: string): void {
     if (text === "ping") return socket.send("pong");
@@ -66,7 +70,8 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
     }
     for (const arg of message.args) {
       requests.push(`${message.op} ${arg.channel} ${arg.instId}`);
-      if (arg.channel !== "trades" || !listed.some((i) => i.instId === arg.instId)) {
+      const channel = arg.channel ?? "";
+      if (!CHANNELS.has(channel) || !listed.some((i) => i.instId === arg.instId)) {
         socket.send(JSON.stringify({
           event: "error",
           code: "60018",
@@ -79,7 +84,7 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
       else sockets.get(socket)?.delete(key);
       socket.send(JSON.stringify({ event: message.op, arg, connId: "a4d3ae55" }));
       for (const w of [...waiters]) {
-        if (message.op === "subscribe" && w.instId === arg.instId) {
+        if (message.op === "subscribe" && w.key === key) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
         }
@@ -165,16 +170,43 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
         }
       }
     },
-    waitForSubscription(instId, timeoutMs = 10_000) {
+    ticker(instId, t) {
+      const arg = { channel: "tickers", instId };
+      const data = [{
+        instType: "SPOT",
+        instId,
+        last: String(t.last),
+        lastSz: "0.1",
+        askPx: String(t.ask),
+        askSz: "2",
+        bidPx: String(t.bid),
+        bidSz: "3",
+        open24h: String(t.last),
+        high24h: String(t.last),
+        low24h: String(t.last),
+        sodUtc0: String(t.last),
+        sodUtc8: String(t.last),
+        volCcy24h: "1000",
+        vol24h: "10",
+        ts: String(t.ts ?? Date.now()),
+      }];
+      for (const [socket, keys] of sockets) {
+        if (keys.has(`tickers:${instId}`) && socket.readyState === WebSocket.OPEN) {
+          socket.send(JSON.stringify({ arg, data }));
+        }
+      }
+    },
+    waitForSubscription(instId, channel = "trades", timeoutMs = 10_000) {
+      const key = `${channel}:${instId}`;
       for (const keys of sockets.values()) {
-        if (keys.has(`trades:${instId}`)) return Promise.resolve();
+        if (keys.has(key)) return Promise.resolve();
       }
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no subscription to trades of ${instId} within ${timeoutMs} ms`)),
+          () => reject(new Error(`no subscription to ${key} within ${timeoutMs} ms`)),
           timeoutMs,
         );
-        waiters.push({ instId, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({ key, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },
     dropAll() {

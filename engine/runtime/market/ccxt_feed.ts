@@ -1,6 +1,6 @@
 /**
  * A venue reached through the exchange library ccxt (its WebSocket part,
- * `ccxt.pro`): trades from `watchTrades`, symbol filters and default fees
+ * `ccxt.pro`): trades from `watchTrades`, quotes from `watchTicker`, symbol filters and default fees
  * from the venue's markets (`loadMarkets`), every trade checked by the same
  * validator as the Binance feed. Symbols are venue-qualified
  * (`okx:BTC/USDT`). The library (~60 MB) is imported on first start only, so
@@ -8,7 +8,14 @@
  * `urls` points the library at other servers (tests use local ones speaking
  * the venue's real protocol).
  */
-import type { Candle, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
+import type {
+  Candle,
+  MarketEvent,
+  Quote,
+  SymbolFilters,
+  Timeframe,
+  Trade,
+} from "../../core/types.ts";
 import { EventValidator, type TimeBounds } from "../../core/market/mod.ts";
 import type { Feed, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
@@ -37,6 +44,7 @@ interface CcxtExchange {
   loadMarkets(): Promise<Record<string, CcxtMarket>>;
   market(symbol: string): CcxtMarket;
   watchTrades(symbol: string): Promise<CcxtTrade[]>;
+  watchTicker(symbol: string): Promise<CcxtTicker>;
   close(): Promise<void>;
 }
 interface CcxtMarket {
@@ -46,6 +54,13 @@ interface CcxtMarket {
   limits: { cost?: { min?: number } };
   maker?: number;
   taker?: number;
+}
+interface CcxtTicker {
+  timestamp?: number;
+  bid?: number;
+  bidVolume?: number;
+  ask?: number;
+  askVolume?: number;
 }
 interface CcxtTrade {
   id?: string;
@@ -70,6 +85,8 @@ export class CcxtFeed implements Feed {
   #sink?: FeedSink;
   #closed = false;
   #loops: Promise<void>[] = [];
+  /** Quote update ids per symbol (the library's tickers carry none): 1, 2, 3, … */
+  #quoteIds = new Map<string, number>();
 
   constructor(options: CcxtFeedOptions) {
     this.venue = options.venue.toLowerCase();
@@ -140,17 +157,32 @@ export class CcxtFeed implements Feed {
     }
   }
 
-  async #watch(symbol: string): Promise<void> {
+  /** Watches trades and the ticker (best bid and ask) of a symbol until it is dropped. */
+  #watch(symbol: string): Promise<void> {
     const pair = this.#pair(symbol);
+    return Promise.all([
+      this.#loop(symbol, async (exchange) => {
+        for (const trade of await exchange.watchTrades(pair)) this.#deliver(tradeOf(symbol, trade));
+      }),
+      this.#loop(symbol, async (exchange) => {
+        const ticker = await exchange.watchTicker(pair);
+        const updateId = (this.#quoteIds.get(symbol) ?? 0) + 1;
+        this.#quoteIds.set(symbol, updateId);
+        this.#deliver(quoteOf(symbol, updateId, ticker));
+      }),
+    ]).then(() => {});
+  }
+
+  /** Repeats one watch while the symbol is followed; a failure is retried with backoff. */
+  async #loop(symbol: string, watch: (exchange: CcxtExchange) => Promise<void>): Promise<void> {
     let failures = 0;
     while (!this.#closed && this.#symbols.has(symbol)) {
       try {
         const exchange = await this.#load();
-        const trades = await exchange.watchTrades(pair);
+        await watch(exchange);
         if (failures > 0) this.#status.reconnect();
         failures = 0;
         this.#status.connection(true);
-        for (const trade of trades) this.#deliver(symbol, trade);
       } catch (error) {
         if (this.#closed) return;
         this.#status.connection(false, `${this.venue}: ${(error as Error).message}`);
@@ -160,17 +192,8 @@ export class CcxtFeed implements Feed {
     }
   }
 
-  #deliver(symbol: string, raw: CcxtTrade): void {
-    if (!this.#symbols.has(symbol)) return;
-    const event: Trade = {
-      type: "trade",
-      symbol,
-      id: Number(raw.id),
-      price: raw.price,
-      qty: raw.amount,
-      time: Number(raw.timestamp),
-      buyerMaker: raw.side === "sell",
-    };
+  #deliver(event: MarketEvent): void {
+    if (!this.#symbols.has(event.symbol)) return;
     const now = this.#now();
     const reason = this.#validator.check(event, now);
     if (reason) return this.#status.drop(reason);
@@ -224,6 +247,33 @@ export class CcxtFeed implements Feed {
     await exchange?.close();
     await Promise.allSettled(this.#loops);
   }
+}
+
+/** A library trade as a trade event (its id must be numeric, as the validator checks ids). */
+function tradeOf(symbol: string, raw: CcxtTrade): Trade {
+  return {
+    type: "trade",
+    symbol,
+    id: Number(raw.id),
+    price: raw.price,
+    qty: raw.amount,
+    time: Number(raw.timestamp),
+    buyerMaker: raw.side === "sell",
+  };
+}
+
+/** A library ticker as a quote (best bid and ask with their sizes). */
+function quoteOf(symbol: string, updateId: number, raw: CcxtTicker): Quote {
+  return {
+    type: "quote",
+    symbol,
+    updateId,
+    bid: Number(raw.bid),
+    bidQty: Number(raw.bidVolume ?? 0),
+    ask: Number(raw.ask),
+    askQty: Number(raw.askVolume ?? 0),
+    time: Number(raw.timestamp),
+  };
 }
 
 /** The library's API URLs with `overrides` applied (a nested map merges into the library's map). */
