@@ -45,6 +45,12 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
     const fees = await feed.fees("okx:BTC/USDT");
     assert.ok(fees && fees.maker > 0 && fees.taker >= fees.maker, JSON.stringify(fees));
     await assert.rejects(() => feed.filters("bybit:BTC/USDT"), RangeError);
+    const candles = await feed.history("okx:BTC/USDT", "1m", 5);
+    assert.ok(candles.length >= 4 && candles.length <= 5, `${candles.length} closed candles`);
+    assert.ok(candles.every((c, i) => i === 0 || c.openTime === candles[i - 1].openTime + 60_000));
+    assert.ok(candles.at(-1)!.closeTime < Date.now(), "the forming candle is left out");
+    assert.equal(candles.at(-1)!.symbol, "OKX:BTC/USDT");
+    assert.equal(candles.at(-1)!.close - candles.at(-1)!.open, 0.5);
     assert.equal(await feed.filters("okx:DOGE/USDT"), undefined);
 
     await fake.waitForSubscription("BTC-USDT");

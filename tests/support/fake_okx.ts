@@ -5,7 +5,8 @@
  * instId}]}` (acknowledged with `{"event":"subscribe","arg",connId}`, unknown
  * instruments answered with `{"event":"error","code":"60018",...}`), the
  * `trades` channel (`{"arg","data":[{instId,tradeId,px,sz,side,ts,count}]}`),
- * text `ping` → `pong`, and REST `GET /api/v5/public/instruments?instType=SPOT`.
+ * text `ping` → `pong`, and REST `GET /api/v5/public/instruments?instType=SPOT` and
+ * `GET /api/v5/market/candles?instId=&bar=&limit=` (newest first, the last one forming).
  * Listens on 127.0.0.1 on a free port.
  */
 
@@ -92,6 +93,32 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
     }
   }
 
+  /** 1m candles ending with the forming one: open 100 + i, close 100.5 + i. */
+  function candlesResponse(url: URL): Response {
+    const limit = Math.min(300, Number(url.searchParams.get("limit") ?? 100));
+    if (url.searchParams.get("bar") !== "1m") {
+      return Response.json({ code: "0", msg: "", data: [] });
+    }
+    const forming = Math.floor(Date.now() / 60_000) * 60_000;
+    const data = Array.from({ length: limit }, (_, k) => {
+      const i = limit - 1 - k;
+      const t = forming - (limit - 1 - i) * 60_000;
+      const o = 100 + i;
+      return [
+        String(t),
+        String(o),
+        String(o + 1),
+        String(o - 1),
+        String(o + 0.5),
+        "2",
+        "200",
+        "200",
+        k === 0 ? "0" : "1",
+      ];
+    });
+    return Response.json({ code: "0", msg: "", data });
+  }
+
   function instrumentsResponse(url: URL): Response {
     if (url.searchParams.get("instType") !== "SPOT") {
       return Response.json({ code: "0", msg: "", data: [] });
@@ -142,6 +169,7 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
     }
     restRequests.push(url.pathname + url.search);
     if (url.pathname === "/api/v5/public/instruments") return instrumentsResponse(url);
+    if (url.pathname === "/api/v5/market/candles") return candlesResponse(url);
     return Response.json({ code: "50001", msg: "Service temporarily unavailable", data: [] }, {
       status: 503,
     });

@@ -1,6 +1,7 @@
 /**
  * A venue reached through the exchange library ccxt (its WebSocket part,
- * `ccxt.pro`): trades from `watchTrades`, quotes from `watchTicker`, symbol filters and default fees
+ * `ccxt.pro`): trades from `watchTrades`, quotes from `watchTicker`, warm-up
+ * candles from `fetchOHLCV`, symbol filters and default fees
  * from the venue's markets (`loadMarkets`), every trade checked by the same
  * validator as the Binance feed. Symbols are venue-qualified
  * (`okx:BTC/USDT`). The library (~60 MB) is imported on first start only, so
@@ -16,7 +17,8 @@ import type {
   Timeframe,
   Trade,
 } from "../../core/types.ts";
-import { EventValidator, type TimeBounds } from "../../core/market/mod.ts";
+import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
+import { timeframeMs } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { parseVenueSymbol } from "./venue.ts";
@@ -45,6 +47,12 @@ interface CcxtExchange {
   market(symbol: string): CcxtMarket;
   watchTrades(symbol: string): Promise<CcxtTrade[]>;
   watchTicker(symbol: string): Promise<CcxtTicker>;
+  fetchOHLCV(
+    symbol: string,
+    timeframe: string,
+    since?: number,
+    limit?: number,
+  ): Promise<[number, number, number, number, number, number][]>;
   close(): Promise<void>;
 }
 interface CcxtMarket {
@@ -201,8 +209,32 @@ export class CcxtFeed implements Feed {
     this.#sink?.(event);
   }
 
-  history(_symbol: string, _timeframe: Timeframe, _limit: number): Promise<Candle[]> {
-    return Promise.resolve([]);
+  /** Closed candles before now from the venue's REST candles (`fetchOHLCV`), oldest first. */
+  async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const exchange = await this.#load();
+    const n = Math.max(1, Math.min(1000, Math.floor(limit)));
+    const rows = await exchange.fetchOHLCV(this.#pair(symbol), timeframe, undefined, n);
+    symbol = parseVenueSymbol(symbol)!.symbol;
+    const span = timeframeMs(timeframe);
+    const now = this.#now();
+    const out: Candle[] = [];
+    for (const [openTime, open, high, low, close, volume] of rows) {
+      const candle: Candle = {
+        type: "candle",
+        symbol,
+        timeframe,
+        openTime,
+        closeTime: openTime + span - 1,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        closed: true,
+      };
+      if (!invalidEvent(candle) && candle.closeTime < now) out.push(candle);
+    }
+    return out.sort((a, b) => a.openTime - b.openTime);
   }
 
   /** Tick, step and minimum notional from the venue's market (`precision`, `limits.cost.min`). */
