@@ -34,6 +34,12 @@ Deno.test({
       assert.equal(response.status, 201, await response.clone().text());
       const session = await response.json();
       assert.equal(session.symbol, "OKX:BTC/USDT");
+      assert.equal(
+        session.feed,
+        "okx",
+        "the session runs on the venue's data, not the simulated feed",
+      );
+      assert.equal(session.simulated, false);
       const [row] = await server.service.db.query<{ options: { execution: ExecutionConfig } }>(
         sql`select options from sessions where id = ${session.id}`,
       );

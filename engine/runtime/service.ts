@@ -126,7 +126,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     db,
     supervisor,
     strategies,
-    feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
+    feed: (symbol) => feed.label(symbol),
     symbols: () => config.symbols,
     venue: async (symbol) => {
       if (!symbol.includes(":")) return {};

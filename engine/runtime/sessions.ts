@@ -61,7 +61,7 @@ export class SessionService {
   readonly #table: SessionTable;
   readonly #supervisor: Supervisor;
   readonly #strategies: StrategyStore;
-  readonly #feed: () => FeedLabel;
+  readonly #feed: (symbol: string) => FeedLabel;
   readonly #symbols: () => readonly string[];
   readonly #venue?: (symbol: string) => Promise<VenueDefaults>;
   readonly #announce: (session: SessionSummary) => void;
@@ -78,7 +78,8 @@ export class SessionService {
       db: Db;
       supervisor: Supervisor;
       strategies: StrategyStore;
-      feed: () => FeedLabel;
+      /** The feed that serves a symbol (venue symbols have their venue's). */
+      feed: (symbol: string) => FeedLabel;
       symbols: () => readonly string[];
       /** A venue symbol's filters and default fees from its venue (none for bare symbols). */
       venue?: (symbol: string) => Promise<VenueDefaults>;
@@ -134,7 +135,7 @@ export class SessionService {
       await this.#venue?.(input.symbol),
     );
     const id = crypto.randomUUID();
-    const feed = this.#feed();
+    const feed = this.#feed(input.symbol);
     await this.#withCapacity(async () => {
       const inserted = await this.#table.insert({
         id,

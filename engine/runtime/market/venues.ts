@@ -63,6 +63,15 @@ export class VenueFeeds implements Feed {
     return groups;
   }
 
+  /** The name of the feed serving `symbol` (a venue's id for venue symbols) and whether it is simulated. */
+  label(symbol: string): { name: string; simulated: boolean } {
+    const venue = symbol.includes(":") ? parseVenueSymbol(symbol)?.venue : undefined;
+    if (venue === undefined) {
+      return { name: this.#base.status().name, simulated: this.#base.simulated };
+    }
+    return { name: venue, simulated: false };
+  }
+
   books(sink: BookSink): void {
     this.#base.books?.(sink);
   }
