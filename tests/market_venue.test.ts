@@ -4,7 +4,7 @@
  * (WebSocket v5 and the REST instruments the library loads its markets from).
  */
 import assert from "node:assert/strict";
-import type { MarketEvent } from "../engine/core/types.ts";
+import type { BookTop, MarketEvent } from "../engine/core/types.ts";
 import { CcxtFeed } from "../engine/runtime/market/ccxt_feed.ts";
 import { parseVenueSymbol } from "../engine/runtime/market/venue.ts";
 import { startFakeOkx } from "./support/fake_okx.ts";
@@ -29,10 +29,12 @@ Deno.test("venue symbols: venue:BASE/QUOTE is qualified, a bare symbol is Binanc
 Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, reconnects", async () => {
   const fake = await startFakeOkx();
   const events: MarketEvent[] = [];
+  const books: BookTop[] = [];
   const feed = new CcxtFeed({
     venue: "okx",
     urls: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
   });
+  feed.books((book) => books.push(book));
   try {
     await feed.start(["okx:BTC/USDT"], (e) => events.push(e));
     assert.deepEqual(await feed.filters("okx:BTC/USDT"), {
@@ -55,10 +57,24 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
 
     await fake.waitForSubscription("BTC-USDT");
     await fake.waitForSubscription("BTC-USDT", "tickers");
+    await fake.waitForSubscription("BTC-USDT", "books");
     assert.deepEqual(fake.requests.toSorted(), [
+      "subscribe books BTC-USDT",
       "subscribe tickers BTC-USDT",
       "subscribe trades BTC-USDT",
     ]);
+    fake.book("BTC-USDT", "snapshot", { seqId: 10, prevSeqId: -1 }, [[99, 1], [98, 2]], [
+      [101, 1],
+      [102, 3],
+    ]);
+    await eventually(() => books.length >= 1 || undefined, { what: "the OKX book snapshot" });
+    fake.book("BTC-USDT", "update", { seqId: 11, prevSeqId: 10 }, [[99, 0], [98.5, 4]], [[101, 2]]);
+    const updated = await eventually(() => books.find((b) => b.updateId === 11), {
+      what: "the OKX book after an update",
+    });
+    assert.equal(updated.symbol, "OKX:BTC/USDT");
+    assert.deepEqual(updated.bids, [[98.5, 4], [98, 2]]);
+    assert.deepEqual(updated.asks, [[101, 2], [102, 3]]);
     const now = Date.now();
     fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }]);
     fake.trades("BTC-USDT", [{ id: 7, px: 100.5, sz: 0.1, ts: now }, {
@@ -108,7 +124,7 @@ Deno.test("ccxt feed: OKX trades, filters and fees from the venue's markets, rec
 
     fake.dropAll();
     const before = fake.requests.length;
-    await eventually(() => fake.requests.length === before + 2 || undefined, {
+    await eventually(() => fake.requests.length === before + 3 || undefined, {
       what: "the feed to subscribe again after the server dropped it",
       timeoutMs: 15_000,
     });

@@ -68,6 +68,17 @@ Deno.test({
       assert.equal(tickerBody.symbol, "OKX:BTC/USDT");
       assert.equal(tickerBody.price, 101.5);
 
+      await fake.waitForSubscription("BTC-USDT", "books");
+      fake.book("BTC-USDT", "snapshot", { seqId: 5, prevSeqId: -1 }, [[101.4, 2]], [[101.6, 3]]);
+      const book = await eventually(async () => {
+        const response = await fetch(
+          `${server.url}/api/market/${encodeURIComponent("OKX:BTC/USDT")}/book`,
+        );
+        const body = await response.json();
+        return body.update_id === 5 ? body : undefined;
+      }, { what: "the OKX book on the market route" });
+      assert.deepEqual([book.bids, book.asks], [[[101.4, 2]], [[101.6, 3]]]);
+
       // The session's worker trades the venue symbol with the venue's filters (tick 0.1, step 1e-8).
       let next = 2;
       const order = await eventually(async () => {

@@ -30,6 +30,14 @@ export interface FakeOkx {
   readonly restRequests: string[];
   /** Sends trades on `trades` of an instrument to every subscribed connection. */
   trades(instId: string, trades: { id: number; px: number; sz: number; ts?: number }[]): void;
+  /** Sends a `books` snapshot or update (levels as [price, size]) of an instrument. */
+  book(
+    instId: string,
+    action: "snapshot" | "update",
+    ids: { seqId: number; prevSeqId: number },
+    bids: [number, number][],
+    asks: [number, number][],
+  ): void;
   /** Sends a ticker on `tickers` of an instrument to every subscribed connection. */
   ticker(instId: string, ticker: { bid: number; ask: number; last: number; ts?: number }): void;
   /** Resolves once some connection subscribed to the channel (default `trades`) of the instrument. */
@@ -39,7 +47,7 @@ export interface FakeOkx {
   close(): Promise<void>;
 }
 
-const CHANNELS = new Set(["trades", "tickers"]);
+const CHANNELS = new Set(["trades", "tickers", "books"]);
 
 /** Starts the fake server with the given spot instruments (default BTC-USDT and ETH-USDT). */
 export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
@@ -195,6 +203,24 @@ export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
       for (const [socket, keys] of sockets) {
         if (keys.has(`trades:${instId}`) && socket.readyState === WebSocket.OPEN) {
           socket.send(JSON.stringify({ arg, data }));
+        }
+      }
+    },
+    book(instId, action, ids, bids, asks) {
+      const arg = { channel: "books", instId };
+      const rows = (levels: [number, number][]) =>
+        levels.map(([px, sz]) => [String(px), String(sz), "0", sz === 0 ? "0" : "1"]);
+      const data = [{
+        asks: rows(asks),
+        bids: rows(bids),
+        ts: String(Date.now()),
+        checksum: 0,
+        prevSeqId: ids.prevSeqId,
+        seqId: ids.seqId,
+      }];
+      for (const [socket, keys] of sockets) {
+        if (keys.has(`books:${instId}`) && socket.readyState === WebSocket.OPEN) {
+          socket.send(JSON.stringify({ arg, action, data }));
         }
       }
     },

@@ -1,6 +1,7 @@
 /**
  * A venue reached through the exchange library ccxt (its WebSocket part,
- * `ccxt.pro`): trades from `watchTrades`, quotes from `watchTicker`, warm-up
+ * `ccxt.pro`): trades from `watchTrades`, quotes from `watchTicker`, L2 books
+ * from `watchOrderBook` (when a book sink is set), warm-up
  * candles from `fetchOHLCV`, symbol filters and default fees
  * from the venue's markets (`loadMarkets`), every trade checked by the same
  * validator as the Binance feed. Symbols are venue-qualified
@@ -10,7 +11,9 @@
  * the venue's real protocol).
  */
 import type {
+  BookTop,
   Candle,
+  Level,
   MarketEvent,
   Quote,
   SymbolFilters,
@@ -19,7 +22,7 @@ import type {
 } from "../../core/types.ts";
 import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
 import { timeframeMs } from "../../core/types.ts";
-import type { Feed, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
+import type { BookSink, Feed, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { parseVenueSymbol } from "./venue.ts";
 
@@ -47,6 +50,7 @@ interface CcxtExchange {
   market(symbol: string): CcxtMarket;
   watchTrades(symbol: string): Promise<CcxtTrade[]>;
   watchTicker(symbol: string): Promise<CcxtTicker>;
+  watchOrderBook(symbol: string): Promise<CcxtOrderBook>;
   fetchOHLCV(
     symbol: string,
     timeframe: string,
@@ -62,6 +66,12 @@ interface CcxtMarket {
   limits: { cost?: { min?: number } };
   maker?: number;
   taker?: number;
+}
+interface CcxtOrderBook {
+  bids: number[][];
+  asks: number[][];
+  timestamp?: number;
+  nonce?: number;
 }
 interface CcxtTicker {
   timestamp?: number;
@@ -95,6 +105,7 @@ export class CcxtFeed implements Feed {
   #loops: Promise<void>[] = [];
   /** Quote update ids per symbol (the library's tickers carry none): 1, 2, 3, … */
   #quoteIds = new Map<string, number>();
+  #books?: BookSink;
 
   constructor(options: CcxtFeedOptions) {
     this.venue = options.venue.toLowerCase();
@@ -165,10 +176,23 @@ export class CcxtFeed implements Feed {
     }
   }
 
-  /** Watches trades and the ticker (best bid and ask) of a symbol until it is dropped. */
+  /** Delivers each symbol's L2 book (top 100 levels) from `watchOrderBook` (call before `start`). */
+  books(sink: BookSink): void {
+    this.#books = sink;
+  }
+
+  /** Watches trades, the ticker (best bid and ask) and the book of a symbol until it is dropped. */
   #watch(symbol: string): Promise<void> {
     const pair = this.#pair(symbol);
+    const books = this.#books;
     return Promise.all([
+      books &&
+      this.#loop(symbol, async (exchange) => {
+        const book = bookOf(symbol, await exchange.watchOrderBook(pair));
+        if (!this.#symbols.has(symbol)) return;
+        if (typeof book === "string") return this.#status.drop(book);
+        books(book);
+      }),
       this.#loop(symbol, async (exchange) => {
         for (const trade of await exchange.watchTrades(pair)) this.#deliver(tradeOf(symbol, trade));
       }),
@@ -292,6 +316,32 @@ function tradeOf(symbol: string, raw: CcxtTrade): Trade {
     time: Number(raw.timestamp),
     buyerMaker: raw.side === "sell",
   };
+}
+
+/** Levels per side handed on from a library book (as the Binance book sync does). */
+const BOOK_LEVELS = 100;
+
+/**
+ * A library order book as the top of an L2 book, or why it is dropped (a
+ * malformed level, or a crossed top).
+ */
+function bookOf(symbol: string, raw: CcxtOrderBook): BookTop | "book_crossed" {
+  // Plain arrays: the library's sides are Array subclasses.
+  const levels = (side: number[][]): Level[] =>
+    Array.from({ length: Math.min(BOOK_LEVELS, side.length) }, (_, i): Level => [
+      side[i][0],
+      side[i][1],
+    ]);
+  const bids = levels(raw.bids);
+  const asks = levels(raw.asks);
+  const valid = (l: Level) => l[0] > 0 && l[1] > 0 && isFinite(l[0]) && isFinite(l[1]);
+  if (
+    !bids.every(valid) || !asks.every(valid) || (bids[0] && asks[0] && bids[0][0] >= asks[0][0])
+  ) {
+    return "book_crossed";
+  }
+  const time = Number(raw.timestamp);
+  return { type: "book", symbol, updateId: Number(raw.nonce ?? 0), time, bids, asks };
 }
 
 /** A library ticker as a quote (best bid and ask with their sizes). */

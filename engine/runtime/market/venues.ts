@@ -25,6 +25,7 @@ export class VenueFeeds implements Feed {
   readonly #options: VenueFeedsOptions;
   readonly #venues = new Map<string, Feed>();
   #sink?: FeedSink;
+  #books?: BookSink;
 
   constructor(base: Feed, options: VenueFeedsOptions = {}) {
     this.#base = base;
@@ -48,6 +49,7 @@ export class VenueFeeds implements Feed {
       feed = this.#options.venueFeed?.(parsed.venue) ??
         new CcxtFeed({ venue: parsed.venue, urls: this.#options.urls?.[parsed.venue] });
       this.#venues.set(parsed.venue, feed);
+      if (this.#books) feed.books?.(this.#books);
       if (this.#sink) void feed.start([], this.#sink);
     }
     return feed;
@@ -73,7 +75,9 @@ export class VenueFeeds implements Feed {
   }
 
   books(sink: BookSink): void {
+    this.#books = sink;
     this.#base.books?.(sink);
+    for (const feed of this.#venues.values()) feed.books?.(sink);
   }
 
   async start(symbols: readonly string[], sink: FeedSink): Promise<void> {
