@@ -79,6 +79,7 @@ export default function SessionPanel(props: SessionPanelProps) {
             </span>
           )
           : <span class="badge live">feed {s.feed}</span>}
+        {s.node ? <span class="muted" data-testid="session-node">node {s.node}</span> : null}
         <SessionControls
           id={id}
           status={s.status}

@@ -18,6 +18,9 @@ export function demoSessionInput(symbol: string): SessionInput {
   });
 }
 
+/** The idempotency key the demo session is created with. */
+const DEMO_KEY = "demo-session";
+
 /**
  * Starts one example session on the first symbol when the database holds no
  * session at all, so a fresh start shows the product trading.
@@ -25,5 +28,6 @@ export function demoSessionInput(symbol: string): SessionInput {
 export async function startDemoSession(service: Service): Promise<void> {
   const { total } = await service.sessions.list({ limit: 1 });
   if (total > 0) return;
-  await service.sessions.create(demoSessionInput(service.config.symbols[0]));
+  // One key for every process: nodes starting at once on one database start one demo, not several.
+  await service.sessions.createOnce(demoSessionInput(service.config.symbols[0]), DEMO_KEY);
 }

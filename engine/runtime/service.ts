@@ -3,7 +3,12 @@
  * and hub, persister, supervisor, session, strategy and backtest services. Only
  * `main.ts` and tests call this; everything else receives what it needs.
  */
-import { type SessionCreatedMessage, SESSIONS_TOPIC, tradingTopic } from "../../contract/mod.ts";
+import {
+  type SessionCreatedMessage,
+  SESSIONS_TOPIC,
+  type SessionSummary,
+  tradingTopic,
+} from "../../contract/mod.ts";
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
@@ -27,6 +32,9 @@ import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 const CLOSE_FLUSH_MS = 4_000;
 /** How long stopping waits for the database to close (PGlite writes its checkpoint). */
 const CLOSE_DB_MS = 3_000;
+
+/** A node of a cluster restores nothing at start: its ticks adopt sessions nobody runs. */
+const NOTHING_TO_RESTORE: RestoreProgress = { total: 0, restored: 0, failed: 0, done: true };
 
 /** Every long-lived part of the service. */
 export interface Service {
@@ -84,8 +92,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
+  // A node of a cluster: NATS is loaded only then, never by a single node.
+  const clustering = config.natsUrl ? await import("./cluster/mod.ts") : undefined;
+  const node = clustering && await clustering.ClusterNode.join({
+    db,
+    natsUrl: config.natsUrl!,
+    nodeId: config.nodeId,
+    url: `http://${config.host}:${config.port}`,
+    leaseMs: config.leaseMs,
+    maxSessions: config.maxSessions,
+    log,
+  });
   // Bare symbols go to the configured feed, venue symbols (okx:BTC/USDT) to their venue's feed.
-  const feed = new VenueFeeds(
+  const venues = new VenueFeeds(
     options.feed ?? await createFeed(config.feed, {
       binanceWsUrl: config.binanceWsUrl,
       binanceRestUrl: config.binanceRestUrl,
@@ -93,12 +112,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     }),
     { urls: config.venueUrls },
   );
+  // In a cluster one node ingests each symbol and every node reads it from the stream.
+  const feed = node ? node.shareFeed(venues) : venues;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
-  const persister = new Persister(db, { log });
+  /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
+  const publish = (topic: string, message: unknown) =>
+    node ? node.publish(topic, message) : live.publish(topic, message);
+  const persister = new Persister(db, { log, fencing: node });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -117,32 +141,44 @@ export async function startService(config: Config, options: ServiceOptions = {})
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    publish: (id, message) => live.publish(tradingTopic(id), message),
+    publish: (id, message) => publish(tradingTopic(id), message),
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
   });
-  const sessions = new SessionService({
+  const sessionDeps = {
     db,
     supervisor,
     strategies,
-    feed: (symbol) => feed.label(symbol),
+    feed: (symbol: string) => venues.label(symbol),
     symbols: () => config.symbols,
-    venue: async (symbol) => {
+    venue: async (symbol: string) => {
       if (!symbol.includes(":")) return {};
       try {
-        return { filters: await feed.filters(symbol), fees: await feed.fees(symbol) };
+        return { filters: await venues.filters(symbol), fees: await venues.fees(symbol) };
       } catch (error) {
         throw new ServiceUnavailableError(
           `the markets of ${symbol.split(":")[0]} could not be loaded: ${(error as Error).message}`,
         );
       }
     },
-    announce: (session) =>
-      live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
+    announce: (session: SessionSummary) =>
+      publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
-  });
+    nodeId: config.nodeId,
+  };
+  const clusterSessions = node && new clustering.ClusterSessions(sessionDeps, node);
+  const sessions = clusterSessions ?? new SessionService(sessionDeps);
+  if (node && clusterSessions) {
+    node.attach({
+      supervisor,
+      sessions,
+      live,
+      handle: (op, args) => clusterSessions.handle(op, args),
+      flush: () => persister.flush(),
+    });
+  }
 
   return {
     config,
@@ -157,18 +193,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
-    restore: () => sessions.restoreAll(),
-    health: () =>
-      checkHealth({
+    // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
+    restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
+    health: async () => ({
+      ...await checkHealth({
         db,
         hub,
         supervisor,
         persister,
         maxSessions: config.maxSessions,
-        restoreProgress: () => sessions.restoreProgress(),
+        restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         log,
       }),
+      ...(node ? { cluster: node.health() } : {}),
+    }),
     async close() {
+      node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
@@ -178,6 +218,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
       await hub.close();
+      await node?.close();
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }

@@ -126,12 +126,24 @@ function lineParser(
 ): (line: string) => MarketEvent | BookTop | DropReason | undefined {
   const name = path.split(/[\\/]/).pop() ?? path;
   if (/\.csv(\.gz)?$/i.test(name)) return csvLineParser(name, options);
+  return jsonlLineParser({ lastTime: 0 }, { books: options.books });
+}
+
+/**
+ * The line parser of stream JSONL. A bookTicker (or partial-depth) line
+ * carries no time: it takes `clock.lastTime`, the time of the last trade read
+ * (kept up to date here, and by whoever reads trade lines without this
+ * parser). With `books`, depth lines build each symbol's book and become book
+ * events (see {@link readRecording}); without, they are skipped.
+ */
+export function jsonlLineParser(
+  clock: { lastTime: number },
+  options: { books?: boolean } = {},
+): (line: string) => MarketEvent | BookTop | DropReason | undefined {
   const books = options.books ? new Map<string, OrderBook>() : undefined;
-  // A bookTicker (or partial-depth) line carries no time: it takes the time of the last trade read.
-  let lastTime = 0;
   return (line) => {
     if (line.trim() === "") return undefined;
-    const parsed = parseMessage(line, lastTime);
+    const parsed = parseMessage(line, clock.lastTime);
     if (parsed.kind === "dropped") return parsed.reason;
     if (parsed.kind === "depth" || parsed.kind === "partial") {
       if (!books) return undefined;
@@ -148,7 +160,9 @@ function lineParser(
       return { type: "book", symbol: parsed.symbol, updateId, time: parsed.time, bids, asks };
     }
     if (parsed.kind !== "event") return undefined;
-    if (parsed.event.type === "trade" && isFinite(parsed.event.time)) lastTime = parsed.event.time;
+    if (parsed.event.type === "trade" && isFinite(parsed.event.time)) {
+      clock.lastTime = parsed.event.time;
+    }
     return parsed.event;
   };
 }
@@ -191,10 +205,8 @@ export function csvLineParser(
   name: string,
   options: Pick<ReadRecordingOptions, "symbol" | "timeframe">,
 ): LineParser {
-  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
   const symbol = csvSymbol(name, options);
-  const timeframe = options.timeframe ??
-    parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
+  const timeframe = csvTimeframe(name, options);
   return (line) => {
     const cols = line.trim().split(",");
     if (cols.length < 7 || !/^-?\d/.test(cols[0])) {
@@ -202,9 +214,18 @@ export function csvLineParser(
       return line.trim() !== "" && /^\d/.test(cols[0]) ? "unknown_message" : undefined;
     }
     return cols.length >= 12
-      ? kline(symbol, cols, timeframe)
+      ? csvKline(symbol, cols, timeframe)
       : trade(symbol, cols, cols.length === 8);
   };
+}
+
+/** The timeframe of a klines CSV dump: `options.timeframe`, else the one its file name carries. */
+export function csvTimeframe(
+  name: string,
+  options: Pick<ReadRecordingOptions, "timeframe">,
+): Timeframe | undefined {
+  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  return options.timeframe ?? parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
 }
 
 function trade(symbol: string, cols: string[], agg: boolean): MarketEvent {
@@ -221,12 +242,21 @@ function trade(symbol: string, cols: string[], agg: boolean): MarketEvent {
   };
 }
 
-function kline(symbol: string, cols: string[], timeframe?: Timeframe): MarketEvent | DropReason {
-  const openTime = toMs(Number(cols[0]));
-  const closeTime = toMs(Number(cols[6]));
+/**
+ * The candle of a kline row (`open_time, open, high, low, close, volume,
+ * close_time, …` as strings or numbers; times in ms or µs), unchecked; its
+ * timeframe is `timeframe`, else the one its times span, else it is dropped.
+ */
+export function csvKline(
+  symbol: string,
+  row: readonly unknown[],
+  timeframe?: Timeframe,
+): MarketEvent | DropReason {
+  const openTime = toMs(Number(row[0]));
+  const closeTime = toMs(Number(row[6]));
   const tf = timeframe ?? timeframeOf(closeTime - openTime + 1);
   if (!tf) return "candle_time";
-  return candleFrom(symbol, tf, [openTime, ...cols.slice(1, 6), closeTime], true);
+  return candleFrom(symbol, tf, [openTime, ...row.slice(1, 6), closeTime], true);
 }
 
 function timeframeOf(durationMs: number): Timeframe | undefined {
