@@ -1,8 +1,9 @@
 /**
  * Entry point of a session worker: runs one {@link SessionCore} over the
  * market data it receives on the bus, and reports every effect to the
- * supervisor together with the state right after it. Runs without network or
- * file access.
+ * supervisor together with the state right after it (serialised here, off
+ * the main thread). Its view goes at most every {@link VIEW_INTERVAL_MS}
+ * (the last change always follows). Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
 import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
@@ -10,13 +11,16 @@ import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
-const VIEW_INTERVAL_MS = 250;
+/** Views go to the main thread at most this often. */
+const VIEW_INTERVAL_MS = 200;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
 let core: SessionCore | undefined;
 let bus: BusSubscriber | undefined;
-let lastView = 0;
+let lastView = -Infinity;
+/** The trailing view, when one is due. */
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
 const effects: SessionEffect[] = [];
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
@@ -47,16 +51,27 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: core.state(), // postMessage copies it
+      snapshot: JSON.stringify(core.state()),
       busSeq,
-      view: core.view(),
       receivedAt,
     });
-    lastView = receivedAt;
-  } else if (receivedAt - lastView >= VIEW_INTERVAL_MS) {
-    post({ type: "view", view: core.view() });
-    lastView = receivedAt;
   }
+  viewChanged();
+}
+
+/** Sends the view now if none went for {@link VIEW_INTERVAL_MS}, else once that has passed. */
+function viewChanged(): void {
+  if (viewTimer !== undefined) return;
+  const wait = lastView + VIEW_INTERVAL_MS - performance.now();
+  if (wait <= 0) sendView();
+  else viewTimer = setTimeout(sendView, wait);
+}
+
+function sendView(): void {
+  viewTimer = undefined;
+  if (!core) return;
+  lastView = performance.now();
+  post({ type: "view", view: core.view() });
 }
 
 /** Records that the bus batches up to `seq` are behind the worker. */
@@ -73,7 +88,7 @@ function handle(message: ToWorker): void {
       busSeq = message.startAfter[message.symbol] ?? 0;
       core = new SessionCore(
         { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
-        message.snapshot,
+        message.snapshot === undefined ? undefined : JSON.parse(message.snapshot),
       );
       core.warm(message.history);
       bus = new BusSubscriber({
@@ -88,8 +103,8 @@ function handle(message: ToWorker): void {
           post({ type: "bus_gap", symbol, from, to });
         },
       });
-      post({ type: "ready" });
-      post({ type: "view", view: core.view() });
+      post({ type: "ready", paused: core.view().paused });
+      sendView();
       return;
     }
     case "command": {
@@ -105,7 +120,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.state(), // postMessage copies it
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,
@@ -124,7 +139,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.snapshot(),
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,
