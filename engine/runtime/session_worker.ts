@@ -21,7 +21,10 @@ let bus: BusSubscriber | undefined;
 let lastView = -Infinity;
 /** The trailing view, when one is due. */
 let viewTimer: ReturnType<typeof setTimeout> | undefined;
+/** Effects of the batches delivered since the last report. */
 const effects: SessionEffect[] = [];
+/** When the first of those batches reached the worker (wall-clock ms). */
+let receivedAt: number | undefined;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 /** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
@@ -40,22 +43,31 @@ function post(message: FromWorker): void {
 function onMarket(events: readonly BusEvent[], seq: number): void {
   if (!core) return;
   advance();
-  const receivedAt = performance.timeOrigin + performance.now();
+  receivedAt ??= performance.timeOrigin + performance.now();
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     if (event.type === "book") core.book(event, effects);
     else core.step(event, effects);
   }
   passed(seq);
+}
+
+/**
+ * After the batches available at once: their effects go in one message with
+ * the one snapshot after them all.
+ */
+function onDrained(): void {
+  if (!core) return;
   if (effects.length > 0) {
     post({
       type: "effects",
       effects: effects.splice(0),
       snapshot: JSON.stringify(core.state()),
       busSeq,
-      receivedAt,
+      receivedAt: receivedAt!,
     });
   }
+  receivedAt = undefined;
   viewChanged();
 }
 
@@ -93,9 +105,11 @@ function handle(message: ToWorker): void {
       core.warm(message.history);
       bus = new BusSubscriber({
         symbols: [message.symbol],
+        rings: message.rings,
         startAfter: message.startAfter,
         namespace: message.busNamespace,
         onEvents: onMarket,
+        onDrained,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.

@@ -106,6 +106,8 @@ export interface SupervisorDeps {
   history(symbol: string, strategy: Strategy): Promise<Candle[]>;
   /** The hub's bus channel namespace. */
   readonly busNamespace?: string;
+  /** The shared ring of a symbol's bus batches. */
+  ring(symbol: string): SharedArrayBuffer;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
   lastSeq(symbol: string): number;
   /** How far (ms) a subscriber that handled the symbol's bus batches up to `handledSeq` is behind. */
@@ -455,6 +457,7 @@ export class Supervisor {
           snapshot: slot.snapshot,
           history,
           startAfter: { [spec.symbol]: startAfter },
+          rings: { [spec.symbol]: this.#deps.ring(spec.symbol) },
           busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
           handled: slot.handled,

@@ -42,6 +42,8 @@ export type ToWorker =
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
+    /** Per symbol, the hub's shared ring of bus batches. */
+    readonly rings: Record<string, SharedArrayBuffer>;
     /** Namespace of the bus channels (must match the hub's). */
     readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
