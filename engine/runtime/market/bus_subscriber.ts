@@ -77,7 +77,10 @@ export class BusSubscriber {
       state.channel.onmessage = () => this.#pump(state);
       this.#states.set(symbol, state);
     }
-    for (const state of this.#states.values()) this.#pump(state);
+    // Not before the constructor returns: the caller gets to finish its own setup first.
+    queueMicrotask(() => {
+      for (const state of this.#states.values()) this.#pump(state);
+    });
   }
 
   /** Delivers every batch published and not yet delivered, then waits for the next one. */
