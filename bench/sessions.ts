@@ -223,7 +223,7 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
 }
 
 /** Start time per session and resident memory per session at `count` sessions. */
-async function scale(count: number): Promise<Figure[]> {
+export async function scale(count: number): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
   const service = await benchService(feed, dataDir);
