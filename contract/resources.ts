@@ -48,6 +48,8 @@ export interface SessionSummary {
   readonly lag_ms: number | null;
   /** Runs of bus batches the session's worker could not get (no longer retained by the hub): market events it never saw. */
   readonly bus_gaps: number;
+  /** The node running the session (`NODE_ID`; in a cluster, the holder of its lease), null when none. */
+  readonly node: string | null;
 }
 
 /** A stopped session and whether it still holds a position (stopping does not close it). */

@@ -6,3 +6,4 @@
  */
 export * from "./format.ts";
 export * from "./metric_labels.ts";
+export * from "./chart_theme.ts";

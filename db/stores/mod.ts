@@ -16,3 +16,4 @@ export {
   statusUpdate,
 } from "./sessions.ts";
 export { StrategyTable } from "./strategies.ts";
+export { type Lease, LeaseTable, type MemberRow } from "./leases.ts";

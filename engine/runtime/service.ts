@@ -3,7 +3,12 @@
  * and hub, persister, supervisor, session, strategy and backtest services. Only
  * `main.ts` and tests call this; everything else receives what it needs.
  */
-import { type SessionCreatedMessage, SESSIONS_TOPIC, tradingTopic } from "../../contract/mod.ts";
+import {
+  type SessionCreatedMessage,
+  SESSIONS_TOPIC,
+  type SessionSummary,
+  tradingTopic,
+} from "../../contract/mod.ts";
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
@@ -26,6 +31,9 @@ import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
 const CLOSE_FLUSH_MS = 4_000;
 /** How long stopping waits for the database to close (PGlite writes its checkpoint). */
 const CLOSE_DB_MS = 3_000;
+
+/** A node of a cluster restores nothing at start: its ticks adopt sessions nobody runs. */
+const NOTHING_TO_RESTORE: RestoreProgress = { total: 0, restored: 0, failed: 0, done: true };
 
 /** Every long-lived part of the service. */
 export interface Service {
@@ -83,17 +91,33 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
-  const feed = options.feed ?? await createFeed(config.feed, {
+  // A node of a cluster: NATS is loaded only then, never by a single node.
+  const clustering = config.natsUrl ? await import("./cluster/mod.ts") : undefined;
+  const node = clustering && await clustering.ClusterNode.join({
+    db,
+    natsUrl: config.natsUrl!,
+    nodeId: config.nodeId,
+    url: `http://${config.host}:${config.port}`,
+    leaseMs: config.leaseMs,
+    maxSessions: config.maxSessions,
+    log,
+  });
+  const ownFeed = options.feed ?? await createFeed(config.feed, {
     binanceWsUrl: config.binanceWsUrl,
     binanceRestUrl: config.binanceRestUrl,
     depth: true,
   });
+  // In a cluster one node ingests each symbol and every node reads it from the stream.
+  const feed = node ? node.shareFeed(ownFeed) : ownFeed;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
-  const persister = new Persister(db, { log });
+  /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
+  const publish = (topic: string, message: unknown) =>
+    node ? node.publish(topic, message) : live.publish(topic, message);
+  const persister = new Persister(db, { log, fencing: node });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -113,22 +137,34 @@ export async function startService(config: Config, options: ServiceOptions = {})
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    publish: (id, message) => live.publish(tradingTopic(id), message),
+    publish: (id, message) => publish(tradingTopic(id), message),
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
   });
-  const sessions = new SessionService({
+  const sessionDeps = {
     db,
     supervisor,
     strategies,
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
-    announce: (session) =>
-      live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
+    announce: (session: SessionSummary) =>
+      publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
-  });
+    nodeId: config.nodeId,
+  };
+  const clusterSessions = node && new clustering.ClusterSessions(sessionDeps, node);
+  const sessions = clusterSessions ?? new SessionService(sessionDeps);
+  if (node && clusterSessions) {
+    node.attach({
+      supervisor,
+      sessions,
+      live,
+      handle: (op, args) => clusterSessions.handle(op, args),
+      flush: () => persister.flush(),
+    });
+  }
 
   return {
     config,
@@ -143,18 +179,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
-    restore: () => sessions.restoreAll(),
-    health: () =>
-      checkHealth({
+    // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
+    restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
+    health: async () => ({
+      ...await checkHealth({
         db,
         hub,
         supervisor,
         persister,
         maxSessions: config.maxSessions,
-        restoreProgress: () => sessions.restoreProgress(),
+        restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         log,
       }),
+      ...(node ? { cluster: node.health() } : {}),
+    }),
     async close() {
+      node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
@@ -164,6 +204,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
       await hub.close();
+      await node?.close();
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }
