@@ -6,7 +6,7 @@
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { type Figure, summarise } from "./figure.ts";
-import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "./_bench_feed.ts";
+import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "../fixtures/bench_feed.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
@@ -175,7 +175,7 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   const feed = new BenchFeed();
   const symbols = ["BTCUSDT", "ETHUSDT"];
   const service = await benchService(feed, dataDir, symbols);
-  const hog = new URL("../tests/support/cpu_hog.ts", import.meta.url).pathname;
+  const hog = new URL("../fixtures/cpu_hog.ts", import.meta.url).pathname;
   const hogs: Deno.ChildProcess[] = [];
   try {
     const ids = await startSessions(service, count, symbols);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type LiveMessage, tradingTopic } from "../contract/mod.ts";
 import { sessionInputSchema } from "../contract/schemas.ts";
-import { BenchFeed, FLIP_STRATEGY } from "../bench/_bench_feed.ts";
+import { BenchFeed, FLIP_STRATEGY } from "../fixtures/bench_feed.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 
 /** Views reach the main thread at most this often per session (the worker's interval). */
