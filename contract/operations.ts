@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { SESSION_STATUSES } from "../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../engine/core/types.ts";
 import {
+  ALERT_LIST_LIMIT,
   BACKTEST_LIST_LIMIT,
   BOOK_DEPTH,
   CANDLE_LIMIT,
@@ -385,6 +386,19 @@ export const OPERATIONS = {
     path: "/api/backtests/{id}",
     summary: "A backtest job: status, progress 0..1, result (trades, metrics, charts) or error",
     answers: { "200": "the job", "404": "unknown id" },
+  },
+  listAlerts: {
+    method: "get",
+    path: "/api/alerts",
+    summary:
+      "Alerts in the outbox, newest first, one per alert and target (targets shown without path or query): " +
+      "pending (not delivered yet, retrying with backoff), delivered, failed (gave up)",
+    query: {
+      status: { type: "enum", values: ["pending", "delivered", "failed"] },
+      limit: { type: "integer", range: ALERT_LIST_LIMIT },
+      offset: { type: "integer", range: OFFSET },
+    },
+    answers: { "200": "{items: [alert], limit, offset}", "400": "bad query" },
   },
   liveSocket: {
     method: "get",

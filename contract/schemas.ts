@@ -9,8 +9,10 @@ import {
   MAX_FEE_RATE,
   MAX_INITIAL_CAPITAL,
   MAX_PORTFOLIO_SYMBOLS,
+  MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
+import { parseWebhookTarget } from "./webhook_target.ts";
 
 const fraction = z.number().min(0).max(MAX_FEE_RATE);
 
@@ -64,6 +66,16 @@ export const sessionInputSchema = z.object({
   symbol: symbolSchema,
   initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
+  webhooks: z.array(
+    z.string().superRefine((text, ctx) => {
+      const target = parseWebhookTarget(text);
+      if (typeof target === "string") ctx.addIssue({ code: "custom", message: target });
+    }),
+  ).max(MAX_SESSION_WEBHOOKS).optional()
+    .describe(
+      "alert targets of this session, [FORMAT:]URL with FORMAT json (default), slack, discord or telegram; " +
+        "accepted only when the service allows them (WEBHOOK_ALLOW_SESSION_TARGETS=true)",
+    ),
   ...executionFields,
 }).strict();
 

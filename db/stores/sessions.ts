@@ -19,7 +19,13 @@ export interface SessionRow {
   strategy_name: string;
   strategy_source: string;
   symbol: string;
-  options: { execution: Record<string, unknown>; strategy: Strategy; name?: string };
+  options: {
+    execution: Record<string, unknown>;
+    strategy: Strategy;
+    name?: string;
+    /** The session's own alert targets. */
+    webhooks?: string[];
+  };
   status: SessionStatus;
   feed: string;
   simulated: boolean;

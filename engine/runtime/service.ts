@@ -12,6 +12,7 @@ import {
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
+import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -49,6 +50,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Alert webhooks: the outbox and its dispatcher. */
+  readonly alerts: Alerts;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
   health(): Promise<Health>;
   /**
@@ -77,6 +80,8 @@ export interface ServiceOptions {
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
   readonly db?: Db;
+  /** Pacing of alert deliveries (tests: short retries). */
+  readonly alertTimings?: Partial<DispatchTimings>;
 }
 
 /**
@@ -117,7 +122,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
-  const persister = new Persister(db, { log, fencing: node });
+  const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
+  alerts.start(() => feed.status());
+  const persister = new Persister(db, {
+    log,
+    fencing: node,
+    alerts: alerts.enabled ? alerts.source : undefined,
+  });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -151,6 +162,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     announce: (session: SessionSummary) =>
       publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
+    sessionWebhooks: config.webhooks.allowSessionTargets,
     log,
     nodeId: config.nodeId,
   };
@@ -179,6 +191,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
+    alerts,
     // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
     restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
     health: async () => ({
@@ -189,6 +202,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         persister,
         maxSessions: config.maxSessions,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
+        alerts: () => alerts.health(),
         log,
       }),
       ...(node ? { cluster: node.health() } : {}),
@@ -197,6 +211,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
+      const alertsStopped = alerts.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
         log.warn(
@@ -205,6 +220,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }
       await hub.close();
       await node?.close();
+      await alertsStopped;
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }
