@@ -7,7 +7,7 @@
  */
 import postgres from "postgres";
 import { BenchSkipped, type Figure, summarise } from "./figure.ts";
-import { BenchFeed } from "./_bench_feed.ts";
+import { BenchFeed } from "../fixtures/bench_feed.ts";
 import { latency } from "./sessions.ts";
 import { openDatabase } from "../db/mod.ts";
 import { LeaseTable } from "../db/stores/mod.ts";

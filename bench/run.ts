@@ -12,12 +12,14 @@ import { benchSessions } from "./sessions.ts";
 import { benchBacktest } from "./backtest.ts";
 import { benchBook } from "./book.ts";
 import { benchCluster } from "./cluster.ts";
+import { benchVenues } from "./venues.ts";
 
 const SUITES: Record<string, Benchmark> = {
   strategy: benchStrategy,
   execution: benchExecution,
   market: benchMarket,
   book: benchBook,
+  venues: benchVenues,
   backtest: benchBacktest,
   sessions: benchSessions,
   cluster: benchCluster,

@@ -23,6 +23,8 @@ export interface SessionRow {
     execution: Record<string, unknown>;
     strategy: Strategy;
     name?: string;
+    /** A portfolio session's symbols (`symbol` is the first). */
+    symbols?: string[];
     /** The session's own alert targets. */
     webhooks?: string[];
   };
