@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { SESSION_STATUSES } from "../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../engine/core/types.ts";
 import {
+  ALERT_LIST_LIMIT,
   BACKTEST_LIST_LIMIT,
   BOOK_DEPTH,
   CANDLE_LIMIT,
@@ -173,9 +174,17 @@ export const OPERATIONS = {
   closeSession: {
     method: "post",
     path: "/api/paper_trading/sessions/{id}/close",
-    summary: "Force exit: cancel the session's open orders and flatten its position at market",
+    summary:
+      "Force exit: cancel the session's open orders and flatten its position at market (?symbol= one symbol of a portfolio only)",
+    query: {
+      symbol: {
+        type: "string",
+        description: "a portfolio session's symbol: close only its position and orders",
+      },
+    },
     answers: {
       "200": { description: "the session after the close", schema: SESSION },
+      "400": "the session does not trade that symbol",
       "404": "unknown id",
       "409": "the session is stopped or failed (it has no worker)",
     },
@@ -385,6 +394,19 @@ export const OPERATIONS = {
     path: "/api/backtests/{id}",
     summary: "A backtest job: status, progress 0..1, result (trades, metrics, charts) or error",
     answers: { "200": "the job", "404": "unknown id" },
+  },
+  listAlerts: {
+    method: "get",
+    path: "/api/alerts",
+    summary:
+      "Alerts in the outbox, newest first, one per alert and target (targets shown without path or query): " +
+      "pending (not delivered yet, retrying with backoff), delivered, failed (gave up)",
+    query: {
+      status: { type: "enum", values: ["pending", "delivered", "failed"] },
+      limit: { type: "integer", range: ALERT_LIST_LIMIT },
+      offset: { type: "integer", range: OFFSET },
+    },
+    answers: { "200": "{items: [alert], limit, offset}", "400": "bad query" },
   },
   liveSocket: {
     method: "get",

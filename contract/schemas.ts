@@ -9,8 +9,10 @@ import {
   MAX_FEE_RATE,
   MAX_INITIAL_CAPITAL,
   MAX_PORTFOLIO_SYMBOLS,
+  MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
+import { parseWebhookTarget } from "./webhook_target.ts";
 
 const fraction = z.number().min(0).max(MAX_FEE_RATE);
 
@@ -20,9 +22,14 @@ export const strategyRefSchema = z.union([
   z.record(z.string(), z.unknown()).describe("an inline strategy document"),
 ]);
 
-/** A symbol such as BTCUSDT (upper-cased). */
-export const symbolSchema = z.string().regex(/^[A-Za-z0-9]{2,20}$/, "a symbol such as BTCUSDT")
-  .transform((s) => s.toUpperCase());
+/**
+ * A symbol: Binance spot such as BTCUSDT, or a venue symbol such as
+ * okx:BTC/USDT (upper-cased: OKX:BTC/USDT).
+ */
+export const symbolSchema = z.string().regex(
+  /^([A-Za-z0-9]{2,20}|[A-Za-z][A-Za-z0-9]{1,30}:[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20})$/,
+  "a symbol such as BTCUSDT, or a venue symbol such as okx:BTC/USDT",
+).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
 const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
@@ -61,11 +68,30 @@ export type ExecutionFields = z.output<z.ZodObject<typeof executionFields>>;
 /** Body of `POST /api/paper_trading/sessions`. */
 export const sessionInputSchema = z.object({
   strategy: strategyRefSchema,
-  symbol: symbolSchema,
+  symbol: symbolSchema.optional().describe("the one symbol traded; give this or symbols"),
+  symbols: z.array(symbolSchema).min(1).max(MAX_PORTFOLIO_SYMBOLS).optional().describe(
+    "a portfolio: one strategy over these symbols (one quote currency) with one wallet",
+  ),
   initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
+  webhooks: z.array(
+    z.string().superRefine((text, ctx) => {
+      const target = parseWebhookTarget(text);
+      if (typeof target === "string") ctx.addIssue({ code: "custom", message: target });
+    }),
+  ).max(MAX_SESSION_WEBHOOKS).optional()
+    .describe(
+      "alert targets of this session, [FORMAT:]URL with FORMAT json (default), slack, discord or telegram; " +
+        "accepted only when the service allows them (WEBHOOK_ALLOW_SESSION_TARGETS=true)",
+    ),
   ...executionFields,
-}).strict();
+}).strict().refine((s) => (s.symbol === undefined) !== (s.symbols === undefined), {
+  message: "give symbol (one) or symbols (a portfolio), exactly one of them",
+  path: ["symbol"],
+}).refine((s) => s.symbols === undefined || new Set(s.symbols).size === s.symbols.length, {
+  message: "each symbol may be listed once",
+  path: ["symbols"],
+});
 
 /** A validated session creation request. */
 export type SessionInput = z.infer<typeof sessionInputSchema>;
@@ -129,6 +155,9 @@ const price = z.number().positive().finite();
 
 /** Body of `POST /api/paper_trading/sessions/{id}/orders`: a manual order (quantity or notional). */
 export const manualOrderSchema = z.strictObject({
+  symbol: symbolSchema.optional().describe(
+    "the symbol to trade (required in a portfolio session, else the session's)",
+  ),
   side: z.enum(["buy", "sell"]),
   type: z.enum(["market", "limit", "stop_market", "stop_limit"]).default("market"),
   quantity: price.optional().describe("base quantity; give this or notional"),

@@ -8,7 +8,8 @@
  * driver that sends ROLLBACK on a dead socket hangs).
  */
 import { type Db, sql, type Statement } from "../db.ts";
-import type { SessionEffect, SessionSnapshot } from "../../engine/core/session/mod.ts";
+import type { SessionEffect } from "../../engine/core/session/mod.ts";
+import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
@@ -17,18 +18,33 @@ export interface LogWrite {
   /** Sequence number of `effects[0]`; the rest follow consecutively. */
   readonly firstSeq: number;
   readonly effects: readonly SessionEffect[];
-  /** Snapshot covering every effect up to `firstSeq + effects.length − 1`. */
-  readonly snapshot?: SessionSnapshot;
+  /**
+   * Snapshot covering every effect up to `firstSeq + effects.length − 1`, as
+   * JSON text of a `SessionSnapshot` (serialised where it was taken, so
+   * the main thread only passes it through).
+   */
+  readonly snapshot?: string;
   /** The session's status after these effects. */
   readonly status?: Omit<StatusRecord, "sessionId">;
+}
+
+/** The alerts a batch of writes describes, stored in the outbox in the same statement. */
+export interface LogAlerts {
+  readonly targets: AlertTargets;
+  of(writes: readonly LogWrite[]): readonly NewAlert[];
+  /** Called once alerts were committed. */
+  committed(): void;
 }
 
 /** Appends to the session event log. */
 export class SessionLog {
   readonly #db: Db;
+  readonly #alerts: LogAlerts | undefined;
 
-  constructor(db: Db) {
+  /** `alerts` adds the alerts the writes describe to the outbox, atomically with them. */
+  constructor(db: Db, options: { alerts?: LogAlerts } = {}) {
     this.#db = db;
+    this.#alerts = options.alerts;
   }
 
   /**
@@ -42,7 +58,14 @@ export class SessionLog {
     writes: readonly LogWrite[],
     fences: ReadonlyMap<string, number> = new Map(),
   ): Promise<string[]> {
-    const rows = await this.#db.query<{ session_id: string }>(commitStatement(writes, fences));
+    const alerts = this.#alerts?.of(writes) ?? [];
+    const outbox = alerts.length > 0
+      ? (allowed: Statement) => alertInsert(alerts, this.#alerts!.targets, allowed)
+      : undefined;
+    const rows = await this.#db.query<{ session_id: string }>(
+      commitStatement(writes, fences, outbox),
+    );
+    if (alerts.length > 0) this.#alerts!.committed();
     return rows.map((r) => r.session_id);
   }
 }
@@ -70,10 +93,13 @@ function rows<T>(
  * same batch twice changes nothing. Writes of a session whose fencing token
  * is no longer its lease's are left out (`refused`; the lease row is locked
  * for share, so a takeover waits for this commit or this commit sees it).
+ * `outbox` (an alert outbox insert, given the filter of allowed sessions) is
+ * committed with them.
  */
 function commitStatement(
   entries: readonly LogWrite[],
   fences: ReadonlyMap<string, number>,
+  outbox?: (allowed: Statement) => Statement,
 ): Statement {
   const events = rows(entries, (w, e, seq) => ({
     session_id: w.sessionId,
@@ -113,15 +139,16 @@ function commitStatement(
     (w, e) =>
       e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
   );
-  const snapshots = new Map<string, { session_id: string; seq: number; state: SessionSnapshot }>();
+  // Each snapshot is JSON text already: spliced into the list, never parsed and serialised again.
+  const snapshots = new Map<string, string>();
   const statuses = new Map<string, StatusRecord>();
   for (const w of entries) {
     if (w.snapshot) {
-      snapshots.set(w.sessionId, {
-        session_id: w.sessionId,
-        seq: w.firstSeq + w.effects.length - 1,
-        state: w.snapshot,
-      });
+      const seq = w.firstSeq + w.effects.length - 1;
+      snapshots.set(
+        w.sessionId,
+        `{"session_id":${JSON.stringify(w.sessionId)},"seq":${seq},"state":${w.snapshot}}`,
+      );
     }
     if (w.status) statuses.set(w.sessionId, { ...w.status, sessionId: w.sessionId });
   }
@@ -178,12 +205,14 @@ function commitStatement(
     ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
+      from jsonb_to_recordset(${`[${[...snapshots.values()].join(",")}]`}::text::jsonb)
         as x(session_id text, seq bigint, state jsonb)
       where ${allowed}
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
         where session_snapshots.seq <= excluded.seq
-    ), new_statuses as (${statusUpdate([...statuses.values()], allowed)})
+    ), new_statuses as (${statusUpdate([...statuses.values()], allowed)})${
+    outbox ? sql`, new_alerts as (${outbox(allowed)})` : sql``
+  }
     select session_id from refused`;
 }

@@ -19,7 +19,15 @@ export interface SessionRow {
   strategy_name: string;
   strategy_source: string;
   symbol: string;
-  options: { execution: Record<string, unknown>; strategy: Strategy; name?: string };
+  options: {
+    execution: Record<string, unknown>;
+    strategy: Strategy;
+    name?: string;
+    /** A portfolio session's symbols (`symbol` is the first). */
+    symbols?: string[];
+    /** The session's own alert targets. */
+    webhooks?: string[];
+  };
   status: SessionStatus;
   feed: string;
   simulated: boolean;

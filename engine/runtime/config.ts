@@ -3,6 +3,10 @@
  * defaults. Invalid values raise a {@link ConfigError} naming the variable and
  * what it accepts.
  */
+import { parseWebhookTarget } from "../../contract/mod.ts";
+import { ALERT_KINDS, type AlertKind } from "./alerts/kinds.ts";
+
+import { parseVenueSymbol } from "./market/venue.ts";
 
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -24,6 +28,8 @@ export interface Config {
   readonly logLevel: typeof LOG_LEVELS[number];
   readonly binanceWsUrl: string;
   readonly binanceRestUrl: string;
+  /** Per venue, API URL overrides for the exchange library (`VENUE_URLS`, JSON). */
+  readonly venueUrls?: Readonly<Record<string, Record<string, string>>>;
   /** When set, every request but the login page, static files and the API description needs it. */
   readonly apiToken?: string;
   /** A second token that may read everything but change nothing (needs `apiToken`). */
@@ -32,12 +38,28 @@ export interface Config {
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
   readonly maxSessions: number;
+  /** Alert webhooks (`WEBHOOK_*`). */
+  readonly webhooks: WebhookConfig;
   /** NATS server(s) of the cluster; set → this process is a node of a cluster. */
   readonly natsUrl?: string;
   /** This node's name in the cluster (default `HOST:PORT`). */
   readonly nodeId: string;
   /** How long a node's session leases last without renewal (ms): failover starts after it. */
   readonly leaseMs: number;
+}
+
+/** Alert webhooks as configured. */
+export interface WebhookConfig {
+  /** Global targets, `[FORMAT:]URL` each (`WEBHOOK_URLS`). */
+  readonly urls: readonly string[];
+  /** Signs every body (HMAC-SHA256, `X-Signature-256`) when set. */
+  readonly secret?: string;
+  /** Whether a session body may name its own targets (`webhooks`). */
+  readonly allowSessionTargets: boolean;
+  /** Deadline of one delivery attempt. */
+  readonly timeoutMs: number;
+  /** The alert kinds raised (`WEBHOOK_EVENTS`, default all). */
+  readonly events: readonly AlertKind[];
 }
 
 /** Memory budgeted per session for the default cap (a session measures 7–10 MB resident). */
@@ -90,12 +112,35 @@ export function loadConfig(
   }
 
   const symbolsText = get("SYMBOLS") ?? "BTCUSDT,ETHUSDT";
-  const symbols = symbolsText.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
-  if (symbols.length === 0 || symbols.some((s) => !/^[A-Z0-9]{2,20}$/.test(s))) {
+  const parsedSymbols = symbolsText.split(",").map((s) => s.trim()).filter(Boolean).map((s) =>
+    s.includes(":") || /^[A-Za-z0-9]{2,20}$/.test(s) ? parseVenueSymbol(s) : undefined
+  );
+  if (parsedSymbols.length === 0 || parsedSymbols.some((s) => s === undefined)) {
     throw new ConfigError(
       "SYMBOLS",
       symbolsText,
-      "comma-separated symbols such as BTCUSDT,ETHUSDT",
+      "comma-separated symbols such as BTCUSDT,ETHUSDT or venue symbols such as okx:BTC/USDT",
+    );
+  }
+  const symbols = parsedSymbols.map((s) => s!.symbol);
+
+  const venueUrlsText = get("VENUE_URLS");
+  let venueUrls: Record<string, Record<string, string>> | undefined;
+  try {
+    venueUrls = venueUrlsText === undefined ? undefined : JSON.parse(venueUrlsText);
+  } catch {
+    venueUrls = undefined;
+  }
+  const urlMap = (value: unknown) =>
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.values(value).every((url) => typeof url === "string");
+  const venueMap = typeof venueUrls === "object" && venueUrls !== null &&
+    !Array.isArray(venueUrls) && Object.values(venueUrls).every(urlMap);
+  if (venueUrlsText !== undefined && !venueMap) {
+    throw new ConfigError(
+      "VENUE_URLS",
+      venueUrlsText,
+      'JSON of API URL overrides per venue, e.g. {"okx":{"rest":"http://…","ws":"ws://…"}}',
     );
   }
 
@@ -154,6 +199,7 @@ export function loadConfig(
   }
 
   const dataDir = get("DATA_DIR") ?? "./data";
+  const webhooks = webhookConfig(get);
   return {
     host,
     port,
@@ -166,6 +212,7 @@ export function loadConfig(
     logLevel: logLevel as Config["logLevel"],
     binanceWsUrl: get("BINANCE_WS_URL") ?? "wss://stream.binance.com:9443",
     binanceRestUrl: get("BINANCE_REST_URL") ?? "https://api.binance.com",
+    ...(venueUrls ? { venueUrls } : {}),
     apiToken,
     readToken,
     demoSession: demoText === "true" || demoText === "1",
@@ -173,5 +220,45 @@ export function loadConfig(
     natsUrl,
     nodeId,
     leaseMs,
+    webhooks,
+  };
+}
+
+/** The `WEBHOOK_*` variables. */
+function webhookConfig(get: (name: string) => string | undefined): WebhookConfig {
+  const urls = (get("WEBHOOK_URLS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  urls.forEach((url, i) => {
+    const target = parseWebhookTarget(url);
+    // The value is not shown: chat services put their tokens in the URL.
+    if (typeof target === "string") {
+      throw new ConfigError("WEBHOOK_URLS", `<target ${i + 1} hidden>`, target);
+    }
+  });
+  const allowText = (get("WEBHOOK_ALLOW_SESSION_TARGETS") ?? "false").toLowerCase();
+  if (!["true", "false", "1", "0"].includes(allowText)) {
+    throw new ConfigError("WEBHOOK_ALLOW_SESSION_TARGETS", allowText, "true or false");
+  }
+  const timeoutText = get("WEBHOOK_TIMEOUT_MS") ?? "5000";
+  const timeoutMs = Number(timeoutText);
+  if (!/^\d+$/.test(timeoutText) || timeoutMs < 100 || timeoutMs > 60_000) {
+    throw new ConfigError("WEBHOOK_TIMEOUT_MS", timeoutText, "an integer from 100 to 60000");
+  }
+  const eventsText = get("WEBHOOK_EVENTS");
+  const events = eventsText === undefined
+    ? ALERT_KINDS
+    : eventsText.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (events.length === 0 || events.some((e) => !(ALERT_KINDS as readonly string[]).includes(e))) {
+    throw new ConfigError(
+      "WEBHOOK_EVENTS",
+      eventsText ?? "",
+      `a comma-separated list of ${ALERT_KINDS.join(", ")}`,
+    );
+  }
+  return {
+    urls,
+    secret: get("WEBHOOK_SECRET"),
+    allowSessionTargets: allowText === "true" || allowText === "1",
+    timeoutMs,
+    events: events as AlertKind[],
   };
 }

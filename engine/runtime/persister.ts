@@ -22,8 +22,8 @@
  * so its history never gets a hole with later events after it.
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
-import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
-import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
+import { type LogAlerts, type LogWrite, SessionLog } from "../../db/stores/mod.ts";
+import type { SessionEffect } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
@@ -63,7 +63,7 @@ interface Entry extends LogWrite {
   readonly sessionId: string;
   readonly firstSeq: number;
   readonly effects: SessionEffect[];
-  snapshot?: SessionSnapshot;
+  snapshot?: string;
   status?: LogWrite["status"];
   readonly waiters: Waiter[];
 }
@@ -96,9 +96,13 @@ export class Persister {
    * `log` hears when an outage starts and ends, and refused writes. In a
    * cluster, `fencing` gives each session's lease token (commits check it)
    * and hears of sessions whose writes were refused because the lease moved.
+   * `alerts` names the alerts each commit stores in the outbox with its events.
    */
-  constructor(db: Db, options: { log?: Logger; fencing?: Fencing } = {}) {
-    this.#store = new SessionLog(db);
+  constructor(
+    db: Db,
+    options: { log?: Logger; fencing?: Fencing; alerts?: LogAlerts } = {},
+  ) {
+    this.#store = new SessionLog(db, { alerts: options.alerts });
     this.#log = options.log;
     this.#fencing = options.fencing;
   }

@@ -12,10 +12,12 @@ import {
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
+import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
+import { createFeed, type Feed, MarketHub, VenueFeeds } from "./market/mod.ts";
+import { ServiceUnavailableError } from "./errors.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
@@ -49,6 +51,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Alert webhooks: the outbox and its dispatcher. */
+  readonly alerts: Alerts;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
   health(): Promise<Health>;
   /**
@@ -77,6 +81,8 @@ export interface ServiceOptions {
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
   readonly db?: Db;
+  /** Pacing of alert deliveries (tests: short retries). */
+  readonly alertTimings?: Partial<DispatchTimings>;
 }
 
 /**
@@ -102,13 +108,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     maxSessions: config.maxSessions,
     log,
   });
-  const ownFeed = options.feed ?? await createFeed(config.feed, {
-    binanceWsUrl: config.binanceWsUrl,
-    binanceRestUrl: config.binanceRestUrl,
-    depth: true,
-  });
+  // Bare symbols go to the configured feed, venue symbols (okx:BTC/USDT) to their venue's feed.
+  const venues = new VenueFeeds(
+    options.feed ?? await createFeed(config.feed, {
+      binanceWsUrl: config.binanceWsUrl,
+      binanceRestUrl: config.binanceRestUrl,
+      depth: true,
+    }),
+    { urls: config.venueUrls },
+  );
   // In a cluster one node ingests each symbol and every node reads it from the stream.
-  const feed = node ? node.shareFeed(ownFeed) : ownFeed;
+  const feed = node ? node.shareFeed(venues) : venues;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
@@ -117,7 +127,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
-  const persister = new Persister(db, { log, fencing: node });
+  const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
+  alerts.start(() => feed.status());
+  const persister = new Persister(db, {
+    log,
+    fencing: node,
+    alerts: alerts.enabled ? alerts.source : undefined,
+  });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -133,6 +149,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     busNamespace: namespace,
+    ring: (symbol) => hub.ring(symbol),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
@@ -145,11 +162,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
     db,
     supervisor,
     strategies,
-    feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
+    feed: (symbol: string) => venues.label(symbol),
     symbols: () => config.symbols,
+    venue: async (symbol: string) => {
+      if (!symbol.includes(":")) return {};
+      try {
+        return { filters: await venues.filters(symbol), fees: await venues.fees(symbol) };
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          `the markets of ${symbol.split(":")[0]} could not be loaded: ${(error as Error).message}`,
+        );
+      }
+    },
     announce: (session: SessionSummary) =>
       publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
+    sessionWebhooks: config.webhooks.allowSessionTargets,
     log,
     nodeId: config.nodeId,
   };
@@ -178,6 +206,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
+    alerts,
     // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
     restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
     health: async () => ({
@@ -188,6 +217,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         persister,
         maxSessions: config.maxSessions,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
+        alerts: () => alerts.health(),
         log,
       }),
       ...(node ? { cluster: node.health() } : {}),
@@ -196,6 +226,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
+      const alertsStopped = alerts.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
         log.warn(
@@ -204,6 +235,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }
       await hub.close();
       await node?.close();
+      await alertsStopped;
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }

@@ -1,29 +1,50 @@
 /**
- * Entry point of a session worker: runs one {@link SessionCore} over the
+ * Entry point of a session worker: runs one {@link SessionCore} (or, for a
+ * portfolio session, one {@link PortfolioCore} over all its symbols' buses) over the
  * market data it receives on the bus, and reports every effect to the
- * supervisor together with the state right after it. Runs without network or
- * file access.
+ * supervisor together with the state right after it (serialised here, off
+ * the main thread). Its view goes at most every {@link VIEW_INTERVAL_MS}
+ * (the last change always follows). Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
-import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
+import {
+  isPortfolioSnapshot,
+  PortfolioCore,
+  SessionCore,
+  type SessionEffect,
+} from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
+import { TimeMerge } from "./market/time_merge.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
-const VIEW_INTERVAL_MS = 250;
+/** Views go to the main thread at most this often. */
+const VIEW_INTERVAL_MS = 200;
+/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+const MERGE_HOLD_MS = 500;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
-let core: SessionCore | undefined;
+let core: SessionCore | PortfolioCore | undefined;
 let bus: BusSubscriber | undefined;
-let lastView = 0;
+/** A portfolio's symbols' events in one time order (undefined for one symbol). */
+let merge: TimeMerge | undefined;
+let mergeTimer: ReturnType<typeof setTimeout> | undefined;
+let lastView = -Infinity;
+/** The trailing view, when one is due. */
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+/** Effects of the batches delivered since the last report. */
 const effects: SessionEffect[] = [];
+/** When the first of those batches reached the worker (wall-clock ms). */
+let receivedAt: number | undefined;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
-/** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
+/** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the worker is). */
 let handled: Int32Array | undefined;
-/** The seq of the last bus batch handled: every snapshot sent says which batches it includes. */
-let busSeq = 0;
+/** Per symbol, the seq of the last bus batch handled: every snapshot sent says which batches it includes. */
+let busSeq: Record<string, number> = {};
+/** The session's symbols, in the order of the `handled` slots. */
+let symbols: readonly string[] = [];
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -33,36 +54,78 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-function onMarket(events: readonly BusEvent[], seq: number): void {
+function onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
   if (!core) return;
   advance();
-  const receivedAt = performance.timeOrigin + performance.now();
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i];
-    if (event.type === "book") core.book(event, effects);
-    else core.step(event, effects);
+  const now = performance.timeOrigin + performance.now();
+  receivedAt ??= now;
+  if (merge) {
+    merge.push(symbol, events, seq, now);
+    release(now);
+    return;
   }
-  passed(seq);
+  for (let i = 0; i < events.length; i++) apply(events[i]);
+  passed(symbol, seq);
+}
+
+function apply(event: BusEvent): void {
+  if (event.type === "book") core!.book(event, effects);
+  else core!.step(event, effects);
+}
+
+/** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
+function release(now: number): void {
+  clearTimeout(mergeTimer);
+  const wait = merge!.drain(now);
+  if (wait !== undefined) mergeTimer = setTimeout(releaseHeld, wait);
+}
+
+/** Passes on the events held for a quiet symbol once their wait is over, and reports them. */
+function releaseHeld(): void {
+  const now = performance.timeOrigin + performance.now();
+  receivedAt ??= now;
+  release(now);
+  onDrained();
+}
+
+/**
+ * After the batches available at once: their effects go in one message with
+ * the one snapshot after them all.
+ */
+function onDrained(): void {
+  if (!core) return;
   if (effects.length > 0) {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: core.state(), // postMessage copies it
+      snapshot: JSON.stringify(core.state()),
       busSeq,
-      view: core.view(),
-      receivedAt,
+      receivedAt: receivedAt!,
     });
-    lastView = receivedAt;
-  } else if (receivedAt - lastView >= VIEW_INTERVAL_MS) {
-    post({ type: "view", view: core.view() });
-    lastView = receivedAt;
   }
+  receivedAt = undefined;
+  viewChanged();
 }
 
-/** Records that the bus batches up to `seq` are behind the worker. */
-function passed(seq: number): void {
-  busSeq = seq;
-  if (handled) Atomics.store(handled, 0, seq);
+/** Sends the view now if none went for {@link VIEW_INTERVAL_MS}, else once that has passed. */
+function viewChanged(): void {
+  if (viewTimer !== undefined) return;
+  const wait = lastView + VIEW_INTERVAL_MS - performance.now();
+  if (wait <= 0) sendView();
+  else viewTimer = setTimeout(sendView, wait);
+}
+
+function sendView(): void {
+  viewTimer = undefined;
+  if (!core) return;
+  lastView = performance.now();
+  post({ type: "view", view: core.view() });
+}
+
+/** Records that the bus batches of `symbol` up to `seq` are behind the worker. */
+function passed(symbol: string, seq: number): void {
+  busSeq[symbol] = seq;
+  if (handled) Atomics.store(handled, symbols.indexOf(symbol), seq);
 }
 
 function handle(message: ToWorker): void {
@@ -70,26 +133,44 @@ function handle(message: ToWorker): void {
     case "init": {
       progress = message.progress;
       handled = message.handled;
-      busSeq = message.startAfter[message.symbol] ?? 0;
-      core = new SessionCore(
-        { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
-        message.snapshot,
-      );
+      symbols = message.symbols ?? [message.symbol];
+      busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
+      const { strategy, execution } = message;
+      const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
+      core = message.symbols
+        ? new PortfolioCore(
+          { symbols, strategy, execution },
+          snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
+        )
+        : new SessionCore({ symbol: message.symbol, strategy, execution }, snapshot);
       core.warm(message.history);
+      merge = message.symbols
+        ? new TimeMerge({
+          symbols,
+          holdMs: MERGE_HOLD_MS,
+          onEvent: apply,
+          onBatchDone: passed,
+        })
+        : undefined;
       bus = new BusSubscriber({
-        symbols: [message.symbol],
+        symbols,
+        rings: message.rings,
         startAfter: message.startAfter,
         namespace: message.busNamespace,
         onEvents: onMarket,
+        onDrained,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.
-          passed(to);
+          if (merge) {
+            merge.push(symbol, [], to, performance.timeOrigin + performance.now());
+            releaseHeld();
+          } else passed(symbol, to);
           post({ type: "bus_gap", symbol, from, to });
         },
       });
-      post({ type: "ready" });
-      post({ type: "view", view: core.view() });
+      post({ type: "ready", paused: core.view().paused });
+      sendView();
       return;
     }
     case "command": {
@@ -101,11 +182,13 @@ function handle(message: ToWorker): void {
         core.cancelOrders(out);
         bus?.close();
         bus = undefined;
+        clearTimeout(mergeTimer);
+        merge = undefined;
       }
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.state(), // postMessage copies it
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,
@@ -120,11 +203,14 @@ function handle(message: ToWorker): void {
         ? { order: core.placeOrder(action.order, out) }
         : action.kind === "cancel"
         ? { cancelled: core.cancelOrder(action.order_id, out) }
-        : (core.closePosition(out), {});
+        : (core instanceof PortfolioCore
+          ? core.closePosition(out, action.symbol)
+          : core.closePosition(out),
+          {});
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.snapshot(),
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,

@@ -11,7 +11,6 @@ import type {
   ManualOrder,
   SessionCommand,
   SessionEffect,
-  SessionSnapshot,
   SessionView,
 } from "../core/session/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
@@ -20,7 +19,8 @@ export type { SessionCommand };
 
 /** A trader's action on a session's book (not a status change). */
 export type SessionAction =
-  | { readonly kind: "close" }
+  /** Flattens the session (a portfolio's: only `symbol`'s position and orders, when given). */
+  | { readonly kind: "close"; readonly symbol?: string }
   | { readonly kind: "order"; readonly order: ManualOrder }
   | { readonly kind: "cancel"; readonly order_id: string };
 
@@ -36,17 +36,22 @@ export type ToWorker =
     readonly type: "init";
     readonly sessionId: string;
     readonly symbol: string;
+    /** A portfolio session's symbols (one wallet); absent for one symbol. */
+    readonly symbols?: readonly string[];
     readonly strategy: Strategy;
     readonly execution: ExecutionConfig;
-    readonly snapshot?: SessionSnapshot;
+    /** JSON text of the durable `SessionSnapshot` to start from. */
+    readonly snapshot?: string;
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
+    /** Per symbol, the hub's shared ring of bus batches. */
+    readonly rings: Record<string, SharedArrayBuffer>;
     /** Namespace of the bus channels (must match the hub's). */
     readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
     readonly progress: Int32Array;
-    /** Shared memory: the worker stores the seq of each bus batch of its symbol once handled (lag). */
+    /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
@@ -63,25 +68,33 @@ export type ToWorker =
 
 /** Worker → main. */
 export type FromWorker =
-  | { readonly type: "ready" }
+  /** The worker runs; `paused` when it was restored paused. */
+  | { readonly type: "ready"; readonly paused: boolean }
   | {
     readonly type: "effects";
     readonly effects: SessionEffect[];
-    /** The state right after these effects, persisted with them in one transaction. */
-    readonly snapshot: SessionSnapshot;
-    /** The seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
-    readonly busSeq: number;
-    readonly view: SessionView;
+    /**
+     * The state right after these effects as JSON text (serialised in the
+     * worker: the main thread stores it without parsing), persisted with them.
+     */
+    readonly snapshot: string;
+    /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
+    readonly busSeq: Record<string, number>;
     /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
     readonly receivedAt: number;
   }
+  /**
+   * The session's picture, at most every few hundred ms (trailing: the last
+   * change is always sent). It covers every effect sent before it.
+   */
   | { readonly type: "view"; readonly view: SessionView }
   | {
     readonly type: "command_done";
     readonly requestId: number;
-    readonly snapshot: SessionSnapshot;
-    /** The seq of the last bus batch the snapshot includes. */
-    readonly busSeq: number;
+    /** JSON text of the state right after the command. */
+    readonly snapshot: string;
+    /** Per symbol, the seq of the last bus batch the snapshot includes. */
+    readonly busSeq: Record<string, number>;
     readonly view: SessionView;
     readonly effects: SessionEffect[];
     /** What an `act` produced. */

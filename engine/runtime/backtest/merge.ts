@@ -1,6 +1,7 @@
 /**
  * Merging several recordings into one stream in time order. Each file is read
- * by its byte-level batch reader and validated on its own ({@link replayBatches});
+ * by its byte-level batch reader and validated on its own ({@link replayBatches};
+ * books are left out: portfolio backtests do not read them);
  * the validated events of a chunk wait in a buffer until the merge has taken
  * them, then the reader goes on: one promise per chunk of a file, none per event.
  * Tie rule (stable, documented): equal times go in the order of the sources
@@ -79,7 +80,9 @@ export async function mergeByTime(
   const buffers = sources.map(() => new SourceBuffer());
   const reading = sources.map(({ path, options }, i) => {
     const buffer = buffers[i];
-    return replayBatches(path, (event) => buffer.events.push(event), {
+    return replayBatches(path, (event) => {
+      if (event.type !== "book") buffer.events.push(event);
+    }, {
       ...options,
       afterChunk: buffer.afterChunk,
       signal: readers,
