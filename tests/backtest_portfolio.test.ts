@@ -4,6 +4,7 @@ import { Backtest } from "../engine/core/backtest/mod.ts";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { MarketEvent } from "../engine/core/types.ts";
 import { chartedFills, runBacktest, tradeRows } from "../engine/runtime/backtest/mod.ts";
+import { readRecording } from "../engine/runtime/market/recording.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { runCli } from "./support/cli.ts";
@@ -62,6 +63,70 @@ Deno.test("a portfolio backtest over two files equals one wallet stepped over th
       Math.abs(shares - result.metrics.equity) < 1e-6,
       `${shares} vs ${result.metrics.equity}`,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a portfolio over files of many read chunks, with corrupt lines, merges and drops as event by event", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // About 7 MB each: both files take several 4 MiB chunks, which end at different times.
+    const a = simStream({ symbol: "BTCUSDT", durationMs: 5_400_000, stepMs: 300, seed: 7 });
+    const b = simStream({ symbol: "ETHUSDT", durationMs: 5_400_000, stepMs: 250, seed: 8 });
+    await writeStream(`${dir}/a.jsonl`, a);
+    await writeStream(`${dir}/b.jsonl`, b);
+    const lines = (await Deno.readTextFile(`${dir}/a.jsonl`)).split("\n");
+    lines.splice(20_000, 0, lines[19_990], "not json", lines[19_995]);
+    await Deno.writeTextFile(`${dir}/a.jsonl`, lines.join("\n"));
+    const sources = [
+      { symbol: "BTCUSDT", path: `${dir}/a.jsonl` },
+      { symbol: "ETHUSDT", path: `${dir}/b.jsonl` },
+    ];
+    const result = await runBacktest(sources, { strategy, execution });
+    const expectedDrops: Record<string, number> = {};
+    const streams: MarketEvent[][] = [];
+    for (const { symbol, path } of sources) {
+      const events: MarketEvent[] = [];
+      const onDrop = (r: string) => expectedDrops[r] = (expectedDrops[r] ?? 0) + 1;
+      for await (const e of readRecording(path, { symbol, onDrop })) events.push(e);
+      streams.push(events);
+    }
+    assert.ok(Object.keys(expectedDrops).length >= 2, "the corrupt lines are dropped");
+    const reference = new Backtest({
+      symbol: "BTCUSDT",
+      symbols: ["BTCUSDT", "ETHUSDT"],
+      strategy,
+      execution,
+    });
+    for (const event of merged(...streams)) reference.step(event);
+    const expected = reference.result();
+    assert.deepEqual(result.dropped, expectedDrops);
+    assert.equal(result.events, expected.events);
+    assert.deepEqual(result.fills, expected.fills);
+    assert.deepEqual(result.metrics, expected.metrics);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a portfolio backtest stopped mid-file rejects with the reason and leaves no file open", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const a = simStream({ symbol: "BTCUSDT", durationMs: 5_400_000, stepMs: 300, seed: 7 });
+    await writeStream(`${dir}/a.jsonl`, a);
+    await writeStream(`${dir}/b.jsonl`, eth);
+    const stop = new AbortController();
+    const run = runBacktest([
+      { symbol: "BTCUSDT", path: `${dir}/a.jsonl` },
+      { symbol: "ETHUSDT", path: `${dir}/b.jsonl` },
+    ], {
+      strategy,
+      execution,
+      signal: stop.signal,
+      onProgress: (f) => f > 0.3 && stop.abort(new Error("stopped by the test")),
+    });
+    await assert.rejects(run, /stopped by the test/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -297,3 +297,69 @@ Deno.test("recording (property): one outlier anywhere is the only event dropped"
     { numRuns: 500 },
   );
 });
+
+Deno.test("recording (property): trades pushed as columns pass and drop exactly as pushed one by one", () => {
+  const row = fc.record({
+    id: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constant(0.5)),
+    dt: fc.oneof(
+      fc.integer({ min: -10_000, max: 2_000 }),
+      fc.constant(2 * HOUR),
+      fc.constant(-2 * HOUR),
+      fc.constant(NaN),
+    ),
+    price: fc.oneof(fc.constant(100), fc.constant(101.5), fc.constant(0), fc.constant(NaN)),
+    maker: fc.boolean(),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(row, { maxLength: 30 }), { maxLength: 8 }),
+      fc.boolean(),
+      (batches, reuseTrades) => {
+        const copy = (e: MarketEvent) => ({ ...e });
+        const expected: unknown[] = [];
+        const one = new RecordingValidator({
+          accept: (e) => expected.push(copy(e)),
+          drop: (reason, e) => expected.push({ reason, ...e }),
+        });
+        const actual: unknown[] = [];
+        const columns = new RecordingValidator({
+          reuseTrades,
+          accept: (e) => actual.push(copy(e)),
+          drop: (reason, e) => actual.push({ reason, ...e }),
+        });
+        let id = 0, time = T;
+        for (const [b, rows] of batches.entries()) {
+          const n = rows.length;
+          const batch = {
+            symbol: "BTCUSDT",
+            id: new Float64Array(n),
+            price: new Float64Array(n),
+            qty: new Float64Array(n).fill(1),
+            time: new Float64Array(n),
+            buyerMaker: new Uint8Array(n),
+            count: n,
+          };
+          for (const [i, r] of rows.entries()) {
+            id += r.id;
+            time += Number.isNaN(r.dt) ? 0 : r.dt;
+            batch.id[i] = id;
+            batch.price[i] = r.price;
+            batch.time[i] = Number.isNaN(r.dt) ? NaN : time;
+            batch.buyerMaker[i] = r.maker ? 1 : 0;
+            one.push(trade(id, batch.time[i], { price: r.price, buyerMaker: r.maker }));
+          }
+          columns.pushTrades(batch);
+          if (b % 3 === 2) {
+            const q = quote(b, time);
+            one.push(q);
+            columns.push(q);
+          }
+        }
+        one.end();
+        columns.end();
+        assert.deepEqual(actual, expected);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

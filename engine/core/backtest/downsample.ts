@@ -7,63 +7,78 @@
 /** One bucket: `[time, low, high, last]` (time = the last value's time). */
 export type SeriesPoint = [time: number, low: number, high: number, last: number];
 
-/** Keeps at most `maxPoints` buckets of a time series (low, high and last value of each). */
+/**
+ * Keeps at most `maxPoints` buckets of a time series (low, high and last value
+ * of each), column by column in one typed array: no allocation per value or
+ * per bucket.
+ */
 export class Downsampler {
   readonly #max: number;
   #width: number;
-  #points: SeriesPoint[] = [];
+  /** Bucket `i` is `#data[4i .. 4i+3]` = time, low, high, last. */
+  readonly #data: Float64Array;
+  #count = 0;
   #bucket = -Infinity;
 
   /** `widthMs` is the starting bucket width (doubled as needed). */
   constructor(options: { maxPoints?: number; widthMs?: number } = {}) {
     this.#max = Math.max(2, options.maxPoints ?? 2000);
     this.#width = Math.max(1, options.widthMs ?? 1000);
+    this.#data = new Float64Array(this.#max * 4);
   }
 
   /** Adds a value at `time` (times must not go backwards). */
   add(time: number, value: number): void {
     let bucket = Math.floor(time / this.#width);
-    if (bucket !== this.#bucket && this.#points.length >= this.#max) {
-      while (this.#points.length >= this.#max) this.#compact();
+    if (bucket !== this.#bucket && this.#count >= this.#max) {
+      while (this.#count >= this.#max) this.#compact();
       bucket = Math.floor(time / this.#width);
     }
-    const points = this.#points;
+    const d = this.#data;
     if (bucket === this.#bucket) {
-      const p = points[points.length - 1];
-      p[0] = time;
-      if (value < p[1]) p[1] = value;
-      if (value > p[2]) p[2] = value;
-      p[3] = value;
+      const p = (this.#count - 1) * 4;
+      d[p] = time;
+      if (value < d[p + 1]) d[p + 1] = value;
+      if (value > d[p + 2]) d[p + 2] = value;
+      d[p + 3] = value;
       return;
     }
     this.#bucket = bucket;
-    points.push([time, value, value, value]);
+    const p = this.#count++ * 4;
+    d[p] = time;
+    d[p + 1] = value;
+    d[p + 2] = value;
+    d[p + 3] = value;
   }
 
   /** The buckets, oldest first (copies). */
   points(): SeriesPoint[] {
-    return this.#points.map((p) => [p[0], p[1], p[2], p[3]]);
+    const d = this.#data;
+    const out: SeriesPoint[] = [];
+    for (let p = 0; p < this.#count * 4; p += 4) out.push([d[p], d[p + 1], d[p + 2], d[p + 3]]);
+    return out;
   }
 
-  /** Doubles the bucket width and merges neighbouring buckets. */
+  /** Doubles the bucket width and merges neighbouring buckets in place. */
   #compact(): void {
     this.#width *= 2;
-    const merged: SeriesPoint[] = [];
+    const d = this.#data;
+    let merged = 0;
     let bucket = -Infinity;
-    for (const p of this.#points) {
-      const b = Math.floor(p[0] / this.#width);
-      const last = merged[merged.length - 1];
+    for (let p = 0; p < this.#count * 4; p += 4) {
+      const b = Math.floor(d[p] / this.#width);
       if (b === bucket) {
-        last[0] = p[0];
-        last[1] = Math.min(last[1], p[1]);
-        last[2] = Math.max(last[2], p[2]);
-        last[3] = p[3];
+        const last = (merged - 1) * 4;
+        d[last] = d[p];
+        d[last + 1] = Math.min(d[last + 1], d[p + 1]);
+        d[last + 2] = Math.max(d[last + 2], d[p + 2]);
+        d[last + 3] = d[p + 3];
       } else {
-        merged.push(p);
+        d.copyWithin(merged++ * 4, p, p + 4);
         bucket = b;
       }
     }
-    this.#points = merged;
+    this.#count = merged;
     this.#bucket = bucket;
   }
 }

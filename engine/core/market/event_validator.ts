@@ -69,13 +69,8 @@ const DURATION_MS: Readonly<Record<string, number>> = Object.fromEntries(
  */
 export function invalidEvent(event: MarketEvent): InvalidReason | undefined {
   switch (event.type) {
-    case "trade": {
-      const { id, price, qty, time } = event;
-      if (!(Number.isInteger(id) && isFinite(price) && isFinite(qty) && isFinite(time))) {
-        return "invalid_number";
-      }
-      return price > 0 && qty > 0 ? undefined : "non_positive";
-    }
+    case "trade":
+      return invalidTrade(event.id, event.price, event.qty, event.time);
     case "quote": {
       const { updateId, bid, bidQty, ask, askQty, time } = event;
       if (
@@ -96,6 +91,19 @@ export function invalidEvent(event: MarketEvent): InvalidReason | undefined {
       return closeTime - openTime + 1 === DURATION_MS[event.timeframe] ? undefined : "candle_time";
     }
   }
+}
+
+/** {@link invalidEvent} of a trade given by its fields. */
+export function invalidTrade(
+  id: number,
+  price: number,
+  qty: number,
+  time: number,
+): InvalidReason | undefined {
+  if (!(Number.isInteger(id) && isFinite(price) && isFinite(qty) && isFinite(time))) {
+    return "invalid_number";
+  }
+  return price > 0 && qty > 0 ? undefined : "non_positive";
 }
 
 /**
@@ -162,12 +170,7 @@ export class EventValidator {
   check(event: MarketEvent, now?: number): ValidationReason | undefined {
     const invalid = invalidEvent(event);
     if (invalid) return invalid;
-    let state = this.#state(event.symbol);
-    if (!state) {
-      state = { clock: -Infinity, tradeId: -Infinity, quoteId: -Infinity };
-      this.#symbols.set(event.symbol, state);
-      this.#lastState = state;
-    }
+    const state = this.#known(event.symbol);
     const bounds = this.#bounds;
     const reached = reachedTime(event);
     if (now !== undefined && reached > now + bounds.maxFutureMs) return "time_future";
@@ -181,17 +184,54 @@ export class EventValidator {
     if (now !== undefined && end < now - bounds.maxPastMs) return "time_past";
     const previous = now === undefined || state.clock < now ? state.clock : now;
     if (end < previous - bounds.maxBackwardMs) return "time_backwards";
-    if (event.type === "trade") {
-      const last = state.tradeId;
-      if (event.id === last) return "duplicate";
-      if (event.id < last) return "out_of_order";
-      if (event.id > last + 1 && last > -Infinity) {
-        this.#onGap?.(event.symbol, last + 1, event.id - 1);
-      }
-      state.tradeId = event.id;
-    }
+    if (event.type === "trade") return this.#tradeOrder(state, event.symbol, event.id, reached);
     if (reached > state.clock) state.clock = reached;
     return undefined;
+  }
+
+  /**
+   * {@link check} of a recorded trade given by its fields (no event object):
+   * the same checks in the same order, for the batch path of recordings.
+   */
+  checkTrade(
+    symbol: string,
+    id: number,
+    price: number,
+    qty: number,
+    time: number,
+  ): ValidationReason | undefined {
+    const invalid = invalidTrade(id, price, qty, time);
+    if (invalid) return invalid;
+    const state = this.#known(symbol);
+    if (time < state.clock - this.#bounds.maxBackwardMs) return "time_backwards";
+    return this.#tradeOrder(state, symbol, id, time);
+  }
+
+  /** The id order of an accepted trade's symbol, then its clock. */
+  #tradeOrder(
+    state: SymbolState,
+    symbol: string,
+    id: number,
+    time: number,
+  ): ValidationReason | undefined {
+    const last = state.tradeId;
+    if (id === last) return "duplicate";
+    if (id < last) return "out_of_order";
+    if (id > last + 1 && last > -Infinity) this.#onGap?.(symbol, last + 1, id - 1);
+    state.tradeId = id;
+    if (time > state.clock) state.clock = time;
+    return undefined;
+  }
+
+  /** The state of a symbol, created at its first check. */
+  #known(symbol: string): SymbolState {
+    let state = this.#state(symbol);
+    if (!state) {
+      state = { clock: -Infinity, tradeId: -Infinity, quoteId: -Infinity };
+      this.#symbols.set(symbol, state);
+      this.#lastState = state;
+    }
+    return state;
   }
 
   /** The state of a symbol (undefined before its first check), remembered for the next lookup. */

@@ -16,7 +16,11 @@ export {
   type TimeBounds,
   type ValidationReason,
 } from "./event_validator.ts";
-export { RecordingValidator, type RecordingValidatorOptions } from "./recording_validator.ts";
+export {
+  RecordingValidator,
+  type RecordingValidatorOptions,
+  type TradeColumns,
+} from "./recording_validator.ts";
 export {
   type BookDiff,
   type BookLevels,

@@ -24,7 +24,7 @@
  *
  * @module
  */
-import type { BookTop, MarketEvent } from "../types.ts";
+import type { BookTop, MarketEvent, Trade } from "../types.ts";
 import {
   EventValidator,
   type EventValidatorOptions,
@@ -40,7 +40,28 @@ export interface RecordingValidatorOptions<E extends MarketEvent | BookTop = Mar
   readonly accept: (event: E) => void;
   /** Hears every dropped event with the reason. */
   readonly drop: (reason: ValidationReason, event: E) => void;
+  /**
+   * Trades of {@link RecordingValidator.pushTrades} accepted at once reach
+   * `accept` as one reused object, valid only during the call (for consumers
+   * that keep no trade, such as a backtest). Default: a new object each.
+   */
+  readonly reuseTrades?: boolean;
 }
+
+/** Trades of one symbol column by column: row `i` is `id[i], price[i], qty[i], time[i], buyerMaker[i]`. */
+export interface TradeColumns {
+  readonly symbol: string;
+  readonly id: Float64Array;
+  readonly price: Float64Array;
+  readonly qty: Float64Array;
+  readonly time: Float64Array;
+  /** 1 when the buyer was the maker. */
+  readonly buyerMaker: Uint8Array;
+  /** Rows in use. */
+  readonly count: number;
+}
+
+type MutableTrade = { -readonly [K in keyof Trade]: Trade[K] };
 
 interface Pending<E> {
   /** A trade or candle waiting for confirmation. */
@@ -60,11 +81,52 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
   readonly #accept: (event: E) => void;
   readonly #drop: (reason: ValidationReason, event: E) => void;
   readonly #pending = new Map<string, Pending<E>>();
+  /** The trade object {@link pushTrades} reuses, when `reuseTrades` is set. */
+  readonly #reused: MutableTrade | undefined;
 
   constructor(options: RecordingValidatorOptions<E>) {
     this.#validator = new EventValidator(options);
     this.#accept = options.accept;
     this.#drop = options.drop;
+    this.#reused = options.reuseTrades
+      ? { type: "trade", symbol: "", id: 0, price: 0, qty: 0, time: 0, buyerMaker: false }
+      : undefined;
+  }
+
+  /**
+   * Takes the next trades of the stream, as {@link push} would take them one
+   * by one (same checks, order and outcome), without an object for a trade
+   * that is accepted at once; only a trade that has to be held or dropped
+   * becomes an object.
+   */
+  pushTrades(batch: TradeColumns): void {
+    const { symbol, id, price, qty, time, buyerMaker, count } = batch;
+    const validator = this.#validator;
+    const maxGapMs = validator.bounds.maxGapMs;
+    const reused = this.#reused;
+    if (reused) reused.symbol = symbol;
+    for (let i = 0; i < count; i++) {
+      const t = time[i];
+      const clock = validator.clock(symbol);
+      if (
+        (this.#pending.size !== 0 && this.#pending.has(symbol)) || clock === -Infinity ||
+        t > clock + maxGapMs
+      ) {
+        this.push(tradeAt(batch, i) as E);
+        continue;
+      }
+      const reason = validator.checkTrade(symbol, id[i], price[i], qty[i], t);
+      if (reason) this.#drop(reason, tradeAt(batch, i) as E);
+      else if (!reused) this.#accept(tradeAt(batch, i) as E);
+      else {
+        reused.id = id[i];
+        reused.price = price[i];
+        reused.qty = qty[i];
+        reused.time = t;
+        reused.buyerMaker = buyerMaker[i] === 1;
+        this.#accept(reused as E);
+      }
+    }
   }
 
   /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */
@@ -149,4 +211,17 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
     if (reason) this.#drop(reason, event);
     else this.#accept(event);
   }
+}
+
+/** Row `i` of a batch as a trade event of its own. */
+function tradeAt(batch: TradeColumns, i: number): Trade {
+  return {
+    type: "trade",
+    symbol: batch.symbol,
+    id: batch.id[i],
+    price: batch.price[i],
+    qty: batch.qty[i],
+    time: batch.time[i],
+    buyerMaker: batch.buyerMaker[i] === 1,
+  };
 }

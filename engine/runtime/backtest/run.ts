@@ -16,7 +16,7 @@ import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
 import type { BookTop, MarketEvent } from "../../core/types.ts";
-import { binanceSymbol, readRecording } from "../market/mod.ts";
+import { binanceSymbol } from "../market/mod.ts";
 import { replayBatches } from "../market/replay_batches.ts";
 import { mergeByTime } from "./merge.ts";
 
@@ -129,20 +129,18 @@ export async function runBacktest(
     stepRecorded(backtest, event, csv[source]);
   };
   if (portfolio) {
-    const streams = sources.map((s, i) =>
-      readRecording(s.path, {
+    const merged = sources.map((s, i) => ({
+      path: s.path,
+      options: {
         symbol: portfolio[i],
         onDrop: drop,
         onBytes: onBytes && ((bytes: number) => onBytes(bytes, i)),
         timeBounds: options.timeBounds,
-      })
-    );
+      },
+    }));
     const timeOf = (event: MarketEvent, i: number) =>
       event.type !== "candle" ? event.time : csv[i] ? event.openTime : event.closeTime;
-    for await (const { event, source } of mergeByTime(streams, timeOf)) {
-      options.signal?.throwIfAborted();
-      onEvent(event, source);
-    }
+    await mergeByTime(merged, timeOf, onEvent, options.signal);
   } else {
     await replayBatches(path, (event) => onEvent(event, 0), {
       symbol,
@@ -150,6 +148,7 @@ export async function runBacktest(
       onBytes: onBytes && ((bytes: number) => onBytes(bytes, 0)),
       timeBounds: options.timeBounds,
       signal: options.signal,
+      reuseTrades: true,
     });
   }
   if (!backtest) {

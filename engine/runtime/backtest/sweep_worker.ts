@@ -61,7 +61,7 @@ async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
     await replayBatches(message.data, (event) => {
       symbol ||= wanted ?? event.symbol;
       if (event.type !== "book" && event.symbol === symbol) events.add(event);
-    }, { symbol: wanted });
+    }, { symbol: wanted, reuseTrades: true });
     events.trim();
     const ends = events.ends();
     if (!ends) throw new RangeError(`no market events in '${message.data}'`);

@@ -18,6 +18,11 @@ export interface ReplayBatchesOptions extends ReadBatchesOptions {
   readonly onDrop?: (reason: DropReason) => void;
   /** Overrides of the validator's time bounds. */
   readonly timeBounds?: Partial<TimeBounds>;
+  /**
+   * Trades reach `onEvent` as one reused object, valid only during the call
+   * (for consumers that keep no trade: backtests, columnar tapes).
+   */
+  readonly reuseTrades?: boolean;
 }
 
 /**
@@ -35,22 +40,10 @@ export async function replayBatches(
     bounds: options.timeBounds,
     accept: onEvent,
     drop,
+    reuseTrades: options.reuseTrades,
   });
   await readBatches(path, {
-    trades(batch: TradeBatch) {
-      const { symbol, id, price, qty, time, buyerMaker } = batch;
-      for (let i = 0; i < batch.count; i++) {
-        validator.push({
-          type: "trade",
-          symbol,
-          id: id[i],
-          price: price[i],
-          qty: qty[i],
-          time: time[i],
-          buyerMaker: buyerMaker[i] === 1,
-        });
-      }
-    },
+    trades: (batch: TradeBatch) => validator.pushTrades(batch),
     event: (event) => validator.push(event),
     drop,
   }, options);
