@@ -13,6 +13,7 @@ import {
 } from "../../contract/mod.ts";
 import type { SessionInput } from "../../contract/schemas.ts";
 import {
+  ACTIVE_STATUSES,
   isPortfolioSnapshot,
   type ManualOrder,
   PortfolioCore,
@@ -350,10 +351,19 @@ export class SessionService {
     return this.get(id);
   }
 
-  /** Applies an action to a live session (404 unknown, 409 when it has no worker). */
+  /**
+   * Applies an action to a live session: 404 unknown, 409 when it is not
+   * active, 503 when it is active but has no worker here right now (being
+   * restored, or just moved to another node of a cluster).
+   */
   async #act(id: string, action: SessionAction): Promise<ActionResult> {
     if (!this.#supervisor.get(id)) {
       const row = await this.#row(id);
+      if (ACTIVE_STATUSES.includes(row.status)) {
+        throw new ServiceUnavailableError(
+          `session ${id} is ${row.status} but not running on this node right now; try again`,
+        );
+      }
       throw new ConflictError(`cannot ${action.kind} a session that is ${row.status}`);
     }
     return await this.#supervisor.act(id, action);
