@@ -22,6 +22,7 @@ import {
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
 import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
+import { riskViewOf } from "../core/risk/engine.ts";
 import {
   ConflictError,
   NotFoundError,
@@ -443,5 +444,6 @@ function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
     open_orders: openOrders(snapshot.account),
     metrics: metricsOf(snapshot.metrics),
     conflicts: 0,
+    risk: riskViewOf(snapshot.risk),
   };
 }

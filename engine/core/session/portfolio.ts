@@ -21,6 +21,9 @@ import {
   recordClosedTrade,
   recordFill,
 } from "../metrics/metrics.ts";
+import { RiskEngine } from "../risk/engine.ts";
+import type { RiskView } from "../risk/events.ts";
+import { pickLimits, type RiskLimits } from "../risk/limits.ts";
 import { SessionCore, type SessionEffect } from "./session.ts";
 import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
 
@@ -32,6 +35,8 @@ export interface PortfolioSetup {
   readonly execution: ExecutionConfig;
   /** Equity sampling interval in exchange ms (default 60,000). */
   readonly equityIntervalMs?: number;
+  /** The risk limits in force over the whole portfolio (default: the strategy's `risk` block). */
+  readonly risk?: RiskLimits;
 }
 
 /** One symbol of a portfolio session, for APIs. */
@@ -56,6 +61,8 @@ export interface PortfolioView {
   readonly open_orders: readonly Order[];
   readonly metrics: Metrics;
   readonly per_symbol: Readonly<Record<string, SymbolView>>;
+  /** The portfolio's one trading state (every symbol shares it). */
+  readonly risk: RiskView;
 }
 
 /** One strategy over many symbols, one wallet. */
@@ -65,6 +72,7 @@ export class PortfolioCore {
   readonly #cores = new Map<string, SessionCore>();
   readonly #wallet: PortfolioWallet;
   readonly #metrics: MetricsState;
+  readonly #risk: RiskEngine;
   #time = 0;
 
   /** Throws a RangeError for an empty or repeated symbol list, or mixed quote currencies. */
@@ -84,8 +92,12 @@ export class PortfolioCore {
       interval_ms: setup.equityIntervalMs,
       initial_equity: setup.execution.initial_cash,
     });
+    this.#risk = new RiskEngine(setup.risk ?? pickLimits(setup.strategy.risk));
     for (const symbol of symbols) {
-      this.#cores.set(symbol, new SessionCore({ ...setup, symbol }, undefined, this.#wallet));
+      this.#cores.set(
+        symbol,
+        new SessionCore({ ...setup, symbol }, undefined, this.#wallet, this.#risk),
+      );
     }
   }
 
@@ -128,6 +140,7 @@ export class PortfolioCore {
       open_orders: orders,
       metrics: metricsOf(this.#metrics),
       per_symbol: perSymbol,
+      risk: this.#risk.view(),
     };
   }
 
