@@ -23,10 +23,13 @@ import {
   STRATEGY_VERSION,
 } from "./limits.ts";
 import {
+  accountLimitsSchema,
   backtestInputSchema,
+  haltInputSchema,
   manualOrderSchema,
   sessionInputSchema,
   stopInputSchema,
+  tradingStateInputSchema,
 } from "./schemas.ts";
 
 /** A query parameter, validated before the handler runs. */
@@ -227,6 +230,32 @@ export const OPERATIONS = {
     query: { limit: { type: "integer", range: SIGNAL_LIMIT } },
     answers: { "200": "signals, newest first", "404": "unknown id" },
   },
+  sessionRisk: {
+    method: "get",
+    path: "/api/paper_trading/sessions/{id}/risk",
+    summary:
+      "Trading state (active, reducing, halted) with its reason, the limits in force and the risk audit log (state changes and refused orders, newest first)",
+    query: { limit: { type: "integer", range: SIGNAL_LIMIT } },
+    answers: { "200": "{risk, limits, events}", "404": "unknown id" },
+  },
+  setSessionRisk: {
+    method: "post",
+    path: "/api/paper_trading/sessions/{id}/risk",
+    summary:
+      "Set the trading state by hand: halt (optionally flattening), reduce only, or back to active (audited)",
+    body: {
+      type: "json",
+      name: "TradingStateInput",
+      schema: tradingStateInputSchema,
+      invalid: "invalid trading state",
+    },
+    answers: {
+      "200": { description: "the session after the change", schema: SESSION },
+      "400": "invalid fields",
+      "404": "unknown id",
+      "409": "the session is stopped or failed (it has no worker)",
+    },
+  },
   sessionMetrics: {
     method: "get",
     path: "/api/paper_trading/sessions/{id}/metrics",
@@ -385,6 +414,47 @@ export const OPERATIONS = {
     path: "/api/backtests/{id}",
     summary: "A backtest job: status, progress 0..1, result (trades, metrics, charts) or error",
     answers: { "200": "the job", "404": "unknown id" },
+  },
+  getRisk: {
+    method: "get",
+    path: "/api/risk",
+    summary:
+      "Account-wide risk: the kill switch, the limits over every session (from RISK_* or PUT) and the account audit",
+    answers: { "200": "{halted, limits, source, audit}" },
+  },
+  putRisk: {
+    method: "put",
+    path: "/api/risk",
+    summary:
+      "Replace the account-wide limits (caps over every session's own); running sessions take them at once (audited)",
+    body: {
+      type: "json",
+      name: "RiskLimits",
+      schema: accountLimitsSchema,
+      invalid: "invalid risk limits",
+    },
+    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+  },
+  haltAll: {
+    method: "post",
+    path: "/api/risk/halt",
+    summary:
+      'Kill switch: halt every session (and sessions started later) until resumed; {"flatten": true} closes every position too (audited)',
+    body: {
+      type: "json",
+      name: "HaltInput",
+      schema: haltInputSchema,
+      invalid: "invalid halt request",
+      optional: true,
+    },
+    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+  },
+  resumeAll: {
+    method: "post",
+    path: "/api/risk/resume",
+    summary:
+      "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited)",
+    answers: { "200": "{halted, limits, source, audit}" },
   },
   liveSocket: {
     method: "get",

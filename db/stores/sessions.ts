@@ -4,6 +4,7 @@
  * statement that writes a session's status.
  */
 import { type Db, sql, type Statement } from "../db.ts";
+import type { RiskLimits } from "../../engine/core/risk/limits.ts";
 import {
   ACTIVE_STATUSES,
   type SessionSnapshot,
@@ -19,7 +20,13 @@ export interface SessionRow {
   strategy_name: string;
   strategy_source: string;
   symbol: string;
-  options: { execution: Record<string, unknown>; strategy: Strategy; name?: string };
+  options: {
+    execution: Record<string, unknown>;
+    strategy: Strategy;
+    name?: string;
+    /** The session's own risk limits (overriding its strategy's). */
+    risk?: RiskLimits;
+  };
   status: SessionStatus;
   feed: string;
   simulated: boolean;

@@ -4,6 +4,9 @@
  * what it accepts.
  */
 
+import type { RiskLimits } from "../core/risk/mod.ts";
+import { riskLimitsFromEnv } from "./risk_env.ts";
+
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -32,6 +35,8 @@ export interface Config {
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
   readonly maxSessions: number;
+  /** Account-wide risk limits (`RISK_*`), caps over every session until replaced through the API. */
+  readonly risk: RiskLimits;
 }
 
 /** Memory budgeted per session for the default cap (a session measures 7–10 MB resident). */
@@ -146,5 +151,8 @@ export function loadConfig(
     readToken,
     demoSession: demoText === "true" || demoText === "1",
     maxSessions,
+    risk: riskLimitsFromEnv(get, (variable, value, accepted) => {
+      throw new ConfigError(variable, value, accepted);
+    }),
   };
 }

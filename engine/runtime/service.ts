@@ -14,6 +14,8 @@ import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
+import { AccountRiskService } from "./risk.ts";
+import type { RiskLimits } from "../core/risk/mod.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
 import { settledWithin } from "./deadline.ts";
@@ -41,6 +43,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Account-wide risk limits and the kill switch. */
+  readonly risk: AccountRiskService;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
   health(): Promise<Health>;
   /**
@@ -116,7 +120,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
+    accountRisk: (): RiskLimits => risk.limits(),
   });
+  const risk: AccountRiskService = new AccountRiskService({
+    db,
+    supervisor,
+    env: config.risk,
+    log,
+  });
+  await risk.load();
   const sessions = new SessionService({
     db,
     supervisor,
@@ -127,6 +139,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
+    killSwitch: () => risk.halted(),
   });
 
   return {
@@ -142,6 +155,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
+    risk,
     restore: () => sessions.restoreAll(),
     health: () =>
       checkHealth({

@@ -6,15 +6,25 @@
  */
 /// <reference lib="deno.worker" />
 import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
+import { effectiveLimits } from "../core/risk/limits.ts";
+import type { Strategy } from "../core/strategy/schema.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
-import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+import type {
+  ActionResult,
+  FromWorker,
+  RiskLayers,
+  SessionAction,
+  ToWorker,
+} from "./worker_protocol.ts";
 
 const VIEW_INTERVAL_MS = 250;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
 let core: SessionCore | undefined;
+/** The strategy and the session's own limits: account-wide limits combine with them again when they change. */
+let riskBase: { strategy: Strategy; session?: RiskLayers["session"] } | undefined;
 let bus: BusSubscriber | undefined;
 let lastView = 0;
 const effects: SessionEffect[] = [];
@@ -71,8 +81,18 @@ function handle(message: ToWorker): void {
       progress = message.progress;
       handled = message.handled;
       busSeq = message.startAfter[message.symbol] ?? 0;
+      riskBase = { strategy: message.strategy, session: message.risk?.session };
       core = new SessionCore(
-        { symbol: message.symbol, strategy: message.strategy, execution: message.execution },
+        {
+          symbol: message.symbol,
+          strategy: message.strategy,
+          execution: message.execution,
+          risk: effectiveLimits(
+            message.strategy.risk,
+            message.risk?.session,
+            message.risk?.account,
+          ),
+        },
         message.snapshot,
       );
       core.warm(message.history);
@@ -115,12 +135,7 @@ function handle(message: ToWorker): void {
     case "act": {
       if (!core) throw new TypeError(`action '${message.action.kind}' before init`);
       const out: SessionEffect[] = [];
-      const { action } = message;
-      const result = action.kind === "order"
-        ? { order: core.placeOrder(action.order, out) }
-        : action.kind === "cancel"
-        ? { cancelled: core.cancelOrder(action.order_id, out) }
-        : (core.closePosition(out), {});
+      const result = act(core, message.action, out);
       post({
         type: "command_done",
         requestId: message.requestId,
@@ -143,6 +158,31 @@ function handle(message: ToWorker): void {
       if (message.fault === "hang") hang();
       else busy(message.fault.busyMs);
       return;
+  }
+}
+
+/** Applies a trader's or operator's action to the session. */
+function act(core: SessionCore, action: SessionAction, out: SessionEffect[]): ActionResult {
+  switch (action.kind) {
+    case "order":
+      return { order: core.placeOrder(action.order, out) };
+    case "cancel":
+      return { cancelled: core.cancelOrder(action.order_id, out) };
+    case "close":
+      core.closePosition(out);
+      return {};
+    case "risk":
+      return {
+        changed: core.setTradingState(action.state, action.rule, out, {
+          flatten: action.flatten,
+          only: action.only,
+        }),
+      };
+    case "risk_limits":
+      core.setRiskLimits(
+        effectiveLimits(riskBase?.strategy.risk, riskBase?.session, action.account),
+      );
+      return {};
   }
 }
 

@@ -22,7 +22,13 @@ import {
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
 import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
-import { riskViewOf } from "../core/risk/engine.ts";
+import {
+  effectiveLimits,
+  type RiskLimits,
+  type RiskView,
+  riskViewOf,
+  type TradingState,
+} from "../core/risk/mod.ts";
 import {
   ConflictError,
   NotFoundError,
@@ -65,6 +71,7 @@ export class SessionService {
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
+  readonly #killSwitch: () => boolean;
   /** Rows of live sessions (their static fields), so reading a live session needs no query. */
   readonly #rows = new Map<string, SessionRow>();
   /** Sessions being created or resumed: they count against the cap before they run. */
@@ -83,6 +90,8 @@ export class SessionService {
       /** Most sessions this node runs at once (default unlimited). */
       maxSessions?: number;
       log?: Logger;
+      /** Whether the account kill switch is on: sessions started meanwhile start halted. */
+      killSwitch?: () => boolean;
     },
   ) {
     this.#table = new SessionTable(deps.db);
@@ -93,6 +102,7 @@ export class SessionService {
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#log = deps.log;
+    this.#killSwitch = deps.killSwitch ?? (() => false);
   }
 
   /** Stores the session and starts it. */
@@ -133,7 +143,7 @@ export class SessionService {
         name: input.name ?? strategy.name,
         source,
         symbol: input.symbol,
-        options: { execution, strategy, name: input.name },
+        options: { execution, strategy, name: input.name, risk: input.risk },
         feed: feed.name,
         simulated: feed.simulated,
         idempotencyKey: key ?? null,
@@ -141,7 +151,15 @@ export class SessionService {
       });
       // Another request with the same key got there first: that one starts the session.
       if (!inserted) return;
-      await this.#supervisor.start({ id, symbol: input.symbol, strategy, execution, seq: 0 });
+      await this.#supervisor.start({
+        id,
+        symbol: input.symbol,
+        strategy,
+        execution,
+        seq: 0,
+        risk: input.risk,
+      });
+      await this.#obeyKillSwitch(id);
     });
     const earlier = key === undefined ? undefined : await this.#byKey(key, digest!);
     if (earlier && earlier.id !== id) return { session: earlier, created: false };
@@ -270,6 +288,38 @@ export class SessionService {
     return this.get(id);
   }
 
+  /**
+   * An operator sets a session's trading state: `halted` (no new orders;
+   * `flatten` closes the position), `reducing` (only reducing orders) or
+   * `active` (404 unknown, 409 when it has no worker). Audited as a risk event.
+   */
+  async setTradingState(
+    id: string,
+    state: TradingState,
+    options: { flatten?: boolean } = {},
+  ): Promise<SessionSummary> {
+    await this.#act(id, { kind: "risk", state, rule: "manual", flatten: options.flatten });
+    return this.get(id);
+  }
+
+  /**
+   * A session's trading state and the limits it runs under (its strategy's,
+   * its own, and the account-wide `account` caps combined).
+   */
+  async risk(id: string, account: RiskLimits): Promise<{ risk: RiskView; limits: RiskLimits }> {
+    const row = await this.#row(id);
+    return {
+      risk: (await this.get(id)).risk,
+      limits: effectiveLimits(row.options.strategy.risk, row.options.risk, account),
+    };
+  }
+
+  /** Halts a session just started while the kill switch is on. */
+  async #obeyKillSwitch(id: string): Promise<void> {
+    if (!this.#killSwitch()) return;
+    await this.#supervisor.act(id, { kind: "risk", state: "halted", rule: "kill_switch" });
+  }
+
   /** Applies an action to a live session (404 unknown, 409 when it has no worker). */
   async #act(id: string, action: SessionAction): Promise<ActionResult> {
     if (!this.#supervisor.get(id)) {
@@ -349,6 +399,7 @@ export class SessionService {
       }
       await this.#supervisor.start(specOf(row));
       this.#remember(row);
+      await this.#obeyKillSwitch(row.id);
       return true;
     } catch (error) {
       this.#log?.warn(`session ${row.id}: not restored: ${(error as Error).message ?? error}`);
@@ -406,6 +457,7 @@ export class SessionService {
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
       lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
       bus_gaps: live?.bus_gaps ?? 0,
+      risk: view?.risk ?? riskViewOf(undefined),
     };
   }
 }
@@ -424,6 +476,7 @@ function specOf(row: SessionRow): SessionSpec {
     snapshot: row.snapshot ?? undefined,
     seq: Number(row.seq ?? 0),
     restarts: row.restarts ?? 0,
+    risk: row.options.risk,
   };
 }
 

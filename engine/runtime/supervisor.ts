@@ -47,6 +47,7 @@ import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
+import type { RiskLimits } from "../core/risk/mod.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -115,6 +116,8 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  /** The account-wide risk limits now (read each time a worker starts). */
+  accountRisk?(): RiskLimits;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
   cpuShare?(): number;
   readonly log: Logger;
@@ -131,6 +134,8 @@ export interface SessionSpec {
   readonly seq: number;
   /** Restarts so far (restored sessions keep counting). */
   readonly restarts?: number;
+  /** The session's own risk limits (overriding its strategy's). */
+  readonly risk?: RiskLimits;
 }
 
 /** The supervisor's picture of one live session. */
@@ -446,6 +451,7 @@ export class Supervisor {
           strategy: spec.strategy,
           execution: spec.execution,
           snapshot: slot.snapshot,
+          risk: { session: spec.risk, account: this.#deps.accountRisk?.() },
           history,
           startAfter: { [spec.symbol]: startAfter },
           busNamespace: this.#deps.busNamespace,

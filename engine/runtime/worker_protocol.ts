@@ -14,6 +14,7 @@ import type {
   SessionSnapshot,
   SessionView,
 } from "../core/session/mod.ts";
+import type { RiskLimits, TradingState } from "../core/risk/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
 
 export type { SessionCommand };
@@ -22,12 +23,32 @@ export type { SessionCommand };
 export type SessionAction =
   | { readonly kind: "close" }
   | { readonly kind: "order"; readonly order: ManualOrder }
-  | { readonly kind: "cancel"; readonly order_id: string };
+  | { readonly kind: "cancel"; readonly order_id: string }
+  /** An operator (`manual`) or the kill switch sets the trading state; `only` lifts just that rule's state. */
+  | {
+    readonly kind: "risk";
+    readonly state: TradingState;
+    readonly rule: "manual" | "kill_switch";
+    readonly flatten?: boolean;
+    readonly only?: "kill_switch";
+  }
+  /** The account-wide limits changed. */
+  | { readonly kind: "risk_limits"; readonly account: RiskLimits };
+
+/** The risk limits a session is given beyond its strategy's `risk` block. */
+export interface RiskLayers {
+  /** The session's own (`risk` in the create body), overriding the strategy's. */
+  readonly session?: RiskLimits;
+  /** The account-wide caps. */
+  readonly account?: RiskLimits;
+}
 
 /** What an action produced: the placed order, or whether the cancel found an open order. */
 export interface ActionResult {
   readonly order?: Order;
   readonly cancelled?: boolean;
+  /** Whether a `risk` action changed the trading state. */
+  readonly changed?: boolean;
 }
 
 /** Main → worker. */
@@ -39,6 +60,7 @@ export type ToWorker =
     readonly strategy: Strategy;
     readonly execution: ExecutionConfig;
     readonly snapshot?: SessionSnapshot;
+    readonly risk?: RiskLayers;
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;

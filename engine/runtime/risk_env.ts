@@ -1,0 +1,39 @@
+/**
+ * The account-wide risk limits from the environment: `RISK_` followed by the
+ * limit's name in capitals (`RISK_MAX_DRAWDOWN_PERCENT=20`,
+ * `RISK_FLATTEN_ON_HALT=true`).
+ */
+import { RISK_LIMIT_KEYS, type RiskLimits, riskLimitsSchema } from "../core/risk/mod.ts";
+
+/** The variable that sets a limit. */
+export function riskVariable(key: string): string {
+  return `RISK_${key.toUpperCase()}`;
+}
+
+/** Reads every `RISK_*` limit through `get`; a value a limit does not accept goes to `invalid`. */
+export function riskLimitsFromEnv(
+  get: (name: string) => string | undefined,
+  invalid: (variable: string, value: string, accepted: string) => never,
+): RiskLimits {
+  const limits: Record<string, unknown> = {};
+  for (const key of RISK_LIMIT_KEYS) {
+    const name = riskVariable(key);
+    const text = get(name);
+    if (text === undefined) continue;
+    const value = key === "flatten_on_halt"
+      ? (/^(true|1)$/i.test(text) ? true : /^(false|0)$/i.test(text) ? false : text)
+      : /^\d+(\.\d+)?$/.test(text)
+      ? Number(text)
+      : text;
+    const parsed = riskLimitsSchema.safeParse({ [key]: value });
+    if (!parsed.success) {
+      invalid(
+        name,
+        text,
+        key === "flatten_on_halt" ? "true or false" : parsed.error.issues[0].message.toLowerCase(),
+      );
+    }
+    limits[key] = value;
+  }
+  return limits;
+}
