@@ -15,14 +15,13 @@ import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
 import { AccountRiskService } from "./risk.ts";
-import type { RiskLimits } from "../core/risk/mod.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
 import { settledWithin } from "./deadline.ts";
 import { ensureWritableDir } from "./startup.ts";
 import { StrategyStore } from "./strategies.ts";
 import { StrategyValidator } from "./strategy_validator.ts";
-import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
+import { type AccountRiskNow, Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
 /** How long stopping waits for queued events to be committed before it drops them. */
 const CLOSE_FLUSH_MS = 4_000;
@@ -120,7 +119,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
-    accountRisk: (): RiskLimits => risk.limits(),
+    accountRisk: (): AccountRiskNow => ({ limits: risk.limits(), halted: risk.halted() }),
   });
   const risk: AccountRiskService = new AccountRiskService({
     db,
@@ -139,7 +138,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
       live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
-    killSwitch: () => risk.halted(),
   });
 
   return {

@@ -96,6 +96,8 @@ function handle(message: ToWorker): void {
         message.snapshot,
       );
       core.warm(message.history);
+      // Recorded with the first market batch's effects (the session is halted from now on).
+      if (message.risk?.halted) core.setTradingState("halted", "kill_switch", effects);
       bus = new BusSubscriber({
         symbols: [message.symbol],
         startAfter: message.startAfter,

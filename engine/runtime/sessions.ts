@@ -71,7 +71,6 @@ export class SessionService {
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
-  readonly #killSwitch: () => boolean;
   /** Rows of live sessions (their static fields), so reading a live session needs no query. */
   readonly #rows = new Map<string, SessionRow>();
   /** Sessions being created or resumed: they count against the cap before they run. */
@@ -90,8 +89,6 @@ export class SessionService {
       /** Most sessions this node runs at once (default unlimited). */
       maxSessions?: number;
       log?: Logger;
-      /** Whether the account kill switch is on: sessions started meanwhile start halted. */
-      killSwitch?: () => boolean;
     },
   ) {
     this.#table = new SessionTable(deps.db);
@@ -102,7 +99,6 @@ export class SessionService {
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#log = deps.log;
-    this.#killSwitch = deps.killSwitch ?? (() => false);
   }
 
   /** Stores the session and starts it. */
@@ -159,7 +155,6 @@ export class SessionService {
         seq: 0,
         risk: input.risk,
       });
-      await this.#obeyKillSwitch(id);
     });
     const earlier = key === undefined ? undefined : await this.#byKey(key, digest!);
     if (earlier && earlier.id !== id) return { session: earlier, created: false };
@@ -314,12 +309,6 @@ export class SessionService {
     };
   }
 
-  /** Halts a session just started while the kill switch is on. */
-  async #obeyKillSwitch(id: string): Promise<void> {
-    if (!this.#killSwitch()) return;
-    await this.#supervisor.act(id, { kind: "risk", state: "halted", rule: "kill_switch" });
-  }
-
   /** Applies an action to a live session (404 unknown, 409 when it has no worker). */
   async #act(id: string, action: SessionAction): Promise<ActionResult> {
     if (!this.#supervisor.get(id)) {
@@ -399,7 +388,6 @@ export class SessionService {
       }
       await this.#supervisor.start(specOf(row));
       this.#remember(row);
-      await this.#obeyKillSwitch(row.id);
       return true;
     } catch (error) {
       this.#log?.warn(`session ${row.id}: not restored: ${(error as Error).message ?? error}`);

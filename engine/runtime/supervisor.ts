@@ -116,11 +116,18 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
-  /** The account-wide risk limits now (read each time a worker starts). */
-  accountRisk?(): RiskLimits;
+  /** The account-wide risk limits and kill switch now (read each time a worker starts). */
+  accountRisk?(): AccountRiskNow;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
   cpuShare?(): number;
   readonly log: Logger;
+}
+
+/** The account-wide risk a worker starts under. */
+export interface AccountRiskNow {
+  readonly limits: RiskLimits;
+  /** The kill switch is on: the session starts halted. */
+  readonly halted: boolean;
 }
 
 /** How to start (or restore) a session. */
@@ -451,7 +458,11 @@ export class Supervisor {
           strategy: spec.strategy,
           execution: spec.execution,
           snapshot: slot.snapshot,
-          risk: { session: spec.risk, account: this.#deps.accountRisk?.() },
+          risk: {
+            session: spec.risk,
+            account: this.#deps.accountRisk?.().limits,
+            halted: this.#deps.accountRisk?.().halted,
+          },
           history,
           startAfter: { [spec.symbol]: startAfter },
           busNamespace: this.#deps.busNamespace,

@@ -41,6 +41,8 @@ export interface RiskLayers {
   readonly session?: RiskLimits;
   /** The account-wide caps. */
   readonly account?: RiskLimits;
+  /** The account kill switch is on: the session halts as it starts. */
+  readonly halted?: boolean;
 }
 
 /** What an action produced: the placed order, or whether the cancel found an open order. */
