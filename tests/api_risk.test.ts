@@ -65,7 +65,8 @@ Deno.test("kill switch over 10 sessions, account limits, session limits and rest
         what: "a manual buy filling once the session has a price",
       });
       await eventually(
-        async () => (await call("GET", `${SESSIONS}/${ids[0]}`)).body.position.quantity > 0 ||
+        async () =>
+          (await call("GET", `${SESSIONS}/${ids[0]}`)).body.position.quantity > 0 ||
           undefined,
         { what: "the position of session 0" },
       );
@@ -88,7 +89,8 @@ Deno.test("kill switch over 10 sessions, account limits, session limits and rest
         assert.equal(audit.events[0].rule, "kill_switch");
       }
       await eventually(
-        async () => (await call("GET", `${SESSIONS}/${ids[0]}`)).body.position.quantity === 0 ||
+        async () =>
+          (await call("GET", `${SESSIONS}/${ids[0]}`)).body.position.quantity === 0 ||
           undefined,
         { what: "session 0 flattened by the kill switch" },
       );
