@@ -1,8 +1,9 @@
 /**
  * How values are shown to people (CLI, pages, islands, backtest reports):
- * number formats and metric labels. Pure, bundle-safe.
+ * number formats, metric labels and trading states. Pure, bundle-safe.
  *
  * @module
  */
 export * from "./format.ts";
 export * from "./metric_labels.ts";
+export * from "./risk.ts";
