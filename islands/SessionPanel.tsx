@@ -12,7 +12,7 @@ import {
   signedPercent,
   tone,
 } from "../presentation/mod.ts";
-import { StatusBadge } from "./_session_card.tsx";
+import { StatusBadge, TradingBadge } from "./_session_card.tsx";
 import {
   FINAL_STATUSES,
   type SessionSummary,
@@ -72,6 +72,7 @@ export default function SessionPanel(props: SessionPanelProps) {
         <h1>{s.name}</h1>
         <span class="muted">{s.symbol}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
+        <TradingBadge risk={s.risk} />
         {s.simulated
           ? (
             <span class="badge sim" data-testid="simulated-label">

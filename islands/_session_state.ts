@@ -43,6 +43,7 @@ export function withLive(summary: SessionSummary, message: LiveMessage): Session
     trade_count: view.metrics.trade_count,
     fill_count: view.metrics.fill_count,
     conflicts: view.conflicts,
+    risk: view.risk,
   };
 }
 
