@@ -2,7 +2,7 @@
  * How a session's trading state and its risk events read to people (CLI,
  * dashboard).
  */
-import type { RiskEvent, RiskView } from "../contract/mod.ts";
+import type { RiskEvent, RiskView } from "../engine/core/risk/events.ts";
 import { time } from "./format.ts";
 
 /** The trading state with its rule and, for a timed state, its end: `halted (daily_loss) until …`. */
