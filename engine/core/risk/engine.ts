@@ -101,6 +101,11 @@ export class RiskEngine {
   /** What the session owes after the last state change (taken with {@link takeAction}). */
   #action: RiskAction = "none";
   #watchEquity = false;
+  /**
+   * Whether {@link afterTrade} has anything to do (an equity rule, or a timed
+   * state to end): a field the session reads on every trade instead of a call.
+   */
+  watching = false;
 
   constructor(limits: RiskLimits, state?: RiskState) {
     this.#state = state ? { ...initialRiskState(), ...structuredClone(state) } : initialRiskState();
@@ -113,6 +118,7 @@ export class RiskEngine {
     this.#limits = limits;
     this.#watchEquity = limits.max_drawdown_percent !== undefined ||
       limits.daily_loss_percent !== undefined;
+    this.watching = this.#watchEquity || this.#state.until !== null;
   }
 
   /** The limits in force. */
@@ -356,6 +362,7 @@ export class RiskEngine {
     s.reason = { rule, message, values };
     s.since = time;
     s.until = until;
+    this.watching = this.#watchEquity || until !== null;
     if (closes) this.#action = "flatten";
     else if (state !== "active" && this.#action === "none") this.#action = "cancel_entries";
     out.push({

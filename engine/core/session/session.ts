@@ -407,8 +407,10 @@ export class SessionCore {
     this.#evaluator.onTrade(trade);
     this.#actOnSignals(trade.time);
     this.#observe(trade.time);
-    this.#risk.afterTrade(this.#account, trade.time, this.#out);
-    this.#applyRisk();
+    if (this.#risk.watching) {
+      this.#risk.afterTrade(this.#account, trade.time, this.#out);
+      this.#applyRisk();
+    }
   }
 
   #onQuote(quote: Quote): void {
