@@ -460,7 +460,7 @@ export const OPERATIONS = {
     method: "get",
     path: "/api/ws",
     summary:
-      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
+      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID","sessions","risk"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
     answers: { "101": "switching protocols" },
   },
 } as const satisfies Record<string, Operation>;

@@ -5,6 +5,7 @@
  * halted session staying halted after the service restarts.
  */
 import assert from "node:assert/strict";
+import { RISK_TOPIC, type RiskMessage } from "../contract/mod.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
@@ -73,7 +74,22 @@ Deno.test("kill switch over 10 sessions, account limits, session limits and rest
     });
 
     await t.step("the kill switch halts and flattens every session, audited", async () => {
+      const heard: RiskMessage[] = [];
+      const unsubscribe = service.live.subscribe(
+        RISK_TOPIC,
+        (message) => void heard.push(message as RiskMessage),
+      );
       const r = await call("POST", "/api/risk/halt", { flatten: true });
+      unsubscribe();
+      assert.equal(heard[0].type, "account", "the account event first, once stored");
+      const halts = heard.filter((m) =>
+        m.type === "session" && m.event.kind === "state" && m.event.rule === "kill_switch"
+      );
+      assert.deepEqual(
+        halts.map((m) => m.type === "session" && m.session_id).sort(),
+        [...ids].sort(),
+        "every session's halt on the risk topic",
+      );
       assert.equal(r.status, 200);
       assert.equal(r.body.halted, true);
       assert.equal(r.body.audit[0].kind, "halt");

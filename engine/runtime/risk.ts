@@ -25,6 +25,7 @@ export class AccountRiskService {
   readonly #log: Logger | undefined;
   /** Exchange-independent time of audit entries (wall clock; injectable for tests). */
   readonly #now: () => number;
+  readonly #announce: (event: AccountRiskEvent) => void;
   #settings: RiskSettings = { limits: null, halted: false };
 
   constructor(
@@ -35,6 +36,8 @@ export class AccountRiskService {
       env: RiskLimits;
       log?: Logger;
       now?: () => number;
+      /** Tells live listeners (alerts) about an account risk event once it is stored. */
+      announce?: (event: AccountRiskEvent) => void;
     },
   ) {
     this.#table = new RiskTable(deps.db);
@@ -42,6 +45,7 @@ export class AccountRiskService {
     this.#env = deps.env;
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
+    this.#announce = deps.announce ?? (() => {});
   }
 
   /** Reads the stored settings (call once before sessions are restored). */
@@ -118,8 +122,10 @@ export class AccountRiskService {
     settings: RiskSettings,
     event: Omit<AccountRiskEvent, "time">,
   ): Promise<void> {
-    await this.#table.save(settings, { time: this.#now(), ...event });
+    const entry = { time: this.#now(), ...event };
+    await this.#table.save(settings, entry);
     this.#settings = settings;
+    this.#announce(entry);
   }
 
   /** Applies `action` to every session that has a worker, a few at a time (failures are logged). */

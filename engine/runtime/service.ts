@@ -3,7 +3,13 @@
  * and hub, persister, supervisor, session, strategy and backtest services. Only
  * `main.ts` and tests call this; everything else receives what it needs.
  */
-import { type SessionCreatedMessage, SESSIONS_TOPIC, tradingTopic } from "../../contract/mod.ts";
+import {
+  RISK_TOPIC,
+  type RiskMessage,
+  type SessionCreatedMessage,
+  SESSIONS_TOPIC,
+  tradingTopic,
+} from "../../contract/mod.ts";
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
@@ -115,7 +121,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    publish: (id, message) => live.publish(tradingTopic(id), message),
+    publish: (id, message) => {
+      live.publish(tradingTopic(id), message);
+      if (message.type === "effect" && message.effect.type === "risk") {
+        live.publish(
+          RISK_TOPIC,
+          {
+            type: "session",
+            session_id: id,
+            seq: message.seq,
+            event: message.effect,
+          } satisfies RiskMessage,
+        );
+      }
+    },
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
@@ -126,6 +145,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     supervisor,
     env: config.risk,
     log,
+    announce: (event) => live.publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage),
   });
   await risk.load();
   const sessions = new SessionService({
