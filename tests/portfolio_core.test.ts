@@ -158,3 +158,30 @@ Deno.test("pyramiding per symbol stops at the symbol's stake", () => {
   assert.ok(room < 3000, "the stake binds before the sizing");
   assert.ok(Math.abs(second.quantity - room / (103 * 1.001)) < 1e-7, `second ${second.quantity}`);
 });
+
+Deno.test("portfolio risk: gross exposure over both symbols refuses the second entry; one state for all", () => {
+  // Buy 2 AAA at 101 (202), then 2 BBB at 51 would make the gross exposure 202 + 102 > 250.
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy(
+      "{ type: fixed_quantity, value: 2 }",
+      "risk: { max_gross_exposure: 250, max_drawdown_percent: 0.01 }",
+    ),
+    execution,
+  });
+  const effects = run(core);
+  assert.deepEqual(fillsOf(effects).map((f) => f.symbol), ["AAAUSDT"]);
+  const refused = effects.find((e) => e.type === "risk" && e.kind === "refused");
+  assert.ok(refused?.type === "risk" && refused.kind === "refused");
+  assert.equal(refused.rule, "max_gross_exposure");
+  assert.equal(refused.order.symbol, "BBBUSDT");
+  assert.equal(refused.values.exposure, 2 * 101 + 2 * 51);
+  // AAA at 103 sets the equity peak (the portfolio holds no BBB): no halt yet.
+  assert.equal(core.view().risk.state, "active");
+  const out: SessionEffect[] = [];
+  core.step(trade("AAAUSDT", 3_000, 102, 4), out);
+  const halt = out.find((e) => e.type === "risk" && e.kind === "state");
+  assert.ok(halt?.type === "risk", "a drawdown of the portfolio's equity halts it");
+  assert.equal(halt.rule, "max_drawdown");
+  assert.equal(core.view().risk.state, "halted");
+});
