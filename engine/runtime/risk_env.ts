@@ -20,17 +20,20 @@ export function riskLimitsFromEnv(
     const name = riskVariable(key);
     const text = get(name);
     if (text === undefined) continue;
-    const value = key === "flatten_on_halt"
-      ? (/^(true|1)$/i.test(text) ? true : /^(false|0)$/i.test(text) ? false : text)
-      : /^\d+(\.\d+)?$/.test(text)
+    const flag = key === "flatten_on_halt";
+    const value = flag
+      ? (/^(true|1)$/i.test(text) ? true : /^(false|0)$/i.test(text) ? false : undefined)
+      : /^-?\d+(\.\d+)?$/.test(text)
       ? Number(text)
-      : text;
+      : undefined;
+    if (value === undefined) invalid(name, text, flag ? "true or false" : "a number");
     const parsed = riskLimitsSchema.safeParse({ [key]: value });
     if (!parsed.success) {
+      const issue = parsed.error.issues[0].message;
       invalid(
         name,
         text,
-        key === "flatten_on_halt" ? "true or false" : parsed.error.issues[0].message.toLowerCase(),
+        issue.replace(/^(Too (big|small): expected |Invalid input: expected )/, ""),
       );
     }
     limits[key] = value;
