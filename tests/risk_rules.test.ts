@@ -291,3 +291,17 @@ Deno.test("an operator or the kill switch sets the state; the kill switch lifts 
   assert.equal(core.setTradingState("active", "kill_switch", [], { only: "kill_switch" }), false);
   assert.equal(core.view().risk.state, "reducing");
 });
+
+Deno.test("a lower order-rate limit set while running counts the orders already placed", () => {
+  const core = session({ max_orders_per_minute: 5 });
+  const limit = buy(1, { type: "limit", price: 50 });
+  for (let i = 0; i < 4; i++) {
+    trade(core, 100, T0 + i * 1_000);
+    assert.equal(order(core, limit).order.status, "new");
+  }
+  core.setRiskLimits({ max_orders_per_minute: 2 });
+  trade(core, 100, T0 + 10_000);
+  const refused = order(core, limit);
+  assert.equal(refused.order.status, "rejected");
+  assert.equal(riskEvents(refused.effects)[0]?.rule, "max_orders_per_minute");
+});

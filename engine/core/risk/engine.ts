@@ -116,6 +116,14 @@ export class RiskEngine {
   /** Replaces the limits (account-wide limits changed); the state and its counters stay. */
   setLimits(limits: RiskLimits): void {
     this.#limits = limits;
+    // The order ring in time order from slot 0, at most as long as the new limit.
+    const s = this.#state;
+    if (s.order_head !== 0) {
+      s.orders = [...s.orders.slice(s.order_head), ...s.orders.slice(0, s.order_head)];
+      s.order_head = 0;
+    }
+    const max = limits.max_orders_per_minute;
+    if (max !== undefined && s.orders.length > max) s.orders = s.orders.slice(-max);
     this.#watchEquity = limits.max_drawdown_percent !== undefined ||
       limits.daily_loss_percent !== undefined;
     this.watching = this.#watchEquity || this.#state.until !== null;
