@@ -97,7 +97,10 @@ function handle(message: ToWorker): void {
       );
       core.warm(message.history);
       // Recorded with the first market batch's effects (the session is halted from now on).
-      if (message.risk?.halted) core.setTradingState("halted", "kill_switch", effects);
+      if (message.risk?.halted) {
+        const at = message.history.at(-1)?.closeTime;
+        core.setTradingState("halted", "kill_switch", effects, { at });
+      }
       bus = new BusSubscriber({
         symbols: [message.symbol],
         startAfter: message.startAfter,

@@ -313,16 +313,19 @@ export class SessionCore {
   /**
    * An operator's or the kill switch's trading-state change (`flatten` closes
    * every position when halting). With `only`, changes nothing unless the
-   * current state was set by that rule. Returns whether the state changed.
+   * current state was set by that rule; `at` dates the change when the session
+   * has seen no market event since (exchange ms, e.g. its last warm-up
+   * candle). Returns whether the state changed.
    */
   setTradingState(
     state: TradingState,
     rule: "manual" | "kill_switch",
     out: SessionEffect[],
-    options: { flatten?: boolean; only?: RiskRule } = {},
+    options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
   ): boolean {
     this.#out = out;
-    const changed = this.#risk.set(state, rule, this.#time, out, options);
+    const time = Math.max(this.#time, options.at ?? 0);
+    const changed = this.#risk.set(state, rule, time, out, options);
     this.#applyRisk();
     return changed;
   }
