@@ -3,7 +3,12 @@
  * limit's name in capitals (`RISK_MAX_DRAWDOWN_PERCENT=20`,
  * `RISK_FLATTEN_ON_HALT=true`).
  */
-import { RISK_LIMIT_KEYS, type RiskLimits, riskLimitsSchema } from "../core/risk/mod.ts";
+import {
+  RISK_FLAGS,
+  RISK_LIMIT_KEYS,
+  type RiskLimits,
+  riskLimitsSchema,
+} from "../core/risk/mod.ts";
 
 /** The variable that sets a limit. */
 export function riskVariable(key: string): string {
@@ -20,7 +25,7 @@ export function riskLimitsFromEnv(
     const name = riskVariable(key);
     const text = get(name);
     if (text === undefined) continue;
-    const flag = key === "flatten_on_halt";
+    const flag = RISK_FLAGS.includes(key);
     const value = flag
       ? (/^(true|1)$/i.test(text) ? true : /^(false|0)$/i.test(text) ? false : undefined)
       : /^-?\d+(\.\d+)?$/.test(text)

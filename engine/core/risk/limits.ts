@@ -30,6 +30,11 @@ export interface RiskLimits {
   readonly loss_cooldown_minutes?: number;
   /** Close every position when the session halts (default false: protective orders stay). */
   readonly flatten_on_halt?: boolean;
+  /**
+   * In a portfolio session, count loss streaks and stop-outs per symbol and
+   * stop entries only in that symbol (default false: over the whole session).
+   */
+  readonly cooldown_per_symbol?: boolean;
 }
 
 /** Keys of the limits that cap something: a lower value is stricter. */
@@ -50,7 +55,33 @@ export const RISK_LIMIT_KEYS = [
   "stop_out_window_minutes",
   "loss_cooldown_minutes",
   "flatten_on_halt",
+  "cooldown_per_symbol",
 ] as const;
+
+/** Keys of the limits that are on or off. */
+export const RISK_FLAGS: readonly string[] = ["flatten_on_halt", "cooldown_per_symbol"];
+
+const COOLDOWN_KEYS = [
+  "max_consecutive_losses",
+  "max_stop_outs",
+  "stop_out_window_minutes",
+  "loss_cooldown_minutes",
+];
+
+/**
+ * A portfolio session's limits split by scope: with `cooldown_per_symbol`,
+ * the loss-streak and stop-out rules go to each symbol (`symbol`) and the rest
+ * to the session; otherwise all to the session (`symbol` undefined).
+ */
+export function splitByScope(limits: RiskLimits): { session: RiskLimits; symbol?: RiskLimits } {
+  if (limits.cooldown_per_symbol !== true) return { session: limits };
+  const session: Record<string, unknown> = {};
+  const symbol: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(limits)) {
+    (COOLDOWN_KEYS.includes(key) ? symbol : session)[key] = value;
+  }
+  return { session, symbol };
+}
 
 /** Only the risk-limit keys of `source` (a strategy's `risk` block also holds stops and targets). */
 export function pickLimits(source: object | undefined): RiskLimits {
@@ -80,7 +111,14 @@ export function effectiveLimits(
     const own = merged[key] as number | undefined;
     if (cap !== undefined && (own === undefined || cap < own)) merged[key] = cap;
   }
-  for (const key of ["loss_window_hours", "stop_out_window_minutes", "loss_cooldown_minutes"]) {
+  for (
+    const key of [
+      "loss_window_hours",
+      "stop_out_window_minutes",
+      "loss_cooldown_minutes",
+      "cooldown_per_symbol",
+    ]
+  ) {
     if (merged[key] === undefined && capped[key] !== undefined) merged[key] = capped[key];
   }
   if (capped.flatten_on_halt === true) merged.flatten_on_halt = true;

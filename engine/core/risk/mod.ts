@@ -3,7 +3,14 @@
  * risk events of the audit log. Pure and deterministic.
  * @module
  */
-export { effectiveLimits, pickLimits, RISK_LIMIT_KEYS, type RiskLimits } from "./limits.ts";
+export {
+  effectiveLimits,
+  pickLimits,
+  RISK_FLAGS,
+  RISK_LIMIT_KEYS,
+  type RiskLimits,
+  splitByScope,
+} from "./limits.ts";
 export {
   isRiskEvent,
   type RefusedOrder,

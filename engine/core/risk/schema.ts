@@ -24,6 +24,7 @@ export const riskLimitsShape = {
   stop_out_window_minutes: z.number().positive().max(525_600).optional(),
   loss_cooldown_minutes: z.number().positive().max(525_600).optional(),
   flatten_on_halt: z.boolean().optional(),
+  cooldown_per_symbol: z.boolean().optional(),
 };
 
 /** Zod schema of a set of risk limits (unknown keys refused). */

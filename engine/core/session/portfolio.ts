@@ -23,7 +23,7 @@ import {
 } from "../metrics/metrics.ts";
 import { RiskEngine } from "../risk/engine.ts";
 import type { RiskView } from "../risk/events.ts";
-import { pickLimits, type RiskLimits } from "../risk/limits.ts";
+import { pickLimits, type RiskLimits, splitByScope } from "../risk/limits.ts";
 import { SessionCore, type SessionEffect } from "./session.ts";
 import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
 
@@ -48,6 +48,8 @@ export interface SymbolView {
   readonly open_orders: readonly Order[];
   /** The symbol's share: its trades and fees, equity from an equal allotment of the cash. */
   readonly metrics: Metrics;
+  /** The symbol's trading state: its own cooldown, else the portfolio's state. */
+  readonly risk: RiskView;
 }
 
 /** A read-only picture of a portfolio session. */
@@ -92,11 +94,13 @@ export class PortfolioCore {
       interval_ms: setup.equityIntervalMs,
       initial_equity: setup.execution.initial_cash,
     });
-    this.#risk = new RiskEngine(setup.risk ?? pickLimits(setup.strategy.risk));
+    const limits = splitByScope(setup.risk ?? pickLimits(setup.strategy.risk));
+    this.#risk = new RiskEngine(limits.session);
     for (const symbol of symbols) {
+      const own = limits.symbol && new RiskEngine(limits.symbol);
       this.#cores.set(
         symbol,
-        new SessionCore({ ...setup, symbol }, undefined, this.#wallet, this.#risk),
+        new SessionCore({ ...setup, symbol }, undefined, this.#wallet, this.#risk, own),
       );
     }
   }
@@ -128,6 +132,7 @@ export class PortfolioCore {
         last_price: view.last_price,
         open_orders: orders.filter((o) => o.symbol === symbol),
         metrics: view.metrics,
+        risk: view.risk,
       };
     }
     return {

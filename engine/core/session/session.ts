@@ -158,6 +158,8 @@ export class SessionCore {
   readonly #wallet: Wallet | undefined;
   readonly #metrics: MetricsState;
   readonly #risk: RiskEngine;
+  /** A portfolio symbol's own loss-streak and stop-out cooldowns (undefined alone). */
+  readonly #symbolRisk: RiskEngine | undefined;
   readonly #exec: ExecEvent[] = [];
   readonly #signals: Signal[] = [];
   #out: SessionEffect[] = [];
@@ -172,13 +174,15 @@ export class SessionCore {
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
    * wallet's shared account under its limits, and its metrics (and equity
    * observations, not emitted as effects) are the symbol's share; `risk` is
-   * then the portfolio's one risk engine, shared by its symbols.
+   * then the portfolio's one risk engine, shared by its symbols, and
+   * `symbolRisk` the symbol's own cooldowns.
    */
   constructor(
     setup: SessionSetup,
     snapshot?: SessionSnapshot,
     wallet?: Wallet,
     risk?: RiskEngine,
+    symbolRisk?: RiskEngine,
   ) {
     this.#symbol = setup.symbol;
     this.#wallet = wallet;
@@ -205,6 +209,7 @@ export class SessionCore {
     this.#time = snapshot?.time ?? 0;
     this.#risk = risk ??
       new RiskEngine(setup.risk ?? pickLimits(setup.strategy.risk), snapshot?.risk);
+    this.#symbolRisk = symbolRisk;
     this.#syncPosition();
   }
 
@@ -382,7 +387,11 @@ export class SessionCore {
       open_orders: openOrders(this.#account),
       metrics: metricsOf(this.#metrics),
       conflicts: this.#evaluator.stats.conflicts - this.#warmConflicts,
-      risk: this.#risk.view(),
+      // A symbol's own cooldown shows while the session itself is active.
+      risk:
+        (this.#symbolRisk?.state === "reducing" && this.#risk.state === "active"
+          ? this.#symbolRisk
+          : this.#risk).view(),
     };
   }
 
@@ -412,6 +421,10 @@ export class SessionCore {
     this.#observe(trade.time);
     if (this.#risk.watching) {
       this.#risk.afterTrade(this.#account, trade.time, this.#out);
+      this.#applyRisk();
+    }
+    if (this.#symbolRisk?.watching) {
+      this.#symbolRisk.afterTrade(this.#account, trade.time, this.#out);
       this.#applyRisk();
     }
   }
@@ -604,9 +617,11 @@ export class SessionCore {
       } else {
         recordClosedTrade(this.#metrics, event.trade);
         this.#out.push({ type: "trade_closed", time: event.trade.exit_time, trade: event.trade });
-        this.#risk.afterRoundTrip(
+        const stopOut = isStopOut(lastTag);
+        this.#risk.afterRoundTrip(event.trade.pnl, stopOut, event.trade.exit_time, this.#out);
+        this.#symbolRisk?.afterRoundTrip(
           event.trade.pnl,
-          isStopOut(lastTag),
+          stopOut,
           event.trade.exit_time,
           this.#out,
         );
@@ -633,7 +648,8 @@ export class SessionCore {
     time: number,
   ): RiskEvent | undefined {
     const intent = { symbol: this.#symbol, side, quantity, price, reduce, tag };
-    return this.#risk.check(this.#account, intent, time, this.#out);
+    return this.#symbolRisk?.check(this.#account, intent, time, this.#out) ??
+      this.#risk.check(this.#account, intent, time, this.#out);
   }
 
   /** Submits a trader's order unless a risk rule refuses it (then a rejected order naming the rule). */
@@ -669,9 +685,17 @@ export class SessionCore {
    * position (a halt with flatten).
    */
   #applyRisk(): void {
+    const account = this.#account;
+    if (this.#symbolRisk?.takeAction() === "cancel_entries") {
+      for (const order of [...account.orders]) {
+        if (order.symbol === this.#symbol && !order.reduce_only) {
+          cancelOrder(account, order.id, this.#time, this.#exec);
+        }
+      }
+      this.#drainExec();
+    }
     const action = this.#risk.takeAction();
     if (action === "none") return;
-    const account = this.#account;
     if (action === "flatten") {
       for (const symbol in account.positions) {
         if (account.positions[symbol].quantity !== 0 || symbol === this.#symbol) {
