@@ -11,7 +11,7 @@ import {
 } from "../core/risk/mod.ts";
 
 /** The variable that sets a limit. */
-export function riskVariable(key: string): string {
+function riskVariable(key: string): string {
   return `RISK_${key.toUpperCase()}`;
 }
 

@@ -21,6 +21,7 @@ import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
 import { AccountRiskService } from "./risk.ts";
+import { isRiskEvent } from "../core/risk/mod.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
 import { settledWithin } from "./deadline.ts";
@@ -123,7 +124,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     publish: (id, message) => {
       live.publish(tradingTopic(id), message);
-      if (message.type === "effect" && message.effect.type === "risk") {
+      if (message.type === "effect" && isRiskEvent(message.effect)) {
         live.publish(
           RISK_TOPIC,
           {

@@ -129,11 +129,6 @@ export class RiskEngine {
     this.watching = this.#watchEquity || this.#state.until !== null;
   }
 
-  /** The limits in force. */
-  get limits(): RiskLimits {
-    return this.#limits;
-  }
-
   /** The current trading state. */
   get state(): TradingState {
     return this.#state.state;
