@@ -85,7 +85,12 @@ function sessionFields(session: Session): string {
 }
 
 function metricsFields(metrics: Metrics): string {
-  return fields(metricRows(metrics).map(({ label, value }) => [label, value]));
+  // A missing value says why, as on the dashboard.
+  return fields(
+    metricRows(metrics).map((
+      { label, value, hint },
+    ) => [label, hint ? `${value}  ${hint}` : value]),
+  );
 }
 
 function sessionTable(sessions: readonly Session[]): string {

@@ -275,7 +275,7 @@ export const OPERATIONS = {
     summary: "Validate a strategy document (YAML or JSON)",
     body: { type: "strategy" },
     answers: {
-      "200": "{valid: true}",
+      "200": "{valid: true, name} (the strategy's name)",
       "422": { description: "{valid: false, errors: [{path, message}]}", schema: "StrategyCheck" },
       "503": VALIDATION_BUSY,
     },

@@ -64,6 +64,8 @@ export interface SessionSummary {
   readonly lag_ms: number | null;
   /** Runs of bus batches the session's worker could not get (no longer retained by the hub): market events it never saw. */
   readonly bus_gaps: number;
+  /** The node running the session (`NODE_ID`; in a cluster, the holder of its lease), null when none. */
+  readonly node: string | null;
   /** The trading state (active, reducing, halted) and why. */
   readonly risk: RiskView;
 }

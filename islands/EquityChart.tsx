@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "preact/hooks";
-import { Chart, markDrawn, type Point, timeScales } from "./_chart.ts";
+import { Chart, markDrawn, type Point, THEME, timeScales } from "./_chart.ts";
 import { useSessionLive } from "./_session_state.ts";
 
 /** Serialisable props of {@link EquityChart}. */
@@ -13,6 +13,8 @@ export interface EquityChartProps extends Record<string, unknown> {
 /** Live points kept between durable samples (one per second at most). */
 const LIVE_STEP_MS = 1_000;
 const MAX_POINTS = 2_000;
+/** The time axis spans at least the session's first minute. */
+const FIRST_SPAN_MS = 60_000;
 
 /**
  * The session's equity curve: its durable samples, extended live by equity
@@ -57,8 +59,8 @@ export default function EquityChart(props: EquityChartProps) {
           {
             label: "equity",
             data: points.current,
-            borderColor: "#4aa3ff",
-            backgroundColor: "rgba(74, 163, 255, 0.12)",
+            borderColor: THEME.equity,
+            backgroundColor: THEME.equityFill,
             fill: { value: props.initial_capital },
             borderWidth: 1.5,
             pointRadius: 0,
@@ -74,7 +76,7 @@ export default function EquityChart(props: EquityChartProps) {
         plugins: { legend: { display: false } },
         // The initial capital stays in view, so the fill shows gain and loss against it.
         scales: (() => {
-          const scales = timeScales();
+          const scales = timeScales({ minSpanMs: FIRST_SPAN_MS });
           scales.y = {
             ...scales.y,
             suggestedMin: props.initial_capital,

@@ -7,7 +7,7 @@ import {
 } from "../contract/mod.ts";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./_api.ts";
-import { Chart, markDrawn, markerPoints, type Point, timeScales } from "./_chart.ts";
+import { Chart, markDrawn, markerPoints, type Point, THEME, timeScales } from "./_chart.ts";
 import { subscribe } from "./_live.ts";
 import { type Fill, useLiveFills } from "./_session_state.ts";
 
@@ -91,7 +91,7 @@ export default function PriceChart(props: PriceChartProps) {
           {
             label: "price",
             data: points,
-            borderColor: "#f0b90b",
+            borderColor: THEME.price,
             borderWidth: 1.5,
             pointRadius: 0,
             tension: 0,
@@ -102,8 +102,8 @@ export default function PriceChart(props: PriceChartProps) {
             data: of("buy"),
             pointStyle: "triangle",
             pointRadius: 7,
-            backgroundColor: "#2ebd85",
-            borderColor: "#2ebd85",
+            backgroundColor: THEME.buy,
+            borderColor: THEME.buy,
           },
           {
             type: "scatter",
@@ -112,8 +112,8 @@ export default function PriceChart(props: PriceChartProps) {
             pointStyle: "triangle",
             pointRotation: 180,
             pointRadius: 7,
-            backgroundColor: "#f6465d",
-            borderColor: "#f6465d",
+            backgroundColor: THEME.sell,
+            borderColor: THEME.sell,
           },
         ],
       },

@@ -80,6 +80,7 @@ export default function SessionPanel(props: SessionPanelProps) {
             </span>
           )
           : <span class="badge live">feed {s.feed}</span>}
+        {s.node ? <span class="muted" data-testid="session-node">node {s.node}</span> : null}
         <SessionControls
           id={id}
           status={s.status}
@@ -175,12 +176,13 @@ export default function SessionPanel(props: SessionPanelProps) {
         <div class="card" data-testid="metrics">
           <h2>Metrics</h2>
           <dl class="stats compact">
-            {metricRows(metrics).map(({ key, label, value }) => (
+            {metricRows(metrics).map(({ key, label, value, hint }) => (
               <Stat
                 key={key}
                 label={label}
                 value={value}
-                testid={key === "trade_count" ? "trade-count" : undefined}
+                hint={hint}
+                testid={key === "trade_count" ? "trade-count" : `metric-${key}`}
               />
             ))}
           </dl>
@@ -229,17 +231,25 @@ function orderText(o: Order): string {
 }
 
 function Stat(
-  { label, value, className, testid }: {
+  { label, value, className, testid, hint }: {
     label: string;
     value: string;
     className?: string;
     testid?: string;
+    /** Why the value is missing, shown on hover. */
+    hint?: string;
   },
 ) {
   return (
     <div>
       <dt>{label}</dt>
-      <dd class={className} data-testid={testid}>{value}</dd>
+      <dd
+        class={hint ? `${className ?? ""} hint`.trim() : className}
+        data-testid={testid}
+        title={hint}
+      >
+        {value}
+      </dd>
     </div>
   );
 }

@@ -11,10 +11,12 @@ import {
   LineController,
   LineElement,
   PointElement,
+  type Scale,
   ScatterController,
   Tooltip,
 } from "chart.js";
 import { clock } from "../presentation/format.ts";
+import { DASHBOARD_CHART_THEME as THEME } from "../presentation/chart_theme.ts";
 
 if (typeof document !== "undefined") {
   Chart.register(
@@ -26,8 +28,8 @@ if (typeof document !== "undefined") {
     Filler,
     Tooltip,
   );
-  Chart.defaults.color = "#8a96a3";
-  Chart.defaults.borderColor = "#26303b";
+  Chart.defaults.color = THEME.text;
+  Chart.defaults.borderColor = THEME.grid;
   Chart.defaults.animation = false;
 }
 
@@ -37,11 +39,30 @@ export interface Point {
   y: number;
 }
 
-/** Axis options shared by the dashboard's time charts (x in exchange ms, shown as UTC clock). */
-export function timeScales(): NonNullable<ChartOptions<"line">["scales"]> {
+/**
+ * Axis options shared by the dashboard's time charts (x in exchange ms, shown
+ * as UTC clock). With `minSpanMs` the x axis starts at the first point and
+ * spans at least that long, so a chart with one point or a few seconds of them
+ * reads as its first minute (Chart.js would otherwise widen a single point by
+ * 5 % of its value: years).
+ */
+export function timeScales(
+  options: { minSpanMs?: number } = {},
+): NonNullable<ChartOptions<"line">["scales"]> {
+  const span = options.minSpanMs;
   return {
     x: {
       type: "linear" as const,
+      ...(span === undefined ? {} : {
+        bounds: "data" as const,
+        afterDataLimits: (scale: Scale) => {
+          const { min, max } = scale.getMinMax(false);
+          if (Number.isFinite(min) && Number.isFinite(max) && max - min < span) {
+            scale.min = min;
+            scale.max = min + span;
+          }
+        },
+      }),
       ticks: { maxTicksLimit: 6, callback: (value: number | string) => clock(Number(value)) },
       // Sub-second steps would repeat the same HH:MM:SS label: keep whole seconds.
       afterBuildTicks: (scale) => {
@@ -54,10 +75,19 @@ export function timeScales(): NonNullable<ChartOptions<"line">["scales"]> {
   };
 }
 
-/** Publishes the number of drawn points on the canvas (`data-points`), for tests and debugging. */
+/**
+ * Publishes the number of drawn points (`data-points`) and the x axis's range
+ * (`data-x-min`, `data-x-max`, exchange ms) on the canvas, for tests and debugging.
+ */
 export function markDrawn(chart: Chart): void {
   const points = chart.data.datasets.reduce((n, d) => n + d.data.length, 0);
-  chart.canvas.dataset.points = String(points);
+  const dataset = chart.canvas.dataset;
+  dataset.points = String(points);
+  const x = chart.scales.x;
+  if (x) {
+    dataset.xMin = String(x.min);
+    dataset.xMax = String(x.max);
+  }
 }
 
 /**
@@ -72,4 +102,4 @@ export function markerPoints(
     .sort((a, b) => a.x - b.x);
 }
 
-export { Chart };
+export { Chart, THEME };

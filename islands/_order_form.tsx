@@ -11,25 +11,64 @@ interface Placed {
   status: string;
 }
 
+const TYPES = ["market", "limit", "stop_market", "stop_limit"] as const;
+type OrderType = typeof TYPES[number];
+
+/** A positive number from a form field, or undefined when it is empty. */
+function numberOf(form: FormData, name: string): number | undefined {
+  const text = String(form.get(name) ?? "").trim();
+  return text === "" ? undefined : Number(text);
+}
+
+/** A number input of the order form. */
+function Field(
+  { name, label, required = false }: { name: string; label: string; required?: boolean },
+) {
+  return (
+    <input
+      name={name}
+      aria-label={label}
+      type="number"
+      step="any"
+      min="0"
+      required={required}
+      placeholder={label.toLowerCase()}
+    />
+  );
+}
+
 /**
- * A small manual order form of a session (side, market or limit, quantity,
- * limit price): posts to the session's orders endpoint, which runs the same
- * checks as strategy orders; the placed order is named below, a refusal is
- * shown inline with the API's reason.
+ * The manual order form of a session: side, type (market, limit, stop market,
+ * stop limit), a quantity or a notional, the prices the type needs, and an
+ * optional bracket (stop-loss and take-profit placed when it fills). It posts
+ * to the session's orders endpoint, which runs the same checks as strategy
+ * orders; the placed order is named below, a refusal is shown inline with the
+ * API's reason.
  */
 export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolean }) {
   const [placed, setPlaced] = useState<Placed | null>(null);
-  const [type, setType] = useState("market");
+  const [type, setType] = useState<OrderType>("market");
+  const [size, setSize] = useState<"quantity" | "notional">("quantity");
   const { busy, error, run } = useAction<Placed>(setPlaced);
+  const limit = type === "limit" || type === "stop_limit";
+  const stop = type === "stop_market" || type === "stop_limit";
   const submit = (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
+    const bracket = {
+      stop_loss: numberOf(form, "stop_loss"),
+      take_profit: numberOf(form, "take_profit"),
+    };
     const order: Record<string, unknown> = {
       side: form.get("side"),
       type,
-      quantity: Number(form.get("quantity")),
+      [size]: numberOf(form, "amount"),
+      ...(limit ? { price: numberOf(form, "price") } : {}),
+      ...(stop ? { stop_price: numberOf(form, "stop_price") } : {}),
+      ...(bracket.stop_loss !== undefined || bracket.take_profit !== undefined
+        ? { bracket } // an empty field is left out of the JSON body (undefined)
+        : {}),
     };
-    if (type === "limit") order.price = Number(form.get("price"));
     setPlaced(null);
     void run("POST", `/api/paper_trading/sessions/${id}/orders`, order);
   };
@@ -43,33 +82,24 @@ export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolea
         name="type"
         aria-label="Order type"
         value={type}
-        onChange={(e) => setType((e.currentTarget as HTMLSelectElement).value)}
+        onChange={(e) => setType((e.currentTarget as HTMLSelectElement).value as OrderType)}
       >
-        <option value="market">market</option>
-        <option value="limit">limit</option>
+        {TYPES.map((t) => <option key={t} value={t}>{t.replace("_", " ")}</option>)}
       </select>
-      <input
-        name="quantity"
-        aria-label="Quantity"
-        type="number"
-        step="any"
-        min="0"
-        required
-        placeholder="quantity"
-      />
-      {type === "limit"
-        ? (
-          <input
-            name="price"
-            aria-label="Limit price"
-            type="number"
-            step="any"
-            min="0"
-            required
-            placeholder="limit price"
-          />
-        )
-        : null}
+      <select
+        name="size"
+        aria-label="Size in"
+        value={size}
+        onChange={(e) => setSize((e.currentTarget as HTMLSelectElement).value as typeof size)}
+      >
+        <option value="quantity">quantity</option>
+        <option value="notional">notional</option>
+      </select>
+      <Field name="amount" label={size === "quantity" ? "Quantity" : "Notional"} required />
+      {stop ? <Field name="stop_price" label="Stop price" required /> : null}
+      {limit ? <Field name="price" label="Limit price" required /> : null}
+      <Field name="stop_loss" label="Stop-loss" />
+      <Field name="take_profit" label="Take-profit" />
       <button type="submit" disabled={busy || disabled}>Place order</button>
       {placed
         ? (

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Metrics } from "../engine/core/metrics/mod.ts";
+import { type Metrics, MIN_RETURNS } from "../engine/core/metrics/mod.ts";
 import { duration, MISSING, money, percent, ratio, signedPercent } from "./format.ts";
 
 /** One metric: its field, its label and how its value is written. */
@@ -38,18 +38,39 @@ export const METRIC_LABELS: readonly MetricLabel[] = [
   { key: "samples", label: "Equity samples", format: count },
 ];
 
-/** One formatted metric. */
+/** One formatted metric; `hint` says why a missing value (`—`) is missing. */
 export interface MetricRow {
   readonly key: keyof Metrics;
   readonly label: string;
   readonly value: string;
+  readonly hint?: string;
 }
 
-/** The metrics as labelled, formatted values, in display order. */
+const RATIOS: ReadonlySet<keyof Metrics> = new Set(["sharpe", "sortino", "calmar"]);
+
+/**
+ * Why a metric is null: a ratio before {@link MIN_RETURNS} returns (the rule
+ * of docs/execution.md#metrics), a trade statistic before the trades it needs,
+ * otherwise a zero divisor. Undefined when the metric has a value.
+ */
+export function metricHint(key: keyof Metrics, metrics: Metrics): string | undefined {
+  if (metrics[key] !== null) return undefined;
+  if (RATIOS.has(key)) {
+    return metrics.samples < MIN_RETURNS
+      ? `needs ${MIN_RETURNS} equity returns, has ${metrics.samples} ` +
+        `(one per equity sample, a minute by default; docs/execution.md, Metrics)`
+      : "undefined for these returns (no variation, no losing return or no drawdown)";
+  }
+  if (metrics.trade_count === 0) return "no closed trade yet";
+  if (key === "avg_win") return "no winning trade yet";
+  if (key === "avg_loss" || key === "profit_factor") return "no losing trade yet";
+  return undefined;
+}
+
+/** The metrics as labelled, formatted values, in display order, with a hint for each missing one. */
 export function metricRows(metrics: Metrics): MetricRow[] {
-  return METRIC_LABELS.map(({ key, label, format }) => ({
-    key,
-    label,
-    value: format(metrics[key]),
-  }));
+  return METRIC_LABELS.map(({ key, label, format }) => {
+    const hint = metricHint(key, metrics);
+    return { key, label, value: format(metrics[key]), ...(hint ? { hint } : {}) };
+  });
 }

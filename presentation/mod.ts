@@ -6,4 +6,5 @@
  */
 export * from "./format.ts";
 export * from "./metric_labels.ts";
+export * from "./chart_theme.ts";
 export * from "./risk.ts";

@@ -268,6 +268,32 @@ sizing: { type: percent_of_equity, value: 10 }`;
     assert.equal(open.body.position_left_open, true);
   });
 
+  await t.step("stop-loss and take-profit exits appear in the signal history", async () => {
+    const tight = `version: 1
+name: tight
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: { stop_loss: { percent: 0.01 }, take_profit: { percent: 0.01 } }
+sizing: { type: percent_of_equity, value: 10 }`;
+    const r = await call("POST", "/api/paper_trading/sessions", {
+      strategy: tight,
+      symbol: "BTCUSDT",
+    });
+    assert.equal(r.status, 201, r.text);
+    const id = r.body.id as string;
+    const exit = await eventually(async () => {
+      const signals = await call("GET", `/api/paper_trading/sessions/${id}/signals`);
+      return signals.body.signals.find((e: { signal: { kind: string } }) =>
+        e.signal.kind === "exit"
+      );
+    }, { what: "a protective exit in the signal history", timeoutMs: 30_000 });
+    assert.match(exit.signal.rule, /^entry\.long\.(stop_loss|take_profit)$/);
+    assert.match(exit.signal.reason, /^(stop loss|take profit) at [\d.]+ reached: sold /);
+    assert.equal(exit.action, "acted");
+    assert.equal((await call("DELETE", `/api/paper_trading/sessions/${id}`)).status, 200);
+  });
+
   await t.step("stopping returns final metrics; a second stop is a conflict", async () => {
     const stop = await call("DELETE", `/api/paper_trading/sessions/${sessionId}`);
     assert.equal(stop.status, 200);
@@ -293,6 +319,17 @@ sizing: { type: percent_of_equity, value: 10 }`;
     assert.equal(bad.body.valid, false);
     assert.ok(bad.body.errors.length >= 1 && bad.body.errors[0].path);
     assert.equal((await call("POST", "/api/strategies/validate", "")).status, 400);
+
+    // The README's example bodies (raw YAML, {source}, {document}) are each valid as shown.
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const examples = readme.slice(readme.indexOf("**Strategy bodies**"));
+    const bodies = [...examples.slice(0, examples.indexOf("```\n\n")).matchAll(/-d '([^']+)'/g)]
+      .map((m) => m[1]);
+    assert.equal(bodies.length, 2, "README shows a {source} and a {document} body");
+    for (const body of bodies) {
+      const r = await call("POST", "/api/strategies/validate", body);
+      assert.deepEqual([r.status, r.body], [200, { valid: true, name: "hold" }], body);
+    }
 
     const source = BAD_STRATEGY.replace("slow2", "fast").replace("name: broken", "name: My Test");
     const created = await call("POST", "/api/strategies", { source });

@@ -29,6 +29,8 @@ interface Edge {
   readonly to: string;
   readonly line: number;
   readonly typeOnly: boolean;
+  /** Loaded with `import()` when needed, not with the importing module. */
+  readonly dynamic: boolean;
 }
 
 /** A module of `deno info --json` output, with only the fields read here. */
@@ -37,6 +39,7 @@ interface InfoModule {
   dependencies?: {
     code?: { specifier: string; span: { start: { line: number } } };
     type?: { specifier: string; span: { start: { line: number } } };
+    isDynamic?: boolean;
   }[];
 }
 
@@ -78,6 +81,7 @@ async function projectImports(): Promise<Edge[]> {
           to: relative(target.specifier),
           line: target.span.start.line + 1,
           typeOnly: dependency.code === undefined,
+          dynamic: dependency.isDynamic === true,
         });
       }
     }
@@ -100,15 +104,22 @@ function assertNoImports(from: RegExp, to: RegExp, rule: string): void {
   assert.deepEqual(broken.map(describe), [], `${rule}:\n${broken.map(describe).join("\n")}`);
 }
 
-/** Project modules `start` loads, transitively (type-only imports included). */
-function reachable(start: string): Set<string> {
+/**
+ * Project modules `start` loads, transitively (type-only imports included;
+ * `import()` too unless `loadedWith` says only what loads with it).
+ */
+function reachable(start: string, options: { loadedWith?: boolean } = {}): Set<string> {
   const seen = new Set<string>();
   const pending = [start];
   while (pending.length > 0) {
     const module = pending.pop()!;
     if (seen.has(module)) continue;
     seen.add(module);
-    for (const edge of EDGES) if (edge.from === module) pending.push(edge.to);
+    for (const edge of EDGES) {
+      if (edge.from !== module) continue;
+      if (options.loadedWith && (edge.dynamic || edge.typeOnly)) continue;
+      pending.push(edge.to);
+    }
   }
   return seen;
 }
@@ -142,6 +153,26 @@ Deno.test("main.ts does not load cli/ code", () => {
     [],
     `main.ts must not load cli/:\n${chains.map(describe).join("\n")}`,
   );
+});
+
+Deno.test("cluster code (and NATS with it) loads only in cluster mode, never in a session worker", async () => {
+  assert.ok(reachable("main.ts").has("engine/runtime/cluster/mod.ts"), "the graph finds it");
+  const single = [...reachable("main.ts", { loadedWith: true })];
+  assert.ok(single.includes("engine/runtime/service.ts"), "the walk from main.ts works");
+  assert.deepEqual(single.filter((m) => m.startsWith("engine/runtime/cluster/")), []);
+  const worker = [...reachable("engine/runtime/session_worker.ts")];
+  assert.deepEqual(worker.filter((m) => m.startsWith("engine/runtime/cluster/")), []);
+  // The NATS client is imported by the cluster's modules only.
+  const natsUsers = [];
+  for (const dir of SOURCE_DIRS.filter((d) => d !== "tests")) {
+    for (const file of await sourceFiles(new URL(`${dir}/`, ROOT))) {
+      if ((await Deno.readTextFile(file)).includes(`from "@nats-io/`)) {
+        natsUsers.push(relative(file.href));
+      }
+    }
+  }
+  assert.ok(natsUsers.length > 0, "some module imports the NATS client");
+  assert.deepEqual(natsUsers.filter((m) => !m.startsWith("engine/runtime/cluster/")), []);
 });
 
 Deno.test("bench/ does not import tests/ (shared helpers live in fixtures/)", () => {

@@ -29,6 +29,7 @@ import { simStream, writeStream } from "./support/backtest_stream.ts";
 const EXAMPLES = [
   "ema_cross",
   "ema_cross_fast",
+  "ema_cross_demo",
   "macd_trend",
   "rsi_reversion",
   "bollinger_breakout",

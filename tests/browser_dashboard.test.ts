@@ -7,7 +7,12 @@
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { buildIslands } from "../build/islands.ts";
-import { startTestServer, type TestServer, type TestServerOptions } from "./support/server.ts";
+import {
+  eventually,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { sessionInputSchema } from "../contract/schemas.ts";
 
@@ -248,6 +253,41 @@ Deno.test({
       await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
       assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
 
+      // A new session's equity chart shows its first minute (clock labels of that minute, not
+      // years around one point), starting from the session's first trade at the initial capital.
+      await waitChartDrawn(page, "equity-chart", 1);
+      const range = await page.locator('[data-testid="equity-chart"] canvas').evaluate((c) => ({
+        min: Number((c as HTMLCanvasElement).dataset.xMin),
+        max: Number((c as HTMLCanvasElement).dataset.xMax),
+      }));
+      const createdAt = Date.parse(created.created_at);
+      assert.ok(
+        range.min >= createdAt - 5_000 && range.min <= Date.now(),
+        `the equity axis starts with the session: ${JSON.stringify(range)}, created ${createdAt}`,
+      );
+      assert.ok(
+        range.max - range.min >= 60_000 && range.max <= Math.max(Date.now(), range.min) + 60_000,
+        `the equity axis spans the first minute: ${JSON.stringify(range)}`,
+      );
+      const [start] = await eventually(async () => {
+        const points = await server.service.records.equity(id, { limit: 10_000 });
+        return points.length > 0 ? points : undefined;
+      }, { what: "the session's first equity point", timeoutMs: LIVE_TIMEOUT });
+      assert.equal(
+        start.equity,
+        created.initial_capital,
+        "the curve starts at the initial capital",
+      );
+      assert.ok(
+        start.time >= createdAt - 5_000,
+        `the curve starts with the session: ${start.time}`,
+      );
+
+      // A ratio without enough returns reads — and says why on hover.
+      const sharpe = panel.locator('[data-testid="metric-sharpe"]');
+      assert.equal(await sharpe.textContent(), "—");
+      assert.match(await sharpe.getAttribute("title") ?? "", /^needs 30 equity returns, has \d+ /);
+
       // More than the cash buys is refused, with the engine's reason under the form.
       const form = panel.locator('[data-testid="order-form"]');
       await form.getByLabel("Quantity").fill("1000000");
@@ -281,8 +321,23 @@ Deno.test({
       assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
       assert.equal(await panel.locator(".inline-error").count(), 0);
 
-      // Stopping with a position says plainly that it was left open.
+      // A market buy with a bracket from the form: its stop-loss or take-profit exit shows in the
+      // signal history, with its reason.
+      const price = (await server.service.sessions.get(id)).last_price ?? 0;
       await form.getByLabel("Order type").selectOption("market");
+      await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
+      await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+        .waitFor();
+      await page.locator('[data-testid="signal-row"]')
+        .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
+        .first().waitFor();
+      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+      await form.getByLabel("Stop-loss").fill("");
+      await form.getByLabel("Take-profit").fill("");
+
+      // Stopping with a position says plainly that it was left open.
       await form.getByRole("button", { name: "Place order" }).click();
       await panel.locator('[data-testid="position-row"]').waitFor();
       await panel.getByRole("button", { name: "Stop" }).click();
@@ -392,6 +447,14 @@ Deno.test({
         await page.waitForURL(/\/backtests\/[0-9a-f-]{36}$/);
         await page.locator('[data-testid="backtest-metrics"]').waitFor({ timeout: LIVE_TIMEOUT });
         assert.match(await page.textContent("main") ?? "", /uploads\/[0-9a-f-]+\/BTCUSDT-local/);
+        // The charts are drawn in the dashboard's dark theme, not white boxes on the dark page.
+        for (const chart of ["backtest-equity", "backtest-prices"]) {
+          const colors = await page.locator(`[data-testid="${chart}"] svg`).evaluate((svg) => ({
+            background: getComputedStyle(svg).backgroundColor,
+            title: svg.querySelector("text")?.getAttribute("fill"),
+          }));
+          assert.deepEqual(colors, { background: "rgb(22, 28, 35)", title: "#e6e9ee" }, chart);
+        }
         await screenshot(page, "backtest-laptop");
 
         // The WebSocket of the overview carries the login cookie: live prices arrive.

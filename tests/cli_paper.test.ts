@@ -124,7 +124,13 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
     });
 
     await t.step("metrics as a table and as JSON", async () => {
-      assert.match(expectExit(await paper("metrics", id), 0).stdout, /^Total return\s+/m);
+      const table = expectExit(await paper("metrics", id), 0).stdout;
+      assert.match(table, /^Total return\s+/m);
+      assert.match(
+        table,
+        /^Sharpe\s+—  needs 30 equity returns, has \d+ /m,
+        "a missing ratio says why",
+      );
       const metrics = JSON.parse(expectExit(await paper("metrics", id, "--json"), 0).stdout);
       assert.equal(typeof metrics.total_return, "number");
       assert.equal(typeof metrics.fees_paid, "number");

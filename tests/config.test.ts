@@ -14,6 +14,22 @@ Deno.test("defaults are documented values", () => {
   assert.equal(config.logLevel, "info");
   assert.equal(config.binanceWsUrl, "wss://stream.binance.com:9443");
   assert.ok(config.maxSessions >= 1);
+  assert.equal(config.natsUrl, undefined, "one process unless NATS_URL is set");
+  assert.equal(config.nodeId, "127.0.0.1:8000");
+  assert.equal(config.leaseMs, 5000);
+});
+
+Deno.test("NATS_URL with a PostgreSQL DATABASE_URL makes a cluster node named NODE_ID", () => {
+  const node = loadConfig({
+    NATS_URL: "nats://127.0.0.1:4222",
+    DATABASE_URL: "postgres://postgres@127.0.0.1/test",
+    NODE_ID: "n1",
+    CLUSTER_LEASE_MS: "2000",
+  });
+  assert.equal(node.natsUrl, "nats://127.0.0.1:4222");
+  assert.equal(node.nodeId, "n1");
+  assert.equal(node.leaseMs, 2000);
+  assert.equal(loadConfig({ PORT: "8002" }).nodeId, "127.0.0.1:8002");
 });
 
 Deno.test("MAX_SESSIONS defaults to half the memory at 16 MB a session", () => {
@@ -54,6 +70,9 @@ Deno.test("invalid values name the variable and what it accepts", () => {
     [{ MAX_SESSIONS: "lots" }, /MAX_SESSIONS/],
     [{ PAPER_READ_TOKEN: "r" }, /^invalid PAPER_READ_TOKEN="<hidden>": .*PAPER_API_TOKEN/],
     [{ PAPER_READ_TOKEN: "t", PAPER_API_TOKEN: "t" }, /PAPER_READ_TOKEN.*different/],
+    [{ NATS_URL: "nats://127.0.0.1:4222" }, /^invalid NATS_URL=.*PostgreSQL DATABASE_URL/],
+    [{ NODE_ID: "node one" }, /^invalid NODE_ID="node one"/],
+    [{ CLUSTER_LEASE_MS: "100" }, /CLUSTER_LEASE_MS.*at least 500/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

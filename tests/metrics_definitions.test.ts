@@ -154,14 +154,18 @@ Deno.test("incremental metrics equal the one-pass computation over the emitted s
           ...options,
           final_equity: finalEquity,
         });
-        assert.deepEqual(onePass, incremental);
+        // The samples end at the last boundary: the one-pass exposure leaves out the time since.
+        const { exposure, ...sampled } = incremental;
+        assert.ok(exposure >= 0 && exposure <= 1, `exposure ${exposure} is a share of the time`);
+        assert.deepEqual({ ...onePass, exposure }, incremental);
         const bare = samples.map(({ time, equity, exposed, exposed_ms }, i) =>
           i === 0 ? samples[0] : { time, equity, exposed, exposed_ms }
         );
-        assert.deepEqual(
-          computeMetrics(bare, trades, fills, { ...options, final_equity: finalEquity }),
-          incremental,
-        );
+        const { exposure: _, ...bareMetrics } = computeMetrics(bare, trades, fills, {
+          ...options,
+          final_equity: finalEquity,
+        });
+        assert.deepEqual(bareMetrics, sampled);
         assert.deepEqual(JSON.parse(JSON.stringify(state)), state);
       },
     ),
@@ -178,6 +182,18 @@ Deno.test("exposure is time-weighted over every observation, not read at the bou
   assert.equal(sample?.exposed_ms, 30_000);
   near(metricsOf(state).exposure, 0.5, "exposure");
   assert.equal(computeMetrics([sample!], [], [], { initial_equity: 100 }).exposure, 0.5);
+});
+
+Deno.test("exposure counts the time held before the first boundary and since the latest one", () => {
+  const state = createMetrics({ initial_equity: 100 });
+  observeEquity(state, 10_000, 100, false);
+  observeEquity(state, 20_000, 100, true); // held from 20 s …
+  observeEquity(state, 40_000, 100, true); // … to now: 20 s of the 30 s observed
+  near(metricsOf(state).exposure, 2 / 3, "exposure before the first boundary");
+  observeEquity(state, 60_000, 100, false); // the first sample: 40 s held, counted as 1 minute
+  observeEquity(state, 75_000, 100, true); // flat from 60 s to 75 s …
+  observeEquity(state, 90_000, 100, true); // … held from 75 s to 90 s
+  near(metricsOf(state).exposure, (40_000 + 15_000) / 90_000, "exposure since the boundary");
 });
 
 Deno.test("ratios stay null until there are enough returns to mean something", () => {

@@ -60,4 +60,10 @@ Deno.test("one metric list labels every metric once, in display order", () => {
   assert.equal(value("equity"), "10,000.00");
   assert.equal(value("total_return"), "0.00%");
   assert.equal(value("trade_count"), "0");
+  const hint = (key: string) => rows.find((r) => r.key === key)?.hint;
+  for (const ratio of ["sharpe", "sortino", "calmar"]) {
+    assert.match(hint(ratio) ?? "", /^needs 30 equity returns, has 0 .*docs\/execution\.md/);
+  }
+  assert.equal(hint("win_rate"), "no closed trade yet");
+  assert.equal(hint("equity"), undefined, "a value needs no hint");
 });

@@ -165,7 +165,8 @@ Deno.test("equity is recorded at every fill from the first seconds, and the poin
     fills.flatMap((e) => e.type === "fill" ? [e.fill] : []),
     { initial_equity: 10_000, final_equity: view.metrics.equity },
   );
-  assert.deepEqual(recomputed, view.metrics);
+  // Only the live exposure also counts the time since the last sample (docs/execution.md).
+  assert.deepEqual({ ...recomputed, exposure: view.metrics.exposure }, view.metrics);
 });
 
 Deno.test("closing a position flattens it at market and cancels its protective orders", () => {
@@ -258,4 +259,64 @@ sizing: { type: percent_of_equity, value: 10 }
   const effects = run(core, waveTrades({ count: 100 }));
   assert.equal(effects.filter((e) => e.type === "order").length, 0);
   assert.ok(core.view().conflicts >= 5, `conflicts: ${core.view().conflicts}`);
+});
+
+Deno.test("stop-loss, take-profit and trailing exits appear in the signal history with their reason", () => {
+  for (
+    const [risk, kind, words] of [
+      ["{ stop_loss: { percent: 0.5 } }", "entry.long.stop_loss", "stop loss at"],
+      ["{ take_profit: { percent: 0.5 } }", "entry.long.take_profit", "take profit at"],
+      ["{ trailing_stop: { percent: 0.5 } }", "risk.trailing_stop", "trailing stop at"],
+    ] as const
+  ) {
+    const strategy = parseStrategy(`
+version: 1
+name: protected
+timeframe: 1s
+entry:
+  long: { gt: [close, 0] }
+risk: ${risk}
+sizing: { type: percent_of_equity, value: 10 }
+`);
+    if (!strategy.ok) throw new Error(JSON.stringify(strategy.errors));
+    const core = new SessionCore({ ...setup, strategy: strategy.strategy });
+    const effects = run(core, waveTrades({ count: 5_000 }));
+    const exits = effects.flatMap((e) =>
+      e.type === "order" && e.order.tag === kind && e.order.status === "filled" ? [e.order] : []
+    );
+    assert.ok(exits.length > 0, `a ${kind} exit filled`);
+    const signals = effects.flatMap((e) =>
+      e.type === "signal" && e.signal.rule === kind ? [e] : []
+    );
+    assert.equal(signals.length, exits.length, `one signal per ${kind} exit`);
+    for (const [i, signal] of signals.entries()) {
+      assert.equal(signal.action, "acted");
+      assert.equal(signal.signal.kind, "exit");
+      assert.equal(signal.signal.side, "long");
+      assert.equal(signal.time, exits[i].updated_at);
+      assert.match(signal.signal.reason, new RegExp(`^${words} [\\d.]+ reached: sold `));
+    }
+  }
+});
+
+Deno.test("the equity curve starts at the session's first trade, with the initial capital", () => {
+  const core = new SessionCore(setup);
+  const trades = waveTrades({ count: 100 });
+  const effects = run(core, trades);
+  const first = effects.find((e) => e.type === "equity");
+  assert.deepEqual(first, {
+    type: "equity",
+    time: trades[0].time,
+    equity: 10_000,
+    exposed: false,
+    periods: 0,
+    exposed_ms: 0,
+  });
+  const restored = new SessionCore(setup, JSON.parse(JSON.stringify(core.snapshot())));
+  const later = run(restored, waveTrades({ count: 10, start: trades[99].time + 1 }));
+  const fillTimes = new Set(later.flatMap((e) => e.type === "fill" ? [e.time] : []));
+  assert.ok(
+    later.every((e) => e.type !== "equity" || e.periods !== 0 || fillTimes.has(e.time)),
+    "a restored session does not start its curve again (its points are at fills only)",
+  );
 });

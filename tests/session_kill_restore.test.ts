@@ -18,12 +18,20 @@ for (const kind of DATABASES) {
     let child = startServiceProcess(env);
     const base = child.url;
     try {
-      const session = await eventually(async () => {
+      // The demo session comes at start (it trades a few times an hour); the fast EMA cross fills soon.
+      await eventually(async () => {
         const list = await getJson(`${base}/api/paper_trading/sessions`) as
           | { sessions: { id: string }[] }
           | undefined;
         return list?.sessions[0];
       }, { what: "the demo session", timeoutMs: 60_000 });
+      const created = await fetch(`${base}/api/paper_trading/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const session = await created.json() as { id: string };
       const shown = await eventually(async () => {
         const page = await getJson(`${base}/api/paper_trading/sessions/${session.id}/trades`) as
           | { items: Fill[] }

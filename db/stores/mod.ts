@@ -17,3 +17,4 @@ export {
   statusUpdate,
 } from "./sessions.ts";
 export { StrategyTable } from "./strategies.ts";
+export { type Lease, LeaseTable, type MemberRow } from "./leases.ts";

@@ -31,9 +31,19 @@ export class SessionLog {
     this.#db = db;
   }
 
-  /** Commits `writes` in one statement; committing the same writes twice changes nothing. */
-  async commit(writes: readonly LogWrite[]): Promise<void> {
-    await this.#db.query(commitStatement(writes));
+  /**
+   * Commits `writes` in one statement; committing the same writes twice
+   * changes nothing. With `fences` (session id → lease token, in a cluster),
+   * a session's writes land only if its lease still has that token (checked
+   * and locked in the same statement); returns the ids of the sessions whose
+   * writes were refused for that reason.
+   */
+  async commit(
+    writes: readonly LogWrite[],
+    fences: ReadonlyMap<string, number> = new Map(),
+  ): Promise<string[]> {
+    const rows = await this.#db.query<{ session_id: string }>(commitStatement(writes, fences));
+    return rows.map((r) => r.session_id);
   }
 }
 
@@ -57,9 +67,14 @@ function rows<T>(
  * fills, closed trades, equity samples), the latest snapshot and status of
  * each session. Every insert is idempotent (keyed by session and sequence
  * number or id) and a snapshot never replaces a later one, so committing the
- * same batch twice changes nothing.
+ * same batch twice changes nothing. Writes of a session whose fencing token
+ * is no longer its lease's are left out (`refused`; the lease row is locked
+ * for share, so a takeover waits for this commit or this commit sees it).
  */
-function commitStatement(entries: readonly LogWrite[]): Statement {
+function commitStatement(
+  entries: readonly LogWrite[],
+  fences: ReadonlyMap<string, number>,
+): Statement {
   const events = rows(entries, (w, e, seq) => ({
     session_id: w.sessionId,
     seq,
@@ -111,18 +126,31 @@ function commitStatement(entries: readonly LogWrite[]): Statement {
     if (w.status) statuses.set(w.sessionId, { ...w.status, sessionId: w.sessionId });
   }
   const json = (list: Iterable<unknown>) => JSON.stringify([...list]);
+  const fenceRows = [...fences].map(([session_id, token]) => ({ session_id, token }));
+  const allowed = sql`x.session_id not in (select session_id from refused)`;
   return sql`
-    with new_events as (
+    with fence as (
+      select session_id, token from jsonb_to_recordset(${json(fenceRows)}::text::jsonb)
+        as f(session_id text, token bigint)
+    ), held as (
+      select l.session_id from session_leases l
+        join fence f on f.session_id = l.session_id and f.token = l.token
+      for share of l
+    ), refused as (
+      select session_id from fence except select session_id from held
+    ), new_events as (
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
       from jsonb_to_recordset(${json(events)}::text::jsonb)
         as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
+      where ${allowed}
       on conflict do nothing
     ), new_orders as (
       insert into orders (session_id, id, status, body, updated_at)
       select session_id, id, status, body, updated_at
       from jsonb_to_recordset(${json(orders.values())}::text::jsonb)
         as x(session_id text, id text, status text, body jsonb, updated_at bigint)
+      where ${allowed}
       on conflict (session_id, id) do update
         set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
     ), new_fills as (
@@ -131,27 +159,31 @@ function commitStatement(entries: readonly LogWrite[]): Statement {
       from jsonb_to_recordset(${json(fills)}::text::jsonb)
         as x(session_id text, id text, order_id text, symbol text, side text, price float8,
              quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
+      where ${allowed}
       on conflict do nothing
     ), new_trades as (
       insert into closed_trades (session_id, id, body, exit_time)
       select session_id, id, body, exit_time
       from jsonb_to_recordset(${json(trades)}::text::jsonb)
         as x(session_id text, id text, body jsonb, exit_time bigint)
+      where ${allowed}
       on conflict do nothing
     ), new_samples as (
       insert into equity_samples (session_id, time, equity)
       select session_id, time, equity
       from jsonb_to_recordset(${json(samples)}::text::jsonb)
         as x(session_id text, time bigint, equity float8)
+      where ${allowed}
       on conflict do nothing
     ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
       from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
         as x(session_id text, seq bigint, state jsonb)
+      where ${allowed}
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
         where session_snapshots.seq <= excluded.seq
-    ), new_statuses as (${statusUpdate([...statuses.values()])})
-    select 1`;
+    ), new_statuses as (${statusUpdate([...statuses.values()], allowed)})
+    select session_id from refused`;
 }

@@ -37,6 +37,8 @@ export interface SessionRow {
   created_at: string;
   snapshot: SessionSnapshot | null;
   seq: number | null;
+  /** The node holding an unexpired lease on the session (cluster only). */
+  node: string | null;
 }
 
 /** A new session as stored. */
@@ -71,7 +73,11 @@ export interface StatusRecord {
  * The one statement that writes session statuses (alone, or as part of the
  * persister's commit, in order with the sessions' events).
  */
-export function statusUpdate(records: readonly StatusRecord[]): Statement {
+export function statusUpdate(
+  records: readonly StatusRecord[],
+  /** A condition on `x.session_id` the records must meet (the fencing check of a commit). */
+  only: Statement = sql`true`,
+): Statement {
   const rows = records.map((r) => ({
     session_id: r.sessionId,
     status: r.change.to,
@@ -86,7 +92,7 @@ export function statusUpdate(records: readonly StatusRecord[]): Statement {
       updated_at = now()
     from jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb)
       as x(session_id text, status text, last_error text, restarts integer, restart_reason text)
-    where s.id = x.session_id`;
+    where s.id = x.session_id and ${only}`;
 }
 
 /** Reads and writes the sessions table. */
@@ -154,5 +160,6 @@ const SELECT = sql`select s.id, s.strategy_id, s.strategy_name, s.strategy_sourc
   s.options, s.status, s.feed, s.simulated, s.last_error, s.restarts, s.restart_reason,
   s.request_digest,
   to_char(s.created_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at,
-  snap.state as snapshot, snap.seq
-  from sessions s left join session_snapshots snap on snap.session_id = s.id`;
+  snap.state as snapshot, snap.seq, lease.node_id as node
+  from sessions s left join session_snapshots snap on snap.session_id = s.id
+  left join session_leases lease on lease.session_id = s.id and lease.expires_at > now()`;

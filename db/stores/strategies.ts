@@ -24,11 +24,12 @@ export class StrategyTable {
   > {
     const { id, name, source } = strategy;
     return this.#db.transaction(async (tx) => {
-      const taken = await tx.query(sql`select 1 from strategies where id = ${id}`);
-      if (taken.length > 0) return undefined;
-      await tx.query(
-        sql`insert into strategies (id, name, version, source) values (${id}, ${name}, 1, ${source})`,
+      // Guarded, not checked first: several nodes starting at once seed the same examples.
+      const inserted = await tx.query(
+        sql`insert into strategies (id, name, version, source) values (${id}, ${name}, 1, ${source})
+          on conflict (id) do nothing returning id`,
       );
+      if (inserted.length === 0) return undefined;
       await tx.query(
         sql`insert into strategy_versions (strategy_id, version, source) values (${id}, 1, ${source})`,
       );

@@ -35,6 +35,12 @@ export interface Config {
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
   readonly maxSessions: number;
+  /** NATS server(s) of the cluster; set → this process is a node of a cluster. */
+  readonly natsUrl?: string;
+  /** This node's name in the cluster (default `HOST:PORT`). */
+  readonly nodeId: string;
+  /** How long a node's session leases last without renewal (ms): failover starts after it. */
+  readonly leaseMs: number;
   /** Account-wide risk limits (`RISK_*`), caps over every session until replaced through the API. */
   readonly risk: RiskLimits;
 }
@@ -134,6 +140,24 @@ export function loadConfig(
     throw new ConfigError("MAX_SESSIONS", maxText, "a positive integer");
   }
 
+  const natsUrl = get("NATS_URL");
+  if (natsUrl && !databaseUrl) {
+    throw new ConfigError(
+      "NATS_URL",
+      natsUrl,
+      "a NATS server URL together with a PostgreSQL DATABASE_URL (cluster nodes share one database)",
+    );
+  }
+  const nodeId = get("NODE_ID") ?? `${host}:${port}`;
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(nodeId)) {
+    throw new ConfigError("NODE_ID", nodeId, "1–64 of A-Z, a-z, 0-9, _ . : -");
+  }
+  const leaseText = get("CLUSTER_LEASE_MS") ?? "5000";
+  const leaseMs = Number(leaseText);
+  if (!/^\d+$/.test(leaseText) || leaseMs < 500) {
+    throw new ConfigError("CLUSTER_LEASE_MS", leaseText, "an integer of at least 500");
+  }
+
   const dataDir = get("DATA_DIR") ?? "./data";
   return {
     host,
@@ -151,6 +175,9 @@ export function loadConfig(
     readToken,
     demoSession: demoText === "true" || demoText === "1",
     maxSessions,
+    natsUrl,
+    nodeId,
+    leaseMs,
     risk: riskLimitsFromEnv(get, (variable, value, accepted) => {
       throw new ConfigError(variable, value, accepted);
     }),

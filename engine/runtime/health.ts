@@ -38,6 +38,28 @@ export interface Health {
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
   readonly event_loop_lag_ms: number;
+  /** In a cluster: this node, the members and the leases this node holds. */
+  readonly cluster?: ClusterHealth;
+}
+
+/** A cluster as one node sees it. */
+export interface ClusterHealth {
+  /** The cluster's id: it prefixes its NATS subjects and names its stream (`MARKET_<id>`). */
+  readonly id: string;
+  readonly node: string;
+  /** Nodes that beat within the lease time, with the sessions each holds and how long ago it beat. */
+  readonly members: readonly {
+    readonly id: string;
+    readonly url: string;
+    readonly alive: boolean;
+    readonly sessions: number;
+    readonly last_beat_ms: number;
+  }[];
+  /** Sessions this node runs, with the fencing token of each lease. */
+  readonly leases: readonly { readonly session: string; readonly token: number }[];
+  /** Which node ingests each market feed (`venue.SYMBOL`) for the cluster. */
+  readonly feeds: readonly { readonly feed: string; readonly node: string }[];
+  readonly lease_ms: number;
 }
 
 /** What the health check reads. */

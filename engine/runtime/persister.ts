@@ -25,10 +25,26 @@ import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
 import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
+import { ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
 export type SessionWrite = LogWrite;
+
+/** How a node of a cluster fences its sessions' commits. */
+export interface Fencing {
+  /** The token of the session's lease as this node holds it (−1 when it holds none). */
+  token(sessionId: string): number;
+  /** The session's lease has moved to another node: its writes were refused. */
+  lost(sessionId: string): void;
+}
+
+/** A session's writes were refused: another node has taken over its lease (503: ask again). */
+export class LeaseLostError extends ServiceUnavailableError {
+  constructor(sessionId: string) {
+    super(`session ${sessionId}: writes refused, another node holds its lease now; try again`);
+  }
+}
 
 /** The database could not take writes: since when (epoch ms) and why. */
 export interface Outage {
@@ -62,6 +78,7 @@ const MAX_RETRY_MS = 5_000;
 export class Persister {
   readonly #store: SessionLog;
   readonly #log: Logger | undefined;
+  readonly #fencing: Fencing | undefined;
   #queue: Entry[] = [];
   /** The last queued (not in flight) entry of each session: later writes merge into it. */
   #open = new Map<string, Entry>();
@@ -75,10 +92,15 @@ export class Persister {
   #wake: (() => void) | undefined;
   #stats = { commits: 0, writes: 0, events: 0 };
 
-  /** `log` hears when an outage starts and ends, and refused writes. */
-  constructor(db: Db, options: { log?: Logger } = {}) {
+  /**
+   * `log` hears when an outage starts and ends, and refused writes. In a
+   * cluster, `fencing` gives each session's lease token (commits check it)
+   * and hears of sessions whose writes were refused because the lease moved.
+   */
+  constructor(db: Db, options: { log?: Logger; fencing?: Fencing } = {}) {
     this.#store = new SessionLog(db);
     this.#log = options.log;
+    this.#fencing = options.fencing;
   }
 
   /** Queues a write; resolves when it is committed, rejects only when it is refused. */
@@ -207,10 +229,15 @@ export class Persister {
       ? batch
       : batch.filter((entry) => !this.#refused.has(entry.sessionId));
     if (accepted.length === 0) return undefined;
+    let fenced: string[];
     try {
-      await this.#store.commit(accepted);
+      fenced = await this.#store.commit(accepted, this.#fences(accepted));
     } catch (error) {
       return error;
+    }
+    for (const sessionId of fenced) {
+      this.#fencing!.lost(sessionId);
+      this.#refuse(sessionId, new LeaseLostError(sessionId));
     }
     if (this.#outage) {
       this.#log?.info(
@@ -222,10 +249,23 @@ export class Persister {
     }
     this.#stats.commits++;
     for (const entry of accepted) {
+      if (fenced.includes(entry.sessionId)) {
+        settle(entry, this.#refused.get(entry.sessionId));
+        continue;
+      }
       this.#stats.events += entry.effects.length;
       settle(entry);
     }
     return undefined;
+  }
+
+  /** The lease token each session of `batch` writes under (none outside a cluster). */
+  #fences(batch: readonly Entry[]): Map<string, number> {
+    const fences = new Map<string, number>();
+    if (this.#fencing) {
+      for (const entry of batch) fences.set(entry.sessionId, this.#fencing.token(entry.sessionId));
+    }
+    return fences;
   }
 
   /** After a refused batch: commits each session's entry alone, so only the bad one is refused. */
@@ -247,7 +287,8 @@ export class Persister {
 
   /** Refuses every queued and future write of a session. */
   #refuse(sessionId: string, error: unknown): void {
-    this.#log?.error(`session ${sessionId}: events refused by the database: ${error}`);
+    if (error instanceof LeaseLostError) this.#log?.warn(error.message);
+    else this.#log?.error(`session ${sessionId}: events refused by the database: ${error}`);
     this.#refused.set(sessionId, error);
     this.#open.delete(sessionId);
     this.#queue = this.#queue.filter((entry) => {

@@ -8,6 +8,7 @@ import {
   type RiskMessage,
   type SessionCreatedMessage,
   SESSIONS_TOPIC,
+  type SessionSummary,
   tradingTopic,
 } from "../../contract/mod.ts";
 import { type Db, openDatabase } from "../../db/mod.ts";
@@ -34,6 +35,9 @@ import { type AccountRiskNow, Supervisor, type SupervisorTimings } from "./super
 const CLOSE_FLUSH_MS = 4_000;
 /** How long stopping waits for the database to close (PGlite writes its checkpoint). */
 const CLOSE_DB_MS = 3_000;
+
+/** A node of a cluster restores nothing at start: its ticks adopt sessions nobody runs. */
+const NOTHING_TO_RESTORE: RestoreProgress = { total: 0, restored: 0, failed: 0, done: true };
 
 /** Every long-lived part of the service. */
 export interface Service {
@@ -93,17 +97,33 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: config.databaseUrl,
     dataDir: options.memoryDb ? undefined : config.pgliteDir,
   });
-  const feed = options.feed ?? await createFeed(config.feed, {
+  // A node of a cluster: NATS is loaded only then, never by a single node.
+  const clustering = config.natsUrl ? await import("./cluster/mod.ts") : undefined;
+  const node = clustering && await clustering.ClusterNode.join({
+    db,
+    natsUrl: config.natsUrl!,
+    nodeId: config.nodeId,
+    url: `http://${config.host}:${config.port}`,
+    leaseMs: config.leaseMs,
+    maxSessions: config.maxSessions,
+    log,
+  });
+  const ownFeed = options.feed ?? await createFeed(config.feed, {
     binanceWsUrl: config.binanceWsUrl,
     binanceRestUrl: config.binanceRestUrl,
     depth: true,
   });
+  // In a cluster one node ingests each symbol and every node reads it from the stream.
+  const feed = node ? node.shareFeed(ownFeed) : ownFeed;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
   await hub.start(config.symbols);
   const live = new LiveBus();
-  const persister = new Persister(db, { log });
+  /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
+  const publish = (topic: string, message: unknown) =>
+    node ? node.publish(topic, message) : live.publish(topic, message);
+  const persister = new Persister(db, { log, fencing: node });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -123,15 +143,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
     publish: (id, message) => {
-      live.publish(tradingTopic(id), message);
+      publish(tradingTopic(id), message);
       if (message.type === "effect" && isRiskEvent(message.effect)) {
-        live.publish(
+        const event = message.effect;
+        publish(
           RISK_TOPIC,
           {
             type: "session",
             session_id: id,
             seq: message.seq,
-            event: message.effect,
+            event,
           } satisfies RiskMessage,
         );
       }
@@ -146,20 +167,32 @@ export async function startService(config: Config, options: ServiceOptions = {})
     supervisor,
     env: config.risk,
     log,
-    announce: (event) => live.publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage),
+    announce: (event) => publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage),
   });
   await risk.load();
-  const sessions = new SessionService({
+  const sessionDeps = {
     db,
     supervisor,
     strategies,
     feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
     symbols: () => config.symbols,
-    announce: (session) =>
-      live.publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
+    announce: (session: SessionSummary) =>
+      publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
     log,
-  });
+    nodeId: config.nodeId,
+  };
+  const clusterSessions = node && new clustering.ClusterSessions(sessionDeps, node);
+  const sessions = clusterSessions ?? new SessionService(sessionDeps);
+  if (node && clusterSessions) {
+    node.attach({
+      supervisor,
+      sessions,
+      live,
+      handle: (op, args) => clusterSessions.handle(op, args),
+      flush: () => persister.flush(),
+    });
+  }
 
   return {
     config,
@@ -175,18 +208,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
     live,
     log,
     risk,
-    restore: () => sessions.restoreAll(),
-    health: () =>
-      checkHealth({
+    // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
+    restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
+    health: async () => ({
+      ...await checkHealth({
         db,
         hub,
         supervisor,
         persister,
         maxSessions: config.maxSessions,
-        restoreProgress: () => sessions.restoreProgress(),
+        restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         log,
       }),
+      ...(node ? { cluster: node.health() } : {}),
+    }),
     async close() {
+      node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
@@ -196,6 +233,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         );
       }
       await hub.close();
+      await node?.close();
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }

@@ -71,6 +71,8 @@ export class SessionService {
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
+  readonly #nodeId: string | null;
+  readonly #claim: (id: string) => Promise<void>;
   /** Rows of live sessions (their static fields), so reading a live session needs no query. */
   readonly #rows = new Map<string, SessionRow>();
   /** Sessions being created or resumed: they count against the cap before they run. */
@@ -89,6 +91,10 @@ export class SessionService {
       /** Most sessions this node runs at once (default unlimited). */
       maxSessions?: number;
       log?: Logger;
+      /** This node's name, shown with the sessions it runs. */
+      nodeId?: string;
+      /** Takes the session's lease before this node starts it (in a cluster). */
+      claim?: (id: string) => Promise<void>;
     },
   ) {
     this.#table = new SessionTable(deps.db);
@@ -99,6 +105,8 @@ export class SessionService {
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#log = deps.log;
+    this.#nodeId = deps.nodeId ?? null;
+    this.#claim = deps.claim ?? (() => Promise.resolve());
   }
 
   /** Stores the session and starts it. */
@@ -147,6 +155,7 @@ export class SessionService {
       });
       // Another request with the same key got there first: that one starts the session.
       if (!inserted) return;
+      await this.#claim(id);
       await this.#supervisor.start({
         id,
         symbol: input.symbol,
@@ -240,6 +249,7 @@ export class SessionService {
     }
     if (row.status === "failed" && command === "resume") {
       await this.#withCapacity(async () => {
+        await this.#claim(id);
         await this.#supervisor.start(specOf(row));
       });
       if (this.#supervisor.get(id)?.status === "paused") {
@@ -377,6 +387,16 @@ export class SessionService {
     return this.#restore;
   }
 
+  /**
+   * Starts a stored active session on this node from its last durable state
+   * (its lease already taken: a node of a cluster adopting it); false when it
+   * did not come back (the reason is logged).
+   */
+  async adopt(id: string): Promise<boolean> {
+    const row = await this.#table.get(id);
+    return row ? await this.#restoreOne(row) : false;
+  }
+
   /** Restores one session; false when it did not come back (the reason is logged). */
   async #restoreOne(row: SessionRow): Promise<boolean> {
     try {
@@ -445,6 +465,7 @@ export class SessionService {
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
       lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
       bus_gaps: live?.bus_gaps ?? 0,
+      node: live ? this.#nodeId : row.node,
       risk: view?.risk ?? riskViewOf(undefined),
     };
   }

@@ -426,6 +426,19 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Lets go of a session without writing anything more for it: its worker is
+   * terminated and it is forgotten (another node of the cluster runs it now).
+   */
+  release(id: string): void {
+    const slot = this.#slots.get(id);
+    if (!slot) return;
+    this.#slots.delete(id);
+    this.#stopWorker(slot);
+    slot.started.reject(new ServiceUnavailableError(`session ${id} moved to another node`));
+    this.#rejectPending(slot, `session ${id} moved to another node; try again`);
+  }
+
   /** Creates the worker of `slot` and sends it the session; failures become restarts. */
   #spawn(slot: Slot): void {
     const { spec } = slot;

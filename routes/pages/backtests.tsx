@@ -11,6 +11,7 @@ import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { type PageDeps, renderPage } from "./render.tsx";
 import { metricRows } from "../../presentation/metric_labels.ts";
+import { DASHBOARD_CHART_THEME } from "../../presentation/chart_theme.ts";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
 import { assertStorable } from "../api/errors.ts";
@@ -187,16 +188,24 @@ export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "s
                 {result.symbol} · {result.events} events · {result.fills.length} fills
               </p>
               <table data-testid="backtest-metrics">
-                {metricRows(result.metrics).map(({ label, value }) => (
+                {metricRows(result.metrics).map(({ label, value, hint }) => (
                   <tr key={label}>
                     <th>{label}</th>
-                    <td>{value}</td>
+                    <td class={hint ? "hint" : undefined} title={hint}>{value}</td>
                   </tr>
                 ))}
               </table>
-              <div dangerouslySetInnerHTML={{ __html: equitySvg(result.equity) }} />
               <div
-                dangerouslySetInnerHTML={{ __html: priceSvg(result.prices, chartedFills(result)) }}
+                data-testid="backtest-equity"
+                dangerouslySetInnerHTML={{
+                  __html: equitySvg(result.equity, DASHBOARD_CHART_THEME),
+                }}
+              />
+              <div
+                data-testid="backtest-prices"
+                dangerouslySetInnerHTML={{
+                  __html: priceSvg(result.prices, chartedFills(result), DASHBOARD_CHART_THEME),
+                }}
               />
               <h2>Closed trades</h2>
               <div dangerouslySetInnerHTML={{ __html: tradesTableHtml(result.trades) }} />

@@ -26,6 +26,8 @@ export interface MetricsState {
   last_exposed: boolean;
   /** Exchange time of the latest observation. */
   last_time: number;
+  /** Exchange time of the first observation (0 before it, or in states saved before it existed). */
+  first_time: number;
   samples: number;
   /** Time held exposed over the sampled intervals. */
   exposed_ms: number;
@@ -127,6 +129,7 @@ export function createMetrics(
     last_equity: options.initial_equity,
     last_exposed: false,
     last_time: 0,
+    first_time: 0,
     samples: 0,
     exposed_ms: 0,
     pending_exposed_ms: 0,
@@ -230,6 +233,7 @@ export function observeEquity(
   const held = (from: number, to: number) => state.last_exposed ? to - from : 0;
   if (!state.started) {
     startMetrics(state, (Math.floor(time / interval) + 1) * interval);
+    state.first_time = time;
   } else if (time >= state.next_boundary) {
     const periods = Math.floor((time - state.next_boundary) / interval) + 1;
     const at = state.next_boundary + (periods - 1) * interval;
@@ -289,6 +293,10 @@ export function metricsOf(state: MetricsState): Metrics {
     : NaN;
   const t = state.trades;
   const enough = n >= state.min_returns;
+  // The time since the latest boundary (or the first observation) counts before it is sampled.
+  const pendingFrom = Math.max(state.first_time, state.next_boundary - state.interval_ms);
+  const pendingMs = state.started ? Math.max(0, state.last_time - pendingFrom) : 0;
+  const observedMs = state.samples * state.interval_ms + pendingMs;
   return {
     total_return: state.last_equity / state.initial_equity - 1,
     sharpe: enough && std > 0 ? finite(state.ret_mean / std * Math.sqrt(periodsPerYear)) : null,
@@ -303,7 +311,7 @@ export function metricsOf(state: MetricsState): Metrics {
     expectancy: t > 0 ? state.pnl_sum / t : null,
     avg_win: state.wins > 0 ? state.gross_profit / state.wins : null,
     avg_loss: state.losses > 0 ? -state.gross_loss / state.losses : null,
-    exposure: state.samples > 0 ? state.exposed_ms / (state.samples * state.interval_ms) : 0,
+    exposure: observedMs > 0 ? (state.exposed_ms + state.pending_exposed_ms) / observedMs : 0,
     trade_count: t,
     fill_count: state.fills,
     fees_paid: state.fees,

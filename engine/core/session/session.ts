@@ -49,6 +49,37 @@ function isEntryTag(tag: string | undefined): boolean {
   return tag === "entry.long" || tag === "entry.short";
 }
 
+/** What each protective exit is called in a signal's reason, by the last part of its order's tag. */
+const RISK_EXITS: Readonly<Record<string, string>> = {
+  stop_loss: "stop loss",
+  take_profit: "take profit",
+  trailing_stop: "trailing stop",
+};
+
+/**
+ * The signal a protective exit (stop-loss, take-profit or trailing stop,
+ * the strategy's or a manual bracket's) records once its order has filled,
+ * so the signal history shows every exit and why; undefined for other orders.
+ */
+function riskExitSignal(order: Order): Signal | undefined {
+  const what = RISK_EXITS[order.tag?.slice(order.tag.lastIndexOf(".") + 1) ?? ""];
+  if (what === undefined || order.filled_qty <= 0 || order.status !== "filled") return undefined;
+  // Ten significant digits: a stop computed as a percentage of the entry carries float noise.
+  const plain = (x: number) => Number(x.toPrecision(10));
+  const price = plain(order.avg_price);
+  const level = plain((order.type === "limit" ? order.price : order.stop_price) ?? price);
+  const verb = order.side === "sell" ? "sold" : "bought";
+  return {
+    time: order.updated_at,
+    kind: "exit",
+    side: order.side === "sell" ? "long" : "short",
+    price,
+    rule: order.tag!,
+    reason: `${what} at ${level} reached: ${verb} ${order.filled_qty} at ${price}`,
+    values: { level, price },
+  };
+}
+
 /** A trader's order (the session's symbol implied): a quantity, or a notional in the quote currency. */
 export interface ManualOrder {
   readonly side: "buy" | "sell";
@@ -451,18 +482,26 @@ export class SessionCore {
     // Compared where it is read: a quantity returned from a call would be boxed on every trade.
     const held = this.#account.positions[this.#symbol];
     const exposed = held !== undefined && held.quantity !== 0;
+    const starting = !this.#metrics.started;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });
+    // The first observation is a chart point too, so the equity curve starts with the session.
+    else if (starting) this.#point(time);
   }
 
-  /** Observes the equity a fill left and records it as a chart point (`periods` 0, no return). */
+  /** Observes the equity a fill left and records it as a chart point. */
   #pointAfterFill(time: number): void {
     const at = Math.max(time, this.#metrics.last_time);
     this.#observe(at);
+    this.#point(at);
+  }
+
+  /** Records the latest observed equity at `time` as a chart point (`periods` 0, not a return). */
+  #point(time: number): void {
     const { last_equity, last_exposed } = this.#metrics;
     this.#out.push({
       type: "equity",
-      time: at,
+      time,
       equity: last_equity,
       exposed: last_exposed,
       periods: 0,
@@ -602,6 +641,10 @@ export class SessionCore {
       const event = exec[i];
       if (event.type === "order") {
         this.#out.push({ type: "order", time: event.order.updated_at, order: event.order });
+        const exit = riskExitSignal(event.order);
+        if (exit) {
+          this.#out.push({ type: "signal", time: exit.time, signal: exit, action: "acted" });
+        }
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);
         if (event.position.quantity === 0) flattened = true;

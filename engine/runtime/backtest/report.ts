@@ -6,7 +6,14 @@
 import type { BacktestResult, SeriesPoint } from "../../core/backtest/mod.ts";
 import type { ClosedTrade, Fill } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
-import { metricRows, money, plain, signedPercent } from "../../../presentation/mod.ts";
+import {
+  type ChartTheme,
+  metricRows,
+  money,
+  plain,
+  REPORT_CHART_THEME,
+  signedPercent,
+} from "../../../presentation/mod.ts";
 
 /** A round trip as the CLI and API print it (times ISO-8601 UTC). */
 export interface TradeRow {
@@ -128,17 +135,20 @@ function frame(points: readonly SeriesPoint[], extra: readonly number[] = []): F
   };
 }
 
-function axes(points: readonly SeriesPoint[], f: Frame, title: string): string {
+function axes(points: readonly SeriesPoint[], f: Frame, title: string, theme: ChartTheme): string {
   const lo = Math.min(...points.map((p) => p[1]));
   const hi = Math.max(...points.map((p) => p[2]));
+  const text = `font-size="10" fill="${theme.text}"`;
   const label = (v: number) =>
-    `<text x="4" y="${f.y(v).toFixed(1)}" font-size="10" fill="#666">${v.toPrecision(6)}</text>`;
+    `<text x="4" y="${f.y(v).toFixed(1)}" ${text}>${v.toPrecision(6)}</text>`;
   const first = iso(points[0][0]).slice(0, 16).replace("T", " ");
   const last = iso(points[points.length - 1][0]).slice(0, 16).replace("T", " ");
-  return `<text x="${PAD}" y="14" font-size="12" font-weight="bold">${escapeHtml(title)}</text>` +
+  return `<text x="${PAD}" y="14" font-size="12" font-weight="bold" fill="${theme.title}">${
+    escapeHtml(title)
+  }</text>` +
     label(hi) + label(lo) +
-    `<text x="${PAD}" y="${H - 2}" font-size="10" fill="#666">${first}</text>` +
-    `<text x="${W - PAD}" y="${H - 2}" font-size="10" fill="#666" text-anchor="end">${last}</text>`;
+    `<text x="${PAD}" y="${H - 2}" ${text}>${first}</text>` +
+    `<text x="${W - PAD}" y="${H - 2}" ${text} text-anchor="end">${last}</text>`;
 }
 
 function polyline(points: readonly SeriesPoint[], f: Frame, color: string): string {
@@ -146,27 +156,44 @@ function polyline(points: readonly SeriesPoint[], f: Frame, color: string): stri
   return `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${d}"/>`;
 }
 
-function svg(body: string, label: string): string {
+function svg(body: string, label: string, theme: ChartTheme): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" ` +
-    `role="img" aria-label="${escapeHtml(label)}" style="max-width:${W}px;background:#fff">` +
-    body + `</svg>`;
+    `role="img" aria-label="${escapeHtml(label)}" ` +
+    `style="max-width:${W}px;background:${theme.background}">` + body + `</svg>`;
 }
 
-/** The equity curve as an inline SVG (empty string when there are no samples). */
-export function equitySvg(equity: readonly SeriesPoint[]): string {
+/**
+ * The equity curve as an inline SVG (empty string when there are no samples),
+ * in `theme`'s colours (default: the light report theme).
+ */
+export function equitySvg(
+  equity: readonly SeriesPoint[],
+  theme: ChartTheme = REPORT_CHART_THEME,
+): string {
   const f = frame(equity);
   if (!f) return "";
-  return svg(axes(equity, f, "Equity") + polyline(equity, f, "#2563eb"), "equity curve");
+  return svg(
+    axes(equity, f, "Equity", theme) + polyline(equity, f, theme.equity),
+    "equity curve",
+    theme,
+  );
 }
 
-/** The price (high–low band and last price) with buy ▲ and sell ▼ markers at the fills. */
-export function priceSvg(prices: readonly SeriesPoint[], fills: readonly Fill[]): string {
+/**
+ * The price (high–low band and last price) with buy ▲ and sell ▼ markers at
+ * the fills, in `theme`'s colours (default: the light report theme).
+ */
+export function priceSvg(
+  prices: readonly SeriesPoint[],
+  fills: readonly Fill[],
+  theme: ChartTheme = REPORT_CHART_THEME,
+): string {
   const f = frame(prices, fills.map((x) => x.price));
   if (!f) return "";
   const band = prices.map((p) =>
     `<line x1="${f.x(p[0]).toFixed(1)}" x2="${f.x(p[0]).toFixed(1)}" y1="${
       f.y(p[1]).toFixed(1)
-    }" y2="${f.y(p[2]).toFixed(1)}" stroke="#d4d4d8" stroke-width="1"/>`
+    }" y2="${f.y(p[2]).toFixed(1)}" stroke="${theme.band}" stroke-width="1"/>`
   ).join("");
   const markers = fills.map((fill) => {
     const x = f.x(fill.time);
@@ -182,14 +209,15 @@ export function priceSvg(prices: readonly SeriesPoint[], fills: readonly Fill[])
       : `${x.toFixed(1)},${(y + 1).toFixed(1)} ${(x - 5).toFixed(1)},${(y - 8).toFixed(1)} ${
         (x + 5).toFixed(1)
       },${(y - 8).toFixed(1)}`;
-    return `<polygon points="${shape}" fill="${buy ? "#16a34a" : "#dc2626"}"><title>${
+    return `<polygon points="${shape}" fill="${buy ? theme.buy : theme.sell}"><title>${
       escapeHtml(tip)
     }</title></polygon>`;
   }).join("");
   return svg(
-    axes(prices, f, "Price and fills (▲ buy, ▼ sell)") + band + polyline(prices, f, "#111827") +
-      markers,
+    axes(prices, f, "Price and fills (▲ buy, ▼ sell)", theme) + band +
+      polyline(prices, f, theme.price) + markers,
     "price chart with trade markers",
+    theme,
   );
 }
 
