@@ -519,14 +519,16 @@ Deno.test({
       assert.equal(halted.status, 200);
       await page.locator('[data-testid="trading-state"]').getByText("halted (kill_switch)")
         .waitFor();
-      const row = audit.locator('[data-testid="risk-row"]').first();
-      await row.getByText(/active → halted: halted by the account kill switch/).waitFor();
+      const row = audit.locator('[data-testid="risk-row"]', { hasText: "active → halted" });
+      await row.getByText(/halted by the account kill switch/).waitFor();
       assert.match(await row.textContent() ?? "", /kill_switch/);
       await screenshot(page, "session-halted-laptop");
 
       assert.equal((await post("/api/risk/resume", {})).status, 200);
       await page.locator('[data-testid="trading-state"]').waitFor({ state: "detached" });
-      assert.equal(await audit.locator('[data-testid="risk-row"]').count(), 2);
+      // Both state changes are listed (a signal refused while halted may sit between them).
+      await audit.locator('[data-testid="risk-row"]').getByText(/halted → active/).waitFor();
+      assert.equal(await audit.locator('[data-testid="risk-row"]', { hasText: "→" }).count(), 2);
       assert.deepEqual(problems.failed, [], "failed requests");
       assert.deepEqual(problems.console, [], "console errors");
       await page.close();
