@@ -1,8 +1,8 @@
 /**
  * Probe run by `bench/backtest.ts` in its own process: prints the bytes a warm
- * backtest (EMA cross) allocates per trade, as the median heap growth over
- * windows of 20,000 trades (a window in which a collection shrank the heap is
- * left out).
+ * backtest (EMA cross) allocates per trade when nothing fires, as the median
+ * heap growth over windows of 5,000 trades in which no signal, order or fill
+ * happened (a window in which a collection shrank the heap is left out).
  *
  * @module
  */
@@ -20,15 +20,24 @@ const backtest = new Backtest({
   strategy,
   execution: resolveExecutionConfig({}),
 });
+/** Signals, orders and fills so far (read between windows: it allocates). */
+const fired = () => {
+  const { signals, orders, fills } = backtest.result();
+  return signals.acted + signals.ignored + orders.length + fills.length;
+};
 const warm = 200_000;
 for (let i = 0; i < warm; i++) backtest.step(events[i]);
-const window = 20_000;
+const window = 5_000;
 const samples: number[] = [];
+let before = fired();
 for (let i = warm; i + window <= events.length; i += window) {
-  const before = Deno.memoryUsage().heapUsed;
+  const heap = Deno.memoryUsage().heapUsed;
   for (let j = i; j < i + window; j++) backtest.step(events[j]);
-  const grown = Deno.memoryUsage().heapUsed - before;
-  if (grown >= 0) samples.push(grown / window);
+  const grown = Deno.memoryUsage().heapUsed - heap;
+  const after = fired();
+  if (grown >= 0 && after === before) samples.push(grown / window);
+  before = after;
 }
+if (samples.length === 0) throw new Error("every window fired: no quiet window to measure");
 samples.sort((a, b) => a - b);
 console.log(samples[samples.length >> 1]);

@@ -3,8 +3,11 @@
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
  * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
  * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
- * a sweep of 100 parameter sets over that dump in 2 workers; and the bytes a
- * warm backtest allocates per trade (`backtest_bytes_per_trade`). One
+ * a sweep of 100 parameter sets over that dump in 2 workers; the bytes a
+ * warm backtest allocates per trade when nothing fires
+ * (`backtest_bytes_per_trade`), and the memory a recorded trade takes held
+ * for replays, columnar as sweep workers hold it (`recorded_trade_bytes`) and
+ * as event objects (`recorded_trade_object_bytes`). One
  * portfolio of 20 symbols with one wallet over the same number of trades,
  * interleaved (`portfolio_20_symbols_trades_per_s`), should cost no more per
  * trade than the single-symbol replay.
@@ -84,6 +87,21 @@ async function bytesPerTrade(): Promise<number> {
   return Number(new TextDecoder().decode(stdout));
 }
 
+/** Memory per recorded trade held for replays, as objects and columnar (a process of its own). */
+async function recordedTradeBytes(): Promise<{ objects: number; tape: number }> {
+  const { stdout, success } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      new URL("./_bytes_per_recorded_trade.ts", import.meta.url).pathname,
+    ],
+    stderr: "inherit",
+  }).output();
+  if (!success) throw new Error("the recorded-trade memory probe failed");
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
 /** The backtest benchmarks. */
 export const benchBacktest: Benchmark = async ({ quick }) => {
   const strategy = validateStrategy(
@@ -116,6 +134,20 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       unit: "B/trade",
       better: "lower",
       target: 0,
+    }),
+  );
+  const held: { objects: number; tape: number }[] = [];
+  figures.push(
+    await measure(async () => (held[held.length] = await recordedTradeBytes()).tape, {
+      name: "recorded_trade_bytes",
+      unit: "B/trade",
+      better: "lower",
+      target: 40,
+    }),
+    await measure(() => held.shift()!.objects, {
+      name: "recorded_trade_object_bytes",
+      unit: "B/trade",
+      better: "lower",
     }),
   );
   const fileEvents = events.slice(0, quick ? 50_000 : 300_000);

@@ -35,6 +35,12 @@ export const STRATEGY_VERSION: IntRange = { min: 1, max: 1e9, fallback: 1 };
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest recording an upload may store (bytes). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+/** Most webhook targets one session may name. */
+export const MAX_SESSION_WEBHOOKS = 5;
+/** Longest webhook target (`[FORMAT:]URL`). */
+export const MAX_WEBHOOK_TARGET = 2048;
+/** Page size of the alert list. */
+export const ALERT_LIST_LIMIT: IntRange = { min: 1, max: 500, fallback: 50 };
 /** Longest `Idempotency-Key`. */
 export const MAX_IDEMPOTENCY_KEY = 255;
 /** Largest initial capital a session or backtest may start with. */

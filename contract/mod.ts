@@ -10,3 +10,4 @@ export * from "./errors.ts";
 export * from "./limits.ts";
 export * from "./live.ts";
 export * from "./resources.ts";
+export * from "./webhook_target.ts";

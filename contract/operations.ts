@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { SESSION_STATUSES } from "../engine/core/session/mod.ts";
 import { TIMEFRAMES } from "../engine/core/types.ts";
 import {
+  ALERT_LIST_LIMIT,
   BACKTEST_LIST_LIMIT,
   BOOK_DEPTH,
   CANDLE_LIMIT,
@@ -455,6 +456,19 @@ export const OPERATIONS = {
     summary:
       "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited)",
     answers: { "200": "{halted, limits, source, audit}" },
+  },
+  listAlerts: {
+    method: "get",
+    path: "/api/alerts",
+    summary:
+      "Alerts in the outbox, newest first, one per alert and target (targets shown without path or query): " +
+      "pending (not delivered yet, retrying with backoff), delivered, failed (gave up)",
+    query: {
+      status: { type: "enum", values: ["pending", "delivered", "failed"] },
+      limit: { type: "integer", range: ALERT_LIST_LIMIT },
+      offset: { type: "integer", range: OFFSET },
+    },
+    answers: { "200": "{items: [alert], limit, offset}", "400": "bad query" },
   },
   liveSocket: {
     method: "get",

@@ -9,10 +9,12 @@ import {
   MAX_FEE_RATE,
   MAX_INITIAL_CAPITAL,
   MAX_PORTFOLIO_SYMBOLS,
+  MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
 import { TRADING_STATES } from "../engine/core/risk/events.ts";
+import { parseWebhookTarget } from "./webhook_target.ts";
 
 const fraction = z.number().min(0).max(MAX_FEE_RATE);
 
@@ -69,6 +71,16 @@ export const sessionInputSchema = z.object({
   risk: riskLimitsSchema.optional().describe(
     "risk limits of this session, overriding the strategy's risk block (account-wide caps still apply)",
   ),
+  webhooks: z.array(
+    z.string().superRefine((text, ctx) => {
+      const target = parseWebhookTarget(text);
+      if (typeof target === "string") ctx.addIssue({ code: "custom", message: target });
+    }),
+  ).max(MAX_SESSION_WEBHOOKS).optional()
+    .describe(
+      "alert targets of this session, [FORMAT:]URL with FORMAT json (default), slack, discord or telegram; " +
+        "accepted only when the service allows them (WEBHOOK_ALLOW_SESSION_TARGETS=true)",
+    ),
   ...executionFields,
 }).strict();
 

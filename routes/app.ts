@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { MAX_BODY_BYTES } from "../contract/mod.ts";
 import { serveStatic } from "hono/deno";
 import type { Service } from "../engine/runtime/service.ts";
+import { alertRoutes } from "./api/alerts.ts";
 import { backtestRoutes, UPLOAD_PATH } from "./api/backtests.ts";
 import { requireToken } from "./api/auth.ts";
 import { limitBody } from "./api/body_limit.ts";
@@ -65,6 +66,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.route("/api/ws", wsRoutes(service));
   app.route("/api/backtests", backtestRoutes(service.backtests));
   app.route("/api/risk", riskRoutes(service));
+  app.route("/api/alerts", alertRoutes(service.alerts));
   app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));
   app.route("/docs", docsRoutes());

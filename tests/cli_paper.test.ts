@@ -130,7 +130,7 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.match(table, /^Total return\s+/m);
       assert.match(
         table,
-        /^Sharpe\s+—  needs 30 equity returns, has \d+ /m,
+        /^Sharpe\s+— {2}needs 30 equity returns, has \d+ /m,
         "a missing ratio says why",
       );
       const metrics = JSON.parse(expectExit(await paper("metrics", id, "--json"), 0).stdout);

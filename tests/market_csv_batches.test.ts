@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { MarketEvent } from "../engine/core/types.ts";
 import { CsvBatchParser } from "../engine/runtime/market/csv_batches.ts";
 import { csvLineParser, readRecording } from "../engine/runtime/market/recording.ts";
-import { replayCsv } from "../engine/runtime/backtest/replay_csv.ts";
+import { replayBatches } from "../engine/runtime/market/replay_batches.ts";
 
 type Parsed = MarketEvent | string;
 
@@ -135,7 +135,7 @@ Deno.test("csv batches: a replay gives the recording reader's events and drops, 
         const events: MarketEvent[] = [];
         const drops: string[] = [];
         let read = 0;
-        await replayCsv(path, (e) => events.push(e), {
+        await replayBatches(path, (e) => events.push(e), {
           onDrop: (r) => drops.push(r),
           onBytes: (n) => read = n,
         });

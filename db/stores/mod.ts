@@ -4,10 +4,20 @@
  * and call them.
  * @module
  */
+export {
+  ALERT_STATUSES,
+  AlertOutbox,
+  type AlertRow,
+  type AlertStatus,
+  type AlertTargets,
+  type ClaimedAlert,
+  type NewAlert,
+  type OutboxStats,
+} from "./alerts.ts";
 export { type BacktestRow, BacktestTable } from "./backtest_jobs.ts";
 export { ping } from "./health.ts";
 export { type RiskSettings, RiskTable } from "./risk.ts";
-export { type LogWrite, SessionLog } from "./session_log.ts";
+export { type LogAlerts, type LogWrite, SessionLog } from "./session_log.ts";
 export { type Rows, SessionRecordTable, type Window } from "./session_records.ts";
 export {
   type NewSession,

@@ -9,6 +9,7 @@
  */
 import { type Db, sql, type Statement } from "../db.ts";
 import type { SessionEffect, SessionSnapshot } from "../../engine/core/session/mod.ts";
+import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
@@ -23,12 +24,23 @@ export interface LogWrite {
   readonly status?: Omit<StatusRecord, "sessionId">;
 }
 
+/** The alerts a batch of writes describes, stored in the outbox in the same statement. */
+export interface LogAlerts {
+  readonly targets: AlertTargets;
+  of(writes: readonly LogWrite[]): readonly NewAlert[];
+  /** Called once alerts were committed. */
+  committed(): void;
+}
+
 /** Appends to the session event log. */
 export class SessionLog {
   readonly #db: Db;
+  readonly #alerts: LogAlerts | undefined;
 
-  constructor(db: Db) {
+  /** `alerts` adds the alerts the writes describe to the outbox, atomically with them. */
+  constructor(db: Db, options: { alerts?: LogAlerts } = {}) {
     this.#db = db;
+    this.#alerts = options.alerts;
   }
 
   /**
@@ -42,7 +54,14 @@ export class SessionLog {
     writes: readonly LogWrite[],
     fences: ReadonlyMap<string, number> = new Map(),
   ): Promise<string[]> {
-    const rows = await this.#db.query<{ session_id: string }>(commitStatement(writes, fences));
+    const alerts = this.#alerts?.of(writes) ?? [];
+    const outbox = alerts.length > 0
+      ? (allowed: Statement) => alertInsert(alerts, this.#alerts!.targets, allowed)
+      : undefined;
+    const rows = await this.#db.query<{ session_id: string }>(
+      commitStatement(writes, fences, outbox),
+    );
+    if (alerts.length > 0) this.#alerts!.committed();
     return rows.map((r) => r.session_id);
   }
 }
@@ -70,10 +89,13 @@ function rows<T>(
  * same batch twice changes nothing. Writes of a session whose fencing token
  * is no longer its lease's are left out (`refused`; the lease row is locked
  * for share, so a takeover waits for this commit or this commit sees it).
+ * `outbox` (an alert outbox insert, given the filter of allowed sessions) is
+ * committed with them.
  */
 function commitStatement(
   entries: readonly LogWrite[],
   fences: ReadonlyMap<string, number>,
+  outbox?: (allowed: Statement) => Statement,
 ): Statement {
   const events = rows(entries, (w, e, seq) => ({
     session_id: w.sessionId,
@@ -184,6 +206,8 @@ function commitStatement(
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
         where session_snapshots.seq <= excluded.seq
-    ), new_statuses as (${statusUpdate([...statuses.values()], allowed)})
+    ), new_statuses as (${statusUpdate([...statuses.values()], allowed)})${
+    outbox ? sql`, new_alerts as (${outbox(allowed)})` : sql``
+  }
     select session_id from refused`;
 }

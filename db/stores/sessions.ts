@@ -26,6 +26,8 @@ export interface SessionRow {
     name?: string;
     /** The session's own risk limits (overriding its strategy's). */
     risk?: RiskLimits;
+    /** The session's own alert targets. */
+    webhooks?: string[];
   };
   status: SessionStatus;
   feed: string;

@@ -3,6 +3,8 @@
  * defaults. Invalid values raise a {@link ConfigError} naming the variable and
  * what it accepts.
  */
+import { parseWebhookTarget } from "../../contract/mod.ts";
+import { ALERT_KINDS, type AlertKind } from "./alerts/kinds.ts";
 
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { riskLimitsFromEnv } from "./risk_env.ts";
@@ -35,6 +37,8 @@ export interface Config {
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
   readonly maxSessions: number;
+  /** Alert webhooks (`WEBHOOK_*`). */
+  readonly webhooks: WebhookConfig;
   /** NATS server(s) of the cluster; set → this process is a node of a cluster. */
   readonly natsUrl?: string;
   /** This node's name in the cluster (default `HOST:PORT`). */
@@ -43,6 +47,20 @@ export interface Config {
   readonly leaseMs: number;
   /** Account-wide risk limits (`RISK_*`), caps over every session until replaced through the API. */
   readonly risk: RiskLimits;
+}
+
+/** Alert webhooks as configured. */
+export interface WebhookConfig {
+  /** Global targets, `[FORMAT:]URL` each (`WEBHOOK_URLS`). */
+  readonly urls: readonly string[];
+  /** Signs every body (HMAC-SHA256, `X-Signature-256`) when set. */
+  readonly secret?: string;
+  /** Whether a session body may name its own targets (`webhooks`). */
+  readonly allowSessionTargets: boolean;
+  /** Deadline of one delivery attempt. */
+  readonly timeoutMs: number;
+  /** The alert kinds raised (`WEBHOOK_EVENTS`, default all). */
+  readonly events: readonly AlertKind[];
 }
 
 /** Memory budgeted per session for the default cap (a session measures 7–10 MB resident). */
@@ -159,6 +177,7 @@ export function loadConfig(
   }
 
   const dataDir = get("DATA_DIR") ?? "./data";
+  const webhooks = webhookConfig(get);
   return {
     host,
     port,
@@ -181,5 +200,45 @@ export function loadConfig(
     risk: riskLimitsFromEnv(get, (variable, value, accepted) => {
       throw new ConfigError(variable, value, accepted);
     }),
+    webhooks,
+  };
+}
+
+/** The `WEBHOOK_*` variables. */
+function webhookConfig(get: (name: string) => string | undefined): WebhookConfig {
+  const urls = (get("WEBHOOK_URLS") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  urls.forEach((url, i) => {
+    const target = parseWebhookTarget(url);
+    // The value is not shown: chat services put their tokens in the URL.
+    if (typeof target === "string") {
+      throw new ConfigError("WEBHOOK_URLS", `<target ${i + 1} hidden>`, target);
+    }
+  });
+  const allowText = (get("WEBHOOK_ALLOW_SESSION_TARGETS") ?? "false").toLowerCase();
+  if (!["true", "false", "1", "0"].includes(allowText)) {
+    throw new ConfigError("WEBHOOK_ALLOW_SESSION_TARGETS", allowText, "true or false");
+  }
+  const timeoutText = get("WEBHOOK_TIMEOUT_MS") ?? "5000";
+  const timeoutMs = Number(timeoutText);
+  if (!/^\d+$/.test(timeoutText) || timeoutMs < 100 || timeoutMs > 60_000) {
+    throw new ConfigError("WEBHOOK_TIMEOUT_MS", timeoutText, "an integer from 100 to 60000");
+  }
+  const eventsText = get("WEBHOOK_EVENTS");
+  const events = eventsText === undefined
+    ? ALERT_KINDS
+    : eventsText.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (events.length === 0 || events.some((e) => !(ALERT_KINDS as readonly string[]).includes(e))) {
+    throw new ConfigError(
+      "WEBHOOK_EVENTS",
+      eventsText ?? "",
+      `a comma-separated list of ${ALERT_KINDS.join(", ")}`,
+    );
+  }
+  return {
+    urls,
+    secret: get("WEBHOOK_SECRET"),
+    allowSessionTargets: allowText === "true" || allowText === "1",
+    timeoutMs,
+    events: events as AlertKind[],
   };
 }

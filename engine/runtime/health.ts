@@ -7,6 +7,7 @@ import { BEHIND_MS } from "../../contract/mod.ts";
 import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
 import { ping } from "../../db/stores/mod.ts";
 import { settledWithin } from "./deadline.ts";
+import type { AlertHealth } from "./alerts/mod.ts";
 import type { Logger } from "./log.ts";
 import type { MarketHub } from "./market/mod.ts";
 import type { Persister } from "./persister.ts";
@@ -37,6 +38,8 @@ export interface Health {
   };
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
+  /** The alert outbox: pending, failing (retrying), failed, delivered, last error. */
+  readonly alerts?: AlertHealth;
   readonly event_loop_lag_ms: number;
   /** In a cluster: this node, the members and the leases this node holds. */
   readonly cluster?: ClusterHealth;
@@ -70,12 +73,15 @@ export interface HealthDeps {
   readonly persister: Persister;
   readonly maxSessions: number;
   restoreProgress(): RestoreProgress;
+  /** The alert outbox's state. */
+  alerts?(): Promise<AlertHealth>;
   readonly log: Logger;
 }
 
 /** Checks every part; `status` is "degraded" when the database does not answer. */
 export async function checkHealth(deps: HealthDeps): Promise<Health> {
   const db = { kind: deps.db.kind, ...await checkDatabase(deps) };
+  const alerts = db.ok ? await deps.alerts?.() : undefined;
   const market = deps.hub.health();
   const live = deps.supervisor.ids().map((id) => deps.supervisor.get(id)!);
   const lags = live.flatMap((s) => deps.supervisor.lagMs(s.id) ?? []).sort((a, b) => a - b);
@@ -101,6 +107,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     },
     restore: deps.restoreProgress(),
     persister: deps.persister.stats(),
+    ...(alerts ? { alerts } : {}),
     event_loop_lag_ms: Math.round(deps.supervisor.loopLag()),
   };
 }

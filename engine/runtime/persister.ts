@@ -22,7 +22,7 @@
  * so its history never gets a hole with later events after it.
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
-import { type LogWrite, SessionLog } from "../../db/stores/mod.ts";
+import { type LogAlerts, type LogWrite, SessionLog } from "../../db/stores/mod.ts";
 import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import { ServiceUnavailableError } from "./errors.ts";
@@ -96,9 +96,13 @@ export class Persister {
    * `log` hears when an outage starts and ends, and refused writes. In a
    * cluster, `fencing` gives each session's lease token (commits check it)
    * and hears of sessions whose writes were refused because the lease moved.
+   * `alerts` names the alerts each commit stores in the outbox with its events.
    */
-  constructor(db: Db, options: { log?: Logger; fencing?: Fencing } = {}) {
-    this.#store = new SessionLog(db);
+  constructor(
+    db: Db,
+    options: { log?: Logger; fencing?: Fencing; alerts?: LogAlerts } = {},
+  ) {
+    this.#store = new SessionLog(db, { alerts: options.alerts });
     this.#log = options.log;
     this.#fencing = options.fencing;
   }

@@ -14,6 +14,7 @@ import {
 import { type Db, openDatabase } from "../../db/mod.ts";
 import { planStrategy, type Strategy } from "../core/strategy/mod.ts";
 import type { Candle } from "../core/types.ts";
+import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -55,6 +56,8 @@ export interface Service {
   readonly log: Logger;
   /** Account-wide risk limits and the kill switch. */
   readonly risk: AccountRiskService;
+  /** Alert webhooks: the outbox and its dispatcher. */
+  readonly alerts: Alerts;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
   health(): Promise<Health>;
   /**
@@ -83,6 +86,8 @@ export interface ServiceOptions {
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
   readonly db?: Db;
+  /** Pacing of alert deliveries (tests: short retries). */
+  readonly alertTimings?: Partial<DispatchTimings>;
 }
 
 /**
@@ -123,7 +128,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
   /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
-  const persister = new Persister(db, { log, fencing: node });
+  const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
+  alerts.start(() => feed.status());
+  const persister = new Persister(db, {
+    log,
+    fencing: node,
+    alerts: alerts.enabled ? alerts.source : undefined,
+  });
   const validator = new StrategyValidator();
   const strategies = new StrategyStore(db, { validate: (request) => validator.validate(request) });
   await strategies.seedExamples();
@@ -167,7 +178,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
     supervisor,
     env: config.risk,
     log,
-    announce: (event) => publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage),
+    announce: (event) => {
+      publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage);
+      if (event.kind === "limits") return;
+      alerts.emit({
+        key: `risk_state:account:${event.kind}:${event.time}`,
+        kind: "risk_state",
+        sessionId: null,
+        time: event.time,
+        data: {
+          from: event.kind === "halt" ? "active" : "halted",
+          to: event.kind === "halt" ? "halted" : "active",
+          rule: "kill_switch",
+          sessions: event.sessions,
+          ...(event.flatten ? { flatten: true } : {}),
+        },
+      });
+    },
   });
   await risk.load();
   const sessionDeps = {
@@ -179,6 +206,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     announce: (session: SessionSummary) =>
       publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,
+    sessionWebhooks: config.webhooks.allowSessionTargets,
     log,
     nodeId: config.nodeId,
   };
@@ -208,6 +236,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     live,
     log,
     risk,
+    alerts,
     // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
     restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),
     health: async () => ({
@@ -218,6 +247,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         persister,
         maxSessions: config.maxSessions,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
+        alerts: () => alerts.health(),
         log,
       }),
       ...(node ? { cluster: node.health() } : {}),
@@ -226,6 +256,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
+      const alertsStopped = alerts.close();
       const dropped = await persister.close(CLOSE_FLUSH_MS);
       if (dropped > 0) {
         log.warn(
@@ -234,6 +265,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       }
       await hub.close();
       await node?.close();
+      await alertsStopped;
       if (!options.db && !await settledWithin(db.close(), CLOSE_DB_MS)) {
         log.warn(`the database did not close within ${CLOSE_DB_MS / 1000} s: stopping anyway`);
       }

@@ -70,6 +70,7 @@ export class SessionService {
   readonly #symbols: () => readonly string[];
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
+  readonly #sessionWebhooks: boolean;
   readonly #log: Logger | undefined;
   readonly #nodeId: string | null;
   readonly #claim: (id: string) => Promise<void>;
@@ -90,6 +91,8 @@ export class SessionService {
       announce?: (session: SessionSummary) => void;
       /** Most sessions this node runs at once (default unlimited). */
       maxSessions?: number;
+      /** Whether a session may name its own alert targets (`webhooks`; default false). */
+      sessionWebhooks?: boolean;
       log?: Logger;
       /** This node's name, shown with the sessions it runs. */
       nodeId?: string;
@@ -104,6 +107,7 @@ export class SessionService {
     this.#symbols = deps.symbols;
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
+    this.#sessionWebhooks = deps.sessionWebhooks ?? false;
     this.#log = deps.log;
     this.#nodeId = deps.nodeId ?? null;
     this.#claim = deps.claim ?? (() => Promise.resolve());
@@ -128,6 +132,13 @@ export class SessionService {
       const earlier = await this.#byKey(key, digest!);
       if (earlier) return { session: earlier, created: false };
     }
+    if (input.webhooks?.length && !this.#sessionWebhooks) {
+      throw new ValidationError("invalid session request", [{
+        path: "webhooks",
+        message:
+          "per-session alert targets are disabled on this service (WEBHOOK_ALLOW_SESSION_TARGETS=true enables them)",
+      }]);
+    }
     if (!this.#symbols().includes(input.symbol)) {
       throw new ValidationError("unknown symbol", [{
         path: "symbol",
@@ -147,7 +158,13 @@ export class SessionService {
         name: input.name ?? strategy.name,
         source,
         symbol: input.symbol,
-        options: { execution, strategy, name: input.name, risk: input.risk },
+        options: {
+          execution,
+          strategy,
+          name: input.name,
+          webhooks: input.webhooks,
+          risk: input.risk,
+        },
         feed: feed.name,
         simulated: feed.simulated,
         idempotencyKey: key ?? null,

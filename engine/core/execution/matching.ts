@@ -9,23 +9,29 @@ import { meetTrade } from "./fills.ts";
 import { checkLiquidation } from "./placement.ts";
 import { compact, isOpen } from "./_order.ts";
 import type { Account, ExecEvent } from "./types.ts";
+import { usableTrade } from "../market/event_validator.ts";
 
 /**
- * Processes one trade: updates the last price and marks the position to
- * market (O(1), allocation-free when no order is open), then lets every open
- * order of the symbol that is live at the trade's time arrive, trigger or
- * match. Malformed trades (non-finite, price ≤ 0, qty < 0) are dropped and
- * counted in `account.totals.dropped`.
+ * Processes one trade: malformed trades (see {@link usableTrade}) are dropped
+ * and counted in `account.totals.dropped`, the others go to {@link applyTrade}.
  */
 export function onTrade(account: Account, trade: Trade, out: ExecEvent[]): void {
-  const price = trade.price;
-  const qty = trade.qty;
-  if (
-    !(price > 0 && price < Infinity && qty >= 0 && qty < Infinity && Number.isFinite(trade.time))
-  ) {
+  if (!usableTrade(trade)) {
     account.totals.dropped++;
     return;
   }
+  applyTrade(account, trade, out);
+}
+
+/**
+ * Processes one trade already checked with {@link usableTrade}: updates the
+ * last price and marks the position to market (O(1), allocation-free when no
+ * order is open), then lets every open order of the symbol that is live at
+ * the trade's time arrive, trigger or match.
+ */
+export function applyTrade(account: Account, trade: Trade, out: ExecEvent[]): void {
+  const price = trade.price;
+  const qty = trade.qty;
   const symbol = trade.symbol;
   const market = account.markets[symbol] ?? marketOf(account, symbol);
   market.last = price;

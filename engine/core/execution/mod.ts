@@ -43,4 +43,4 @@ export {
 } from "./costs.ts";
 export { rejectOrder, submitOrder } from "./placement.ts";
 export { cancelAll, cancelOrder } from "./cancellation.ts";
-export { onBook, onQuote, onTrade } from "./matching.ts";
+export { applyTrade, onBook, onQuote, onTrade } from "./matching.ts";

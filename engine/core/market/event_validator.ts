@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type MarketEvent, timeframeMs, TIMEFRAMES } from "../types.ts";
+import { type MarketEvent, timeframeMs, TIMEFRAMES, type Trade } from "../types.ts";
 import { endTime, reachedTime } from "./_event_times.ts";
 
 /** Why an event breaks an invariant of its own (no state needed to tell). */
@@ -98,6 +98,18 @@ export function invalidEvent(event: MarketEvent): InvalidReason | undefined {
   }
 }
 
+/**
+ * Whether the engine can use a trade at all: a positive finite price, a
+ * finite size ≥ 0 and a finite time (looser than {@link invalidEvent}, which
+ * ingestion applies). The session core checks this once per trade; the
+ * account and the strategy evaluator then take the trade unchecked.
+ */
+export function usableTrade(trade: Trade): boolean {
+  const { price, qty } = trade;
+  return price > 0 && price < Infinity && qty >= 0 && qty < Infinity &&
+    Number.isFinite(trade.time);
+}
+
 interface SymbolState {
   /** Reached time of the last accepted trade or candle. */
   clock: number;
@@ -128,6 +140,9 @@ export class EventValidator {
   readonly #bounds: TimeBounds;
   readonly #onGap?: (symbol: string, from: number, to: number) => void;
   readonly #symbols = new Map<string, SymbolState>();
+  /** The symbol of the last lookup and its state: a stream of one symbol needs no map lookup. */
+  #lastSymbol = "";
+  #lastState: SymbolState | undefined = undefined;
 
   constructor(options: EventValidatorOptions = {}) {
     this.#bounds = { ...DEFAULT_TIME_BOUNDS, ...options.bounds };
@@ -147,10 +162,11 @@ export class EventValidator {
   check(event: MarketEvent, now?: number): ValidationReason | undefined {
     const invalid = invalidEvent(event);
     if (invalid) return invalid;
-    let state = this.#symbols.get(event.symbol);
+    let state = this.#state(event.symbol);
     if (!state) {
       state = { clock: -Infinity, tradeId: -Infinity, quoteId: -Infinity };
       this.#symbols.set(event.symbol, state);
+      this.#lastState = state;
     }
     const bounds = this.#bounds;
     const reached = reachedTime(event);
@@ -178,13 +194,21 @@ export class EventValidator {
     return undefined;
   }
 
+  /** The state of a symbol (undefined before its first check), remembered for the next lookup. */
+  #state(symbol: string): SymbolState | undefined {
+    if (symbol === this.#lastSymbol) return this.#lastState;
+    this.#lastSymbol = symbol;
+    return this.#lastState = this.#symbols.get(symbol);
+  }
+
   /** Reached time of the last accepted trade or candle of a symbol (-Infinity before any). */
   clock(symbol: string): number {
-    return this.#symbols.get(symbol)?.clock ?? -Infinity;
+    return this.#state(symbol)?.clock ?? -Infinity;
   }
 
   /** Forgets a symbol (after unsubscribing). */
   forget(symbol: string): void {
     this.#symbols.delete(symbol);
+    if (symbol === this.#lastSymbol) this.#lastState = undefined;
   }
 }

@@ -65,7 +65,7 @@ export class RecordingValidator {
 
   /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */
   push(event: MarketEvent): void {
-    const pending = this.#pending.get(event.symbol);
+    const pending = this.#pending.size === 0 ? undefined : this.#pending.get(event.symbol);
     if (pending) this.#decide(pending, event);
     else this.#admit(event);
   }

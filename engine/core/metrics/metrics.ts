@@ -228,19 +228,39 @@ export function observeEquity(
   equity: number,
   exposed: boolean,
 ): EquitySample | null {
+  // Inside an interval (nearly every call) this stays small enough to be
+  // inlined into the caller, so no number is boxed to cross a call.
+  if (!state.started || time >= state.next_boundary) {
+    return observeBoundary(state, time, equity, exposed);
+  }
+  // Time spent exposed counts only while the last observation held a position.
+  state.pending_exposed_ms += state.last_exposed ? time - state.last_time : 0;
+  state.last_equity = equity;
+  state.last_exposed = exposed;
+  state.last_time = time;
+  return null;
+}
+
+/** {@link observeEquity} for the first observation and one that reaches a sampling boundary. */
+function observeBoundary(
+  state: MetricsState,
+  time: number,
+  equity: number,
+  exposed: boolean,
+): EquitySample | null {
   const interval = state.interval_ms;
   let sample: EquitySample | null = null;
-  const held = (from: number, to: number) => state.last_exposed ? to - from : 0;
+  const held = state.last_exposed;
   if (!state.started) {
     startMetrics(state, (Math.floor(time / interval) + 1) * interval);
     state.first_time = time;
-  } else if (time >= state.next_boundary) {
+  } else {
     const periods = Math.floor((time - state.next_boundary) / interval) + 1;
     const at = state.next_boundary + (periods - 1) * interval;
-    const exposedMs = state.pending_exposed_ms + held(state.last_time, at);
+    const exposedMs = state.pending_exposed_ms + (held ? at - state.last_time : 0);
     addSamples(state, at, state.last_equity, exposedMs, periods);
     state.next_boundary = at + interval;
-    state.pending_exposed_ms = held(at, time);
+    state.pending_exposed_ms = held ? time - at : 0;
     sample = {
       time: at,
       equity: state.last_equity,
@@ -248,8 +268,6 @@ export function observeEquity(
       periods,
       exposed_ms: exposedMs,
     };
-  } else {
-    state.pending_exposed_ms += held(state.last_time, time);
   }
   state.last_equity = equity;
   state.last_exposed = exposed;

@@ -16,7 +16,8 @@ import {
 import { affordableQuantity } from "../execution/costs.ts";
 import { rejectOrder, submitOrder } from "../execution/placement.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
-import { onBook, onQuote, onTrade } from "../execution/matching.ts";
+import { applyTrade, onBook, onQuote } from "../execution/matching.ts";
+import { usableTrade } from "../market/event_validator.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type {
   Account,
@@ -26,6 +27,7 @@ import type {
   Order,
   OrderRequest,
   Position,
+  PositionState,
 } from "../execution/types.ts";
 import { isStopOut, RiskEngine, type RiskState } from "../risk/engine.ts";
 import type { RiskEvent, RiskRule, RiskView, TradingState } from "../risk/events.ts";
@@ -200,6 +202,8 @@ export class SessionCore {
   #paused: boolean;
   /** A number from the start (an undeclared field starts as undefined and boxes every store). */
   #time = 0;
+  /** The account's position in the symbol, once it exists (positions are never removed). */
+  #position: PositionState | undefined = undefined;
 
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
@@ -444,11 +448,17 @@ export class SessionCore {
   }
 
   #onTrade(trade: Trade): void {
+    // The one check of a trade: the account and the evaluator take it unchecked.
+    if (!usableTrade(trade)) {
+      this.#account.totals.dropped++;
+      return;
+    }
     this.#time = trade.time;
-    onTrade(this.#account, trade, this.#exec);
+    applyTrade(this.#account, trade, this.#exec);
     this.#drainExec();
-    this.#evaluator.onTrade(trade);
-    this.#actOnSignals(trade.time);
+    this.#evaluator.onUsableTrade(trade);
+    // Guarded here: a call that is not inlined would box the time it is given.
+    if (this.#signals.length > 0) this.#actOnSignals(trade.time);
     this.#observe(trade.time);
     if (this.#risk.watching) {
       this.#risk.afterTrade(this.#account, trade.time, this.#out);
@@ -478,10 +488,12 @@ export class SessionCore {
       observeEquity(this.#metrics, time, value, pos !== undefined && pos.quantity !== 0);
       return;
     }
-    const value = equity(this.#account);
-    // Compared where it is read: a quantity returned from a call would be boxed on every trade.
-    const held = this.#account.positions[this.#symbol];
+    // O(1): a session's own account holds positions in its symbol only, so its
+    // equity (cash + Σ quantity × mark) has one term, added as `equity()` adds it.
+    const held = this.#position ??= this.#account.positions[this.#symbol];
+    let value = this.#account.cash;
     const exposed = held !== undefined && held.quantity !== 0;
+    if (exposed) value += held.quantity * held.mark_price;
     const starting = !this.#metrics.started;
     const sample = observeEquity(this.#metrics, time, value, exposed);
     if (sample) this.#out.push({ type: "equity", ...sample });

@@ -9,6 +9,7 @@
  */
 
 import type { Candle, Timeframe, Trade } from "../types.ts";
+import { usableTrade } from "../market/event_validator.ts";
 import { CandleSeries } from "./candle_series.ts";
 import { type CompiledStrategy, planOf } from "./plan.ts";
 import type { Bar, Indicator } from "./indicator.ts";
@@ -179,11 +180,14 @@ export class StrategyEvaluator {
    * see `CandleAggregator`, is ignored by that timeframe).
    */
   onTrade(trade: Trade): void {
+    if (usableTrade(trade)) this.onUsableTrade(trade);
+  }
+
+  /** {@link onTrade} for a trade already checked with `usableTrade`. */
+  onUsableTrade(trade: Trade): void {
     const price = trade.price;
     const qty = trade.qty;
     const time = trade.time;
-    if (!(price > 0) || !(qty >= 0) || !validNumber(price) || !validNumber(qty)) return;
-    if (!validNumber(time)) return;
     this.#symbol = trade.symbol;
     this.closeCandles(time);
     const series = this.#series;

@@ -15,7 +15,7 @@ import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
 import type { MarketEvent } from "../../core/types.ts";
 import { binanceSymbol, readRecording } from "../market/mod.ts";
-import { replayCsv, type ReplayCsvOptions } from "./replay_csv.ts";
+import { replayBatches } from "../market/replay_batches.ts";
 import { mergeByTime } from "./merge.ts";
 
 /** One recording and the symbol it holds (required when there are several). */
@@ -62,22 +62,6 @@ export function symbolNeeded(path: string, symbol?: string): string | undefined 
   return `the file name '${
     path.split(/[\\/]/).pop()
   }' does not name its symbol (only names like BTCUSDT-trades-2025-01-01.csv do): give the symbol`;
-}
-
-/**
- * Passes every valid event of a recording to `onEvent`, in order: CSV dumps
- * through the byte-level batch parser, stream JSONL line by line.
- */
-export async function replayRecording(
-  path: string,
-  onEvent: (event: MarketEvent) => void,
-  options: ReplayCsvOptions = {},
-): Promise<void> {
-  if (isCsv(path)) return await replayCsv(path, onEvent, options);
-  for await (const event of readRecording(path, options)) {
-    options.signal?.throwIfAborted();
-    onEvent(event);
-  }
 }
 
 /** Whether a recording is a CSV dump (whose klines replay as synthetic trades). */
@@ -157,7 +141,7 @@ export async function runBacktest(
       onEvent(event, source);
     }
   } else {
-    await replayRecording(path, (event) => onEvent(event, 0), {
+    await replayBatches(path, (event) => onEvent(event, 0), {
       symbol,
       onDrop: drop,
       onBytes: onBytes && ((bytes: number) => onBytes(bytes, 0)),

@@ -1,6 +1,6 @@
 /**
  * Entry of a sweep worker (see `sweep.ts`): loads the recording once into
- * memory, then runs each trial it is given as a backtest over it (in-sample
+ * memory (columnar, see {@link EventTape}), then runs each trial it is given as a backtest over it (in-sample
  * and, with a walk-forward split, out-of-sample) and answers with the metrics.
  */
 /// <reference lib="deno.worker" />
@@ -9,7 +9,9 @@ import type { MarketEvent } from "../../core/types.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
-import { isCsv, replayRecording, stepRecorded } from "./run.ts";
+import { replayBatches } from "../market/replay_batches.ts";
+import { isCsv, stepRecorded } from "./run.ts";
+import { EventTape } from "./event_tape.ts";
 
 /** What the main thread sends: the data, then trials. */
 export type ToSweepWorker =
@@ -34,7 +36,7 @@ export type FromSweepWorker =
   }
   | { readonly kind: "error"; readonly message: string };
 
-let events: MarketEvent[] = [];
+let events = new EventTape();
 let csv = false;
 let load: Extract<ToSweepWorker, { kind: "load" }>;
 let symbol = "";
@@ -42,7 +44,7 @@ let split: number | null = null;
 
 function run(strategy: Strategy, from?: number, to?: number): Metrics {
   const backtest = new Backtest({ symbol, strategy, execution: load.execution, from, to });
-  for (let i = 0; i < events.length; i++) stepRecorded(backtest, events[i], csv);
+  events.replay((event) => stepRecorded(backtest, event, csv));
   return backtest.result().metrics;
 }
 
@@ -56,14 +58,16 @@ async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
     load = message;
     csv = isCsv(message.data);
     const wanted = message.symbol?.toUpperCase();
-    await replayRecording(message.data, (event) => {
+    await replayBatches(message.data, (event) => {
       symbol ||= wanted ?? event.symbol;
-      if (event.symbol === symbol) events.push(event);
+      if (event.symbol === symbol) events.add(event);
     }, { symbol: wanted });
-    if (events.length === 0) throw new RangeError(`no market events in '${message.data}'`);
+    events.trim();
+    const ends = events.ends();
+    if (!ends) throw new RangeError(`no market events in '${message.data}'`);
     if (message.inSample !== undefined) {
-      const first = time(events[0], false);
-      const last = time(events.at(-1)!, true);
+      const first = time(ends.first, false);
+      const last = time(ends.last, true);
       split = first + Math.floor((last - first) * message.inSample);
     }
     return { kind: "loaded", events: events.length, split };
@@ -82,7 +86,7 @@ self.onmessage = async (event: MessageEvent<ToSweepWorker>) => {
   try {
     self.postMessage(await handle(event.data));
   } catch (error) {
-    events = [];
+    events = new EventTape();
     self.postMessage({ kind: "error", message: (error as Error).message });
   }
 };

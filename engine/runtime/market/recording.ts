@@ -100,14 +100,23 @@ export type LineParser = (line: string) => MarketEvent | DropReason | undefined;
 function lineParser(path: string, options: ReadRecordingOptions): LineParser {
   const name = path.split(/[\\/]/).pop() ?? path;
   if (/\.csv(\.gz)?$/i.test(name)) return csvLineParser(name, options);
-  // A bookTicker line carries no time: it takes the time of the last trade read.
-  let lastTime = 0;
+  return jsonlLineParser({ lastTime: 0 });
+}
+
+/**
+ * The line parser of stream JSONL. A bookTicker line carries no time: it
+ * takes `clock.lastTime`, the time of the last trade read (kept up to date
+ * here, and by whoever reads trade lines without this parser).
+ */
+export function jsonlLineParser(clock: { lastTime: number }): LineParser {
   return (line) => {
     if (line.trim() === "") return undefined;
-    const parsed = parseMessage(line, lastTime);
+    const parsed = parseMessage(line, clock.lastTime);
     if (parsed.kind === "dropped") return parsed.reason;
     if (parsed.kind !== "event") return undefined;
-    if (parsed.event.type === "trade" && isFinite(parsed.event.time)) lastTime = parsed.event.time;
+    if (parsed.event.type === "trade" && isFinite(parsed.event.time)) {
+      clock.lastTime = parsed.event.time;
+    }
     return parsed.event;
   };
 }
@@ -150,10 +159,8 @@ export function csvLineParser(
   name: string,
   options: Pick<ReadRecordingOptions, "symbol" | "timeframe">,
 ): LineParser {
-  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
   const symbol = csvSymbol(name, options);
-  const timeframe = options.timeframe ??
-    parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
+  const timeframe = csvTimeframe(name, options);
   return (line) => {
     const cols = line.trim().split(",");
     if (cols.length < 7 || !/^-?\d/.test(cols[0])) {
@@ -161,9 +168,18 @@ export function csvLineParser(
       return line.trim() !== "" && /^\d/.test(cols[0]) ? "unknown_message" : undefined;
     }
     return cols.length >= 12
-      ? kline(symbol, cols, timeframe)
+      ? csvKline(symbol, cols, timeframe)
       : trade(symbol, cols, cols.length === 8);
   };
+}
+
+/** The timeframe of a klines CSV dump: `options.timeframe`, else the one its file name carries. */
+export function csvTimeframe(
+  name: string,
+  options: Pick<ReadRecordingOptions, "timeframe">,
+): Timeframe | undefined {
+  const parts = name.replace(/\.csv(\.gz)?$/i, "").split("-");
+  return options.timeframe ?? parts.find((p) => TIMEFRAME_SET.has(p)) as Timeframe | undefined;
 }
 
 function trade(symbol: string, cols: string[], agg: boolean): MarketEvent {
@@ -180,12 +196,21 @@ function trade(symbol: string, cols: string[], agg: boolean): MarketEvent {
   };
 }
 
-function kline(symbol: string, cols: string[], timeframe?: Timeframe): MarketEvent | DropReason {
-  const openTime = toMs(Number(cols[0]));
-  const closeTime = toMs(Number(cols[6]));
+/**
+ * The candle of a kline row (`open_time, open, high, low, close, volume,
+ * close_time, …` as strings or numbers; times in ms or µs), unchecked; its
+ * timeframe is `timeframe`, else the one its times span, else it is dropped.
+ */
+export function csvKline(
+  symbol: string,
+  row: readonly unknown[],
+  timeframe?: Timeframe,
+): MarketEvent | DropReason {
+  const openTime = toMs(Number(row[0]));
+  const closeTime = toMs(Number(row[6]));
   const tf = timeframe ?? timeframeOf(closeTime - openTime + 1);
   if (!tf) return "candle_time";
-  return candleFrom(symbol, tf, [openTime, ...cols.slice(1, 6), closeTime], true);
+  return candleFrom(symbol, tf, [openTime, ...row.slice(1, 6), closeTime], true);
 }
 
 function timeframeOf(durationMs: number): Timeframe | undefined {

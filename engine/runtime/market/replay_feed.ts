@@ -1,13 +1,15 @@
 /**
- * The replay feed: plays a recording (see {@link readRecording}, which
- * validates every event) in real time, N× faster, or as fast as possible.
+ * The replay feed: plays a recording (read in batches by {@link replayBatches},
+ * which validates every event, with no promise per event) in real time, N×
+ * faster, or as fast as possible.
  * Dropped lines and events are counted in its status by reason.
  */
 import { basename } from "node:path";
-import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
-import { readRecording, type ReadRecordingOptions } from "./recording.ts";
+import type { ReadRecordingOptions } from "./recording.ts";
+import { replayBatches } from "./replay_batches.ts";
 
 /** Options of {@link ReplayFeed}. */
 export interface ReplayFeedOptions extends Omit<ReadRecordingOptions, "onDrop"> {
@@ -34,6 +36,7 @@ export class ReplayFeed implements Feed {
   #symbols = new Set<string>();
   #position = -Infinity;
   #closed = false;
+  readonly #stop = new AbortController();
   #done?: Promise<void>;
 
   constructor(path: string, options: ReplayFeedOptions = {}) {
@@ -70,27 +73,39 @@ export class ReplayFeed implements Feed {
     await this.#options.gate;
     let first: { time: number; wall: number } | undefined;
     let count = 0;
-    const events = readRecording(this.path, {
-      ...this.#options,
-      onDrop: (reason) => this.#status.drop(reason),
-    });
-    for await (const event of events) {
-      if (this.#closed) return;
-      if (this.#symbols.size > 0 && !this.#symbols.has(event.symbol)) continue;
-      const time = event.type === "candle" ? event.closeTime : event.time;
-      if (this.#speed === "max") {
-        if (++count % YIELD_EVERY === 0) await sleep(0);
-      } else {
-        first ??= { time, wall: this.#now() };
-        const wait = first.wall + (time - first.time) / this.#speed - this.#now();
-        if (wait > 0) await sleep(wait);
+    // The events of one chunk of the file, passed on (paced) once the chunk is parsed.
+    const chunk: MarketEvent[] = [];
+    const pass = async () => {
+      for (let i = 0; i < chunk.length && !this.#closed; i++) {
+        const event = chunk[i];
+        if (this.#symbols.size > 0 && !this.#symbols.has(event.symbol)) continue;
+        const time = event.type === "candle" ? event.closeTime : event.time;
+        if (this.#speed === "max") {
+          if (++count % YIELD_EVERY === 0) await sleep(0);
+        } else {
+          first ??= { time, wall: this.#now() };
+          const wait = first.wall + (time - first.time) / this.#speed - this.#now();
+          if (wait > 0) await sleep(wait);
+        }
+        if (this.#closed) break;
+        this.#position = Math.max(this.#position, time);
+        this.#status.event();
+        sink(event);
       }
+      chunk.length = 0;
+    };
+    try {
+      await replayBatches(this.path, (event) => chunk.push(event), {
+        ...this.#options,
+        onDrop: (reason) => this.#status.drop(reason),
+        afterChunk: pass,
+        signal: this.#stop.signal,
+      });
+    } catch (error) {
       if (this.#closed) return;
-      this.#position = Math.max(this.#position, time);
-      this.#status.event();
-      sink(event);
+      throw error;
     }
-    this.#status.connection(false, "replay finished");
+    if (!this.#closed) this.#status.connection(false, "replay finished");
   }
 
   subscribe(symbols: readonly string[]): void {
@@ -104,12 +119,12 @@ export class ReplayFeed implements Feed {
   /** Closed candles of the file that end before the replay position (none before the start). */
   async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
     const out: Candle[] = [];
-    for await (const event of readRecording(this.path, this.#options)) {
+    await replayBatches(this.path, (event) => {
       if (
         event.type === "candle" && event.symbol === symbol && event.timeframe === timeframe &&
         event.closed && event.closeTime < this.#position
       ) out.push(event);
-    }
+    }, this.#options);
     return out.slice(-limit);
   }
 
@@ -123,6 +138,7 @@ export class ReplayFeed implements Feed {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stop.abort();
     await this.#done;
     this.#status.connection(false, "closed");
   }

@@ -1,34 +1,30 @@
 /**
- * Replays a CSV dump event by event without a promise per event: columnar
- * batches from the byte-level parser pass the same recording validator as
+ * Replays a recording event by event without a promise per event: columnar
+ * batches from the byte-level parsers pass the same recording validator as
  * every other recording, and accepted events reach a synchronous callback.
+ * The backtests and the replay feed read recordings this way.
  *
  * @module
  */
 import { RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
 import type { MarketEvent } from "../../core/types.ts";
-import type { DropReason } from "../market/mod.ts";
-import { readCsvBatches, type TradeBatch } from "../market/csv_batches.ts";
+import type { DropReason } from "./binance_protocol.ts";
+import { readBatches, type ReadBatchesOptions } from "./read_batches.ts";
+import type { TradeBatch } from "./trade_batch.ts";
 
-/** Options of {@link replayCsv}. */
-export interface ReplayCsvOptions {
-  /** Symbol of the dump (default: from the file name). */
-  readonly symbol?: string;
+/** Options of {@link replayBatches}. */
+export interface ReplayBatchesOptions extends ReadBatchesOptions {
   /** Hears every dropped line or event, with the reason. */
   readonly onDrop?: (reason: DropReason) => void;
-  /** Hears the running count of file bytes read. */
-  readonly onBytes?: (bytes: number) => void;
   /** Overrides of the validator's time bounds. */
   readonly timeBounds?: Partial<TimeBounds>;
-  /** Stops the replay between chunks (the promise rejects with the signal's reason). */
-  readonly signal?: AbortSignal;
 }
 
-/** Passes every valid event of a CSV dump to `onEvent`, in file order. */
-export async function replayCsv(
+/** Passes every valid event of a recording (stream JSONL or CSV dump) to `onEvent`, in order. */
+export async function replayBatches(
   path: string,
   onEvent: (event: MarketEvent) => void,
-  options: ReplayCsvOptions = {},
+  options: ReplayBatchesOptions = {},
 ): Promise<void> {
   const drop = options.onDrop ?? (() => {});
   const validator = new RecordingValidator({
@@ -36,7 +32,7 @@ export async function replayCsv(
     accept: onEvent,
     drop,
   });
-  await readCsvBatches(path, {
+  await readBatches(path, {
     trades(batch: TradeBatch) {
       const { symbol, id, price, qty, time, buyerMaker } = batch;
       for (let i = 0; i < batch.count; i++) {
@@ -55,4 +51,5 @@ export async function replayCsv(
     drop,
   }, options);
   validator.end();
+  await options.afterChunk?.();
 }

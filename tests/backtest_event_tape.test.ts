@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import type { Candle, MarketEvent, Quote, Trade } from "../engine/core/types.ts";
+import { EventTape } from "../engine/runtime/backtest/event_tape.ts";
+
+const trade = (i: number): Trade => ({
+  type: "trade",
+  symbol: "BTCUSDT",
+  id: i + 1,
+  price: 93000 + i * 0.01,
+  qty: 0.001 * (i % 7 + 1),
+  time: 1735689600000 + i * 250,
+  buyerMaker: i % 3 === 0,
+});
+const candle = (openTime: number): Candle => ({
+  type: "candle",
+  symbol: "BTCUSDT",
+  timeframe: "1m",
+  openTime,
+  closeTime: openTime + 59_999,
+  open: 1,
+  high: 2,
+  low: 0.5,
+  close: 1.5,
+  volume: 3,
+  closed: true,
+});
+const quote = (time: number): Quote => ({
+  type: "quote",
+  symbol: "BTCUSDT",
+  updateId: time,
+  bid: 1,
+  bidQty: 1,
+  ask: 2,
+  askQty: 1,
+  time,
+});
+
+Deno.test("event tape: replays every event in order, equal field by field, after growing and trimming", () => {
+  const events: MarketEvent[] = [candle(1735689540000)];
+  for (let i = 0; i < 10_000; i++) {
+    events.push(trade(i));
+    if (i % 997 === 0) events.push(quote(1735689600000 + i * 250));
+  }
+  events.push(candle(1735692000000));
+  const tape = new EventTape();
+  for (const event of events) tape.add(event);
+  tape.trim();
+  assert.equal(tape.length, events.length);
+  assert.equal(tape.trades, 10_000);
+  assert.equal(tape.tradeBytes, 33 * 10_000, "33 bytes a trade once trimmed");
+  const replayed: MarketEvent[] = [];
+  tape.replay((event) => replayed.push({ ...event }));
+  assert.deepEqual(replayed, events);
+  assert.deepEqual(tape.ends(), { first: events[0], last: events.at(-1) });
+});
+
+Deno.test("event tape: the ends of a tape of trades only, and one symbol per tape", () => {
+  const tape = new EventTape();
+  assert.equal(tape.ends(), undefined);
+  tape.add(trade(0));
+  tape.add(trade(1));
+  assert.deepEqual(tape.ends(), { first: trade(0), last: trade(1) });
+  assert.throws(() => tape.add({ ...trade(2), symbol: "ETHUSDT" }), /ETHUSDT/);
+});
