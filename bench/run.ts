@@ -11,12 +11,14 @@ import { benchMarket } from "./market.ts";
 import { benchSessions } from "./sessions.ts";
 import { benchBacktest } from "./backtest.ts";
 import { benchBook } from "./book.ts";
+import { benchVenues } from "./venues.ts";
 
 const SUITES: Record<string, Benchmark> = {
   strategy: benchStrategy,
   execution: benchExecution,
   market: benchMarket,
   book: benchBook,
+  venues: benchVenues,
   backtest: benchBacktest,
   sessions: benchSessions,
 };

@@ -55,7 +55,7 @@ function sessionFields(session: Session): string {
     ["Session", session.id],
     ["Name", session.name],
     ["Strategy", session.strategy_id ?? "(inline)"],
-    ["Symbol", session.symbol],
+    [session.per_symbol ? "Symbols" : "Symbol", session.symbols.join(", ")],
     ["Status", session.status],
     ["Trading", tradingState(session.risk)],
     ["Data", dataLabel(session)],
@@ -74,14 +74,52 @@ function sessionFields(session: Session): string {
     ["P&L", `${money(session.pnl)} (${signedPercent(session.total_return)})`],
     ["Realized P&L", money(session.realized_pnl)],
     ["Unrealized P&L", money(session.unrealized_pnl)],
-    ["Position", quantity === 0 ? "flat" : `${decimal(quantity)} @ ${decimal(avg_price)}`],
-    ["Last price", decimal(session.last_price)],
+  );
+  if (!session.per_symbol) {
+    pairs.push(
+      ["Position", positionText(quantity, avg_price)],
+      ["Last price", decimal(session.last_price)],
+    );
+  }
+  pairs.push(
     ["Fills", String(session.fill_count)],
     ["Closed trades", String(session.trade_count)],
     ["Conflicts", String(session.conflicts)],
     ["Restarts", String(session.restarts)],
   );
-  return fields(pairs);
+  const perSymbol = session.per_symbol ? `\n\n${symbolTable(session.per_symbol)}` : "";
+  return fields(pairs) + perSymbol;
+}
+
+function positionText(quantity: number, avgPrice: number): string {
+  return quantity === 0 ? "flat" : `${decimal(quantity)} @ ${decimal(avgPrice)}`;
+}
+
+/** A portfolio's positions, orders and P&L, one row per symbol. */
+function symbolTable(perSymbol: NonNullable<Session["per_symbol"]>): string {
+  const columns: Column[] = [
+    { header: "SYMBOL" },
+    { header: "POSITION" },
+    { header: "LAST", right: true },
+    { header: "REALIZED", right: true },
+    { header: "UNREALIZED", right: true },
+    { header: "ORDERS", right: true },
+    { header: "FILLS", right: true },
+    { header: "TRADES", right: true },
+  ];
+  return table(
+    columns,
+    Object.entries(perSymbol).map(([symbol, s]) => [
+      symbol,
+      positionText(s.position.quantity, s.position.avg_price),
+      decimal(s.last_price),
+      money(s.realized_pnl),
+      money(s.unrealized_pnl),
+      String(s.open_orders),
+      String(s.fill_count),
+      String(s.trade_count),
+    ]),
+  );
 }
 
 function metricsFields(metrics: Metrics): string {
@@ -111,7 +149,7 @@ function sessionTable(sessions: readonly Session[]): string {
     sessions.map((s) => [
       s.id,
       s.name,
-      s.symbol,
+      s.symbols.join(","),
       s.status,
       s.simulated ? "SIMULATED" : "live",
       money(s.equity),
@@ -126,6 +164,7 @@ function sessionTable(sessions: readonly Session[]): string {
 function fillTable(fills: readonly Fill[]): string {
   const columns: Column[] = [
     { header: "TIME" },
+    { header: "SYMBOL" },
     { header: "SIDE" },
     { header: "PRICE", right: true },
     { header: "QUANTITY", right: true },
@@ -139,6 +178,7 @@ function fillTable(fills: readonly Fill[]): string {
     columns,
     fills.map((f) => [
       time(f.time),
+      f.symbol,
       f.side,
       decimal(f.price),
       decimal(f.quantity),
@@ -176,14 +216,19 @@ const start: Command = {
   name: "start",
   summary: "Start a paper trading session",
   args: [],
-  synopsis: "--strategy ID|FILE --symbol SYMBOL [options]",
+  synopsis: "--strategy ID|FILE --symbol SYMBOL[,SYMBOL...] [options]",
   options: {
     strategy: {
       type: "string",
       value: "ID|FILE",
       description: "a stored strategy id, or a local YAML/JSON file sent inline",
     },
-    symbol: { type: "string", value: "SYMBOL", description: "symbol to trade, e.g. BTCUSDT" },
+    symbol: {
+      type: "string",
+      value: "SYMBOL[,SYMBOL...]",
+      description:
+        "symbol to trade, e.g. BTCUSDT; several separated by commas make a portfolio (one wallet)",
+    },
     capital: {
       type: "string",
       value: "AMOUNT",
@@ -201,7 +246,7 @@ const start: Command = {
   },
   async run({ args, json, client }) {
     const reference = await strategyReference(requiredString(args, "strategy"));
-    const symbol = requiredString(args, "symbol");
+    const symbols = requiredString(args, "symbol").toUpperCase().split(",").map((s) => s.trim());
     const capital = numberOption(args, "capital", {
       min: Number.MIN_VALUE,
       max: MAX_INITIAL_CAPITAL,
@@ -211,7 +256,7 @@ const start: Command = {
     const slippage = numberOption(args, "slippage-bps", { min: 0, max: MAX_SLIPPAGE_BPS });
     const body = {
       strategy: reference.kind === "file" ? reference.source : reference.id,
-      symbol: symbol.toUpperCase(),
+      ...(symbols.length > 1 ? { symbols } : { symbol: symbols[0] }),
       ...(capital === undefined ? {} : { initial_capital: capital }),
       ...(args.values.name === undefined ? {} : { name: args.values.name }),
       allow_short: args.values["allow-short"] === true,
@@ -326,8 +371,13 @@ const order: Command = {
   summary: "Place a manual order (tagged manual) through the session's execution path",
   args: ["ID", "SIDE"],
   synopsis:
-    "buy|sell (--quantity Q | --notional N) [--type T] [--price P] [--stop-price P] [--stop-loss P] [--take-profit P]",
+    "buy|sell (--quantity Q | --notional N) [--symbol S] [--type T] [--price P] [--stop-price P] [--stop-loss P] [--take-profit P]",
   options: {
+    symbol: {
+      type: "string",
+      value: "S",
+      description: "the symbol to trade (required in a portfolio session)",
+    },
     quantity: { type: "string", value: "Q", description: "base quantity" },
     notional: { type: "string", value: "N", description: "quote amount instead of a quantity" },
     type: {
@@ -349,6 +399,7 @@ const order: Command = {
     const stopLoss = number("stop-loss");
     const takeProfit = number("take-profit");
     const body = {
+      symbol: args.values.symbol,
       side,
       type: args.values.type ?? "market",
       quantity: number("quantity"),
@@ -393,16 +444,27 @@ const close: Command = {
   name: "close",
   summary: "Force exit: cancel a session's open orders and flatten its position at market",
   args: ID,
-  options: {},
+  synopsis: "[--symbol S]",
+  options: {
+    symbol: {
+      type: "string",
+      value: "S",
+      description: "in a portfolio session, close only this symbol's position and orders",
+    },
+  },
   async run({ args, json, client }) {
+    const symbol = args.values.symbol;
+    const query = typeof symbol === "string" ? `?symbol=${encodeURIComponent(symbol)}` : "";
     const session = await client().json<Session>(
       "POST",
-      sessionPath(args.positionals[0], "/close"),
+      sessionPath(args.positionals[0], `/close${query}`),
     );
     if (json) return printJson(session);
+    const shown = typeof symbol === "string" ? symbol.toUpperCase() : undefined;
+    const position = (shown && session.per_symbol?.[shown]?.position) || session.position;
     console.log(
-      `closed session ${session.id}: position ${
-        session.position.quantity === 0 ? "flat" : decimal(session.position.quantity)
+      `closed ${shown ? `${shown} in ` : ""}session ${session.id}: position ${
+        position.quantity === 0 ? "flat" : decimal(position.quantity)
       }`,
     );
   },

@@ -10,4 +10,5 @@ export * from "./errors.ts";
 export * from "./limits.ts";
 export * from "./live.ts";
 export * from "./resources.ts";
+export * from "./session_figures.ts";
 export * from "./webhook_target.ts";

@@ -177,9 +177,17 @@ export const OPERATIONS = {
   closeSession: {
     method: "post",
     path: "/api/paper_trading/sessions/{id}/close",
-    summary: "Force exit: cancel the session's open orders and flatten its position at market",
+    summary:
+      "Force exit: cancel the session's open orders and flatten its position at market (?symbol= one symbol of a portfolio only)",
+    query: {
+      symbol: {
+        type: "string",
+        description: "a portfolio session's symbol: close only its position and orders",
+      },
+    },
     answers: {
       "200": { description: "the session after the close", schema: SESSION },
+      "400": "the session does not trade that symbol",
       "404": "unknown id",
       "409": "the session is stopped or failed (it has no worker)",
     },

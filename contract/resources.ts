@@ -25,12 +25,35 @@ export type {
   TradingState,
 };
 
+/** One symbol of a portfolio session as the API shows it. */
+export interface SymbolSummary {
+  readonly position: { readonly quantity: number; readonly avg_price: number };
+  readonly realized_pnl: number;
+  readonly unrealized_pnl: number;
+  readonly last_price: number | null;
+  /** Open orders of the symbol. */
+  readonly open_orders: number;
+  /** Closed round trips of the symbol. */
+  readonly trade_count: number;
+  readonly fill_count: number;
+  readonly warmup: { readonly done: number; readonly total: number };
+}
+
 /** A session as the API shows it. */
 export interface SessionSummary {
   readonly id: string;
   readonly name: string;
   readonly strategy_id: string | null;
+  /** The symbol traded (a portfolio's first symbol). */
   readonly symbol: string;
+  /** Every symbol traded (one wallet), `[symbol]` for a single-symbol session. */
+  readonly symbols: readonly string[];
+  /**
+   * A portfolio's positions, orders and P&L per symbol (null for a single
+   * symbol); `position` and `last_price` above are then the first symbol's,
+   * while the P&L, cash and equity are the portfolio's.
+   */
+  readonly per_symbol: Readonly<Record<string, SymbolSummary>> | null;
   readonly status: SessionStatus;
   readonly feed: string;
   readonly simulated: boolean;
@@ -101,6 +124,9 @@ export interface AccountRisk {
   /** The account-wide audit, newest first. */
   readonly audit: readonly AccountRiskEvent[];
 }
+
+/** A session's performance metrics; a portfolio's with each symbol's beside them. */
+export type SessionMetrics = Metrics & { readonly per_symbol?: Readonly<Record<string, Metrics>> };
 
 /** A stopped session and whether it still holds a position (stopping does not close it). */
 export type StoppedSummary = SessionSummary & { readonly position_left_open: boolean };

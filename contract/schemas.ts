@@ -24,9 +24,14 @@ export const strategyRefSchema = z.union([
   z.record(z.string(), z.unknown()).describe("an inline strategy document"),
 ]);
 
-/** A symbol such as BTCUSDT (upper-cased). */
-export const symbolSchema = z.string().regex(/^[A-Za-z0-9]{2,20}$/, "a symbol such as BTCUSDT")
-  .transform((s) => s.toUpperCase());
+/**
+ * A symbol: Binance spot such as BTCUSDT, or a venue symbol such as
+ * okx:BTC/USDT (upper-cased: OKX:BTC/USDT).
+ */
+export const symbolSchema = z.string().regex(
+  /^([A-Za-z0-9]{2,20}|[A-Za-z][A-Za-z0-9]{1,30}:[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20})$/,
+  "a symbol such as BTCUSDT, or a venue symbol such as okx:BTC/USDT",
+).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
 const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
@@ -65,7 +70,10 @@ export type ExecutionFields = z.output<z.ZodObject<typeof executionFields>>;
 /** Body of `POST /api/paper_trading/sessions`. */
 export const sessionInputSchema = z.object({
   strategy: strategyRefSchema,
-  symbol: symbolSchema,
+  symbol: symbolSchema.optional().describe("the one symbol traded; give this or symbols"),
+  symbols: z.array(symbolSchema).min(1).max(MAX_PORTFOLIO_SYMBOLS).optional().describe(
+    "a portfolio: one strategy over these symbols (one quote currency) with one wallet",
+  ),
   initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
   risk: riskLimitsSchema.optional().describe(
@@ -82,7 +90,13 @@ export const sessionInputSchema = z.object({
         "accepted only when the service allows them (WEBHOOK_ALLOW_SESSION_TARGETS=true)",
     ),
   ...executionFields,
-}).strict();
+}).strict().refine((s) => (s.symbol === undefined) !== (s.symbols === undefined), {
+  message: "give symbol (one) or symbols (a portfolio), exactly one of them",
+  path: ["symbol"],
+}).refine((s) => s.symbols === undefined || new Set(s.symbols).size === s.symbols.length, {
+  message: "each symbol may be listed once",
+  path: ["symbols"],
+});
 
 /** A validated session creation request. */
 export type SessionInput = z.infer<typeof sessionInputSchema>;
@@ -162,6 +176,9 @@ const price = z.number().positive().finite();
 
 /** Body of `POST /api/paper_trading/sessions/{id}/orders`: a manual order (quantity or notional). */
 export const manualOrderSchema = z.strictObject({
+  symbol: symbolSchema.optional().describe(
+    "the symbol to trade (required in a portfolio session, else the session's)",
+  ),
   side: z.enum(["buy", "sell"]),
   type: z.enum(["market", "limit", "stop_market", "stop_limit"]).default("market"),
   quantity: price.optional().describe("base quantity; give this or notional"),

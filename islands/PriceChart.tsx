@@ -16,12 +16,16 @@ export interface Marker {
   time: number;
   price: number;
   side: "buy" | "sell";
+  symbol: string;
 }
 
 /** Serialisable props of {@link PriceChart}. */
 export interface PriceChartProps extends Record<string, unknown> {
   session_id: string;
+  /** The symbol shown first. */
   symbol: string;
+  /** A portfolio's symbols: a switcher picks the one charted (absent or one: no switcher). */
+  symbols?: string[];
   /** Entry/exit markers (the session's fills). */
   markers: Marker[];
 }
@@ -61,19 +65,22 @@ async function seed(symbol: string, resolution: Resolution): Promise<Point[]> {
 /**
  * Live price of the session's symbol (a close line at 1s, 1m or 5m) with the
  * session's entries and exits as markers; updated from the `trades:SYMBOL`
- * and `trading:ID` WebSocket topics.
+ * and `trading:ID` WebSocket topics. A portfolio's chart shows one symbol at
+ * a time, with that symbol's markers, picked by a switcher.
  */
 export default function PriceChart(props: PriceChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
   const markers = useRef<Marker[]>(props.markers);
   const [resolution, setResolution] = useState<Resolution>("1s");
+  const [symbol, setSymbol] = useState(props.symbol);
   const [error, setError] = useState<string | null>(null);
 
   useLiveFills(props.session_id, (fill: Fill) => {
-    markers.current = [...markers.current, { time: fill.time, price: fill.price, side: fill.side }];
+    const marker = { time: fill.time, price: fill.price, side: fill.side, symbol: fill.symbol };
+    markers.current = [...markers.current, marker];
     const current = chart.current;
-    if (!current) return;
+    if (!current || fill.symbol !== symbol) return;
     current.data.datasets[fill.side === "buy" ? 1 : 2].data.push({ x: fill.time, y: fill.price });
     current.update("none");
     markDrawn(current);
@@ -83,7 +90,7 @@ export default function PriceChart(props: PriceChartProps) {
     if (typeof document === "undefined" || !canvas.current) return;
     const bucketMs = RESOLUTIONS[resolution];
     const points: Point[] = [];
-    const of = (side: string) => markerPoints(markers.current, side);
+    const of = (side: string) => markerPoints(markers.current, side, symbol);
     const instance = new Chart(canvas.current, {
       type: "line",
       data: {
@@ -142,7 +149,7 @@ export default function PriceChart(props: PriceChartProps) {
     };
     let live: Trade[] = [];
     let seeded = false;
-    const unsubscribe = subscribe(tradesTopic(props.symbol), (data) => {
+    const unsubscribe = subscribe(tradesTopic(symbol), (data) => {
       const trades = (data as Trade[]).filter((e) => e.type === "trade");
       if (!seeded) {
         live.push(...trades);
@@ -151,7 +158,7 @@ export default function PriceChart(props: PriceChartProps) {
       for (const trade of trades) addTrade(points, trade, bucketMs);
       schedule();
     });
-    seed(props.symbol, resolution).then((history) => {
+    seed(symbol, resolution).then((history) => {
       points.push(...history);
       for (const trade of live) addTrade(points, trade, bucketMs);
       live = [];
@@ -165,12 +172,24 @@ export default function PriceChart(props: PriceChartProps) {
       instance.destroy();
       chart.current = null;
     };
-  }, [props.symbol, resolution]);
+  }, [symbol, resolution]);
 
   return (
     <section class="card chart" data-testid="price-chart">
       <header class="chart-head">
-        <h2>{props.symbol} price</h2>
+        {props.symbols && props.symbols.length > 1
+          ? (
+            <select
+              data-testid="symbol-switcher"
+              aria-label="symbol charted"
+              value={symbol}
+              onChange={(e) => setSymbol(e.currentTarget.value)}
+            >
+              {props.symbols.map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+          )
+          : null}
+        <h2>{symbol} price</h2>
         <div class="segmented">
           {(Object.keys(RESOLUTIONS) as Resolution[]).map((r) => (
             <button

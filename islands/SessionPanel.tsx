@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "./_api.ts";
 import { InlineError, SessionControls, useAction } from "./_controls.tsx";
 import { ManualOrderForm } from "./_order_form.tsx";
-import { BEHIND_MS } from "../contract/mod.ts";
+import { BEHIND_MS, holdsPosition } from "../contract/mod.ts";
 import {
   decimal,
   duration,
@@ -24,6 +24,28 @@ import { onReconnect } from "./_live.ts";
 
 type Metrics = SessionView["metrics"];
 type Order = SessionView["open_orders"][number];
+
+/** A held position of the session (one per symbol of a portfolio). */
+interface HeldPosition {
+  symbol: string;
+  quantity: number;
+  avg_price: number;
+  last_price: number | null;
+  unrealized_pnl: number;
+}
+
+/** The session's positions that are not flat. */
+function heldPositions(s: SessionSummary): HeldPosition[] {
+  const rows = s.per_symbol ? Object.entries(s.per_symbol) : [[s.symbol, s] as const];
+  const all = rows.map(([symbol, p]) => ({
+    symbol,
+    quantity: p.position.quantity,
+    avg_price: p.position.avg_price,
+    last_price: p.last_price,
+    unrealized_pnl: p.unrealized_pnl,
+  }));
+  return all.filter((p) => p.quantity !== 0);
+}
 
 /** Serialisable props of {@link SessionPanel}. */
 export interface SessionPanelProps extends Record<string, unknown> {
@@ -66,11 +88,12 @@ export default function SessionPanel(props: SessionPanelProps) {
   });
 
   const warm = s.warmup && s.warmup.total > 0 ? s.warmup.done / s.warmup.total : 1;
+  const held = heldPositions(s);
   return (
     <section class="session-panel" data-testid="session-panel">
       <header class="session-head">
         <h1>{s.name}</h1>
-        <span class="muted">{s.symbol}</span>
+        <span class="muted">{s.symbols.join(", ")}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
         <TradingBadge risk={s.risk} />
         {s.simulated
@@ -84,7 +107,7 @@ export default function SessionPanel(props: SessionPanelProps) {
         <SessionControls
           id={id}
           status={s.status}
-          flat={s.position.quantity === 0}
+          flat={!holdsPosition(s)}
           onChange={setSummary}
         />
       </header>
@@ -142,27 +165,27 @@ export default function SessionPanel(props: SessionPanelProps) {
                 </tr>
               </thead>
               <tbody>
-                {s.position.quantity === 0
+                {held.length === 0
                   ? (
                     <tr>
                       <td colSpan={5} class="muted">Flat</td>
                     </tr>
                   )
-                  : (
-                    <tr data-testid="position-row">
-                      <td>{s.symbol}</td>
-                      <td class={tone(s.position.quantity)}>{decimal(s.position.quantity)}</td>
-                      <td>{money(s.position.avg_price)}</td>
-                      <td>{money(s.last_price)}</td>
-                      <td class={tone(s.unrealized_pnl)} data-testid="unrealized">
-                        {signedMoney(s.unrealized_pnl)}
+                  : held.map((p) => (
+                    <tr key={p.symbol} data-testid="position-row">
+                      <td>{p.symbol}</td>
+                      <td class={tone(p.quantity)}>{decimal(p.quantity)}</td>
+                      <td>{money(p.avg_price)}</td>
+                      <td>{money(p.last_price)}</td>
+                      <td class={tone(p.unrealized_pnl)} data-testid="unrealized">
+                        {signedMoney(p.unrealized_pnl)}
                       </td>
                     </tr>
-                  )}
+                  ))}
               </tbody>
             </table>
           </div>
-          {s.status === "stopped" && s.position.quantity !== 0
+          {s.status === "stopped" && held.length > 0
             ? (
               <p class="inline-error" data-testid="left-open">
                 Stopped with this position left open: it was not closed.
@@ -171,7 +194,11 @@ export default function SessionPanel(props: SessionPanelProps) {
             : null}
           <OpenOrders id={id} orders={orders} onChange={setSummary} />
           <h3>Manual order</h3>
-          <ManualOrderForm id={id} disabled={FINAL_STATUSES.includes(s.status)} />
+          <ManualOrderForm
+            id={id}
+            disabled={FINAL_STATUSES.includes(s.status)}
+            symbols={s.symbols}
+          />
         </div>
         <div class="card" data-testid="metrics">
           <h2>Metrics</h2>

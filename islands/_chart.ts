@@ -93,12 +93,15 @@ export function markDrawn(chart: Chart): void {
 /**
  * The points of one side's trade markers, oldest first: the charts are told
  * their data is sorted (`normalized`), and fills often arrive newest first.
+ * With a `symbol`, only that symbol's markers (a portfolio's chart shows one symbol).
  */
 export function markerPoints(
-  markers: readonly { time: number; price: number; side: string }[],
+  markers: readonly { time: number; price: number; side: string; symbol?: string }[],
   side: string,
+  symbol?: string,
 ): Point[] {
-  return markers.filter((m) => m.side === side).map((m) => ({ x: m.time, y: m.price }))
+  return markers.filter((m) => m.side === side && (symbol === undefined || m.symbol === symbol))
+    .map((m) => ({ x: m.time, y: m.price }))
     .sort((a, b) => a.x - b.x);
 }
 

@@ -43,9 +43,11 @@ function Field(
  * optional bracket (stop-loss and take-profit placed when it fills). It posts
  * to the session's orders endpoint, which runs the same checks as strategy
  * orders; the placed order is named below, a refusal is shown inline with the
- * API's reason.
+ * API's reason. A portfolio's form picks the symbol.
  */
-export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolean }) {
+export function ManualOrderForm(
+  { id, disabled, symbols }: { id: string; disabled: boolean; symbols: readonly string[] },
+) {
   const [placed, setPlaced] = useState<Placed | null>(null);
   const [type, setType] = useState<OrderType>("market");
   const [size, setSize] = useState<"quantity" | "notional">("quantity");
@@ -60,6 +62,7 @@ export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolea
       take_profit: numberOf(form, "take_profit"),
     };
     const order: Record<string, unknown> = {
+      ...(symbols.length > 1 ? { symbol: form.get("symbol") } : {}),
       side: form.get("side"),
       type,
       [size]: numberOf(form, "amount"),
@@ -74,6 +77,13 @@ export function ManualOrderForm({ id, disabled }: { id: string; disabled: boolea
   };
   return (
     <form class="controls" data-testid="order-form" onSubmit={submit}>
+      {symbols.length > 1
+        ? (
+          <select name="symbol" aria-label="Symbol">
+            {symbols.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        )
+        : null}
       <select name="side" aria-label="Side">
         <option value="buy">buy</option>
         <option value="sell">sell</option>

@@ -31,7 +31,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         <a href={`/paper_trading/${s.id}`} class="title">
           <strong>{s.name}</strong>
         </a>
-        <span class="muted">{s.symbol}</span>
+        <span class="muted">{s.symbols.join(", ")}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
         <TradingBadge risk={s.risk} />
         {s.simulated ? <span class="badge sim">SIMULATED</span> : null}

@@ -10,6 +10,7 @@ import {
   type SessionStatus,
   type SessionSummary,
   tradingTopic,
+  viewFigures,
 } from "../contract/mod.ts";
 import type { SessionEffect, SessionView } from "../engine/core/session/mod.ts";
 import { subscribe } from "./_live.ts";
@@ -29,20 +30,9 @@ export function withLive(summary: SessionSummary, message: LiveMessage): Session
   const { view } = message;
   return {
     ...summary,
+    ...viewFigures(view, summary.initial_capital),
     status: message.status,
-    equity: view.equity,
-    cash: view.cash,
-    free_cash: view.free_cash,
-    pnl: view.equity - summary.initial_capital,
-    total_return: view.equity / summary.initial_capital - 1,
-    realized_pnl: view.position.realized_pnl,
-    unrealized_pnl: view.position.unrealized_pnl,
-    position: { quantity: view.position.quantity, avg_price: view.position.avg_price },
-    last_price: view.last_price,
     warmup: view.warmup,
-    trade_count: view.metrics.trade_count,
-    fill_count: view.metrics.fill_count,
-    conflicts: view.conflicts,
     risk: view.risk,
   };
 }

@@ -2,8 +2,7 @@
  * Backtest/paper parity: one recorded stream through (a) the backtest and
  * (b) live paper sessions fed by the replay feed at maximum speed through the
  * whole service (hub → bus → worker → persister → database) gives identical
- * orders, fills, closed trades, metrics and risk events, for every example
- * strategy and for one under a risk rule that fires on the stream.
+ * orders, fills, closed trades and metrics, for every example strategy.
  *
  * How the two sides are lined up:
  * - the replay feed is gated: it starts only after every session runs, so the
@@ -20,6 +19,7 @@ import { metricsOf } from "../engine/core/metrics/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
 import type { RiskEvent } from "../engine/core/risk/mod.ts";
 import { sql } from "../db/mod.ts";
+import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
 import { ReplayFeed } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
@@ -36,6 +36,8 @@ const EXAMPLES = [
 ];
 /** A strategy under a risk rule: after two losing round trips, no entries for 5 minutes. */
 const RISKY = "ema_cross_fast+risk";
+/** The examples and {@link RISKY}. */
+const STRATEGIES = [...EXAMPLES, RISKY];
 
 /** The document of an example, or of {@link RISKY}. */
 async function sourceOf(name: string): Promise<string> {
@@ -47,6 +49,7 @@ async function sourceOf(name: string): Promise<string> {
     ? `${source}\nrisk: { max_consecutive_losses: 2, loss_cooldown_minutes: 5 }\n`
     : source;
 }
+
 /** Every item of a paged query. */
 async function all<T>(
   page: (options: { limit: number; offset: number }) => Promise<{ items: T[]; total: number }>,
@@ -62,28 +65,155 @@ async function all<T>(
 /** JSON round trip: what a stored document reads back as (undefined fields vanish). */
 const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
+for (const books of [false, true]) {
+  Deno.test({
+    name: `backtest and paper sessions on the replayed stream agree field by field${
+      books ? " (with order books)" : ""
+    }`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const dir = await Deno.makeTempDir();
+      const file = `${dir}/BTCUSDT-stream.jsonl`;
+      const lastTime = await writeStream(file, simStream({ durationMs: 6 * 3_600_000 }), { books });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => release = resolve);
+      const feed = new ReplayFeed(file, { speed: "max", gate });
+      const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT" } });
+      try {
+        const ids: Record<string, string> = {};
+        for (const name of STRATEGIES) {
+          const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              strategy: name === RISKY ? await sourceOf(name) : name,
+              symbol: "BTCUSDT",
+            }),
+          });
+          assert.equal(response.status, 201, await response.clone().text());
+          ids[name] = (await response.json()).id;
+        }
+        release();
+        await feed.done;
+        const { db, records, sessions } = server.service;
+        for (const name of STRATEGIES) {
+          await eventually(async () => {
+            const rows = await db.query<{ state: SessionSnapshot }>(
+              sql`select state from session_snapshots where session_id = ${ids[name]}`,
+            );
+            return rows[0]?.state.time === lastTime ? true : undefined;
+          }, { timeoutMs: 60_000, what: `session ${name} to reach the end of the stream` });
+        }
+
+        for (const name of STRATEGIES) {
+          const id = ids[name];
+          const strategy = validateStrategy(await sourceOf(name));
+          const backtest = await runBacktest(file, {
+            strategy,
+            execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
+          });
+          assert.ok(
+            backtest.trades.length >= 1,
+            `${name} closed no trade: make the stream livelier`,
+          );
+          assert.equal(backtest.books > 0, books, `${name}: the backtest read the books`);
+          if (books) {
+            const topOfBook = await runBacktest(file, {
+              strategy,
+              execution: resolveExecutionConfig({
+                allow_short: false,
+                fill_model: { book: "none" },
+              }),
+            });
+            assert.notDeepEqual(
+              topOfBook.fills.map((f) => f.price),
+              backtest.fills.map((f) => f.price),
+              `${name}: the book changes the fill prices`,
+            );
+          }
+
+          const fills = await all((page) => records.fills(id, page));
+          assert.deepEqual(
+            fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+            backtest.fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+            `${name}: fills`,
+          );
+          const trades = await all((page) => records.closedTrades(id, page));
+          assert.deepEqual(trades, plain(backtest.trades), `${name}: closed trades`);
+          const orders = await all((page) => records.orders(id, page));
+          const byId = (list: { id: string }[]) =>
+            [...list].sort((a, b) =>
+              Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, ""))
+            );
+          assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
+          assert.deepEqual(await sessions.metrics(id), backtest.metrics, `${name}: metrics`);
+          const riskEvents = (await db.query<{ payload: RiskEvent }>(
+            sql`select payload from session_events where session_id = ${id} and type = 'risk'
+                order by seq`,
+          )).map((r) => r.payload);
+          assert.deepEqual(riskEvents, plain(backtest.risk_events), `${name}: risk events`);
+          if (name === RISKY) {
+            const changes = backtest.risk_events.filter((e) => e.kind === "state");
+            assert.ok(changes.length >= 2, `the loss streak rule fired ${changes.length} times`);
+            assert.ok(backtest.risk_events.some((e) => e.kind === "refused"), "entries refused");
+          }
+          const snapshot = (await db.query<{ state: SessionSnapshot }>(
+            sql`select state from session_snapshots where session_id = ${id}`,
+          ))[0].state;
+          assert.deepEqual(
+            metricsOf(snapshot.metrics),
+            backtest.metrics,
+            `${name}: durable metrics`,
+          );
+        }
+      } finally {
+        await server.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+/** The example portfolio strategy, and a variant where one symbol at a time may hold a position. */
+const PORTFOLIO_STRATEGIES = (source: string) => ({
+  portfolio_ema_cross: source,
+  one_at_a_time: source.replace("max_symbols: 3", "max_symbols: 1"),
+});
+
 Deno.test({
-  name: "backtest and paper sessions on the replayed stream agree field by field",
+  name:
+    "a backtest over two symbols and a live portfolio session on the same replayed stream agree field by field",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const file = `${dir}/BTCUSDT-stream.jsonl`;
-    const lastTime = await writeStream(file, simStream({ durationMs: 6 * 3_600_000 }));
+    const file = `${dir}/portfolio-stream.jsonl`;
+    const start = Date.UTC(2026, 0, 1);
+    const durationMs = 4 * 3_600_000;
+    // ETH trades half a second after BTC: one time order, no ties to break. Its closing trade
+    // comes two minutes after BTC's: the last event of the stream makes an effect (an equity sample).
+    const eth = simStream({ symbol: "ETHUSDT", seed: 5, start: start + 500, durationMs });
+    const closing = eth.pop() as Trade;
+    eth.push({ ...closing, time: closing.time + 120_000 });
+    const events = [...simStream({ symbol: "BTCUSDT", seed: 2, start, durationMs }), ...eth]
+      .sort((a, b) => (a as Trade).time - (b as Trade).time);
+    const lastTime = await writeStream(file, events);
+    const source = await Deno.readTextFile(
+      new URL("../strategies/portfolio_ema_cross.yaml", import.meta.url),
+    );
+    const strategies = PORTFOLIO_STRATEGIES(source);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => release = resolve);
     const feed = new ReplayFeed(file, { speed: "max", gate });
-    const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT" } });
+    const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT,ETHUSDT" } });
     try {
       const ids: Record<string, string> = {};
-      for (const name of [...EXAMPLES, RISKY]) {
+      for (const [name, strategy] of Object.entries(strategies)) {
         const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            strategy: name === RISKY ? await sourceOf(name) : name,
-            symbol: "BTCUSDT",
-          }),
+          body: JSON.stringify({ strategy, symbols: ["BTCUSDT", "ETHUSDT"] }),
         });
         assert.equal(response.status, 201, await response.clone().text());
         ids[name] = (await response.json()).id;
@@ -91,23 +221,26 @@ Deno.test({
       release();
       await feed.done;
       const { db, records, sessions } = server.service;
-      for (const name of [...EXAMPLES, RISKY]) {
+      for (const name of Object.keys(strategies)) {
         await eventually(async () => {
           const rows = await db.query<{ state: SessionSnapshot }>(
             sql`select state from session_snapshots where session_id = ${ids[name]}`,
           );
           return rows[0]?.state.time === lastTime ? true : undefined;
-        }, { timeoutMs: 60_000, what: `session ${name} to reach the end of the stream` });
+        }, { timeoutMs: 60_000, what: `portfolio session ${name} to reach the end of the stream` });
       }
 
-      for (const name of [...EXAMPLES, RISKY]) {
+      for (const [name, strategySource] of Object.entries(strategies)) {
         const id = ids[name];
-        const strategy = validateStrategy(await sourceOf(name));
-        const backtest = await runBacktest(file, {
-          strategy,
-          execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
-        });
-        assert.ok(backtest.trades.length >= 1, `${name} closed no trade: make the stream livelier`);
+        const backtest = await runBacktest(
+          [{ symbol: "BTCUSDT", path: file }, { symbol: "ETHUSDT", path: file }],
+          {
+            strategy: validateStrategy(strategySource),
+            execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
+          },
+        );
+        const traded = new Set(backtest.trades.map((t) => t.symbol));
+        assert.equal(traded.size, 2, `${name} traded ${[...traded]}: make the stream livelier`);
 
         const fills = await all((page) => records.fills(id, page));
         assert.deepEqual(
@@ -123,21 +256,14 @@ Deno.test({
             Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, ""))
           );
         assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
-        assert.deepEqual(await sessions.metrics(id), backtest.metrics, `${name}: metrics`);
-        const riskEvents = (await db.query<{ payload: RiskEvent }>(
-          sql`select payload from session_events where session_id = ${id} and type = 'risk'
-              order by seq`,
-        )).map((r) => r.payload);
-        assert.deepEqual(riskEvents, plain(backtest.risk_events), `${name}: risk events`);
-        if (name === RISKY) {
-          const changes = backtest.risk_events.filter((e) => e.kind === "state");
-          assert.ok(changes.length >= 2, `the loss streak rule fired ${changes.length} times`);
-          assert.ok(backtest.risk_events.some((e) => e.kind === "refused"), "entries refused");
-        }
-        const snapshot = (await db.query<{ state: SessionSnapshot }>(
-          sql`select state from session_snapshots where session_id = ${id}`,
-        ))[0].state;
-        assert.deepEqual(metricsOf(snapshot.metrics), backtest.metrics, `${name}: durable metrics`);
+        const perSymbol = Object.fromEntries(
+          Object.entries(backtest.per_symbol!).map(([symbol, s]) => [symbol, s.metrics]),
+        );
+        assert.deepEqual(
+          await sessions.metrics(id),
+          { ...backtest.metrics, per_symbol: perSymbol },
+          `${name}: metrics, per symbol too`,
+        );
       }
     } finally {
       await server.stop();

@@ -233,6 +233,45 @@ sizing: { type: percent_of_equity, value: 10 }
 
 Deno.test({
   name:
+    "dashboard: a portfolio session's chart switches symbol, its order form picks one, positions list each symbol",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      const created = await server.service.sessions.create(sessionInputSchema.parse({
+        strategy: IDLE_STRATEGY,
+        symbols: ["BTCUSDT", "ETHUSDT"],
+      }));
+      await page.goto(`${server.url}/paper_trading/${created.id}`);
+      await waitHydrated(page, "PriceChart");
+      await waitHydrated(page, "SessionPanel");
+      const chart = page.locator('[data-testid="price-chart"]');
+      await chart.getByRole("heading", { name: "BTCUSDT price" }).waitFor();
+      await chart.getByLabel("symbol charted").selectOption("ETHUSDT");
+      await chart.getByRole("heading", { name: "ETHUSDT price" }).waitFor();
+
+      const panel = page.locator('[data-testid="session-panel"]');
+      await panel.getByText("BTCUSDT, ETHUSDT").first().waitFor();
+      await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
+      const form = panel.locator('[data-testid="order-form"]');
+      await form.getByLabel("Symbol").selectOption("ETHUSDT");
+      await form.getByLabel("Quantity").fill("0.1");
+      await form.getByRole("button", { name: "Place order" }).click();
+      await form.locator('[data-testid="order-placed"]').getByText("buy 0.1 market: filled")
+        .waitFor();
+      const row = panel.locator('[data-testid="position-row"]');
+      await row.filter({ hasText: "ETHUSDT" }).waitFor();
+      assert.equal(await row.count(), 1, "only ETHUSDT holds a position");
+      await screenshot(page, "session-portfolio-laptop");
+      assert.deepEqual(problems, { console: [], failed: [] });
+      await page.close();
+    }),
+});
+
+Deno.test({
+  name:
     "dashboard: a manual order fills, an open order is cancelled, close flattens, stop says what is left open",
   sanitizeOps: false,
   sanitizeResources: false,

@@ -118,8 +118,8 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.ok(shown >= listed, `status says ${shown} fills, the list has ${listed}`);
       assert.match(status, /^Closed trades\s+\d+$/m);
       const table = expectExit(await paper("trades", id, "--limit", "1"), 0).stdout;
-      assert.match(table, /^TIME\s+SIDE\s+PRICE\s+QUANTITY/);
-      assert.match(table, /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+(buy|sell)\s/m);
+      assert.match(table, /^TIME\s+SYMBOL\s+SIDE\s+PRICE\s+QUANTITY/);
+      assert.match(table, /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+BTCUSDT\s+(buy|sell)\s/m);
       const csv = expectExit(await paper("trades", id, "--csv"), 0).stdout;
       assert.match(csv, /^id,time,symbol,side,price,quantity,fee/);
       assert.ok(csv.trim().split("\n").length >= 2);
@@ -215,6 +215,50 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.equal(session.name, "from-file");
       assert.equal(session.initial_capital, 500);
       expectExit(await paper("stop", session.id, "--json"), 0);
+    });
+
+    await t.step("a portfolio: start over two symbols, status per symbol, close one", async () => {
+      const started = JSON.parse(
+        expectExit(
+          await paper(
+            "start",
+            "--strategy",
+            "ema_cross_fast",
+            "--symbol",
+            "btcusdt,ethusdt",
+            "--capital",
+            "100000",
+            "--json",
+          ),
+          0,
+        ).stdout,
+      );
+      assert.deepEqual(started.symbols, ["BTCUSDT", "ETHUSDT"]);
+      await eventually(async () => {
+        const s = JSON.parse(expectExit(await paper("status", started.id, "--json"), 0).stdout);
+        return s.per_symbol?.ETHUSDT.last_price ? s : undefined;
+      }, { what: "an ETHUSDT price in the portfolio session", timeoutMs: 60_000 });
+      const placed = expectExit(
+        await paper("order", started.id, "buy", "--symbol", "ethusdt", "--quantity", "1"),
+        0,
+      );
+      assert.match(placed.stdout, /buy market 1: filled/);
+      const out = await eventually(async () => {
+        const text = expectExit(await paper("status", started.id), 0).stdout;
+        return /^ETHUSDT\s+[\d.]+ @ [\d,.]+/m.test(text) ? text : undefined;
+      }, { what: "the ETHUSDT position in the status table", timeoutMs: 60_000 });
+      assert.match(out, /^Symbols\s+BTCUSDT, ETHUSDT$/m);
+      assert.match(out, /^SYMBOL\s+POSITION\s+LAST/m);
+      const list = expectExit(await paper("list"), 0).stdout;
+      assert.match(list.split("\n").find((l) => l.startsWith(started.id)) ?? "", /BTCUSDT,ETHUSDT/);
+      const fills = expectExit(await paper("trades", started.id), 0).stdout;
+      assert.match(fills, /ETHUSDT\s+buy/);
+      const closed = expectExit(await paper("close", started.id, "--symbol", "ethusdt"), 0);
+      assert.match(
+        closed.stdout,
+        new RegExp(`^closed ETHUSDT in session ${started.id}: position flat$`, "m"),
+      );
+      expectExit(await paper("stop", started.id, "--json"), 0);
     });
 
     await t.step("API validation errors show the details with paths", async () => {

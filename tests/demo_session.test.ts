@@ -25,7 +25,7 @@ Deno.test("the demo session trades a few times an hour and loses little of its m
   let trades = 0, costs = 0, moved = 0;
   for (const seed of [1, 2, 3]) {
     const backtest = new Backtest({
-      symbol: input.symbol,
+      symbol: "BTCUSDT",
       strategy: parsed.strategy,
       execution: executionOf(input.initial_capital, input),
     });

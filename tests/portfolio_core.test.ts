@@ -159,6 +159,74 @@ Deno.test("pyramiding per symbol stops at the symbol's stake", () => {
   assert.ok(Math.abs(second.quantity - room / (103 * 1.001)) < 1e-7, `second ${second.quantity}`);
 });
 
+Deno.test("closing one symbol of a portfolio flattens only that symbol and cancels only its orders", () => {
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy("{ type: fixed_quantity, value: 2 }"),
+    execution,
+  });
+  run(core);
+  const out: SessionEffect[] = [];
+  const resting = core.placeOrder(
+    { symbol: "AAAUSDT", side: "buy", type: "limit", quantity: 1, price: 90 },
+    out,
+  );
+  const other = core.placeOrder(
+    { symbol: "BBBUSDT", side: "buy", type: "limit", quantity: 1, price: 40 },
+    out,
+  );
+  assert.equal(resting.status, "new");
+  core.closePosition(out, "BBBUSDT");
+  const closing = fillsOf(out);
+  assert.deepEqual(closing.map((f) => [f.symbol, f.side, f.quantity, f.tag]), [
+    ["BBBUSDT", "sell", 2, "close"],
+  ]);
+  const cancelled = out.flatMap((e) =>
+    e.type === "order" && e.order.status === "cancelled" ? [e.order.id] : []
+  );
+  assert.deepEqual(cancelled, [other.id], "only BBBUSDT's order is cancelled");
+  const view = core.view();
+  assert.equal(view.per_symbol.BBBUSDT.position.quantity, 0);
+  assert.equal(view.per_symbol.AAAUSDT.position.quantity, 2, "AAAUSDT still held");
+  assert.deepEqual(view.per_symbol.AAAUSDT.open_orders.map((o) => o.id), [resting.id]);
+  assert.throws(() => core.closePosition(out, "CCCUSDT"), /CCCUSDT is not one of/);
+});
+
+/** The book of a portfolio view: what a snapshot restores (indicators warm up again from history). */
+function bookOf(core: PortfolioCore) {
+  const { cash, free_cash, equity, open_orders, metrics, paused, time, per_symbol } = core.view();
+  const symbols = Object.entries(per_symbol).map(([symbol, s]) => ({
+    symbol,
+    position: s.position,
+    open_orders: s.open_orders,
+    metrics: s.metrics,
+  }));
+  return { cash, free_cash, equity, open_orders, metrics, paused, time, symbols };
+}
+
+Deno.test("a portfolio restored from its snapshot has the same book, per symbol too", () => {
+  const setup = {
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy("{ type: fixed_quantity, value: 2 }"),
+    execution,
+  };
+  const original = new PortfolioCore(setup);
+  run(original);
+  original.placeOrder(
+    { symbol: "BBBUSDT", side: "buy", type: "limit", quantity: 1, price: 40 },
+    [],
+  );
+  original.pause();
+  const restored = new PortfolioCore(setup, JSON.parse(JSON.stringify(original.snapshot())));
+  assert.deepEqual(bookOf(restored), bookOf(original));
+  assert.equal(bookOf(restored).symbols[0].position.quantity, 2);
+  // Both go on alike: the next trades mark both books the same way.
+  const next = [trade("AAAUSDT", 3_000, 104, 4), trade("BBBUSDT", 3_010, 39, 4)];
+  const [a, b] = [run(original, next), run(restored, next)];
+  assert.deepEqual(fillsOf(a), fillsOf(b));
+  assert.deepEqual(bookOf(restored), bookOf(original));
+});
+
 Deno.test("portfolio risk: gross exposure over both symbols refuses the second entry; one state for all", () => {
   // Buy 2 AAA at 101 (202), then 2 BBB at 51 would make the gross exposure 202 + 102 > 250.
   const core = new PortfolioCore({

@@ -26,6 +26,8 @@ export interface SessionRow {
     name?: string;
     /** The session's own risk limits (overriding its strategy's). */
     risk?: RiskLimits;
+    /** A portfolio session's symbols (`symbol` is the first). */
+    symbols?: string[];
     /** The session's own alert targets. */
     webhooks?: string[];
   };

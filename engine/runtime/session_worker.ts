@@ -1,15 +1,22 @@
 /**
- * Entry point of a session worker: runs one {@link SessionCore} over the
+ * Entry point of a session worker: runs one {@link SessionCore} (or, for a
+ * portfolio session, one {@link PortfolioCore} over all its symbols' buses) over the
  * market data it receives on the bus, and reports every effect to the
  * supervisor together with the state right after it. Runs without network or
  * file access.
  */
 /// <reference lib="deno.worker" />
-import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
-import { effectiveLimits } from "../core/risk/limits.ts";
-import type { Strategy } from "../core/strategy/schema.ts";
+import {
+  isPortfolioSnapshot,
+  PortfolioCore,
+  SessionCore,
+  type SessionEffect,
+} from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
+import { TimeMerge } from "./market/time_merge.ts";
+import { effectiveLimits } from "../core/risk/limits.ts";
+import type { Strategy } from "../core/strategy/schema.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -19,21 +26,28 @@ import type {
 } from "./worker_protocol.ts";
 
 const VIEW_INTERVAL_MS = 250;
+/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+const MERGE_HOLD_MS = 500;
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
-let core: SessionCore | undefined;
+let core: SessionCore | PortfolioCore | undefined;
 /** The strategy and the session's own limits: account-wide limits combine with them again when they change. */
 let riskBase: { strategy: Strategy; session?: RiskLayers["session"] } | undefined;
 let bus: BusSubscriber | undefined;
+/** A portfolio's symbols' events in one time order (undefined for one symbol). */
+let merge: TimeMerge | undefined;
+let mergeTimer: ReturnType<typeof setTimeout> | undefined;
 let lastView = 0;
 const effects: SessionEffect[] = [];
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
-/** Shared with the supervisor: the seq of the last bus batch handled (how far behind the worker is). */
+/** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the worker is). */
 let handled: Int32Array | undefined;
-/** The seq of the last bus batch handled: every snapshot sent says which batches it includes. */
-let busSeq = 0;
+/** Per symbol, the seq of the last bus batch handled: every snapshot sent says which batches it includes. */
+let busSeq: Record<string, number> = {};
+/** The session's symbols, in the order of the `handled` slots. */
+let symbols: readonly string[] = [];
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -43,16 +57,38 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-function onMarket(events: readonly BusEvent[], seq: number): void {
+function onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
   if (!core) return;
   advance();
   const receivedAt = performance.timeOrigin + performance.now();
-  for (let i = 0; i < events.length; i++) {
-    const event = events[i];
-    if (event.type === "book") core.book(event, effects);
-    else core.step(event, effects);
+  if (merge) {
+    merge.push(symbol, events, seq, receivedAt);
+    release(receivedAt);
+    return;
   }
-  passed(seq);
+  for (let i = 0; i < events.length; i++) apply(events[i]);
+  passed(symbol, seq);
+  report(receivedAt);
+}
+
+function apply(event: BusEvent): void {
+  if (event.type === "book") core!.book(event, effects);
+  else core!.step(event, effects);
+}
+
+/** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
+function release(receivedAt: number): void {
+  clearTimeout(mergeTimer);
+  const wait = merge!.drain(receivedAt);
+  if (wait !== undefined) {
+    mergeTimer = setTimeout(() => release(performance.timeOrigin + performance.now()), wait);
+  }
+  report(receivedAt);
+}
+
+/** Sends the effects produced so far with the state after them, or now and then a fresh view. */
+function report(receivedAt: number): void {
+  if (!core) return;
   if (effects.length > 0) {
     post({
       type: "effects",
@@ -69,10 +105,10 @@ function onMarket(events: readonly BusEvent[], seq: number): void {
   }
 }
 
-/** Records that the bus batches up to `seq` are behind the worker. */
-function passed(seq: number): void {
-  busSeq = seq;
-  if (handled) Atomics.store(handled, 0, seq);
+/** Records that the bus batches of `symbol` up to `seq` are behind the worker. */
+function passed(symbol: string, seq: number): void {
+  busSeq[symbol] = seq;
+  if (handled) Atomics.store(handled, symbols.indexOf(symbol), seq);
 }
 
 function handle(message: ToWorker): void {
@@ -80,36 +116,43 @@ function handle(message: ToWorker): void {
     case "init": {
       progress = message.progress;
       handled = message.handled;
-      busSeq = message.startAfter[message.symbol] ?? 0;
-      riskBase = { strategy: message.strategy, session: message.risk?.session };
-      core = new SessionCore(
-        {
-          symbol: message.symbol,
-          strategy: message.strategy,
-          execution: message.execution,
-          risk: effectiveLimits(
-            message.strategy.risk,
-            message.risk?.session,
-            message.risk?.account,
-          ),
-        },
-        message.snapshot,
-      );
+      symbols = message.symbols ?? [message.symbol];
+      busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
+      const { strategy, execution, snapshot } = message;
+      riskBase = { strategy, session: message.risk?.session };
+      const risk = effectiveLimits(strategy.risk, message.risk?.session, message.risk?.account);
+      core = message.symbols
+        ? new PortfolioCore(
+          { symbols, strategy, execution, risk },
+          snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
+        )
+        : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
       core.warm(message.history);
       // Recorded with the first market batch's effects (the session is halted from now on).
       if (message.risk?.halted) {
         const at = message.history.at(-1)?.closeTime;
         core.setTradingState("halted", "kill_switch", effects, { at });
       }
+      merge = message.symbols
+        ? new TimeMerge({
+          symbols,
+          holdMs: MERGE_HOLD_MS,
+          onEvent: apply,
+          onBatchDone: passed,
+        })
+        : undefined;
       bus = new BusSubscriber({
-        symbols: [message.symbol],
+        symbols,
         startAfter: message.startAfter,
         namespace: message.busNamespace,
         onEvents: onMarket,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.
-          passed(to);
+          if (merge) {
+            merge.push(symbol, [], to, performance.timeOrigin + performance.now());
+            release(performance.timeOrigin + performance.now());
+          } else passed(symbol, to);
           post({ type: "bus_gap", symbol, from, to });
         },
       });
@@ -126,6 +169,8 @@ function handle(message: ToWorker): void {
         core.cancelOrders(out);
         bus?.close();
         bus = undefined;
+        clearTimeout(mergeTimer);
+        merge = undefined;
       }
       post({
         type: "command_done",
@@ -167,14 +212,19 @@ function handle(message: ToWorker): void {
 }
 
 /** Applies a trader's or operator's action to the session. */
-function act(core: SessionCore, action: SessionAction, out: SessionEffect[]): ActionResult {
+function act(
+  core: SessionCore | PortfolioCore,
+  action: SessionAction,
+  out: SessionEffect[],
+): ActionResult {
   switch (action.kind) {
     case "order":
       return { order: core.placeOrder(action.order, out) };
     case "cancel":
       return { cancelled: core.cancelOrder(action.order_id, out) };
     case "close":
-      core.closePosition(out);
+      if (core instanceof PortfolioCore) core.closePosition(out, action.symbol);
+      else core.closePosition(out);
       return {};
     case "risk":
       return {

@@ -4,24 +4,35 @@
  */
 import type { Db } from "../../db/mod.ts";
 import { type SessionRow, SessionTable } from "../../db/stores/mod.ts";
-import type { SessionSummary, StoppedSummary } from "../../contract/mod.ts";
+import {
+  holdsPosition,
+  type SessionMetrics,
+  type SessionSummary,
+  type StoppedSummary,
+  viewFigures,
+} from "../../contract/mod.ts";
 import type { SessionInput } from "../../contract/schemas.ts";
 import {
+  isPortfolioSnapshot,
   type ManualOrder,
+  PortfolioCore,
+  portfolioQuote,
   type SessionSnapshot,
   type SessionStatus,
   type SessionView,
   transition,
 } from "../core/session/mod.ts";
+import type { SymbolFilters } from "../core/types.ts";
 import {
   equity,
+  type ExecutionConfig,
   freeCash,
   openOrders,
   type Order,
   position,
   resolveExecutionConfig,
 } from "../core/execution/mod.ts";
-import { createMetrics, type Metrics, metricsOf } from "../core/metrics/mod.ts";
+import { createMetrics, metricsOf } from "../core/metrics/mod.ts";
 import {
   effectiveLimits,
   type RiskLimits,
@@ -66,8 +77,9 @@ export class SessionService {
   readonly #table: SessionTable;
   readonly #supervisor: Supervisor;
   readonly #strategies: StrategyStore;
-  readonly #feed: () => FeedLabel;
+  readonly #feed: (symbol: string) => FeedLabel;
   readonly #symbols: () => readonly string[];
+  readonly #venue?: (symbol: string) => Promise<VenueDefaults>;
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #sessionWebhooks: boolean;
@@ -85,8 +97,11 @@ export class SessionService {
       db: Db;
       supervisor: Supervisor;
       strategies: StrategyStore;
-      feed: () => FeedLabel;
+      /** The feed that serves a symbol (venue symbols have their venue's). */
+      feed: (symbol: string) => FeedLabel;
       symbols: () => readonly string[];
+      /** A venue symbol's filters and default fees from its venue (none for bare symbols). */
+      venue?: (symbol: string) => Promise<VenueDefaults>;
       /** Tells live listeners about a new session. */
       announce?: (session: SessionSummary) => void;
       /** Most sessions this node runs at once (default unlimited). */
@@ -105,6 +120,7 @@ export class SessionService {
     this.#strategies = deps.strategies;
     this.#feed = deps.feed;
     this.#symbols = deps.symbols;
+    this.#venue = deps.venue;
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#sessionWebhooks = deps.sessionWebhooks ?? false;
@@ -139,31 +155,47 @@ export class SessionService {
           "per-session alert targets are disabled on this service (WEBHOOK_ALLOW_SESSION_TARGETS=true enables them)",
       }]);
     }
-    if (!this.#symbols().includes(input.symbol)) {
+    const symbols = input.symbols ?? [input.symbol!];
+    const path = input.symbols ? "symbols" : "symbol";
+    symbols.forEach((symbol, i) => {
+      if (this.#symbols().includes(symbol)) return;
       throw new ValidationError("unknown symbol", [{
-        path: "symbol",
-        message: `'${input.symbol}' is not traded here (available: ${this.#symbols().join(", ")})`,
+        path: input.symbols ? `symbols.${i}` : "symbol",
+        message: `'${symbol}' is not traded here (available: ${this.#symbols().join(", ")})`,
       }]);
-    }
+    });
     const { strategy, strategyId, source } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.initial_capital, input);
+    let execution = executionOf(input.initial_capital, input);
+    for (const symbol of symbols) {
+      execution = withVenue(execution, input, symbol, await this.#venue?.(symbol));
+    }
+    try {
+      portfolioQuote(symbols, execution);
+    } catch (error) {
+      throw new ValidationError("mixed quote currencies", [{
+        path,
+        message: (error as Error).message,
+      }]);
+    }
+    const portfolio = symbols.length > 1 ? { symbols } : {};
     const id = crypto.randomUUID();
-    const feed = this.#feed();
+    const feed = this.#feed(symbols[0]);
     await this.#withCapacity(async () => {
       const inserted = await this.#table.insert({
         id,
         strategyId,
         name: input.name ?? strategy.name,
         source,
-        symbol: input.symbol,
+        symbol: symbols[0],
         options: {
           execution,
           strategy,
           name: input.name,
           webhooks: input.webhooks,
           risk: input.risk,
+          ...portfolio,
         },
         feed: feed.name,
         simulated: feed.simulated,
@@ -175,7 +207,8 @@ export class SessionService {
       await this.#claim(id);
       await this.#supervisor.start({
         id,
-        symbol: input.symbol,
+        symbol: symbols[0],
+        ...portfolio,
         strategy,
         execution,
         seq: 0,
@@ -279,11 +312,32 @@ export class SessionService {
 
   /**
    * Force exit: cancels the session's open orders and flattens its position at
-   * market (404 unknown, 409 when it is stopped or failed: it has no worker).
+   * market; in a portfolio, only `symbol`'s when given (404 unknown, 400 a
+   * symbol the session does not trade, 409 when it is stopped or failed: it
+   * has no worker).
    */
-  async close(id: string): Promise<SessionSummary> {
-    await this.#act(id, { kind: "close" });
+  async close(id: string, symbol?: string): Promise<SessionSummary> {
+    if (symbol !== undefined) await this.#ownSymbol(id, symbol, "symbol");
+    await this.#act(id, { kind: "close", ...(symbol === undefined ? {} : { symbol }) });
     return this.get(id);
+  }
+
+  /**
+   * `symbol` upper-cased when the session trades it (a 400 naming `path`
+   * otherwise); a portfolio's order must name one of its symbols.
+   */
+  async #ownSymbol(id: string, symbol: string | undefined, path: string): Promise<string> {
+    const row = await this.#row(id);
+    const symbols = symbolsOf(row);
+    if (symbol === undefined && symbols.length === 1) return symbols[0];
+    const upper = symbol?.toUpperCase();
+    if (upper !== undefined && symbols.includes(upper)) return upper;
+    throw new ValidationError(symbol === undefined ? "symbol required" : "unknown symbol", [{
+      path,
+      message: symbol === undefined
+        ? `this session trades several symbols: name one of ${symbols.join(", ")}`
+        : `'${symbol}' is not traded by this session (it trades ${symbols.join(", ")})`,
+    }]);
   }
 
   /**
@@ -291,7 +345,8 @@ export class SessionService {
    * (422 with the reason when the engine rejects it).
    */
   async placeOrder(id: string, order: ManualOrder): Promise<Order> {
-    const placed = (await this.#act(id, { kind: "order", order })).order!;
+    const symbol = await this.#ownSymbol(id, order.symbol, "symbol");
+    const placed = (await this.#act(id, { kind: "order", order: { ...order, symbol } })).order!;
     if (placed.status === "rejected") {
       throw new ValidationError(
         "order rejected",
@@ -357,16 +412,21 @@ export class SessionService {
       await this.close(id);
     }
     const session = await this.command(id, "stop");
-    return { ...session, position_left_open: session.position.quantity !== 0 };
+    return { ...session, position_left_open: holdsPosition(session) };
   }
 
   /** Current performance metrics of a session (live, or from its last durable state). */
-  async metrics(id: string): Promise<Metrics> {
+  async metrics(id: string): Promise<SessionMetrics> {
     const row = await this.#row(id);
     const view = this.#supervisor.get(id)?.view ??
-      (row.snapshot ? viewOf(row.snapshot, row.symbol) : undefined);
-    return view?.metrics ??
+      (row.snapshot ? viewOf(row, row.snapshot) : undefined);
+    const metrics = view?.metrics ??
       metricsOf(createMetrics({ initial_equity: Number(row.options.execution.initial_cash) }));
+    if (!view?.per_symbol) return metrics;
+    const perSymbol = Object.fromEntries(
+      Object.entries(view.per_symbol).map(([symbol, s]) => [symbol, s.metrics]),
+    );
+    return { ...metrics, per_symbol: perSymbol };
   }
 
   /**
@@ -448,36 +508,36 @@ export class SessionService {
 
   #summary(row: SessionRow): SessionSummary {
     const live: LiveSession | undefined = this.#supervisor.get(row.id);
-    const view = live?.view ?? (row.snapshot ? viewOf(row.snapshot, row.symbol) : undefined);
+    const view = live?.view ?? (row.snapshot ? viewOf(row, row.snapshot) : undefined);
     const initial = Number(row.options.execution.initial_cash);
-    const eq = view?.equity ?? initial;
     return {
       id: row.id,
       name: row.strategy_name,
       strategy_id: row.strategy_id,
       symbol: row.symbol,
+      symbols: symbolsOf(row),
       status: live?.status ?? row.status,
       feed: row.feed,
       simulated: row.simulated,
       created_at: row.created_at,
       last_error: live?.lastError ?? row.last_error,
       initial_capital: initial,
-      equity: eq,
-      cash: view?.cash ?? initial,
-      free_cash: view?.free_cash ?? initial,
-      pnl: eq - initial,
-      realized_pnl: view?.position.realized_pnl ?? 0,
-      unrealized_pnl: view?.position.unrealized_pnl ?? 0,
-      total_return: eq / initial - 1,
-      position: {
-        quantity: view?.position.quantity ?? 0,
-        avg_price: view?.position.avg_price ?? 0,
-      },
-      last_price: view?.last_price ?? null,
+      ...(view ? viewFigures(view, initial) : {
+        equity: initial,
+        cash: initial,
+        free_cash: initial,
+        pnl: 0,
+        realized_pnl: 0,
+        unrealized_pnl: 0,
+        total_return: 0,
+        position: { quantity: 0, avg_price: 0 },
+        last_price: null,
+        trade_count: 0,
+        fill_count: 0,
+        conflicts: 0,
+        per_symbol: null,
+      }),
       warmup: live?.view?.warmup ?? null,
-      trade_count: view?.metrics.trade_count ?? 0,
-      fill_count: view?.metrics.fill_count ?? 0,
-      conflicts: view?.conflicts ?? 0,
       restarts: live?.restarts ?? row.restarts ?? 0,
       restart_reason: live?.restartReason ?? row.restart_reason ?? null,
       lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
@@ -492,11 +552,17 @@ function roundOrNull(value: number | undefined): number | null {
   return value === undefined ? null : Math.round(value);
 }
 
+/** The symbols a stored session trades (a portfolio's are in its options). */
+function symbolsOf(row: SessionRow): readonly string[] {
+  return row.options.symbols ?? [row.symbol];
+}
+
 /** How to start a stored session again from its last durable state. */
 function specOf(row: SessionRow): SessionSpec {
   return {
     id: row.id,
     symbol: row.symbol,
+    ...(row.options.symbols ? { symbols: row.options.symbols } : {}),
     strategy: row.options.strategy,
     execution: resolveExecutionConfig(row.options.execution),
     snapshot: row.snapshot ?? undefined,
@@ -506,8 +572,46 @@ function specOf(row: SessionRow): SessionSpec {
   };
 }
 
+/** What a venue tells about a symbol: its filters and default fee rates. */
+export interface VenueDefaults {
+  readonly filters?: SymbolFilters;
+  readonly fees?: { readonly maker: number; readonly taker: number };
+}
+
+/**
+ * The execution settings with the venue's filters for the symbol (overrides
+ * given in the request win) and its fees where the request gave none.
+ */
+function withVenue(
+  execution: ExecutionConfig,
+  input: SessionInput,
+  symbol: string,
+  venue: VenueDefaults | undefined,
+): ExecutionConfig {
+  if (!venue) return execution;
+  return {
+    ...execution,
+    ...(venue.fees && input.fees?.maker === undefined ? { maker_fee: venue.fees.maker } : {}),
+    ...(venue.fees && input.fees?.taker === undefined ? { taker_fee: venue.fees.taker } : {}),
+    ...(venue.filters
+      ? {
+        filters: {
+          ...execution.filters,
+          [symbol]: { ...venue.filters, ...execution.filters?.[symbol] },
+        },
+      }
+      : {}),
+  };
+}
+
 /** The API view of a session that has no worker, from its last durable state. */
-function viewOf(snapshot: SessionSnapshot, symbol: string): SessionView {
+function viewOf(row: SessionRow, snapshot: SessionSnapshot): SessionView {
+  const { symbol } = row;
+  if (row.options.symbols && isPortfolioSnapshot(snapshot)) {
+    const execution = resolveExecutionConfig(row.options.execution);
+    const { strategy, symbols } = row.options;
+    return new PortfolioCore({ symbols, strategy, execution }, snapshot).view();
+  }
   const pos = position(snapshot.account, symbol);
   return {
     symbol,

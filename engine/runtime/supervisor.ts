@@ -134,6 +134,8 @@ export interface AccountRiskNow {
 export interface SessionSpec {
   readonly id: string;
   readonly symbol: string;
+  /** A portfolio session's symbols (the first is `symbol`); absent for one symbol. */
+  readonly symbols?: readonly string[];
   readonly strategy: Strategy;
   readonly execution: ExecutionConfig;
   readonly snapshot?: SessionSnapshot;
@@ -205,7 +207,7 @@ interface Slot {
    * worker resumes after it and recovers the batches since from the hub
    * (undefined until the first spawn, which starts after the newest batch).
    */
-  busSeq?: number;
+  busSeq?: Record<string, number>;
   /** Settles when the session first runs after a (re)start, or fails. */
   started: Outcome;
   /** True once the current worker reported ready. */
@@ -213,7 +215,7 @@ interface Slot {
   /** The worker's progress counter (shared memory, bumped by the worker). */
   progress: Int32Array;
   lastProgress: number;
-  /** The seq of the last bus batch the worker handled (shared memory, stored by the worker). */
+  /** Per symbol (in the session's order), the seq of the last bus batch the worker handled (shared memory). */
   handled: Int32Array;
   /** The lag last told to live listeners (ms). */
   shownLag: number;
@@ -286,7 +288,7 @@ export class Supervisor {
       ready: false,
       progress: new Int32Array(new SharedArrayBuffer(4)),
       lastProgress: 0,
-      handled: new Int32Array(new SharedArrayBuffer(4)),
+      handled: new Int32Array(new SharedArrayBuffer(4 * symbolsOf(spec).length)),
       shownLag: 0,
       heard: false,
       pingOutstanding: false,
@@ -332,7 +334,11 @@ export class Supervisor {
   lagMs(id: string): number | undefined {
     const slot = this.#slots.get(id);
     if (!slot || slot.live.status === "failed") return undefined;
-    return this.#deps.lag(slot.spec.symbol, Atomics.load(slot.handled, 0));
+    return Math.max(
+      ...symbolsOf(slot.spec).map((symbol, i) =>
+        this.#deps.lag(symbol, Atomics.load(slot.handled, i))
+      ),
+    );
   }
 
   /** Applies a user command; refuses invalid transitions with a {@link ConflictError}. */
@@ -449,11 +455,11 @@ export class Supervisor {
     // The new worker starts from the durable state: whatever was not committed is gone with the old one.
     slot.live.seq = slot.live.durableSeq;
     this.#deps.persister.readmit(spec.id);
-    this.#deps.history(spec.symbol, spec.strategy).then((history) => {
+    this.#history(spec).then((history) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
       // A restarted worker resumes after the batches its durable state includes (never skips).
-      const startAfter = slot.busSeq ??= this.#deps.lastSeq(spec.symbol);
-      Atomics.store(slot.handled, 0, startAfter);
+      const startAfter = slot.busSeq ??= this.#newest(spec);
+      symbolsOf(spec).forEach((symbol, i) => Atomics.store(slot.handled, i, startAfter[symbol]));
       const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
       slot.worker = worker;
       worker.onmessage = (event: MessageEvent<FromWorker>) =>
@@ -468,6 +474,7 @@ export class Supervisor {
           type: "init",
           sessionId: spec.id,
           symbol: spec.symbol,
+          ...(spec.symbols ? { symbols: spec.symbols } : {}),
           strategy: spec.strategy,
           execution: spec.execution,
           snapshot: slot.snapshot,
@@ -477,13 +484,24 @@ export class Supervisor {
             halted: this.#deps.accountRisk?.().halted,
           },
           history,
-          startAfter: { [spec.symbol]: startAfter },
+          startAfter,
           busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
           handled: slot.handled,
         } satisfies ToWorker,
       );
     }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
+  }
+
+  /** Warm-up candles of every symbol of a session. */
+  async #history(spec: SessionSpec): Promise<Candle[]> {
+    const symbols = symbolsOf(spec);
+    return (await Promise.all(symbols.map((s) => this.#deps.history(s, spec.strategy)))).flat();
+  }
+
+  /** The newest bus seq of each symbol of a session: a new session starts after them. */
+  #newest(spec: SessionSpec): Record<string, number> {
+    return Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.lastSeq(s)]));
   }
 
   /** Waits for the session to run, fail, or for the start timeout. */
@@ -835,6 +853,11 @@ export function loadShare(): number {
 }
 
 /** The lifecycle event of a worker's reported phase. */
+/** The symbols a session trades, in order. */
+function symbolsOf(spec: SessionSpec): readonly string[] {
+  return spec.symbols ?? [spec.symbol];
+}
+
 function phaseEvent(view: SessionView): "warming" | "warmed" {
   return view.phase === "running" ? "warmed" : "warming";
 }

@@ -21,7 +21,8 @@ export type { SessionCommand };
 
 /** A trader's action on a session's book (not a status change). */
 export type SessionAction =
-  | { readonly kind: "close" }
+  /** Flattens the session (a portfolio's: only `symbol`'s position and orders, when given). */
+  | { readonly kind: "close"; readonly symbol?: string }
   | { readonly kind: "order"; readonly order: ManualOrder }
   | { readonly kind: "cancel"; readonly order_id: string }
   /** An operator (`manual`) or the kill switch sets the trading state; `only` lifts just that rule's state. */
@@ -59,6 +60,8 @@ export type ToWorker =
     readonly type: "init";
     readonly sessionId: string;
     readonly symbol: string;
+    /** A portfolio session's symbols (one wallet); absent for one symbol. */
+    readonly symbols?: readonly string[];
     readonly strategy: Strategy;
     readonly execution: ExecutionConfig;
     readonly snapshot?: SessionSnapshot;
@@ -70,7 +73,7 @@ export type ToWorker =
     readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
     readonly progress: Int32Array;
-    /** Shared memory: the worker stores the seq of each bus batch of its symbol once handled (lag). */
+    /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
   }
   | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
@@ -93,8 +96,8 @@ export type FromWorker =
     readonly effects: SessionEffect[];
     /** The state right after these effects, persisted with them in one transaction. */
     readonly snapshot: SessionSnapshot;
-    /** The seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
-    readonly busSeq: number;
+    /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
+    readonly busSeq: Record<string, number>;
     readonly view: SessionView;
     /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
     readonly receivedAt: number;
@@ -104,8 +107,8 @@ export type FromWorker =
     readonly type: "command_done";
     readonly requestId: number;
     readonly snapshot: SessionSnapshot;
-    /** The seq of the last bus batch the snapshot includes. */
-    readonly busSeq: number;
+    /** Per symbol, the seq of the last bus batch the snapshot includes. */
+    readonly busSeq: Record<string, number>;
     readonly view: SessionView;
     readonly effects: SessionEffect[];
     /** What an `act` produced. */

@@ -41,7 +41,10 @@ export function sessionRoutes(
     const session = await sessions.stop(id, body);
     return c.json({ ...session, metrics: await sessions.metrics(id) });
   });
-  on(OPERATIONS.closeSession, async (c, { path }) => c.json(await sessions.close(path.id)));
+  on(
+    OPERATIONS.closeSession,
+    async (c, { path, query }) => c.json(await sessions.close(path.id, query.symbol)),
+  );
   on(
     OPERATIONS.placeOrder,
     async (c, { path, body }) => c.json(await sessions.placeOrder(path.id, body), 201),

@@ -48,7 +48,13 @@ export async function sessionPage(
           props={{
             session_id: id,
             symbol: summary.symbol,
-            markers: fills.map((f) => ({ time: f.time, price: f.price, side: f.side })),
+            symbols: [...summary.symbols],
+            markers: fills.map((f) => ({
+              time: f.time,
+              price: f.price,
+              side: f.side,
+              symbol: f.symbol,
+            })),
           }}
         />
         <Island

@@ -23,9 +23,12 @@ export {
   transition,
 } from "./lifecycle.ts";
 export {
+  isPortfolioSnapshot,
   PortfolioCore,
   type PortfolioSetup,
+  type PortfolioSnapshot,
   type PortfolioView,
+  type SymbolSnapshot,
   type SymbolView,
 } from "./portfolio.ts";
 export { portfolioQuote, type Wallet } from "./wallet.ts";

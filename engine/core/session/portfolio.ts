@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { MarketEvent } from "../types.ts";
+import type { BookTop, Candle, MarketEvent } from "../types.ts";
 import type { Strategy } from "../strategy/schema.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Order, Position } from "../execution/types.ts";
@@ -21,11 +21,17 @@ import {
   recordClosedTrade,
   recordFill,
 } from "../metrics/metrics.ts";
-import { RiskEngine } from "../risk/engine.ts";
-import type { RiskView } from "../risk/events.ts";
-import { pickLimits, type RiskLimits, splitByScope } from "../risk/limits.ts";
-import { SessionCore, type SessionEffect } from "./session.ts";
+import {
+  type ManualOrder,
+  SessionCore,
+  type SessionEffect,
+  type SessionSnapshot,
+  type SessionView,
+} from "./session.ts";
 import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
+import { RiskEngine, type RiskState } from "../risk/engine.ts";
+import type { RiskRule, RiskView, TradingState } from "../risk/events.ts";
+import { pickLimits, type RiskLimits, splitByScope } from "../risk/limits.ts";
 
 /** What a portfolio session needs: its symbols (distinct, one quote currency), strategy and costs. */
 export interface PortfolioSetup {
@@ -39,6 +45,28 @@ export interface PortfolioSetup {
   readonly risk?: RiskLimits;
 }
 
+/** One symbol's durable share of a portfolio: its metrics and the entries stacked in its position. */
+export interface SymbolSnapshot {
+  readonly metrics: MetricsState;
+  readonly entries: number;
+  /** The symbol's own cooldowns (with `cooldown_per_symbol`). */
+  readonly risk?: RiskState;
+}
+
+/**
+ * The durable state of a portfolio session: the one account and the
+ * portfolio's metrics (as a single session's snapshot has them, `entries` 0),
+ * plus each symbol's share.
+ */
+export interface PortfolioSnapshot extends SessionSnapshot {
+  readonly per_symbol: Readonly<Record<string, SymbolSnapshot>>;
+}
+
+/** Whether a stored snapshot is a portfolio's. */
+export function isPortfolioSnapshot(snapshot: SessionSnapshot): snapshot is PortfolioSnapshot {
+  return "per_symbol" in snapshot;
+}
+
 /** One symbol of a portfolio session, for APIs. */
 export interface SymbolView {
   readonly phase: "warming_up" | "running";
@@ -48,23 +76,22 @@ export interface SymbolView {
   readonly open_orders: readonly Order[];
   /** The symbol's share: its trades and fees, equity from an equal allotment of the cash. */
   readonly metrics: Metrics;
+  /** Candles on which the symbol's entry rules contradicted each other. */
+  readonly conflicts: number;
   /** The symbol's trading state: its own cooldown, else the portfolio's state. */
   readonly risk: RiskView;
 }
 
-/** A read-only picture of a portfolio session. */
-export interface PortfolioView {
+/**
+ * A read-only picture of a portfolio session: the fields of a single
+ * session's view for the whole portfolio (`symbol`, `position` and
+ * `last_price` are the first symbol's; `warmup` and `conflicts` add up over
+ * the symbols), and each symbol's own view.
+ */
+export interface PortfolioView extends SessionView {
   readonly symbols: readonly string[];
   readonly quote: string;
-  readonly cash: number;
-  readonly free_cash: number;
-  readonly equity: number;
-  readonly time: number;
-  readonly open_orders: readonly Order[];
-  readonly metrics: Metrics;
   readonly per_symbol: Readonly<Record<string, SymbolView>>;
-  /** The portfolio's one trading state (every symbol shares it). */
-  readonly risk: RiskView;
 }
 
 /** One strategy over many symbols, one wallet. */
@@ -74,11 +101,18 @@ export class PortfolioCore {
   readonly #cores = new Map<string, SessionCore>();
   readonly #wallet: PortfolioWallet;
   readonly #metrics: MetricsState;
+  #paused: boolean;
+  /** The portfolio's one risk engine (every symbol shares it). */
   readonly #risk: RiskEngine;
+  /** Each symbol's own cooldowns (with `cooldown_per_symbol`). */
+  readonly #symbolRisk = new Map<string, RiskEngine>();
   #time = 0;
 
-  /** Throws a RangeError for an empty or repeated symbol list, or mixed quote currencies. */
-  constructor(setup: PortfolioSetup) {
+  /**
+   * Throws a RangeError for an empty or repeated symbol list, or mixed quote
+   * currencies. With a `snapshot` (from {@link state}) it resumes that book.
+   */
+  constructor(setup: PortfolioSetup, snapshot?: PortfolioSnapshot) {
     const symbols = setup.symbols.map((s) => s.toUpperCase());
     if (symbols.length === 0) throw new RangeError("a portfolio needs at least one symbol");
     const repeated = symbols.find((s, i) => symbols.indexOf(s) !== i);
@@ -86,23 +120,43 @@ export class PortfolioCore {
     this.#quote = portfolioQuote(symbols, setup.execution);
     this.#symbols = symbols;
     this.#wallet = new PortfolioWallet(
-      createAccount(setup.execution),
+      snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution),
       symbols,
       setup.strategy.portfolio,
     );
-    this.#metrics = createMetrics({
+    const fresh = createMetrics({
       interval_ms: setup.equityIntervalMs,
       initial_equity: setup.execution.initial_cash,
     });
-    const limits = splitByScope(setup.risk ?? pickLimits(setup.strategy.risk));
-    this.#risk = new RiskEngine(limits.session);
+    this.#metrics = snapshot
+      ? { ...fresh, ...structuredClone<Partial<MetricsState>>(snapshot.metrics) }
+      : fresh;
+    this.#paused = snapshot?.paused ?? false;
+    this.#time = snapshot?.time ?? 0;
+    const scoped = splitByScope(setup.risk ?? pickLimits(setup.strategy.risk));
+    this.#risk = new RiskEngine(scoped.session, snapshot?.risk);
     for (const symbol of symbols) {
-      const own = limits.symbol && new RiskEngine(limits.symbol);
+      const share = snapshot?.per_symbol[symbol];
+      const own: SessionSnapshot | undefined = snapshot && share
+        ? { ...snapshot, metrics: share.metrics, entries: share.entries }
+        : undefined;
+      const mine = scoped.symbol && new RiskEngine(scoped.symbol, share?.risk);
+      if (mine) this.#symbolRisk.set(symbol, mine);
       this.#cores.set(
         symbol,
-        new SessionCore({ ...setup, symbol }, undefined, this.#wallet, this.#risk, own),
+        new SessionCore({ ...setup, symbol }, own, this.#wallet, this.#risk, mine),
       );
     }
+  }
+
+  /** The symbols, upper-cased, in the order given. */
+  get symbols(): readonly string[] {
+    return this.#symbols;
+  }
+
+  /** Feeds warm-up history (closed candles of any of the symbols, oldest first) without trading. */
+  warm(candles: readonly Candle[]): void {
+    for (const [symbol, core] of this.#cores) core.warm(candles.filter((c) => c.symbol === symbol));
   }
 
   /** Processes one market event of any of the symbols, appending what it caused to `out`. */
@@ -111,11 +165,128 @@ export class PortfolioCore {
     if (core === undefined) return;
     const start = out.length;
     core.step(event, out);
-    this.#record(out, start);
-    if (event.type === "trade") {
+    const filledAt = this.#record(out, start);
+    // A late trade of one symbol (after a later one of another) never moves the clock back.
+    if (event.type === "trade" && event.time >= this.#time) {
       this.#time = event.time;
       this.#observe(event.time, out);
     }
+    if (filledAt !== undefined) this.#pointAfterFill(filledAt, out);
+  }
+
+  /** Takes a symbol's L2 book (see {@link SessionCore.book}). */
+  book(book: BookTop, out: SessionEffect[]): void {
+    this.#apply(this.#cores.get(book.symbol), out, (core) => core.book(book, out));
+  }
+
+  /** Stops acting on signals on every symbol (indicators keep updating). */
+  pause(): void {
+    this.#paused = true;
+    for (const core of this.#cores.values()) core.pause();
+  }
+
+  /** Acts on signals again. */
+  resume(): void {
+    this.#paused = false;
+    for (const core of this.#cores.values()) core.resume();
+  }
+
+  /** Cancels every open order of every symbol (on stop); positions stay. */
+  cancelOrders(out: SessionEffect[]): void {
+    for (const core of this.#cores.values()) this.#apply(core, out, (c) => c.cancelOrders(out));
+  }
+
+  /**
+   * Force exit of one symbol: cancels that symbol's open orders and flattens
+   * its position (see {@link SessionCore.closePosition}); the other symbols'
+   * orders and positions stay. Without a symbol, every symbol is closed.
+   */
+  closePosition(out: SessionEffect[], symbol?: string): void {
+    const cores = symbol === undefined ? [...this.#cores.values()] : [this.#core(symbol)];
+    for (const core of cores) this.#apply(core, out, (c) => c.closePosition(out));
+  }
+
+  /** A trader's order on one of the symbols (`request.symbol`; see {@link SessionCore.placeOrder}). */
+  placeOrder(request: ManualOrder, out: SessionEffect[]): Order {
+    let order!: Order;
+    this.#apply(
+      this.#core(request.symbol ?? this.#symbols[0]),
+      out,
+      (c) => order = c.placeOrder(request, out),
+    );
+    return order;
+  }
+
+  /** Cancels one open order of any symbol; false when no open order has that id. */
+  cancelOrder(orderId: string, out: SessionEffect[]): boolean {
+    const order = this.#wallet.account.orders.find((o) => o.id === orderId);
+    const core = order && this.#cores.get(order.symbol);
+    let cancelled = false;
+    if (core) this.#apply(core, out, (c) => cancelled = c.cancelOrder(orderId, out));
+    return cancelled;
+  }
+
+  /**
+   * An operator's or the kill switch's trading-state change for the whole
+   * portfolio (see {@link SessionCore.setTradingState}); a halt with
+   * `flatten` closes every symbol's position.
+   */
+  setTradingState(
+    state: TradingState,
+    rule: "manual" | "kill_switch",
+    out: SessionEffect[],
+    options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
+  ): boolean {
+    let changed = false;
+    this.#apply(
+      this.#core(this.#symbols[0]),
+      out,
+      (c) => changed = c.setTradingState(state, rule, out, options),
+    );
+    return changed;
+  }
+
+  /** Replaces the risk limits in force (the account-wide limits changed). */
+  setRiskLimits(limits: RiskLimits): void {
+    const scoped = splitByScope(limits);
+    this.#risk.setLimits(scoped.session);
+    for (const engine of this.#symbolRisk.values()) engine.setLimits(scoped.symbol ?? {});
+  }
+
+  /** Closes every forming candle of every symbol that ended before `time`. */
+  closeCandles(time: number, out: SessionEffect[]): void {
+    for (const core of this.#cores.values()) {
+      this.#apply(core, out, (c) => c.closeCandles(time, out));
+    }
+  }
+
+  /** The durable state (a deep copy, safe to serialise later). */
+  snapshot(): PortfolioSnapshot {
+    return structuredClone(this.state());
+  }
+
+  /** The durable state without a copy: live references (never keep or change it). */
+  state(): PortfolioSnapshot {
+    const perSymbol: Record<string, SymbolSnapshot> = {};
+    for (const [symbol, core] of this.#cores) {
+      const own = core.state();
+      const mine = this.#symbolRisk.get(symbol)?.durable();
+      perSymbol[symbol] = {
+        metrics: own.metrics,
+        entries: own.entries,
+        ...(mine ? { risk: mine } : {}),
+      };
+    }
+    return {
+      version: 1,
+      account: this.#wallet.account,
+      metrics: this.#metrics,
+      entries: 0,
+      paused: this.#paused,
+      time: this.#time,
+      risk: this.#risk.durable(),
+      per_symbol: perSymbol,
+    };
   }
 
   /** A picture of the portfolio and of each symbol. */
@@ -123,8 +294,12 @@ export class PortfolioCore {
     const account = this.#wallet.account;
     const orders = openOrders(account);
     const perSymbol: Record<string, SymbolView> = {};
+    let done = 0, total = 0, conflicts = 0;
     for (const [symbol, core] of this.#cores) {
       const view = core.view();
+      done += view.warmup.done;
+      total += view.warmup.total;
+      conflicts += view.conflicts;
       perSymbol[symbol] = {
         phase: view.phase,
         warmup: view.warmup,
@@ -132,30 +307,84 @@ export class PortfolioCore {
         last_price: view.last_price,
         open_orders: orders.filter((o) => o.symbol === symbol),
         metrics: view.metrics,
+        conflicts: view.conflicts,
         risk: view.risk,
       };
     }
+    const first = perSymbol[this.#symbols[0]];
     return {
+      symbol: this.#symbols[0],
       symbols: this.#symbols,
       quote: this.#quote,
+      phase: Object.values(perSymbol).every((s) => s.phase === "running")
+        ? "running"
+        : "warming_up",
+      paused: this.#paused,
+      warmup: { done, total },
+      position: first.position,
       cash: account.cash,
       free_cash: freeCash(account),
       equity: equity(account),
+      last_price: first.last_price,
       time: this.#time,
       open_orders: orders,
       metrics: metricsOf(this.#metrics),
-      per_symbol: perSymbol,
+      conflicts,
       risk: this.#risk.view(),
+      per_symbol: perSymbol,
     };
   }
 
-  /** Adds the fees and round trips of the effects from `start` to the portfolio metrics. */
-  #record(out: SessionEffect[], start: number): void {
+  #core(symbol: string): SessionCore {
+    const core = this.#cores.get(symbol.toUpperCase());
+    if (core === undefined) {
+      throw new RangeError(`${symbol} is not one of this session's symbols`);
+    }
+    return core;
+  }
+
+  /** Runs an action of one symbol's core and books what it appended to `out` in the portfolio. */
+  #apply(
+    core: SessionCore | undefined,
+    out: SessionEffect[],
+    action: (core: SessionCore) => void,
+  ): void {
+    if (core === undefined) return;
+    const start = out.length;
+    action(core);
+    const filledAt = this.#record(out, start);
+    if (filledAt !== undefined) this.#pointAfterFill(filledAt, out);
+  }
+
+  /**
+   * Adds the fees and round trips of the effects from `start` to the
+   * portfolio metrics; returns the time of the last fill, if any.
+   */
+  #record(out: SessionEffect[], start: number): number | undefined {
+    let filledAt: number | undefined;
     for (let i = start; i < out.length; i++) {
       const effect = out[i];
-      if (effect.type === "fill") recordFill(this.#metrics, effect.fill);
-      else if (effect.type === "trade_closed") recordClosedTrade(this.#metrics, effect.trade);
+      if (effect.type === "fill") {
+        recordFill(this.#metrics, effect.fill);
+        filledAt = effect.fill.time;
+      } else if (effect.type === "trade_closed") recordClosedTrade(this.#metrics, effect.trade);
     }
+    return filledAt;
+  }
+
+  /** Observes the portfolio equity a fill left and records it as a chart point (`periods` 0). */
+  #pointAfterFill(time: number, out: SessionEffect[]): void {
+    const at = Math.max(time, this.#metrics.last_time);
+    this.#observe(at, out);
+    const { last_equity, last_exposed } = this.#metrics;
+    out.push({
+      type: "equity",
+      time: at,
+      equity: last_equity,
+      exposed: last_exposed,
+      periods: 0,
+      exposed_ms: 0,
+    });
   }
 
   #observe(time: number, out: SessionEffect[]): void {

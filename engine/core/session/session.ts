@@ -5,6 +5,7 @@ import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
 import type { Wallet } from "./wallet.ts";
+import type { SymbolView } from "./portfolio.ts";
 import {
   createAccount,
   equity,
@@ -82,8 +83,10 @@ function riskExitSignal(order: Order): Signal | undefined {
   };
 }
 
-/** A trader's order (the session's symbol implied): a quantity, or a notional in the quote currency. */
+/** A trader's order: a quantity, or a notional in the quote currency. */
 export interface ManualOrder {
+  /** One of a portfolio session's symbols (a single-symbol session's is implied). */
+  readonly symbol?: string;
   readonly side: "buy" | "sell";
   readonly type: "market" | "limit" | "stop_market" | "stop_limit";
   readonly quantity?: number;
@@ -139,6 +142,8 @@ export type SessionEffect =
   | {
     readonly type: "signal";
     readonly time: number;
+    /** The symbol whose candle fired it. */
+    readonly symbol: string;
     readonly signal: Signal;
     readonly action: SignalAction;
     readonly note?: string;
@@ -168,6 +173,10 @@ export interface SessionView {
   readonly conflicts: number;
   /** The trading state and why. */
   readonly risk: RiskView;
+  /** A portfolio's symbols (absent for one symbol): then `symbol` and `position` are the first's. */
+  readonly symbols?: readonly string[];
+  /** A portfolio's view of each symbol (absent for one symbol). */
+  readonly per_symbol?: Readonly<Record<string, SymbolView>>;
 }
 
 /**
@@ -505,7 +514,8 @@ export class SessionCore {
   #pointAfterFill(time: number): void {
     const at = Math.max(time, this.#metrics.last_time);
     this.#observe(at);
-    this.#point(at);
+    // A portfolio's symbol only observes: the portfolio draws the chart.
+    if (!this.#wallet) this.#point(at);
   }
 
   /** Records the latest observed equity at `time` as a chart point (`periods` 0, not a return). */
@@ -528,6 +538,7 @@ export class SessionCore {
       this.#out.push({
         type: "signal",
         time: signal.time,
+        symbol: this.#symbol,
         signal,
         action: note ? "ignored" : "acted",
         ...(note ? { note } : {}),
@@ -655,7 +666,13 @@ export class SessionCore {
         this.#out.push({ type: "order", time: event.order.updated_at, order: event.order });
         const exit = riskExitSignal(event.order);
         if (exit) {
-          this.#out.push({ type: "signal", time: exit.time, signal: exit, action: "acted" });
+          this.#out.push({
+            type: "signal",
+            time: exit.time,
+            symbol: this.#symbol,
+            signal: exit,
+            action: "acted",
+          });
         }
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);

@@ -40,7 +40,8 @@ export class ClusterSessions extends SessionService {
       case "stop":
         return super.stop(id, arg as { flatten: boolean });
       case "close":
-        return super.close(id);
+        // JSON carries an absent symbol as null.
+        return super.close(id, (arg as string | null) ?? undefined);
       case "order":
         return super.placeOrder(id, arg as ManualOrder);
       case "cancel":
@@ -69,8 +70,8 @@ export class ClusterSessions extends SessionService {
     return this.#route(id, "stop", [id, options], () => super.stop(id, options));
   }
 
-  override close(id: string): Promise<SessionSummary> {
-    return this.#route(id, "close", [id], () => super.close(id));
+  override close(id: string, symbol?: string): Promise<SessionSummary> {
+    return this.#route(id, "close", [id, symbol], () => super.close(id, symbol));
   }
 
   override placeOrder(id: string, order: ManualOrder): Promise<Order> {

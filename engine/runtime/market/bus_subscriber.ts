@@ -12,8 +12,8 @@ export interface BusSubscriberOptions {
   symbols: readonly string[];
   /** Per symbol, the last seq already seen (from `hub.lastSeq`); otherwise starts at the first message. */
   startAfter?: Record<string, number>;
-  /** Receives events in order, per batch, with the batch's seq. */
-  onEvents: (events: readonly BusEvent[], seq: number) => void;
+  /** Receives events in order, per batch, with the batch's seq and symbol. */
+  onEvents: (events: readonly BusEvent[], seq: number, symbol: string) => void;
   /** Asks the hub for batches [from, to]; answer with {@link BusSubscriber.deliverRecovered}. */
   requestRecovery: (symbol: string, from: number, to: number) => void;
   /** Hears gaps given up on (events of those batches are lost). */
@@ -101,7 +101,7 @@ export class BusSubscriber {
   #deliver(state: SymbolState, batch: BusBatch): void {
     state.next = batch.seq + 1;
     this.stats.delivered += batch.events.length;
-    this.#options.onEvents(batch.events, batch.seq);
+    this.#options.onEvents(batch.events, batch.seq, state.symbol);
   }
 
   #drain(state: SymbolState): void {
