@@ -19,6 +19,7 @@ Deno.test("binance: a 10,000-trade burst reaches every subscriber exactly once a
     const sub: BusSubscriber = new BusSubscriber({
       symbols: ["BTCUSDT"],
       namespace,
+      rings: { BTCUSDT: hub.ring("BTCUSDT") },
       startAfter: { BTCUSDT: hub.lastSeq("BTCUSDT") },
       onEvents: (events) => {
         for (const e of events) if (e.type === "trade") received[i].push(e.id);

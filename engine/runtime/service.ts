@@ -155,6 +155,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     busNamespace: namespace,
+    ring: (symbol) => hub.ring(symbol),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
