@@ -15,6 +15,7 @@ import { settledWithin } from "../engine/runtime/deadline.ts";
 async function benchService(
   feed: BenchFeed,
   dataDir: string,
+  env: Record<string, string> = {},
   symbols = ["BTCUSDT"],
 ): Promise<Service> {
   return await startService(
@@ -24,6 +25,7 @@ async function benchService(
       DEMO_SESSION: "false",
       DATA_DIR: dataDir,
       MAX_SESSIONS: "2000", // the scale benchmark runs 1000, above this machine's default cap
+      ...env,
     }),
     { feed },
   );
@@ -48,11 +50,18 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Fill latencies (ms) from trade emission to arrival in main and to durability. */
-export async function latency(sessions: number, seconds: number): Promise<Figure[]> {
+/**
+ * Fill latencies (ms) from trade emission to arrival in main and to
+ * durability; `env` on top of the benchmark's configuration (a database, a cluster).
+ */
+export async function latency(
+  sessions: number,
+  seconds: number,
+  env: Record<string, string> = {},
+): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const ids = await startSessions(service, sessions);
     const memory: number[] = [];
@@ -174,7 +183,7 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   const dataDir = await Deno.makeTempDir({ prefix: "bench_hog_" });
   const feed = new BenchFeed();
   const symbols = ["BTCUSDT", "ETHUSDT"];
-  const service = await benchService(feed, dataDir, symbols);
+  const service = await benchService(feed, dataDir, {}, symbols);
   const hog = new URL("../fixtures/cpu_hog.ts", import.meta.url).pathname;
   const hogs: Deno.ChildProcess[] = [];
   try {

@@ -35,6 +35,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         <StatusBadge status={s.status} warmup={s.warmup} />
         <TradingBadge risk={s.risk} />
         {s.simulated ? <span class="badge sim">SIMULATED</span> : null}
+        {s.node ? <span class="muted" data-testid="session-node">node {s.node}</span> : null}
       </header>
       <dl class="stats">
         <div>

@@ -50,6 +50,8 @@ export interface Config {
   readonly leaseMs: number;
   /** Account-wide risk limits (`RISK_*`), caps over every session until replaced through the API. */
   readonly risk: RiskLimits;
+  /** How long the cluster's market stream keeps events (ms): how far warm-up can replay it. */
+  readonly streamRetentionMs: number;
 }
 
 /** Alert webhooks as configured. */
@@ -201,6 +203,15 @@ export function loadConfig(
   if (!/^\d+$/.test(leaseText) || leaseMs < 500) {
     throw new ConfigError("CLUSTER_LEASE_MS", leaseText, "an integer of at least 500");
   }
+  const retentionText = get("MARKET_RETAIN_S") ?? "3600";
+  const retentionS = Number(retentionText);
+  if (!/^\d+$/.test(retentionText) || retentionS < 60 || retentionS > 30 * 86_400) {
+    throw new ConfigError(
+      "MARKET_RETAIN_S",
+      retentionText,
+      "whole seconds from 60 to 2592000 (30 days)",
+    );
+  }
 
   const dataDir = get("DATA_DIR") ?? "./data";
   const webhooks = webhookConfig(get);
@@ -227,6 +238,7 @@ export function loadConfig(
     risk: riskLimitsFromEnv(get, (variable, value, accepted) => {
       throw new ConfigError(variable, value, accepted);
     }),
+    streamRetentionMs: retentionS * 1000,
     webhooks,
   };
 }

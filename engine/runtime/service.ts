@@ -111,6 +111,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     nodeId: config.nodeId,
     url: `http://${config.host}:${config.port}`,
     leaseMs: config.leaseMs,
+    streamRetentionMs: config.streamRetentionMs,
     maxSessions: config.maxSessions,
     log,
   });

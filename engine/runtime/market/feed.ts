@@ -68,6 +68,12 @@ export interface Feed {
   history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
   /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
   filters(symbol: string): Promise<SymbolFilters | undefined>;
+  /**
+   * A generated feed taking over a symbol another process ran (a node of a
+   * cluster) goes on after its last trade (ids and price) instead of starting
+   * again; call before the symbol starts. Exchange feeds have no such need.
+   */
+  continueAfter?(symbol: string, last: { id: number; price: number }): void;
   /** Default fee rates of a symbol from its venue (venues that publish them). */
   fees?(symbol: string): Promise<VenueFees | undefined>;
   /** Delivers L2 books to `sink` (feeds with depth data; call before `start`). */

@@ -103,6 +103,10 @@ export class VenueFeeds implements Feed {
     return this.#feedOf(symbol).filters(symbol);
   }
 
+  continueAfter(symbol: string, last: { id: number; price: number }): void {
+    this.#feedOf(symbol).continueAfter?.(symbol, last);
+  }
+
   fees(symbol: string): Promise<VenueFees | undefined> {
     return this.#feedOf(symbol).fees?.(symbol) ?? Promise.resolve(undefined);
   }
