@@ -2,10 +2,12 @@
  * `deno task paper COMMAND`: start, list, inspect and control paper trading
  * sessions of a running service through its REST API.
  *
- * Commands: start, list, status, pause, resume, stop, trades, metrics. Every
+ * Commands: start, list, status, pause, resume, order, cancel, close, stop,
+ * trades, metrics, risk, account. Every
  * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
  */
 import {
+  type AccountRisk,
   DEFAULT_INITIAL_CAPITAL,
   type Fill,
   MAX_FEE_RATE,
@@ -16,14 +18,24 @@ import {
   type Order,
   type Page,
   RECORD_LIMIT,
+  type RiskLimits,
   SESSION_LIST_LIMIT,
   type SessionPage,
+  type SessionRisk,
   type SessionSummary as Session,
   type StoppedSession,
 } from "../contract/mod.ts";
 import { numberOption, requiredString, UsageError } from "./_args.ts";
 import { type Column, countLine, fields, table } from "./_format.ts";
-import { decimal, metricRows, money, signedPercent, time } from "../presentation/mod.ts";
+import {
+  decimal,
+  metricRows,
+  money,
+  riskEventText,
+  signedPercent,
+  time,
+  tradingState,
+} from "../presentation/mod.ts";
 import { type Command, printJson, type Program, runProgram } from "./_program.ts";
 import { strategyReference } from "./_strategy_file.ts";
 
@@ -45,6 +57,7 @@ function sessionFields(session: Session): string {
     ["Strategy", session.strategy_id ?? "(inline)"],
     [session.per_symbol ? "Symbols" : "Symbol", session.symbols.join(", ")],
     ["Status", session.status],
+    ["Trading", tradingState(session.risk)],
     ["Data", dataLabel(session)],
     ["Created", time(session.created_at)],
   ];
@@ -518,6 +531,139 @@ const metrics: Command = {
   },
 };
 
+/** Prints risk limits, one per line (or that there are none). */
+function limitFields(limits: RiskLimits): string {
+  const entries = Object.entries(limits);
+  return entries.length === 0
+    ? "none"
+    : fields(entries.map(([key, value]) => [key, String(value)]));
+}
+
+/** Risk events (or account audit entries) as a table, newest first. */
+function auditTable(rows: readonly [number, string, string][]): string {
+  return table(
+    [{ header: "TIME" }, { header: "RULE" }, { header: "EVENT" }],
+    rows.map((
+      [t, rule, text],
+    ) => [time(t), rule, text]),
+  );
+}
+
+const STATE_FLAGS = ["halt", "reduce", "activate"] as const;
+
+const risk: Command = {
+  name: "risk",
+  summary:
+    "Show a session's trading state, risk limits and risk audit; --halt, --reduce or --activate sets the state",
+  args: ID,
+  synopsis: "[--halt [--flatten] | --reduce | --activate] [--limit N]",
+  options: {
+    halt: { type: "boolean", description: "halt the session: no new orders" },
+    flatten: { type: "boolean", description: "with --halt: close the position as well" },
+    reduce: { type: "boolean", description: "accept only orders that reduce the position" },
+    activate: { type: "boolean", description: "trade again (lifts any halt or reducing state)" },
+    limit: { type: "string", value: "N", description: "at most N audit events (default 100)" },
+  },
+  async run({ args, json, client }) {
+    const id = args.positionals[0];
+    const chosen = STATE_FLAGS.filter((flag) => args.values[flag] === true);
+    if (chosen.length > 1) throw new UsageError("give at most one of --halt, --reduce, --activate");
+    if (args.values.flatten && chosen[0] !== "halt") {
+      throw new UsageError("--flatten goes with --halt");
+    }
+    if (chosen.length === 1) {
+      const state = { halt: "halted", reduce: "reducing", activate: "active" }[chosen[0]];
+      await client().json<Session>("POST", sessionPath(id, "/risk"), {
+        json: { state, flatten: args.values.flatten === true },
+      });
+    }
+    const result = await client().json<SessionRisk>("GET", sessionPath(id, "/risk"), {
+      query: { limit: numberOption(args, "limit", { min: 1, max: 1000, integer: true }) },
+    });
+    if (json) return printJson(result);
+    console.log(
+      `${
+        fields([["Trading", tradingState(result.risk)], [
+          "Reason",
+          result.risk.reason?.message ?? "",
+        ]])
+      }
+
+Limits
+
+${limitFields(result.limits)}
+`,
+    );
+    console.log(
+      result.events.length === 0
+        ? "no risk events"
+        : auditTable(result.events.map((e) => [e.time, e.rule, riskEventText(e)])),
+    );
+  },
+};
+
+const account: Command = {
+  name: "account",
+  summary:
+    "Show the account-wide risk (kill switch, limits, audit); --halt/--resume work the kill switch, --limits sets the limits",
+  args: [],
+  synopsis: "[--halt [--flatten] | --resume] [--limits JSON]",
+  options: {
+    halt: { type: "boolean", description: "kill switch: halt every session" },
+    flatten: { type: "boolean", description: "with --halt: close every position as well" },
+    resume: { type: "boolean", description: "lift the kill switch" },
+    limits: {
+      type: "string",
+      value: "JSON",
+      description: `replace the account-wide limits, e.g. '{"max_drawdown_percent": 20}'`,
+    },
+  },
+  async run({ args, json, client }) {
+    if (args.values.halt && args.values.resume) {
+      throw new UsageError("give at most one of --halt and --resume");
+    }
+    if (args.values.flatten && !args.values.halt) {
+      throw new UsageError("--flatten goes with --halt");
+    }
+    const api = client();
+    if (typeof args.values.limits === "string") {
+      let limits: unknown;
+      try {
+        limits = JSON.parse(args.values.limits);
+      } catch {
+        throw new UsageError(`--limits must be a JSON object, got '${args.values.limits}'`);
+      }
+      await api.json<AccountRisk>("PUT", "/risk", { json: limits });
+    }
+    if (args.values.halt) {
+      await api.json<AccountRisk>("POST", "/risk/halt", {
+        json: { flatten: args.values.flatten === true },
+      });
+    } else if (args.values.resume) await api.json<AccountRisk>("POST", "/risk/resume");
+    const result = await api.json<AccountRisk>("GET", "/risk");
+    if (json) return printJson(result);
+    console.log(
+      `${fields([["Kill switch", result.halted ? "ON: every session halted" : "off"]])}
+
+Limits (${result.source === "env" ? "RISK_* environment" : "set through the API"})
+
+${limitFields(result.limits)}
+`,
+    );
+    console.log(
+      result.audit.length === 0 ? "no account risk events" : auditTable(
+        result.audit.map((e) => [
+          e.time,
+          e.kind,
+          e.kind === "limits"
+            ? `limits set: ${JSON.stringify(e.limits)}`
+            : `${e.kind}${e.flatten ? " with flatten" : ""} (${e.sessions ?? 0} sessions)`,
+        ]),
+      ),
+    );
+  },
+};
+
 /** The `paper` program. */
 export const PAPER: Program = {
   name: "paper",
@@ -534,6 +680,8 @@ export const PAPER: Program = {
     stop,
     trades,
     metrics,
+    risk,
+    account,
   ],
 };
 

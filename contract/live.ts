@@ -3,7 +3,8 @@
  * messages a session's topic carries.
  */
 import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
-import type { SessionSummary } from "./resources.ts";
+import type { RiskEvent } from "../engine/core/risk/events.ts";
+import type { AccountRiskEvent, SessionSummary } from "./resources.ts";
 
 /** A message of a session's live topic ({@link tradingTopic}). */
 export type LiveMessage =
@@ -43,11 +44,29 @@ export interface SessionCreatedMessage {
 }
 
 /**
+ * Risk across the account ({@link RiskMessage}): every session's durable risk
+ * events (trading-state changes, refused orders) and the account's kill switch
+ * and limit changes. What alerts subscribe to.
+ */
+export const RISK_TOPIC = "risk";
+
+/** A message of {@link RISK_TOPIC}. */
+export type RiskMessage =
+  | {
+    readonly type: "session";
+    readonly session_id: string;
+    /** The event's sequence number in the session's log (with the id, a unique key). */
+    readonly seq: number;
+    readonly event: RiskEvent;
+  }
+  | { readonly type: "account"; readonly event: AccountRiskEvent };
+
+/**
  * The topics a client may subscribe to (`market_data:SYMBOL` carries every
  * market event; SYMBOL is `BTCUSDT` or a venue symbol such as `OKX:BTC/USDT`).
  */
 export const TOPIC_PATTERN =
-  /^(ticker|trades|market_data|book):([A-Z0-9]{2,20}|[A-Z][A-Z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20})$|^trading:[0-9a-f-]{36}$|^sessions$/;
+  /^(ticker|trades|market_data|book):([A-Z0-9]{2,20}|[A-Z][A-Z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20})$|^trading:[0-9a-f-]{36}$|^sessions$|^risk$/;
 
 /** What a client sends on the WebSocket (`/api/ws`). */
 export type SocketRequest =

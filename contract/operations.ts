@@ -24,10 +24,13 @@ import {
   STRATEGY_VERSION,
 } from "./limits.ts";
 import {
+  accountLimitsSchema,
   backtestInputSchema,
+  haltInputSchema,
   manualOrderSchema,
   sessionInputSchema,
   stopInputSchema,
+  tradingStateInputSchema,
 } from "./schemas.ts";
 
 /** A query parameter, validated before the handler runs. */
@@ -236,6 +239,32 @@ export const OPERATIONS = {
     query: { limit: { type: "integer", range: SIGNAL_LIMIT } },
     answers: { "200": "signals, newest first", "404": "unknown id" },
   },
+  sessionRisk: {
+    method: "get",
+    path: "/api/paper_trading/sessions/{id}/risk",
+    summary:
+      "Trading state (active, reducing, halted) with its reason, the limits in force and the risk audit log (state changes and refused orders, newest first)",
+    query: { limit: { type: "integer", range: SIGNAL_LIMIT } },
+    answers: { "200": "{risk, limits, events}", "404": "unknown id" },
+  },
+  setSessionRisk: {
+    method: "post",
+    path: "/api/paper_trading/sessions/{id}/risk",
+    summary:
+      "Set the trading state by hand: halt (optionally flattening), reduce only, or back to active (audited)",
+    body: {
+      type: "json",
+      name: "TradingStateInput",
+      schema: tradingStateInputSchema,
+      invalid: "invalid trading state",
+    },
+    answers: {
+      "200": { description: "the session after the change", schema: SESSION },
+      "400": "invalid fields",
+      "404": "unknown id",
+      "409": "the session is stopped or failed (it has no worker)",
+    },
+  },
   sessionMetrics: {
     method: "get",
     path: "/api/paper_trading/sessions/{id}/metrics",
@@ -395,6 +424,47 @@ export const OPERATIONS = {
     summary: "A backtest job: status, progress 0..1, result (trades, metrics, charts) or error",
     answers: { "200": "the job", "404": "unknown id" },
   },
+  getRisk: {
+    method: "get",
+    path: "/api/risk",
+    summary:
+      "Account-wide risk: the kill switch, the limits over every session (from RISK_* or PUT) and the account audit",
+    answers: { "200": "{halted, limits, source, audit}" },
+  },
+  putRisk: {
+    method: "put",
+    path: "/api/risk",
+    summary:
+      "Replace the account-wide limits (caps over every session's own); running sessions take them at once (audited)",
+    body: {
+      type: "json",
+      name: "RiskLimits",
+      schema: accountLimitsSchema,
+      invalid: "invalid risk limits",
+    },
+    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+  },
+  haltAll: {
+    method: "post",
+    path: "/api/risk/halt",
+    summary:
+      'Kill switch: halt every session (and sessions started later) until resumed; {"flatten": true} closes every position too (audited)',
+    body: {
+      type: "json",
+      name: "HaltInput",
+      schema: haltInputSchema,
+      invalid: "invalid halt request",
+      optional: true,
+    },
+    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+  },
+  resumeAll: {
+    method: "post",
+    path: "/api/risk/resume",
+    summary:
+      "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited)",
+    answers: { "200": "{halted, limits, source, audit}" },
+  },
   listAlerts: {
     method: "get",
     path: "/api/alerts",
@@ -412,7 +482,7 @@ export const OPERATIONS = {
     method: "get",
     path: "/api/ws",
     summary:
-      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
+      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID","sessions","risk"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
     answers: { "101": "switching protocols" },
   },
 } as const satisfies Record<string, Operation>;

@@ -6,8 +6,24 @@ import type { SessionStatus } from "../engine/core/session/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
 import type { Metrics } from "../engine/core/metrics/mod.ts";
 import type { Candle, Level, Timeframe, Trade } from "../engine/core/types.ts";
+import type { RiskEvent, RiskView, TradingState } from "../engine/core/risk/events.ts";
+import type { RiskLimits } from "../engine/core/risk/limits.ts";
 
-export type { Candle, ClosedTrade, Fill, Level, Metrics, Order, SessionStatus, Timeframe, Trade };
+export type {
+  Candle,
+  ClosedTrade,
+  Fill,
+  Level,
+  Metrics,
+  Order,
+  RiskEvent,
+  RiskLimits,
+  RiskView,
+  SessionStatus,
+  Timeframe,
+  Trade,
+  TradingState,
+};
 
 /** One symbol of a portfolio session as the API shows it. */
 export interface SymbolSummary {
@@ -73,6 +89,40 @@ export interface SessionSummary {
   readonly bus_gaps: number;
   /** The node running the session (`NODE_ID`; in a cluster, the holder of its lease), null when none. */
   readonly node: string | null;
+  /** The trading state (active, reducing, halted) and why. */
+  readonly risk: RiskView;
+}
+
+/** A session's risk: its state, the limits in force and its audit log (`GET …/sessions/{id}/risk`). */
+export interface SessionRisk {
+  readonly risk: RiskView;
+  /** The limits in force: the strategy's, the session's own and the account-wide caps combined. */
+  readonly limits: RiskLimits;
+  /** Risk events (state changes and refused orders), newest first. */
+  readonly events: readonly RiskEvent[];
+}
+
+/** One entry of the account-wide risk audit (kill switch, limit changes). */
+export interface AccountRiskEvent {
+  readonly time: number;
+  readonly kind: "halt" | "resume" | "limits";
+  /** halt: whether positions were closed; limits: the new limits. */
+  readonly flatten?: boolean;
+  readonly limits?: RiskLimits;
+  /** Sessions the action reached. */
+  readonly sessions?: number;
+}
+
+/** Account-wide risk (`GET /api/risk`). */
+export interface AccountRisk {
+  /** Whether the kill switch halts every session. */
+  readonly halted: boolean;
+  /** The account-wide limits in force (caps over every session). */
+  readonly limits: RiskLimits;
+  /** Where they come from: the environment (`RISK_*`) or `PUT /api/risk`. */
+  readonly source: "env" | "api";
+  /** The account-wide audit, newest first. */
+  readonly audit: readonly AccountRiskEvent[];
 }
 
 /** A session's performance metrics; a portfolio's with each symbol's beside them. */

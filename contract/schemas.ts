@@ -12,6 +12,8 @@ import {
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
+import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
+import { TRADING_STATES } from "../engine/core/risk/events.ts";
 import { parseWebhookTarget } from "./webhook_target.ts";
 
 const fraction = z.number().min(0).max(MAX_FEE_RATE);
@@ -74,6 +76,9 @@ export const sessionInputSchema = z.object({
   ),
   initial_capital: capitalSchema.default(DEFAULT_INITIAL_CAPITAL),
   name: z.string().max(100).optional(),
+  risk: riskLimitsSchema.optional().describe(
+    "risk limits of this session, overriding the strategy's risk block (account-wide caps still apply)",
+  ),
   webhooks: z.array(
     z.string().superRefine((text, ctx) => {
       const target = parseWebhookTarget(text);
@@ -149,6 +154,22 @@ export const stopInputSchema = z.strictObject({
   flatten: z.boolean().default(false).describe(
     "close the position at market and cancel its orders before stopping",
   ),
+});
+
+/** Body of `PUT /api/risk`: the account-wide limits (caps over every session), replacing those in force. */
+export const accountLimitsSchema = riskLimitsSchema;
+
+/** Body of `POST /api/risk/halt`. */
+export const haltInputSchema = z.strictObject({
+  flatten: z.boolean().default(false).describe("close every position of every session as well"),
+});
+
+/** Body of `POST /api/paper_trading/sessions/{id}/risk`: an operator sets the trading state. */
+export const tradingStateInputSchema = z.strictObject({
+  state: z.enum(TRADING_STATES).describe(
+    "active (trade), reducing (only orders that reduce a position) or halted (no new orders)",
+  ),
+  flatten: z.boolean().default(false).describe("when halting, close the position as well"),
 });
 
 const price = z.number().positive().finite();

@@ -12,7 +12,7 @@ import {
   signedPercent,
   tone,
 } from "../presentation/mod.ts";
-import { StatusBadge } from "./_session_card.tsx";
+import { StatusBadge, TradingBadge } from "./_session_card.tsx";
 import {
   FINAL_STATUSES,
   type SessionSummary,
@@ -95,6 +95,7 @@ export default function SessionPanel(props: SessionPanelProps) {
         <h1>{s.name}</h1>
         <span class="muted">{s.symbols.join(", ")}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
+        <TradingBadge risk={s.risk} />
         {s.simulated
           ? (
             <span class="badge sim" data-testid="simulated-label">

@@ -10,6 +10,7 @@ import FillsTable from "./FillsTable.tsx";
 import LiveTicker from "./LiveTicker.tsx";
 import NewSessionForm from "./NewSessionForm.tsx";
 import PriceChart from "./PriceChart.tsx";
+import RiskAudit from "./RiskAudit.tsx";
 import SessionList from "./SessionList.tsx";
 import SessionPanel from "./SessionPanel.tsx";
 import SignalsTable from "./SignalsTable.tsx";
@@ -25,6 +26,7 @@ export const ISLANDS: Record<string, ComponentType<any>> = {
   LiveTicker,
   NewSessionForm,
   PriceChart,
+  RiskAudit,
   SessionList,
   SessionPanel,
   SignalsTable,

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { SessionControls } from "./_controls.tsx";
 import { FillRows, prependFill } from "./_fills.tsx";
 import { decimal, money, signedMoney, signedPercent, tone } from "../presentation/format.ts";
+import { tradingState } from "../presentation/risk.ts";
 import { type Fill, type SessionSummary, useSessionLive, withLive } from "./_session_state.ts";
 
 /** What a session card shows: the summary and its latest fills (newest first). */
@@ -32,6 +33,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         </a>
         <span class="muted">{s.symbols.join(", ")}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
+        <TradingBadge risk={s.risk} />
         {s.simulated ? <span class="badge sim">SIMULATED</span> : null}
         {s.node ? <span class="muted" data-testid="session-node">node {s.node}</span> : null}
       </header>
@@ -64,6 +66,20 @@ export function SessionCard({ summary, fills }: SessionCardData) {
       />
       <FillRows fills={recent} />
     </section>
+  );
+}
+
+/** A session's trading state (shown only when it is not `active`), its reason as the tooltip. */
+export function TradingBadge({ risk }: { risk: SessionSummary["risk"] }) {
+  if (risk.state === "active") return null;
+  return (
+    <span
+      class={`trading ${risk.state}`}
+      title={risk.reason?.message ?? ""}
+      data-testid="trading-state"
+    >
+      {tradingState(risk)}
+    </span>
   );
 }
 

@@ -33,6 +33,7 @@ export function withLive(summary: SessionSummary, message: LiveMessage): Session
     ...viewFigures(view, summary.initial_capital),
     status: message.status,
     warmup: view.warmup,
+    risk: view.risk,
   };
 }
 

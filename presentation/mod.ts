@@ -1,9 +1,10 @@
 /**
  * How values are shown to people (CLI, pages, islands, backtest reports):
- * number formats and metric labels. Pure, bundle-safe.
+ * number formats, metric labels and trading states. Pure, bundle-safe.
  *
  * @module
  */
 export * from "./format.ts";
 export * from "./metric_labels.ts";
 export * from "./chart_theme.ts";
+export * from "./risk.ts";

@@ -14,6 +14,7 @@ import { cleanUrl } from "./api/clean_url.ts";
 import { healthRoutes } from "./api/health.ts";
 import { marketRoutes } from "./api/market.ts";
 import { errorBody, onApiError } from "./api/errors.ts";
+import { riskRoutes } from "./api/risk.ts";
 import { sessionRoutes } from "./api/sessions.ts";
 import { strategyRoutes } from "./api/strategies.ts";
 import { wsRoutes } from "./api/ws.ts";
@@ -64,6 +65,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.route("/api/market", marketRoutes(service.hub, () => service.config.symbols));
   app.route("/api/ws", wsRoutes(service));
   app.route("/api/backtests", backtestRoutes(service.backtests));
+  app.route("/api/risk", riskRoutes(service));
   app.route("/api/alerts", alertRoutes(service.alerts));
   app.route("/api", openApiRoutes());
   app.use("/static/*", serveStatic({ root: new URL("..", import.meta.url).pathname }));

@@ -134,3 +134,42 @@ Deno.test("feed outages: down when a connected feed drops, up with the time it w
     }],
   ]);
 });
+
+Deno.test("session writes: a trading-state change raises risk_state; a refused order raises none", () => {
+  const { alerts } = source();
+  const halted = {
+    type: "risk",
+    kind: "state",
+    time: 4_000,
+    state: "halted",
+    previous: "active",
+    rule: "max_drawdown",
+    message: "drawdown 10.5% from the equity peak 10000 (limit 10%)",
+    values: { equity: 8_950, peak: 10_000 },
+    until: null,
+  } as LogWrite["effects"][number];
+  const refused = {
+    type: "risk",
+    kind: "refused",
+    time: 4_001,
+    state: "halted",
+    rule: "max_drawdown",
+    message: "session halted",
+    values: {},
+    order: { symbol: "BTCUSDT", side: "buy", quantity: 1, price: 1 },
+  } as LogWrite["effects"][number];
+  const out = alerts.of([{ sessionId: "s1", firstSeq: 20, effects: [halted, refused] }]);
+  assert.deepEqual(out.map((a) => [a.key, a.kind, a.time]), [[
+    "risk_state:s1:20",
+    "risk_state",
+    4_000,
+  ]]);
+  assert.deepEqual(out[0].data, {
+    from: "active",
+    to: "halted",
+    rule: "max_drawdown",
+    reason: "drawdown 10.5% from the equity peak 10000 (limit 10%)",
+    values: { equity: 8_950, peak: 10_000 },
+    until: null,
+  });
+});

@@ -18,6 +18,7 @@ import { isDeepStrictEqual } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { metricsOf } from "../engine/core/metrics/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
+import type { RiskEvent } from "../engine/core/risk/mod.ts";
 import { sql } from "../db/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
@@ -34,6 +35,22 @@ const EXAMPLES = [
   "rsi_reversion",
   "bollinger_breakout",
 ];
+/** A strategy under a risk rule: after two losing round trips, no entries for 5 minutes. */
+const RISKY = "ema_cross_fast+risk";
+/** The examples and {@link RISKY}. */
+const STRATEGIES = [...EXAMPLES, RISKY];
+
+/** The document of an example, or of {@link RISKY}. */
+async function sourceOf(name: string): Promise<string> {
+  const example = name === RISKY ? "ema_cross_fast" : name;
+  const source = await Deno.readTextFile(
+    new URL(`../strategies/${example}.yaml`, import.meta.url),
+  );
+  return name === RISKY
+    ? `${source}\nrisk: { max_consecutive_losses: 2, loss_cooldown_minutes: 5 }\n`
+    : source;
+}
+
 /** Every item of a paged query. */
 async function all<T>(
   page: (options: { limit: number; offset: number }) => Promise<{ items: T[]; total: number }>,
@@ -82,11 +99,14 @@ for (const books of [false, true]) {
       const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT" } });
       try {
         const ids: Record<string, string> = {};
-        for (const name of EXAMPLES) {
+        for (const name of STRATEGIES) {
           const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ strategy: name, symbol: "BTCUSDT" }),
+            body: JSON.stringify({
+              strategy: name === RISKY ? await sourceOf(name) : name,
+              symbol: "BTCUSDT",
+            }),
           });
           assert.equal(response.status, 201, await response.clone().text());
           ids[name] = (await response.json()).id;
@@ -94,7 +114,7 @@ for (const books of [false, true]) {
         release();
         await feed.done;
         const { db, records, sessions } = server.service;
-        for (const name of EXAMPLES) {
+        for (const name of STRATEGIES) {
           await eventually(async () => {
             const rows = await db.query<{ state: SessionSnapshot }>(
               sql`select state from session_snapshots where session_id = ${ids[name]}`,
@@ -103,12 +123,9 @@ for (const books of [false, true]) {
           }, { timeoutMs: 60_000, what: `session ${name} to reach the end of the stream` });
         }
 
-        for (const name of EXAMPLES) {
+        for (const name of STRATEGIES) {
           const id = ids[name];
-          const source = await Deno.readTextFile(
-            new URL(`../strategies/${name}.yaml`, import.meta.url),
-          );
-          const strategy = validateStrategy(source);
+          const strategy = validateStrategy(await sourceOf(name));
           const backtest = await runBacktest(file, {
             strategy,
             execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
@@ -152,6 +169,16 @@ for (const books of [false, true]) {
             backtest.metrics,
             `${name}: metrics`,
           );
+          const riskEvents = (await db.query<{ payload: RiskEvent }>(
+            sql`select payload from session_events where session_id = ${id} and type = 'risk'
+                order by seq`,
+          )).map((r) => r.payload);
+          assert.deepEqual(riskEvents, plain(backtest.risk_events), `${name}: risk events`);
+          if (name === RISKY) {
+            const changes = backtest.risk_events.filter((e) => e.kind === "state");
+            assert.ok(changes.length >= 2, `the loss streak rule fired ${changes.length} times`);
+            assert.ok(backtest.risk_events.some((e) => e.kind === "refused"), "entries refused");
+          }
           const snapshot = (await db.query<{ state: SessionSnapshot }>(
             sql`select state from session_snapshots where session_id = ${id}`,
           ))[0].state;

@@ -522,3 +522,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "dashboard: the kill switch shows as a trading-state badge and in the risk audit, live",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withDashboard(async (browser, server) => {
+      const post = (path: string, body: unknown) =>
+        fetch(server.url + path, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const created = await post("/api/paper_trading/sessions", {
+        strategy: "ema_cross_fast",
+        symbol: "BTCUSDT",
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id } = await created.json();
+      const { page, problems } = await openPage(browser, LAPTOP);
+      page.setDefaultTimeout(LIVE_TIMEOUT);
+      await page.goto(`${server.url}/paper_trading/${id}`);
+      await waitHydrated(page, "SessionPanel");
+      await waitHydrated(page, "RiskAudit");
+      const audit = page.locator('[data-testid="risk-audit"]');
+      await audit.getByText("No risk events").waitFor();
+      assert.equal(
+        await page.locator('[data-testid="trading-state"]').count(),
+        0,
+        "active: no badge",
+      );
+
+      const halted = await post("/api/risk/halt", {});
+      assert.equal(halted.status, 200);
+      await page.locator('[data-testid="trading-state"]').getByText("halted (kill_switch)")
+        .waitFor();
+      const row = audit.locator('[data-testid="risk-row"]', { hasText: "active → halted" });
+      await row.getByText(/halted by the account kill switch/).waitFor();
+      assert.match(await row.textContent() ?? "", /kill_switch/);
+      await screenshot(page, "session-halted-laptop");
+
+      assert.equal((await post("/api/risk/resume", {})).status, 200);
+      await page.locator('[data-testid="trading-state"]').waitFor({ state: "detached" });
+      // Both state changes are listed (a signal refused while halted may sit between them).
+      await audit.locator('[data-testid="risk-row"]').getByText(/halted → active/).waitFor();
+      assert.equal(await audit.locator('[data-testid="risk-row"]', { hasText: "→" }).count(), 2);
+      assert.deepEqual(problems.failed, [], "failed requests");
+      assert.deepEqual(problems.console, [], "console errors");
+      await page.close();
+    }),
+});

@@ -54,6 +54,46 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.match(out, /^Initial capital\s+10,000\.00$/m);
     });
 
+    await t.step(
+      "risk shows and sets the trading state with its audit; account works the kill switch",
+      async () => {
+        assert.match(expectExit(await paper("status", id), 0).stdout, /^Trading\s+active$/m);
+        const halted = expectExit(await paper("risk", id, "--halt"), 0).stdout;
+        assert.match(halted, /^Trading\s+halted \(manual\)$/m);
+        assert.match(halted, /manual\s+active → halted: halted by an operator/);
+        expectExit(await paper("risk", id, "--halt", "--reduce"), 2);
+        expectExit(await paper("risk", id, "--flatten"), 2);
+        const active = JSON.parse(
+          expectExit(await paper("risk", id, "--activate", "--json"), 0).stdout,
+        );
+        assert.equal(active.risk.state, "active");
+        // State changes, newest first (a signal refused while halted may sit between them).
+        const changes = active.events.filter((e: { kind: string }) => e.kind === "state");
+        assert.deepEqual(changes.map((e: { state: string }) => e.state), ["active", "halted"]);
+        const on = expectExit(await paper("account", "--halt"), 0).stdout;
+        assert.match(on, /^Kill switch\s+ON: every session halted$/m);
+        assert.match(
+          expectExit(await paper("status", id), 0).stdout,
+          /^Trading\s+halted \(kill_switch\)$/m,
+        );
+        const off = expectExit(
+          await paper("account", "--resume", "--limits", '{"max_orders_per_minute": 100}'),
+          0,
+        ).stdout;
+        assert.match(off, /^Kill switch\s+off$/m);
+        assert.match(off, /^max_orders_per_minute\s+100$/m);
+        assert.match(
+          expectExit(await paper("account", "--limits", "{nope"), 2).stderr,
+          /JSON object/,
+        );
+        assert.match(
+          expectExit(await paper("account", "--limits", '{"max_drawdown_percent": -1}'), 1).stderr,
+          /max_drawdown_percent/,
+        );
+        assert.match(expectExit(await paper("status", id), 0).stdout, /^Trading\s+active$/m);
+      },
+    );
+
     await t.step("pause, refused second pause (409), resume", async () => {
       assert.match(expectExit(await paper("pause", id), 0).stdout, /is paused/);
       assert.equal(

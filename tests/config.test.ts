@@ -101,3 +101,33 @@ Deno.test("the service exits with code 2 and one line on invalid configuration",
     'invalid FEED="nope": expected auto, sim, binance or replay:PATH',
   );
 });
+
+Deno.test("RISK_* variables set the account-wide risk limits; bad values name the variable", () => {
+  assert.deepEqual(loadConfig({}).risk, {});
+  assert.deepEqual(
+    loadConfig({
+      RISK_MAX_DRAWDOWN_PERCENT: "20",
+      RISK_DAILY_LOSS_PERCENT: "2.5",
+      RISK_MAX_ORDERS_PER_MINUTE: "30",
+      RISK_FLATTEN_ON_HALT: "true",
+    }).risk,
+    {
+      max_drawdown_percent: 20,
+      daily_loss_percent: 2.5,
+      max_orders_per_minute: 30,
+      flatten_on_halt: true,
+    },
+  );
+  assert.throws(
+    () => loadConfig({ RISK_MAX_DRAWDOWN_PERCENT: "150" }),
+    (e: Error) => e instanceof ConfigError && /RISK_MAX_DRAWDOWN_PERCENT="150"/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ RISK_MAX_ORDERS_PER_MINUTE: "many" }),
+    (e: Error) => e instanceof ConfigError && /RISK_MAX_ORDERS_PER_MINUTE/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ RISK_FLATTEN_ON_HALT: "maybe" }),
+    (e: Error) => e instanceof ConfigError && /true or false/.test(e.message),
+  );
+});

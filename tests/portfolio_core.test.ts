@@ -226,3 +226,67 @@ Deno.test("a portfolio restored from its snapshot has the same book, per symbol 
   assert.deepEqual(fillsOf(a), fillsOf(b));
   assert.deepEqual(bookOf(restored), bookOf(original));
 });
+
+Deno.test("portfolio risk: gross exposure over both symbols refuses the second entry; one state for all", () => {
+  // Buy 2 AAA at 101 (202), then 2 BBB at 51 would make the gross exposure 202 + 102 > 250.
+  const core = new PortfolioCore({
+    symbols: ["AAAUSDT", "BBBUSDT"],
+    strategy: strategy(
+      "{ type: fixed_quantity, value: 2 }",
+      "risk: { max_gross_exposure: 250, max_drawdown_percent: 0.01 }",
+    ),
+    execution,
+  });
+  const effects = run(core);
+  assert.deepEqual(fillsOf(effects).map((f) => f.symbol), ["AAAUSDT"]);
+  const refused = effects.find((e) => e.type === "risk" && e.kind === "refused");
+  assert.ok(refused?.type === "risk" && refused.kind === "refused");
+  assert.equal(refused.rule, "max_gross_exposure");
+  assert.equal(refused.order.symbol, "BBBUSDT");
+  assert.equal(refused.values.exposure, 2 * 101 + 2 * 51);
+  // AAA at 103 sets the equity peak (the portfolio holds no BBB): no halt yet.
+  assert.equal(core.view().risk.state, "active");
+  const out: SessionEffect[] = [];
+  core.step(trade("AAAUSDT", 3_000, 102, 4), out);
+  const halt = out.find((e) => e.type === "risk" && e.kind === "state");
+  assert.ok(halt?.type === "risk", "a drawdown of the portfolio's equity halts it");
+  assert.equal(halt.rule, "max_drawdown");
+  assert.equal(core.view().risk.state, "halted");
+});
+
+Deno.test("portfolio cooldowns per symbol: a stop-out stops entries in that symbol only", () => {
+  const stream = [
+    trade("AAAUSDT", 0, 100, 1),
+    trade("BBBUSDT", 10, 50, 1),
+    trade("AAAUSDT", 1_000, 101, 2), // closes AAA's first candle: entry at 101, stop at 99.99
+    trade("BBBUSDT", 1_010, 51, 2), // BBB's entry at 51
+    trade("AAAUSDT", 1_500, 99, 3), // AAA stopped out
+    trade("AAAUSDT", 2_000, 99.5, 4), // closes AAA's candle: its entry is refused
+  ];
+  const make = (perSymbol: boolean) =>
+    new PortfolioCore({
+      symbols: ["AAAUSDT", "BBBUSDT"],
+      strategy: strategy(
+        "{ type: fixed_quantity, value: 2 }",
+        `risk: { stop_loss: { percent: 1 }, max_stop_outs: 1, cooldown_per_symbol: ${perSymbol} }`,
+      ),
+      execution,
+    });
+  const own = make(true);
+  const effects = run(own, stream);
+  const refused = effects.filter((e) => e.type === "risk" && e.kind === "refused");
+  assert.equal(refused.length, 1);
+  assert.ok(refused[0].type === "risk" && refused[0].kind === "refused");
+  assert.equal(refused[0].rule, "stop_outs");
+  assert.equal(refused[0].order.symbol, "AAAUSDT");
+  const view = own.view();
+  assert.equal(view.risk.state, "active", "the session trades on");
+  assert.equal(view.per_symbol.AAAUSDT.risk.state, "reducing");
+  assert.equal(view.per_symbol.BBBUSDT.risk.state, "active");
+  assert.equal(view.per_symbol.BBBUSDT.position.quantity, 2);
+
+  const shared = make(false);
+  run(shared, stream);
+  assert.equal(shared.view().risk.state, "reducing", "one stop-out anywhere stops every symbol");
+  assert.equal(shared.view().per_symbol.BBBUSDT.risk.state, "reducing");
+});

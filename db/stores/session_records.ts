@@ -5,6 +5,7 @@
 import { type Db, sql, type Statement } from "../db.ts";
 import type { ClosedTrade, Fill, Order } from "../../engine/core/execution/mod.ts";
 import type { SessionEffect } from "../../engine/core/session/mod.ts";
+import type { RiskEvent } from "../../engine/core/risk/events.ts";
 
 /** Rows of one page and how many there are in all. */
 export interface Rows<T> {
@@ -72,6 +73,14 @@ export class SessionRecordTable {
         order by time desc limit ${limit}) e
       order by time`);
     return rows.map((r) => ({ time: Number(r.time), equity: Number(r.equity) }));
+  }
+
+  /** The last `limit` risk events (state changes, refused orders), newest first. */
+  async riskEvents(id: string, limit: number): Promise<RiskEvent[]> {
+    const rows = await this.#db.query<{ payload: RiskEvent }>(sql`
+      select payload from session_events where session_id = ${id} and type = 'risk'
+      order by seq desc limit ${limit}`);
+    return rows.map((r) => r.payload);
   }
 
   /** The last `limit` signals, newest first. */

@@ -4,6 +4,7 @@
  * statement that writes a session's status.
  */
 import { type Db, sql, type Statement } from "../db.ts";
+import type { RiskLimits } from "../../engine/core/risk/limits.ts";
 import {
   ACTIVE_STATUSES,
   type SessionSnapshot,
@@ -23,6 +24,8 @@ export interface SessionRow {
     execution: Record<string, unknown>;
     strategy: Strategy;
     name?: string;
+    /** The session's own risk limits (overriding its strategy's). */
+    risk?: RiskLimits;
     /** A portfolio session's symbols (`symbol` is the first). */
     symbols?: string[];
     /** The session's own alert targets. */

@@ -6,6 +6,8 @@
 import { parseWebhookTarget } from "../../contract/mod.ts";
 import { ALERT_KINDS, type AlertKind } from "./alerts/kinds.ts";
 
+import type { RiskLimits } from "../core/risk/mod.ts";
+import { riskLimitsFromEnv } from "./risk_env.ts";
 import { parseVenueSymbol } from "./market/venue.ts";
 
 /** Log levels, most verbose first. */
@@ -46,6 +48,8 @@ export interface Config {
   readonly nodeId: string;
   /** How long a node's session leases last without renewal (ms): failover starts after it. */
   readonly leaseMs: number;
+  /** Account-wide risk limits (`RISK_*`), caps over every session until replaced through the API. */
+  readonly risk: RiskLimits;
   /** How long the cluster's market stream keeps events (ms): how far warm-up can replay it. */
   readonly streamRetentionMs: number;
 }
@@ -231,6 +235,9 @@ export function loadConfig(
     natsUrl,
     nodeId,
     leaseMs,
+    risk: riskLimitsFromEnv(get, (variable, value, accepted) => {
+      throw new ConfigError(variable, value, accepted);
+    }),
     streamRetentionMs: retentionS * 1000,
     webhooks,
   };

@@ -4,6 +4,8 @@
  * `main.ts` and tests call this; everything else receives what it needs.
  */
 import {
+  RISK_TOPIC,
+  type RiskMessage,
   type SessionCreatedMessage,
   SESSIONS_TOPIC,
   type SessionSummary,
@@ -21,13 +23,15 @@ import { ServiceUnavailableError } from "./errors.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
+import { AccountRiskService } from "./risk.ts";
+import { isRiskEvent } from "../core/risk/mod.ts";
 import { SessionRecords } from "./session_records.ts";
 import { type RestoreProgress, SessionService } from "./sessions.ts";
 import { settledWithin } from "./deadline.ts";
 import { ensureWritableDir } from "./startup.ts";
 import { StrategyStore } from "./strategies.ts";
 import { StrategyValidator } from "./strategy_validator.ts";
-import { Supervisor, type SupervisorTimings } from "./supervisor.ts";
+import { type AccountRiskNow, Supervisor, type SupervisorTimings } from "./supervisor.ts";
 
 /** How long stopping waits for queued events to be committed before it drops them. */
 const CLOSE_FLUSH_MS = 4_000;
@@ -51,6 +55,8 @@ export interface Service {
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
   readonly log: Logger;
+  /** Account-wide risk limits and the kill switch. */
+  readonly risk: AccountRiskService;
   /** Alert webhooks: the outbox and its dispatcher. */
   readonly alerts: Alerts;
   /** Database, feed, sessions, restore progress, persister queue and event-loop lag. */
@@ -154,11 +160,50 @@ export async function startService(config: Config, options: ServiceOptions = {})
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
-    publish: (id, message) => publish(tradingTopic(id), message),
+    publish: (id, message) => {
+      publish(tradingTopic(id), message);
+      if (message.type === "effect" && isRiskEvent(message.effect)) {
+        const event = message.effect;
+        publish(
+          RISK_TOPIC,
+          {
+            type: "session",
+            session_id: id,
+            seq: message.seq,
+            event,
+          } satisfies RiskMessage,
+        );
+      }
+    },
     log,
     timings: options.timings,
     cpuShare: options.cpuShare,
+    accountRisk: (): AccountRiskNow => ({ limits: risk.limits(), halted: risk.halted() }),
   });
+  const risk: AccountRiskService = new AccountRiskService({
+    db,
+    supervisor,
+    env: config.risk,
+    log,
+    announce: (event) => {
+      publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage);
+      if (event.kind === "limits") return;
+      alerts.emit({
+        key: `risk_state:account:${event.kind}:${event.time}`,
+        kind: "risk_state",
+        sessionId: null,
+        time: event.time,
+        data: {
+          from: event.kind === "halt" ? "active" : "halted",
+          to: event.kind === "halt" ? "halted" : "active",
+          rule: "kill_switch",
+          sessions: event.sessions,
+          ...(event.flatten ? { flatten: true } : {}),
+        },
+      });
+    },
+  });
+  await risk.load();
   const sessionDeps = {
     db,
     supervisor,
@@ -207,6 +252,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     backtests,
     live,
     log,
+    risk,
     alerts,
     // In a cluster, sessions without a live lease are adopted by the nodes' ticks instead.
     restore: () => node ? Promise.resolve(NOTHING_TO_RESTORE) : sessions.restoreAll(),

@@ -7,6 +7,7 @@ import { SessionRecordTable } from "../../db/stores/mod.ts";
 import type { Page } from "../../contract/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../core/execution/mod.ts";
 import type { SessionEffect } from "../core/session/mod.ts";
+import type { RiskEvent } from "../core/risk/mod.ts";
 import { NotFoundError } from "./errors.ts";
 
 export type { Page };
@@ -53,6 +54,12 @@ export class SessionRecords {
   ): Promise<{ time: number; equity: number }[]> {
     await this.#exists(id);
     return await this.#table.equity(id, Math.min(options.limit ?? 1000, 10_000));
+  }
+
+  /** The last risk events (default 100): trading-state changes and refused orders, newest first. */
+  async riskEvents(id: string, options: { limit?: number } = {}): Promise<RiskEvent[]> {
+    await this.#exists(id);
+    return await this.#table.riskEvents(id, Math.min(options.limit ?? 100, 1000));
   }
 
   /** The last signals (default 100), newest first, with what was done about them. */

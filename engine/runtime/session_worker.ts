@@ -16,7 +16,15 @@ import {
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
 import { TimeMerge } from "./market/time_merge.ts";
-import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+import { effectiveLimits } from "../core/risk/limits.ts";
+import type { Strategy } from "../core/strategy/schema.ts";
+import type {
+  ActionResult,
+  FromWorker,
+  RiskLayers,
+  SessionAction,
+  ToWorker,
+} from "./worker_protocol.ts";
 
 /** Views go to the main thread at most this often. */
 const VIEW_INTERVAL_MS = 200;
@@ -26,6 +34,8 @@ const MERGE_HOLD_MS = 500;
 const HANG_MS = 60_000;
 
 let core: SessionCore | PortfolioCore | undefined;
+/** The strategy and the session's own limits: account-wide limits combine with them again when they change. */
+let riskBase: { strategy: Strategy; session?: RiskLayers["session"] } | undefined;
 let bus: BusSubscriber | undefined;
 /** A portfolio's symbols' events in one time order (undefined for one symbol). */
 let merge: TimeMerge | undefined;
@@ -137,13 +147,20 @@ function handle(message: ToWorker): void {
       busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
       const { strategy, execution } = message;
       const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
+      riskBase = { strategy, session: message.risk?.session };
+      const risk = effectiveLimits(strategy.risk, message.risk?.session, message.risk?.account);
       core = message.symbols
         ? new PortfolioCore(
-          { symbols, strategy, execution },
+          { symbols, strategy, execution, risk },
           snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
         )
-        : new SessionCore({ symbol: message.symbol, strategy, execution }, snapshot);
+        : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
       core.warm(message.history);
+      // Recorded with the first market batch's effects (the session is halted from now on).
+      if (message.risk?.halted) {
+        const at = message.history.at(-1)?.closeTime;
+        core.setTradingState("halted", "kill_switch", effects, { at });
+      }
       merge = message.symbols
         ? new TimeMerge({
           symbols,
@@ -198,15 +215,7 @@ function handle(message: ToWorker): void {
     case "act": {
       if (!core) throw new TypeError(`action '${message.action.kind}' before init`);
       const out: SessionEffect[] = [];
-      const { action } = message;
-      const result = action.kind === "order"
-        ? { order: core.placeOrder(action.order, out) }
-        : action.kind === "cancel"
-        ? { cancelled: core.cancelOrder(action.order_id, out) }
-        : (core instanceof PortfolioCore
-          ? core.closePosition(out, action.symbol)
-          : core.closePosition(out),
-          {});
+      const result = act(core, message.action, out);
       post({
         type: "command_done",
         requestId: message.requestId,
@@ -229,6 +238,36 @@ function handle(message: ToWorker): void {
       if (message.fault === "hang") hang();
       else busy(message.fault.busyMs);
       return;
+  }
+}
+
+/** Applies a trader's or operator's action to the session. */
+function act(
+  core: SessionCore | PortfolioCore,
+  action: SessionAction,
+  out: SessionEffect[],
+): ActionResult {
+  switch (action.kind) {
+    case "order":
+      return { order: core.placeOrder(action.order, out) };
+    case "cancel":
+      return { cancelled: core.cancelOrder(action.order_id, out) };
+    case "close":
+      if (core instanceof PortfolioCore) core.closePosition(out, action.symbol);
+      else core.closePosition(out);
+      return {};
+    case "risk":
+      return {
+        changed: core.setTradingState(action.state, action.rule, out, {
+          flatten: action.flatten,
+          only: action.only,
+        }),
+      };
+    case "risk_limits":
+      core.setRiskLimits(
+        effectiveLimits(riskBase?.strategy.risk, riskBase?.session, action.account),
+      );
+      return {};
   }
 }
 

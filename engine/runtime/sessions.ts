@@ -35,6 +35,13 @@ import {
 } from "../core/execution/mod.ts";
 import { createMetrics, metricsOf } from "../core/metrics/mod.ts";
 import {
+  effectiveLimits,
+  type RiskLimits,
+  type RiskView,
+  riskViewOf,
+  type TradingState,
+} from "../core/risk/mod.ts";
+import {
   ConflictError,
   NotFoundError,
   ServiceUnavailableError,
@@ -183,7 +190,14 @@ export class SessionService {
         name: input.name ?? strategy.name,
         source,
         symbol: symbols[0],
-        options: { execution, strategy, name: input.name, webhooks: input.webhooks, ...portfolio },
+        options: {
+          execution,
+          strategy,
+          name: input.name,
+          webhooks: input.webhooks,
+          risk: input.risk,
+          ...portfolio,
+        },
         feed: feed.name,
         simulated: feed.simulated,
         idempotencyKey: key ?? null,
@@ -199,6 +213,7 @@ export class SessionService {
         strategy,
         execution,
         seq: 0,
+        risk: input.risk,
       });
     });
     const earlier = key === undefined ? undefined : await this.#byKey(key, digest!);
@@ -349,6 +364,32 @@ export class SessionService {
       throw new NotFoundError(`session ${id} has no open order with id '${orderId}'`);
     }
     return this.get(id);
+  }
+
+  /**
+   * An operator sets a session's trading state: `halted` (no new orders;
+   * `flatten` closes the position), `reducing` (only reducing orders) or
+   * `active` (404 unknown, 409 when it is not active). Audited as a risk event.
+   */
+  async setTradingState(
+    id: string,
+    state: TradingState,
+    options: { flatten?: boolean } = {},
+  ): Promise<SessionSummary> {
+    await this.#act(id, { kind: "risk", state, rule: "manual", flatten: options.flatten });
+    return this.get(id);
+  }
+
+  /**
+   * A session's trading state and the limits it runs under (its strategy's,
+   * its own, and the account-wide `account` caps combined).
+   */
+  async risk(id: string, account: RiskLimits): Promise<{ risk: RiskView; limits: RiskLimits }> {
+    const row = await this.#row(id);
+    return {
+      risk: (await this.get(id)).risk,
+      limits: effectiveLimits(row.options.strategy.risk, row.options.risk, account),
+    };
   }
 
   /**
@@ -512,6 +553,7 @@ export class SessionService {
       lag_ms: roundOrNull(this.#supervisor.lagMs(row.id)),
       bus_gaps: live?.bus_gaps ?? 0,
       node: live ? this.#nodeId : row.node,
+      risk: view?.risk ?? riskViewOf(undefined),
     };
   }
 }
@@ -536,6 +578,7 @@ function specOf(row: SessionRow): SessionSpec {
     snapshot: row.snapshot ?? undefined,
     seq: Number(row.seq ?? 0),
     restarts: row.restarts ?? 0,
+    risk: row.options.risk,
   };
 }
 
@@ -594,5 +637,6 @@ function viewOf(row: SessionRow, snapshot: SessionSnapshot): SessionView {
     open_orders: openOrders(snapshot.account),
     metrics: metricsOf(snapshot.metrics),
     conflicts: 0,
+    risk: riskViewOf(snapshot.risk),
   };
 }

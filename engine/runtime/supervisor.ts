@@ -47,6 +47,7 @@ import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
+import type { RiskLimits } from "../core/risk/mod.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -117,9 +118,18 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  /** The account-wide risk limits and kill switch now (read each time a worker starts). */
+  accountRisk?(): AccountRiskNow;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
   cpuShare?(): number;
   readonly log: Logger;
+}
+
+/** The account-wide risk a worker starts under. */
+export interface AccountRiskNow {
+  readonly limits: RiskLimits;
+  /** The kill switch is on: the session starts halted. */
+  readonly halted: boolean;
 }
 
 /** How to start (or restore) a session. */
@@ -135,6 +145,8 @@ export interface SessionSpec {
   readonly seq: number;
   /** Restarts so far (restored sessions keep counting). */
   readonly restarts?: number;
+  /** The session's own risk limits (overriding its strategy's). */
+  readonly risk?: RiskLimits;
 }
 
 /** The supervisor's picture of one live session. */
@@ -475,6 +487,11 @@ export class Supervisor {
           strategy: spec.strategy,
           execution: spec.execution,
           snapshot: slot.snapshot,
+          risk: {
+            session: spec.risk,
+            account: this.#deps.accountRisk?.().limits,
+            halted: this.#deps.accountRisk?.().halted,
+          },
           history,
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),

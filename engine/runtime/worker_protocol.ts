@@ -13,6 +13,7 @@ import type {
   SessionEffect,
   SessionView,
 } from "../core/session/mod.ts";
+import type { RiskLimits, TradingState } from "../core/risk/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
 
 export type { SessionCommand };
@@ -22,12 +23,34 @@ export type SessionAction =
   /** Flattens the session (a portfolio's: only `symbol`'s position and orders, when given). */
   | { readonly kind: "close"; readonly symbol?: string }
   | { readonly kind: "order"; readonly order: ManualOrder }
-  | { readonly kind: "cancel"; readonly order_id: string };
+  | { readonly kind: "cancel"; readonly order_id: string }
+  /** An operator (`manual`) or the kill switch sets the trading state; `only` lifts just that rule's state. */
+  | {
+    readonly kind: "risk";
+    readonly state: TradingState;
+    readonly rule: "manual" | "kill_switch";
+    readonly flatten?: boolean;
+    readonly only?: "kill_switch";
+  }
+  /** The account-wide limits changed. */
+  | { readonly kind: "risk_limits"; readonly account: RiskLimits };
+
+/** The risk limits a session is given beyond its strategy's `risk` block. */
+export interface RiskLayers {
+  /** The session's own (`risk` in the create body), overriding the strategy's. */
+  readonly session?: RiskLimits;
+  /** The account-wide caps. */
+  readonly account?: RiskLimits;
+  /** The account kill switch is on: the session halts as it starts. */
+  readonly halted?: boolean;
+}
 
 /** What an action produced: the placed order, or whether the cancel found an open order. */
 export interface ActionResult {
   readonly order?: Order;
   readonly cancelled?: boolean;
+  /** Whether a `risk` action changed the trading state. */
+  readonly changed?: boolean;
 }
 
 /** Main → worker. */
@@ -42,6 +65,7 @@ export type ToWorker =
     readonly execution: ExecutionConfig;
     /** JSON text of the durable `SessionSnapshot` to start from. */
     readonly snapshot?: string;
+    readonly risk?: RiskLayers;
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;

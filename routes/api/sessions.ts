@@ -8,7 +8,9 @@ import { fillsCsv } from "./csv.ts";
 import { operations } from "./operation.ts";
 
 /** `/api/paper_trading/sessions`: create, list, inspect and control sessions. */
-export function sessionRoutes(service: Pick<Service, "sessions" | "records" | "live">): Hono {
+export function sessionRoutes(
+  service: Pick<Service, "sessions" | "records" | "live" | "risk">,
+): Hono {
   const { sessions, records } = service;
   const app = new Hono();
   const on = operations(app, "/api/paper_trading/sessions");
@@ -86,6 +88,17 @@ export function sessionRoutes(service: Pick<Service, "sessions" | "records" | "l
   on(
     OPERATIONS.sessionSignals,
     async (c, { path, query }) => c.json({ signals: await records.signals(path.id, query) }),
+  );
+
+  on(OPERATIONS.sessionRisk, async (c, { path: { id }, query }) => {
+    const events = await records.riskEvents(id, query);
+    const { risk, limits } = await sessions.risk(id, service.risk.limits());
+    return c.json({ risk, limits, events });
+  });
+  on(
+    OPERATIONS.setSessionRisk,
+    async (c, { path, body }) =>
+      c.json(await sessions.setTradingState(path.id, body.state, { flatten: body.flatten })),
   );
 
   on(OPERATIONS.sessionMetrics, async (c, { path }) => c.json(await sessions.metrics(path.id)));

@@ -6,6 +6,7 @@ import FillsTable from "../../islands/FillsTable.tsx";
 import PriceChart from "../../islands/PriceChart.tsx";
 import SessionPanel from "../../islands/SessionPanel.tsx";
 import SignalsTable, { type SignalEffect } from "../../islands/SignalsTable.tsx";
+import RiskAudit from "../../islands/RiskAudit.tsx";
 import { BOOK_DEPTH } from "../../contract/mod.ts";
 import { marketBook } from "../api/market.ts";
 import { latestFills } from "./overview.tsx";
@@ -18,16 +19,17 @@ const SIGNALS = 50;
 
 /**
  * `/paper_trading/:id`: one session in full (charts, position, trades,
- * signals, metrics, controls, the symbol's order book). Throws NotFoundError for an unknown id.
+ * signals, risk audit, metrics, controls, the symbol's order book). Throws NotFoundError for an unknown id.
  */
 export async function sessionPage(
   service: PageDeps & Pick<Service, "records" | "sessions" | "hub">,
   id: string,
 ): Promise<string> {
   const summary = await service.sessions.get(id);
-  const [{ fills, total }, signals, samples, metrics] = await Promise.all([
+  const [{ fills, total }, signals, riskEvents, samples, metrics] = await Promise.all([
     latestFills(service, id, PAGE_FILLS),
     service.records.signals(id, { limit: SIGNALS }),
+    service.records.riskEvents(id, { limit: SIGNALS }),
     service.records.equity(id, { limit: 1000 }),
     service.sessions.metrics(id),
   ]);
@@ -73,6 +75,11 @@ export async function sessionPage(
           props={{ session_id: id, signals: signals as SignalEffect[] }}
         />
       </div>
+      <Island
+        name="RiskAudit"
+        component={RiskAudit}
+        props={{ session_id: id, events: riskEvents }}
+      />
       <Island
         name="DepthView"
         component={DepthView}

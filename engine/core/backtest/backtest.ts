@@ -19,6 +19,7 @@ import {
 } from "../session/mod.ts";
 import type { ClosedTrade, Fill, Order, Position } from "../execution/mod.ts";
 import type { Metrics } from "../metrics/mod.ts";
+import type { RiskEvent } from "../risk/events.ts";
 import { candleTrades } from "./synthesis.ts";
 import { Downsampler, type SeriesPoint } from "./downsample.ts";
 
@@ -59,6 +60,8 @@ export interface BacktestResult {
   readonly per_symbol?: Readonly<
     Record<string, { readonly position: Position; readonly metrics: Metrics }>
   >;
+  /** Risk events (trading-state changes, refused orders), oldest first. */
+  readonly risk_events: RiskEvent[];
   /** Equity samples for charts: `[time, low, high, last]`. */
   readonly equity: SeriesPoint[];
   /** Trade prices of `symbol` (a portfolio's first symbol) for charts: `[time, low, high, last]`. */
@@ -77,6 +80,7 @@ export class Backtest {
   readonly #synthetic: Trade[] = [];
   readonly #trades: ClosedTrade[] = [];
   readonly #fills: Fill[] = [];
+  readonly #riskEvents: RiskEvent[] = [];
   readonly #orders = new Map<string, Order>();
   readonly #equity: Downsampler;
   readonly #prices: Downsampler;
@@ -195,6 +199,7 @@ export class Backtest {
       fills: [...this.#fills],
       orders: [...this.#orders.values()],
       signals: { acted: this.#acted, ignored: this.#ignored },
+      risk_events: [...this.#riskEvents],
       metrics,
       equity: this.#equity.points(),
       prices: this.#prices.points(),
@@ -220,6 +225,9 @@ export class Backtest {
           break;
         case "equity":
           this.#equity.add(effect.time, effect.equity);
+          break;
+        case "risk":
+          this.#riskEvents.push(effect);
           break;
       }
     }

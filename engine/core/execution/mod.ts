@@ -41,6 +41,6 @@ export {
   worstCoverPrice,
   worstSlippageBps,
 } from "./costs.ts";
-export { submitOrder } from "./placement.ts";
+export { rejectOrder, submitOrder } from "./placement.ts";
 export { cancelAll, cancelOrder } from "./cancellation.ts";
 export { applyTrade, onBook, onQuote, onTrade } from "./matching.ts";

@@ -100,6 +100,24 @@ export function submitOrder(
 }
 
 /**
+ * Refuses an order before it reaches the book (a pre-trade risk check): a
+ * `rejected` order event with `reason`, numbered like any order.
+ */
+export function rejectOrder(
+  account: Account,
+  request: OrderRequest,
+  reason: string,
+  now: number,
+  out: ExecEvent[],
+): Order {
+  const order = buildOrder(account, request, now);
+  order.status = "rejected";
+  order.reason = reason;
+  emitOrder(order, out);
+  return order;
+}
+
+/**
  * Ends an open order with `status` (releasing its reservation) and emits the
  * event; a bracket entry with fills places its children.
  */

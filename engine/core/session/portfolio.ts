@@ -29,6 +29,9 @@ import {
   type SessionView,
 } from "./session.ts";
 import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
+import { RiskEngine, type RiskState } from "../risk/engine.ts";
+import type { RiskRule, RiskView, TradingState } from "../risk/events.ts";
+import { pickLimits, type RiskLimits, splitByScope } from "../risk/limits.ts";
 
 /** What a portfolio session needs: its symbols (distinct, one quote currency), strategy and costs. */
 export interface PortfolioSetup {
@@ -38,12 +41,16 @@ export interface PortfolioSetup {
   readonly execution: ExecutionConfig;
   /** Equity sampling interval in exchange ms (default 60,000). */
   readonly equityIntervalMs?: number;
+  /** The risk limits in force over the whole portfolio (default: the strategy's `risk` block). */
+  readonly risk?: RiskLimits;
 }
 
 /** One symbol's durable share of a portfolio: its metrics and the entries stacked in its position. */
 export interface SymbolSnapshot {
   readonly metrics: MetricsState;
   readonly entries: number;
+  /** The symbol's own cooldowns (with `cooldown_per_symbol`). */
+  readonly risk?: RiskState;
 }
 
 /**
@@ -71,6 +78,8 @@ export interface SymbolView {
   readonly metrics: Metrics;
   /** Candles on which the symbol's entry rules contradicted each other. */
   readonly conflicts: number;
+  /** The symbol's trading state: its own cooldown, else the portfolio's state. */
+  readonly risk: RiskView;
 }
 
 /**
@@ -93,6 +102,10 @@ export class PortfolioCore {
   readonly #wallet: PortfolioWallet;
   readonly #metrics: MetricsState;
   #paused: boolean;
+  /** The portfolio's one risk engine (every symbol shares it). */
+  readonly #risk: RiskEngine;
+  /** Each symbol's own cooldowns (with `cooldown_per_symbol`). */
+  readonly #symbolRisk = new Map<string, RiskEngine>();
   #time = 0;
 
   /**
@@ -120,12 +133,19 @@ export class PortfolioCore {
       : fresh;
     this.#paused = snapshot?.paused ?? false;
     this.#time = snapshot?.time ?? 0;
+    const scoped = splitByScope(setup.risk ?? pickLimits(setup.strategy.risk));
+    this.#risk = new RiskEngine(scoped.session, snapshot?.risk);
     for (const symbol of symbols) {
       const share = snapshot?.per_symbol[symbol];
       const own: SessionSnapshot | undefined = snapshot && share
         ? { ...snapshot, metrics: share.metrics, entries: share.entries }
         : undefined;
-      this.#cores.set(symbol, new SessionCore({ ...setup, symbol }, own, this.#wallet));
+      const mine = scoped.symbol && new RiskEngine(scoped.symbol, share?.risk);
+      if (mine) this.#symbolRisk.set(symbol, mine);
+      this.#cores.set(
+        symbol,
+        new SessionCore({ ...setup, symbol }, own, this.#wallet, this.#risk, mine),
+      );
     }
   }
 
@@ -206,6 +226,33 @@ export class PortfolioCore {
     return cancelled;
   }
 
+  /**
+   * An operator's or the kill switch's trading-state change for the whole
+   * portfolio (see {@link SessionCore.setTradingState}); a halt with
+   * `flatten` closes every symbol's position.
+   */
+  setTradingState(
+    state: TradingState,
+    rule: "manual" | "kill_switch",
+    out: SessionEffect[],
+    options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
+  ): boolean {
+    let changed = false;
+    this.#apply(
+      this.#core(this.#symbols[0]),
+      out,
+      (c) => changed = c.setTradingState(state, rule, out, options),
+    );
+    return changed;
+  }
+
+  /** Replaces the risk limits in force (the account-wide limits changed). */
+  setRiskLimits(limits: RiskLimits): void {
+    const scoped = splitByScope(limits);
+    this.#risk.setLimits(scoped.session);
+    for (const engine of this.#symbolRisk.values()) engine.setLimits(scoped.symbol ?? {});
+  }
+
   /** Closes every forming candle of every symbol that ended before `time`. */
   closeCandles(time: number, out: SessionEffect[]): void {
     for (const core of this.#cores.values()) {
@@ -223,7 +270,12 @@ export class PortfolioCore {
     const perSymbol: Record<string, SymbolSnapshot> = {};
     for (const [symbol, core] of this.#cores) {
       const own = core.state();
-      perSymbol[symbol] = { metrics: own.metrics, entries: own.entries };
+      const mine = this.#symbolRisk.get(symbol)?.durable();
+      perSymbol[symbol] = {
+        metrics: own.metrics,
+        entries: own.entries,
+        ...(mine ? { risk: mine } : {}),
+      };
     }
     return {
       version: 1,
@@ -232,6 +284,7 @@ export class PortfolioCore {
       entries: 0,
       paused: this.#paused,
       time: this.#time,
+      risk: this.#risk.durable(),
       per_symbol: perSymbol,
     };
   }
@@ -255,6 +308,7 @@ export class PortfolioCore {
         open_orders: orders.filter((o) => o.symbol === symbol),
         metrics: view.metrics,
         conflicts: view.conflicts,
+        risk: view.risk,
       };
     }
     const first = perSymbol[this.#symbols[0]];
@@ -276,6 +330,7 @@ export class PortfolioCore {
       open_orders: orders,
       metrics: metricsOf(this.#metrics),
       conflicts,
+      risk: this.#risk.view(),
       per_symbol: perSymbol,
     };
   }

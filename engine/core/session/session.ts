@@ -15,7 +15,7 @@ import {
   position,
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
-import { submitOrder } from "../execution/placement.ts";
+import { rejectOrder, submitOrder } from "../execution/placement.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { applyTrade, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
@@ -26,9 +26,13 @@ import type {
   ExecEvent,
   Fill,
   Order,
+  OrderRequest,
   Position,
   PositionState,
 } from "../execution/types.ts";
+import { isStopOut, RiskEngine, type RiskState } from "../risk/engine.ts";
+import type { RiskEvent, RiskRule, RiskView, TradingState } from "../risk/events.ts";
+import { pickLimits, type RiskLimits } from "../risk/limits.ts";
 import {
   createMetrics,
   type EquitySample,
@@ -100,6 +104,8 @@ export interface SessionSetup {
   readonly execution: ExecutionConfig;
   /** Equity sampling interval in exchange ms (default 60,000). */
   readonly equityIntervalMs?: number;
+  /** The risk limits in force (default: those of the strategy's `risk` block). */
+  readonly risk?: RiskLimits;
 }
 
 /**
@@ -116,6 +122,8 @@ export interface SessionSnapshot {
   readonly paused: boolean;
   /** Exchange time of the last market event processed. */
   readonly time: number;
+  /** Trading state and risk counters (absent in snapshots from before the risk engine: active). */
+  readonly risk?: RiskState;
 }
 
 /** Why a signal was or was not turned into an order. */
@@ -140,7 +148,8 @@ export type SessionEffect =
     readonly action: SignalAction;
     readonly note?: string;
   }
-  | ({ readonly type: "equity" } & EquitySample);
+  | ({ readonly type: "equity" } & EquitySample)
+  | RiskEvent;
 
 /** A read-only picture of a session for APIs and dashboards. */
 export interface SessionView {
@@ -162,6 +171,8 @@ export interface SessionView {
    * since the session (or its worker) started trading.
    */
   readonly conflicts: number;
+  /** The trading state and why. */
+  readonly risk: RiskView;
   /** A portfolio's symbols (absent for one symbol): then `symbol` and `position` are the first's. */
   readonly symbols?: readonly string[];
   /** A portfolio's view of each symbol (absent for one symbol). */
@@ -188,6 +199,9 @@ export class SessionCore {
   readonly #account: Account;
   readonly #wallet: Wallet | undefined;
   readonly #metrics: MetricsState;
+  readonly #risk: RiskEngine;
+  /** A portfolio symbol's own loss-streak and stop-out cooldowns (undefined alone). */
+  readonly #symbolRisk: RiskEngine | undefined;
   readonly #exec: ExecEvent[] = [];
   readonly #signals: Signal[] = [];
   #out: SessionEffect[] = [];
@@ -203,9 +217,17 @@ export class SessionCore {
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
    * wallet's shared account under its limits, and its metrics (and equity
-   * observations, not emitted as effects) are the symbol's share.
+   * observations, not emitted as effects) are the symbol's share; `risk` is
+   * then the portfolio's one risk engine, shared by its symbols, and
+   * `symbolRisk` the symbol's own cooldowns.
    */
-  constructor(setup: SessionSetup, snapshot?: SessionSnapshot, wallet?: Wallet) {
+  constructor(
+    setup: SessionSetup,
+    snapshot?: SessionSnapshot,
+    wallet?: Wallet,
+    risk?: RiskEngine,
+    symbolRisk?: RiskEngine,
+  ) {
     this.#symbol = setup.symbol;
     this.#wallet = wallet;
     this.#compiled = planStrategy(setup.strategy);
@@ -229,6 +251,9 @@ export class SessionCore {
     this.#entries = snapshot?.entries ?? 0;
     this.#paused = snapshot?.paused ?? false;
     this.#time = snapshot?.time ?? 0;
+    this.#risk = risk ??
+      new RiskEngine(setup.risk ?? pickLimits(setup.strategy.risk), snapshot?.risk);
+    this.#symbolRisk = symbolRisk;
     this.#syncPosition();
   }
 
@@ -283,24 +308,28 @@ export class SessionCore {
    */
   closePosition(out: SessionEffect[]): void {
     this.#out = out;
-    cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
-    const held = heldQuantity(this.#account, this.#symbol);
-    if (held !== 0) {
-      submitOrder(
-        this.#account,
-        {
-          symbol: this.#symbol,
-          side: held > 0 ? "sell" : "buy",
-          type: "market",
-          quantity: Math.abs(held),
-          reduce_only: true,
-          tag: "close",
-        },
-        this.#time,
-        this.#exec,
-      );
-    }
+    this.#close(this.#symbol);
     this.#drainExec();
+  }
+
+  /** Cancels the open orders of `symbol` and flattens its position with a reduce-only market order. */
+  #close(symbol: string): void {
+    cancelAll(this.#account, symbol, this.#time, this.#exec);
+    const held = heldQuantity(this.#account, symbol);
+    if (held === 0) return;
+    submitOrder(
+      this.#account,
+      {
+        symbol,
+        side: held > 0 ? "sell" : "buy",
+        type: "market",
+        quantity: Math.abs(held),
+        reduce_only: true,
+        tag: "close",
+      },
+      this.#time,
+      this.#exec,
+    );
   }
 
   /**
@@ -315,23 +344,44 @@ export class SessionCore {
       this.#account.markets[this.#symbol]?.last ?? 0;
     const quantity = request.quantity ??
       (reference > 0 ? (request.notional ?? 0) / reference : 0);
-    const order = submitOrder(
-      this.#account,
-      {
-        symbol: this.#symbol,
-        side: request.side,
-        type: request.type,
-        quantity,
-        ...(request.price === undefined ? {} : { price: request.price }),
-        ...(request.stop_price === undefined ? {} : { stop_price: request.stop_price }),
-        ...(request.bracket ? { bracket: { ...request.bracket } } : {}),
-        tag: "manual",
-      },
-      this.#time,
-      this.#exec,
-    );
+    const order = this.#placeChecked({
+      symbol: this.#symbol,
+      side: request.side,
+      type: request.type,
+      quantity,
+      ...(request.price === undefined ? {} : { price: request.price }),
+      ...(request.stop_price === undefined ? {} : { stop_price: request.stop_price }),
+      ...(request.bracket ? { bracket: { ...request.bracket } } : {}),
+      tag: "manual",
+    }, reference);
     this.#drainExec();
+    this.#applyRisk();
     return order;
+  }
+
+  /**
+   * An operator's or the kill switch's trading-state change (`flatten` closes
+   * every position when halting). With `only`, changes nothing unless the
+   * current state was set by that rule; `at` dates the change when the session
+   * has seen no market event since (exchange ms, e.g. its last warm-up
+   * candle). Returns whether the state changed.
+   */
+  setTradingState(
+    state: TradingState,
+    rule: "manual" | "kill_switch",
+    out: SessionEffect[],
+    options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
+  ): boolean {
+    this.#out = out;
+    const time = Math.max(this.#time, options.at ?? 0);
+    const changed = this.#risk.set(state, rule, time, out, options);
+    this.#applyRisk();
+    return changed;
+  }
+
+  /** Replaces the risk limits in force (the account-wide limits changed). */
+  setRiskLimits(limits: RiskLimits): void {
+    this.#risk.setLimits(limits);
   }
 
   /** Cancels one open order (its bracket children stay); false when no open order has that id. */
@@ -359,6 +409,7 @@ export class SessionCore {
       entries: this.#entries,
       paused: this.#paused,
       time: this.#time,
+      risk: this.#risk.durable(),
     };
   }
 
@@ -380,6 +431,11 @@ export class SessionCore {
       open_orders: openOrders(this.#account),
       metrics: metricsOf(this.#metrics),
       conflicts: this.#evaluator.stats.conflicts - this.#warmConflicts,
+      // A symbol's own cooldown shows while the session itself is active.
+      risk:
+        (this.#symbolRisk?.state === "reducing" && this.#risk.state === "active"
+          ? this.#symbolRisk
+          : this.#risk).view(),
     };
   }
 
@@ -413,6 +469,14 @@ export class SessionCore {
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
     this.#observe(trade.time);
+    if (this.#risk.watching) {
+      this.#risk.afterTrade(this.#account, trade.time, this.#out);
+      this.#applyRisk();
+    }
+    if (this.#symbolRisk?.watching) {
+      this.#symbolRisk.afterTrade(this.#account, trade.time, this.#out);
+      this.#applyRisk();
+    }
   }
 
   #onQuote(quote: Quote): void {
@@ -495,6 +559,11 @@ export class SessionCore {
       if ((signal.side === "long" && held <= 0) || (signal.side === "short" && held >= 0)) {
         return "no position to exit";
       }
+      const refused = this.#check(side, Math.abs(held), signal.price, true, signal.rule, time);
+      if (refused) {
+        this.#applyRisk();
+        return `risk: ${refused.message}`;
+      }
       cancelAll(this.#account, this.#symbol, time, this.#exec);
       this.#submit(
         { side, quantity: Math.abs(held), tag: signal.rule, reduce: true },
@@ -520,9 +589,15 @@ export class SessionCore {
       affordableQuantity(this.#account, costPrice),
       this.#wallet?.stakeQuantity(symbol, costPrice) ?? Infinity,
     );
+    const side = signal.side === "long" ? "buy" : "sell";
+    const denied = this.#check(side, quantity, costPrice, false, signal.rule, time);
+    if (denied) {
+      this.#applyRisk();
+      return `risk: ${denied.message}`;
+    }
     const order = this.#submit(
       {
-        side: signal.side === "long" ? "buy" : "sell",
+        side,
         quantity,
         tag: signal.rule,
         reduce: false,
@@ -584,6 +659,7 @@ export class SessionCore {
     // merely while it is flat (a resting entry order must stay open).
     let flattened = false;
     let filledAt: number | undefined;
+    let lastTag: string | undefined;
     for (let i = 0; i < exec.length; i++) {
       const event = exec[i];
       if (event.type === "order") {
@@ -602,6 +678,7 @@ export class SessionCore {
         recordFill(this.#metrics, event.fill);
         if (event.position.quantity === 0) flattened = true;
         filledAt = event.fill.time;
+        lastTag = event.fill.tag;
         this.#out.push({
           type: "fill",
           time: event.fill.time,
@@ -612,6 +689,14 @@ export class SessionCore {
       } else {
         recordClosedTrade(this.#metrics, event.trade);
         this.#out.push({ type: "trade_closed", time: event.trade.exit_time, trade: event.trade });
+        const stopOut = isStopOut(lastTag);
+        this.#risk.afterRoundTrip(event.trade.pnl, stopOut, event.trade.exit_time, this.#out);
+        this.#symbolRisk?.afterRoundTrip(
+          event.trade.pnl,
+          stopOut,
+          event.trade.exit_time,
+          this.#out,
+        );
       }
     }
     exec.length = 0;
@@ -623,6 +708,78 @@ export class SessionCore {
     }
     this.#syncPosition();
     if (filledAt !== undefined) this.#pointAfterFill(filledAt);
+  }
+
+  /** The pre-trade risk check of an order about to go out: the refusal, or undefined. */
+  #check(
+    side: "buy" | "sell",
+    quantity: number,
+    price: number,
+    reduce: boolean,
+    tag: string,
+    time: number,
+  ): RiskEvent | undefined {
+    const intent = { symbol: this.#symbol, side, quantity, price, reduce, tag };
+    return this.#symbolRisk?.check(this.#account, intent, time, this.#out) ??
+      this.#risk.check(this.#account, intent, time, this.#out);
+  }
+
+  /** Submits a trader's order unless a risk rule refuses it (then a rejected order naming the rule). */
+  #placeChecked(request: OrderRequest, reference: number): Order {
+    // Valued at the higher of its own price and the last trade (the whole position is at stake).
+    const price = Math.max(
+      request.price ?? request.stop_price ?? reference,
+      this.#account.markets[this.#symbol]?.last ?? 0,
+    );
+    const refused = this.#check(
+      request.side,
+      request.quantity,
+      price,
+      false,
+      request.tag ?? "manual",
+      this.#time,
+    );
+    if (refused) {
+      return rejectOrder(
+        this.#account,
+        request,
+        `risk: ${refused.message} (${refused.rule})`,
+        this.#time,
+        this.#exec,
+      );
+    }
+    return submitOrder(this.#account, request, this.#time, this.#exec);
+  }
+
+  /**
+   * Carries out what the last trading-state change asks: cancel the open
+   * orders that could add exposure (reducing or halted), or flatten every
+   * position (a halt with flatten).
+   */
+  #applyRisk(): void {
+    const account = this.#account;
+    if (this.#symbolRisk?.takeAction() === "cancel_entries") {
+      for (const order of [...account.orders]) {
+        if (order.symbol === this.#symbol && !order.reduce_only) {
+          cancelOrder(account, order.id, this.#time, this.#exec);
+        }
+      }
+      this.#drainExec();
+    }
+    const action = this.#risk.takeAction();
+    if (action === "none") return;
+    if (action === "flatten") {
+      for (const symbol in account.positions) {
+        if (account.positions[symbol].quantity !== 0 || symbol === this.#symbol) {
+          this.#close(symbol);
+        }
+      }
+    } else {
+      for (const order of [...account.orders]) {
+        if (!order.reduce_only) cancelOrder(account, order.id, this.#time, this.#exec);
+      }
+    }
+    this.#drainExec();
   }
 
   /** After an entry fill, protects it with the strategy's trailing stop, if any. */

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { TIMEFRAMES } from "../types.ts";
 import { indicatorSchema } from "./indicator_schemas.ts";
 import { ARITHMETIC_OPERATORS, LOGICAL_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
+import { riskLimitsShape } from "../risk/schema.ts";
 
 /** An operand: a number, a reference (`rsi`, `macd.signal`, `close`) or an arithmetic expression. */
 export type Operand = number | string | Expression;
@@ -72,8 +73,9 @@ const distanceSchema = z.union([
   z.strictObject({ atr: z.string().min(1), multiple: z.number().positive().max(1000) }),
 ]);
 
-/** Zod schema of the `risk` section. */
+/** Zod schema of the `risk` section: the strategy's stops and targets, and the session's risk limits. */
 const riskSchema = z.strictObject({
+  ...riskLimitsShape,
   stop_loss: distanceSchema.optional(),
   take_profit: distanceSchema.optional(),
   trailing_stop: distanceSchema.optional(),

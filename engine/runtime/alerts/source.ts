@@ -9,19 +9,33 @@ import type { AlertTargets, LogAlerts, LogWrite, NewAlert } from "../../../db/st
 import type { SessionEffect } from "../../core/session/mod.ts";
 import type { AlertKind } from "./kinds.ts";
 
-/** What an effect of type T becomes as an alert: its kind and data. */
+/** What an effect of type T becomes as an alert: its kind and data (undefined: none). */
 type EffectAlert<T extends SessionEffect["type"]> = (
   effect: Extract<SessionEffect, { type: T }>,
-) => { kind: AlertKind; data: unknown };
+) => { kind: AlertKind; data: unknown } | undefined;
 
 /**
- * Session effects that raise an alert. A new durable effect (such as the risk
- * engine's trading-state change) becomes an alert by one entry here, e.g.
- * `risk_state: (e) => ({ kind: "risk_state", data: { from: e.from, to: e.to, rule: e.rule } })`.
+ * Session effects that raise an alert: fills, round trips and the risk
+ * engine's trading-state changes (a refused order raises none).
  */
 const EFFECT_ALERTS: { readonly [T in SessionEffect["type"]]?: EffectAlert<T> } = {
   fill: (e) => ({ kind: "fill", data: { fill: e.fill, position: e.position } }),
   trade_closed: (e) => ({ kind: "round_trip", data: { trade: e.trade } }),
+  risk: (e) =>
+    e.kind === "state"
+      ? {
+        kind: "risk_state",
+        data: {
+          from: e.previous,
+          to: e.state,
+          rule: e.rule,
+          reason: e.message,
+          values: e.values,
+          until: e.until,
+          ...(e.flatten ? { flatten: true } : {}),
+        },
+      }
+      : undefined,
 };
 
 /** Alerts of session writes, for the persister's commits. */

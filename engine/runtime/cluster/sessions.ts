@@ -8,6 +8,7 @@ import type { SessionSummary, StoppedSummary } from "../../../contract/mod.ts";
 import type { SessionInput } from "../../../contract/schemas.ts";
 import type { ManualOrder } from "../../core/session/mod.ts";
 import type { Order } from "../../core/execution/mod.ts";
+import type { TradingState } from "../../core/risk/mod.ts";
 import { SessionService } from "../sessions.ts";
 import type { ClusterNode } from "./node.ts";
 
@@ -45,6 +46,10 @@ export class ClusterSessions extends SessionService {
         return super.placeOrder(id, arg as ManualOrder);
       case "cancel":
         return super.cancelOrder(id, arg as string);
+      case "risk": {
+        const { state, flatten } = arg as { state: TradingState; flatten?: boolean };
+        return super.setTradingState(id, state, { flatten });
+      }
       default:
         return Promise.reject(new TypeError(`unknown cluster request '${op}'`));
     }
@@ -75,6 +80,19 @@ export class ClusterSessions extends SessionService {
 
   override cancelOrder(id: string, orderId: string): Promise<SessionSummary> {
     return this.#route(id, "cancel", [id, orderId], () => super.cancelOrder(id, orderId));
+  }
+
+  override setTradingState(
+    id: string,
+    state: TradingState,
+    options: { flatten?: boolean } = {},
+  ): Promise<SessionSummary> {
+    return this.#route(
+      id,
+      "risk",
+      [id, { state, ...options }],
+      () => super.setTradingState(id, state, options),
+    );
   }
 
   /**
