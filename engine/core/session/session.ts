@@ -4,6 +4,8 @@ import type { BookTop, Candle, MarketEvent, Quote, Timeframe, Trade } from "../t
 import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
+import type { Bar } from "../strategy/indicator.ts";
+import { symbolReferenceProblems } from "../strategy/cross_symbol.ts";
 import type { Wallet } from "./wallet.ts";
 import type { SymbolView } from "./portfolio.ts";
 import {
@@ -100,6 +102,8 @@ export interface SessionSetup {
   readonly execution: ExecutionConfig;
   /** Equity sampling interval in exchange ms (default 60,000). */
   readonly equityIntervalMs?: number;
+  /** Another symbol's last closed base candle, for cross-symbol references (portfolios only). */
+  readonly peer?: (symbol: string) => Bar | undefined;
 }
 
 /**
@@ -208,9 +212,14 @@ export class SessionCore {
   constructor(setup: SessionSetup, snapshot?: SessionSnapshot, wallet?: Wallet) {
     this.#symbol = setup.symbol;
     this.#wallet = wallet;
+    if (!wallet) {
+      const problem = symbolReferenceProblems(setup.strategy, [setup.symbol])[0];
+      if (problem) throw new RangeError(`${problem.path}: ${problem.message}`);
+    }
     this.#compiled = planStrategy(setup.strategy);
     this.#evaluator = new StrategyEvaluator(this.#compiled, {
       onSignal: (signal) => this.#signals.push(signal),
+      peer: setup.peer,
     });
     this.#account = wallet?.account ??
       (snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution));
@@ -381,6 +390,24 @@ export class SessionCore {
       metrics: metricsOf(this.#metrics),
       conflicts: this.#evaluator.stats.conflicts - this.#warmConflicts,
     };
+  }
+
+  /** The last closed base-timeframe candle (a reused view; NaN fields before the first). */
+  get lastBar(): Bar {
+    return this.#evaluator.lastBar;
+  }
+
+  /**
+   * Acts on a signal another symbol's rules gave (this symbol is a leg of a
+   * multi-leg entry or exit), at `time`, as if it were this symbol's own:
+   * sized, protected and recorded the same way; its price is this symbol's
+   * last close.
+   */
+  follow(signal: Signal, time: number, out: SessionEffect[]): void {
+    this.#out = out;
+    const close = this.#evaluator.lastBar.close;
+    this.#signals.push({ ...signal, price: close === close ? close : signal.price });
+    this.#actOnSignals(time);
   }
 
   /** Closes every forming candle that ended before `time` (a quiet market's clock tick). */
