@@ -31,6 +31,9 @@ import {
 } from "./session.ts";
 import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
 
+/** The strategy's own rules (protective exits are tagged after the entry they protect). */
+const RULES = new Set(["entry.long", "entry.short", "exit.long", "exit.short"]);
+
 /** What a portfolio session needs: its symbols (distinct, one quote currency), strategy and costs. */
 export interface PortfolioSetup {
   readonly symbols: readonly string[];
@@ -330,7 +333,7 @@ export class PortfolioCore {
       const effect = out[i];
       if (
         effect.type === "signal" && effect.symbol === legs[0].symbol &&
-        effect.action === "acted" && !effect.signal.rule.startsWith("risk.")
+        effect.action === "acted" && RULES.has(effect.signal.rule)
       ) {
         const signal = effect.signal;
         let broken = false;
@@ -343,26 +346,26 @@ export class PortfolioCore {
             broken ||= out.slice(from).some((e) => e.type === "signal" && e.action === "ignored");
           }
         }
-        if (broken) { for (const leg of legs) this.#closeLeg(leg.symbol, out); }
+        if (broken) { for (const leg of legs) this.#closeLeg(leg.symbol, time, out); }
       } else if (
         effect.type === "fill" && effect.position.quantity === 0 &&
         legs.some((leg) => leg.symbol === effect.fill.symbol)
       ) {
         for (const leg of legs) {
-          if (leg.symbol !== effect.fill.symbol) this.#closeLeg(leg.symbol, out);
+          if (leg.symbol !== effect.fill.symbol) this.#closeLeg(leg.symbol, time, out);
         }
       }
     }
   }
 
-  /** Flattens one leg unless it is flat or a closing order of it is already open. */
-  #closeLeg(symbol: string, out: SessionEffect[]): void {
+  /** Flattens one leg unless it is flat or an exit or close order of it is already open. */
+  #closeLeg(symbol: string, time: number, out: SessionEffect[]): void {
     const account = this.#wallet.account;
     if ((account.positions[symbol]?.quantity ?? 0) === 0) return;
     const closing = openOrders(account).some((o) =>
-      o.symbol === symbol && o.reduce_only === true && !(o.tag ?? "").startsWith("risk.")
+      o.symbol === symbol && (o.tag === "close" || RULES.has(o.tag ?? "")) && o.reduce_only
     );
-    if (!closing) this.#cores.get(symbol)!.closePosition(out);
+    if (!closing) this.#cores.get(symbol)!.closePosition(out, time);
   }
 
   /**

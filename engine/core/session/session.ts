@@ -288,11 +288,13 @@ export class SessionCore {
   /**
    * Force exit: cancels every open order, then flattens the position with a
    * reduce-only market order tagged `close` (filled at once without latency,
-   * else on the next trade). Protective orders are gone either way.
+   * else on the next trade). Protective orders are gone either way. `time`
+   * (default: this symbol's last trade) stamps the orders, for a portfolio
+   * closing a leg when another leg's event moved its clock.
    */
-  closePosition(out: SessionEffect[]): void {
+  closePosition(out: SessionEffect[], time = this.#time): void {
     this.#out = out;
-    cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
+    cancelAll(this.#account, this.#symbol, time, this.#exec);
     const held = heldQuantity(this.#account, this.#symbol);
     if (held !== 0) {
       submitOrder(
@@ -305,7 +307,7 @@ export class SessionCore {
           reduce_only: true,
           tag: "close",
         },
-        this.#time,
+        time,
         this.#exec,
       );
     }
