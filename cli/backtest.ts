@@ -16,6 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import { symbolReferenceProblems } from "../engine/core/strategy/mod.ts";
 import { type DataSource, runBacktest, symbolNeeded } from "../engine/runtime/backtest/run.ts";
 import type { BacktestResult } from "../engine/core/backtest/mod.ts";
 import { portfolioQuote } from "../engine/core/session/mod.ts";
@@ -32,7 +33,7 @@ import { runLocalCommand, UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
-       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`;
+       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--allow-short] [--json] [--out DIR]`;
 
 function parse(args: string[]) {
   try {
@@ -49,6 +50,7 @@ function parse(args: string[]) {
         "maker-fee": { type: "string" },
         "taker-fee": { type: "string" },
         "slippage-bps": { type: "string" },
+        "allow-short": { type: "boolean" },
         json: { type: "boolean" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -127,6 +129,7 @@ async function main(): Promise<number> {
       ? { taker_fee: numberOption("taker-fee", args["taker-fee"]) }
       : {}),
     ...(slippage !== undefined ? { slippage: { model: "fixed", bps: slippage } } : {}),
+    ...(args["allow-short"] ? { allow_short: true } : {}),
   };
   let execution;
   try {
@@ -140,6 +143,9 @@ async function main(): Promise<number> {
     if (needed) throw new UsageError(`${needed} with --symbol`);
   }
   const strategy = await loadStrategy(args.strategy);
+  const symbols = sources.map((s) => s.symbol ?? args.symbol ?? "the data's symbol");
+  const misfit = symbolReferenceProblems(strategy, symbols)[0];
+  if (misfit) throw new UsageError(`${misfit.path}: ${misfit.message}`);
   const progress = progressBar();
   const started = performance.now();
   const result = await runBacktest(sources, {

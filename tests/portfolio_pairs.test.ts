@@ -181,6 +181,6 @@ Deno.test("a session's symbols: unknown symbols by path, single symbols refused"
   );
   assert.throws(
     () => new SessionCore({ symbol: "AAAUSDT", strategy, execution }),
-    /cross-symbol rules need a portfolio session or backtest over several symbols/,
+    /cross-symbol rules and legs need a portfolio session or backtest over several symbols/,
   );
 });

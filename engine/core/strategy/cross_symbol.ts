@@ -88,7 +88,7 @@ export function symbolReferenceProblems(
     if (upper.length < 2) {
       return {
         path,
-        message: `names another symbol (${ref.symbol}): cross-symbol rules need a portfolio ` +
+        message: `names a symbol (${ref.symbol}): cross-symbol rules and legs need a portfolio ` +
           `session or backtest over several symbols`,
       };
     }
