@@ -54,3 +54,8 @@ export async function measure(
 
 /** A benchmark module's entry point: returns its figures. */
 export type Benchmark = (options: { quick: boolean }) => Promise<Figure[]>;
+
+/** Thrown by a benchmark that cannot run here (a server it needs does not answer): reported, not failed. */
+export class BenchSkipped extends Error {
+  override readonly name = "BenchSkipped";
+}

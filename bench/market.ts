@@ -12,7 +12,7 @@ import { BusWorkerPool } from "../fixtures/bus_pool.ts";
 
 const SYMBOL = "BTCUSDT";
 
-async function busFigure(workers: number, trades: number): Promise<Figure> {
+export async function busFigure(workers: number, trades: number): Promise<Figure> {
   const namespace = crypto.randomUUID();
   const hub = new MarketHub(new SimFeed(), { warmup: false, namespace });
   const pool = await BusWorkerPool.create(hub, workers, [SYMBOL], namespace);

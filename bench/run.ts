@@ -4,21 +4,25 @@
  * `bench/README.md`. Each figure is the median of at least 5 runs, measured
  * in this one process so ratios between figures hold on a noisy machine.
  */
-import type { Benchmark, Figure } from "./figure.ts";
+import { type Benchmark, BenchSkipped, type Figure } from "./figure.ts";
 import { benchStrategy } from "./strategy.ts";
 import { benchExecution } from "./execution.ts";
 import { benchMarket } from "./market.ts";
 import { benchSessions } from "./sessions.ts";
 import { benchBacktest } from "./backtest.ts";
 import { benchBook } from "./book.ts";
+import { benchCluster } from "./cluster.ts";
+import { benchVenues } from "./venues.ts";
 
 const SUITES: Record<string, Benchmark> = {
   strategy: benchStrategy,
   execution: benchExecution,
   market: benchMarket,
   book: benchBook,
+  venues: benchVenues,
   backtest: benchBacktest,
   sessions: benchSessions,
+  cluster: benchCluster,
 };
 
 const quick = Deno.args.includes("--quick");
@@ -26,11 +30,20 @@ const onlyIndex = Deno.args.indexOf("--only");
 const only = onlyIndex >= 0 ? Deno.args[onlyIndex + 1]?.split(",") : undefined;
 
 const figures: Figure[] = [];
+/** Suites that could not run here, and why. */
+const skipped: { suite: string; reason: string }[] = [];
 for (const [name, bench] of Object.entries(SUITES)) {
   if (only && !only.includes(name)) continue;
   console.error(`running ${name}${quick ? " (quick)" : ""}…`);
   const started = performance.now();
-  figures.push(...await bench({ quick }));
+  try {
+    figures.push(...await bench({ quick }));
+  } catch (error) {
+    if (!(error instanceof BenchSkipped)) throw error;
+    skipped.push({ suite: name, reason: error.message });
+    console.error(`  ${name} skipped: ${error.message}`);
+    continue;
+  }
   console.error(`  ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -43,9 +56,11 @@ const result = {
   date: new Date().toISOString(),
   quick,
   figures,
+  skipped,
 };
 
-const table = markdownTable(figures);
+const table = markdownTable(figures) +
+  skipped.map((s) => `\n\n_${s.suite} skipped: ${s.reason}._`).join("");
 console.log(table);
 await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
 await Deno.writeTextFile(

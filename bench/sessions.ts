@@ -1,34 +1,45 @@
 /**
  * Session runtime benchmarks: tick-to-trade latency (in memory and durable) at
  * 1 and 100 sessions, session-tick throughput at 100 sessions, memory and
- * start time at scale, restore after SIGKILL, and API requests/s.
+ * start time at scale, false restarts and catch-up beside two CPU hogs,
+ * restore after SIGKILL, and API requests/s.
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { type Figure, summarise } from "./figure.ts";
-import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "./_bench_feed.ts";
+import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "../fixtures/bench_feed.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
 import { settledWithin } from "../engine/runtime/deadline.ts";
 
-async function benchService(feed: BenchFeed, dataDir: string): Promise<Service> {
+async function benchService(
+  feed: BenchFeed,
+  dataDir: string,
+  env: Record<string, string> = {},
+  symbols = ["BTCUSDT"],
+): Promise<Service> {
   return await startService(
     loadConfig({
       FEED: "sim",
-      SYMBOLS: "BTCUSDT",
+      SYMBOLS: symbols.join(","),
       DEMO_SESSION: "false",
       DATA_DIR: dataDir,
       MAX_SESSIONS: "2000", // the scale benchmark runs 1000, above this machine's default cap
+      ...env,
     }),
     { feed },
   );
 }
 
-async function startSessions(service: Service, count: number): Promise<string[]> {
+async function startSessions(
+  service: Service,
+  count: number,
+  symbols = ["BTCUSDT"],
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const s = await service.sessions.create(
-      sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" }),
+      sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: symbols[i % symbols.length] }),
     );
     ids.push(s.id);
   }
@@ -39,11 +50,18 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Fill latencies (ms) from trade emission to arrival in main and to durability. */
-export async function latency(sessions: number, seconds: number): Promise<Figure[]> {
+/**
+ * Fill latencies (ms) from trade emission to arrival in main and to
+ * durability; `env` on top of the benchmark's configuration (a database, a cluster).
+ */
+export async function latency(
+  sessions: number,
+  seconds: number,
+  env: Record<string, string> = {},
+): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const ids = await startSessions(service, sessions);
     const memory: number[] = [];
@@ -153,8 +171,68 @@ async function throughput(sessions: number, trades: number): Promise<Figure> {
   }
 }
 
+/** How long the hog benchmark waits for every session's lag to fall under 1 s after the stream. */
+const CATCH_UP_DEADLINE_MS = 120_000;
+
+/**
+ * Worker restarts while two CPU-hog processes keep both cores busy: `count`
+ * sessions on two symbols, 500 trades/s for `seconds` (one run), and the time
+ * after the stream until every session's lag is under 1 s again.
+ */
+export async function underCpuHog(count: number, seconds: number): Promise<Figure[]> {
+  const dataDir = await Deno.makeTempDir({ prefix: "bench_hog_" });
+  const feed = new BenchFeed();
+  const symbols = ["BTCUSDT", "ETHUSDT"];
+  const service = await benchService(feed, dataDir, {}, symbols);
+  const hog = new URL("../fixtures/cpu_hog.ts", import.meta.url).pathname;
+  const hogs: Deno.ChildProcess[] = [];
+  try {
+    const ids = await startSessions(service, count, symbols);
+    for (let i = 0; i < 2; i++) {
+      hogs.push(
+        new Deno.Command(Deno.execPath(), { args: ["run", hog], stdin: "piped" }).spawn(),
+      );
+    }
+    await feed.stream(250, seconds); // one trade per symbol each time: 500 trades/s
+    const ended = performance.now();
+    const behind = () => ids.filter((id) => (service.supervisor.lagMs(id) ?? 0) >= 1_000);
+    while (behind().length > 0) {
+      if (performance.now() - ended > CATCH_UP_DEADLINE_MS) {
+        throw new Error(
+          `cpu hog: ${behind().length} sessions still 1 s or more behind ${CATCH_UP_DEADLINE_MS} ms after the stream`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const catchUp = (performance.now() - ended) / 1000;
+    const restarts = ids.reduce((n, id) => n + (service.supervisor.get(id)?.restarts ?? 0), 0);
+    const suffix = `${count}_sessions_${seconds}s`;
+    return [
+      summarise([restarts], {
+        name: `false_restarts_under_cpu_hog_${suffix}`,
+        unit: "restarts",
+        better: "lower",
+        target: 0,
+      }),
+      summarise([catchUp], {
+        name: `lag_catch_up_s_after_cpu_hog_${suffix}`,
+        unit: "s",
+        better: "lower",
+        target: 5,
+      }),
+    ];
+  } finally {
+    for (const child of hogs) {
+      await child.stdin.close();
+      await child.status;
+    }
+    await service.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
 /** Start time per session and resident memory per session at `count` sessions. */
-async function scale(count: number): Promise<Figure[]> {
+export async function scale(count: number): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
   const service = await benchService(feed, dataDir);
@@ -182,7 +260,7 @@ async function scale(count: number): Promise<Figure[]> {
         name: `rss_per_session_mb_at_${count}`,
         unit: "MB",
         better: "lower",
-        target: 12,
+        target: 6,
       }),
     ];
   } finally {
@@ -318,6 +396,7 @@ export async function benchSessions(options: { quick: boolean }): Promise<Figure
   figures.push(...await latency(quick ? 20 : 100, quick ? 1 : 3));
   figures.push(await throughput(quick ? 20 : 100, quick ? 5_000 : 20_000));
   figures.push(...await scale(quick ? 50 : 1000));
+  figures.push(...await underCpuHog(quick ? 50 : 300, quick ? 10 : 30));
   figures.push(await restore(quick ? 10 : 100, 5));
   figures.push(await apiRate(quick ? 20 : 100, quick ? 0.5 : 2));
   return figures;

@@ -1,6 +1,12 @@
 /**
  * `deno task backtest --strategy FILE|ID --data FILE [--symbol S] [--from ISO] [--to ISO]
- * [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--json] [--out DIR]`
+ * [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--fill-model book|slippage]
+ * [--json] [--out DIR]`
+ *
+ * `--fill-model book` fills against the recording's L2 books (a recording
+ * made with books; it is an error when the file has none), `slippage` against
+ * the top of book plus slippage even when books are recorded. Without it,
+ * books are used when the recording has them.
  *
  * A portfolio backtest (one wallet over several symbols) repeats `--data
  * SYMBOL=FILE`; `--json` then adds `per_symbol` metrics beside the portfolio's.
@@ -33,7 +39,8 @@ import { runLocalCommand, UsageError } from "./_args.ts";
 
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
-       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N] [--allow-short] [--json] [--out DIR]`;
+       [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N]
+       [--fill-model book|slippage] [--allow-short] [--json] [--out DIR]`;
 
 function parse(args: string[]) {
   try {
@@ -50,6 +57,7 @@ function parse(args: string[]) {
         "maker-fee": { type: "string" },
         "taker-fee": { type: "string" },
         "slippage-bps": { type: "string" },
+        "fill-model": { type: "string" },
         "allow-short": { type: "boolean" },
         json: { type: "boolean" },
         out: { type: "string" },
@@ -120,6 +128,10 @@ async function main(): Promise<number> {
   const from = timeOption("from", args.from);
   const to = timeOption("to", args.to);
   const slippage = numberOption("slippage-bps", args["slippage-bps"]);
+  const fillModel = args["fill-model"];
+  if (fillModel !== undefined && fillModel !== "book" && fillModel !== "slippage") {
+    throw new UsageError(`--fill-model must be book or slippage, got '${fillModel}'`);
+  }
   const input = {
     ...(args.capital !== undefined ? { initial_cash: numberOption("capital", args.capital) } : {}),
     ...(args["maker-fee"] !== undefined
@@ -129,6 +141,7 @@ async function main(): Promise<number> {
       ? { taker_fee: numberOption("taker-fee", args["taker-fee"]) }
       : {}),
     ...(slippage !== undefined ? { slippage: { model: "fixed", bps: slippage } } : {}),
+    ...(fillModel ? { fill_model: { book: fillModel === "book" ? "l2" : "none" } } : {}),
     ...(args["allow-short"] ? { allow_short: true } : {}),
   };
   let execution;
@@ -157,6 +170,12 @@ async function main(): Promise<number> {
     onProgress: progress,
   });
   if (progress) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  if (fillModel === "book" && result.books === 0) {
+    throw new RangeError(
+      `--fill-model book needs a recording with order books; '${result.data}' has none ` +
+        "(record one with: deno task record --feed binance --depth)",
+    );
+  }
   const seconds = (performance.now() - started) / 1000;
   if (args.out) {
     await Deno.mkdir(args.out, { recursive: true });
@@ -172,7 +191,9 @@ async function main(): Promise<number> {
   } else {
     const dropped = Object.entries(result.dropped).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(
-      `${result.strategy} on ${result.symbol}: ${result.events} events in ${seconds.toFixed(2)} s` +
+      `${result.strategy} on ${result.symbol}: ${result.events} events` +
+        (result.books > 0 ? ` and ${result.books} book updates` : "") +
+        ` in ${seconds.toFixed(2)} s` +
         ` (${Math.round(result.events / Math.max(seconds, 1e-9))} events/s)` +
         (dropped ? `; dropped: ${dropped}` : ""),
     );

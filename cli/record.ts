@@ -1,6 +1,7 @@
 /**
  * `deno task record --symbols BTCUSDT,ETHUSDT --out FILE.jsonl.gz [--feed sim|binance|auto]
- * [--duration SECONDS] [--rate N] [--seed N]`: records the raw market stream for replay.
+ * [--duration SECONDS] [--rate N] [--seed N] [--depth]`: records the raw market stream for replay;
+ * `--depth` (Binance) records the order books too (depth diffs and a partial-depth line per sync).
  * Reads BINANCE_WS_URL and BINANCE_REST_URL. Stops on Ctrl-C or after the duration.
  */
 import { parseArgs } from "node:util";
@@ -8,7 +9,7 @@ import { record } from "../engine/runtime/market/mod.ts";
 import { UsageError } from "./_args.ts";
 
 const USAGE =
-  "usage: deno task record --symbols BTCUSDT,ETHUSDT --out FILE.jsonl[.gz] [--feed sim|binance|auto] [--duration SECONDS] [--rate N] [--seed N]";
+  "usage: deno task record --symbols BTCUSDT,ETHUSDT --out FILE.jsonl[.gz] [--feed sim|binance|auto] [--duration SECONDS] [--rate N] [--seed N] [--depth]";
 
 /** Parses the command line; a {@link TypeError} carries the usage on a mistake. */
 function options(): Record<string, string | boolean | undefined> {
@@ -22,6 +23,7 @@ function options(): Record<string, string | boolean | undefined> {
         duration: { type: "string" },
         rate: { type: "string" },
         seed: { type: "string" },
+        depth: { type: "boolean" },
         help: { type: "boolean" },
       },
     }).values;
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       signal: controller.signal,
       seed: args.seed === undefined ? undefined : Number(args.seed),
       simRate: args.rate === undefined ? undefined : Number(args.rate),
+      depth: args.depth === true,
       binanceWsUrl: Deno.env.get("BINANCE_WS_URL"),
       binanceRestUrl: Deno.env.get("BINANCE_REST_URL"),
       onProgress: (n) =>

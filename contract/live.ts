@@ -42,9 +42,12 @@ export interface SessionCreatedMessage {
   readonly session: SessionSummary;
 }
 
-/** The topics a client may subscribe to (`market_data:SYMBOL` carries every market event). */
+/**
+ * The topics a client may subscribe to (`market_data:SYMBOL` carries every
+ * market event; SYMBOL is `BTCUSDT` or a venue symbol such as `OKX:BTC/USDT`).
+ */
 export const TOPIC_PATTERN =
-  /^(ticker|trades|market_data|book):[A-Z0-9]{2,20}$|^trading:[0-9a-f-]{36}$|^sessions$/;
+  /^(ticker|trades|market_data|book):([A-Z0-9]{2,20}|[A-Z][A-Z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20})$|^trading:[0-9a-f-]{36}$|^sessions$/;
 
 /** What a client sends on the WebSocket (`/api/ws`). */
 export type SocketRequest =

@@ -22,9 +22,14 @@ export const strategyRefSchema = z.union([
   z.record(z.string(), z.unknown()).describe("an inline strategy document"),
 ]);
 
-/** A symbol such as BTCUSDT (upper-cased). */
-export const symbolSchema = z.string().regex(/^[A-Za-z0-9]{2,20}$/, "a symbol such as BTCUSDT")
-  .transform((s) => s.toUpperCase());
+/**
+ * A symbol: Binance spot such as BTCUSDT, or a venue symbol such as
+ * okx:BTC/USDT (upper-cased: OKX:BTC/USDT).
+ */
+export const symbolSchema = z.string().regex(
+  /^([A-Za-z0-9]{2,20}|[A-Za-z][A-Za-z0-9]{1,30}:[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20})$/,
+  "a symbol such as BTCUSDT, or a venue symbol such as okx:BTC/USDT",
+).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
 const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);

@@ -33,6 +33,7 @@ export function SessionCard({ summary, fills }: SessionCardData) {
         <span class="muted">{s.symbols.join(", ")}</span>
         <StatusBadge status={s.status} warmup={s.warmup} />
         {s.simulated ? <span class="badge sim">SIMULATED</span> : null}
+        {s.node ? <span class="muted" data-testid="session-node">node {s.node}</span> : null}
       </header>
       <dl class="stats">
         <div>

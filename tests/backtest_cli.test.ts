@@ -110,3 +110,45 @@ Deno.test("backtest CLI: --json, --out, windows and exit codes", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("backtest CLI: --fill-model book fills against a recording's books, and needs them", async () => {
+  const dir = await Deno.makeTempDir();
+  const events = simStream({ durationMs: 3_600_000, seed: 5 });
+  const books = `${dir}/books.jsonl`;
+  const plain = `${dir}/plain.jsonl`;
+  await writeStream(books, events, { books: true });
+  await writeStream(plain, events);
+  const args = (data: string, model: string) => [
+    "--strategy",
+    "ema_cross_fast",
+    "--data",
+    data,
+    "--fill-model",
+    model,
+    "--json",
+  ];
+  try {
+    const run = await cli(args(books, "book"));
+    assert.equal(run.code, 0, run.stderr);
+    const expected = await runBacktest(books, {
+      strategy: validateStrategy(
+        await Deno.readTextFile(new URL("../strategies/ema_cross_fast.yaml", import.meta.url)),
+      ),
+      execution: resolveExecutionConfig({ fill_model: { book: "l2" } }),
+    });
+    assert.ok(expected.books > 0 && expected.trades.length > 0);
+    assert.deepEqual(JSON.parse(run.stdout).trades, tradeRows(expected.trades));
+    const slipped = await cli(args(books, "slippage"));
+    assert.equal(slipped.code, 0, slipped.stderr);
+    assert.notDeepEqual(JSON.parse(slipped.stdout).trades, JSON.parse(run.stdout).trades);
+
+    const none = await cli(args(plain, "book"));
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /--fill-model book needs a recording with order books/);
+    const bad = await cli(args(plain, "deep"));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--fill-model must be book or slippage, got 'deep'/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -29,6 +29,8 @@ Deno.test("NATS_URL with a PostgreSQL DATABASE_URL makes a cluster node named NO
   assert.equal(node.natsUrl, "nats://127.0.0.1:4222");
   assert.equal(node.nodeId, "n1");
   assert.equal(node.leaseMs, 2000);
+  assert.equal(node.streamRetentionMs, 3_600_000, "the market stream keeps an hour by default");
+  assert.equal(loadConfig({ MARKET_RETAIN_S: "7200" }).streamRetentionMs, 7_200_000);
   assert.equal(loadConfig({ PORT: "8002" }).nodeId, "127.0.0.1:8002");
 });
 
@@ -73,6 +75,8 @@ Deno.test("invalid values name the variable and what it accepts", () => {
     [{ NATS_URL: "nats://127.0.0.1:4222" }, /^invalid NATS_URL=.*PostgreSQL DATABASE_URL/],
     [{ NODE_ID: "node one" }, /^invalid NODE_ID="node one"/],
     [{ CLUSTER_LEASE_MS: "100" }, /CLUSTER_LEASE_MS.*at least 500/],
+    [{ MARKET_RETAIN_S: "10" }, /MARKET_RETAIN_S.*from 60/],
+    [{ MARKET_RETAIN_S: "1h" }, /MARKET_RETAIN_S.*whole seconds/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => {

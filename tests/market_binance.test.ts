@@ -19,6 +19,7 @@ Deno.test("binance: a 10,000-trade burst reaches every subscriber exactly once a
     const sub: BusSubscriber = new BusSubscriber({
       symbols: ["BTCUSDT"],
       namespace,
+      rings: { BTCUSDT: hub.ring("BTCUSDT") },
       startAfter: { BTCUSDT: hub.lastSeq("BTCUSDT") },
       onEvents: (events) => {
         for (const e of events) if (e.type === "trade") received[i].push(e.id);
@@ -83,6 +84,60 @@ Deno.test("binance: reconnects within 2 s of a server drop, resubscribes and rec
       feed.status().gaps.map(({ symbol, from_id, to_id }) => ({ symbol, from_id, to_id })),
       [{ symbol: "BTCUSDT", from_id: 11, to_id: 14 }],
     );
+  } finally {
+    await feed.close();
+    await fake.close();
+  }
+});
+
+Deno.test("binance: trades missed while disconnected are fetched over REST, in order; only the rest is a gap", async () => {
+  const fake = await startFakeBinance();
+  const events: MarketEvent[] = [];
+  const feed = new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  try {
+    await feed.start(["BTCUSDT"], (e) => events.push(e));
+    await fake.waitForConnection(1);
+    fake.trade("BTCUSDT", 10);
+    await until(() => events.length === 1, "the first trade");
+
+    fake.dropAll();
+    // Printed while the feed is disconnected; the exchange no longer serves trade 13.
+    for (const id of [11, 12, 13, 14]) fake.trade("BTCUSDT", id);
+    fake.forget("BTCUSDT", [13]);
+    await fake.waitForConnection(2);
+    await until(() => feed.status().connected, "reconnected status");
+    fake.trade("BTCUSDT", 15);
+    fake.trade("BTCUSDT", 16);
+    await until(() => events.length === 6, "the fetched and the live trades");
+
+    assert.deepEqual(events.map((e) => e.type === "trade" && e.id), [10, 11, 12, 14, 15, 16]);
+    assert.deepEqual(fake.historyRequests, ["BTCUSDT:11:4"]);
+    const status = feed.status();
+    assert.equal(status.backfilled, 3);
+    assert.deepEqual(
+      status.gaps.map(({ symbol, from_id, to_id }) => ({ symbol, from_id, to_id })),
+      [{ symbol: "BTCUSDT", from_id: 13, to_id: 13 }],
+    );
+  } finally {
+    await feed.close();
+    await fake.close();
+  }
+});
+
+Deno.test("binance: a failed REST fetch of missed trades leaves them a gap and is counted", async () => {
+  const fake = await startFakeBinance({ symbols: ["BTCUSDT"] });
+  const events: MarketEvent[] = [];
+  const feed = new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: `${fake.restUrl}/broken` });
+  try {
+    await feed.start(["BTCUSDT"], (e) => events.push(e));
+    await fake.waitForConnection(1);
+    fake.trade("BTCUSDT", 1);
+    fake.trade("BTCUSDT", 5);
+    fake.trade("BTCUSDT", 6);
+    await until(() => events.length === 3, "the live trades after the failed fetch");
+    assert.deepEqual(events.map((e) => e.type === "trade" && e.id), [1, 5, 6]);
+    assert.equal(feed.status().backfill_failures, 1);
+    assert.deepEqual(feed.status().gaps.map((g) => [g.from_id, g.to_id]), [[2, 4]]);
   } finally {
     await feed.close();
     await fake.close();

@@ -1,10 +1,15 @@
-import { packBatch, unpackBatch } from "../engine/runtime/market/bus_codec.ts";
+import {
+  BusRingReader,
+  type BusRingSize,
+  BusRingWriter,
+  createBusRing,
+} from "../engine/runtime/market/bus_ring.ts";
 import assert from "node:assert/strict";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { BusSubscriber } from "../engine/runtime/market/bus_subscriber.ts";
-import { type BusBatch, busChannelName } from "../engine/runtime/market/bus.ts";
-import type { MarketEvent, Trade } from "../engine/core/types.ts";
+import type { BusEvent } from "../engine/runtime/market/bus.ts";
+import type { BookTop, MarketEvent, Trade } from "../engine/core/types.ts";
 import { BusWorkerPool } from "../fixtures/bus_pool.ts";
 
 function trade(symbol: string, id: number): Trade {
@@ -19,9 +24,9 @@ function trade(symbol: string, id: number): Trade {
   };
 }
 
-async function burst(workers: number, trades: number, batchMax: number) {
+async function burst(workers: number, trades: number, batchMax: number, ring?: BusRingSize) {
   const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false, namespace });
+  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false, namespace, ring });
   const symbols = ["BTCUSDT", "ETHUSDT"];
   const pool = await BusWorkerPool.create(hub, workers, symbols, namespace);
   try {
@@ -44,7 +49,21 @@ Deno.test("bus: 50 workers receive a 100,000-trade burst exactly once and in ord
   }
 });
 
-Deno.test("bus: single-event batches (which BroadcastChannel drops) are recovered from the hub", async () => {
+Deno.test("bus: 8 workers reading through a ring far smaller than the burst still receive all 20,000 trades in order (overruns recovered, counted)", async () => {
+  const reports = await burst(8, 20_000, 50, { slots: 16, capacity: 2_000 });
+  for (const r of reports) {
+    assert.equal(r.received, 20_000);
+    assert.equal(r.inOrder, true);
+    assert.equal(r.stats.unrecoverable, 0);
+    assert.equal(r.stats.recovered > 0, r.stats.overruns > 0, JSON.stringify(r.stats));
+  }
+  assert.ok(
+    reports.some((r) => r.stats.overruns > 0),
+    `a burst 40× the ring overruns some reader: ${JSON.stringify(reports.map((r) => r.stats))}`,
+  );
+});
+
+Deno.test("bus: 5,000 single-event batches reach every worker exactly once and in order", async () => {
   const reports = await burst(4, 5_000, 1);
   for (const r of reports) {
     assert.equal(r.received, 5_000);
@@ -53,49 +72,148 @@ Deno.test("bus: single-event batches (which BroadcastChannel drops) are recovere
   }
 });
 
-Deno.test("bus subscriber: holds batches behind a gap, recovers in order, reports unrecoverable gaps", async () => {
-  const namespace = crypto.randomUUID();
-  const channel = new BroadcastChannel(busChannelName("TESTUSDT", namespace));
+/** A subscriber in this thread on `hub`'s symbol, recovering from it; what it delivered. */
+function subscribe(hub: MarketHub, symbol: string, namespace: string) {
   const got: number[] = [];
-  const requests: [number, number][] = [];
+  const kinds: string[] = [];
+  const seqs: number[] = [];
   const lost: [number, number][] = [];
-  const sub = new BusSubscriber({
-    symbols: ["TESTUSDT"],
+  let drained = 0;
+  const sub: BusSubscriber = new BusSubscriber({
+    symbols: [symbol],
+    rings: { [symbol]: hub.ring(symbol) },
     namespace,
-    startAfter: { TESTUSDT: 0 },
-    onEvents: (events) => got.push(...events.map((e) => (e as Trade).id)),
-    requestRecovery: (_s, from, to) => requests.push([from, to]),
+    startAfter: { [symbol]: hub.lastSeq(symbol) },
+    onEvents: (events, seq) => {
+      seqs.push(seq);
+      for (const e of events) got.push((e as Trade).id), kinds.push(e.type);
+    },
+    onDrained: () => drained++,
+    requestRecovery: (s, from, to) =>
+      queueMicrotask(() => sub.deliverRecovered(s, hub.recover(s, from, to))),
     onUnrecoverable: (_s, from, to) => lost.push([from, to]),
   });
-  const batch = (seq: number): BusBatch => ({
-    symbol: "TESTUSDT",
-    seq,
-    events: [trade("TESTUSDT", seq)],
+  return { sub, got, kinds, seqs, lost, drained: () => drained };
+}
+
+/** Polls until `check` holds; fails naming `what` after `timeoutMs`. */
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("bus ring: a reader that fell more than the ring behind detects the overrun and recovers every batch from the hub, in order, counted", async () => {
+  const namespace = crypto.randomUUID();
+  // 8 slots and room for 10 trades: 40 batches published at once overrun it, and a 12-trade batch never fits.
+  const hub = new MarketHub(new SimFeed(), {
+    batchMax: 4,
+    warmup: false,
+    namespace,
+    ring: { slots: 8, capacity: 60 },
   });
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+  const reader = subscribe(hub, "TESTUSDT", namespace);
   try {
-    channel.postMessage(packBatch(batch(1)));
-    channel.postMessage(packBatch(batch(3)));
-    channel.postMessage(packBatch(batch(4)));
-    await settle();
-    assert.deepEqual(got, [1]);
-    assert.deepEqual(requests, [[2, 2]]);
-    sub.deliverRecovered("TESTUSDT", [batch(2)]);
-    assert.deepEqual(got, [1, 2, 3, 4]);
-    // A lost trailing batch is revealed by the heartbeat.
-    channel.postMessage({ symbol: "TESTUSDT", seq: 6, heartbeat: true });
-    await settle();
-    assert.deepEqual(requests.at(-1), [5, 6]);
-    sub.deliverRecovered("TESTUSDT", null);
-    assert.deepEqual(lost, [[5, 6]]);
-    channel.postMessage(packBatch(batch(7)));
-    channel.postMessage(packBatch(batch(7)));
-    await settle();
-    assert.deepEqual(got, [1, 2, 3, 4, 7]);
-    assert.deepEqual(sub.stats, { delivered: 5, gaps: 2, recovered: 1, unrecoverable: 1 });
+    for (let id = 1; id <= 160; id++) hub.ingest(trade("TESTUSDT", id));
+    await until(() => reader.got.length === 160, "the reader to receive 160 trades");
+    assert.deepEqual(
+      reader.got,
+      Array.from({ length: 160 }, (_, i) => i + 1),
+      "every trade in order",
+    );
+    assert.deepEqual(reader.seqs, Array.from({ length: 40 }, (_, i) => i + 1), "every batch once");
+    assert.ok(reader.sub.stats.overruns >= 1, `overruns: ${JSON.stringify(reader.sub.stats)}`);
+    assert.ok(reader.sub.stats.recovered >= 32, `recovered: ${JSON.stringify(reader.sub.stats)}`);
+    assert.deepEqual(reader.lost, []);
+
+    // A batch larger than the whole ring (a 20-level book: 85 numbers) is recovered from the hub too.
+    const levels = (from: number, step: number) =>
+      Array.from({ length: 20 }, (_, i): [number, number] => [from + i * step, 1]);
+    hub.ingestBook({
+      type: "book",
+      symbol: "TESTUSDT",
+      updateId: 1,
+      time: 1_700_000_000_000,
+      bids: levels(99, -0.01),
+      asks: levels(101, 0.01),
+    });
+    hub.flush();
+    hub.ingest(trade("TESTUSDT", 161));
+    hub.flush();
+    await until(
+      () => reader.got.length === 162,
+      "the reader to receive the book and the next trade",
+    );
+    assert.equal(reader.kinds.at(-2), "book");
+    assert.equal(reader.got.at(-1), 161);
+    assert.equal(reader.sub.stats.unrecoverable, 0);
   } finally {
-    sub.close();
-    channel.close();
+    reader.sub.close();
+    await hub.close();
+  }
+});
+
+Deno.test("bus ring: batches the hub no longer retains either are a reported gap, and reading goes on after it", async () => {
+  const namespace = crypto.randomUUID();
+  const hub = new MarketHub(new SimFeed(), {
+    batchMax: 1,
+    retainBatches: 3,
+    warmup: false,
+    namespace,
+    ring: { slots: 4, capacity: 600 },
+  });
+  const reader = subscribe(hub, "TESTUSDT", namespace);
+  try {
+    for (let id = 1; id <= 20; id++) hub.ingest(trade("TESTUSDT", id));
+    await until(() => reader.lost.length > 0, "the reader to report the lost batches");
+    for (let id = 21; id <= 22; id++) hub.ingest(trade("TESTUSDT", id));
+    await until(() => reader.got.at(-1) === 22, "the reader to deliver the batches after the gap");
+    assert.equal(reader.sub.stats.unrecoverable, 1);
+    const [[from, to]] = reader.lost;
+    assert.equal(from, 1, "the gap starts at the first batch not delivered");
+    assert.deepEqual(
+      reader.got,
+      Array.from({ length: 22 - to }, (_, i) => to + 1 + i),
+      "after it, in order",
+    );
+  } finally {
+    reader.sub.close();
+    await hub.close();
+  }
+});
+
+Deno.test("bus ring: a reader keeping up reads each batch from shared memory, woken without messages, and handles what is there at once together", async () => {
+  const namespace = crypto.randomUUID();
+  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace, heartbeatMs: 60_000 });
+  const reader = subscribe(hub, "TESTUSDT", namespace);
+  try {
+    for (let round = 0; round < 50; round++) {
+      hub.ingest(trade("TESTUSDT", round + 1));
+      hub.flush();
+      await until(() => reader.got.length === round + 1, `trade ${round + 1} to arrive`);
+    }
+    // Five batches published in one turn are delivered in one run.
+    const before = reader.drained();
+    for (let id = 51; id <= 55; id++) {
+      hub.ingest(trade("TESTUSDT", id));
+      hub.flush();
+    }
+    await until(() => reader.got.length === 55, "the five batches to arrive");
+    assert.equal(reader.drained() - before, 1, "one drained call for the five batches");
+    assert.deepEqual(reader.sub.stats, {
+      delivered: 55,
+      gaps: 0,
+      recovered: 0,
+      unrecoverable: 0,
+      overruns: 0,
+    });
+  } finally {
+    reader.sub.close();
+    await hub.close();
   }
 });
 
@@ -128,7 +246,7 @@ Deno.test("hub: recover serves retained batches only; listeners get topics", asy
   }
 });
 
-Deno.test("bus codec: packed batches restore every event exactly, in order", () => {
+Deno.test("bus ring: every kind of event reads back exactly, in order, also where the ring wraps", () => {
   const events: MarketEvent[] = [
     {
       type: "trade",
@@ -172,8 +290,24 @@ Deno.test("bus codec: packed batches restore every event exactly, in order", () 
       buyerMaker: false,
     },
   ];
-  const batch: BusBatch = { symbol: "BTCUSDT", seq: 42, events };
-  const packed = packBatch(batch);
-  assert.ok(packed.rows instanceof Float64Array);
-  assert.deepEqual(unpackBatch(structuredClone(packed)), batch);
+  const book: BookTop = {
+    type: "book",
+    symbol: "BTCUSDT",
+    updateId: 11,
+    time: 1_700_000_000_004,
+    bids: [[59_999, 1], [59_998, 2.5]],
+    asks: [[60_001, 0.25]],
+  };
+  const all: BusEvent[] = [...events, book];
+  const buffer = createBusRing({ slots: 4, capacity: 100 });
+  const writer = new BusRingWriter(buffer);
+  const reader = new BusRingReader(buffer, "BTCUSDT");
+  // 46 numbers a batch: the third one wraps around the end of the ring.
+  for (let seq = 1; seq <= 9; seq++) {
+    writer.write(seq, all);
+    assert.equal(reader.published(), seq);
+    assert.deepEqual(reader.read(seq), all, `batch ${seq} reads back`);
+    if (seq >= 3) assert.equal(reader.read(seq - 2), undefined, `batch ${seq - 2} was overwritten`);
+  }
+  assert.equal(reader.read(10), undefined, "a batch not yet written");
 });

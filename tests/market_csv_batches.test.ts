@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { MarketEvent } from "../engine/core/types.ts";
+import type { BookTop, MarketEvent } from "../engine/core/types.ts";
 import { CsvBatchParser } from "../engine/runtime/market/csv_batches.ts";
 import { csvLineParser, readRecording } from "../engine/runtime/market/recording.ts";
 import { replayBatches } from "../engine/runtime/market/replay_batches.ts";
 
-type Parsed = MarketEvent | string;
+type Parsed = MarketEvent | BookTop | string;
 
 /** What the line parser makes of each line of `text` (the reference). */
 function byLines(name: string, text: string): Parsed[] {
@@ -127,12 +127,12 @@ Deno.test("csv batches: a replay gives the recording reader's events and drops, 
           );
         }
         await Deno.writeFile(path, bytes);
-        const expected: MarketEvent[] = [];
+        const expected: (MarketEvent | BookTop)[] = [];
         const expectedDrops: string[] = [];
         for await (const e of readRecording(path, { onDrop: (r) => expectedDrops.push(r) })) {
           expected.push(e);
         }
-        const events: MarketEvent[] = [];
+        const events: (MarketEvent | BookTop)[] = [];
         const drops: string[] = [];
         let read = 0;
         await replayBatches(path, (e) => events.push(e), {

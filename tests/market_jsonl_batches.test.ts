@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { MarketEvent, Quote } from "../engine/core/types.ts";
+import type { BookTop, MarketEvent, Quote } from "../engine/core/types.ts";
 import { JsonlBatchParser } from "../engine/runtime/market/jsonl_batches.ts";
 import { jsonlLineParser, readRecording } from "../engine/runtime/market/recording.ts";
 import { replayBatches } from "../engine/runtime/market/replay_batches.ts";
 import { toEnvelope } from "../engine/runtime/market/binance_protocol.ts";
 
-type Parsed = MarketEvent | string;
+type Parsed = MarketEvent | BookTop | string;
 
 /** What the JSONL line parser makes of each line of `text` (the reference). */
 function byLines(text: string): Parsed[] {
@@ -147,12 +147,12 @@ Deno.test("jsonl batches: a replay gives the recording reader's events and drops
         );
       }
       await Deno.writeFile(path, bytes);
-      const expected: MarketEvent[] = [];
+      const expected: (MarketEvent | BookTop)[] = [];
       const expectedDrops: string[] = [];
       for await (const e of readRecording(path, { onDrop: (r) => expectedDrops.push(r) })) {
         expected.push(e);
       }
-      const events: MarketEvent[] = [];
+      const events: (MarketEvent | BookTop)[] = [];
       const drops: string[] = [];
       let read = 0;
       await replayBatches(path, (e) => events.push(e), {

@@ -73,6 +73,7 @@ Deno.test("hub: books travel on the bus in order with trades, cut to the bus dep
   const subscriber = new BusSubscriber({
     symbols: ["BTCUSDT"],
     namespace,
+    rings: { BTCUSDT: hub.ring("BTCUSDT") },
     startAfter: { BTCUSDT: 0 },
     onEvents: (events) => received.push(...events),
     requestRecovery: (symbol, from, to) =>

@@ -6,10 +6,15 @@ interface InfoModule {
   dependencies?: { code?: { specifier: string } }[];
 }
 
-/** What a session worker must not load: validation libraries and main-thread market code. */
+/**
+ * What a session worker must not load: validation libraries, the exchange
+ * library for other venues (~60 MB) and main-thread market code.
+ */
 const FORBIDDEN = [
   /^npm:\/?zod@/,
   /^npm:\/?yaml@/,
+  /^npm:\/?ccxt@/,
+  /\/ccxt_feed\.ts$/,
   /\/binance_feed\.ts$/,
   /\/recorder\.ts$/,
   /\/replay_feed\.ts$/,
@@ -43,7 +48,7 @@ async function workerRuntimeModules(): Promise<string[]> {
   return [...seen];
 }
 
-Deno.test("the session worker loads no zod, no yaml and no feed or recorder code", async () => {
+Deno.test("the session worker loads no zod, no yaml, no ccxt and no feed or recorder code", async () => {
   const modules = await workerRuntimeModules();
   assert.ok(
     modules.some((m) => m.endsWith("/engine/core/session/session.ts")),

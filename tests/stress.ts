@@ -18,7 +18,7 @@ const timeoutS = Number(Deno.env.get("STRESS_TIMEOUT_S") ?? 1200);
 
 const hogs = Array.from({ length: HOGS }, () =>
   new Deno.Command(Deno.execPath(), {
-    args: ["run", new URL("./support/cpu_hog.ts", import.meta.url).pathname],
+    args: ["run", new URL("../fixtures/cpu_hog.ts", import.meta.url).pathname],
     stdin: "piped",
     stdout: "null",
   }).spawn());

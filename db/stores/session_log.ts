@@ -8,7 +8,7 @@
  * driver that sends ROLLBACK on a dead socket hangs).
  */
 import { type Db, sql, type Statement } from "../db.ts";
-import type { SessionEffect, SessionSnapshot } from "../../engine/core/session/mod.ts";
+import type { SessionEffect } from "../../engine/core/session/mod.ts";
 import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
 
@@ -18,8 +18,12 @@ export interface LogWrite {
   /** Sequence number of `effects[0]`; the rest follow consecutively. */
   readonly firstSeq: number;
   readonly effects: readonly SessionEffect[];
-  /** Snapshot covering every effect up to `firstSeq + effects.length − 1`. */
-  readonly snapshot?: SessionSnapshot;
+  /**
+   * Snapshot covering every effect up to `firstSeq + effects.length − 1`, as
+   * JSON text of a `SessionSnapshot` (serialised where it was taken, so
+   * the main thread only passes it through).
+   */
+  readonly snapshot?: string;
   /** The session's status after these effects. */
   readonly status?: Omit<StatusRecord, "sessionId">;
 }
@@ -135,15 +139,16 @@ function commitStatement(
     (w, e) =>
       e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
   );
-  const snapshots = new Map<string, { session_id: string; seq: number; state: SessionSnapshot }>();
+  // Each snapshot is JSON text already: spliced into the list, never parsed and serialised again.
+  const snapshots = new Map<string, string>();
   const statuses = new Map<string, StatusRecord>();
   for (const w of entries) {
     if (w.snapshot) {
-      snapshots.set(w.sessionId, {
-        session_id: w.sessionId,
-        seq: w.firstSeq + w.effects.length - 1,
-        state: w.snapshot,
-      });
+      const seq = w.firstSeq + w.effects.length - 1;
+      snapshots.set(
+        w.sessionId,
+        `{"session_id":${JSON.stringify(w.sessionId)},"seq":${seq},"state":${w.snapshot}}`,
+      );
     }
     if (w.status) statuses.set(w.sessionId, { ...w.status, sessionId: w.sessionId });
   }
@@ -200,7 +205,7 @@ function commitStatement(
     ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from jsonb_to_recordset(${json(snapshots.values())}::text::jsonb)
+      from jsonb_to_recordset(${`[${[...snapshots.values()].join(",")}]`}::text::jsonb)
         as x(session_id text, seq bigint, state jsonb)
       where ${allowed}
       on conflict (session_id) do update

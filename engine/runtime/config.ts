@@ -6,6 +6,8 @@
 import { parseWebhookTarget } from "../../contract/mod.ts";
 import { ALERT_KINDS, type AlertKind } from "./alerts/kinds.ts";
 
+import { parseVenueSymbol } from "./market/venue.ts";
+
 /** Log levels, most verbose first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
@@ -26,6 +28,8 @@ export interface Config {
   readonly logLevel: typeof LOG_LEVELS[number];
   readonly binanceWsUrl: string;
   readonly binanceRestUrl: string;
+  /** Per venue, API URL overrides for the exchange library (`VENUE_URLS`, JSON). */
+  readonly venueUrls?: Readonly<Record<string, Record<string, string>>>;
   /** When set, every request but the login page, static files and the API description needs it. */
   readonly apiToken?: string;
   /** A second token that may read everything but change nothing (needs `apiToken`). */
@@ -42,6 +46,8 @@ export interface Config {
   readonly nodeId: string;
   /** How long a node's session leases last without renewal (ms): failover starts after it. */
   readonly leaseMs: number;
+  /** How long the cluster's market stream keeps events (ms): how far warm-up can replay it. */
+  readonly streamRetentionMs: number;
 }
 
 /** Alert webhooks as configured. */
@@ -108,12 +114,35 @@ export function loadConfig(
   }
 
   const symbolsText = get("SYMBOLS") ?? "BTCUSDT,ETHUSDT";
-  const symbols = symbolsText.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
-  if (symbols.length === 0 || symbols.some((s) => !/^[A-Z0-9]{2,20}$/.test(s))) {
+  const parsedSymbols = symbolsText.split(",").map((s) => s.trim()).filter(Boolean).map((s) =>
+    s.includes(":") || /^[A-Za-z0-9]{2,20}$/.test(s) ? parseVenueSymbol(s) : undefined
+  );
+  if (parsedSymbols.length === 0 || parsedSymbols.some((s) => s === undefined)) {
     throw new ConfigError(
       "SYMBOLS",
       symbolsText,
-      "comma-separated symbols such as BTCUSDT,ETHUSDT",
+      "comma-separated symbols such as BTCUSDT,ETHUSDT or venue symbols such as okx:BTC/USDT",
+    );
+  }
+  const symbols = parsedSymbols.map((s) => s!.symbol);
+
+  const venueUrlsText = get("VENUE_URLS");
+  let venueUrls: Record<string, Record<string, string>> | undefined;
+  try {
+    venueUrls = venueUrlsText === undefined ? undefined : JSON.parse(venueUrlsText);
+  } catch {
+    venueUrls = undefined;
+  }
+  const urlMap = (value: unknown) =>
+    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    Object.values(value).every((url) => typeof url === "string");
+  const venueMap = typeof venueUrls === "object" && venueUrls !== null &&
+    !Array.isArray(venueUrls) && Object.values(venueUrls).every(urlMap);
+  if (venueUrlsText !== undefined && !venueMap) {
+    throw new ConfigError(
+      "VENUE_URLS",
+      venueUrlsText,
+      'JSON of API URL overrides per venue, e.g. {"okx":{"rest":"http://…","ws":"ws://…"}}',
     );
   }
 
@@ -170,6 +199,15 @@ export function loadConfig(
   if (!/^\d+$/.test(leaseText) || leaseMs < 500) {
     throw new ConfigError("CLUSTER_LEASE_MS", leaseText, "an integer of at least 500");
   }
+  const retentionText = get("MARKET_RETAIN_S") ?? "3600";
+  const retentionS = Number(retentionText);
+  if (!/^\d+$/.test(retentionText) || retentionS < 60 || retentionS > 30 * 86_400) {
+    throw new ConfigError(
+      "MARKET_RETAIN_S",
+      retentionText,
+      "whole seconds from 60 to 2592000 (30 days)",
+    );
+  }
 
   const dataDir = get("DATA_DIR") ?? "./data";
   const webhooks = webhookConfig(get);
@@ -185,6 +223,7 @@ export function loadConfig(
     logLevel: logLevel as Config["logLevel"],
     binanceWsUrl: get("BINANCE_WS_URL") ?? "wss://stream.binance.com:9443",
     binanceRestUrl: get("BINANCE_REST_URL") ?? "https://api.binance.com",
+    ...(venueUrls ? { venueUrls } : {}),
     apiToken,
     readToken,
     demoSession: demoText === "true" || demoText === "1",
@@ -192,6 +231,7 @@ export function loadConfig(
     natsUrl,
     nodeId,
     leaseMs,
+    streamRetentionMs: retentionS * 1000,
     webhooks,
   };
 }

@@ -45,6 +45,16 @@ export interface Health {
   readonly cluster?: ClusterHealth;
 }
 
+/** How far a node's reading of the market stream is behind, for one symbol. */
+export interface StreamLag {
+  /** Messages in the stream this node has not read yet. */
+  readonly pending: number;
+  /** Ms from the stream storing the last message read to this node reading it. */
+  readonly lag_ms: number | null;
+  /** Ms since this node last read a message of the symbol. */
+  readonly idle_ms: number | null;
+}
+
 /** A cluster as one node sees it. */
 export interface ClusterHealth {
   /** The cluster's id: it prefixes its NATS subjects and names its stream (`MARKET_<id>`). */
@@ -58,8 +68,17 @@ export interface ClusterHealth {
     readonly sessions: number;
     readonly last_beat_ms: number;
   }[];
-  /** Sessions this node runs, with the fencing token of each lease. */
-  readonly leases: readonly { readonly session: string; readonly token: number }[];
+  /**
+   * Sessions this node runs, with the fencing token of each lease and how far
+   * (ms) its worker is behind the newest market event (null: no worker, failed).
+   */
+  readonly leases: readonly {
+    readonly session: string;
+    readonly token: number;
+    readonly lag_ms: number | null;
+  }[];
+  /** This node reading the market stream, per symbol (see {@link StreamLag}). */
+  readonly stream: Readonly<Record<string, StreamLag>>;
   /** Which node ingests each market feed (`venue.SYMBOL`) for the cluster. */
   readonly feeds: readonly { readonly feed: string; readonly node: string }[];
   readonly lease_ms: number;

@@ -23,7 +23,7 @@
  */
 import { type Db, isTransient, unavailableReason } from "../../db/mod.ts";
 import { type LogAlerts, type LogWrite, SessionLog } from "../../db/stores/mod.ts";
-import type { SessionEffect, SessionSnapshot } from "../core/session/mod.ts";
+import type { SessionEffect } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
@@ -63,7 +63,7 @@ interface Entry extends LogWrite {
   readonly sessionId: string;
   readonly firstSeq: number;
   readonly effects: SessionEffect[];
-  snapshot?: SessionSnapshot;
+  snapshot?: string;
   status?: LogWrite["status"];
   readonly waiters: Waiter[];
 }

@@ -16,7 +16,8 @@ import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { createFeed, type Feed, MarketHub } from "./market/mod.ts";
+import { createFeed, type Feed, MarketHub, VenueFeeds } from "./market/mod.ts";
+import { ServiceUnavailableError } from "./errors.ts";
 import { BacktestJobs } from "./backtest/mod.ts";
 import { checkHealth, type Health } from "./health.ts";
 import { Persister } from "./persister.ts";
@@ -104,16 +105,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
     nodeId: config.nodeId,
     url: `http://${config.host}:${config.port}`,
     leaseMs: config.leaseMs,
+    streamRetentionMs: config.streamRetentionMs,
     maxSessions: config.maxSessions,
     log,
   });
-  const ownFeed = options.feed ?? await createFeed(config.feed, {
-    binanceWsUrl: config.binanceWsUrl,
-    binanceRestUrl: config.binanceRestUrl,
-    depth: true,
-  });
+  // Bare symbols go to the configured feed, venue symbols (okx:BTC/USDT) to their venue's feed.
+  const venues = new VenueFeeds(
+    options.feed ?? await createFeed(config.feed, {
+      binanceWsUrl: config.binanceWsUrl,
+      binanceRestUrl: config.binanceRestUrl,
+      depth: true,
+    }),
+    { urls: config.venueUrls },
+  );
   // In a cluster one node ingests each symbol and every node reads it from the stream.
-  const feed = node ? node.shareFeed(ownFeed) : ownFeed;
+  const feed = node ? node.shareFeed(venues) : venues;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
@@ -144,6 +150,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
     busNamespace: namespace,
+    ring: (symbol) => hub.ring(symbol),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
@@ -156,8 +163,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
     db,
     supervisor,
     strategies,
-    feed: () => ({ name: feed.status().name, simulated: feed.simulated }),
+    feed: (symbol: string) => venues.label(symbol),
     symbols: () => config.symbols,
+    venue: async (symbol: string) => {
+      if (!symbol.includes(":")) return {};
+      try {
+        return { filters: await venues.filters(symbol), fees: await venues.fees(symbol) };
+      } catch (error) {
+        throw new ServiceUnavailableError(
+          `the markets of ${symbol.split(":")[0]} could not be loaded: ${(error as Error).message}`,
+        );
+      }
+    },
     announce: (session: SessionSummary) =>
       publish(SESSIONS_TOPIC, { type: "created", session } satisfies SessionCreatedMessage),
     maxSessions: config.maxSessions,

@@ -2,8 +2,9 @@
  * Entry point of a session worker: runs one {@link SessionCore} (or, for a
  * portfolio session, one {@link PortfolioCore} over all its symbols' buses) over the
  * market data it receives on the bus, and reports every effect to the
- * supervisor together with the state right after it. Runs without network or
- * file access.
+ * supervisor together with the state right after it (serialised here, off
+ * the main thread). Its view goes at most every {@link VIEW_INTERVAL_MS}
+ * (the last change always follows). Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
 import {
@@ -17,7 +18,8 @@ import { BusSubscriber } from "./market/bus_subscriber.ts";
 import { TimeMerge } from "./market/time_merge.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
-const VIEW_INTERVAL_MS = 250;
+/** Views go to the main thread at most this often. */
+const VIEW_INTERVAL_MS = 200;
 /** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
 const MERGE_HOLD_MS = 500;
 /** How long the injected "hang" fault blocks the worker. */
@@ -28,8 +30,13 @@ let bus: BusSubscriber | undefined;
 /** A portfolio's symbols' events in one time order (undefined for one symbol). */
 let merge: TimeMerge | undefined;
 let mergeTimer: ReturnType<typeof setTimeout> | undefined;
-let lastView = 0;
+let lastView = -Infinity;
+/** The trailing view, when one is due. */
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+/** Effects of the batches delivered since the last report. */
 const effects: SessionEffect[] = [];
+/** When the first of those batches reached the worker (wall-clock ms). */
+let receivedAt: number | undefined;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 /** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the worker is). */
@@ -50,15 +57,15 @@ function post(message: FromWorker): void {
 function onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
   if (!core) return;
   advance();
-  const receivedAt = performance.timeOrigin + performance.now();
+  const now = performance.timeOrigin + performance.now();
+  receivedAt ??= now;
   if (merge) {
-    merge.push(symbol, events, seq, receivedAt);
-    release(receivedAt);
+    merge.push(symbol, events, seq, now);
+    release(now);
     return;
   }
   for (let i = 0; i < events.length; i++) apply(events[i]);
   passed(symbol, seq);
-  report(receivedAt);
 }
 
 function apply(event: BusEvent): void {
@@ -67,32 +74,52 @@ function apply(event: BusEvent): void {
 }
 
 /** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
-function release(receivedAt: number): void {
+function release(now: number): void {
   clearTimeout(mergeTimer);
-  const wait = merge!.drain(receivedAt);
-  if (wait !== undefined) {
-    mergeTimer = setTimeout(() => release(performance.timeOrigin + performance.now()), wait);
-  }
-  report(receivedAt);
+  const wait = merge!.drain(now);
+  if (wait !== undefined) mergeTimer = setTimeout(releaseHeld, wait);
 }
 
-/** Sends the effects produced so far with the state after them, or now and then a fresh view. */
-function report(receivedAt: number): void {
+/** Passes on the events held for a quiet symbol once their wait is over, and reports them. */
+function releaseHeld(): void {
+  const now = performance.timeOrigin + performance.now();
+  receivedAt ??= now;
+  release(now);
+  onDrained();
+}
+
+/**
+ * After the batches available at once: their effects go in one message with
+ * the one snapshot after them all.
+ */
+function onDrained(): void {
   if (!core) return;
   if (effects.length > 0) {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: core.state(), // postMessage copies it
+      snapshot: JSON.stringify(core.state()),
       busSeq,
-      view: core.view(),
-      receivedAt,
+      receivedAt: receivedAt!,
     });
-    lastView = receivedAt;
-  } else if (receivedAt - lastView >= VIEW_INTERVAL_MS) {
-    post({ type: "view", view: core.view() });
-    lastView = receivedAt;
   }
+  receivedAt = undefined;
+  viewChanged();
+}
+
+/** Sends the view now if none went for {@link VIEW_INTERVAL_MS}, else once that has passed. */
+function viewChanged(): void {
+  if (viewTimer !== undefined) return;
+  const wait = lastView + VIEW_INTERVAL_MS - performance.now();
+  if (wait <= 0) sendView();
+  else viewTimer = setTimeout(sendView, wait);
+}
+
+function sendView(): void {
+  viewTimer = undefined;
+  if (!core) return;
+  lastView = performance.now();
+  post({ type: "view", view: core.view() });
 }
 
 /** Records that the bus batches of `symbol` up to `seq` are behind the worker. */
@@ -108,7 +135,8 @@ function handle(message: ToWorker): void {
       handled = message.handled;
       symbols = message.symbols ?? [message.symbol];
       busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
-      const { strategy, execution, snapshot } = message;
+      const { strategy, execution } = message;
+      const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
       core = message.symbols
         ? new PortfolioCore(
           { symbols, strategy, execution },
@@ -126,21 +154,23 @@ function handle(message: ToWorker): void {
         : undefined;
       bus = new BusSubscriber({
         symbols,
+        rings: message.rings,
         startAfter: message.startAfter,
         namespace: message.busNamespace,
         onEvents: onMarket,
+        onDrained,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),
         onUnrecoverable: (symbol, from, to) => {
           // Batches given up on count as handled: lag and a later restart move on past them.
           if (merge) {
             merge.push(symbol, [], to, performance.timeOrigin + performance.now());
-            release(performance.timeOrigin + performance.now());
+            releaseHeld();
           } else passed(symbol, to);
           post({ type: "bus_gap", symbol, from, to });
         },
       });
-      post({ type: "ready" });
-      post({ type: "view", view: core.view() });
+      post({ type: "ready", paused: core.view().paused });
+      sendView();
       return;
     }
     case "command": {
@@ -158,7 +188,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.state(), // postMessage copies it
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,
@@ -180,7 +210,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: core.snapshot(),
+        snapshot: JSON.stringify(core.state()),
         busSeq,
         view: core.view(),
         effects: out,

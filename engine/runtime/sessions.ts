@@ -22,8 +22,10 @@ import {
   type SessionView,
   transition,
 } from "../core/session/mod.ts";
+import type { SymbolFilters } from "../core/types.ts";
 import {
   equity,
+  type ExecutionConfig,
   freeCash,
   openOrders,
   type Order,
@@ -68,8 +70,9 @@ export class SessionService {
   readonly #table: SessionTable;
   readonly #supervisor: Supervisor;
   readonly #strategies: StrategyStore;
-  readonly #feed: () => FeedLabel;
+  readonly #feed: (symbol: string) => FeedLabel;
   readonly #symbols: () => readonly string[];
+  readonly #venue?: (symbol: string) => Promise<VenueDefaults>;
   readonly #announce: (session: SessionSummary) => void;
   readonly #maxSessions: number;
   readonly #sessionWebhooks: boolean;
@@ -87,8 +90,11 @@ export class SessionService {
       db: Db;
       supervisor: Supervisor;
       strategies: StrategyStore;
-      feed: () => FeedLabel;
+      /** The feed that serves a symbol (venue symbols have their venue's). */
+      feed: (symbol: string) => FeedLabel;
       symbols: () => readonly string[];
+      /** A venue symbol's filters and default fees from its venue (none for bare symbols). */
+      venue?: (symbol: string) => Promise<VenueDefaults>;
       /** Tells live listeners about a new session. */
       announce?: (session: SessionSummary) => void;
       /** Most sessions this node runs at once (default unlimited). */
@@ -107,6 +113,7 @@ export class SessionService {
     this.#strategies = deps.strategies;
     this.#feed = deps.feed;
     this.#symbols = deps.symbols;
+    this.#venue = deps.venue;
     this.#announce = deps.announce ?? (() => {});
     this.#maxSessions = deps.maxSessions ?? Infinity;
     this.#sessionWebhooks = deps.sessionWebhooks ?? false;
@@ -153,7 +160,10 @@ export class SessionService {
     const { strategy, strategyId, source } = await this.#strategies.resolve(input.strategy, {
       sizing: input.sizing,
     });
-    const execution = executionOf(input.initial_capital, input);
+    let execution = executionOf(input.initial_capital, input);
+    for (const symbol of symbols) {
+      execution = withVenue(execution, input, symbol, await this.#venue?.(symbol));
+    }
     try {
       portfolioQuote(symbols, execution);
     } catch (error) {
@@ -165,7 +175,7 @@ export class SessionService {
     checkStrategySymbols(strategy, symbols);
     const portfolio = symbols.length > 1 ? { symbols } : {};
     const id = crypto.randomUUID();
-    const feed = this.#feed();
+    const feed = this.#feed(symbols[0]);
     await this.#withCapacity(async () => {
       const inserted = await this.#table.insert({
         id,
@@ -517,6 +527,38 @@ function specOf(row: SessionRow): SessionSpec {
     snapshot: row.snapshot ?? undefined,
     seq: Number(row.seq ?? 0),
     restarts: row.restarts ?? 0,
+  };
+}
+
+/** What a venue tells about a symbol: its filters and default fee rates. */
+export interface VenueDefaults {
+  readonly filters?: SymbolFilters;
+  readonly fees?: { readonly maker: number; readonly taker: number };
+}
+
+/**
+ * The execution settings with the venue's filters for the symbol (overrides
+ * given in the request win) and its fees where the request gave none.
+ */
+function withVenue(
+  execution: ExecutionConfig,
+  input: SessionInput,
+  symbol: string,
+  venue: VenueDefaults | undefined,
+): ExecutionConfig {
+  if (!venue) return execution;
+  return {
+    ...execution,
+    ...(venue.fees && input.fees?.maker === undefined ? { maker_fee: venue.fees.maker } : {}),
+    ...(venue.fees && input.fees?.taker === undefined ? { taker_fee: venue.fees.taker } : {}),
+    ...(venue.filters
+      ? {
+        filters: {
+          ...execution.filters,
+          [symbol]: { ...venue.filters, ...execution.filters?.[symbol] },
+        },
+      }
+      : {}),
   };
 }
 

@@ -106,6 +106,8 @@ export interface SupervisorDeps {
   history(symbol: string, strategy: Strategy): Promise<Candle[]>;
   /** The hub's bus channel namespace. */
   readonly busNamespace?: string;
+  /** The shared ring of a symbol's bus batches. */
+  ring(symbol: string): SharedArrayBuffer;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
   lastSeq(symbol: string): number;
   /** How far (ms) a subscriber that handled the symbol's bus batches up to `handledSeq` is behind. */
@@ -155,8 +157,10 @@ export interface LiveSession {
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 
-/** A worker's effects with the state right after them. */
-type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq" | "view">;
+/** A worker's effects with the state right after them (and the view after them, for commands). */
+type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
+  readonly view?: SessionView;
+};
 
 interface PendingCommand {
   readonly resolve: (message: CommandDone) => void;
@@ -188,8 +192,8 @@ interface Slot {
   readonly spec: SessionSpec;
   readonly live: LiveSession;
   worker?: Worker;
-  /** The last durable state: a restarted worker starts from it. */
-  snapshot?: SessionSnapshot;
+  /** The last durable state (JSON text): a restarted worker starts from it. */
+  snapshot?: string;
   /**
    * The seq of the last bus batch {@link snapshot} includes: a restarted
    * worker resumes after it and recovers the batches since from the hub
@@ -205,6 +209,11 @@ interface Slot {
   lastProgress: number;
   /** Per symbol (in the session's order), the seq of the last bus batch the worker handled (shared memory). */
   handled: Int32Array;
+  /**
+   * The newest view from the worker not yet shown, with the seq of the last
+   * effect it includes: shown once that is durable.
+   */
+  pendingView?: { readonly view: SessionView; readonly seq: number };
   /** The lag last told to live listeners (ms). */
   shownLag: number;
   /** A message arrived since the last heartbeat. */
@@ -271,7 +280,7 @@ export class Supervisor {
         durableSeq: spec.seq,
         bus_gaps: 0,
       },
-      snapshot: spec.snapshot,
+      snapshot: spec.snapshot && JSON.stringify(spec.snapshot),
       started: outcome(),
       ready: false,
       progress: new Int32Array(new SharedArrayBuffer(4)),
@@ -468,6 +477,7 @@ export class Supervisor {
           snapshot: slot.snapshot,
           history,
           startAfter,
+          rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
           busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
           handled: slot.handled,
@@ -507,7 +517,7 @@ export class Supervisor {
       case "ready": {
         slot.ready = true;
         slot.quietMs = 0;
-        if (slot.snapshot?.paused) this.#apply(slot, ["restored_paused"]);
+        if (message.paused) this.#apply(slot, ["restored_paused"]);
         slot.started.resolve();
         return;
       }
@@ -530,15 +540,9 @@ export class Supervisor {
         return;
       }
       case "view":
-        // A view may already include effects still being written: show it only when none are.
-        if (slot.live.seq > slot.live.durableSeq) return;
-        slot.live.view = message.view;
-        this.#followPhase(slot, message.view);
-        this.#deps.publish(slot.spec.id, {
-          type: "view",
-          view: message.view,
-          status: slot.live.status,
-        });
+        // It includes every effect received so far: shown once they are durable.
+        slot.pendingView = { view: message.view, seq: slot.live.seq };
+        this.#showView(slot);
         return;
       case "command_done":
         slot.pending.get(message.requestId)?.resolve(message);
@@ -566,25 +570,40 @@ export class Supervisor {
 
   /**
    * Numbers effects, queues them with the snapshot, and only once they are
-   * durable makes them visible: the session's view, then live listeners.
+   * durable makes them visible: to live listeners, then the newest view that
+   * includes no effect still being written.
    */
   async #persist(slot: Slot, state: Snapshotted): Promise<void> {
     const { effects, snapshot, busSeq, view } = state;
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
-    await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
     const lastSeq = firstSeq + effects.length - 1;
+    // A command's view is the newest: no message of the worker came in since (same turn).
+    if (view) slot.pendingView = { view, seq: lastSeq };
+    await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
     // A write of a worker that has since been replaced may only land, never move the state back.
     if (lastSeq < slot.live.durableSeq) return;
     slot.snapshot = snapshot;
     slot.busSeq = busSeq;
     slot.live.durableSeq = lastSeq;
-    slot.live.view = view;
-    this.#followPhase(slot, view);
     effects.forEach((effect, i) =>
       this.#deps.publish(slot.spec.id, { type: "effect", seq: firstSeq + i, effect })
     );
-    this.#deps.publish(slot.spec.id, { type: "view", view, status: slot.live.status });
+    this.#showView(slot);
+  }
+
+  /** Shows the pending view once every effect it includes is durable. */
+  #showView(slot: Slot): void {
+    const pending = slot.pendingView;
+    if (!pending || pending.seq > slot.live.durableSeq) return;
+    slot.pendingView = undefined;
+    slot.live.view = pending.view;
+    this.#followPhase(slot, pending.view);
+    this.#deps.publish(slot.spec.id, {
+      type: "view",
+      view: pending.view,
+      status: slot.live.status,
+    });
   }
 
   /** Waits for a command's effects to be durable, or answers 503 (they stay queued). */

@@ -11,7 +11,6 @@ import type {
   ManualOrder,
   SessionCommand,
   SessionEffect,
-  SessionSnapshot,
   SessionView,
 } from "../core/session/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
@@ -41,10 +40,13 @@ export type ToWorker =
     readonly symbols?: readonly string[];
     readonly strategy: Strategy;
     readonly execution: ExecutionConfig;
-    readonly snapshot?: SessionSnapshot;
+    /** JSON text of the durable `SessionSnapshot` to start from. */
+    readonly snapshot?: string;
     readonly history: readonly Candle[];
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
+    /** Per symbol, the hub's shared ring of bus batches. */
+    readonly rings: Record<string, SharedArrayBuffer>;
     /** Namespace of the bus channels (must match the hub's). */
     readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
@@ -66,23 +68,31 @@ export type ToWorker =
 
 /** Worker → main. */
 export type FromWorker =
-  | { readonly type: "ready" }
+  /** The worker runs; `paused` when it was restored paused. */
+  | { readonly type: "ready"; readonly paused: boolean }
   | {
     readonly type: "effects";
     readonly effects: SessionEffect[];
-    /** The state right after these effects, persisted with them in one transaction. */
-    readonly snapshot: SessionSnapshot;
+    /**
+     * The state right after these effects as JSON text (serialised in the
+     * worker: the main thread stores it without parsing), persisted with them.
+     */
+    readonly snapshot: string;
     /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
     readonly busSeq: Record<string, number>;
-    readonly view: SessionView;
     /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
     readonly receivedAt: number;
   }
+  /**
+   * The session's picture, at most every few hundred ms (trailing: the last
+   * change is always sent). It covers every effect sent before it.
+   */
   | { readonly type: "view"; readonly view: SessionView }
   | {
     readonly type: "command_done";
     readonly requestId: number;
-    readonly snapshot: SessionSnapshot;
+    /** JSON text of the state right after the command. */
+    readonly snapshot: string;
     /** Per symbol, the seq of the last bus batch the snapshot includes. */
     readonly busSeq: Record<string, number>;
     readonly view: SessionView;

@@ -8,6 +8,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { createServerDatabase } from "./databases.ts";
 import { getJson, type ServiceProcess, startServiceProcess } from "./service_process.ts";
 import { eventually } from "./wait.ts";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
+import { LeaseTable } from "../../db/stores/mod.ts";
 
 /** NATS server the cluster tests use. */
 export const NATS_URL = Deno.env.get("TEST_NATS_URL") ?? "nats://127.0.0.1:4222";
@@ -105,4 +107,35 @@ async function deleteStream(name: string): Promise<void> {
   } finally {
     await nc.close();
   }
+}
+
+/** A node of a cluster in this process (`NODE_ID` solo) on a fresh database, and how to take it down. */
+export interface InProcessNode {
+  readonly server: TestServer;
+  /** Stops the node, drops its database and deletes its market stream. */
+  dispose(): Promise<void>;
+}
+
+/** Starts one cluster node in this process, on a fresh database and the local NATS server. */
+export async function startInProcessNode(options: TestServerOptions = {}): Promise<InProcessNode> {
+  const database = await createServerDatabase();
+  const server = await startTestServer({
+    ...options,
+    env: {
+      DATABASE_URL: database.url,
+      NATS_URL,
+      NODE_ID: "solo",
+      CLUSTER_LEASE_MS: "1000",
+      ...options.env,
+    },
+  });
+  const clusterId = await new LeaseTable(server.service.db).clusterId();
+  return {
+    server,
+    async dispose() {
+      await server.stop();
+      await database.drop();
+      await deleteStream(`MARKET_${clusterId}`);
+    },
+  };
 }

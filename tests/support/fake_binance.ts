@@ -4,7 +4,8 @@
  * streams (`/ws/<stream>`), live SUBSCRIBE/UNSUBSCRIBE with
  * `{"result":null,"id":N}` replies, server-initiated close, arbitrary
  * (malformed) frames, depth diffs (`depthUpdate`), and REST `/api/v3/ping`,
- * `/api/v3/klines`, `/api/v3/exchangeInfo` and `/api/v3/depth`. Listens on 127.0.0.1 on a free port.
+ * `/api/v3/klines`, `/api/v3/exchangeInfo`, `/api/v3/depth` and
+ * `/api/v3/historicalTrades` (every trade sent, by id, until forgotten). Listens on 127.0.0.1 on a free port.
  */
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../../engine/core/types.ts";
 
@@ -72,6 +73,10 @@ export interface FakeBinance {
   ): void;
   /** `/api/v3/depth` requests received, by symbol. */
   readonly depthRequests: string[];
+  /** `/api/v3/historicalTrades` requests received, as `SYMBOL:fromId:limit`. */
+  readonly historyRequests: string[];
+  /** Removes trades from the REST history (the exchange no longer serves them). */
+  forget(symbol: string, ids: readonly number[]): void;
   /** Sends arbitrary text to every connection. */
   sendText(text: string): void;
   /** Closes every connection from the server side. */
@@ -94,6 +99,28 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
     { lastUpdateId: number; bids: Map<number, number>; asks: Map<number, number> }
   >();
   const depthRequests: string[] = [];
+  const historyRequests: string[] = [];
+  const history = new Map<string, { id: number; price: number; qty: number; time: number }[]>();
+
+  function historicalTrades(url: URL): Response {
+    const symbol = url.searchParams.get("symbol") ?? "";
+    const fromId = Number(url.searchParams.get("fromId") ?? 0);
+    const limit = Math.min(1000, Number(url.searchParams.get("limit") ?? 500));
+    historyRequests.push(`${symbol}:${fromId}:${limit}`);
+    if (!known.has(symbol)) {
+      return Response.json({ code: -1121, msg: "Invalid symbol." }, { status: 400 });
+    }
+    const rows = (history.get(symbol) ?? []).filter((t) => t.id >= fromId).slice(0, limit);
+    return Response.json(rows.map((t) => ({
+      id: t.id,
+      price: String(t.price),
+      qty: String(t.qty),
+      quoteQty: String(t.price * t.qty),
+      time: t.time,
+      isBuyerMaker: t.id % 2 === 0,
+      isBestMatch: true,
+    })));
+  }
 
   function bookOf(symbol: string) {
     let book = books.get(symbol);
@@ -222,6 +249,7 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
     if (url.pathname === "/api/v3/klines") return klines(url);
     if (url.pathname === "/api/v3/exchangeInfo") return exchangeInfo(url);
     if (url.pathname === "/api/v3/depth") return depthSnapshot(url);
+    if (url.pathname === "/api/v3/historicalTrades") return historicalTrades(url);
     return new Response("not found", { status: 404 });
   });
   const port = server.addr.port;
@@ -243,6 +271,9 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
     controls,
     publish,
     trade(symbol, id, price = 100, qty = 1, time = now()) {
+      const kept = history.get(symbol) ?? [];
+      history.set(symbol, kept);
+      kept.push({ id, price, qty, time });
       publish(`${symbol.toLowerCase()}@trade`, {
         e: "trade",
         E: time,
@@ -285,6 +316,10 @@ export function startFakeBinance(options: FakeBinanceOptions = {}): Promise<Fake
       books.set(symbol, { lastUpdateId, bids: new Map(bids), asks: new Map(asks) });
     },
     depthRequests,
+    historyRequests,
+    forget(symbol, ids) {
+      history.set(symbol, (history.get(symbol) ?? []).filter((t) => !ids.includes(t.id)));
+    },
     sendText(text) {
       for (const c of connections) if (c.socket.readyState === WebSocket.OPEN) c.socket.send(text);
     },

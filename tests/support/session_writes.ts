@@ -33,7 +33,7 @@ export function sessionWrites(
     const effects: SessionEffect[] = [];
     for (const trade of trades.slice(i, i + per)) core.step(trade, effects);
     if (effects.length === 0) continue;
-    writes.push({ sessionId, firstSeq: seq, effects, snapshot: core.snapshot() });
+    writes.push({ sessionId, firstSeq: seq, effects, snapshot: JSON.stringify(core.state()) });
     seq += effects.length;
   }
   return writes;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Candle, MarketEvent, Trade } from "../types.ts";
+import type { BookTop, Candle, MarketEvent, Trade } from "../types.ts";
 import {
   PortfolioCore,
   SessionCore,
@@ -40,6 +40,8 @@ export interface BacktestResult {
   readonly strategy: string;
   /** Market events processed (synthetic trades of klines included). */
   readonly events: number;
+  /** Recorded L2 book updates taken (0 when the recording has none). */
+  readonly books: number;
   /** Exchange time of the first and last processed event (null when none). */
   readonly first_time: number | null;
   readonly last_time: number | null;
@@ -81,6 +83,7 @@ export class Backtest {
   #acted = 0;
   #ignored = 0;
   #events = 0;
+  #books = 0;
   // NaN until the first event: a number field from the start stays unboxed (no allocation per store).
   #first = NaN;
   #last = NaN;
@@ -115,6 +118,20 @@ export class Backtest {
     const out = this.#out;
     this.#core.step(event, out);
     if (out.length > 0) this.#collect(out);
+  }
+
+  /**
+   * Takes a recorded L2 book of the traded symbol (books outside the window,
+   * and books of a portfolio backtest, are skipped): fills walk it while it
+   * is fresh, as in a paper session.
+   */
+  book(book: BookTop): void {
+    const core = this.#core;
+    if (core instanceof PortfolioCore || book.symbol !== this.#symbol) return;
+    if (book.time < this.#from || book.time > this.#to) return;
+    this.#books++;
+    core.book(book, this.#out);
+    if (this.#out.length > 0) this.#collect(this.#out);
   }
 
   /**
@@ -171,6 +188,7 @@ export class Backtest {
       symbol: this.#symbol,
       strategy: this.#strategy,
       events: this.#events,
+      books: this.#books,
       first_time: this.#events === 0 ? null : this.#first,
       last_time: this.#events === 0 ? null : this.#last,
       trades: [...this.#trades],

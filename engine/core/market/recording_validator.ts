@@ -13,7 +13,7 @@
  * When a symbol's first two events disagree, the third decides. Quotes never
  * decide (a recorded quote often borrows the last trade's time): they wait
  * behind a held event of their symbol, and one far ahead of its symbol's clock
- * is dropped. At the end of the stream, a held event that nothing confirmed
+ * is dropped. Book updates (a recording with books) are treated as quotes. At the end of the stream, a held event that nothing confirmed
  * is dropped, unless it is the symbol's only trade or candle.
  *
  * Accepted events keep their order within a symbol; an event of one symbol
@@ -24,7 +24,7 @@
  *
  * @module
  */
-import type { MarketEvent } from "../types.ts";
+import type { BookTop, MarketEvent } from "../types.ts";
 import {
   EventValidator,
   type EventValidatorOptions,
@@ -34,37 +34,41 @@ import {
 import { endTime, reachedTime, startTime } from "./_event_times.ts";
 
 /** Options of {@link RecordingValidator}. */
-export interface RecordingValidatorOptions extends EventValidatorOptions {
+export interface RecordingValidatorOptions<E extends MarketEvent | BookTop = MarketEvent>
+  extends EventValidatorOptions {
   /** Hears every accepted event, in order. */
-  readonly accept: (event: MarketEvent) => void;
+  readonly accept: (event: E) => void;
   /** Hears every dropped event with the reason. */
-  readonly drop: (reason: ValidationReason, event: MarketEvent) => void;
+  readonly drop: (reason: ValidationReason, event: E) => void;
 }
 
-interface Pending {
+interface Pending<E> {
   /** A trade or candle waiting for confirmation. */
   held: MarketEvent;
   /** The symbol's second event, when it disagreed with its first (`held`). */
   rival?: MarketEvent;
-  /** Quotes that came after `held`, passed on once it is decided. */
-  queue: MarketEvent[];
+  /** Quotes (and books) that came after `held`, passed on once it is decided. */
+  queue: E[];
 }
 
-/** Validates a recorded stream event by event; call {@link end} after the last one. */
-export class RecordingValidator {
+/**
+ * Validates a recorded stream event by event; call {@link end} after the last
+ * one. `E` admits book updates beside the market events.
+ */
+export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
   readonly #validator: EventValidator;
-  readonly #accept: (event: MarketEvent) => void;
-  readonly #drop: (reason: ValidationReason, event: MarketEvent) => void;
-  readonly #pending = new Map<string, Pending>();
+  readonly #accept: (event: E) => void;
+  readonly #drop: (reason: ValidationReason, event: E) => void;
+  readonly #pending = new Map<string, Pending<E>>();
 
-  constructor(options: RecordingValidatorOptions) {
+  constructor(options: RecordingValidatorOptions<E>) {
     this.#validator = new EventValidator(options);
     this.#accept = options.accept;
     this.#drop = options.drop;
   }
 
   /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */
-  push(event: MarketEvent): void {
+  push(event: E): void {
     const pending = this.#pending.size === 0 ? undefined : this.#pending.get(event.symbol);
     if (pending) this.#decide(pending, event);
     else this.#admit(event);
@@ -79,8 +83,8 @@ export class RecordingValidator {
     }
   }
 
-  #admit(event: MarketEvent): void {
-    if (event.type !== "quote") {
+  #admit(event: E): void {
+    if (event.type !== "quote" && event.type !== "book") {
       const clock = this.#validator.clock(event.symbol);
       if (clock === -Infinity || startTime(event) > clock + this.#validator.bounds.maxGapMs) {
         const invalid = invalidEvent(event);
@@ -92,8 +96,8 @@ export class RecordingValidator {
     this.#pass(event);
   }
 
-  #decide(pending: Pending, event: MarketEvent): void {
-    if (event.type === "quote") {
+  #decide(pending: Pending<E>, event: E): void {
+    if (event.type === "quote" || event.type === "book") {
       pending.queue.push(event);
       return;
     }
@@ -121,19 +125,25 @@ export class RecordingValidator {
     return !(event.type === "trade" && next.type === "trade" && next.id <= event.id);
   }
 
-  #resolve(pending: Pending, winner?: MarketEvent, ...losers: (MarketEvent | undefined)[]): void {
+  #resolve(
+    pending: Pending<E>,
+    winner?: MarketEvent,
+    ...losers: (MarketEvent | undefined)[]
+  ): void {
     this.#pending.delete(pending.held.symbol);
-    for (const loser of losers) if (loser) this.#drop("time_jump", loser);
-    if (winner) this.#pass(winner);
+    for (const loser of losers) if (loser) this.#drop("time_jump", loser as E);
+    if (winner) this.#pass(winner as E);
     for (const quote of pending.queue) this.#pass(quote);
   }
 
-  #pass(event: MarketEvent): void {
-    if (event.type === "quote") {
+  #pass(event: E): void {
+    if (event.type === "quote" || event.type === "book") {
       const clock = this.#validator.clock(event.symbol);
       if (clock > -Infinity && event.time > clock + this.#validator.bounds.maxGapMs) {
         return this.#drop("time_jump", event);
       }
+      // A book was checked level by level when it was built from the recording.
+      if (event.type === "book") return this.#accept(event);
     }
     const reason = this.#validator.check(event);
     if (reason) this.#drop(reason, event);

@@ -7,13 +7,15 @@
  * klines from CSV dumps become their synthetic trade sequence. Several files,
  * one symbol each, make a portfolio backtest: their events are merged in time
  * order (klines by open time, other events by their time; equal times in the
- * order of the files).
+ * order of the files). A single stream JSONL recording with books (partial
+ * depth and depth diffs) feeds them to the session core, so fills walk them
+ * (the L2 book fill model); portfolio backtests do not read books.
  */
 import { Backtest, type BacktestResult } from "../../core/backtest/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import type { TimeBounds } from "../../core/market/mod.ts";
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import { binanceSymbol, readRecording } from "../market/mod.ts";
 import { replayBatches } from "../market/replay_batches.ts";
 import { mergeByTime } from "./merge.ts";
@@ -70,8 +72,9 @@ export function isCsv(path: string): boolean {
 }
 
 /** Steps a backtest with a recorded event: a CSV dump's kline as its synthetic trades. */
-export function stepRecorded(backtest: Backtest, event: MarketEvent, csv: boolean): void {
-  if (csv && event.type === "candle") backtest.stepKline(event);
+export function stepRecorded(backtest: Backtest, event: MarketEvent | BookTop, csv: boolean): void {
+  if (event.type === "book") backtest.book(event);
+  else if (csv && event.type === "candle") backtest.stepKline(event);
   else backtest.step(event);
 }
 
@@ -111,7 +114,7 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = portfolio?.[0] ?? options.symbol?.toUpperCase();
-  const onEvent = (event: MarketEvent, source: number) => {
+  const onEvent = (event: MarketEvent | BookTop, source: number) => {
     if (portfolio && event.symbol !== portfolio[source]) return;
     backtest ??= new Backtest({
       symbol: symbol ?? event.symbol,

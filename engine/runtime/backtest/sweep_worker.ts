@@ -5,7 +5,7 @@
  */
 /// <reference lib="deno.worker" />
 import { Backtest } from "../../core/backtest/mod.ts";
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
@@ -48,7 +48,7 @@ function run(strategy: Strategy, from?: number, to?: number): Metrics {
   return backtest.result().metrics;
 }
 
-function time(event: MarketEvent, end: boolean): number {
+function time(event: MarketEvent | BookTop, end: boolean): number {
   if (event.type !== "candle") return event.time;
   return end ? event.closeTime : event.openTime;
 }
@@ -60,7 +60,7 @@ async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
     const wanted = message.symbol?.toUpperCase();
     await replayBatches(message.data, (event) => {
       symbol ||= wanted ?? event.symbol;
-      if (event.symbol === symbol) events.add(event);
+      if (event.type !== "book" && event.symbol === symbol) events.add(event);
     }, { symbol: wanted });
     events.trim();
     const ends = events.ends();

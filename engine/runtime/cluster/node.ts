@@ -20,6 +20,7 @@ import type { Feed } from "../market/feed.ts";
 import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
 import { SharedFeed } from "./shared_feed.ts";
+import { nodeSubject } from "./subjects.ts";
 
 /** What a node needs to join. */
 export interface ClusterOptions {
@@ -29,6 +30,8 @@ export interface ClusterOptions {
   /** Where this node answers HTTP (shown to the other members). */
   readonly url: string;
   readonly leaseMs: number;
+  /** How long the market stream keeps events (ms). */
+  readonly streamRetentionMs: number;
   readonly maxSessions: number;
   readonly log: Logger;
 }
@@ -42,11 +45,6 @@ const NEW_SESSION_MS = 3_000;
 
 /** A request another node sends to this one. */
 type Handler = (op: string, args: unknown[]) => Promise<unknown>;
-
-/** Subject of node `id`'s requests in cluster `clusterId` (tokens allow no dots or wildcards). */
-function nodeSubject(clusterId: string, id: string): string {
-  return `paper.${clusterId}.node.${id.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -64,6 +62,7 @@ export class ClusterNode implements Fencing {
   readonly #adopting = new Set<string>();
   #members: MemberRow[] = [];
   #feeds: { feed: string; node_id: string }[] = [];
+  #shared: SharedFeed | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
@@ -149,12 +148,13 @@ export class ClusterNode implements Fencing {
 
   /** `inner` as a feed shared by the cluster: run here only for the symbols whose lease this node holds. */
   shareFeed(inner: Feed): Feed {
-    return new SharedFeed(inner, {
+    return this.#shared = new SharedFeed(inner, {
       nc: this.#nc,
       clusterId: this.clusterId,
       db: this.#options.db,
       nodeId: this.nodeId,
       leaseMs: this.#options.leaseMs,
+      retentionMs: this.#options.streamRetentionMs,
       log: this.#options.log,
     });
   }
@@ -235,7 +235,11 @@ export class ClusterNode implements Fencing {
         sessions: m.sessions,
         last_beat_ms: m.silent_ms,
       })),
-      leases: [...this.#leases].map(([session, lease]) => ({ session, token: lease.token })),
+      leases: [...this.#leases].map(([session, lease]) => {
+        const lag = this.#supervisor?.lagMs(session);
+        return { session, token: lease.token, lag_ms: lag === undefined ? null : Math.round(lag) };
+      }),
+      stream: this.#shared?.lag() ?? {},
       feeds: this.#feeds.map((f) => ({ feed: f.feed, node: f.node_id })),
       lease_ms: this.#options.leaseMs,
     };
@@ -292,7 +296,9 @@ export class ClusterNode implements Fencing {
     const held = [];
     const gone = [];
     for (const [sessionId, lease] of this.#leases) {
-      const running = supervisor.get(sessionId) || this.#adopting.has(sessionId);
+      // A failed session holds no worker: its lease goes (a resume claims it again).
+      const live = supervisor.get(sessionId);
+      const running = (live && live.status !== "failed") || this.#adopting.has(sessionId);
       // A lease just taken may not have its worker yet.
       if (running || Date.now() - lease.since < this.#options.leaseMs) {
         held.push({ sessionId, token: lease.token });

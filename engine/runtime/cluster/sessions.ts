@@ -82,7 +82,10 @@ export class ClusterSessions extends SessionService {
    * node holds its lease), otherwise asks the node that runs it.
    */
   async #route<T>(id: string, op: string, args: unknown[], here: () => Promise<T>): Promise<T> {
-    if (this.#supervisor.get(id)) return await here();
+    const live = this.#supervisor.get(id);
+    // A session that failed here gave up its lease: a command (resume, stop) takes it again first.
+    if (live?.status === "failed" && this.#node.token(id) < 0) await this.#node.claim(id);
+    if (live) return await here();
     const owner = await this.#node.owner(id);
     if (owner === undefined || owner === this.#node.nodeId) return await here();
     return await this.#node.call(owner, op, args) as T;

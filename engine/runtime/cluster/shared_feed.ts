@@ -12,22 +12,27 @@ import {
   DeliverPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { Db } from "../../../db/mod.ts";
 import { LeaseTable } from "../../../db/stores/mod.ts";
-import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { Candle, MarketEvent, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
+import type { StreamLag } from "../health.ts";
+import { streamCandles } from "./stream_history.ts";
 
 /** The stream of cluster `clusterId` that every node's hub reads market events from. */
 export function marketStream(clusterId: string): string {
   return `MARKET_${clusterId}`;
 }
-/** How long the stream keeps market events. */
-const RETENTION_MS = 60 * 60 * 1000;
 /** How long events wait to be batched into one message. */
 const BATCH_MS = 20;
+/** Lease periods before a node hands the same symbol over again. */
+const HANDOVER_CALM_LEASES = 10;
+/** Most events in one message (a burst stays well under NATS's 1 MB payload limit). */
+const MAX_BATCH = 1_000;
 
 /** What a shared feed needs. */
 export interface SharedFeedOptions {
@@ -37,6 +42,8 @@ export interface SharedFeedOptions {
   readonly db: Db;
   readonly nodeId: string;
   readonly leaseMs: number;
+  /** How long the stream keeps market events (`MARKET_RETAIN_S`). */
+  readonly retentionMs: number;
   readonly log: Logger;
 }
 
@@ -56,6 +63,15 @@ export class SharedFeed implements Feed {
   readonly #options: SharedFeedOptions;
   readonly #table: LeaseTable;
   readonly #js: JetStreamClient;
+  #jsm: JetStreamManager | undefined;
+  /** The last message read of each symbol: messages left, its delay, when (Date.now()). */
+  readonly #reading = new Map<string, { pending: number; lagMs: number; at: number }>();
+  /** How many lease ticks each wanted symbol has been seen without a holder. */
+  readonly #unheldTicks = new Map<string, number>();
+  /** When this node last handed each symbol over (not again soon: one nobody takes comes back). */
+  readonly #handedOver = new Map<string, number>();
+  /** Histories rebuilt from the stream instead of asked of the inner feed. */
+  #replayed = 0;
   readonly #symbols = new Set<string>();
   /** Symbols whose feed this node runs and publishes. */
   readonly #held = new Set<string>();
@@ -84,12 +100,14 @@ export class SharedFeed implements Feed {
   /** Creates the stream if needed, reads each symbol from it, and takes the feeds nobody runs. */
   async start(symbols: readonly string[], sink: FeedSink): Promise<void> {
     this.#sink = sink;
-    const jsm = await jetstreamManager(this.#options.nc);
-    await jsm.streams.add({
-      name: marketStream(this.#options.clusterId),
+    const jsm = this.#jsm = await jetstreamManager(this.#options.nc);
+    const name = marketStream(this.#options.clusterId);
+    const config = {
       subjects: [`market.${this.#options.clusterId}.>`],
-      max_age: RETENTION_MS * 1_000_000,
-    });
+      max_age: this.#options.retentionMs * 1_000_000,
+    };
+    // The stream outlives the nodes: a new retention applies to the existing one.
+    await jsm.streams.add({ name, ...config }).catch(() => jsm.streams.update(name, config));
     this.subscribe(symbols);
     await this.#lease();
     this.#timer = setInterval(() => {
@@ -117,8 +135,27 @@ export class SharedFeed implements Feed {
     }
   }
 
-  history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
-    return this.#inner.history(symbol, timeframe, limit);
+  /**
+   * Closed candles from the trades the stream kept when it reaches back far
+   * enough (no request to the exchange), otherwise from the inner feed.
+   */
+  async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+    const source = this.#jsm && {
+      js: this.#js,
+      jsm: this.#jsm,
+      stream: marketStream(this.#options.clusterId),
+      subject: `${this.#prefix}.${symbol}.trade`,
+    };
+    const replayed = source &&
+      await streamCandles(source, symbol, timeframe, limit).catch((error) => {
+        this.#options.log.warn(`market ${symbol}: replaying the stream failed: ${error}`);
+        return undefined;
+      });
+    if (replayed) {
+      this.#replayed++;
+      return replayed;
+    }
+    return await this.#inner.history(symbol, timeframe, limit);
   }
 
   filters(symbol: string): Promise<SymbolFilters | undefined> {
@@ -130,7 +167,11 @@ export class SharedFeed implements Feed {
   }
 
   /** The inner feed's status, with the events read from the stream and the feeds run here. */
-  status(): FeedStatus & { readonly ingesting: string[]; readonly published: number } {
+  status(): FeedStatus & {
+    readonly ingesting: string[];
+    readonly published: number;
+    readonly histories_from_stream: number;
+  } {
     return {
       ...this.#inner.status(),
       connected: this.#consuming.size === this.#symbols.size,
@@ -138,7 +179,23 @@ export class SharedFeed implements Feed {
       events: this.#received,
       ingesting: [...this.#held],
       published: this.#published,
+      histories_from_stream: this.#replayed,
     };
+  }
+
+  /** How far this node's reading of the stream is behind, per symbol it reads. */
+  lag(): Record<string, StreamLag> {
+    const now = Date.now();
+    const out: Record<string, StreamLag> = {};
+    for (const symbol of this.#symbols) {
+      const read = this.#reading.get(symbol);
+      out[symbol] = {
+        pending: read?.pending ?? 0,
+        lag_ms: read ? Math.round(read.lagMs) : null,
+        idle_ms: read ? now - read.at : null,
+      };
+    }
+    return out;
   }
 
   async close(): Promise<void> {
@@ -163,19 +220,52 @@ export class SharedFeed implements Feed {
     return `${this.name}.${symbol}`;
   }
 
-  /** Keeps the feed leases this node holds and takes those nobody holds; starts or stops `inner` to match. */
+  /**
+   * Keeps the feed leases this node holds, takes its share of those nobody
+   * holds, and gives one up when it holds more than its share while another
+   * live node holds fewer (a node joined); starts or stops `inner` to match.
+   */
   async #lease(): Promise<void> {
     if (this.#closed) return;
-    const symbols = [...this.#symbols];
+    const { nodeId, leaseMs } = this.#options;
+    const [members, holders] = await Promise.all([
+      this.#table.members(leaseMs),
+      this.#table.feedHolders(),
+    ]);
+    const holder = new Map(holders.map((h) => [h.feed, h.node_id]));
+    const load = (id: string) => holders.filter((h) => h.node_id === id).length;
+    const feeds = new Set([...holder.keys(), ...[...this.#symbols].map(this.#feed, this)]);
+    const share = Math.ceil(feeds.size / Math.max(1, members.length));
+    let mine = this.#held.size;
+    const wanted: string[] = [];
+    for (const symbol of this.#symbols) {
+      if (this.#held.has(symbol)) {
+        wanted.push(symbol);
+        continue;
+      }
+      if (holder.has(this.#feed(symbol))) {
+        this.#unheldTicks.delete(symbol);
+        continue;
+      }
+      // A node under its share takes a free feed at once; the others after two ticks (nobody took it).
+      const ticks = (this.#unheldTicks.get(symbol) ?? 0) + 1;
+      this.#unheldTicks.set(symbol, ticks);
+      if (mine < share || ticks > 2) {
+        wanted.push(symbol);
+        mine++;
+      }
+    }
+    const least = Math.min(...members.map((m) => m.id === nodeId ? Infinity : load(m.id)));
+    if (this.#held.size > share && least < this.#held.size - 1) {
+      const calm = performance.now() - HANDOVER_CALM_LEASES * leaseMs;
+      const given = [...this.#held].find((s) => !((this.#handedOver.get(s) ?? -Infinity) > calm));
+      if (given) await this.#handOver(given, wanted);
+    }
     const asked = performance.now();
-    const held = await this.#table.holdFeeds(
-      this.#options.nodeId,
-      symbols.map(this.#feed, this),
-      this.#options.leaseMs,
-    );
+    const held = await this.#table.holdFeeds(nodeId, wanted.map(this.#feed, this), leaseMs);
     if (this.#closed) return;
-    this.#heldUntil = asked + this.#options.leaseMs;
-    const gained = symbols.filter((s) => held.has(this.#feed(s)) && !this.#held.has(s));
+    this.#heldUntil = asked + leaseMs;
+    const gained = wanted.filter((s) => held.has(this.#feed(s)) && !this.#held.has(s));
     const lost = [...this.#held].filter((s) => !held.has(this.#feed(s)));
     for (const symbol of lost) this.#held.delete(symbol);
     if (lost.length > 0) {
@@ -183,13 +273,40 @@ export class SharedFeed implements Feed {
       this.#options.log.warn(`market ${lost.join(", ")}: another node ingests it now`);
     }
     if (gained.length === 0) return;
-    for (const symbol of gained) this.#held.add(symbol);
+    for (const symbol of gained) {
+      this.#held.add(symbol);
+      this.#unheldTicks.delete(symbol);
+      const last = await this.#lastTrade(symbol);
+      if (last) this.#inner.continueAfter?.(symbol, last);
+    }
     this.#options.log.info(`market ${gained.join(", ")}: ingested by this node for the cluster`);
     if (this.#innerStarted) this.#inner.subscribe(gained);
     else {
       this.#innerStarted = true;
       await this.#inner.start(gained, (event) => this.#fromInner(event));
     }
+  }
+
+  /** Stops ingesting `symbol` and frees its lease for a node with fewer feeds. */
+  async #handOver(symbol: string, wanted: string[]): Promise<void> {
+    this.#handedOver.set(symbol, performance.now());
+    this.#held.delete(symbol);
+    this.#inner.unsubscribe([symbol]);
+    this.#flush(); // what it ingested is in the stream before the next node goes on from it
+    wanted.splice(wanted.indexOf(symbol), 1);
+    await this.#table.releaseFeeds(this.#options.nodeId, [this.#feed(symbol)]);
+    this.#options.log.info(`market ${symbol}: handed over to a node with fewer feeds`);
+  }
+
+  /** The last trade of `symbol` in the stream (a feed taken over goes on after it). */
+  async #lastTrade(symbol: string): Promise<{ id: number; price: number } | undefined> {
+    if (!this.#jsm) return undefined;
+    const stored = await this.#jsm.streams.getMessage(marketStream(this.#options.clusterId), {
+      last_by_subj: `${this.#prefix}.${symbol}.trade`,
+    }).catch(() => null);
+    const trades = stored ? JSON.parse(decoder.decode(stored.data)) as Trade[] : [];
+    const last = trades.at(-1);
+    return last && { id: last.id, price: last.price };
   }
 
   /**
@@ -204,18 +321,24 @@ export class SharedFeed implements Feed {
     let batch = this.#pending.get(subject);
     if (!batch) this.#pending.set(subject, batch = []);
     batch.push(event);
-    this.#flushTimer ??= setTimeout(() => this.#flush(), BATCH_MS);
+    if (batch.length >= MAX_BATCH) {
+      this.#publish(subject, batch);
+      this.#pending.delete(subject);
+    } else this.#flushTimer ??= setTimeout(() => this.#flush(), BATCH_MS);
   }
 
   #flush(): void {
+    clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    for (const [subject, events] of this.#pending) {
-      this.#published += events.length;
-      this.#js.publish(subject, encoder.encode(JSON.stringify(events))).catch((error) =>
-        this.#options.log.warn(`market: ${events.length} events not published: ${error}`)
-      );
-    }
+    for (const [subject, events] of this.#pending) this.#publish(subject, events);
     this.#pending.clear();
+  }
+
+  #publish(subject: string, events: MarketEvent[]): void {
+    this.#published += events.length;
+    this.#js.publish(subject, encoder.encode(JSON.stringify(events))).catch((error) =>
+      this.#options.log.warn(`market: ${events.length} events not published: ${error}`)
+    );
   }
 
   /** Feeds the hub with `symbol`'s events from the stream, from now on, reading again if it stops. */
@@ -237,6 +360,12 @@ export class SharedFeed implements Feed {
     if (this.#closed || !this.#symbols.has(symbol)) return void messages.stop();
     this.#consuming.set(symbol, messages);
     for await (const message of messages) {
+      const now = Date.now();
+      this.#reading.set(symbol, {
+        pending: message.info.pending,
+        lagMs: Math.max(0, now - message.info.timestampNanos / 1e6),
+        at: now,
+      });
       const events = JSON.parse(decoder.decode(message.data)) as MarketEvent[];
       this.#received += events.length;
       this.#lastEventAt = Date.now();

@@ -51,6 +51,16 @@ export class StatusTracker {
     this.#status.book_syncs = (this.#status.book_syncs ?? 0) + 1;
   }
 
+  /** Counts one trade fetched over REST to fill a hole in the trade ids. */
+  backfilled(): void {
+    this.#status.backfilled = (this.#status.backfilled ?? 0) + 1;
+  }
+
+  /** Counts one failed REST fetch of missing trades (what it was for stays a gap). */
+  backfillFailure(): void {
+    this.#status.backfill_failures = (this.#status.backfill_failures ?? 0) + 1;
+  }
+
   /** Counts one reconnect. */
   reconnect(): void {
     this.#status.reconnects++;

@@ -10,12 +10,21 @@
  * Pings: Deno's WebSocket answers protocol-level ping frames with pongs by
  * itself; the exchange sends no JSON pings.
  */
-import type { Candle, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { DepthSync } from "./depth_sync.ts";
+import { TradeBackfill } from "./trade_backfill.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import { EventValidator, invalidEvent, type TimeBounds } from "../../core/market/mod.ts";
-import { candleFrom, depthSnapshot, parseMessage, streamsFor } from "./binance_protocol.ts";
+import {
+  candleFrom,
+  depthSnapshot,
+  historicalTrades,
+  parseMessage,
+  partialDepthEnvelope,
+  streamsFor,
+  toEnvelope,
+} from "./binance_protocol.ts";
 
 /** Options of {@link BinanceFeed}. */
 export interface BinanceFeedOptions {
@@ -35,7 +44,11 @@ export interface BinanceFeedOptions {
   depth?: boolean;
   /** Least time between two depth snapshots of a symbol, in ms (default 1000). */
   depthRetryMs?: number;
-  /** Hears the text of every frame that carried a valid event (for recording). */
+  /**
+   * Hears the text of every frame that carried a valid event (for recording);
+   * with `depth`, also each depth diff of a followed symbol and, after each
+   * book sync, the whole book as a partial-depth envelope with `E` added.
+   */
   onRaw?: (text: string) => void;
   /** Overrides of the validator's time bounds (`DEFAULT_TIME_BOUNDS`). */
   timeBounds?: Partial<TimeBounds>;
@@ -77,6 +90,7 @@ export class BinanceFeed implements Feed {
   #onRaw?: (text: string) => void;
   #status: StatusTracker;
   #validator: EventValidator;
+  #backfill: TradeBackfill;
   #symbols = new Set<string>();
   #sink?: FeedSink;
   #ws?: WebSocket;
@@ -108,6 +122,18 @@ export class BinanceFeed implements Feed {
       bounds: options.timeBounds,
       onGap: (symbol, from, to) => this.#status.gap(symbol, from, to),
     });
+    this.#backfill = new TradeBackfill({
+      fetch: async (symbol, fromId, limit) =>
+        historicalTrades(
+          symbol,
+          await this.#get(
+            `/api/v3/historicalTrades?symbol=${encodeURIComponent(symbol)}&fromId=${fromId}` +
+              `&limit=${limit}`,
+          ),
+        ),
+      deliver: (event, backfilled) => this.#accept(event, this.#now(), backfilled),
+      onFailure: () => this.#status.backfillFailure(),
+    });
   }
 
   /** Delivers the L2 books (only with the `depth` option). */
@@ -123,6 +149,9 @@ export class BinanceFeed implements Feed {
       sink,
       retryMs: this.#depthRetryMs,
       onSync: () => this.#status.bookSync(),
+      onSynced: this.#onRaw &&
+        ((symbol, book, time) =>
+          this.#onRaw!(JSON.stringify(partialDepthEnvelope(symbol, book, time)))),
       onProblem: (reason) => this.#status.drop(reason),
     });
   }
@@ -216,15 +245,27 @@ export class BinanceFeed implements Feed {
     if (parsed.kind === "depth") {
       if (!this.#symbols.has(parsed.symbol)) return this.#status.drop("unknown_symbol");
       this.#books?.diff(parsed.symbol, parsed.diff, parsed.time > 0 ? parsed.time : now);
+      this.#onRaw?.(text);
       return;
     }
+    if (parsed.kind === "partial") return this.#status.drop("unknown_message");
     const event = parsed.event;
     if (!this.#symbols.has(event.symbol)) return this.#status.drop("unknown_symbol");
+    if (!this.#backfill.hold(event)) this.#accept(event, now, false, text);
+  }
+
+  /** Validates and delivers an event (live, held behind a backfill, or fetched over REST). */
+  #accept(event: MarketEvent, now: number, backfilled: boolean, text?: string): void {
+    if (this.#closed || !this.#symbols.has(event.symbol)) return;
     const reason = this.#validator.check(event, now);
     if (reason) return this.#status.drop(reason);
-    if (event.type === "trade") this.#lastTime = event.time;
+    if (event.type === "trade") {
+      this.#lastTime = Math.max(this.#lastTime, event.time);
+      this.#backfill.delivered(event);
+      if (backfilled) this.#status.backfilled();
+    }
     this.#status.event(now);
-    this.#onRaw?.(text);
+    this.#onRaw?.(text ?? JSON.stringify(toEnvelope(event)));
     this.#sink?.(event);
   }
 
@@ -239,6 +280,7 @@ export class BinanceFeed implements Feed {
     for (const s of removed) {
       this.#symbols.delete(s);
       this.#validator.forget(s);
+      this.#backfill.forget(s);
       this.#books?.forget(s);
     }
     this.#enqueue("UNSUBSCRIBE", removed);
@@ -337,6 +379,7 @@ export class BinanceFeed implements Feed {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#backfill.close();
     this.#books?.close();
     clearTimeout(this.#controlTimer);
     clearTimeout(this.#reconnectTimer);

@@ -18,6 +18,8 @@ export type DropReason =
   | "invalid_json"
   | "unknown_message"
   | "unknown_symbol"
+  | "book_gap"
+  | "book_crossed"
   | ValidationReason;
 
 /** The result of {@link parseMessage}. */
@@ -30,6 +32,13 @@ export type ParsedMessage =
     /** Event time (`E`, exchange ms). */
     readonly time: number;
     readonly diff: BookDiff;
+  }
+  | {
+    readonly kind: "partial";
+    readonly symbol: string;
+    /** Event time (`E` where the recorder added it, else the fallback time). */
+    readonly time: number;
+    readonly snapshot: BookSnapshot;
   }
   | { readonly kind: "dropped"; readonly reason: DropReason };
 
@@ -80,7 +89,45 @@ export function normaliseData(data: Json, stream?: string, fallbackTime = 0): Pa
   if (kind === "bookTicker") return quote(data, fallbackTime);
   if (kind === "kline") return kline(data);
   if (kind === "depthUpdate") return depth(data);
+  const partial = stream === undefined ? null : PARTIAL_DEPTH.exec(stream);
+  if (partial && kind === undefined) return partialDepth(partial[1], data, fallbackTime);
   return { kind: "dropped", reason: "unknown_message" };
+}
+
+/** A partial-depth stream name (`btcusdt@depth20@100ms`); group 1 is the symbol. */
+const PARTIAL_DEPTH = /^([a-z0-9]+)@depth\d+(@\d+ms)?$/i;
+
+function partialDepth(symbol: string, data: Json, fallbackTime: number): ParsedMessage {
+  let snapshot: BookSnapshot;
+  try {
+    snapshot = depthSnapshot(symbol, data);
+  } catch {
+    return { kind: "dropped", reason: "unknown_message" };
+  }
+  const time = Number(data.E ?? fallbackTime);
+  return { kind: "partial", symbol: symbol.toUpperCase(), time, snapshot };
+}
+
+/**
+ * Formats a whole book as a partial-depth envelope (`<s>@depth<N>`, N the
+ * REST snapshot's 1000 levels) with the event time `E` that the exchange's
+ * partial-depth payload lacks: how the recorder writes a synced book.
+ */
+export function partialDepthEnvelope(
+  symbol: string,
+  book: BookSnapshot,
+  time: number,
+): { stream: string; data: Json } {
+  const text = (levels: readonly Level[]) => levels.map(([p, q]) => [String(p), String(q)]);
+  return {
+    stream: `${symbol.toLowerCase()}@depth1000`,
+    data: {
+      lastUpdateId: book.lastUpdateId,
+      E: time,
+      bids: text(book.bids),
+      asks: text(book.asks),
+    },
+  };
 }
 
 /** `[["price","qty"], …]` as numbers; undefined when the shape is wrong. */
@@ -124,6 +171,28 @@ export function depthSnapshot(symbol: string, value: unknown): BookSnapshot {
     throw new TypeError(`depth snapshot of ${symbol}: expected {lastUpdateId, bids, asks}`);
   }
   return { lastUpdateId, bids, asks };
+}
+
+/**
+ * Parses a `GET /api/v3/historicalTrades` answer
+ * (`[{id, price, qty, quoteQty, time, isBuyerMaker, isBestMatch}]`) into
+ * trades of `symbol`; values are checked by the validator.
+ *
+ * @throws {TypeError} naming the symbol when the answer is not an array of objects.
+ */
+export function historicalTrades(symbol: string, value: unknown): Trade[] {
+  if (!Array.isArray(value) || value.some((row) => typeof row !== "object" || row === null)) {
+    throw new TypeError(`historical trades of ${symbol}: expected an array of trades`);
+  }
+  return (value as Json[]).map((row) => ({
+    type: "trade",
+    symbol,
+    id: Number(row.id),
+    price: Number(row.price),
+    qty: Number(row.qty),
+    time: Number(row.time),
+    buyerMaker: row.isBuyerMaker === true,
+  }));
 }
 
 function trade(data: Json, idField: "t" | "a"): ParsedMessage {

@@ -1,8 +1,9 @@
 /**
- * The in-process market-data bus protocol: one BroadcastChannel per symbol
- * (`md:SYMBOL`) carrying numbered batches of events and periodic heartbeats
- * with the last sequence number. Across machines this becomes a real message
- * bus; the message shapes stay.
+ * The in-process market-data bus protocol: per symbol, numbered batches of
+ * events in a shared ring (bus_ring.ts) that every worker reads, and a
+ * BroadcastChannel (`md:SYMBOL`) carrying periodic heartbeats with the last
+ * sequence number. Across machines this becomes a real message bus; the
+ * batch shapes stay.
  */
 import type { BookTop, MarketEvent } from "../../core/types.ts";
 
@@ -16,24 +17,12 @@ export interface BusBatch {
   events: BusEvent[];
 }
 
-/** A batch as it travels on a channel, packed by bus_codec.ts. */
-export interface PackedBatch {
-  readonly symbol: string;
-  readonly seq: number;
-  /** Rows: trade `[0, id, price, qty, time, buyerMaker, 0]`, quote `[1, updateId, bid, bidQty, ask, askQty, time]`, other `[2, index into extras, …]`. */
-  readonly rows: Float64Array;
-  readonly extras: BusEvent[];
-}
-
-/** Sent every few hundred ms: the last seq published, so lost trailing batches are noticed. */
+/** Sent on the symbol's channel every few hundred ms: the last seq published (wakes readers that missed it). */
 export interface BusHeartbeat {
   symbol: string;
   seq: number;
   heartbeat: true;
 }
-
-/** What travels on a symbol's channel (batches packed, see bus_codec.ts). */
-export type BusMessage = PackedBatch | BusHeartbeat;
 
 /**
  * The BroadcastChannel name of a symbol: `md:SYMBOL`, or `md:NAMESPACE:SYMBOL`

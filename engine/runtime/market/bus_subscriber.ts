@@ -1,175 +1,179 @@
 /**
- * The receiving end of the market bus (used inside session workers): listens
- * to the symbols' channels, delivers every event exactly once and in order per
- * symbol, detects lost batches (by seq, and by heartbeat for a lost trailing
- * batch) and recovers them through the caller's own port to the hub.
+ * The receiving end of the market bus (used inside session workers): reads
+ * each symbol's batches from the hub's shared ring (see bus_ring.ts), woken
+ * when one is published, and delivers every event exactly once and in order
+ * per symbol. A reader that fell more than the ring behind (its next batch
+ * overwritten) counts an overrun and recovers the missing batches through the
+ * caller's own port to the hub; batches the hub no longer retains either are
+ * a gap given up on, reported. The symbols' channels carry the hub's
+ * heartbeats: a second wake-up, should a notification be missed.
  */
-import { unpackBatch } from "./bus_codec.ts";
-import { type BusBatch, busChannelName, type BusEvent, type BusMessage } from "./bus.ts";
+import { type BusBatch, busChannelName, type BusEvent } from "./bus.ts";
+import { BusRingReader } from "./bus_ring.ts";
 
 /** Options of {@link BusSubscriber}. */
 export interface BusSubscriberOptions {
   symbols: readonly string[];
-  /** Per symbol, the last seq already seen (from `hub.lastSeq`); otherwise starts at the first message. */
+  /** Per symbol, the hub's shared ring (`hub.ring(symbol)`). */
+  rings: Record<string, SharedArrayBuffer>;
+  /** Per symbol, the last seq already seen (from `hub.lastSeq`); otherwise starts after the newest. */
   startAfter?: Record<string, number>;
   /** Receives events in order, per batch, with the batch's seq and symbol. */
   onEvents: (events: readonly BusEvent[], seq: number, symbol: string) => void;
+  /** Called after the batches available at once were delivered (to act on them together). */
+  onDrained?: () => void;
   /** Asks the hub for batches [from, to]; answer with {@link BusSubscriber.deliverRecovered}. */
   requestRecovery: (symbol: string, from: number, to: number) => void;
   /** Hears gaps given up on (events of those batches are lost). */
   onUnrecoverable?: (symbol: string, from: number, to: number) => void;
   /** Channel namespace; must match the hub's (default none). */
   namespace?: string;
-  /** Give up on a gap after this many ms (default 5000). */
+  /** Give up on a recovery after this many ms (default 5000). */
   gapTimeoutMs?: number;
-  /** Give up on a gap when more batches than this are held behind it (default 4096). */
-  maxHeld?: number;
 }
+
+/** How long one wait for the ring lasts before it is renewed (also bounds a missed wake-up). */
+const WAIT_MS = 1_000;
 
 interface SymbolState {
-  symbol: string;
-  channel: BroadcastChannel;
-  /** Next seq to deliver (undefined until the first message when no startAfter). */
-  next?: number;
-  held: Map<number, BusBatch>;
-  /** Highest seq already requested for recovery. */
-  requested: number;
-  requests: [number, number][];
+  readonly symbol: string;
+  readonly ring: BusRingReader;
+  readonly channel: BroadcastChannel;
+  /** Next seq to deliver. */
+  next: number;
+  /** The batches asked of the hub, while a recovery is under way. */
+  recovering?: readonly [number, number];
   timer?: ReturnType<typeof setTimeout>;
+  /** A wait for the ring is pending. */
+  waiting: boolean;
 }
 
-/** Ordered, exactly-once delivery of bus batches with gap recovery. */
+/** Ordered, exactly-once delivery of bus batches from shared rings, with recovery. */
 export class BusSubscriber {
-  /** Events delivered, gaps detected (recovery requests), batches recovered, gaps given up. */
-  readonly stats = { delivered: 0, gaps: 0, recovered: 0, unrecoverable: 0 };
+  /**
+   * Events delivered, recoveries asked (gaps), batches recovered, gaps given
+   * up, and times the reader found its next batch overwritten (overruns).
+   */
+  readonly stats = { delivered: 0, gaps: 0, recovered: 0, unrecoverable: 0, overruns: 0 };
   #options: BusSubscriberOptions;
   #states = new Map<string, SymbolState>();
   #gapTimeoutMs: number;
-  #maxHeld: number;
+  #closed = false;
 
   constructor(options: BusSubscriberOptions) {
     this.#options = options;
     this.#gapTimeoutMs = options.gapTimeoutMs ?? 5000;
-    this.#maxHeld = options.maxHeld ?? 4096;
     for (const symbol of options.symbols) {
-      const after = options.startAfter?.[symbol];
+      const buffer = options.rings[symbol];
+      if (!buffer) throw new TypeError(`no bus ring for ${symbol}`);
+      const ring = new BusRingReader(buffer, symbol);
       const state: SymbolState = {
         symbol,
+        ring,
         channel: new BroadcastChannel(busChannelName(symbol, options.namespace)),
-        next: after === undefined ? undefined : after + 1,
-        held: new Map(),
-        requested: after ?? 0,
-        requests: [],
+        next: (options.startAfter?.[symbol] ?? ring.published()) + 1,
+        waiting: false,
       };
-      state.channel.onmessage = (e: MessageEvent<BusMessage>) => this.#receive(state, e.data);
+      state.channel.onmessage = () => this.#pump(state);
       this.#states.set(symbol, state);
     }
+    // Not before the constructor returns: the caller gets to finish its own setup first.
+    queueMicrotask(() => {
+      for (const state of this.#states.values()) this.#pump(state);
+    });
   }
 
-  #receive(state: SymbolState, message: BusMessage): void {
-    if ("heartbeat" in message) {
-      if (state.next === undefined) {
-        state.next = message.seq + 1;
-        state.requested = message.seq;
-      } else if (message.seq >= state.next) {
-        this.#request(state, message.seq);
+  /** Delivers every batch published and not yet delivered, then waits for the next one. */
+  #pump(state: SymbolState): void {
+    if (this.#closed || state.recovering) return;
+    const published = state.ring.published();
+    let delivered = false;
+    while (state.next <= published) {
+      const seq = state.next;
+      const events = state.ring.read(seq);
+      if (events === undefined) {
+        this.stats.overruns++;
+        this.#recover(state, seq, published);
+        break;
       }
-      return;
+      this.#deliver(state, events, seq);
+      delivered = true;
     }
-    this.#batch(state, unpackBatch(message));
+    if (delivered) this.#options.onDrained?.();
+    this.#wait(state, published);
   }
 
-  #batch(state: SymbolState, batch: BusBatch): boolean {
-    if (state.next === undefined) {
-      state.next = batch.seq;
-      state.requested = batch.seq - 1;
-    }
-    if (batch.seq < state.next || state.held.has(batch.seq)) return false;
-    if (batch.seq === state.next) {
-      this.#deliver(state, batch);
-      this.#drain(state);
-    } else {
-      state.held.set(batch.seq, batch);
-      this.#request(state, batch.seq - 1);
-      // A held batch needs no request of its own.
-      state.requested = Math.max(state.requested, batch.seq);
-      if (state.held.size > this.#maxHeld) this.#giveUp(state);
-    }
-    return true;
+  /** Waits for a batch after `published` (the newest one seen). */
+  #wait(state: SymbolState, published: number): void {
+    if (state.waiting || this.#closed || state.recovering) return;
+    state.waiting = true;
+    state.ring.wait(published, WAIT_MS).then(() => {
+      state.waiting = false;
+      this.#pump(state);
+    });
   }
 
-  #deliver(state: SymbolState, batch: BusBatch): void {
-    state.next = batch.seq + 1;
-    this.stats.delivered += batch.events.length;
-    this.#options.onEvents(batch.events, batch.seq, state.symbol);
+  #deliver(state: SymbolState, events: readonly BusEvent[], seq: number): void {
+    state.next = seq + 1;
+    this.stats.delivered += events.length;
+    this.#options.onEvents(events, seq, state.symbol);
   }
 
-  #drain(state: SymbolState): void {
-    for (let b = state.held.get(state.next!); b; b = state.held.get(state.next!)) {
-      state.held.delete(b.seq);
-      this.#deliver(state, b);
-    }
-    if (state.held.size === 0 && state.requested < state.next!) this.#clearTimer(state);
-  }
-
-  #request(state: SymbolState, upTo: number): void {
-    if (upTo <= state.requested) return;
-    const from = Math.max(state.next!, state.requested + 1);
-    state.requested = upTo;
-    state.requests.push([from, upTo]);
+  #recover(state: SymbolState, from: number, to: number): void {
+    state.recovering = [from, to];
     this.stats.gaps++;
-    state.timer ??= setTimeout(() => this.#timeout(state), this.#gapTimeoutMs);
-    this.#options.requestRecovery(state.symbol, from, upTo);
+    state.timer = setTimeout(() => this.#giveUp(state), this.#gapTimeoutMs);
+    this.#options.requestRecovery(state.symbol, from, to);
   }
 
-  #timeout(state: SymbolState): void {
-    state.timer = undefined;
-    this.#giveUp(state);
-    if (state.held.size > 0 || state.requested >= state.next!) {
-      state.timer = setTimeout(() => this.#timeout(state), this.#gapTimeoutMs);
-    }
-  }
-
-  /** Declares the gap before the first held batch (or up to the last request) lost, and moves on. */
+  /** Declares the batches of the open recovery lost and moves on past them. */
   #giveUp(state: SymbolState): void {
-    const target = state.held.size > 0 ? Math.min(...state.held.keys()) - 1 : state.requested;
-    this.#skip(state, target);
+    const range = state.recovering;
+    if (!range) return;
+    this.#endRecovery(state);
+    if (range[1] >= state.next) {
+      const from = state.next;
+      state.next = range[1] + 1;
+      this.stats.unrecoverable++;
+      this.#options.onUnrecoverable?.(state.symbol, from, range[1]);
+    }
+    this.#pump(state);
   }
 
-  #skip(state: SymbolState, to: number): void {
-    if (to < state.next!) return;
-    const from = state.next!;
-    state.next = to + 1;
-    this.stats.unrecoverable++;
-    this.#options.onUnrecoverable?.(state.symbol, from, to);
-    this.#drain(state);
-  }
-
-  #clearTimer(state: SymbolState): void {
+  #endRecovery(state: SymbolState): void {
     clearTimeout(state.timer);
     state.timer = undefined;
+    state.recovering = undefined;
   }
 
   /**
-   * Feeds the batches the main thread sent back for the oldest open recovery
-   * request of the symbol (or null = unrecoverable). Delivery stays in order.
+   * Feeds the batches the main thread sent back for the open recovery of the
+   * symbol (or null = unrecoverable), then goes on reading the ring.
    */
   deliverRecovered(symbol: string, batches: BusBatch[] | null): void {
     const state = this.#states.get(symbol);
-    if (!state) return;
-    const range = state.requests.shift();
-    if (batches === null) {
-      if (range) this.#skip(state, range[1]);
-      return;
+    if (!state?.recovering) return;
+    if (batches === null) return this.#giveUp(state);
+    let delivered = false;
+    for (const batch of batches) {
+      if (batch.seq !== state.next) continue; // only the next one, in order
+      this.#deliver(state, batch.events, batch.seq);
+      this.stats.recovered++;
+      delivered = true;
     }
-    for (const batch of batches) if (this.#batch(state, batch)) this.stats.recovered++;
+    if (state.next <= state.recovering[1]) return this.#giveUp(state);
+    this.#endRecovery(state);
+    if (delivered) this.#options.onDrained?.();
+    this.#pump(state);
   }
 
-  /** Closes the channels and timers. */
+  /** Stops reading: closes the channels, timers and ring waits. */
   close(): void {
+    this.#closed = true;
     for (const state of this.#states.values()) {
       state.channel.close();
-      this.#clearTimer(state);
+      clearTimeout(state.timer);
+      if (state.waiting) state.ring.wake();
     }
     this.#states.clear();
   }

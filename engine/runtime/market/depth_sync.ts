@@ -20,6 +20,12 @@ export interface DepthSyncOptions {
   retryMs?: number;
   /** Hears each snapshot loaded. */
   onSync?: (symbol: string) => void;
+  /**
+   * Hears the whole book just after each sync (the snapshot with the buffered
+   * diffs applied) and the time of its last update: what a recording needs to
+   * replay the diffs that follow.
+   */
+  onSynced?: (symbol: string, book: BookSnapshot, time: number) => void;
   /** Hears why a diff or snapshot was not used (`book_gap`, `book_crossed`, `book_snapshot_failed`). */
   onProblem?: (reason: string) => void;
 }
@@ -128,7 +134,12 @@ export class DepthSync {
         if (result === "applied") time = buffered[i].time;
       }
       state.loading = false;
-      if (time !== undefined) this.#emit(symbol, state, time);
+      if (time === undefined) return;
+      if (this.#options.onSynced) {
+        const whole = state.book.levels(Infinity);
+        this.#options.onSynced(symbol, { lastUpdateId: state.book.lastUpdateId, ...whole }, time);
+      }
+      this.#emit(symbol, state, time);
     }, Math.max(0, wait));
   }
 

@@ -1,11 +1,12 @@
 /**
  * The one interface every market-data source implements (Binance live,
- * simulated, replay), and the status it reports.
+ * ccxt venues, simulated, replay, and the venues composite), and the status
+ * it reports.
  */
 import type { BookTop, Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
 
 /** Name of a feed adapter. */
-export type FeedName = "sim" | "binance" | "replay";
+export type FeedName = "sim" | "binance" | "replay" | "ccxt";
 
 /** Health of a feed, as shown by the API and the dashboard. */
 export interface FeedStatus {
@@ -26,6 +27,18 @@ export interface FeedStatus {
   events: number;
   /** Times an L2 book was (re)loaded from a snapshot: first sync, then after each gap. */
   book_syncs?: number;
+  /** Trades fetched over REST to fill holes in the trade ids (e.g. after a reconnect). */
+  backfilled?: number;
+  /** REST fetches of missing trades that failed (those trades are reported as gaps). */
+  backfill_failures?: number;
+  /** The status of each other venue's feed (venue-qualified symbols), by venue id. */
+  venues?: Record<string, FeedStatus>;
+}
+
+/** Default maker and taker fee rates of a symbol, from its venue. */
+export interface VenueFees {
+  readonly maker: number;
+  readonly taker: number;
 }
 
 /** Receives the normalised events of a feed. */
@@ -55,6 +68,14 @@ export interface Feed {
   history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
   /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
   filters(symbol: string): Promise<SymbolFilters | undefined>;
+  /**
+   * A generated feed taking over a symbol another process ran (a node of a
+   * cluster) goes on after its last trade (ids and price) instead of starting
+   * again; call before the symbol starts. Exchange feeds have no such need.
+   */
+  continueAfter?(symbol: string, last: { id: number; price: number }): void;
+  /** Default fee rates of a symbol from its venue (venues that publish them). */
+  fees?(symbol: string): Promise<VenueFees | undefined>;
   /** Delivers L2 books to `sink` (feeds with depth data; call before `start`). */
   books?(sink: BookSink): void;
   /** A snapshot of the feed's health. */

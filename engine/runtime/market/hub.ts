@@ -1,9 +1,11 @@
 /**
  * The main thread's market hub: takes a feed's events (validated by the
- * feed) and L2 books, updates the cache, publishes numbered batches on the bus, keeps
- * recent batches for gap recovery, and fans out to in-process listeners.
+ * feed) and L2 books, updates the cache, publishes numbered batches on the bus
+ * (each written once into the symbol's shared ring, which every worker reads;
+ * heartbeats on the symbol's channel), keeps recent batches for gap recovery,
+ * and fans out to in-process listeners.
  */
-import { packBatch } from "./bus_codec.ts";
+import { type BusRingSize, BusRingWriter, createBusRing } from "./bus_ring.ts";
 import type { BookTop, Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
@@ -29,6 +31,8 @@ export interface MarketHubOptions {
   namespace?: string;
   /** Cache sizes and timeframes. */
   cache?: MarketCacheOptions;
+  /** Size of each symbol's shared ring (default 4096 batches, 8 MiB of events). */
+  ring?: BusRingSize;
 }
 
 /** What {@link MarketHub.health} reports. */
@@ -48,7 +52,9 @@ export interface HubHealth {
 export type HubListener = (events: readonly MarketEvent[]) => void;
 
 interface Topic {
+  /** Heartbeats only: batches travel through {@link ring}. */
   channel: BroadcastChannel;
+  ring: BusRingWriter;
   seq: number;
   pending: BusEvent[];
   retained: Ring<BusBatch>;
@@ -68,6 +74,7 @@ export class MarketHub {
   #flushMs: number;
   #warmup: boolean;
   #namespace?: string;
+  #ringSize: BusRingSize;
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
   #bookListeners = new Map<string, Set<(book: BookTop) => void>>();
@@ -88,6 +95,7 @@ export class MarketHub {
     this.#flushMs = options.flushMs ?? 0;
     this.#warmup = options.warmup ?? true;
     this.#namespace = options.namespace;
+    this.#ringSize = options.ring ?? {};
     this.cache = new MarketCache(options.cache);
   }
 
@@ -206,6 +214,7 @@ export class MarketHub {
     if (!topic) {
       topic = {
         channel: new BroadcastChannel(busChannelName(symbol, this.#namespace)),
+        ring: new BusRingWriter(createBusRing(this.#ringSize)),
         seq: 0,
         pending: [],
         retained: new Ring(this.#retain),
@@ -224,7 +233,7 @@ export class MarketHub {
     const batch: BusBatch = { symbol, seq: ++topic.seq, events };
     topic.retained.push(batch);
     topic.publishedAt.push(performance.now());
-    topic.channel.postMessage(packBatch(batch));
+    topic.ring.write(batch.seq, events);
     this.#batches++;
     this.#notify(symbol, topic, events);
   }
@@ -306,6 +315,11 @@ export class MarketHub {
     const first = topic.seq - topic.publishedAt.size + 1;
     const publishedAt = topic.publishedAt.at(Math.max(handledSeq + 1, first) - first) ?? now;
     return Math.max(0, now - publishedAt);
+  }
+
+  /** The shared ring of a symbol's batches, for subscribers (created on first use). */
+  ring(symbol: string): SharedArrayBuffer {
+    return this.#topic(symbol).ring.buffer;
   }
 
   /** Current last seq per symbol (a new subscriber starts after it). */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
 import { ByteCursor } from "./_byte_numbers.ts";
 import { LineBatchParser } from "./line_batches.ts";
@@ -34,7 +34,8 @@ const MATCH = bytesOf('"M":');
 export class JsonlBatchParser extends LineBatchParser {
   /** Time of the last trade read: a bookTicker line without a time takes it. */
   readonly #clock = { lastTime: 0 };
-  readonly #slow = jsonlLineParser(this.#clock);
+  /** Other lines, the recording's books included. */
+  readonly #slow = jsonlLineParser(this.#clock, { books: true });
   readonly #cursor = new ByteCursor();
   /** The last symbol read and its bytes, so that a symbol becomes a string once per run of it. */
   #symbol = "";
@@ -44,7 +45,7 @@ export class JsonlBatchParser extends LineBatchParser {
     super(sink, "", options.capacity);
   }
 
-  protected slow(line: string): MarketEvent | DropReason | undefined {
+  protected slow(line: string): MarketEvent | BookTop | DropReason | undefined {
     return this.#slow(line);
   }
 

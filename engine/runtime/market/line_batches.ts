@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
 import { type BatchSink, TradeBatch } from "./trade_batch.ts";
 
@@ -36,7 +36,7 @@ export abstract class LineBatchParser {
   protected abstract fast(bytes: Uint8Array, start: number, end: number): boolean;
 
   /** The line parser: a line's event (unchecked), why it is dropped, or undefined to skip it. */
-  protected abstract slow(line: string): MarketEvent | DropReason | undefined;
+  protected abstract slow(line: string): MarketEvent | BookTop | DropReason | undefined;
 
   /** Takes the next bytes of the file (the chunk may be reused by the caller afterwards). */
   push(chunk: Uint8Array): void {
@@ -91,7 +91,7 @@ export abstract class LineBatchParser {
   }
 
   /** Passes an event built outside the batch (after the rows before it, in file order). */
-  protected addEvent(event: MarketEvent): void {
+  protected addEvent(event: MarketEvent | BookTop): void {
     this.flush();
     this.#sink.event(event);
   }

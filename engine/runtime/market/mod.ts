@@ -1,11 +1,15 @@
 /**
- * Market data for the runtime: feeds (Binance live, simulated, replay), the
+ * Market data for the runtime: feeds (Binance live, other venues through
+ * ccxt behind one venue abstraction, simulated, replay), the
  * recorder, the main thread's cache and hub, and the bus subscriber used in
  * session workers.
  *
  * @module
  */
-export type { Feed, FeedName, FeedSink, FeedStatus } from "./feed.ts";
+export type { Feed, FeedName, FeedSink, FeedStatus, VenueFees } from "./feed.ts";
+export { CcxtFeed, type CcxtFeedOptions } from "./ccxt_feed.ts";
+export { VenueFeeds, type VenueFeedsOptions } from "./venues.ts";
+export { parseVenueSymbol, type VenueSymbol } from "./venue.ts";
 export { createFeed, type CreateFeedOptions } from "./create_feed.ts";
 export {
   BINANCE_REST_URL,
@@ -37,5 +41,6 @@ export {
 export { MarketCache, type MarketCacheOptions, type Ticker } from "./cache.ts";
 export { CandleSeries } from "./candle_series.ts";
 export { type HubHealth, type HubListener, MarketHub, type MarketHubOptions } from "./hub.ts";
-export { type BusBatch, busChannelName, type BusHeartbeat, type BusMessage } from "./bus.ts";
+export { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
+export { type BusRingSize, createBusRing } from "./bus_ring.ts";
 export { BusSubscriber, type BusSubscriberOptions } from "./bus_subscriber.ts";

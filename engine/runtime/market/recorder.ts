@@ -1,6 +1,9 @@
 /**
  * Records a feed's raw stream (Binance combined-stream envelopes, one per
- * line) to a file, gzip-compressed when the name ends in `.gz`.
+ * line) to a file, gzip-compressed when the name ends in `.gz`. With the
+ * `depth` option the books are recorded too: every depth diff as received,
+ * and after each (re)sync the whole book as a partial-depth envelope with the
+ * `E` the exchange omits.
  */
 import { createFeed, type CreateFeedOptions } from "./create_feed.ts";
 
@@ -43,6 +46,8 @@ export async function record(
       lines++;
     },
   });
+  // With `depth`, the feed writes book diffs and syncs only while it follows the books.
+  feed.books?.(() => {});
   await feed.start(symbols, () => {});
   await new Promise<void>((resolve) => {
     const progress = setInterval(() => {

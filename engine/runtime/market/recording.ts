@@ -4,9 +4,9 @@
  * dumps (trades, aggTrades, klines), optionally gzip-compressed (`.gz`).
  * Every event passes the recording validator before it is yielded.
  */
-import type { MarketEvent, Timeframe } from "../../core/types.ts";
+import type { BookTop, MarketEvent, Timeframe } from "../../core/types.ts";
 import { TIMEFRAMES } from "../../core/types.ts";
-import { RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
+import { OrderBook, RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
 import { candleFrom, type DropReason, parseMessage } from "./binance_protocol.ts";
 
 /** Options of {@link readRecording}. */
@@ -22,6 +22,15 @@ export interface ReadRecordingOptions {
   /** Hears the running count of file bytes read (compressed bytes for `.gz`), for progress. */
   onBytes?: (bytes: number) => void;
 }
+
+/** Options of {@link readRecording} that also yield the recording's L2 books. */
+export interface ReadBooksOptions extends ReadRecordingOptions {
+  /** Also yield the books of stream JSONL (partial-depth snapshots and depth diffs). */
+  books: true;
+}
+
+/** Levels per side of the books a recording yields (as the live feed keeps). */
+export const RECORDED_BOOK_LEVELS = 100;
 
 const TIMEFRAME_SET: ReadonlySet<string> = new Set(TIMEFRAMES);
 
@@ -66,13 +75,27 @@ export async function* readLines(
  * that do not parse and events the recording validator rejects (malformed
  * values, duplicate or out-of-order ids, times that go back or jump ahead
  * unconfirmed) are skipped and reported to `onDrop`.
+ *
+ * With `books: true`, stream JSONL also yields a book (top 100 levels) after
+ * each partial-depth envelope (a whole book: it replaces the symbol's) and
+ * each depth diff that continues it; a diff that skips ids (`book_gap`) or
+ * crosses the book (`book_crossed`) leaves the symbol without a book until the
+ * next partial-depth envelope. Diffs before any snapshot are skipped.
  */
+export function readRecording(
+  path: string,
+  options: ReadBooksOptions,
+): AsyncIterable<MarketEvent | BookTop>;
+export function readRecording(
+  path: string,
+  options?: ReadRecordingOptions,
+): AsyncIterable<MarketEvent>;
 export async function* readRecording(
   path: string,
-  options: ReadRecordingOptions = {},
-): AsyncIterable<MarketEvent> {
-  const accepted: MarketEvent[] = [];
-  const validator = new RecordingValidator({
+  options: ReadRecordingOptions & { books?: boolean } = {},
+): AsyncIterable<MarketEvent | BookTop> {
+  const accepted: (MarketEvent | BookTop)[] = [];
+  const validator = new RecordingValidator<MarketEvent | BookTop>({
     bounds: options.timeBounds,
     accept: (event) => accepted.push(event),
     drop: (reason) => options.onDrop?.(reason),
@@ -97,22 +120,45 @@ export async function* readRecording(
 export type LineParser = (line: string) => MarketEvent | DropReason | undefined;
 
 /** The parser for the lines of a recording: stream JSONL, or a CSV dump (by the file name). */
-function lineParser(path: string, options: ReadRecordingOptions): LineParser {
+function lineParser(
+  path: string,
+  options: ReadRecordingOptions & { books?: boolean },
+): (line: string) => MarketEvent | BookTop | DropReason | undefined {
   const name = path.split(/[\\/]/).pop() ?? path;
   if (/\.csv(\.gz)?$/i.test(name)) return csvLineParser(name, options);
-  return jsonlLineParser({ lastTime: 0 });
+  return jsonlLineParser({ lastTime: 0 }, { books: options.books });
 }
 
 /**
- * The line parser of stream JSONL. A bookTicker line carries no time: it
- * takes `clock.lastTime`, the time of the last trade read (kept up to date
- * here, and by whoever reads trade lines without this parser).
+ * The line parser of stream JSONL. A bookTicker (or partial-depth) line
+ * carries no time: it takes `clock.lastTime`, the time of the last trade read
+ * (kept up to date here, and by whoever reads trade lines without this
+ * parser). With `books`, depth lines build each symbol's book and become book
+ * events (see {@link readRecording}); without, they are skipped.
  */
-export function jsonlLineParser(clock: { lastTime: number }): LineParser {
+export function jsonlLineParser(
+  clock: { lastTime: number },
+  options: { books?: boolean } = {},
+): (line: string) => MarketEvent | BookTop | DropReason | undefined {
+  const books = options.books ? new Map<string, OrderBook>() : undefined;
   return (line) => {
     if (line.trim() === "") return undefined;
     const parsed = parseMessage(line, clock.lastTime);
     if (parsed.kind === "dropped") return parsed.reason;
+    if (parsed.kind === "depth" || parsed.kind === "partial") {
+      if (!books) return undefined;
+      let book = books.get(parsed.symbol);
+      if (!book) books.set(parsed.symbol, book = new OrderBook());
+      const result = parsed.kind === "partial"
+        ? (book.load(parsed.snapshot) ? "applied" : "crossed")
+        : book.apply(parsed.diff);
+      if (result === "gap" || result === "crossed") return `book_${result}`;
+      if (result !== "applied") return undefined;
+      if (!(parsed.time > 0 && isFinite(parsed.time))) return "invalid_number";
+      const { bids, asks } = book.levels(RECORDED_BOOK_LEVELS);
+      const updateId = book.lastUpdateId;
+      return { type: "book", symbol: parsed.symbol, updateId, time: parsed.time, bids, asks };
+    }
     if (parsed.kind !== "event") return undefined;
     if (parsed.event.type === "trade" && isFinite(parsed.event.time)) {
       clock.lastTime = parsed.event.time;

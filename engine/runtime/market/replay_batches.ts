@@ -7,7 +7,7 @@
  * @module
  */
 import { RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
 import { readBatches, type ReadBatchesOptions } from "./read_batches.ts";
 import type { TradeBatch } from "./trade_batch.ts";
@@ -20,14 +20,18 @@ export interface ReplayBatchesOptions extends ReadBatchesOptions {
   readonly timeBounds?: Partial<TimeBounds>;
 }
 
-/** Passes every valid event of a recording (stream JSONL or CSV dump) to `onEvent`, in order. */
+/**
+ * Passes every valid event of a recording (stream JSONL or CSV dump) to
+ * `onEvent`, in order, with the L2 books of a stream JSONL recording that has
+ * them (see {@link readRecording}).
+ */
 export async function replayBatches(
   path: string,
-  onEvent: (event: MarketEvent) => void,
+  onEvent: (event: MarketEvent | BookTop) => void,
   options: ReplayBatchesOptions = {},
 ): Promise<void> {
   const drop = options.onDrop ?? (() => {});
-  const validator = new RecordingValidator({
+  const validator = new RecordingValidator<MarketEvent | BookTop>({
     bounds: options.timeBounds,
     accept: onEvent,
     drop,

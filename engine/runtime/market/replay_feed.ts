@@ -2,11 +2,12 @@
  * The replay feed: plays a recording (read in batches by {@link replayBatches},
  * which validates every event, with no promise per event) in real time, N×
  * faster, or as fast as possible.
- * Dropped lines and events are counted in its status by reason.
+ * Dropped lines and events are counted in its status by reason. A recording
+ * with books delivers them, in order with the events, to the book sink.
  */
 import { basename } from "node:path";
-import type { Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
-import type { Feed, FeedSink, FeedStatus } from "./feed.ts";
+import type { BookTop, Candle, MarketEvent, SymbolFilters, Timeframe } from "../../core/types.ts";
+import type { BookSink, Feed, FeedSink, FeedStatus } from "./feed.ts";
 import { StatusTracker } from "./_feed_status.ts";
 import type { ReadRecordingOptions } from "./recording.ts";
 import { replayBatches } from "./replay_batches.ts";
@@ -38,6 +39,7 @@ export class ReplayFeed implements Feed {
   #closed = false;
   readonly #stop = new AbortController();
   #done?: Promise<void>;
+  #books?: BookSink;
 
   constructor(path: string, options: ReplayFeedOptions = {}) {
     const speed = options.speed ?? 1;
@@ -54,6 +56,11 @@ export class ReplayFeed implements Feed {
   /** Resolves when the replay has finished (or was closed). */
   get done(): Promise<void> {
     return this.#done ?? Promise.resolve();
+  }
+
+  /** Delivers the recording's books to `sink` (call before `start`). */
+  books(sink: BookSink): void {
+    this.#books = sink;
   }
 
   /** Starts replaying in the background; only the given symbols (all when empty). */
@@ -74,7 +81,7 @@ export class ReplayFeed implements Feed {
     let first: { time: number; wall: number } | undefined;
     let count = 0;
     // The events of one chunk of the file, passed on (paced) once the chunk is parsed.
-    const chunk: MarketEvent[] = [];
+    const chunk: (MarketEvent | BookTop)[] = [];
     const pass = async () => {
       for (let i = 0; i < chunk.length && !this.#closed; i++) {
         const event = chunk[i];
@@ -88,6 +95,10 @@ export class ReplayFeed implements Feed {
           if (wait > 0) await sleep(wait);
         }
         if (this.#closed) break;
+        if (event.type === "book") {
+          this.#books?.(event);
+          continue;
+        }
         this.#position = Math.max(this.#position, time);
         this.#status.event();
         sink(event);

@@ -52,11 +52,24 @@ export class SimPath {
   #burst = 0;
   #burstDrift = 0;
   #index = 0;
+  readonly #seed: number;
 
   constructor(symbol: string, seed: number) {
     this.symbol = symbol;
+    this.#seed = seed;
     this.#prng = new Prng(hashSeed(seed, symbol));
     this.#price = simStartPrice(symbol);
+  }
+
+  /**
+   * Continues after trade `lastId` at `lastPrice` (a path another process ran):
+   * ids and price go on from there; the draws after it come from the seed and
+   * `lastId`, so two processes continuing the same trade agree.
+   */
+  continueAfter(lastId: number, lastPrice: number): void {
+    this.#prng = new Prng(hashSeed(this.#seed, this.symbol, String(lastId)));
+    this.#index = lastId;
+    this.#price = lastPrice;
   }
 
   /** The next trade and the quote after it, at `time`. */
@@ -111,6 +124,8 @@ export class SimFeed implements Feed {
   #status: StatusTracker;
   #validator: EventValidator;
   #paths = new Map<string, { path: SimPath; started: number; emitted: number }>();
+  /** Where a symbol taken over from another process goes on from. */
+  #continued = new Map<string, { id: number; price: number }>();
   #sink?: FeedSink;
   #timer?: ReturnType<typeof setInterval>;
 
@@ -135,12 +150,21 @@ export class SimFeed implements Feed {
   subscribe(symbols: readonly string[]): void {
     for (const symbol of symbols) {
       if (this.#paths.has(symbol)) continue;
-      this.#paths.set(symbol, {
-        path: new SimPath(symbol, this.#seed),
-        started: this.#now(),
-        emitted: 0,
-      });
+      const path = new SimPath(symbol, this.#seed);
+      const last = this.#continued.get(symbol);
+      if (last) path.continueAfter(last.id, last.price);
+      this.#continued.delete(symbol);
+      this.#paths.set(symbol, { path, started: this.#now(), emitted: 0 });
     }
+  }
+
+  /**
+   * Continues the path of `symbol` another process ran: the next trade is
+   * `last.id + 1`, moving on from `last.price` (see {@link SimPath.continueAfter}).
+   */
+  continueAfter(symbol: string, last: { id: number; price: number }): void {
+    if (this.#paths.has(symbol)) return;
+    this.#continued.set(symbol, last);
   }
 
   unsubscribe(symbols: readonly string[]): void {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { MarketEvent } from "../../core/types.ts";
+import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
 
 /** Columnar trades of one symbol: row `i` is `id[i], price[i], qty[i], time[i] (ms), buyerMaker[i]`. */
@@ -40,8 +40,8 @@ export class TradeBatch {
 export interface BatchSink {
   /** A batch of trades of one symbol; valid only during the call. */
   trades(batch: TradeBatch): void;
-  /** An event of a line outside the fast path (a kline, a quote, a trade in another form). */
-  event(event: MarketEvent): void;
+  /** An event of a line outside the fast path (a kline, a quote, a book, a trade in another form). */
+  event(event: MarketEvent | BookTop): void;
   /** A line that was dropped, with the reason. */
   drop(reason: DropReason): void;
 }
