@@ -22,6 +22,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import { symbolReferenceProblems } from "../engine/core/strategy/mod.ts";
 import { type DataSource, runBacktest, symbolNeeded } from "../engine/runtime/backtest/run.ts";
 import type { BacktestResult } from "../engine/core/backtest/mod.ts";
 import { portfolioQuote } from "../engine/core/session/mod.ts";
@@ -39,7 +40,7 @@ import { runLocalCommand, UsageError } from "./_args.ts";
 const USAGE =
   `usage: deno task backtest --strategy FILE|ID --data [SYMBOL=]FILE [--data SYMBOL=FILE ...]
        [--symbol S] [--from ISO] [--to ISO] [--capital N] [--maker-fee F] [--taker-fee F] [--slippage-bps N]
-       [--fill-model book|slippage] [--json] [--out DIR]`;
+       [--fill-model book|slippage] [--allow-short] [--json] [--out DIR]`;
 
 function parse(args: string[]) {
   try {
@@ -57,6 +58,7 @@ function parse(args: string[]) {
         "taker-fee": { type: "string" },
         "slippage-bps": { type: "string" },
         "fill-model": { type: "string" },
+        "allow-short": { type: "boolean" },
         json: { type: "boolean" },
         out: { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -140,6 +142,7 @@ async function main(): Promise<number> {
       : {}),
     ...(slippage !== undefined ? { slippage: { model: "fixed", bps: slippage } } : {}),
     ...(fillModel ? { fill_model: { book: fillModel === "book" ? "l2" : "none" } } : {}),
+    ...(args["allow-short"] ? { allow_short: true } : {}),
   };
   let execution;
   try {
@@ -153,6 +156,9 @@ async function main(): Promise<number> {
     if (needed) throw new UsageError(`${needed} with --symbol`);
   }
   const strategy = await loadStrategy(args.strategy);
+  const symbols = sources.map((s) => s.symbol ?? args.symbol ?? "the data's symbol");
+  const misfit = symbolReferenceProblems(strategy, symbols)[0];
+  if (misfit) throw new UsageError(`${misfit.path}: ${misfit.message}`);
   const progress = progressBar();
   const started = performance.now();
   const result = await runBacktest(sources, {

@@ -196,10 +196,14 @@ for (const books of [false, true]) {
   });
 }
 
-/** The example portfolio strategy, and a variant where one symbol at a time may hold a position. */
-const PORTFOLIO_STRATEGIES = (source: string) => ({
-  portfolio_ema_cross: source,
-  one_at_a_time: source.replace("max_symbols: 3", "max_symbols: 1"),
+/**
+ * The example portfolio strategy, a variant where one symbol at a time may
+ * hold a position, and the example pairs strategy (two legs, one short).
+ */
+const PORTFOLIO_STRATEGIES = (source: string, pairs: string) => ({
+  portfolio_ema_cross: { source, allowShort: false },
+  one_at_a_time: { source: source.replace("max_symbols: 3", "max_symbols: 1"), allowShort: false },
+  pairs_spread: { source: pairs, allowShort: true },
 });
 
 Deno.test({
@@ -223,18 +227,25 @@ Deno.test({
     const source = await Deno.readTextFile(
       new URL("../strategies/portfolio_ema_cross.yaml", import.meta.url),
     );
-    const strategies = PORTFOLIO_STRATEGIES(source);
+    const strategies = PORTFOLIO_STRATEGIES(
+      source,
+      await Deno.readTextFile(new URL("../strategies/pairs_spread.yaml", import.meta.url)),
+    );
     let release!: () => void;
     const gate = new Promise<void>((resolve) => release = resolve);
     const feed = new ReplayFeed(file, { speed: "max", gate });
     const server = await startTestServer({ feed, env: { SYMBOLS: "BTCUSDT,ETHUSDT" } });
     try {
       const ids: Record<string, string> = {};
-      for (const [name, strategy] of Object.entries(strategies)) {
+      for (const [name, { source: strategy, allowShort }] of Object.entries(strategies)) {
         const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ strategy, symbols: ["BTCUSDT", "ETHUSDT"] }),
+          body: JSON.stringify({
+            strategy,
+            symbols: ["BTCUSDT", "ETHUSDT"],
+            allow_short: allowShort,
+          }),
         });
         assert.equal(response.status, 201, await response.clone().text());
         ids[name] = (await response.json()).id;
@@ -251,13 +262,13 @@ Deno.test({
         }, { timeoutMs: 60_000, what: `portfolio session ${name} to reach the end of the stream` });
       }
 
-      for (const [name, strategySource] of Object.entries(strategies)) {
+      for (const [name, { source: strategySource, allowShort }] of Object.entries(strategies)) {
         const id = ids[name];
         const backtest = await runBacktest(
           [{ symbol: "BTCUSDT", path: file }, { symbol: "ETHUSDT", path: file }],
           {
             strategy: validateStrategy(strategySource),
-            execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: false }),
+            execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: allowShort }),
           },
         );
         const traded = new Set(backtest.trades.map((t) => t.symbol));

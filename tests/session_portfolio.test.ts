@@ -201,6 +201,47 @@ Deno.test("portfolio sessions of different quote currencies, or with both symbol
   }
 });
 
+Deno.test("a pairs strategy on one symbol, or naming a symbol the session lacks, is a 422 by path", async () => {
+  const server = await startTestServer({ env: ENV });
+  try {
+    const pairs = await Deno.readTextFile(
+      new URL("../strategies/pairs_spread.yaml", import.meta.url),
+    );
+    const single = await call(server.url, "POST", "/api/paper_trading/sessions", {
+      strategy: pairs,
+      symbol: "ETHUSDT",
+    });
+    assert.equal(single.status, 422, JSON.stringify(single.body));
+    assert.deepEqual(
+      (single.body.details as { path: string }[]).map((d) => d.path),
+      [
+        "legs[0].symbol",
+        "legs[1].symbol",
+        "indicators.spread_z.input.sub[0]",
+        "indicators.spread_z.input.sub[1].mul[1]",
+      ],
+    );
+    assert.match(
+      JSON.stringify(single.body.details),
+      /cross-symbol rules and legs need a portfolio session/,
+    );
+    const missing = await call(server.url, "POST", "/api/paper_trading/sessions", {
+      strategy: pairs.replaceAll("BTCUSDT", "ETHBTC"),
+      symbols: ["ETHUSDT", "BTCUSDT"],
+      allow_short: true,
+    });
+    assert.equal(missing.status, 422, JSON.stringify(missing.body));
+    assert.match(
+      JSON.stringify(missing.body.details),
+      /legs\[1\]\.symbol.*unknown symbol 'ETHBTC' \(this session's symbols: ETHUSDT, BTCUSDT\)/,
+    );
+    const list = (await call(server.url, "GET", "/api/paper_trading/sessions")).body;
+    assert.equal(list.total, 0, "nothing stored for refused requests");
+  } finally {
+    await server.stop();
+  }
+});
+
 Deno.test({
   name: "a restarted service restores a portfolio session with the same book per symbol",
   sanitizeOps: false,

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
+import { PortfolioCore, type SessionEffect } from "../engine/core/session/mod.ts";
 import {
   compileStrategy,
   parseStrategy,
@@ -60,3 +62,38 @@ for (const name of NAMES) {
     }
   });
 }
+
+Deno.test("example strategy pairs_spread opens and closes its two legs together", async () => {
+  const text = await Deno.readTextFile(new URL("../strategies/pairs_spread.yaml", import.meta.url));
+  const parsed = parseStrategy(text);
+  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
+  const core = new PortfolioCore({
+    symbols: ["ETHUSDT", "BTCUSDT"],
+    strategy: parsed.strategy,
+    execution: resolveExecutionConfig({ initial_cash: 10_000, allow_short: true }),
+  });
+  const out: SessionEffect[] = [];
+  let i = 0;
+  for (const btc of trades(60_000)) {
+    core.step(btc, out);
+    // ETH follows 0.05 · BTC with a slow swing of ±1 % around it: a spread that reverts.
+    const eth = btc.price * 0.05 * (1 + 0.01 * Math.sin(i++ / 150));
+    core.step({ ...btc, symbol: "ETHUSDT", price: eth, time: btc.time + 1 }, out);
+  }
+  const fills = out.flatMap((e) => e.type === "fill" ? [e.fill] : []);
+  const entries = fills.filter((f) => f.tag === "entry.long" || f.tag === "entry.short");
+  assert.ok(entries.length >= 4, `${entries.length} entry fills`);
+  // Every entry of ETH comes with the opposite entry of BTC at the same moment.
+  const eth = entries.filter((f) => f.symbol === "ETHUSDT");
+  const btc = entries.filter((f) => f.symbol === "BTCUSDT");
+  assert.deepEqual(
+    btc.map((f) => [f.time, f.side]),
+    eth.map((f) => [f.time, f.side === "buy" ? "sell" : "buy"]),
+  );
+  // And every round trip of one leg ends when the other's does.
+  const closed = out.flatMap((e) => e.type === "trade_closed" ? [e.trade] : []);
+  const exits = (symbol: string) =>
+    closed.filter((t) => t.symbol === symbol).map((t) => t.exit_time);
+  assert.ok(closed.length >= 4, `${closed.length} round trips`);
+  assert.deepEqual(exits("BTCUSDT"), exits("ETHUSDT"));
+});

@@ -32,11 +32,12 @@ export class SessionRecordTable {
     return (await this.#db.query(sql`select 1 from sessions where id = ${id}`)).length > 0;
   }
 
-  /** Fills (executions), oldest first. */
+  /** Fills (executions), oldest first; fills of one moment (legs) in the order they happened (f9 before f10). */
   async fills(id: string, { limit, offset }: Window): Promise<Rows<Fill>> {
     const items = await this.#db.query<Fill>(sql`
       select id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from fills where session_id = ${id} order by time, id limit ${limit} offset ${offset}`);
+      from fills where session_id = ${id} order by time, length(id), id
+      limit ${limit} offset ${offset}`);
     const total = await this.#count(
       sql`select count(*)::int as n from fills where session_id = ${id}`,
     );

@@ -50,7 +50,7 @@ import {
 import { requestDigest } from "./idempotency.ts";
 import type { Logger } from "./log.ts";
 import { executionOf } from "./trading_input.ts";
-import type { StrategyStore } from "./strategies.ts";
+import { checkStrategySymbols, type StrategyStore } from "./strategies.ts";
 import type { LiveSession, SessionSpec, Supervisor } from "./supervisor.ts";
 import type { ActionResult, SessionAction } from "./worker_protocol.ts";
 
@@ -180,6 +180,7 @@ export class SessionService {
         message: (error as Error).message,
       }]);
     }
+    checkStrategySymbols(strategy, symbols);
     const portfolio = symbols.length > 1 ? { symbols } : {};
     const id = crypto.randomUUID();
     const feed = this.#feed(symbols[0]);

@@ -6,7 +6,7 @@
 import type { Db } from "../../db/mod.ts";
 import { StrategyTable } from "../../db/stores/mod.ts";
 import type { StoredStrategy } from "../../contract/mod.ts";
-import type { Strategy } from "../core/strategy/mod.ts";
+import { type Strategy, symbolReferenceProblems } from "../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "./errors.ts";
 import {
   validateRequest,
@@ -25,6 +25,18 @@ export function validateStrategy(document: StrategyDocument): Strategy {
   const outcome = validateRequest({ document });
   if (!outcome.ok) throw new ValidationError("invalid strategy", outcome.errors, 422);
   return outcome.strategy;
+}
+
+/**
+ * Throws a {@link ValidationError} (422) when a strategy's cross-symbol
+ * references or legs do not fit the symbols it is to run over (one symbol, or
+ * a symbol not among them), each problem by its path in the strategy.
+ */
+export function checkStrategySymbols(strategy: Strategy, symbols: readonly string[]): void {
+  const problems = symbolReferenceProblems(strategy, symbols);
+  if (problems.length > 0) {
+    throw new ValidationError("strategy does not fit these symbols", problems, 422);
+  }
 }
 
 /** Turns a strategy name into an id: lower case, `-` between words. */

@@ -8,7 +8,8 @@
  * @module
  */
 import type { BookTop, Candle, MarketEvent } from "../types.ts";
-import type { Strategy } from "../strategy/schema.ts";
+import type { Leg, Strategy } from "../strategy/schema.ts";
+import { symbolReferenceProblems } from "../strategy/cross_symbol.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type { Order, Position } from "../execution/types.ts";
 import { createAccount, equity, freeCash, openOrders } from "../execution/account.ts";
@@ -32,6 +33,9 @@ import { portfolioQuote, PortfolioWallet } from "./wallet.ts";
 import { RiskEngine, type RiskState } from "../risk/engine.ts";
 import type { RiskRule, RiskView, TradingState } from "../risk/events.ts";
 import { pickLimits, type RiskLimits, splitByScope } from "../risk/limits.ts";
+
+/** The strategy's own rules (protective exits are tagged after the entry they protect). */
+const RULES = new Set(["entry.long", "entry.short", "exit.long", "exit.short"]);
 
 /** What a portfolio session needs: its symbols (distinct, one quote currency), strategy and costs. */
 export interface PortfolioSetup {
@@ -101,6 +105,8 @@ export class PortfolioCore {
   readonly #cores = new Map<string, SessionCore>();
   readonly #wallet: PortfolioWallet;
   readonly #metrics: MetricsState;
+  /** The strategy's legs (symbols upper-cased), when it trades several symbols together. */
+  readonly #legs: readonly Leg[] | undefined;
   #paused: boolean;
   /** The portfolio's one risk engine (every symbol shares it). */
   readonly #risk: RiskEngine;
@@ -118,7 +124,10 @@ export class PortfolioCore {
     const repeated = symbols.find((s, i) => symbols.indexOf(s) !== i);
     if (repeated) throw new RangeError(`symbol ${repeated} is listed twice`);
     this.#quote = portfolioQuote(symbols, setup.execution);
+    const problem = symbolReferenceProblems(setup.strategy, symbols)[0];
+    if (problem) throw new RangeError(`${problem.path}: ${problem.message}`);
     this.#symbols = symbols;
+    this.#legs = setup.strategy.legs?.map((leg) => ({ ...leg, symbol: leg.symbol.toUpperCase() }));
     this.#wallet = new PortfolioWallet(
       snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution),
       symbols,
@@ -135,6 +144,9 @@ export class PortfolioCore {
     this.#time = snapshot?.time ?? 0;
     const scoped = splitByScope(setup.risk ?? pickLimits(setup.strategy.risk));
     this.#risk = new RiskEngine(scoped.session, snapshot?.risk);
+    // With legs, only the first leg's rules run; the other symbols follow its signals.
+    const follower = { ...setup.strategy, entry: {}, exit: {} };
+    const peer = (symbol: string) => this.#cores.get(symbol)?.lastBar;
     for (const symbol of symbols) {
       const share = snapshot?.per_symbol[symbol];
       const own: SessionSnapshot | undefined = snapshot && share
@@ -142,9 +154,16 @@ export class PortfolioCore {
         : undefined;
       const mine = scoped.symbol && new RiskEngine(scoped.symbol, share?.risk);
       if (mine) this.#symbolRisk.set(symbol, mine);
+      const strategy = this.#legs && symbol !== this.#legs[0].symbol ? follower : setup.strategy;
       this.#cores.set(
         symbol,
-        new SessionCore({ ...setup, symbol }, own, this.#wallet, this.#risk, mine),
+        new SessionCore(
+          { ...setup, strategy, symbol, peer },
+          own,
+          this.#wallet,
+          this.#risk,
+          mine,
+        ),
       );
     }
   }
@@ -165,6 +184,7 @@ export class PortfolioCore {
     if (core === undefined) return;
     const start = out.length;
     core.step(event, out);
+    this.#moveLegs(out, start, event.type === "candle" ? event.closeTime : event.time);
     const filledAt = this.#record(out, start);
     // A late trade of one symbol (after a later one of another) never moves the clock back.
     if (event.type === "trade" && event.time >= this.#time) {
@@ -352,8 +372,58 @@ export class PortfolioCore {
     if (core === undefined) return;
     const start = out.length;
     action(core);
+    this.#moveLegs(out, start, this.#time);
     const filledAt = this.#record(out, start);
     if (filledAt !== undefined) this.#pointAfterFill(filledAt, out);
+  }
+
+  /**
+   * Keeps the legs together over the effects from `start` (and those it adds):
+   * an entry or exit rule acted on by the first leg is followed by every other
+   * leg (an entry on the opposite side for an opposite leg); an entry some leg
+   * could not follow closes the legs again; a fill that leaves a leg flat (an
+   * exit, a stop, a target, a trader's close) closes the other legs.
+   */
+  #moveLegs(out: SessionEffect[], start: number, time: number): void {
+    const legs = this.#legs;
+    if (legs === undefined) return;
+    for (let i = start; i < out.length; i++) {
+      const effect = out[i];
+      if (
+        effect.type === "signal" && effect.symbol === legs[0].symbol &&
+        effect.action === "acted" && RULES.has(effect.signal.rule)
+      ) {
+        const signal = effect.signal;
+        let broken = false;
+        for (let k = 1; k < legs.length; k++) {
+          const leg = legs[k];
+          const side = signal.side === "long" ? leg.side : leg.side === "long" ? "short" : "long";
+          const from = out.length;
+          this.#cores.get(leg.symbol)!.follow({ ...signal, side }, time, out);
+          if (signal.kind === "entry") {
+            broken ||= out.slice(from).some((e) => e.type === "signal" && e.action === "ignored");
+          }
+        }
+        if (broken) { for (const leg of legs) this.#closeLeg(leg.symbol, time, out); }
+      } else if (
+        effect.type === "fill" && effect.position.quantity === 0 &&
+        legs.some((leg) => leg.symbol === effect.fill.symbol)
+      ) {
+        for (const leg of legs) {
+          if (leg.symbol !== effect.fill.symbol) this.#closeLeg(leg.symbol, time, out);
+        }
+      }
+    }
+  }
+
+  /** Flattens one leg unless it is flat or an exit or close order of it is already open. */
+  #closeLeg(symbol: string, time: number, out: SessionEffect[]): void {
+    const account = this.#wallet.account;
+    if ((account.positions[symbol]?.quantity ?? 0) === 0) return;
+    const closing = openOrders(account).some((o) =>
+      o.symbol === symbol && (o.tag === "close" || RULES.has(o.tag ?? "")) && o.reduce_only
+    );
+    if (!closing) this.#cores.get(symbol)!.closePosition(out, time);
   }
 
   /**

@@ -4,6 +4,8 @@ import type { BookTop, Candle, MarketEvent, Quote, Timeframe, Trade } from "../t
 import { type CompiledStrategy, planStrategy } from "../strategy/plan.ts";
 import { type Signal, StrategyEvaluator } from "../strategy/evaluator.ts";
 import type { Strategy } from "../strategy/schema.ts";
+import type { Bar } from "../strategy/indicator.ts";
+import { symbolReferenceProblems } from "../strategy/cross_symbol.ts";
 import type { Wallet } from "./wallet.ts";
 import type { SymbolView } from "./portfolio.ts";
 import {
@@ -106,6 +108,8 @@ export interface SessionSetup {
   readonly equityIntervalMs?: number;
   /** The risk limits in force (default: those of the strategy's `risk` block). */
   readonly risk?: RiskLimits;
+  /** Another symbol's last closed base candle, for cross-symbol references (portfolios only). */
+  readonly peer?: (symbol: string) => Bar | undefined;
 }
 
 /**
@@ -230,9 +234,14 @@ export class SessionCore {
   ) {
     this.#symbol = setup.symbol;
     this.#wallet = wallet;
+    if (!wallet) {
+      const problem = symbolReferenceProblems(setup.strategy, [setup.symbol])[0];
+      if (problem) throw new RangeError(`${problem.path}: ${problem.message}`);
+    }
     this.#compiled = planStrategy(setup.strategy);
     this.#evaluator = new StrategyEvaluator(this.#compiled, {
       onSignal: (signal) => this.#signals.push(signal),
+      peer: setup.peer,
     });
     this.#account = wallet?.account ??
       (snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution));
@@ -304,17 +313,19 @@ export class SessionCore {
   /**
    * Force exit: cancels every open order, then flattens the position with a
    * reduce-only market order tagged `close` (filled at once without latency,
-   * else on the next trade). Protective orders are gone either way.
+   * else on the next trade). Protective orders are gone either way. `time`
+   * (default: this symbol's last trade) stamps the orders, for a portfolio
+   * closing a leg when another leg's event moved its clock.
    */
-  closePosition(out: SessionEffect[]): void {
+  closePosition(out: SessionEffect[], time = this.#time): void {
     this.#out = out;
-    this.#close(this.#symbol);
+    this.#close(this.#symbol, time);
     this.#drainExec();
   }
 
   /** Cancels the open orders of `symbol` and flattens its position with a reduce-only market order. */
-  #close(symbol: string): void {
-    cancelAll(this.#account, symbol, this.#time, this.#exec);
+  #close(symbol: string, time = this.#time): void {
+    cancelAll(this.#account, symbol, time, this.#exec);
     const held = heldQuantity(this.#account, symbol);
     if (held === 0) return;
     submitOrder(
@@ -327,7 +338,7 @@ export class SessionCore {
         reduce_only: true,
         tag: "close",
       },
-      this.#time,
+      time,
       this.#exec,
     );
   }
@@ -437,6 +448,24 @@ export class SessionCore {
           ? this.#symbolRisk
           : this.#risk).view(),
     };
+  }
+
+  /** The last closed base-timeframe candle (a reused view; NaN fields before the first). */
+  get lastBar(): Bar {
+    return this.#evaluator.lastBar;
+  }
+
+  /**
+   * Acts on a signal another symbol's rules gave (this symbol is a leg of a
+   * multi-leg entry or exit), at `time`, as if it were this symbol's own:
+   * sized, protected and recorded the same way; its price is this symbol's
+   * last close.
+   */
+  follow(signal: Signal, time: number, out: SessionEffect[]): void {
+    this.#out = out;
+    const close = this.#evaluator.lastBar.close;
+    this.#signals.push({ ...signal, price: close === close ? close : signal.price });
+    this.#actOnSignals(time);
   }
 
   /** Closes every forming candle that ended before `time` (a quiet market's clock tick). */

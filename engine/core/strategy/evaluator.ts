@@ -13,7 +13,13 @@ import { usableTrade } from "../market/event_validator.ts";
 import { CandleSeries } from "./candle_series.ts";
 import { type CompiledStrategy, planOf } from "./plan.ts";
 import type { Bar, Indicator } from "./indicator.ts";
-import { compileCondition, type CompiledCondition, CrossTracker, type RuleScope } from "./rules.ts";
+import {
+  compileCondition,
+  type CompiledCondition,
+  compileOperand,
+  CrossTracker,
+  type RuleScope,
+} from "./rules.ts";
 import type { Distance, Strategy } from "./schema.ts";
 import type { Source } from "./vocabulary.ts";
 
@@ -40,6 +46,13 @@ export interface Signal {
 export interface StrategyEvaluatorOptions {
   /** Called synchronously for every signal. */
   onSignal: (signal: Signal) => void;
+  /**
+   * The last closed base-timeframe candle of another symbol of the session
+   * (a reused view), for cross-symbol references such as `close(ETHUSDT)`;
+   * asked once per reference, on its first read. Without it, a strategy with
+   * cross-symbol references is refused (RangeError).
+   */
+  peer?: (symbol: string) => Bar | undefined;
 }
 
 const SOURCE_READERS: Record<Source, (bar: Bar) => number> = {
@@ -115,6 +128,7 @@ export class StrategyEvaluator {
   #atrStop?: Indicator;
   #atrTakeProfit?: Indicator;
   #atrTrailing?: Indicator;
+  #peer?: (symbol: string) => Bar | undefined;
 
   /** Creates an evaluator of a compiled strategy. */
   constructor(compiled: CompiledStrategy, options: StrategyEvaluatorOptions) {
@@ -122,28 +136,31 @@ export class StrategyEvaluator {
     this.#compiled = compiled;
     this.#strategy = compiled.strategy;
     this.#onSignal = options.onSignal;
+    this.#peer = options.peer;
     this.#series = compiled.timeframes.map((tf) => new CandleSeries(tf));
     this.#closeOrder = this.#series.map((_, i) => i).sort((a, b) =>
       this.#series[b].ms - this.#series[a].ms
     );
     this.#indicators = plan.indicators.map((p) => p.type.create(p.params));
     this.#nodes = this.#series.map(() => []);
-    plan.indicators.forEach((p, i) => {
-      const upstream = p.input.kind === "indicator" ? this.#indicators[p.input.index] : undefined;
-      const k = p.input.kind === "indicator" ? p.input.output : 0;
-      const input = upstream ? () => upstream.out[k] : SOURCE_READERS[
-        p.input.kind === "source" ? p.input.source : "close"
-      ];
-      this.#nodes[p.timeframe].push({ indicator: this.#indicators[i], input });
-    });
-
     const base = this.#series[0].bar;
+    const peer = options.peer;
     const scope: RuleScope = {
       reference: (ref) => {
         const resolved = plan.resolve(ref);
         if (resolved.kind === "field") {
           const field = resolved.field;
           return { read: () => base[field] };
+        }
+        if (resolved.kind === "symbol") {
+          if (peer === undefined) {
+            throw new RangeError(
+              `'${ref}' reads another symbol: cross-symbol rules need a portfolio session`,
+            );
+          }
+          const { symbol, field } = resolved;
+          let bar: Bar | undefined;
+          return { read: () => (bar ??= peer(symbol))?.[field] ?? NaN };
         }
         const indicator = this.#indicators[resolved.index];
         const out = indicator.out;
@@ -152,6 +169,17 @@ export class StrategyEvaluator {
       },
       track: (tracker) => this.#trackers.push(tracker),
     };
+    plan.indicators.forEach((p, i) => {
+      const source = p.input;
+      const upstream = source.kind === "indicator" ? this.#indicators[source.index] : undefined;
+      const k = source.kind === "indicator" ? source.output : 0;
+      const input = upstream
+        ? () => upstream.out[k]
+        : source.kind === "expression"
+        ? compileOperand(source.operand, scope, new Set()).read
+        : SOURCE_READERS[source.kind === "source" ? source.source : "close"];
+      this.#nodes[p.timeframe].push({ indicator: this.#indicators[i], input });
+    });
     const risk = this.#strategy.risk;
     const atrOf = (distance: Distance | undefined) =>
       distance && "atr" in distance ? scope.reference(distance.atr).indicator : undefined;
@@ -272,6 +300,7 @@ export class StrategyEvaluator {
     try {
       const resolved = planOf(this.#compiled).resolve(ref);
       if (resolved.kind === "field") return this.#series[0].bar[resolved.field];
+      if (resolved.kind === "symbol") return this.#peer?.(resolved.symbol)?.[resolved.field] ?? NaN;
       const out = this.#indicators[resolved.index].out[resolved.output];
       return out === undefined ? NaN : out;
     } catch {
@@ -330,6 +359,11 @@ export class StrategyEvaluator {
       }
     }
     return Number.isFinite(qty) && qty > 0 ? qty : 0;
+  }
+
+  /** The last closed base-timeframe candle (a reused view; NaN fields before the first). */
+  get lastBar(): Bar {
+    return this.#series[0].bar;
   }
 
   /** Last closed candles of a timeframe (rolling window of 500), oldest first; empty for an unused timeframe. */

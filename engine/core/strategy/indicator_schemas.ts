@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { TIMEFRAMES } from "../types.ts";
 import { SOURCES } from "./vocabulary.ts";
+import { expressionSchema } from "./operand_schema.ts";
 
 const period = (fallback?: number) => {
   const base = z.number().int().min(1).max(5000);
@@ -17,11 +18,15 @@ const period = (fallback?: number) => {
 
 /** Fields every indicator may set. */
 const common = { timeframe: z.enum(TIMEFRAMES).optional() };
-/** Fields of indicators that read one series (a candle source or another indicator). */
+/**
+ * Fields of indicators that read one series: a candle source, another
+ * indicator, another symbol's candle field (`close(ETHUSDT)`) or an
+ * expression over candle fields of this and other symbols (a spread).
+ */
 const series = {
   ...common,
   source: z.enum(SOURCES).optional(),
-  input: z.string().optional(),
+  input: z.union([z.string(), expressionSchema]).optional(),
 };
 
 /** Zod schema of one indicator entry (any registered type). */
@@ -60,6 +65,7 @@ export const indicatorSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("OBV"), ...common }),
   z.strictObject({ type: z.literal("VWAP"), source: z.enum(SOURCES).default("hlc3"), ...common }),
   z.strictObject({ type: z.literal("ROC"), period: period(10), ...series }),
+  z.strictObject({ type: z.literal("ZSCORE"), period: period(20), ...series }),
 ]);
 
 /** A validated indicator entry. */

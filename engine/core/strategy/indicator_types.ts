@@ -24,6 +24,7 @@ import {
   Stoch,
   Vwap,
   Wma,
+  ZScore,
 } from "./indicators.ts";
 
 /** How a registered indicator type reads, what it outputs and how it is built. */
@@ -131,6 +132,12 @@ export const INDICATOR_TYPES: {
     reads: "series",
     needed: (p) => p.period + 1,
     create: (p) => new Roc(p.period),
+  },
+  ZSCORE: {
+    outputs: ["value"],
+    reads: "series",
+    needed: (p) => p.period,
+    create: (p) => new ZScore(p.period),
   },
 };
 

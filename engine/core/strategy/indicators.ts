@@ -419,3 +419,31 @@ export class Roc extends Base {
     this.set(old !== 0 ? (x / old - 1) * 100 : 0);
   }
 }
+
+/** Z-score: (x − mean) / population standard deviation over `period` inputs (0 when they are all equal). */
+export class ZScore extends Base {
+  #window: Float64Array;
+  #index = 0;
+  #count = 0;
+  /** Z-score over `period` inputs. */
+  constructor(period: number) {
+    super(1);
+    this.#window = new Float64Array(period);
+  }
+  /** Consumes one input (sums recomputed over the window: exact, O(period)). */
+  update(_bar: Bar, x: number): void {
+    const window = this.#window;
+    const n = window.length;
+    window[this.#index] = x;
+    this.#index = this.#index + 1 === n ? 0 : this.#index + 1;
+    if (this.#count < n) this.#count++;
+    if (this.#count < n) return;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += window[i];
+    const mean = sum / n;
+    let squares = 0;
+    for (let i = 0; i < n; i++) squares += (window[i] - mean) * (window[i] - mean);
+    const sd = Math.sqrt(squares / n);
+    this.set(sd > ZERO * Math.max(1, Math.abs(mean)) ? (x - mean) / sd : 0);
+  }
+}

@@ -11,6 +11,7 @@
 import { type Document, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
+import { looksLikeSymbolReference, symbolReference } from "./cross_symbol.ts";
 import { INDICATOR_TYPES, indicatorType } from "./indicator_types.ts";
 import { checkCost, checkCounts, checkDepth, checkSize, checkSource } from "./limit_checks.ts";
 import { formatCount, STRATEGY_LIMITS } from "./limits.ts";
@@ -267,6 +268,13 @@ function declaredIndicators(doc: Record<string, unknown>): Declarations {
  */
 function referenceProblem(ref: string, declared: Declarations): string | undefined {
   if ((CANDLE_FIELDS as readonly string[]).includes(ref)) return undefined;
+  if (looksLikeSymbolReference(ref)) {
+    return symbolReference(ref)
+      ? undefined
+      : `invalid cross-symbol reference '${ref}' (expected ${
+        CANDLE_FIELDS.map((f) => `${f}(SYMBOL)`).join(", ")
+      })`;
+  }
   const dot = ref.indexOf(".");
   const name = dot < 0 ? ref : ref.slice(0, dot);
   const indicator = declared.get(name);
@@ -355,7 +363,17 @@ function checkIndicatorGraph(
         });
       }
     }
-    if (typeof indicator.input !== "string") continue;
+    if (indicator.input === undefined) continue;
+    if (typeof indicator.input !== "string" || symbolReference(indicator.input)) {
+      checkCandleInput(indicator.input, `${path}.input`, errors);
+      if (indicator.timeframe !== undefined && indicator.timeframe !== doc.timeframe) {
+        errors.push({
+          path: `${path}.timeframe`,
+          message: "an indicator of candle fields of other symbols uses the strategy timeframe",
+        });
+      }
+      continue;
+    }
     const problem = referenceProblem(indicator.input, declared);
     if (problem) {
       errors.push({ path: `${path}.input`, message: problem });
@@ -382,6 +400,29 @@ function checkIndicatorGraph(
     }
   }
   checkInputChains(declared, errors);
+}
+
+/**
+ * Checks an indicator input that is an expression (or a cross-symbol field):
+ * numbers, candle fields and other symbols' candle fields only.
+ */
+function checkCandleInput(input: unknown, path: string, errors: StrategyError[]): void {
+  if (typeof input === "string") {
+    if ((CANDLE_FIELDS as readonly string[]).includes(input) || symbolReference(input)) return;
+    errors.push({
+      path,
+      message: `an input expression reads numbers and candle fields (close, close(ETHUSDT), …), ` +
+        `got '${input}'`,
+    });
+    return;
+  }
+  if (!isRecord(input)) return;
+  for (const op of ARITHMETIC_OPERATORS) {
+    const pair = input[op];
+    if (Array.isArray(pair)) {
+      pair.forEach((o, i) => checkCandleInput(o, `${path}.${op}[${i}]`, errors));
+    }
+  }
 }
 
 /** The indicator an indicator reads (`input: macd.signal` → `macd`), when it names a declared one. */
@@ -488,6 +529,18 @@ function checkReferences(doc: Record<string, unknown>): StrategyError[] {
     for (const side of ["long", "short"]) {
       checkCondition(rules[side], `${section}.${side}`, declared, errors);
     }
+  }
+  if (Array.isArray(doc.legs)) {
+    const seen = new Set<string>();
+    doc.legs.forEach((leg, i) => {
+      const symbol = isRecord(leg) && typeof leg.symbol === "string"
+        ? leg.symbol.toUpperCase()
+        : "";
+      if (seen.has(symbol)) {
+        errors.push({ path: `legs[${i}].symbol`, message: `symbol ${symbol} is already a leg` });
+      }
+      seen.add(symbol);
+    });
   }
   if (isRecord(doc.entry) && doc.entry.long === undefined && doc.entry.short === undefined) {
     errors.push({ path: "entry", message: "at least one entry rule (long or short) is required" });

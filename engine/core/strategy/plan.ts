@@ -10,6 +10,7 @@
 import { type Timeframe, timeframeMs } from "../types.ts";
 import { type IndicatorType, indicatorType } from "./indicator_types.ts";
 import type { IndicatorParams } from "./indicator_schemas.ts";
+import { symbolReference } from "./cross_symbol.ts";
 import type { Condition, Operand, Strategy } from "./schema.ts";
 import {
   ARITHMETIC_OPERATORS,
@@ -42,7 +43,8 @@ export interface CompiledStrategy {
 /** A resolved reference: a candle field of the base timeframe, or an output of a planned indicator. */
 export type ResolvedRef =
   | { readonly kind: "field"; readonly field: CandleField }
-  | { readonly kind: "indicator"; readonly index: number; readonly output: number };
+  | { readonly kind: "indicator"; readonly index: number; readonly output: number }
+  | { readonly kind: "symbol"; readonly field: CandleField; readonly symbol: string };
 
 /** One indicator of the plan. */
 export interface IndicatorPlan {
@@ -54,7 +56,8 @@ export interface IndicatorPlan {
   /** What it reads: a candle source, or an output of an earlier indicator of the plan. */
   readonly input:
     | { readonly kind: "source"; readonly source: Source }
-    | { readonly kind: "indicator"; readonly index: number; readonly output: number };
+    | { readonly kind: "indicator"; readonly index: number; readonly output: number }
+    | { readonly kind: "expression"; readonly operand: Operand };
 }
 
 /** The evaluator-facing part of a compiled strategy. */
@@ -113,7 +116,7 @@ export function visitConditionRefs(condition: Condition, visit: (ref: string) =>
 /** The indicator an indicator reads (`input: macd.signal` → `macd`), if any. */
 function inputName(params: IndicatorParams): string | undefined {
   const input = "input" in params ? params.input : undefined;
-  return input ? input.split(".")[0] : undefined;
+  return typeof input === "string" && !symbolReference(input) ? input.split(".")[0] : undefined;
 }
 
 /**
@@ -156,6 +159,8 @@ export function planStrategy(strategy: Strategy): CompiledStrategy {
     if ((CANDLE_FIELDS as readonly string[]).includes(ref)) {
       return { kind: "field", field: ref as CandleField };
     }
+    const other = symbolReference(ref);
+    if (other) return { kind: "symbol", ...other };
     const [name, output] = ref.split(".");
     const index = indexOf.get(name) ?? -1;
     if (index < 0) throw new TypeError(`unknown reference '${ref}'`);
@@ -166,7 +171,7 @@ export function planStrategy(strategy: Strategy): CompiledStrategy {
   const indicators = order.map((name): IndicatorPlan => {
     const params = strategy.indicators[name];
     const input = "input" in params ? params.input : undefined;
-    const upstream = input ? resolve(input) : undefined;
+    const upstream = typeof input === "string" ? resolve(input) : undefined;
     const plan: IndicatorPlan = {
       name,
       type: indicatorType(params.type)!,
@@ -174,6 +179,8 @@ export function planStrategy(strategy: Strategy): CompiledStrategy {
       timeframe: timeframes.indexOf(timeframeOf.get(name)!),
       input: upstream?.kind === "indicator"
         ? { kind: "indicator", index: upstream.index, output: upstream.output }
+        : input !== undefined
+        ? { kind: "expression", operand: input }
         : { kind: "source", source: "source" in params && params.source ? params.source : "close" },
     };
     return Object.freeze(plan);

@@ -9,44 +9,16 @@
 import { z } from "zod";
 import { TIMEFRAMES } from "../types.ts";
 import { indicatorSchema } from "./indicator_schemas.ts";
-import { ARITHMETIC_OPERATORS, LOGICAL_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
+import { LOGICAL_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
+import { exactlyOne, oneOfMessage, type Operand, operandPair } from "./operand_schema.ts";
 import { riskLimitsShape } from "../risk/schema.ts";
 
-/** An operand: a number, a reference (`rsi`, `macd.signal`, `close`) or an arithmetic expression. */
-export type Operand = number | string | Expression;
-
-/** An arithmetic expression over two operands; exactly one key is set. */
-export type Expression = { [K in typeof ARITHMETIC_OPERATORS[number]]?: [Operand, Operand] };
+export type { Expression, Operand } from "./operand_schema.ts";
 
 /** A condition; exactly one key is set. */
 export type Condition =
   & { [K in typeof PAIR_OPERATORS[number]]?: [Operand, Operand] }
   & { all?: Condition[]; any?: Condition[]; not?: Condition };
-
-function exactlyOne(value: Record<string, unknown>): boolean {
-  return Object.keys(value).length === 1;
-}
-
-function oneOfMessage(kind: string, operators: readonly string[]): string {
-  return `${kind} must have exactly one of: ${operators.join(", ")}`;
-}
-
-const expressionSchema: z.ZodType<Expression> = z.lazy(() =>
-  z.strictObject(
-    Object.fromEntries(ARITHMETIC_OPERATORS.map((op) => [op, operandPair.optional()])),
-  ).refine(exactlyOne, {
-    message: oneOfMessage("an expression", ARITHMETIC_OPERATORS),
-  }) as unknown as z.ZodType<Expression>
-);
-
-/** Zod schema of an operand. */
-export const operandSchema: z.ZodType<Operand> = z.union([
-  z.number().finite(),
-  z.string().min(1),
-  expressionSchema,
-]);
-
-const operandPair = z.tuple([operandSchema, operandSchema]);
 
 const CONDITION_OPERATORS = [...PAIR_OPERATORS, ...LOGICAL_OPERATORS];
 
@@ -107,6 +79,20 @@ const portfolioSchema = z.strictObject({
   ]).default("equal"),
 });
 
+/**
+ * Zod schema of the `legs` section (pairs and spreads in a portfolio session):
+ * the rules run once, on the first leg's symbol; `entry.long` opens every leg
+ * on its side, `entry.short` opens them all mirrored; an exit, a stop or a
+ * target of any leg closes them all.
+ */
+const legsSchema = z.array(z.strictObject({
+  symbol: z.string().regex(/^[A-Za-z0-9]+$/, "a symbol is letters and digits"),
+  side: z.enum(["long", "short"]),
+})).min(2).max(10).refine((legs) => legs[0].side === "long", {
+  message: "the first leg is the one the rules trade: its side must be long",
+  path: [0, "side"],
+});
+
 const orderSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("market") }),
   z.strictObject({ type: z.literal("limit"), offset_percent: z.number().min(0).max(100) }),
@@ -133,6 +119,7 @@ export const strategySchema = z.strictObject({
   risk: riskSchema.default({ max_open_positions: 1, cooldown_candles: 0 }),
   sizing: sizingSchema,
   portfolio: portfolioSchema.optional(),
+  legs: legsSchema.optional(),
   orders: z.strictObject({
     entry: orderSchema.default({ type: "market" }),
     exit: orderSchema.default({ type: "market" }),
@@ -147,6 +134,9 @@ export type Risk = Strategy["risk"];
 
 /** The `portfolio` section of a validated strategy. */
 export type PortfolioRules = z.infer<typeof portfolioSchema>;
+
+/** One leg of a validated `legs` section. */
+export type Leg = z.infer<typeof legsSchema>[number];
 
 /** A validated stop/target distance. */
 export type Distance = z.infer<typeof distanceSchema>;

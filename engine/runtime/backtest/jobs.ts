@@ -10,7 +10,7 @@ import { type BacktestRow, BacktestTable } from "../../../db/stores/mod.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import type { StrategyStore } from "../strategies.ts";
+import { checkStrategySymbols, type StrategyStore } from "../strategies.ts";
 import type { Logger } from "../log.ts";
 import type { BacktestStatus } from "../../../contract/mod.ts";
 import type { BacktestInput } from "../../../contract/schemas.ts";
@@ -87,6 +87,10 @@ export class BacktestJobs {
     });
     const execution = executionOf(input.initial_capital, input);
     const portfolio = input.portfolio && await this.#portfolio(input.portfolio, execution);
+    checkStrategySymbols(
+      strategy,
+      portfolio ? portfolio.map((p) => p.symbol) : [input.symbol ?? "the data's symbol"],
+    );
     const data = file ?? portfolio!.map((p) => `${p.symbol}=${p.data}`).join(" ");
     if (input.from !== undefined && input.to !== undefined && input.from > input.to) {
       throw new ValidationError("invalid time window", [{
