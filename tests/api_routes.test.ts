@@ -176,9 +176,12 @@ Deno.test("api routes", async (t) => {
     assert.ok(typeof signals.body.signals[0].signal.reason === "string");
     const equity = await call("GET", `/api/paper_trading/sessions/${sessionId}/equity`);
     assert.ok(Array.isArray(equity.body.samples));
-    const metrics = await call("GET", `/api/paper_trading/sessions/${sessionId}/metrics`);
+    // Metrics come from the session's view, sent a few times a second: it follows the stored fill.
+    const metrics = await eventually(async () => {
+      const r = await call("GET", `/api/paper_trading/sessions/${sessionId}/metrics`);
+      return r.body.fees_paid > 0 ? r : undefined;
+    }, { what: "the metrics to count the fill's fee", timeoutMs: 10_000 });
     assert.equal(typeof metrics.body.fees_paid, "number");
-    assert.ok(metrics.body.fees_paid > 0);
     const closed = await call("GET", `/api/paper_trading/sessions/${sessionId}/closed_trades`);
     assert.equal(closed.status, 200);
     assert.equal((await call("GET", "/api/paper_trading/sessions/nope/orders")).status, 404);

@@ -186,8 +186,8 @@ function handle(message: ToWorker): void {
           post({ type: "bus_gap", symbol, from, to });
         },
       });
-      post({ type: "ready", paused: core.view().paused });
-      sendView();
+      lastView = performance.now();
+      post({ type: "ready", view: core.view() });
       return;
     }
     case "command": {

@@ -534,7 +534,10 @@ export class Supervisor {
       case "ready": {
         slot.ready = true;
         slot.quietMs = 0;
-        if (message.paused) this.#apply(slot, ["restored_paused"]);
+        if (message.view.paused) this.#apply(slot, ["restored_paused"]);
+        // Shown before the start resolves: the session's first answer already reflects it.
+        slot.pendingView = { view: message.view, seq: slot.live.seq };
+        this.#showView(slot);
         slot.started.resolve();
         return;
       }

@@ -92,8 +92,8 @@ export type ToWorker =
 
 /** Worker → main. */
 export type FromWorker =
-  /** The worker runs; `paused` when it was restored paused. */
-  | { readonly type: "ready"; readonly paused: boolean }
+  /** The worker runs; its first view (`paused` when it was restored paused). */
+  | { readonly type: "ready"; readonly view: SessionView }
   | {
     readonly type: "effects";
     readonly effects: SessionEffect[];
