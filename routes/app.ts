@@ -23,6 +23,7 @@ import { openApiRoutes } from "./api/openapi.ts";
 import { docsRoutes } from "./docs.ts";
 import { pageRoutes } from "./pages/mod.tsx";
 import { loginPage } from "./pages/login.tsx";
+import { notFoundPage } from "./pages/not_found.tsx";
 
 /** Time a request body may take to arrive (ms); slower ones get 408. */
 export const BODY_TIMEOUT_MS = 30_000;
@@ -44,7 +45,7 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.notFound((c) =>
     c.req.path.startsWith("/api/")
       ? c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`), 404)
-      : c.text("Not found", 404)
+      : c.html(notFoundPage(service, `There is no page at ${c.req.path}.`), 404)
   );
 
   app.use(sameOrigin());

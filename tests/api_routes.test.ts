@@ -51,6 +51,20 @@ Deno.test("api routes", async (t) => {
     assert.equal(r.body.feed.simulated, true);
   });
 
+  await t.step(
+    "an unknown page answers the dashboard's not-found page, an unknown API path JSON",
+    async () => {
+      const page = await call("GET", "/no-such-page", undefined, {});
+      assert.equal(page.status, 404);
+      assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+      assert.match(page.text, /data-testid="not-found"/);
+      assert.match(page.text, /href="\/paper_trading"|href="\/"/, "a way back to the sessions");
+      const api = await call("GET", "/api/no-such-route");
+      assert.equal(api.status, 404);
+      assert.match(api.body.error, /no route for GET \/api\/no-such-route/);
+    },
+  );
+
   await t.step("session creation rejects bad input with 4xx and details", async () => {
     let r = await call("POST", "/api/paper_trading/sessions", "{not json");
     assert.equal(r.status, 400);

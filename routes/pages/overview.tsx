@@ -66,8 +66,9 @@ export async function overviewPage(
             props={{
               strategies: strategies.map((s) => ({ id: s.id, name: s.name })),
               symbols,
-              selected: strategies.some((s) => s.id === "ema_cross_fast")
-                ? "ema_cross_fast"
+              // The demo's strategy: it shows the product without bleeding to costs.
+              selected: strategies.some((s) => s.id === "ema_cross_demo")
+                ? "ema_cross_demo"
                 : undefined,
             }}
           />
