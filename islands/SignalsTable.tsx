@@ -1,6 +1,6 @@
-import { useState } from "preact/hooks";
 import { clock, money } from "../presentation/format.ts";
-import { type SessionEffect, useSessionLive } from "./_session_state.ts";
+import type { SessionEffect } from "./_session_state.ts";
+import { EffectTable } from "./_effect_table.tsx";
 
 /** A signal effect. */
 export type SignalEffect = Extract<SessionEffect, { type: "signal" }>;
@@ -12,54 +12,31 @@ export interface SignalsTableProps extends Record<string, unknown> {
   signals: SignalEffect[];
 }
 
-const SHOWN = 50;
-
 /** The session's recent signals with their reasons and whether they were acted on; live. */
 export default function SignalsTable(props: SignalsTableProps) {
-  const [signals, setSignals] = useState(props.signals);
-  useSessionLive(props.session_id, (message) => {
-    if (message.type !== "effect" || message.effect.type !== "signal") return;
-    const signal = message.effect;
-    setSignals((current) => [signal, ...current].slice(0, SHOWN));
-  });
   return (
-    <section class="card" data-testid="signals-panel">
-      <header class="chart-head">
-        <h2>Recent signals</h2>
-      </header>
-      <div class="table-wrap scroll">
-        <table>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Rule</th>
-              <th>Price</th>
-              <th>Action</th>
-              <th>Reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {signals.length === 0
-              ? (
-                <tr>
-                  <td colSpan={5} class="muted">No signals yet</td>
-                </tr>
-              )
-              : signals.map((s) => (
-                <tr key={`${s.time}-${s.signal.rule}-${s.action}`} data-testid="signal-row">
-                  <td>{clock(s.time)}</td>
-                  <td class={s.signal.kind === "entry" ? "up" : "down"}>{s.signal.rule}</td>
-                  <td>{money(s.signal.price)}</td>
-                  <td class={s.action === "acted" ? "" : "muted"}>
-                    {s.action}
-                    {s.note ? ` (${s.note})` : ""}
-                  </td>
-                  <td class="reason">{s.signal.reason}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <EffectTable<SignalEffect>
+      session_id={props.session_id}
+      type="signal"
+      initial={props.signals}
+      title="Recent signals"
+      testid="signals-panel"
+      rowTestid="signal-row"
+      headers={["Time", "Rule", "Price", "Action", "Reason"]}
+      empty="No signals yet"
+      rowKey={(s) => `${s.time}-${s.signal.rule}-${s.action}`}
+      cells={(s) => (
+        <>
+          <td>{clock(s.time)}</td>
+          <td class={s.signal.kind === "entry" ? "up" : "down"}>{s.signal.rule}</td>
+          <td>{money(s.signal.price)}</td>
+          <td class={s.action === "acted" ? "" : "muted"}>
+            {s.action}
+            {s.note ? ` (${s.note})` : ""}
+          </td>
+          <td class="reason">{s.signal.reason}</td>
+        </>
+      )}
+    />
   );
 }
