@@ -21,7 +21,8 @@ import type { SessionSnapshot } from "../engine/core/session/mod.ts";
 import type { RiskEvent } from "../engine/core/risk/mod.ts";
 import { sql } from "../db/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
-import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { type FileBacktestResult, runBacktest } from "../engine/runtime/backtest/run.ts";
+import type { SessionRecords } from "../engine/runtime/session_records.ts";
 import { ReplayFeed } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { eventually, startTestServer } from "./support/server.ts";
@@ -61,6 +62,27 @@ async function all<T>(
     items.push(...p.items);
     if (items.length >= p.total || p.items.length === 0) return items;
   }
+}
+
+/** The session's stored fills, closed trades and orders are the backtest's, field by field. */
+async function assertSameRecords(
+  records: SessionRecords,
+  id: string,
+  backtest: FileBacktestResult,
+  name: string,
+): Promise<void> {
+  const fills = await all((page) => records.fills(id, page));
+  assert.deepEqual(
+    fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+    backtest.fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
+    `${name}: fills`,
+  );
+  const trades = await all((page) => records.closedTrades(id, page));
+  assert.deepEqual(trades, plain(backtest.trades), `${name}: closed trades`);
+  const orders = await all((page) => records.orders(id, page));
+  const byId = (list: { id: string }[]) =>
+    [...list].sort((a, b) => Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, "")));
+  assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
 }
 
 /**
@@ -150,20 +172,7 @@ for (const books of [false, true]) {
             );
           }
 
-          const fills = await all((page) => records.fills(id, page));
-          assert.deepEqual(
-            fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
-            backtest.fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
-            `${name}: fills`,
-          );
-          const trades = await all((page) => records.closedTrades(id, page));
-          assert.deepEqual(trades, plain(backtest.trades), `${name}: closed trades`);
-          const orders = await all((page) => records.orders(id, page));
-          const byId = (list: { id: string }[]) =>
-            [...list].sort((a, b) =>
-              Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, ""))
-            );
-          assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
+          await assertSameRecords(records, id, backtest, name);
           await assertMetricsSettle(
             () => sessions.metrics(id),
             backtest.metrics,
@@ -274,20 +283,7 @@ Deno.test({
         const traded = new Set(backtest.trades.map((t) => t.symbol));
         assert.equal(traded.size, 2, `${name} traded ${[...traded]}: make the stream livelier`);
 
-        const fills = await all((page) => records.fills(id, page));
-        assert.deepEqual(
-          fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
-          backtest.fills.map((f) => ({ ...f, tag: f.tag ?? undefined })),
-          `${name}: fills`,
-        );
-        const trades = await all((page) => records.closedTrades(id, page));
-        assert.deepEqual(trades, plain(backtest.trades), `${name}: closed trades`);
-        const orders = await all((page) => records.orders(id, page));
-        const byId = (list: { id: string }[]) =>
-          [...list].sort((a, b) =>
-            Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, ""))
-          );
-        assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
+        await assertSameRecords(records, id, backtest, name);
         const perSymbol = Object.fromEntries(
           Object.entries(backtest.per_symbol!).map(([symbol, s]) => [symbol, s.metrics]),
         );
