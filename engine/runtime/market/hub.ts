@@ -46,6 +46,8 @@ export interface HubHealth {
   events: number;
   /** Listener calls that threw. */
   listener_errors: number;
+  /** Heartbeats the channel refused to send (readers' waits time out by themselves). */
+  heartbeat_errors: number;
 }
 
 /** A listener of hub topics. */
@@ -81,6 +83,7 @@ export class MarketHub {
   #events = 0;
   #batches = 0;
   #listenerErrors = 0;
+  #heartbeatErrors = 0;
   #flushTimer?: ReturnType<typeof setTimeout>;
   #flushScheduled = false;
   #lastFlush = -Infinity;
@@ -271,7 +274,14 @@ export class MarketHub {
     for (const [symbol, topic] of this.#topics) {
       if (topic.seq === 0) continue;
       const message: BusHeartbeat = { symbol, seq: topic.seq, heartbeat: true };
-      topic.channel.postMessage(message);
+      try {
+        topic.channel.postMessage(message);
+      } catch {
+        // Deno's BroadcastChannel can throw ("expected i32") after channels were opened and
+        // closed many times in one process. The heartbeat is only a second wake-up (readers'
+        // waits time out by themselves): a lost one must not end the process.
+        this.#heartbeatErrors++;
+      }
     }
   }
 
@@ -337,6 +347,7 @@ export class MarketHub {
       batches_published: this.#batches,
       events: this.#events,
       listener_errors: this.#listenerErrors,
+      heartbeat_errors: this.#heartbeatErrors,
     };
   }
 
