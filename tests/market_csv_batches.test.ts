@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { BookTop, MarketEvent } from "../engine/core/types.ts";
 import { CsvBatchParser } from "../engine/runtime/market/csv_batches.ts";
-import { csvLineParser, readRecording } from "../engine/runtime/market/recording.ts";
-import { replayBatches } from "../engine/runtime/market/replay_batches.ts";
+import { csvLineParser } from "../engine/runtime/market/recording.ts";
+import { readBothWays, writeRecording } from "./support/both_readers.ts";
 
 type Parsed = MarketEvent | BookTop | string;
 
@@ -118,27 +118,8 @@ Deno.test("csv batches: a replay gives the recording reader's events and drops, 
     for (const [name, text] of [["BTCUSDT-trades-2025.csv", TRADES], ["BTCUSDT-1m.csv", KLINES]]) {
       for (const gzip of [false, true]) {
         const path = `${dir}/${name}${gzip ? ".gz" : ""}`;
-        let bytes: Uint8Array<ArrayBuffer> = new TextEncoder().encode(text);
-        if (gzip) {
-          bytes = new Uint8Array(
-            await new Response(
-              new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")),
-            ).arrayBuffer(),
-          );
-        }
-        await Deno.writeFile(path, bytes);
-        const expected: (MarketEvent | BookTop)[] = [];
-        const expectedDrops: string[] = [];
-        for await (const e of readRecording(path, { onDrop: (r) => expectedDrops.push(r) })) {
-          expected.push(e);
-        }
-        const events: (MarketEvent | BookTop)[] = [];
-        const drops: string[] = [];
-        let read = 0;
-        await replayBatches(path, (e) => events.push(e), {
-          onDrop: (r) => drops.push(r),
-          onBytes: (n) => read = n,
-        });
+        const bytes = await writeRecording(path, text, gzip);
+        const { expected, expectedDrops, events, drops, read } = await readBothWays(path);
         assert.ok(expected.length >= 2, `${path}: ${expected.length} events`);
         assert.deepEqual(events, expected, path);
         assert.deepEqual(drops.sort(), expectedDrops.sort(), path);

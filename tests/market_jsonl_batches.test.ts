@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { BookTop, MarketEvent, Quote } from "../engine/core/types.ts";
 import { JsonlBatchParser } from "../engine/runtime/market/jsonl_batches.ts";
-import { jsonlLineParser, readRecording } from "../engine/runtime/market/recording.ts";
-import { replayBatches } from "../engine/runtime/market/replay_batches.ts";
+import { jsonlLineParser } from "../engine/runtime/market/recording.ts";
+import { readBothWays, writeRecording } from "./support/both_readers.ts";
 import { toEnvelope } from "../engine/runtime/market/binance_protocol.ts";
 
 type Parsed = MarketEvent | BookTop | string;
@@ -138,27 +138,8 @@ Deno.test("jsonl batches: a replay gives the recording reader's events and drops
     const text = LINES.join("\n") + "\n" + trade("BTCUSDT", 2, "1", 1735689601900) + "\n";
     for (const gzip of [false, true]) {
       const path = `${dir}/BTCUSDT-stream.jsonl${gzip ? ".gz" : ""}`;
-      let bytes: Uint8Array<ArrayBuffer> = new TextEncoder().encode(text);
-      if (gzip) {
-        bytes = new Uint8Array(
-          await new Response(
-            new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")),
-          ).arrayBuffer(),
-        );
-      }
-      await Deno.writeFile(path, bytes);
-      const expected: (MarketEvent | BookTop)[] = [];
-      const expectedDrops: string[] = [];
-      for await (const e of readRecording(path, { onDrop: (r) => expectedDrops.push(r) })) {
-        expected.push(e);
-      }
-      const events: (MarketEvent | BookTop)[] = [];
-      const drops: string[] = [];
-      let read = 0;
-      await replayBatches(path, (e) => events.push(e), {
-        onDrop: (r) => drops.push(r),
-        onBytes: (n) => read = n,
-      });
+      const bytes = await writeRecording(path, text, gzip);
+      const { expected, expectedDrops, events, drops, read } = await readBothWays(path);
       assert.ok(expected.length >= 5, `${path}: ${expected.length} events`);
       assert.ok(drops.includes("out_of_order"), `${path}: an old trade id is dropped`);
       assert.deepEqual(events, expected, path);
