@@ -14,7 +14,6 @@
  *   waits until each session's durable snapshot reaches that trade's time.
  */
 import assert from "node:assert/strict";
-import { isDeepStrictEqual } from "node:util";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { metricsOf } from "../engine/core/metrics/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
@@ -27,6 +26,7 @@ import { ReplayFeed } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
+import { assertSettles } from "./support/wait.ts";
 
 const EXAMPLES = [
   "ema_cross",
@@ -83,22 +83,6 @@ async function assertSameRecords(
   const byId = (list: { id: string }[]) =>
     [...list].sort((a, b) => Number(a.id.replace(/\D/g, "")) - Number(b.id.replace(/\D/g, "")));
   assert.deepEqual(byId(orders), byId(plain(backtest.orders)), `${name}: orders`);
-}
-
-/**
- * The live metrics come from the session's view, which is throttled and so may
- * trail its durable state briefly: they must reach `expected` within 10 s.
- */
-async function assertMetricsSettle(
-  read: () => Promise<unknown>,
-  expected: unknown,
-  what: string,
-): Promise<void> {
-  await eventually(async () => isDeepStrictEqual(await read(), expected) || undefined, {
-    timeoutMs: 10_000,
-    what,
-  }).catch(() => {}); // the assertion below shows the difference
-  assert.deepEqual(await read(), expected, what);
 }
 
 /** JSON round trip: what a stored document reads back as (undefined fields vanish). */
@@ -173,7 +157,7 @@ for (const books of [false, true]) {
           }
 
           await assertSameRecords(records, id, backtest, name);
-          await assertMetricsSettle(
+          await assertSettles(
             () => sessions.metrics(id),
             backtest.metrics,
             `${name}: metrics`,
@@ -287,7 +271,7 @@ Deno.test({
         const perSymbol = Object.fromEntries(
           Object.entries(backtest.per_symbol!).map(([symbol, s]) => [symbol, s.metrics]),
         );
-        await assertMetricsSettle(
+        await assertSettles(
           () => sessions.metrics(id),
           { ...backtest.metrics, per_symbol: perSymbol },
           `${name}: metrics, per symbol too`,

@@ -24,7 +24,7 @@ import {
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { type FakeBinance, startFakeBinance } from "./support/fake_binance.ts";
 import { eventually, startTestServer } from "./support/server.ts";
-import { until } from "./support/wait.ts";
+import { assertSettles, until } from "./support/wait.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -408,8 +408,11 @@ Deno.test({
         execution: EXECUTION,
       });
       assert.deepEqual(feed.status().dropped, RECORDED_DROPS);
-      const metrics = await server.service.sessions.metrics(id);
-      assert.deepEqual(metrics, expected.metrics);
+      await assertSettles(
+        () => server.service.sessions.metrics(id),
+        expected.metrics,
+        "the session's metrics (its view) to be the backtest's",
+      );
       const fills = await eventually(async () => {
         const page = await server.service.records.fills(id, { limit: 1000 });
         return page.total === expected.fills.length ? page.items : undefined;

@@ -1,6 +1,8 @@
 /**
  * Waiting for conditions in tests: poll, never sleep a fixed time.
  */
+import assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 
 /** Polls `check` until it returns a value (not undefined) or the time runs out. */
 export async function eventually<T>(
@@ -25,4 +27,22 @@ export async function until(
   timeoutMs = 10_000,
 ): Promise<void> {
   await eventually(() => condition() || undefined, { what, timeoutMs });
+}
+
+/**
+ * Asserts that `read()` comes to deep-equal `expected` within `timeoutMs`: for
+ * what a session shows from its view (throttled, so it may trail its durable
+ * state briefly). On time-out the assertion shows the difference.
+ */
+export async function assertSettles(
+  read: () => Promise<unknown>,
+  expected: unknown,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  await eventually(async () => isDeepStrictEqual(await read(), expected) || undefined, {
+    timeoutMs,
+    what,
+  }).catch(() => {});
+  assert.deepEqual(await read(), expected, what);
 }
