@@ -13,9 +13,8 @@ import { BusWorkerPool } from "../fixtures/bus_pool.ts";
 const SYMBOL = "BTCUSDT";
 
 export async function busFigure(workers: number, trades: number): Promise<Figure> {
-  const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace });
-  const pool = await BusWorkerPool.create(hub, workers, [SYMBOL], namespace);
+  const hub = new MarketHub(new SimFeed(), { warmup: false });
+  const pool = await BusWorkerPool.create(hub, workers, [SYMBOL]);
   let id = 0;
   try {
     return await measure(async () => {

@@ -9,16 +9,12 @@ import { until } from "./support/wait.ts";
 
 Deno.test("binance: a 10,000-trade burst reaches every subscriber exactly once and in order", async () => {
   const fake = await startFakeBinance();
-  const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: fake.restUrl }), {
-    namespace,
-  });
+  const hub = new MarketHub(new BinanceFeed({ wsUrl: fake.wsUrl, restUrl: fake.restUrl }));
   await hub.start(["BTCUSDT"]);
   const received: number[][] = [[], [], []];
   const subscribers = [0, 1].map((i) => {
     const sub: BusSubscriber = new BusSubscriber({
       symbols: ["BTCUSDT"],
-      namespace,
       rings: { BTCUSDT: hub.ring("BTCUSDT") },
       startAfter: { BTCUSDT: hub.lastSeq("BTCUSDT") },
       onEvents: (events) => {

@@ -7,7 +7,10 @@ import {
 import assert from "node:assert/strict";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
-import { BusSubscriber } from "../engine/runtime/market/bus_subscriber.ts";
+import {
+  BusSubscriber,
+  type BusSubscriberOptions,
+} from "../engine/runtime/market/bus_subscriber.ts";
 import type { BusEvent } from "../engine/runtime/market/bus.ts";
 import type { BookTop, MarketEvent, Trade } from "../engine/core/types.ts";
 import { BusWorkerPool } from "../fixtures/bus_pool.ts";
@@ -25,10 +28,9 @@ function trade(symbol: string, id: number): Trade {
 }
 
 async function burst(workers: number, trades: number, batchMax: number, ring?: BusRingSize) {
-  const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false, namespace, ring });
+  const hub = new MarketHub(new SimFeed(), { batchMax, warmup: false, ring });
   const symbols = ["BTCUSDT", "ETHUSDT"];
-  const pool = await BusWorkerPool.create(hub, workers, symbols, namespace);
+  const pool = await BusWorkerPool.create(hub, workers, symbols);
   try {
     for (let i = 1; i <= trades; i++) hub.ingest(trade(symbols[i % 2], Math.ceil(i / 2)));
     hub.flush();
@@ -73,7 +75,7 @@ Deno.test("bus: 5,000 single-event batches reach every worker exactly once and i
 });
 
 /** A subscriber in this thread on `hub`'s symbol, recovering from it; what it delivered. */
-function subscribe(hub: MarketHub, symbol: string, namespace: string) {
+function subscribe(hub: MarketHub, symbol: string, options: Partial<BusSubscriberOptions> = {}) {
   const got: number[] = [];
   const kinds: string[] = [];
   const seqs: number[] = [];
@@ -82,7 +84,6 @@ function subscribe(hub: MarketHub, symbol: string, namespace: string) {
   const sub: BusSubscriber = new BusSubscriber({
     symbols: [symbol],
     rings: { [symbol]: hub.ring(symbol) },
-    namespace,
     startAfter: { [symbol]: hub.lastSeq(symbol) },
     onEvents: (events, seq) => {
       seqs.push(seq);
@@ -92,6 +93,7 @@ function subscribe(hub: MarketHub, symbol: string, namespace: string) {
     requestRecovery: (s, from, to) =>
       queueMicrotask(() => sub.deliverRecovered(s, hub.recover(s, from, to))),
     onUnrecoverable: (_s, from, to) => lost.push([from, to]),
+    ...options,
   });
   return { sub, got, kinds, seqs, lost, drained: () => drained };
 }
@@ -108,15 +110,13 @@ async function until(check: () => boolean, what: string, timeoutMs = 20_000): Pr
 }
 
 Deno.test("bus ring: a reader that fell more than the ring behind detects the overrun and recovers every batch from the hub, in order, counted", async () => {
-  const namespace = crypto.randomUUID();
   // 8 slots and room for 10 trades: 40 batches published at once overrun it, and a 12-trade batch never fits.
   const hub = new MarketHub(new SimFeed(), {
     batchMax: 4,
     warmup: false,
-    namespace,
     ring: { slots: 8, capacity: 60 },
   });
-  const reader = subscribe(hub, "TESTUSDT", namespace);
+  const reader = subscribe(hub, "TESTUSDT");
   try {
     for (let id = 1; id <= 160; id++) hub.ingest(trade("TESTUSDT", id));
     await until(() => reader.got.length === 160, "the reader to receive 160 trades");
@@ -158,15 +158,13 @@ Deno.test("bus ring: a reader that fell more than the ring behind detects the ov
 });
 
 Deno.test("bus ring: batches the hub no longer retains either are a reported gap, and reading goes on after it", async () => {
-  const namespace = crypto.randomUUID();
   const hub = new MarketHub(new SimFeed(), {
     batchMax: 1,
     retainBatches: 3,
     warmup: false,
-    namespace,
     ring: { slots: 4, capacity: 600 },
   });
-  const reader = subscribe(hub, "TESTUSDT", namespace);
+  const reader = subscribe(hub, "TESTUSDT");
   try {
     for (let id = 1; id <= 20; id++) hub.ingest(trade("TESTUSDT", id));
     await until(() => reader.lost.length > 0, "the reader to report the lost batches");
@@ -187,9 +185,8 @@ Deno.test("bus ring: batches the hub no longer retains either are a reported gap
 });
 
 Deno.test("bus ring: a reader keeping up reads each batch from shared memory, woken without messages, and handles what is there at once together", async () => {
-  const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace, heartbeatMs: 60_000 });
-  const reader = subscribe(hub, "TESTUSDT", namespace);
+  const hub = new MarketHub(new SimFeed(), { warmup: false, heartbeatMs: 60_000 });
+  const reader = subscribe(hub, "TESTUSDT");
   try {
     for (let round = 0; round < 50; round++) {
       hub.ingest(trade("TESTUSDT", round + 1));
@@ -217,12 +214,56 @@ Deno.test("bus ring: a reader keeping up reads each batch from shared memory, wo
   }
 });
 
+Deno.test("bus ring: a reader reports the hub down once its heartbeat in the ring stops (hub closed)", async () => {
+  const hub = new MarketHub(new SimFeed(), { warmup: false, heartbeatMs: 50 });
+  const down: string[] = [];
+  const reader = subscribe(hub, "TESTUSDT", {
+    hubTimeoutMs: 1_000,
+    onHubDown: (symbol) => down.push(symbol),
+  });
+  try {
+    hub.ingest(trade("TESTUSDT", 1));
+    await until(() => reader.got.length === 1, "the trade to arrive");
+    await hub.close();
+    await until(() => down.length > 0, "the reader to report the closed hub as down");
+    assert.deepEqual(down, ["TESTUSDT"], "reported once");
+  } finally {
+    reader.sub.close();
+    await hub.close();
+  }
+});
+
+Deno.test("bus ring: a heartbeat counter standing still means hub down, moving again means hub up", async () => {
+  const buffer = createBusRing({ slots: 4, capacity: 100 });
+  const writer = new BusRingWriter(buffer);
+  const heard: string[] = [];
+  const sub = new BusSubscriber({
+    symbols: ["BTCUSDT"],
+    rings: { BTCUSDT: buffer },
+    onEvents: () => {},
+    requestRecovery: () => {},
+    hubTimeoutMs: 300,
+    onHubDown: (symbol, silentMs) => {
+      assert.ok(silentMs >= 300, `silent for ${silentMs} ms`);
+      heard.push(`down ${symbol}`);
+    },
+    onHubUp: (symbol) => heard.push(`up ${symbol}`),
+  });
+  try {
+    await until(() => heard.length === 1, "the silent hub to be reported down");
+    writer.beat();
+    await until(() => heard.length === 2, "the beating hub to be reported up");
+    assert.deepEqual(heard, ["down BTCUSDT", "up BTCUSDT"]);
+  } finally {
+    sub.close();
+  }
+});
+
 Deno.test("hub: recover serves retained batches only; listeners get topics", async () => {
   const hub = new MarketHub(new SimFeed(), {
     batchMax: 2,
     retainBatches: 3,
     warmup: false,
-    namespace: crypto.randomUUID(),
   });
   const seen: Record<string, MarketEvent[]> = { ticker: [], trades: [], market_data: [] };
   for (const topic of Object.keys(seen)) {

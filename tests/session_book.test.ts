@@ -66,13 +66,11 @@ Deno.test("session: market entries walk the last book received", async () => {
 });
 
 Deno.test("hub: books travel on the bus in order with trades, cut to the bus depth", async () => {
-  const namespace = crypto.randomUUID();
-  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace });
+  const hub = new MarketHub(new SimFeed(), { warmup: false });
   const received: BusEvent[] = [];
   const trades = waveTrades({ count: 3 });
   const subscriber = new BusSubscriber({
     symbols: ["BTCUSDT"],
-    namespace,
     rings: { BTCUSDT: hub.ring("BTCUSDT") },
     startAfter: { BTCUSDT: 0 },
     onEvents: (events) => received.push(...events),

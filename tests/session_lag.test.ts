@@ -22,7 +22,7 @@ function trade(id: number): Trade {
 }
 
 Deno.test("hub lag: the age of the oldest batch a subscriber has not handled, 0 when up to date", async () => {
-  const hub = new MarketHub(new SimFeed(), { warmup: false, namespace: crypto.randomUUID() });
+  const hub = new MarketHub(new SimFeed(), { warmup: false });
   try {
     const before = performance.now();
     hub.ingest(trade(1));

@@ -126,9 +126,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   );
   // In a cluster one node ingests each symbol and every node reads it from the stream.
   const feed = node ? node.shareFeed(venues) : venues;
-  // Channels are process-wide: a namespace per service keeps two services in one process apart.
-  const namespace = crypto.randomUUID().slice(0, 8);
-  const hub = new MarketHub(feed, { namespace });
+  const hub = new MarketHub(feed);
   await hub.start(config.symbols);
   const live = new LiveBus();
   /** Live updates of sessions: in a cluster through NATS, so the node holding the client shows them. */
@@ -155,7 +153,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const supervisor = new Supervisor({
     persister,
     history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
-    busNamespace: namespace,
     ring: (symbol) => hub.ring(symbol),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),

@@ -173,7 +173,6 @@ function handle(message: ToWorker): void {
         symbols,
         rings: message.rings,
         startAfter: message.startAfter,
-        namespace: message.busNamespace,
         onEvents: onMarket,
         onDrained,
         requestRecovery: (symbol, from, to) => post({ type: "recover", symbol, from, to }),

@@ -105,8 +105,6 @@ export interface SupervisorDeps {
   readonly persister: Persister;
   /** Warm-up candles for a session (fetched in the main thread: workers have no network). */
   history(symbol: string, strategy: Strategy): Promise<Candle[]>;
-  /** The hub's bus channel namespace. */
-  readonly busNamespace?: string;
   /** The shared ring of a symbol's bus batches. */
   ring(symbol: string): SharedArrayBuffer;
   /** Current last bus sequence of a symbol: a new worker starts after it. */
@@ -495,7 +493,6 @@ export class Supervisor {
           history,
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
-          busNamespace: this.#deps.busNamespace,
           progress: slot.progress,
           handled: slot.handled,
         } satisfies ToWorker,

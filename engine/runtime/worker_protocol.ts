@@ -71,8 +71,6 @@ export type ToWorker =
     readonly startAfter: Record<string, number>;
     /** Per symbol, the hub's shared ring of bus batches. */
     readonly rings: Record<string, SharedArrayBuffer>;
-    /** Namespace of the bus channels (must match the hub's). */
-    readonly busNamespace?: string;
     /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
     readonly progress: Int32Array;
     /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */

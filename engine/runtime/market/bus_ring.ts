@@ -2,7 +2,9 @@
  * One symbol's bus batches in shared memory: the hub writes each batch once
  * into a ring in a SharedArrayBuffer, and every worker reads it from there
  * (no copy per worker). Readers are woken through `Atomics.waitAsync` on the
- * published sequence number.
+ * published sequence number. The hub also bumps a heartbeat counter in the
+ * header: a reader that sees it stand still knows the hub is down (or its
+ * thread stalled), without any message channel.
  *
  * Lossless by construction: a batch is never changed once published, only
  * overwritten when the ring wraps, and a reader notices that (the slot holds
@@ -11,10 +13,22 @@
  * retained copies. A batch larger than the whole ring is published as such a
  * slot directly.
  *
- * Layout: Int32 published seq, padding, BigInt64 reserved end (doubles ever
- * written), then `slots` × Float64 [seq, start, length], then the data ring
- * of `capacity` Float64. Positions are absolute (counted since the start);
- * the ring index is the position modulo the capacity.
+ * Memory order (also on weakly ordered CPUs): the sequence words (published
+ * seq, each slot's seq, the reserved end) are only read and written through
+ * `Atomics`. The writer invalidates a slot and reserves space with
+ * read-modify-writes (`Atomics.exchange`), which act as full fences, so both
+ * are visible before any of the data it then overwrites; it publishes with
+ * `Atomics.store` after writing. A reader copies the data with plain loads,
+ * then fences with an `Atomics` read-modify-write of its own before it reads
+ * the slot's seq and the reserved end again: the copy is ordered before that
+ * check, so a copy that saw overwritten data always fails it.
+ *
+ * Layout: Int32 published seq, Int32 heartbeat counter, BigInt64 reserved
+ * end (doubles ever written), Float64 slot count, then `slots` × Int32 slot
+ * seq (0 = being written), padded to 8 bytes, then `slots` × Float64
+ * [start, length], then the data ring of `capacity` Float64. Positions are
+ * absolute (counted since the start); the ring index is the position modulo
+ * the capacity.
  *
  * Encoding per event (Float64): trade `[0, id, price, qty, time, buyerMaker]`,
  * quote `[1, updateId, bid, bidQty, ask, askQty, time]`, book `[2, updateId,
@@ -32,18 +46,20 @@ export interface BusRingSize {
   readonly capacity?: number;
 }
 
-const HEADER_BYTES = 16;
-const SLOT = 3;
+const HEADER_BYTES = 24;
+const PUBLISHED = 0, BEAT = 1;
+const META = 2;
 const TRADE = 0, QUOTE = 1, BOOK = 2, CANDLE = 3;
 
 function layout(sab: SharedArrayBuffer) {
   const head = new Int32Array(sab, 0, 2);
   const reserved = new BigInt64Array(sab, 8, 1);
-  const slotCount = new Float64Array(sab, HEADER_BYTES, 1)[0];
-  const slots = new Float64Array(sab, HEADER_BYTES + 8, slotCount * SLOT);
-  const dataOffset = HEADER_BYTES + 8 + slotCount * SLOT * 8;
-  const data = new Float64Array(sab, dataOffset);
-  return { head, reserved, slotCount, slots, data };
+  const slotCount = new Float64Array(sab, 16, 1)[0];
+  const seqs = new Int32Array(sab, HEADER_BYTES, slotCount);
+  const metaOffset = HEADER_BYTES + Math.ceil(slotCount / 2) * 8;
+  const meta = new Float64Array(sab, metaOffset, slotCount * META);
+  const data = new Float64Array(sab, metaOffset + slotCount * META * 8);
+  return { head, reserved, slotCount, seqs, meta, data };
 }
 
 /** Allocates an empty ring. */
@@ -53,8 +69,10 @@ export function createBusRing(size: BusRingSize = {}): SharedArrayBuffer {
   if (!(slots >= 2 && capacity >= 16)) {
     throw new RangeError(`bus ring too small: ${slots} slots, ${capacity} numbers`);
   }
-  const sab = new SharedArrayBuffer(HEADER_BYTES + 8 + slots * SLOT * 8 + capacity * 8);
-  new Float64Array(sab, HEADER_BYTES, 1)[0] = slots;
+  const sab = new SharedArrayBuffer(
+    HEADER_BYTES + Math.ceil(slots / 2) * 8 + slots * META * 8 + capacity * 8,
+  );
+  new Float64Array(sab, 16, 1)[0] = slots;
   return sab;
 }
 
@@ -70,29 +88,39 @@ export class BusRingWriter {
     this.#ring = layout(buffer);
   }
 
-  /** Writes batch `seq` (the next one), publishes it and wakes the readers. */
+  /** Writes batch `seq` (the next one) and publishes it; {@link wake} wakes the readers. */
   write(seq: number, events: readonly BusEvent[]): void {
-    const { head, reserved, slotCount, slots, data } = this.#ring;
+    const { head, reserved, slotCount, seqs, meta, data } = this.#ring;
     const length = this.#encode(events);
-    const slot = (seq % slotCount) * SLOT;
-    slots[slot] = NaN; // a reader of the slot's old batch sees it change
+    const slot = seq % slotCount;
+    // A reader of the slot's old batch sees it change (a fence before the writes below).
+    Atomics.exchange(seqs, slot, 0);
     if (length <= data.length) {
       const start = this.#end;
       this.#end += length;
-      Atomics.store(reserved, 0, BigInt(this.#end));
+      // Reserved before the data is overwritten (a fence too): readers of that data see it.
+      Atomics.exchange(reserved, 0, BigInt(this.#end));
       const at = start % data.length;
       const first = Math.min(length, data.length - at);
       data.set(this.#scratch.subarray(0, first), at);
       if (first < length) data.set(this.#scratch.subarray(first, length), 0);
-      slots[slot + 1] = start;
-      slots[slot + 2] = length;
+      meta[slot * META] = start;
     } else {
-      slots[slot + 1] = -1; // too large for the ring: readers recover it from the hub
-      slots[slot + 2] = length;
+      meta[slot * META] = -1; // too large for the ring: readers recover it from the hub
     }
-    slots[slot] = seq;
-    Atomics.store(head, 0, seq);
-    Atomics.notify(head, 0);
+    meta[slot * META + 1] = length;
+    Atomics.store(seqs, slot, seq);
+    Atomics.store(head, PUBLISHED, seq);
+  }
+
+  /** Wakes every reader waiting for a batch. */
+  wake(): void {
+    Atomics.notify(this.#ring.head, PUBLISHED);
+  }
+
+  /** Bumps the heartbeat counter: readers take a counter standing still as the hub being down. */
+  beat(): void {
+    Atomics.add(this.#ring.head, BEAT, 1);
   }
 
   #encode(events: readonly BusEvent[]): number {
@@ -130,6 +158,8 @@ export class BusRingWriter {
 export class BusRingReader {
   readonly #symbol: string;
   readonly #ring: ReturnType<typeof layout>;
+  /** This reader's own word for the fence between copying a batch and checking it. */
+  readonly #fence = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(buffer: SharedArrayBuffer, symbol: string) {
     this.#symbol = symbol;
@@ -138,7 +168,12 @@ export class BusRingReader {
 
   /** The seq of the newest published batch (0 before the first). */
   published(): number {
-    return Atomics.load(this.#ring.head, 0);
+    return Atomics.load(this.#ring.head, PUBLISHED);
+  }
+
+  /** The hub's heartbeat counter (it moves while the hub is alive). */
+  beats(): number {
+    return Atomics.load(this.#ring.head, BEAT);
   }
 
   /**
@@ -146,13 +181,13 @@ export class BusRingReader {
    * `timeoutMs` bounds the wait.
    */
   wait(seq: number, timeoutMs: number): Promise<unknown> {
-    const result = Atomics.waitAsync(this.#ring.head, 0, seq, timeoutMs);
+    const result = Atomics.waitAsync(this.#ring.head, PUBLISHED, seq, timeoutMs);
     return result.async ? result.value : Promise.resolve();
   }
 
   /** Wakes every reader waiting on this ring (they find nothing new and wait again). */
   wake(): void {
-    Atomics.notify(this.#ring.head, 0);
+    Atomics.notify(this.#ring.head, PUBLISHED);
   }
 
   /**
@@ -160,19 +195,21 @@ export class BusRingReader {
    * holds it (overwritten: recover it from the hub).
    */
   read(seq: number): BusEvent[] | undefined {
-    const { reserved, slotCount, slots, data } = this.#ring;
-    const slot = (seq % slotCount) * SLOT;
-    if (slots[slot] !== seq) return undefined;
-    const start = slots[slot + 1];
-    const length = slots[slot + 2];
+    const { reserved, slotCount, seqs, meta, data } = this.#ring;
+    const slot = seq % slotCount;
+    if (Atomics.load(seqs, slot) !== seq) return undefined;
+    const start = meta[slot * META];
+    const length = meta[slot * META + 1];
     if (start < 0) return undefined;
     const copy = new Float64Array(length);
     const at = start % data.length;
     const first = Math.min(length, data.length - at);
     copy.set(data.subarray(at, at + first));
     if (first < length) copy.set(data.subarray(0, length - first), first);
-    // Read, then check nothing overwrote it meanwhile (the writer reserves before writing).
-    if (slots[slot] !== seq) return undefined;
+    // Fence: the copy above is complete before the checks below (see the module comment).
+    Atomics.add(this.#fence, 0, 1);
+    // Nothing overwrote it meanwhile: the slot still holds it, and the writer has not reserved its space.
+    if (Atomics.load(seqs, slot) !== seq) return undefined;
     if (Number(Atomics.load(reserved, 0)) - start > data.length) return undefined;
     return this.#decode(copy);
   }

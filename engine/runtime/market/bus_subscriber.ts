@@ -5,10 +5,12 @@
  * per symbol. A reader that fell more than the ring behind (its next batch
  * overwritten) counts an overrun and recovers the missing batches through the
  * caller's own port to the hub; batches the hub no longer retains either are
- * a gap given up on, reported. The symbols' channels carry the hub's
- * heartbeats: a second wake-up, should a notification be missed.
+ * a gap given up on, reported. The hub bumps a heartbeat counter in each
+ * ring: a counter that stands still for {@link BusSubscriberOptions.hubTimeoutMs}
+ * (checked whenever the reader wakes, at least every second) means the hub is
+ * down or its thread stalled, and is reported once until it moves again.
  */
-import { type BusBatch, busChannelName, type BusEvent } from "./bus.ts";
+import type { BusBatch, BusEvent } from "./bus.ts";
 import { BusRingReader } from "./bus_ring.ts";
 
 /** Options of {@link BusSubscriber}. */
@@ -26,8 +28,12 @@ export interface BusSubscriberOptions {
   requestRecovery: (symbol: string, from: number, to: number) => void;
   /** Hears gaps given up on (events of those batches are lost). */
   onUnrecoverable?: (symbol: string, from: number, to: number) => void;
-  /** Channel namespace; must match the hub's (default none). */
-  namespace?: string;
+  /** Hears that a symbol's hub heartbeat stood still for `silentMs` (hub down or stalled). */
+  onHubDown?: (symbol: string, silentMs: number) => void;
+  /** Hears that the heartbeat moves again after {@link onHubDown}. */
+  onHubUp?: (symbol: string) => void;
+  /** A heartbeat standing still this long means the hub is down (default 5000 ms). */
+  hubTimeoutMs?: number;
   /** Give up on a recovery after this many ms (default 5000). */
   gapTimeoutMs?: number;
 }
@@ -38,7 +44,11 @@ const WAIT_MS = 1_000;
 interface SymbolState {
   readonly symbol: string;
   readonly ring: BusRingReader;
-  readonly channel: BroadcastChannel;
+  /** The hub's heartbeat counter when last seen, and when (`performance.now()`) it last moved. */
+  beats: number;
+  beatAt: number;
+  /** The heartbeat stood still too long (reported). */
+  hubDown: boolean;
   /** Next seq to deliver. */
   next: number;
   /** The batches asked of the hub, while a recovery is under way. */
@@ -58,24 +68,26 @@ export class BusSubscriber {
   #options: BusSubscriberOptions;
   #states = new Map<string, SymbolState>();
   #gapTimeoutMs: number;
+  #hubTimeoutMs: number;
   #closed = false;
 
   constructor(options: BusSubscriberOptions) {
     this.#options = options;
     this.#gapTimeoutMs = options.gapTimeoutMs ?? 5000;
+    this.#hubTimeoutMs = options.hubTimeoutMs ?? 5000;
     for (const symbol of options.symbols) {
       const buffer = options.rings[symbol];
       if (!buffer) throw new TypeError(`no bus ring for ${symbol}`);
       const ring = new BusRingReader(buffer, symbol);
-      const state: SymbolState = {
+      this.#states.set(symbol, {
         symbol,
         ring,
-        channel: new BroadcastChannel(busChannelName(symbol, options.namespace)),
+        beats: ring.beats(),
+        beatAt: performance.now(),
+        hubDown: false,
         next: (options.startAfter?.[symbol] ?? ring.published()) + 1,
         waiting: false,
-      };
-      state.channel.onmessage = () => this.#pump(state);
-      this.#states.set(symbol, state);
+      });
     }
     // Not before the constructor returns: the caller gets to finish its own setup first.
     queueMicrotask(() => {
@@ -85,7 +97,9 @@ export class BusSubscriber {
 
   /** Delivers every batch published and not yet delivered, then waits for the next one. */
   #pump(state: SymbolState): void {
-    if (this.#closed || state.recovering) return;
+    if (this.#closed) return;
+    this.#watchHub(state);
+    if (state.recovering) return;
     const published = state.ring.published();
     let delivered = false;
     while (state.next <= published) {
@@ -101,6 +115,23 @@ export class BusSubscriber {
     }
     if (delivered) this.#options.onDrained?.();
     this.#wait(state, published);
+  }
+
+  /** Reports the hub down when its heartbeat stood still too long, and back when it moves. */
+  #watchHub(state: SymbolState): void {
+    const beats = state.ring.beats();
+    const now = performance.now();
+    if (beats !== state.beats) {
+      state.beats = beats;
+      state.beatAt = now;
+      if (state.hubDown) {
+        state.hubDown = false;
+        this.#options.onHubUp?.(state.symbol);
+      }
+    } else if (!state.hubDown && now - state.beatAt >= this.#hubTimeoutMs) {
+      state.hubDown = true;
+      this.#options.onHubDown?.(state.symbol, now - state.beatAt);
+    }
   }
 
   /** Waits for a batch after `published` (the newest one seen). */
@@ -167,11 +198,10 @@ export class BusSubscriber {
     this.#pump(state);
   }
 
-  /** Stops reading: closes the channels, timers and ring waits. */
+  /** Stops reading: ends the timers and ring waits. */
   close(): void {
     this.#closed = true;
     for (const state of this.#states.values()) {
-      state.channel.close();
       clearTimeout(state.timer);
       if (state.waiting) state.ring.wake();
     }

@@ -1,15 +1,15 @@
 /**
  * The main thread's market hub: takes a feed's events (validated by the
  * feed) and L2 books, updates the cache, publishes numbered batches on the bus
- * (each written once into the symbol's shared ring, which every worker reads;
- * heartbeats on the symbol's channel), keeps recent batches for gap recovery,
- * and fans out to in-process listeners.
+ * (each written once into the symbol's shared ring, which every worker reads,
+ * with a heartbeat counter in the ring), keeps recent batches for gap
+ * recovery, and fans out to in-process listeners.
  */
 import { type BusRingSize, BusRingWriter, createBusRing } from "./bus_ring.ts";
 import type { BookTop, Candle, MarketEvent } from "../../core/types.ts";
 import type { Feed, FeedStatus } from "./feed.ts";
 import { MarketCache, type MarketCacheOptions } from "./cache.ts";
-import { type BusBatch, busChannelName, type BusEvent, type BusHeartbeat } from "./bus.ts";
+import type { BusBatch, BusEvent } from "./bus.ts";
 import { Ring } from "./_ring.ts";
 
 /** Levels per side of the books published on the bus (what session fills can walk). */
@@ -21,14 +21,12 @@ export interface MarketHubOptions {
   batchMax?: number;
   /** Batches kept per symbol for recovery (default 4096). */
   retainBatches?: number;
-  /** Heartbeat period in ms (default 250). */
+  /** Period of the heartbeat counter in each ring, in ms (default 250). */
   heartbeatMs?: number;
   /** Busy-market delay before publishing pending events, in ms (default 0 = next macrotask); a quiet market publishes at the end of the current turn. */
   flushMs?: number;
   /** Load warm-up candles (1m and 1h) from the feed at start (default true). */
   warmup?: boolean;
-  /** Channel namespace, for several hubs in one process (default none: `md:SYMBOL`). */
-  namespace?: string;
   /** Cache sizes and timeframes. */
   cache?: MarketCacheOptions;
   /** Size of each symbol's shared ring (default 4096 batches, 8 MiB of events). */
@@ -46,17 +44,15 @@ export interface HubHealth {
   events: number;
   /** Listener calls that threw. */
   listener_errors: number;
-  /** Heartbeats the channel refused to send (readers' waits time out by themselves). */
-  heartbeat_errors: number;
 }
 
 /** A listener of hub topics. */
 export type HubListener = (events: readonly MarketEvent[]) => void;
 
 interface Topic {
-  /** Heartbeats only: batches travel through {@link ring}. */
-  channel: BroadcastChannel;
   ring: BusRingWriter;
+  /** Batches were written since the readers were last woken. */
+  unwoken: boolean;
   seq: number;
   pending: BusEvent[];
   retained: Ring<BusBatch>;
@@ -75,7 +71,6 @@ export class MarketHub {
   #heartbeatMs: number;
   #flushMs: number;
   #warmup: boolean;
-  #namespace?: string;
   #ringSize: BusRingSize;
   #topics = new Map<string, Topic>();
   #listeners = new Map<string, Set<HubListener>>();
@@ -83,7 +78,6 @@ export class MarketHub {
   #events = 0;
   #batches = 0;
   #listenerErrors = 0;
-  #heartbeatErrors = 0;
   #flushTimer?: ReturnType<typeof setTimeout>;
   #flushScheduled = false;
   #lastFlush = -Infinity;
@@ -97,7 +91,6 @@ export class MarketHub {
     this.#heartbeatMs = options.heartbeatMs ?? 250;
     this.#flushMs = options.flushMs ?? 0;
     this.#warmup = options.warmup ?? true;
-    this.#namespace = options.namespace;
     this.#ringSize = options.ring ?? {};
     this.cache = new MarketCache(options.cache);
   }
@@ -128,7 +121,7 @@ export class MarketHub {
     this.#feed.subscribe(symbols);
   }
 
-  /** Removes symbols from the running feed (their channels stay open). */
+  /** Removes symbols from the running feed (their rings stay). */
   unsubscribe(symbols: readonly string[]): void {
     this.#feed.unsubscribe(symbols);
   }
@@ -216,8 +209,8 @@ export class MarketHub {
     let topic = this.#topics.get(symbol);
     if (!topic) {
       topic = {
-        channel: new BroadcastChannel(busChannelName(symbol, this.#namespace)),
         ring: new BusRingWriter(createBusRing(this.#ringSize)),
+        unwoken: false,
         seq: 0,
         pending: [],
         retained: new Ring(this.#retain),
@@ -237,6 +230,10 @@ export class MarketHub {
     topic.retained.push(batch);
     topic.publishedAt.push(performance.now());
     topic.ring.write(batch.seq, events);
+    if (!topic.unwoken) {
+      topic.unwoken = true;
+      queueMicrotask(() => this.#wake(topic));
+    }
     this.#batches++;
     this.#notify(symbol, topic, events);
   }
@@ -270,19 +267,17 @@ export class MarketHub {
     }
   }
 
+  /**
+   * Wakes the readers once for every batch written in this turn: one wake-up
+   * per reader for a burst, not one per batch (readers drain all they find).
+   */
+  #wake(topic: Topic): void {
+    topic.unwoken = false;
+    topic.ring.wake();
+  }
+
   #beat(): void {
-    for (const [symbol, topic] of this.#topics) {
-      if (topic.seq === 0) continue;
-      const message: BusHeartbeat = { symbol, seq: topic.seq, heartbeat: true };
-      try {
-        topic.channel.postMessage(message);
-      } catch {
-        // Deno's BroadcastChannel can throw ("expected i32") after channels were opened and
-        // closed many times in one process. The heartbeat is only a second wake-up (readers'
-        // waits time out by themselves): a lost one must not end the process.
-        this.#heartbeatErrors++;
-      }
-    }
+    for (const topic of this.#topics.values()) topic.ring.beat();
   }
 
   /**
@@ -300,7 +295,7 @@ export class MarketHub {
   }
 
   /**
-   * Batches seq in [from, to] of the symbol's channel, or null when any of
+   * Batches seq in [from, to] of the symbol's bus, or null when any of
    * them is no longer retained. Serve this to workers that report a gap.
    */
   recover(symbol: string, from: number, to: number): BusBatch[] | null {
@@ -347,17 +342,15 @@ export class MarketHub {
       batches_published: this.#batches,
       events: this.#events,
       listener_errors: this.#listenerErrors,
-      heartbeat_errors: this.#heartbeatErrors,
     };
   }
 
-  /** Flushes, stops the feed and closes the channels and timers. */
+  /** Flushes, stops the feed and the heartbeat (readers then see the hub down). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
     clearInterval(this.#heartbeat);
     await this.#feed.close();
-    for (const topic of this.#topics.values()) topic.channel.close();
   }
 }

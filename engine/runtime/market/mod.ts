@@ -41,6 +41,6 @@ export {
 export { MarketCache, type MarketCacheOptions, type Ticker } from "./cache.ts";
 export { CandleSeries } from "./candle_series.ts";
 export { type HubHealth, type HubListener, MarketHub, type MarketHubOptions } from "./hub.ts";
-export { type BusBatch, busChannelName, type BusHeartbeat } from "./bus.ts";
+export type { BusBatch, BusEvent } from "./bus.ts";
 export { type BusRingSize, createBusRing } from "./bus_ring.ts";
 export { BusSubscriber, type BusSubscriberOptions } from "./bus_subscriber.ts";
