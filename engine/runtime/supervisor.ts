@@ -48,6 +48,7 @@ import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
+import { sessionWorkerUrl } from "./session_worker_url.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -240,8 +241,6 @@ interface Slot {
   nextRequest: number;
   readonly pending: Map<number, PendingCommand>;
 }
-
-const WORKER_URL = new URL("./session_worker.ts", import.meta.url);
 
 /** Worker options: a module worker with no permissions at all (no network, no files). */
 function sandboxed(name: string): WorkerOptions {
@@ -462,12 +461,12 @@ export class Supervisor {
     // The new worker starts from the durable state: whatever was not committed is gone with the old one.
     slot.live.seq = slot.live.durableSeq;
     this.#deps.persister.readmit(spec.id);
-    this.#history(spec).then((history) => {
+    Promise.all([this.#history(spec), sessionWorkerUrl()]).then(([history, url]) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
       // A restarted worker resumes after the batches its durable state includes (never skips).
       const startAfter = slot.busSeq ??= this.#newest(spec);
       symbolsOf(spec).forEach((symbol, i) => Atomics.store(slot.handled, i, startAfter[symbol]));
-      const worker = new Worker(WORKER_URL, sandboxed(`session-${spec.id}`));
+      const worker = new Worker(url, sandboxed(`session-${spec.id}`));
       slot.worker = worker;
       worker.onmessage = (event: MessageEvent<FromWorker>) =>
         this.#receive(slot, worker, event.data);
