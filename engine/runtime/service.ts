@@ -234,6 +234,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       supervisor,
       sessions,
       live,
+      risk,
       handle: (op, args) => clusterSessions.handle(op, args),
       flush: () => persister.flush(),
     });

@@ -13,12 +13,14 @@ import { ConflictError, ServiceUnavailableError } from "../errors.ts";
 import type { ClusterHealth } from "../health.ts";
 import type { LiveBus } from "../live.ts";
 import type { Logger } from "../log.ts";
+import type { AccountRiskService } from "../risk.ts";
 import type { Fencing } from "../persister.ts";
 import type { SessionService } from "../sessions.ts";
 import type { Supervisor } from "../supervisor.ts";
 import type { Feed } from "../market/feed.ts";
 import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
+import { ClusterRiskReach } from "./risk_reach.ts";
 import { SharedFeed } from "./shared_feed.ts";
 import { nodeSubject } from "./subjects.ts";
 
@@ -67,6 +69,7 @@ export class ClusterNode implements Fencing {
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
   #sessions: SessionService | undefined;
+  #risk: AccountRiskService | undefined;
   #flush: () => Promise<void> = () => Promise.resolve();
   #closed = false;
 
@@ -110,12 +113,14 @@ export class ClusterNode implements Fencing {
 
   /**
    * Starts serving: requests from other nodes go to `handle`, live updates
-   * of every node reach `live`, and the tick adopts orphaned sessions.
+   * of every node reach `live`, account risk changes of every node reach
+   * `risk` (and its changes every node), and the tick adopts orphaned sessions.
    */
   attach(parts: {
     supervisor: Supervisor;
     sessions: SessionService;
     live: LiveBus;
+    risk: AccountRiskService;
     handle: Handler;
     /** Resolves when every write queued so far is committed (a stop's status before its lease goes). */
     flush: () => Promise<void>;
@@ -123,6 +128,12 @@ export class ClusterNode implements Fencing {
     this.#supervisor = parts.supervisor;
     this.#flush = parts.flush;
     this.#sessions = parts.sessions;
+    this.#risk = parts.risk;
+    new ClusterRiskReach(this.#nc, {
+      clusterId: this.clusterId,
+      nodeId: this.nodeId,
+      members: () => this.#table.members(this.#options.leaseMs),
+    }).listen(parts.risk);
     this.#nc.subscribe(this.#liveSubject, {
       callback: (error, message) => {
         if (error) return;
@@ -277,11 +288,15 @@ export class ClusterNode implements Fencing {
     }, ms);
   }
 
-  /** Beats, renews leases, adopts orphaned sessions. */
+  /**
+   * Beats, renews leases, takes account risk changes it missed, adopts
+   * orphaned sessions (after the risk: they start under the settings in force).
+   */
   async #tick(): Promise<void> {
     const { leaseMs, nodeId } = this.#options;
     await this.#table.beat(nodeId, this.#options.url);
     await this.#renew();
+    await this.#risk?.refresh();
     this.#members = await this.#table.members(leaseMs);
     this.#feeds = await this.#table.feedHolders();
     if (this.#closed) return;
