@@ -222,6 +222,22 @@ export class ClusterNode implements Fencing {
     this.#leases.set(id, { token, since: Date.now() });
   }
 
+  /**
+   * Takes the lease of session `id`, which failed here, again (a command
+   * resumes it here); false when another node runs it by now: it is let go
+   * here and commands go there.
+   */
+  async reclaim(id: string): Promise<boolean> {
+    try {
+      await this.claim(id);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.#supervisor?.release(id);
+      return false;
+    }
+  }
+
   /** {@link Fencing}: the token this node writes session `id` under. */
   token(id: string): number {
     return this.#leases.get(id)?.token ?? -1;
@@ -289,14 +305,16 @@ export class ClusterNode implements Fencing {
   }
 
   /**
-   * Beats, renews leases, takes account risk changes it missed, adopts
-   * orphaned sessions (after the risk: they start under the settings in force).
+   * Beats, renews leases, takes account risk changes it missed, lets go of
+   * failed sessions resumed elsewhere, adopts orphaned sessions (after the
+   * risk: they start under the settings in force).
    */
   async #tick(): Promise<void> {
     const { leaseMs, nodeId } = this.#options;
     await this.#table.beat(nodeId, this.#options.url);
     await this.#renew();
     await this.#risk?.refresh();
+    await this.#forgetMoved();
     this.#members = await this.#table.members(leaseMs);
     this.#feeds = await this.#table.feedHolders();
     if (this.#closed) return;
@@ -326,6 +344,16 @@ export class ClusterNode implements Fencing {
     }
     const kept = await this.#table.renew(this.nodeId, held, this.#options.leaseMs);
     for (const { sessionId } of held) if (!kept.has(sessionId)) this.lost(sessionId);
+  }
+
+  /** Lets go of sessions that failed here and run on another node now (resumed through it). */
+  async #forgetMoved(): Promise<void> {
+    const supervisor = this.#supervisor!;
+    for (const id of supervisor.ids()) {
+      if (supervisor.get(id)?.status !== "failed" || this.#leases.has(id)) continue;
+      const owner = await this.#table.owner(id);
+      if (owner !== undefined && owner !== this.nodeId) supervisor.release(id);
+    }
   }
 
   /** Claims this node's share of `orphans` and starts them from their durable state. */
