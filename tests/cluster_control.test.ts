@@ -3,7 +3,8 @@
 // through another reach every session on every node, stored and audited once;
 // a node's sessions adopted after a halt start halted; resuming through a
 // third node lifts the halt everywhere; a change a node never heard of (only
-// stored) is taken from the stored settings.
+// stored) is taken from the stored settings; `/api/health` shows the
+// cluster's worst session lag beside each member's.
 import assert from "node:assert/strict";
 import { openDatabase } from "../db/mod.ts";
 import { RiskTable } from "../db/stores/mod.ts";
@@ -89,6 +90,20 @@ Deno.test({
       for (const node of cluster.nodes) {
         assert.ok((byNode[node.id]?.length ?? 0) >= 1, `node ${node.id} runs a session`);
       }
+
+      // Health: the cluster's worst lag, from what every member publishes in its beats.
+      const health = await eventually(async () => {
+        const h = await getJson<{
+          cluster: {
+            members: { id: string; lag_ms: number | null }[];
+            lag_ms: { max: number | null; node: string | null };
+          };
+        }>(`${n1.url}/api/health`);
+        return h?.cluster.members.every((m) => m.lag_ms !== null) ? h.cluster : undefined;
+      }, { what: "every member's lag in n1's health" });
+      const worst = Math.max(...health.members.map((m) => m.lag_ms!));
+      assert.equal(health.lag_ms.max, worst, JSON.stringify(health));
+      assert.ok(health.members.some((m) => m.id === health.lag_ms.node), "the worst lag's node");
 
       // Every session holds a position.
       for (const id of ids) {

@@ -250,18 +250,24 @@ export class ClusterNode implements Fencing {
     this.#supervisor?.release(id);
   }
 
-  /** Members, this node's leases, and how long ago each member beat. */
+  /** Members (how long ago each beat, its slowest session), this node's leases, the worst lag. */
   health(): ClusterHealth {
+    const own = this.#lagMs();
+    const members = this.#members.map((m) => ({
+      id: m.id,
+      url: m.url,
+      alive: m.alive,
+      sessions: m.sessions,
+      last_beat_ms: m.silent_ms,
+      lag_ms: m.id === this.nodeId ? own : m.lag_ms,
+    }));
+    const worst = members.filter((m) => m.lag_ms !== null)
+      .sort((a, b) => b.lag_ms! - a.lag_ms!)[0];
     return {
       id: this.clusterId,
       node: this.nodeId,
-      members: this.#members.map((m) => ({
-        id: m.id,
-        url: m.url,
-        alive: m.alive,
-        sessions: m.sessions,
-        last_beat_ms: m.silent_ms,
-      })),
+      members,
+      lag_ms: { max: worst?.lag_ms ?? null, node: worst?.id ?? null },
       leases: [...this.#leases].map(([session, lease]) => {
         const lag = this.#supervisor?.lagMs(session);
         return { session, token: lease.token, lag_ms: lag === undefined ? null : Math.round(lag) };
@@ -304,14 +310,20 @@ export class ClusterNode implements Fencing {
     }, ms);
   }
 
+  /** The lag of this node's slowest session with a worker (ms), null when none runs. */
+  #lagMs(): number | null {
+    const lags = this.#supervisor?.ids().flatMap((id) => this.#supervisor!.lagMs(id) ?? []) ?? [];
+    return lags.length === 0 ? null : Math.round(Math.max(...lags));
+  }
+
   /**
-   * Beats, renews leases, takes account risk changes it missed, lets go of
-   * failed sessions resumed elsewhere, adopts orphaned sessions (after the
-   * risk: they start under the settings in force).
+   * Beats (with its slowest session's lag), renews leases, takes account risk
+   * changes it missed, lets go of failed sessions resumed elsewhere, adopts
+   * orphaned sessions (after the risk: they start under the settings in force).
    */
   async #tick(): Promise<void> {
     const { leaseMs, nodeId } = this.#options;
-    await this.#table.beat(nodeId, this.#options.url);
+    await this.#table.beat(nodeId, this.#options.url, this.#lagMs());
     await this.#renew();
     await this.#risk?.refresh();
     await this.#forgetMoved();
