@@ -17,7 +17,7 @@ import type { AccountRiskService } from "../risk.ts";
 import type { Fencing } from "../persister.ts";
 import type { SessionService } from "../sessions.ts";
 import type { Supervisor } from "../supervisor.ts";
-import type { Feed } from "../market/feed.ts";
+import type { Feed, FeedStatus } from "../market/feed.ts";
 import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
 import { ClusterRiskReach } from "./risk_reach.ts";
@@ -168,6 +168,14 @@ export class ClusterNode implements Fencing {
       retentionMs: this.#options.streamRetentionMs,
       log: this.#options.log,
     });
+  }
+
+  /**
+   * The status of the feed this node ingests for the cluster (its outages
+   * are alerted by this node alone); undefined when another node ingests.
+   */
+  feedStatus(): FeedStatus | undefined {
+    return this.#shared?.ingesting();
   }
 
   /** Publishes a live update for whichever node holds the clients of `topic`. */
