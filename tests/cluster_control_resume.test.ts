@@ -1,7 +1,8 @@
 // Two nodes of a cluster in this process on one database: a session that
 // failed on one node is resumed through the other (it takes a lease and runs
-// again), and the node where it failed lets it go, so a command sent there
-// reaches the node that runs it now.
+// again, no longer halted by a kill switch lifted while it did not run), and
+// the node where it failed lets it go, so a command sent there reaches the
+// node that runs it now.
 import assert from "node:assert/strict";
 import { LeaseTable } from "../db/stores/mod.ts";
 import { clusterUnavailable, NATS_URL, startInProcessNode } from "./support/cluster.ts";
@@ -53,6 +54,10 @@ Deno.test({
         return undefined;
       }, { what: `a node running session ${id}` });
 
+      // The kill switch is pulled, then the session fails, then the kill switch is lifted.
+      const halt = await post(`${first.server.url}/api/risk/halt`);
+      assert.equal(halt.status, 200, JSON.stringify(halt.json));
+
       // Crash its worker until the supervisor gives up (a crash sent between workers is lost: again).
       await eventually(() => {
         if (failing.service.supervisor.get(id)!.status === "failed") return true;
@@ -64,15 +69,19 @@ Deno.test({
         what: `the lease of failed session ${id} released`,
       });
 
-      // Resumed through the other node: it runs again, under a lease.
+      const lifted = await post(`${other.url}/api/risk/resume`);
+      assert.equal(lifted.status, 200, JSON.stringify(lifted.json));
+
+      // Resumed through the other node: it runs again, under a lease, trading.
       const resumed = await post(`${other.url}${SESSIONS}/${id}/resume`);
       assert.equal(resumed.status, 200, JSON.stringify(resumed.json));
       const owner = await leases.owner(id);
       assert.ok(owner !== undefined, "the resumed session holds a lease");
-      await eventually(async () => {
+      const running = await eventually(async () => {
         const session = await (await fetch(`${other.url}${SESSIONS}/${id}`)).json();
-        return session.status === "running" || undefined;
+        return session.status === "running" ? session : undefined;
       }, { timeoutMs: 30_000, what: `session ${id} running after its resume` });
+      assert.equal(running.risk.state, "active", "the lifted kill switch no longer halts it");
 
       // A command sent to the node where it failed reaches it where it runs now.
       const paused = await post(`${failing.url}${SESSIONS}/${id}/pause`);
