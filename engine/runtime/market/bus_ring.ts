@@ -88,7 +88,7 @@ export class BusRingWriter {
     this.#ring = layout(buffer);
   }
 
-  /** Writes batch `seq` (the next one) and publishes it; {@link wake} wakes the readers. */
+  /** Writes batch `seq` (the next one), publishes it and wakes the readers. */
   write(seq: number, events: readonly BusEvent[]): void {
     const { head, reserved, slotCount, seqs, meta, data } = this.#ring;
     const length = this.#encode(events);
@@ -111,11 +111,7 @@ export class BusRingWriter {
     meta[slot * META + 1] = length;
     Atomics.store(seqs, slot, seq);
     Atomics.store(head, PUBLISHED, seq);
-  }
-
-  /** Wakes every reader waiting for a batch. */
-  wake(): void {
-    Atomics.notify(this.#ring.head, PUBLISHED);
+    Atomics.notify(head, PUBLISHED);
   }
 
   /** Bumps the heartbeat counter: readers take a counter standing still as the hub being down. */

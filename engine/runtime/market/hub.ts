@@ -51,8 +51,6 @@ export type HubListener = (events: readonly MarketEvent[]) => void;
 
 interface Topic {
   ring: BusRingWriter;
-  /** Batches were written since the readers were last woken. */
-  unwoken: boolean;
   seq: number;
   pending: BusEvent[];
   retained: Ring<BusBatch>;
@@ -210,7 +208,6 @@ export class MarketHub {
     if (!topic) {
       topic = {
         ring: new BusRingWriter(createBusRing(this.#ringSize)),
-        unwoken: false,
         seq: 0,
         pending: [],
         retained: new Ring(this.#retain),
@@ -230,10 +227,6 @@ export class MarketHub {
     topic.retained.push(batch);
     topic.publishedAt.push(performance.now());
     topic.ring.write(batch.seq, events);
-    if (!topic.unwoken) {
-      topic.unwoken = true;
-      queueMicrotask(() => this.#wake(topic));
-    }
     this.#batches++;
     this.#notify(symbol, topic, events);
   }
@@ -265,15 +258,6 @@ export class MarketHub {
         this.#listenerErrors++;
       }
     }
-  }
-
-  /**
-   * Wakes the readers once for every batch written in this turn: one wake-up
-   * per reader for a burst, not one per batch (readers drain all they find).
-   */
-  #wake(topic: Topic): void {
-    topic.unwoken = false;
-    topic.ring.wake();
   }
 
   #beat(): void {
