@@ -11,6 +11,14 @@ import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
 import { settledWithin } from "../engine/runtime/deadline.ts";
+import {
+  createSessions,
+  freeUrl,
+  killService,
+  runningSessions,
+  spawnService,
+  until,
+} from "./_service_process.ts";
 
 async function benchService(
   feed: BenchFeed,
@@ -119,9 +127,6 @@ export async function latency(
     await Deno.remove(dataDir, { recursive: true });
   }
 }
-
-/** How long the restore benchmark waits for the service to start or restore its sessions. */
-const RESTORE_DEADLINE_MS = 180_000;
 
 /** How long a throughput burst may take before the run fails instead of waiting forever. */
 const THROUGHPUT_DEADLINE_MS = 120_000;
@@ -272,66 +277,24 @@ export async function scale(count: number): Promise<Figure[]> {
 /** Time from process start to every one of `count` sessions running again after SIGKILL. */
 async function restore(count: number, runs: number): Promise<Figure> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_restore_" });
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const base = `http://127.0.0.1:${port}`;
-  const spawn = () =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--unstable-worker-options",
-        "-A",
-        new URL("../main.ts", import.meta.url).pathname,
-      ],
-      env: {
-        FEED: "sim",
-        DEMO_SESSION: "false",
-        SYMBOLS: "BTCUSDT",
-        PORT: String(port),
-        DATA_DIR: dataDir,
-      },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  const running = async () => {
-    try {
-      const health = await (await fetch(`${base}/api/health`)).json();
-      return health.sessions.by_status.running ?? 0;
-    } catch {
-      return -1;
-    }
-  };
-  const until = async (check: () => Promise<boolean>) => {
-    const deadline = performance.now() + RESTORE_DEADLINE_MS;
-    while (!(await check())) {
-      if (performance.now() > deadline) {
-        throw new Error(
-          `restore: the service did not reach the awaited state in ${RESTORE_DEADLINE_MS} ms`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const url = freeUrl();
+  const spawn = () => spawnService(url, { DATA_DIR: dataDir });
+  const allRunning = () =>
+    until(
+      async () => (await runningSessions(url)) === count || undefined,
+      `${count} sessions running`,
+    );
   let child = spawn();
   try {
-    await until(async () => (await running()) >= 0);
-    for (let i = 0; i < count; i++) {
-      const response = await fetch(`${base}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      await response.body?.cancel();
-    }
-    await until(async () => (await running()) === count);
+    await until(() => runningSessions(url), "the service answers");
+    await createSessions(url, count);
+    await allRunning();
     const samples: number[] = [];
     for (let run = 0; run < runs; run++) {
-      child.kill("SIGKILL");
-      await child.status;
+      await killService(child);
       const started = performance.now();
       child = spawn();
-      await until(async () => (await running()) === count);
+      await allRunning();
       samples.push((performance.now() - started) / 1000);
     }
     return summarise(samples, {
@@ -341,8 +304,7 @@ async function restore(count: number, runs: number): Promise<Figure> {
       target: count >= 100 ? 5 : undefined,
     });
   } finally {
-    child.kill("SIGKILL");
-    await child.status;
+    await killService(child);
     await Deno.remove(dataDir, { recursive: true });
   }
 }
