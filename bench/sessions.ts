@@ -173,7 +173,7 @@ async function throughput(sessions: number, trades: number): Promise<Figure> {
       name: `session_tick_evaluations_per_s_${sessions}_sessions`,
       unit: "evals/s",
       better: "higher",
-      target: 500_000,
+      target: sessions === 100 ? 500_000 : undefined,
     });
   } finally {
     await service.close();
@@ -270,7 +270,7 @@ export async function scale(count: number): Promise<Figure[]> {
         name: `rss_per_session_mb_at_${count}`,
         unit: "MB",
         better: "lower",
-        target: 6,
+        target: count === 1000 ? 6 : undefined, // the issue's scale
       }),
     ];
   } finally {
