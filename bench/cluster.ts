@@ -3,8 +3,8 @@
  * of a 3-node cluster, JetStream fan-out of one feed to 3 nodes, the catch-up
  * of a restored session from the stream, and tick-to-durable p99 of a
  * clustered node against a single node on the same PostgreSQL server, in
- * this one run. Skipped, saying why, when NATS or
- * PostgreSQL does not answer (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
+ * this one run. Skipped, saying why, when NATS or PostgreSQL does not answer
+ * (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
  */
 import { BenchSkipped, type Figure, summarise } from "./figure.ts";
 import { BenchFeed } from "../fixtures/bench_feed.ts";
@@ -172,7 +172,7 @@ async function catchUp(seconds: number, runs: number): Promise<Figure> {
     await feed.close();
     await nc.close();
     await db.close();
-    await database.drop({ clustered: true });
+    await dropClustered(database);
   }
 }
 
