@@ -1,0 +1,68 @@
+/**
+ * Calling a running service's REST API from tests, and the manual trades the
+ * alert tests drive through it.
+ */
+import assert from "node:assert/strict";
+import { eventually } from "./wait.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+/** An answer: its status, its JSON body (if any) and its text. */
+export interface ApiAnswer {
+  readonly status: number;
+  readonly body: Json;
+  readonly text: string;
+}
+
+/** Sends `body` as JSON to `base + path` and reads the answer. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiAnswer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+/** A strategy that never enters by itself: every fill comes from the test's own orders. */
+export const IDLE_STRATEGY = `version: 1
+name: idle
+timeframe: 1s
+entry:
+  long: { lt: [close, 0] }
+sizing: { type: percent_of_equity, value: 10 }`;
+
+/**
+ * Starts an idle BTCUSDT session (with `extra` in its body) and trades one
+ * round trip by hand: a buy once there is a price, then a close. Two fills and
+ * a closed trade; returns the session's id.
+ */
+export async function manualRoundTrip(
+  base: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const created = await call(base, "POST", "/api/paper_trading/sessions", {
+    strategy: IDLE_STRATEGY,
+    symbol: "BTCUSDT",
+    ...extra,
+  });
+  assert.equal(created.status, 201, created.text);
+  const id = created.body.id as string;
+  await eventually(async () => {
+    const r = await call(base, "POST", `/api/paper_trading/sessions/${id}/orders`, {
+      side: "buy",
+      notional: 100,
+    });
+    return r.status === 201 ? r : undefined;
+  }, { what: "a manual buy filled (needs a first price)", timeoutMs: 30_000 });
+  const closed = await call(base, "POST", `/api/paper_trading/sessions/${id}/close`);
+  assert.equal(closed.status, 200, closed.text);
+  return id;
+}
