@@ -3,11 +3,13 @@
  * sessions of a running service through its REST API.
  *
  * Commands: start, list, status, pause, resume, order, cancel, close, stop,
- * trades, metrics, risk, account. Every
+ * trades, metrics, risk, account, alerts. Every
  * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
  */
 import {
   type AccountRisk,
+  ALERT_LIST_LIMIT,
+  type AlertPage,
   DEFAULT_INITIAL_CAPITAL,
   type Fill,
   MAX_FEE_RATE,
@@ -28,6 +30,8 @@ import {
 import { numberOption, requiredString, UsageError } from "./_args.ts";
 import { type Column, countLine, fields, table } from "./_format.ts";
 import {
+  ALERT_COLUMNS,
+  alertCells,
   decimal,
   metricRows,
   money,
@@ -664,6 +668,54 @@ ${limitFields(result.limits)}
   },
 };
 
+const ALERT_STATUSES = ["pending", "failed", "delivered"] as const;
+
+const alerts: Command = {
+  name: "alerts",
+  summary: "List alerts (webhooks) and how their delivery went, newest first",
+  args: [],
+  synopsis: "[--status pending|failed|delivered] [--session ID] [--limit N] [--offset N]",
+  options: {
+    status: {
+      type: "string",
+      value: "STATUS",
+      description: "only alerts pending (retrying), failed (given up) or delivered",
+    },
+    session: { type: "string", value: "ID", description: "only the alerts about this session" },
+    limit: {
+      type: "string",
+      value: "N",
+      description: `at most N alerts (default ${ALERT_LIST_LIMIT.fallback})`,
+    },
+    offset: { type: "string", value: "N", description: "skip the first N alerts" },
+  },
+  async run({ args, json, client }) {
+    const status = args.values.status;
+    if (status !== undefined && !ALERT_STATUSES.includes(status as never)) {
+      throw new UsageError(`--status must be ${ALERT_STATUSES.join(", ")}; got '${status}'`);
+    }
+    const page = await client().json<AlertPage>("GET", "/alerts", {
+      query: {
+        status: status as string | undefined,
+        session: args.values.session as string | undefined,
+        limit: numberOption(args, "limit", { ...ALERT_LIST_LIMIT, integer: true }),
+        offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+      },
+    });
+    if (json) return printJson(page);
+    if (page.items.length === 0) {
+      console.log(page.offset === 0 ? "no alerts" : "no alerts on this page");
+      return;
+    }
+    console.log(
+      table(
+        ALERT_COLUMNS.map((header) => ({ header, right: header === "ATTEMPTS" })),
+        page.items.map(alertCells),
+      ),
+    );
+  },
+};
+
 /** The `paper` program. */
 export const PAPER: Program = {
   name: "paper",
@@ -682,6 +734,7 @@ export const PAPER: Program = {
     metrics,
     risk,
     account,
+    alerts,
   ],
 };
 

@@ -473,6 +473,7 @@ export const OPERATIONS = {
       "pending (not delivered yet, retrying with backoff), delivered, failed (gave up)",
     query: {
       status: { type: "enum", values: ["pending", "delivered", "failed"] },
+      session: { type: "string", description: "only the alerts about this session" },
       limit: { type: "integer", range: ALERT_LIST_LIMIT },
       offset: { type: "integer", range: OFFSET },
     },

@@ -190,3 +190,32 @@ export interface MarketCandles {
   readonly timeframe: Timeframe;
   readonly candles: readonly Candle[];
 }
+
+/** Delivery state of an alert: pending (retrying), delivered, failed (given up). */
+export type AlertStatus = "pending" | "delivered" | "failed";
+
+/** One alert to one target in the outbox (`GET /api/alerts`); the target without path or query. */
+export interface AlertItem {
+  /** The alert's id (the receiver's Idempotency-Key), e.g. `fill:SESSION:17`. */
+  readonly key: string;
+  readonly target: string;
+  readonly kind: string;
+  readonly session_id: string | null;
+  /** When the event happened (epoch ms). */
+  readonly time: number;
+  readonly data: unknown;
+  readonly status: AlertStatus;
+  readonly attempts: number;
+  readonly next_attempt_at: string;
+  readonly last_attempt_at: string | null;
+  readonly last_error: string | null;
+  readonly created_at: string;
+  readonly delivered_at: string | null;
+}
+
+/** A page of the alert outbox, newest first. */
+export interface AlertPage {
+  readonly items: readonly AlertItem[];
+  readonly limit: number;
+  readonly offset: number;
+}
