@@ -1,6 +1,6 @@
 /**
  * What the REST API answers: sessions, fills, strategies, backtest jobs and
- * pages of them. Plain types only (the dashboard imports them).
+ * pages of them. Plain types and constants only (the dashboard imports them).
  */
 import type { SessionStatus } from "../engine/core/session/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
@@ -191,8 +191,11 @@ export interface MarketCandles {
   readonly candles: readonly Candle[];
 }
 
-/** Delivery state of an alert: pending (retrying), delivered, failed (given up). */
-export type AlertStatus = "pending" | "delivered" | "failed";
+/** Delivery states of an alert: pending (retrying), failed (given up), delivered. */
+export const ALERT_STATUSES = ["pending", "failed", "delivered"] as const;
+
+/** Delivery state of an alert. */
+export type AlertStatus = typeof ALERT_STATUSES[number];
 
 /** One alert to one target in the outbox (`GET /api/alerts`); the target without path or query. */
 export interface AlertItem {
@@ -201,10 +204,11 @@ export interface AlertItem {
   readonly target: string;
   readonly kind: string;
   readonly session_id: string | null;
-  /** When the event happened (epoch ms). */
+  /** When the event happened (epoch ms, exchange time for session events). */
   readonly time: number;
   readonly data: unknown;
   readonly status: AlertStatus;
+  /** Attempts made (for a row being delivered: before this one). */
   readonly attempts: number;
   readonly next_attempt_at: string;
   readonly last_attempt_at: string | null;

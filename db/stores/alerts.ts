@@ -5,13 +5,10 @@
  * claims due rows under a lease, so a row claimed by a process that died is
  * claimed again once the lease runs out.
  */
+import type { AlertItem, AlertStatus } from "../../contract/mod.ts";
 import { type Db, sql, type Statement } from "../db.ts";
 
-/** Delivery states of an outbox row. */
-export const ALERT_STATUSES = ["pending", "delivered", "failed"] as const;
-
-/** Delivery state of an outbox row: pending (retrying), delivered, failed (gave up). */
-export type AlertStatus = typeof ALERT_STATUSES[number];
+export type { AlertStatus };
 
 /** An alert about to be stored: the same key for every target. */
 export interface NewAlert {
@@ -31,27 +28,14 @@ export interface AlertTargets {
   readonly perSession: boolean;
 }
 
-/** An outbox row claimed for delivery. */
-export interface ClaimedAlert {
-  readonly key: string;
-  readonly target: string;
-  readonly kind: string;
-  readonly session_id: string | null;
-  readonly time: number;
-  readonly data: unknown;
-  /** Attempts before this one. */
-  readonly attempts: number;
-}
+/** An outbox row claimed for delivery (`attempts`: those before this one). */
+export type ClaimedAlert = Pick<
+  AlertItem,
+  "key" | "target" | "kind" | "session_id" | "time" | "data" | "attempts"
+>;
 
 /** An outbox row as the API lists it. */
-export interface AlertRow extends ClaimedAlert {
-  readonly status: AlertStatus;
-  readonly next_attempt_at: string;
-  readonly last_attempt_at: string | null;
-  readonly last_error: string | null;
-  readonly created_at: string;
-  readonly delivered_at: string | null;
-}
+export type AlertRow = AlertItem;
 
 /** Counts of the outbox and its latest failure. */
 export interface OutboxStats {

@@ -1,9 +1,7 @@
-import { ALERT_LIST_LIMIT, type AlertStatus } from "../../contract/mod.ts";
+import { ALERT_LIST_LIMIT, ALERT_STATUSES, type AlertStatus } from "../../contract/mod.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { AlertTable } from "../../components/AlertTable.tsx";
 import { type PageDeps, renderPage } from "./render.tsx";
-
-const STATUSES: readonly AlertStatus[] = ["pending", "failed", "delivered"];
 
 /**
  * `/alerts?status=&session=`: the latest alerts (webhooks) and how their
@@ -13,7 +11,7 @@ export async function alertsPage(
   service: PageDeps & Pick<Service, "alerts">,
   filter: { status?: string; session?: string },
 ): Promise<string> {
-  const status = STATUSES.find((s) => s === filter.status);
+  const status = ALERT_STATUSES.find((s) => s === filter.status);
   const sessionId = filter.session || undefined;
   const alerts = await service.alerts.list({
     status,
@@ -37,7 +35,7 @@ export async function alertsPage(
         ? null
         : <p class="muted">No alert targets: set WEBHOOK_URLS (see the README, "Alerts").</p>}
       <p class="filters" data-testid="alert-filters">
-        {[undefined, ...STATUSES].map((to) => (
+        {[undefined, ...ALERT_STATUSES].map((to) => (
           <a key={to ?? "all"} href={link(to)} aria-current={to === status ? "page" : undefined}>
             {to ?? "all"}
           </a>
