@@ -9,6 +9,7 @@
 import {
   type AccountRisk,
   ALERT_LIST_LIMIT,
+  ALERT_STATUSES,
   type AlertPage,
   DEFAULT_INITIAL_CAPITAL,
   type Fill,
@@ -16,7 +17,6 @@ import {
   MAX_INITIAL_CAPITAL,
   MAX_SLIPPAGE_BPS,
   type Metrics,
-  OFFSET,
   type Order,
   type Page,
   RECORD_LIMIT,
@@ -27,7 +27,7 @@ import {
   type SessionSummary as Session,
   type StoppedSession,
 } from "../contract/mod.ts";
-import { numberOption, requiredString, UsageError } from "./_args.ts";
+import { numberOption, pageOptions, pageQuery, requiredString, UsageError } from "./_args.ts";
 import { type Column, countLine, fields, table } from "./_format.ts";
 import {
   ALERT_COLUMNS,
@@ -293,12 +293,7 @@ const list: Command = {
       value: "STATUS",
       description: "only sessions in this status (running, paused, stopped, failed, …)",
     },
-    limit: {
-      type: "string",
-      value: "N",
-      description: `at most N sessions (default ${SESSION_LIST_LIMIT.fallback})`,
-    },
-    offset: { type: "string", value: "N", description: "skip the first N sessions" },
+    ...pageOptions("sessions", SESSION_LIST_LIMIT),
   },
   async run({ args, json, client }) {
     const page = await client().json<SessionPage>(
@@ -307,8 +302,7 @@ const list: Command = {
       {
         query: {
           status: args.values.status as string | undefined,
-          limit: numberOption(args, "limit", { ...SESSION_LIST_LIMIT, integer: true }),
-          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+          ...pageQuery(args, SESSION_LIST_LIMIT),
         },
       },
     );
@@ -480,12 +474,7 @@ const trades: Command = {
   args: ID,
   synopsis: "[--limit N] [--offset N] [--csv]",
   options: {
-    limit: {
-      type: "string",
-      value: "N",
-      description: `at most N fills (default ${RECORD_LIMIT.fallback})`,
-    },
-    offset: { type: "string", value: "N", description: "skip the first N fills" },
+    ...pageOptions("fills", RECORD_LIMIT),
     csv: { type: "boolean", description: "print every fill as CSV (ignores --limit/--offset)" },
   },
   async run({ args, json, client }) {
@@ -503,8 +492,7 @@ const trades: Command = {
       sessionPath(id, "/trades"),
       {
         query: {
-          limit: numberOption(args, "limit", { ...RECORD_LIMIT, integer: true }),
-          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+          ...pageQuery(args, RECORD_LIMIT),
         },
       },
     );
@@ -668,8 +656,6 @@ ${limitFields(result.limits)}
   },
 };
 
-const ALERT_STATUSES = ["pending", "failed", "delivered"] as const;
-
 const alerts: Command = {
   name: "alerts",
   summary: "List alerts (webhooks) and how their delivery went, newest first",
@@ -682,12 +668,7 @@ const alerts: Command = {
       description: "only alerts pending (retrying), failed (given up) or delivered",
     },
     session: { type: "string", value: "ID", description: "only the alerts about this session" },
-    limit: {
-      type: "string",
-      value: "N",
-      description: `at most N alerts (default ${ALERT_LIST_LIMIT.fallback})`,
-    },
-    offset: { type: "string", value: "N", description: "skip the first N alerts" },
+    ...pageOptions("alerts", ALERT_LIST_LIMIT),
   },
   async run({ args, json, client }) {
     const status = args.values.status;
@@ -698,8 +679,7 @@ const alerts: Command = {
       query: {
         status: status as string | undefined,
         session: args.values.session as string | undefined,
-        limit: numberOption(args, "limit", { ...ALERT_LIST_LIMIT, integer: true }),
-        offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+        ...pageQuery(args, ALERT_LIST_LIMIT),
       },
     });
     if (json) return printJson(page);
