@@ -7,17 +7,13 @@ import { AlertDispatcher, type DispatchTimings } from "../engine/runtime/alerts/
 import { createLogger } from "../engine/runtime/log.ts";
 import { DATABASES, type TestDatabase } from "./support/databases.ts";
 import { eventually } from "./support/wait.ts";
-import {
-  type Answer,
-  startWebhookReceiver,
-  type WebhookReceiver,
-} from "./support/webhook_receiver.ts";
+import { type Answer, startWebhookReceiver } from "./support/webhook_receiver.ts";
 
 /** Short backoff, so a retried alert is asked for again within the test. */
 const FAST = { firstRetryMs: 50, maxRetryMs: 400, pollMs: 50 };
 
 /** An outbox on a fresh database, a dispatcher over it, and a receiver answering `answer`. */
-async function delivering(
+function delivering(
   database: TestDatabase,
   answer: Answer,
   timings: Partial<DispatchTimings>,
@@ -70,7 +66,7 @@ for (const kind of DATABASES) {
     }
     // Retry-After belongs to 429 and 503 only: on a 500 the backoff rules.
     answers["/retry/500-after"] = failFirst(2, 500, { "retry-after": "86400" });
-    const delivery = await delivering(
+    const delivery = delivering(
       database,
       (r, n) => answers[new URL(r.url).pathname](n),
       FAST,
@@ -109,7 +105,7 @@ for (const kind of DATABASES) {
       "/capped": failFirst(1, 429, { "retry-after": "86400" }),
     };
     const maxRetryMs = 5_000;
-    const delivery = await delivering(
+    const delivery = delivering(
       database,
       (r, n) => answers[new URL(r.url).pathname](n),
       { ...FAST, maxRetryMs },
@@ -151,7 +147,7 @@ for (const kind of DATABASES) {
       return new Promise((resolve) => held.push(() => resolve(new Response("late"))));
     };
     // Each attempt may take a minute: without a per-target limit the stuck target fills every slot.
-    const delivery = await delivering(database, answer, {
+    const delivery = delivering(database, answer, {
       ...FAST,
       concurrency: 4,
       timeoutMs: 60_000,
