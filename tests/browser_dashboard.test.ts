@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { sessionInputSchema } from "../contract/schemas.ts";
-import { call, IDLE_STRATEGY } from "./support/api.ts";
+import { call, createSession, IDLE_STRATEGY } from "./support/api.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import {
   assertNoProblems,
@@ -382,12 +382,7 @@ dashboardTest(
   "dashboard: the kill switch shows as a trading-state badge and in the risk audit, live",
   async ({ server, page, problems }) => {
     const post = (path: string, body: unknown) => call(server.url, "POST", path, body);
-    const created = await post("/api/paper_trading/sessions", {
-      strategy: "ema_cross_fast",
-      symbol: "BTCUSDT",
-    });
-    assert.equal(created.status, 201, created.text);
-    const { id } = created.body;
+    const id = await createSession(server.url);
     await page.goto(`${server.url}/paper_trading/${id}`);
     await waitHydrated(page, "SessionPanel");
     await waitHydrated(page, "RiskAudit");

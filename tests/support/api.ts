@@ -1,6 +1,6 @@
 /**
- * Calling a running service's REST API from tests, and the manual trades the
- * alert tests drive through it.
+ * Calling a running service's REST API from tests: requests, creating a
+ * session, and a round trip traded by hand.
  */
 import assert from "node:assert/strict";
 import { eventually } from "./wait.ts";
@@ -31,6 +31,19 @@ export async function call(
   return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
 }
 
+/** The session most tests run: the fast EMA cross on BTCUSDT, which trades within seconds. */
+export const FAST_EMA_SESSION = { strategy: "ema_cross_fast", symbol: "BTCUSDT" } as const;
+
+/** Creates a session with `body` (default {@link FAST_EMA_SESSION}); fails unless 201. Its id. */
+export async function createSession(
+  base: string,
+  body: Record<string, unknown> = FAST_EMA_SESSION,
+): Promise<string> {
+  const created = await call(base, "POST", "/api/paper_trading/sessions", body);
+  assert.equal(created.status, 201, created.text);
+  return created.body.id;
+}
+
 /** A strategy that never enters by itself: every fill comes from the test's own orders. */
 export const IDLE_STRATEGY = `version: 1
 name: idle
@@ -48,13 +61,7 @@ export async function manualRoundTrip(
   base: string,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  const created = await call(base, "POST", "/api/paper_trading/sessions", {
-    strategy: IDLE_STRATEGY,
-    symbol: "BTCUSDT",
-    ...extra,
-  });
-  assert.equal(created.status, 201, created.text);
-  const id = created.body.id as string;
+  const id = await createSession(base, { strategy: IDLE_STRATEGY, symbol: "BTCUSDT", ...extra });
   await eventually(async () => {
     const r = await call(base, "POST", `/api/paper_trading/sessions/${id}/orders`, {
       side: "buy",
