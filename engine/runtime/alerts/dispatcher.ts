@@ -3,8 +3,8 @@
  * claimed by a process that stopped comes due again when the lease ends),
  * posts each with a timeout, a few at a time and at most `perTarget` per
  * target (so a slow or failing target cannot hold up the others), and marks
- * it delivered, or schedules the next attempt: when the target asked for a
- * wait (`Retry-After`), after it, else with exponential backoff (with jitter).
+ * it delivered, or schedules the next attempt with exponential backoff (with
+ * jitter), or later when the target asked for a longer wait (`Retry-After`).
  * A row is given up after `maxAttempts`, or at once when the target refused
  * it for good (a 4xx other than 408, 425, 429). It runs beside the sessions
  * and never holds them up: a session commit only adds rows.
@@ -204,10 +204,14 @@ export class AlertDispatcher {
     }
   }
 
-  /** Delay before attempt `attempts + 1`: the target's `Retry-After` if it gave one, else the backoff; capped. */
+  /**
+   * Delay before attempt `attempts + 1`: the backoff, or longer when the
+   * target asked for a longer wait (`Retry-After`), never past the longest backoff.
+   */
   #retryDelay(attempts: number, failure: PostFailure): number {
-    if (failure.retryAfterMs === undefined) return this.#backoff(attempts);
-    return Math.min(failure.retryAfterMs, this.#timings.maxRetryMs);
+    const backoff = this.#backoff(attempts);
+    if (failure.retryAfterMs === undefined) return backoff;
+    return Math.min(Math.max(backoff, failure.retryAfterMs), this.#timings.maxRetryMs);
   }
 
   /** Doubling from the first delay, capped, ±20 % jitter. */
