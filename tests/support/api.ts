@@ -8,11 +8,12 @@ import { eventually } from "./wait.ts";
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** An answer: its status, its JSON body (if any) and its text. */
+/** An answer: its status, its JSON body (if any), its text and its headers. */
 export interface ApiAnswer {
   readonly status: number;
   readonly body: Json;
   readonly text: string;
+  readonly headers: Headers;
 }
 
 /** Sends `body` as JSON to `base + path` and reads the answer. */
@@ -28,7 +29,12 @@ export async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : undefined,
+    text,
+    headers: response.headers,
+  };
 }
 
 /** The session most tests run: the fast EMA cross on BTCUSDT, which trades within seconds. */
@@ -42,6 +48,15 @@ export async function createSession(
   const created = await call(base, "POST", "/api/paper_trading/sessions", body);
   assert.equal(created.status, 201, created.text);
   return created.body.id;
+}
+
+/** Waits until the backtest job `id` is done (failing at once if it failed); the finished job. */
+export function backtestDone(base: string, id: string, timeoutMs?: number): Promise<Json> {
+  return eventually(async () => {
+    const job = (await call(base, "GET", `/api/backtests/${id}`)).body;
+    assert.notEqual(job.status, "failed", job.error);
+    return job.status === "done" ? job : undefined;
+  }, { what: `the backtest job ${id} to finish`, timeoutMs });
 }
 
 /** A strategy that never enters by itself: every fill comes from the test's own orders. */
