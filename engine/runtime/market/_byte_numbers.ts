@@ -8,7 +8,7 @@
  * @module
  */
 
-const ZERO = 48, DOT = 46;
+const ZERO = 48, NINE = 57, DOT = 46;
 const MAX_MANTISSA = 2 ** 53;
 const POW10 = new Float64Array(Array.from({ length: 23 }, (_, k) => 10 ** k));
 
@@ -119,5 +119,56 @@ export class ByteCursor {
     if (this.bytes[i] !== stop) return false;
     this.at = i + 1;
     return true;
+  }
+}
+
+/**
+ * Reads a field `digits[.digits]` at a position of a buffer without knowing
+ * where its line ends: the same form, exactness and value as
+ * {@link ByteCursor.decimal}, leaving the stop byte to the caller. A non-digit
+ * byte must follow the field inside the buffer (a line that ends with its
+ * newline has one).
+ */
+export class DecimalScanner {
+  /** Index of the byte after the last field read. */
+  at = 0;
+
+  /** The field at `i`, or -1 when it is not in that form. */
+  read(bytes: Uint8Array, i: number): number {
+    const start = i;
+    let mantissa = this.#digits(bytes, i);
+    i = this.at;
+    if (i === start) return -1;
+    let fraction = 0;
+    if (bytes[i] === DOT) {
+      const whole = mantissa;
+      const part = this.#digits(bytes, i + 1);
+      fraction = this.at - i - 1;
+      if (fraction === 0 || fraction > 22) return -1;
+      mantissa = whole * POW10[fraction] + part;
+      i = this.at;
+    }
+    if (mantissa >= MAX_MANTISSA) return -1;
+    this.at = i;
+    return fraction === 0 ? mantissa : mantissa / POW10[fraction];
+  }
+
+  /** The value of the digits at `i` (exact below 2^53); {@link at} moves past them. */
+  #digits(bytes: Uint8Array, i: number): number {
+    let value = 0;
+    // Nine digits at a time in small integers, then one exact step in doubles.
+    while (true) {
+      let part = 0;
+      const stop = i + 9;
+      let d = bytes[i] - ZERO;
+      while (d >>> 0 < 10 && i < stop) {
+        part = part * 10 + d;
+        d = bytes[++i] - ZERO;
+      }
+      value = value * POW10[9 - (stop - i)] + part;
+      if (i < stop) break;
+    }
+    this.at = i;
+    return value;
   }
 }

@@ -49,12 +49,18 @@ export abstract class LineBatchParser {
       }
       const line = concat(this.#carry, chunk.subarray(from, nl));
       this.#carry = new Uint8Array(0);
-      this.#line(line, 0, line.length);
+      this.line(line, 0, line.length);
       from = nl + 1;
     }
-    for (let nl = chunk.indexOf(NL, from); nl >= 0; nl = chunk.indexOf(NL, from)) {
-      this.#line(chunk, from, nl);
-      from = nl + 1;
+    const last = chunk.lastIndexOf(NL);
+    if (last >= from) {
+      if (this.#start) { // the first line may begin with a byte order mark
+        const nl = chunk.indexOf(NL, from);
+        this.line(chunk, from, nl);
+        from = nl + 1;
+      }
+      if (from <= last) this.lines(chunk, from, last);
+      from = last + 1;
     }
     if (from < chunk.length) this.#carry = chunk.slice(from);
     this.flush();
@@ -62,7 +68,7 @@ export abstract class LineBatchParser {
 
   /** The file ended: parses a last line without a newline and passes on the rest. */
   end(): void {
-    if (this.#carry.length > 0) this.#line(this.#carry, 0, this.#carry.length);
+    if (this.#carry.length > 0) this.line(this.#carry, 0, this.#carry.length);
     this.#carry = new Uint8Array(0);
     this.flush();
   }
@@ -103,8 +109,21 @@ export abstract class LineBatchParser {
     this.batch.count = 0;
   }
 
+  /**
+   * Parses the complete lines `[from, last]` of `bytes` (`bytes[last]` is a
+   * newline) one by one; a format may override it with a loop that reads its
+   * common lines in one pass and hands the others to {@link line}.
+   */
+  protected lines(bytes: Uint8Array, from: number, last: number): void {
+    while (from <= last) {
+      const nl = bytes.indexOf(NL, from);
+      this.line(bytes, from, nl);
+      from = nl + 1;
+    }
+  }
+
   /** Parses bytes `[start, end)` (no newline) as one line. */
-  #line(bytes: Uint8Array, start: number, end: number): void {
+  protected line(bytes: Uint8Array, start: number, end: number): void {
     if (this.#start) {
       this.#start = false;
       const bom = end - start >= 3 && bytes[start] === 0xef && bytes[start + 1] === 0xbb &&
