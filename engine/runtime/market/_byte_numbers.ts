@@ -1,14 +1,14 @@
 /**
- * Internal: a cursor over the bytes of one line that reads fields straight
- * from them, exactly as the text parsers (`Number()`, `JSON.parse`) would
- * read them, or answers -1 / false when a field is not in the one form
- * handled here (the caller then falls back to the text parser, so every line
- * keeps its meaning).
+ * Internal: readers of fields straight from the bytes of a line (a cursor
+ * bounded by the line, and a scanner for lines known to end with a newline),
+ * exactly as the text parsers (`Number()`, `JSON.parse`) would read them, or
+ * answering -1 / false when a field is not in the one form handled here (the
+ * caller then falls back to the text parser, so every line keeps its meaning).
  *
  * @module
  */
 
-const ZERO = 48, NINE = 57, DOT = 46;
+const ZERO = 48, DOT = 46;
 const MAX_MANTISSA = 2 ** 53;
 const POW10 = new Float64Array(Array.from({ length: 23 }, (_, k) => 10 ** k));
 
@@ -39,13 +39,12 @@ export class ByteCursor {
    * A field `digits[.digits]` exactly as `Number()` reads it, or -1 when it is
    * not in that form or its mantissa is not exact (≥ 2^53; rounding is
    * monotone, so a computed mantissa below 2^53 is exact, and one division by
-   * an exact power of ten rounds correctly). With `json`, a leading zero
-   * followed by more digits is refused, as `JSON.parse` refuses it.
+   * an exact power of ten rounds correctly).
    */
-  decimal(stop: number, json = false): number {
+  decimal(stop: number): number {
     const bytes = this.bytes, end = this.end, start = this.at;
     let i = this.#digits(start);
-    if (i === start || (json && bytes[start] === ZERO && i - start > 1)) return -1;
+    if (i === start) return -1;
     let mantissa = this.#value;
     let fraction = 0;
     if (i < end && bytes[i] === DOT) {
@@ -98,15 +97,6 @@ export class ByteCursor {
     if (i > end) return false;
     while (i < end && bytes[i] !== stop) i++;
     this.at = i + 1;
-    return true;
-  }
-
-  /** Moves past `literal` when the bytes at the cursor are it; false otherwise. */
-  literal(literal: Uint8Array): boolean {
-    const bytes = this.bytes, i = this.at;
-    if (i + literal.length > this.end) return false;
-    for (let k = 0; k < literal.length; k++) if (bytes[i + k] !== literal[k]) return false;
-    this.at = i + literal.length;
     return true;
   }
 

@@ -56,29 +56,11 @@ export class CsvBatchParser extends LineBatchParser {
   }
 
   /**
-   * Reads the lines in one pass while they are canonical trade rows (the
-   * common case: no line end to find first), each other line through
-   * {@link line}.
-   */
-  protected override lines(bytes: Uint8Array, from: number, last: number): void {
-    while (from <= last) {
-      const next = this.#tradeLine(bytes, from);
-      if (next >= 0) {
-        from = next;
-        continue;
-      }
-      const nl = bytes.indexOf(NL, from);
-      this.line(bytes, from, nl);
-      from = nl + 1;
-    }
-  }
-
-  /**
    * The trade row starting at `i` (the same form as {@link #trade}, with the
    * line ending at the next newline) into the batch, and the index after its
    * newline; -1 when the line is not one.
    */
-  #tradeLine(bytes: Uint8Array, i: number): number {
+  protected fastLine(bytes: Uint8Array, i: number): number {
     const s = this.#scanner;
     const id = s.read(bytes, i);
     if (id < 0 || bytes[s.at] !== COMMA) return -1;
@@ -117,7 +99,7 @@ export class CsvBatchParser extends LineBatchParser {
   }
 
   /** A canonical trade row into the batch, or a canonical kline row as its candle. */
-  protected fast(bytes: Uint8Array, start: number, end: number): boolean {
+  protected override fast(bytes: Uint8Array, start: number, end: number): boolean {
     const first = bytes[start];
     if (first < ZERO || first > NINE) return false;
     return this.#trade(bytes, start, end) || this.#klineRow(bytes, start, end);
@@ -166,7 +148,7 @@ export class CsvBatchParser extends LineBatchParser {
   }
 }
 
-/** Index of the first comma or newline at or after `i` (a line read by `lines` ends with one). */
+/** Index of the first comma or newline at or after `i` (a line read by `fastLine` ends with one). */
 function skipField(bytes: Uint8Array, i: number): number {
   let b = bytes[i];
   while (b !== COMMA && b !== NL) b = bytes[++i];
