@@ -135,7 +135,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
   const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
-  alerts.start(() => feed.status());
+  // In a cluster only the node ingesting the feed raises its outages (once per cluster).
+  alerts.start(() => node ? node.feedStatus() : feed.status());
   const persister = new Persister(db, {
     log,
     fencing: node,
@@ -234,6 +235,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       supervisor,
       sessions,
       live,
+      risk,
       handle: (op, args) => clusterSessions.handle(op, args),
       flush: () => persister.flush(),
     });

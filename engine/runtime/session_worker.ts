@@ -157,10 +157,10 @@ function handle(message: ToWorker): void {
         : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
       core.warm(message.history);
       // Recorded with the first market batch's effects (the session is halted from now on).
-      if (message.risk?.halted) {
-        const at = message.history.at(-1)?.closeTime;
-        core.setTradingState("halted", "kill_switch", effects, { at });
-      }
+      // A kill switch lifted while the session did not run (failed, moving between nodes) lifts its halt.
+      const at = message.history.at(-1)?.closeTime;
+      if (message.risk?.halted) core.setTradingState("halted", "kill_switch", effects, { at });
+      else core.setTradingState("active", "kill_switch", effects, { at, only: "kill_switch" });
       merge = message.symbols
         ? new TimeMerge({
           symbols,

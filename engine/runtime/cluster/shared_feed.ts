@@ -183,6 +183,11 @@ export class SharedFeed implements Feed {
     };
   }
 
+  /** The status of the feed this node runs for the cluster; undefined when it ingests nothing. */
+  ingesting(): FeedStatus | undefined {
+    return this.#held.size > 0 ? this.#inner.status() : undefined;
+  }
+
   /** How far this node's reading of the stream is behind, per symbol it reads. */
   lag(): Record<string, StreamLag> {
     const now = Date.now();
