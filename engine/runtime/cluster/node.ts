@@ -158,7 +158,7 @@ export class ClusterNode implements Fencing {
   }
 
   /** `inner` as a feed shared by the cluster: run here only for the symbols whose lease this node holds. */
-  shareFeed(inner: Feed): Feed {
+  shareFeed(inner: Feed): SharedFeed {
     return this.#shared = new SharedFeed(inner, {
       nc: this.#nc,
       clusterId: this.clusterId,
