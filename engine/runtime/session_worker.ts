@@ -18,6 +18,7 @@ import { BusSubscriber } from "./market/bus_subscriber.ts";
 import { TimeMerge } from "./market/time_merge.ts";
 import { effectiveLimits } from "../core/risk/limits.ts";
 import type { Strategy } from "../core/strategy/schema.ts";
+import { recordApplied, type ResumePoint, resumePointOf, withResumePoint } from "./resume_point.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -55,6 +56,8 @@ let handled: Int32Array | undefined;
 let busSeq: Record<string, number> = {};
 /** The session's symbols, in the order of the `handled` slots. */
 let symbols: readonly string[] = [];
+/** The last market events applied: every snapshot sent carries it. */
+let resume: ResumePoint = {};
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -80,7 +83,15 @@ function onMarket(events: readonly BusEvent[], seq: number, symbol: string): voi
 
 function apply(event: BusEvent): void {
   if (event.type === "book") core!.book(event, effects);
-  else core!.step(event, effects);
+  else {
+    core!.step(event, effects);
+    recordApplied(resume, event);
+  }
+}
+
+/** The state now as the JSON text of a snapshot. */
+function snapshotText(): string {
+  return withResumePoint(core!.state(), resume);
 }
 
 /** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
@@ -108,7 +119,7 @@ function onDrained(): void {
     post({
       type: "effects",
       effects: effects.splice(0),
-      snapshot: JSON.stringify(core.state()),
+      snapshot: snapshotText(),
       busSeq,
       receivedAt: receivedAt!,
     });
@@ -147,6 +158,7 @@ function handle(message: ToWorker): void {
       busSeq = Object.fromEntries(symbols.map((s) => [s, message.startAfter[s] ?? 0]));
       const { strategy, execution } = message;
       const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
+      resume = resumePointOf(snapshot) ?? {};
       riskBase = { strategy, session: message.risk?.session };
       const risk = effectiveLimits(strategy.risk, message.risk?.session, message.risk?.account);
       core = message.symbols
@@ -155,12 +167,12 @@ function handle(message: ToWorker): void {
           snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
         )
         : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
-      core.warm(message.history);
+      core.warm(message.history, message.preroll);
       // Recorded with the first market batch's effects (the session is halted from now on).
-      if (message.risk?.halted) {
-        const at = message.history.at(-1)?.closeTime;
-        core.setTradingState("halted", "kill_switch", effects, { at });
-      }
+      // A kill switch lifted while the session did not run (failed, moving between nodes) lifts its halt.
+      const at = message.history.at(-1)?.closeTime;
+      if (message.risk?.halted) core.setTradingState("halted", "kill_switch", effects, { at });
+      else core.setTradingState("active", "kill_switch", effects, { at, only: "kill_switch" });
       merge = message.symbols
         ? new TimeMerge({
           symbols,
@@ -188,6 +200,7 @@ function handle(message: ToWorker): void {
       });
       lastView = performance.now();
       post({ type: "ready", view: core.view() });
+      if (message.replay) catchUp(message.replay, message.startAfter);
       return;
     }
     case "command": {
@@ -205,7 +218,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: JSON.stringify(core.state()),
+        snapshot: snapshotText(),
         busSeq,
         view: core.view(),
         effects: out,
@@ -219,7 +232,7 @@ function handle(message: ToWorker): void {
       post({
         type: "command_done",
         requestId: message.requestId,
-        snapshot: JSON.stringify(core.state()),
+        snapshot: snapshotText(),
         busSeq,
         view: core.view(),
         effects: out,
@@ -239,6 +252,25 @@ function handle(message: ToWorker): void {
       else busy(message.fault.busyMs);
       return;
   }
+}
+
+/**
+ * Applies the market events a restored session missed, before any bus batch
+ * (they end where the bus starts), and reports their effects.
+ */
+function catchUp(
+  replay: Record<string, readonly BusEvent[]>,
+  startAfter: Record<string, number>,
+): void {
+  const now = performance.timeOrigin + performance.now();
+  receivedAt ??= now;
+  for (const symbol of symbols) {
+    const events = replay[symbol] ?? [];
+    if (merge) merge.push(symbol, events, startAfter[symbol] ?? 0, now);
+    else for (let i = 0; i < events.length; i++) apply(events[i]);
+  }
+  if (merge) release(now);
+  onDrained();
 }
 
 /** Applies a trader's or operator's action to the session. */
