@@ -2,7 +2,8 @@
  * Session runtime benchmarks: tick-to-trade latency (in memory and durable) at
  * 1 and 100 sessions, session-tick throughput at 100 sessions, memory and
  * start time at scale, false restarts and catch-up beside two CPU hogs,
- * restore after SIGKILL, and API requests/s.
+ * restore after SIGKILL, and API requests/s. Figures named `_pooled` run
+ * with `SESSIONS_PER_WORKER=50` (several sessions in one worker).
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { type Figure, summarise } from "./figure.ts";
@@ -231,11 +232,11 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   }
 }
 
-/** Start time per session and resident memory per session at `count` sessions. */
-export async function scale(count: number): Promise<Figure[]> {
+/** Start time per session and resident memory per session at `count` sessions; `env` as in {@link latency}. */
+export async function scale(count: number, env: Record<string, string> = {}): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const startTimes: number[] = [];
     const perSession: number[] = [];
@@ -388,14 +389,24 @@ export async function apiRate(count: number, seconds: number): Promise<Figure> {
   }
 }
 
+/** Runs with 50 sessions to a worker. */
+const POOLED = { SESSIONS_PER_WORKER: "50" };
+
+/** `figures` renamed as measured with {@link POOLED}. */
+function pooled(figures: readonly Figure[]): Figure[] {
+  return figures.map((figure) => ({ ...figure, name: `${figure.name}_pooled` }));
+}
+
 /** The session runtime benchmarks. */
 export async function benchSessions(options: { quick: boolean }): Promise<Figure[]> {
   const { quick } = options;
   const figures: Figure[] = [];
   figures.push(...await latency(1, quick ? 1 : 3));
   figures.push(...await latency(quick ? 20 : 100, quick ? 1 : 3));
+  figures.push(...pooled(await latency(quick ? 20 : 100, quick ? 1 : 3, POOLED)));
   figures.push(await throughput(quick ? 20 : 100, quick ? 5_000 : 20_000));
   figures.push(...await scale(quick ? 50 : 1000));
+  figures.push(...pooled(await scale(quick ? 50 : 1000, POOLED)));
   figures.push(...await underCpuHog(quick ? 50 : 300, quick ? 10 : 30));
   figures.push(await restore(quick ? 10 : 100, 5));
   figures.push(await apiRate(quick ? 20 : 100, quick ? 0.5 : 2));
