@@ -270,7 +270,7 @@ export class Supervisor {
     this.#timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.#pool = new WorkerPool({
       capacity: deps.sessionsPerWorker ?? 1,
-      create: () => new Worker(WORKER_URL, sandboxed("session-worker")),
+      create: (first) => new Worker(WORKER_URL, sandboxed(`session-${first}`)),
       wire: (pooled) => this.#wire(pooled),
     });
     this.#heartbeat = setInterval(() => this.#beat(), this.#timings.heartbeatMs);

@@ -38,8 +38,8 @@ export interface PooledWorker<S> {
 export interface WorkerPoolOptions<S> {
   /** Sessions one worker hosts at most. */
   readonly capacity: number;
-  /** Makes a new worker. */
-  create(): Worker;
+  /** Makes a new worker for session `first` (and those that later join it). */
+  create(first: string): Worker;
   /** Hooks a new worker's handlers up. */
   wire(pooled: PooledWorker<S>): void;
 }
@@ -67,7 +67,7 @@ export class WorkerPool<S> {
     let pooled = this.#workers.findLast((w) => w.sessions.size < this.#options.capacity);
     if (!pooled) {
       pooled = {
-        worker: this.#options.create(),
+        worker: this.#options.create(id),
         sessions: new Map<string, S>(),
         draining: new Map<string, number>(),
         progress: new Int32Array(new SharedArrayBuffer(4)),
