@@ -1,8 +1,9 @@
 /**
  * Cluster benchmarks, on the local NATS server and PostgreSQL: failover time
- * of a 3-node cluster, JetStream fan-out of one feed to 3 nodes, and
- * tick-to-durable p99 of a clustered node against a single node on the same
- * PostgreSQL server, in this one run. Skipped, saying why, when NATS or
+ * of a 3-node cluster, JetStream fan-out of one feed to 3 nodes, the catch-up
+ * of a restored session from the stream, and tick-to-durable p99 of a
+ * clustered node against a single node on the same PostgreSQL server, in
+ * this one run. Skipped, saying why, when NATS or
  * PostgreSQL does not answer (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
  */
 import postgres from "postgres";
@@ -18,7 +19,8 @@ import {
   type NatsConnection,
 } from "../engine/runtime/cluster/nats.ts";
 import { createLogger } from "../engine/runtime/log.ts";
-import type { MarketEvent } from "../engine/core/types.ts";
+import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
+import type { MarketEvent, Trade } from "../engine/core/types.ts";
 
 const NATS_URL = Deno.env.get("BENCH_NATS_URL") ?? "nats://127.0.0.1:4222";
 const SERVER_URL = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL") ??
@@ -150,6 +152,56 @@ async function fanout(trades: number, runs: number): Promise<Figure> {
   } finally {
     for (const feed of feeds) await feed.close();
     for (const nc of connections) await nc.close();
+    await db.close();
+    await database.drop({ clustered: true });
+  }
+}
+
+/**
+ * ms a node takes to read from the stream what a session restored `seconds`
+ * after its last durable state missed (the simulated market: 20 trades and
+ * 20 quotes a second), before the session's worker starts.
+ */
+async function catchUp(seconds: number, runs: number): Promise<Figure> {
+  const database = await freshDatabase();
+  const db = await openDatabase({ url: database.url });
+  const nc = await connectNats(NATS_URL);
+  const feed = new SharedFeed(new SimFeed(), {
+    nc,
+    clusterId: await new LeaseTable(db).clusterId(),
+    db,
+    nodeId: "bench",
+    leaseMs: 30_000,
+    retentionMs: 600_000,
+    log: createLogger("error"),
+  });
+  const trades: Trade[] = [];
+  try {
+    await feed.start(["BTCUSDT"], (event) => event.type === "trade" && trades.push(event));
+    const span = () => trades.length === 0 ? 0 : trades.at(-1)!.time - trades[0].time;
+    await until(
+      () => Promise.resolve(span() > seconds * 1000 + 1000 || undefined),
+      `${seconds} s of simulated trades in the stream`,
+    );
+    const samples: number[] = [];
+    let events = 0;
+    for (let run = 0; run < runs; run++) {
+      const last = trades.findLast((t) => t.time <= trades.at(-1)!.time - seconds * 1000)!;
+      const point = { BTCUSDT: { trade: last.id, quote: last.id, time: last.time } };
+      const started = performance.now();
+      const caught = await feed.catchUp(["BTCUSDT"], point, "1s", () => 0);
+      samples.push(performance.now() - started);
+      events = caught.replay.BTCUSDT.length;
+    }
+    console.error(`  catch-up: ${events} events replayed for ${seconds} s missed`);
+    return summarise(samples, {
+      name: `failover_catch_up_${seconds}s_ms`,
+      unit: "ms",
+      better: "lower",
+    });
+  } finally {
+    await feed.close();
+    await nc.close();
     await db.close();
     await database.drop({ clustered: true });
   }
@@ -288,6 +340,7 @@ export async function benchCluster(options: { quick: boolean }): Promise<Figure[
   return [
     ...await durableP99(quick ? 5 : 20, quick ? 1 : 2),
     await fanout(quick ? 20_000 : 100_000, 5),
+    await catchUp(quick ? 10 : 30, 5),
     await failover(quick ? 20 : 100, quick ? 1 : 5),
   ];
 }

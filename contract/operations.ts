@@ -89,7 +89,9 @@ export const OPERATIONS = {
   health: {
     method: "get",
     path: "/api/health",
-    summary: "Database, feed, market data and session health (feed labelled simulated or live)",
+    summary:
+      "Database, feed, market data and session health (feed labelled simulated or live); in a cluster, " +
+      "`cluster`: members with their last beat and slowest session lag, the cluster's worst lag, this node's leases",
     answers: { "200": "healthy", "503": "database unavailable" },
   },
   createSession: {
@@ -435,20 +437,25 @@ export const OPERATIONS = {
     method: "put",
     path: "/api/risk",
     summary:
-      "Replace the account-wide limits (caps over every session's own); running sessions take them at once (audited)",
+      "Replace the account-wide limits (caps over every session's own); running sessions take them at once " +
+      "(audited; in a cluster every session on every node, `reached` says how many)",
     body: {
       type: "json",
       name: "RiskLimits",
       schema: accountLimitsSchema,
       invalid: "invalid risk limits",
     },
-    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+    answers: {
+      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+      "400": "invalid fields",
+    },
   },
   haltAll: {
     method: "post",
     path: "/api/risk/halt",
     summary:
-      'Kill switch: halt every session (and sessions started later) until resumed; {"flatten": true} closes every position too (audited)',
+      'Kill switch: halt every session (and sessions started later) until resumed; {"flatten": true} closes every position too ' +
+      "(audited; in a cluster every session on every node, `reached` says how many)",
     body: {
       type: "json",
       name: "HaltInput",
@@ -456,14 +463,20 @@ export const OPERATIONS = {
       invalid: "invalid halt request",
       optional: true,
     },
-    answers: { "200": "{halted, limits, source, audit}", "400": "invalid fields" },
+    answers: {
+      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+      "400": "invalid fields",
+    },
   },
   resumeAll: {
     method: "post",
     path: "/api/risk/resume",
     summary:
-      "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited)",
-    answers: { "200": "{halted, limits, source, audit}" },
+      "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited; " +
+      "in a cluster on every node, `reached` says how many)",
+    answers: {
+      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+    },
   },
   listAlerts: {
     method: "get",

@@ -123,6 +123,19 @@ export interface AccountRisk {
   readonly source: "env" | "api";
   /** The account-wide audit, newest first. */
   readonly audit: readonly AccountRiskEvent[];
+  /** In a cluster, the answer to a change: the nodes and sessions it reached. */
+  readonly reached?: RiskReached;
+}
+
+/**
+ * Where an account-wide change went in a cluster: the nodes that took it
+ * (with the sessions they run) and the live members that did not answer in
+ * time (they take it from the stored settings within a lease period).
+ */
+export interface RiskReached {
+  readonly nodes: number;
+  readonly sessions: number;
+  readonly missing: readonly string[];
 }
 
 /** A session's performance metrics; a portfolio's with each symbol's beside them. */

@@ -17,6 +17,8 @@ export interface MemberRow {
   readonly alive: boolean;
   /** Sessions it holds an unexpired lease on. */
   readonly sessions: number;
+  /** The lag of its slowest session at its last beat (ms; null: none runs there). */
+  readonly lag_ms: number | null;
 }
 
 /** A lease as held: which session, under which token. */
@@ -38,10 +40,12 @@ export class LeaseTable {
     return (await this.#db.query<{ id: string }>(sql`select id from cluster_identity`))[0].id;
   }
 
-  /** Records that node `id` (answering at `url`) is alive now. */
-  async beat(id: string, url: string): Promise<void> {
-    await this.#db.query(sql`insert into cluster_nodes (id, url) values (${id}, ${url})
-      on conflict (id) do update set url = excluded.url, seen_at = now()`);
+  /** Records that node `id` (answering at `url`, its slowest session `lagMs` behind) is alive now. */
+  async beat(id: string, url: string, lagMs: number | null = null): Promise<void> {
+    await this.#db.query(
+      sql`insert into cluster_nodes (id, url, lag_ms) values (${id}, ${url}, ${lagMs})
+      on conflict (id) do update set url = excluded.url, lag_ms = excluded.lag_ms, seen_at = now()`,
+    );
   }
 
   /** Every node that beat within `staleMs`, with how many sessions it holds, by id. */
@@ -50,7 +54,7 @@ export class LeaseTable {
       select n.id, n.url,
         to_char(n.started_at at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as started_at,
         (extract(epoch from now() - n.seen_at) * 1000)::int as silent_ms,
-        n.seen_at > now() - ${staleMs} * interval '1 millisecond' as alive,
+        n.seen_at > now() - ${staleMs} * interval '1 millisecond' as alive, n.lag_ms,
         (select count(*)::int from session_leases l
           where l.node_id = n.id and l.expires_at > now()) as sessions
       from cluster_nodes n

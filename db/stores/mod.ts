@@ -16,7 +16,7 @@ export {
 } from "./alerts.ts";
 export { type BacktestRow, BacktestTable } from "./backtest_jobs.ts";
 export { ping } from "./health.ts";
-export { type RiskSettings, RiskTable } from "./risk.ts";
+export { type RiskSettings, RiskTable, type StoredRiskSettings } from "./risk.ts";
 export { type LogAlerts, type LogWrite, SessionLog } from "./session_log.ts";
 export { type Rows, SessionRecordTable, type Window } from "./session_records.ts";
 export {

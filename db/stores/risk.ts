@@ -12,6 +12,14 @@ export interface RiskSettings {
   readonly halted: boolean;
 }
 
+/** The stored settings and their version (grows with every change: nodes of a cluster compare it). */
+export interface StoredRiskSettings extends RiskSettings {
+  readonly version: number;
+}
+
+/** The version of the stored settings: when they last changed, in microseconds. */
+const VERSION = sql`(extract(epoch from updated_at) * 1000000)::float8`;
+
 /** Reads and writes the account risk settings and audit. */
 export class RiskTable {
   readonly #db: Db;
@@ -20,26 +28,48 @@ export class RiskTable {
     this.#db = db;
   }
 
-  /** The stored settings (none stored: no API limits, not halted). */
-  async settings(): Promise<RiskSettings> {
-    const rows = await this.#db.query<RiskSettings>(
-      sql`select limits, halted from risk_settings where id = 1`,
+  /** The stored settings (none stored: no API limits, not halted, version 0). */
+  async settings(): Promise<StoredRiskSettings> {
+    const rows = await this.#db.query<StoredRiskSettings>(
+      sql`select limits, halted, ${VERSION} as version from risk_settings where id = 1`,
     );
-    return rows[0] ?? { limits: null, halted: false };
+    return rows[0] ?? { limits: null, halted: false, version: 0 };
   }
 
-  /** Stores the settings and appends `event` to the audit, in one statement. */
-  async save(settings: RiskSettings, event: AccountRiskEvent): Promise<void> {
-    const limits = settings.limits === null ? null : JSON.stringify(settings.limits);
-    await this.#db.query(sql`
+  /**
+   * Changes the fields `change` gives (the others stay as stored, whoever
+   * changed them) and appends `event` to the audit, in one statement.
+   */
+  async save(change: Partial<RiskSettings>, event: AccountRiskEvent): Promise<StoredRiskSettings> {
+    const limits = change.limits ? JSON.stringify(change.limits) : null;
+    const rows = await this.#db.query<StoredRiskSettings>(sql`
       with saved as (
         insert into risk_settings (id, limits, halted, updated_at)
-        values (1, ${limits}::text::jsonb, ${settings.halted}, now())
-        on conflict (id) do update
-          set limits = excluded.limits, halted = excluded.halted, updated_at = now()
+        values (1, ${limits}::text::jsonb, ${change.halted ?? false}, now())
+        on conflict (id) do update set
+          limits = case when ${
+      "limits" in change
+    } then excluded.limits else risk_settings.limits end,
+          halted = case when ${
+      "halted" in change
+    } then excluded.halted else risk_settings.halted end,
+          updated_at = greatest(now(), risk_settings.updated_at + interval '1 microsecond')
+        returning limits, halted, ${VERSION} as version
+      ), audited as (
+        insert into risk_audit (time, kind, body)
+        values (${event.time}, ${event.kind}, ${JSON.stringify(event)}::text::jsonb)
       )
-      insert into risk_audit (time, kind, body)
-      values (${event.time}, ${event.kind}, ${JSON.stringify(event)}::text::jsonb)`);
+      select * from saved`);
+    return rows[0];
+  }
+
+  /** Whether the latest halt closed every position too. */
+  async lastHaltFlattened(): Promise<boolean> {
+    const rows = await this.#db.query<{ flatten: boolean | null }>(
+      sql`select (body->>'flatten')::boolean as flatten from risk_audit
+          where kind = 'halt' order by id desc limit 1`,
+    );
+    return rows[0]?.flatten ?? false;
   }
 
   /** The last `limit` audit entries, newest first. */

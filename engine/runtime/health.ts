@@ -67,7 +67,11 @@ export interface ClusterHealth {
     readonly alive: boolean;
     readonly sessions: number;
     readonly last_beat_ms: number;
+    /** How far its slowest session was behind the market at its last beat (ms; null: none runs). */
+    readonly lag_ms: number | null;
   }[];
+  /** The worst session lag across the cluster (ms; null: no session runs) and the node it is on. */
+  readonly lag_ms: { readonly max: number | null; readonly node: string | null };
   /**
    * Sessions this node runs, with the fencing token of each lease and how far
    * (ms) its worker is behind the newest market event (null: no worker, failed).

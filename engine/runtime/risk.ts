@@ -2,11 +2,14 @@
  * Account-wide risk: the limits over every session (from the `RISK_*`
  * environment, replaced through `PUT /api/risk`) and the kill switch that
  * halts every session (and those started later) until it is lifted. Every
- * change is stored and audited before it reaches the sessions.
+ * change is stored and audited before it reaches the sessions. In a cluster
+ * a change made through any node reaches the sessions of every node (see
+ * {@link RiskReach}), and each node compares the stored settings with its own
+ * on every lease tick, so a node that missed a change takes it late.
  */
 import type { Db } from "../../db/mod.ts";
-import { type RiskSettings, RiskTable } from "../../db/stores/mod.ts";
-import type { AccountRisk, AccountRiskEvent } from "../../contract/mod.ts";
+import { RiskTable, type StoredRiskSettings } from "../../db/stores/mod.ts";
+import type { AccountRisk, AccountRiskEvent, RiskReached } from "../../contract/mod.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import type { Logger } from "./log.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -17,6 +20,20 @@ const AUDIT_SHOWN = 50;
 /** Sessions told about a change at once. */
 const BROADCAST_CONCURRENCY = 16;
 
+/** An account-wide change as it travels to the sessions: halt, resume, or new limits. */
+export type RiskChange =
+  | { readonly kind: "halt"; readonly flatten: boolean }
+  | { readonly kind: "resume" }
+  | { readonly kind: "limits"; readonly limits: RiskLimits };
+
+/** How a change reaches the other nodes of a cluster (none: this node is alone). */
+export interface RiskReach {
+  /** Sessions the whole cluster runs now (what the audit records a change reached). */
+  sessions(): Promise<number>;
+  /** Sends settings just stored by `change` to every node, this one included; what they answered. */
+  send(stored: StoredRiskSettings, change: RiskChange): Promise<RiskReached>;
+}
+
 /** Owns the account-wide limits and the kill switch. */
 export class AccountRiskService {
   readonly #table: RiskTable;
@@ -26,7 +43,10 @@ export class AccountRiskService {
   /** Exchange-independent time of audit entries (wall clock; injectable for tests). */
   readonly #now: () => number;
   readonly #announce: (event: AccountRiskEvent) => void;
-  #settings: RiskSettings = { limits: null, halted: false };
+  #reach: RiskReach | undefined;
+  #settings: StoredRiskSettings = { limits: null, halted: false, version: 0 };
+  /** Changes reaching this node's sessions, one at a time. */
+  #applying: Promise<unknown> = Promise.resolve();
 
   constructor(
     deps: {
@@ -53,6 +73,11 @@ export class AccountRiskService {
     this.#settings = await this.#table.settings();
   }
 
+  /** Changes from now on reach every node of the cluster through `reach`. */
+  spread(reach: RiskReach): void {
+    this.#reach = reach;
+  }
+
   /** The account-wide limits in force. */
   limits(): RiskLimits {
     return this.#settings.limits ?? this.#env;
@@ -74,58 +99,95 @@ export class AccountRiskService {
   }
 
   /** Replaces the account-wide limits; running sessions take them at once. */
-  async put(limits: RiskLimits): Promise<AccountRisk> {
-    const sessions = this.#supervisor.ids();
-    await this.#save({ ...this.#settings, limits }, {
-      kind: "limits",
-      limits,
-      sessions: sessions.length,
-    });
-    await this.#broadcast(sessions, { kind: "risk_limits", account: limits });
-    return this.get();
+  put(limits: RiskLimits): Promise<AccountRisk> {
+    return this.#change({ kind: "limits", limits });
   }
 
   /** Kill switch: halts every session, `flatten` closing every position as well. */
-  async halt(flatten: boolean): Promise<AccountRisk> {
-    const sessions = this.#supervisor.ids();
-    await this.#save({ ...this.#settings, halted: true }, {
-      kind: "halt",
-      flatten,
-      sessions: sessions.length,
-    });
-    await this.#broadcast(sessions, {
-      kind: "risk",
-      state: "halted",
-      rule: "kill_switch",
-      flatten,
-    });
-    return this.get();
+  halt(flatten: boolean): Promise<AccountRisk> {
+    return this.#change({ kind: "halt", flatten });
   }
 
   /** Lifts the kill switch: sessions it halted trade again; other halts stay. */
-  async resume(): Promise<AccountRisk> {
-    const sessions = this.#supervisor.ids();
-    await this.#save({ ...this.#settings, halted: false }, {
-      kind: "resume",
-      sessions: sessions.length,
-    });
-    await this.#broadcast(sessions, {
-      kind: "risk",
-      state: "active",
-      rule: "kill_switch",
-      only: "kill_switch",
-    });
-    return this.get();
+  resume(): Promise<AccountRisk> {
+    return this.#change({ kind: "resume" });
   }
 
-  async #save(
-    settings: RiskSettings,
-    event: Omit<AccountRiskEvent, "time">,
-  ): Promise<void> {
-    const entry = { time: this.#now(), ...event };
-    await this.#table.save(settings, entry);
-    this.#settings = settings;
+  /**
+   * Takes settings stored by any node with `change` (the change that made
+   * them) to the sessions of this node; returns how many run here. Settings
+   * already taken (the same or a newer version is in force) change nothing.
+   */
+  apply(stored: StoredRiskSettings, change: RiskChange): Promise<number> {
+    return this.#serial(async () => {
+      if (stored.version > this.#settings.version) await this.#take(stored, change);
+      return this.#running().length;
+    });
+  }
+
+  /** Takes the stored settings when they changed without this node hearing of it (a missed message). */
+  refresh(): Promise<void> {
+    return this.#serial(async () => {
+      const stored = await this.#table.settings();
+      if (stored.version > this.#settings.version) await this.#take(stored);
+    });
+  }
+
+  /** Moves to `stored`: the sessions get `change`, and whatever else differs from the settings before. */
+  async #take(stored: StoredRiskSettings, change?: RiskChange): Promise<void> {
+    const was = this.#settings;
+    this.#settings = stored;
+    const changes: RiskChange[] = change ? [change] : [];
+    const switched = change?.kind === "halt" || change?.kind === "resume";
+    if (stored.halted !== was.halted && !switched) {
+      const flatten = stored.halted && await this.#table.lastHaltFlattened();
+      changes.push(stored.halted ? { kind: "halt", flatten } : { kind: "resume" });
+    }
+    const limits = stored.limits;
+    if (
+      limits && change?.kind !== "limits" && JSON.stringify(limits) !== JSON.stringify(was.limits)
+    ) {
+      changes.push({ kind: "limits", limits });
+    }
+    if (!change && changes.length > 0) {
+      this.#log?.info(
+        `account risk: ${changes.map((c) => c.kind).join(", ")} taken from the stored settings`,
+      );
+    }
+    for (const c of changes) await this.#broadcast(this.#supervisor.ids(), actionOf(c));
+  }
+
+  /** Stores and audits `change`, then takes it to the sessions (of every node, in a cluster). */
+  async #change(change: RiskChange): Promise<AccountRisk> {
+    const sessions = this.#reach ? await this.#reach.sessions() : this.#supervisor.ids().length;
+    const entry = { time: this.#now(), ...change, sessions } as AccountRiskEvent;
+    const stored = await this.#table.save(
+      change.kind === "limits" ? { limits: change.limits } : { halted: change.kind === "halt" },
+      entry,
+    );
     this.#announce(entry);
+    if (!this.#reach) {
+      await this.apply(stored, change);
+      return this.get();
+    }
+    const reached = await this.#reach.send(stored, change);
+    // A node that did not answer (this one included) takes the change from the stored settings.
+    if (reached.missing.length > 0) await this.refresh();
+    return { ...await this.get(), reached };
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#applying.then(fn);
+    this.#applying = run.catch(() => {});
+    return run;
+  }
+
+  /** Sessions with a worker that takes actions. */
+  #running(): string[] {
+    return this.#supervisor.ids().filter((id) => {
+      const status = this.#supervisor.get(id)?.status;
+      return status === "running" || status === "warming_up" || status === "paused";
+    });
   }
 
   /** Applies `action` to every session that has a worker, a few at a time (failures are logged). */
@@ -143,5 +205,17 @@ export class AccountRiskService {
       }
     };
     await Promise.all(Array.from({ length: BROADCAST_CONCURRENCY }, work));
+  }
+}
+
+/** What a session is told of `change`. */
+function actionOf(change: RiskChange): SessionAction {
+  switch (change.kind) {
+    case "limits":
+      return { kind: "risk_limits", account: change.limits };
+    case "halt":
+      return { kind: "risk", state: "halted", rule: "kill_switch", flatten: change.flatten };
+    case "resume":
+      return { kind: "risk", state: "active", rule: "kill_switch", only: "kill_switch" };
   }
 }

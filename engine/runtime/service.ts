@@ -125,7 +125,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     { urls: config.venueUrls },
   );
   // In a cluster one node ingests each symbol and every node reads it from the stream.
-  const feed = node ? node.shareFeed(venues) : venues;
+  const shared = node?.shareFeed(venues);
+  const feed = shared ?? venues;
   // Channels are process-wide: a namespace per service keeps two services in one process apart.
   const namespace = crypto.randomUUID().slice(0, 8);
   const hub = new MarketHub(feed, { namespace });
@@ -135,7 +136,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const publish = (topic: string, message: unknown) =>
     node ? node.publish(topic, message) : live.publish(topic, message);
   const alerts = new Alerts(db, config.webhooks, { log, timings: options.alertTimings });
-  alerts.start(() => feed.status());
+  // In a cluster only the node ingesting the feed raises its outages (once per cluster).
+  alerts.start(() => node ? node.feedStatus() : feed.status());
   const persister = new Persister(db, {
     log,
     fencing: node,
@@ -154,12 +156,19 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   const supervisor = new Supervisor({
     persister,
-    history: (symbol, strategy) => warmupHistory(feed, symbol, strategy),
+    history: (symbol, strategy, until) => warmupHistory(feed, symbol, strategy, until),
     busNamespace: namespace,
     ring: (symbol) => hub.ring(symbol),
     lastSeq: (symbol) => hub.lastSeq(symbol),
     lag: (symbol, handledSeq) => hub.lagMs(symbol, handledSeq),
     recover: (symbol, from, to) => hub.recover(symbol, from, to),
+    // In a cluster a restored session first replays from the stream what it missed.
+    catchUp: shared &&
+      ((spec, point) =>
+        shared.catchUp(spec.symbols ?? [spec.symbol], point, spec.strategy.timeframe, (symbol) => {
+          hub.flush(); // every event the hub took is in a batch: the bus goes on after them
+          return hub.lastSeq(symbol);
+        })),
     publish: (id, message) => {
       publish(tradingTopic(id), message);
       if (message.type === "effect" && isRiskEvent(message.effect)) {
@@ -235,6 +244,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       supervisor,
       sessions,
       live,
+      risk,
       handle: (op, args) => clusterSessions.handle(op, args),
       flush: () => persister.flush(),
     });
@@ -292,16 +302,20 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
 }
 
-/** Closed candles for every timeframe a strategy uses, in time order. */
+/** Closed candles for every timeframe a strategy uses, in time order (closed before `until`, when given). */
 async function warmupHistory(
   feed: Feed,
   symbol: string,
   strategy: Strategy,
+  until?: number,
 ): Promise<Candle[]> {
   const compiled = planStrategy(strategy); // validated when the session was created
   const limit = Math.min(compiled.warmupCandles + 10, 1000);
   const lists = await Promise.all(
-    compiled.timeframes.map((tf) => feed.history(symbol, tf, limit).catch(() => [] as Candle[])),
+    compiled.timeframes.map((tf) =>
+      feed.history(symbol, tf, limit, until).catch(() => [] as Candle[])
+    ),
   );
-  return lists.flat().sort((a, b) => a.closeTime - b.closeTime);
+  const candles = lists.flat().sort((a, b) => a.closeTime - b.closeTime);
+  return until === undefined ? candles : candles.filter((c) => c.closeTime < until);
 }

@@ -21,6 +21,7 @@ import { BusSubscriber } from "./market/bus_subscriber.ts";
 import { TimeMerge } from "./market/time_merge.ts";
 import { effectiveLimits } from "../core/risk/limits.ts";
 import type { Strategy } from "../core/strategy/schema.ts";
+import { recordApplied, type ResumePoint, resumePointOf, withResumePoint } from "./resume_point.ts";
 import type {
   ActionResult,
   RiskLayers,
@@ -67,6 +68,8 @@ export class SessionHost {
   readonly #busSeq: Record<string, number>;
   /** The session's symbols, in the order of the `handled` slots. */
   readonly #symbols: readonly string[];
+  /** The last market events applied: every snapshot sent carries it. */
+  #resume: ResumePoint = {};
 
   /** Starts the session of `message` (its core, warm-up and bus); reports `ready` or `crashed`. */
   constructor(message: Init, context: HostContext) {
@@ -83,6 +86,7 @@ export class SessionHost {
     const { strategy, execution } = message;
     const symbols = this.#symbols;
     const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
+    this.#resume = resumePointOf(snapshot) ?? {};
     const risk = effectiveLimits(strategy.risk, message.risk?.session, message.risk?.account);
     const core = message.symbols
       ? new PortfolioCore(
@@ -90,11 +94,13 @@ export class SessionHost {
         snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
       )
       : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
-    core.warm(message.history);
+    core.warm(message.history, message.preroll);
     // Recorded with the first market batch's effects (the session is halted from now on).
-    if (message.risk?.halted) {
-      const at = message.history.at(-1)?.closeTime;
-      core.setTradingState("halted", "kill_switch", this.#effects, { at });
+    // A kill switch lifted while the session did not run (failed, moving between nodes) lifts its halt.
+    const at = message.history.at(-1)?.closeTime;
+    if (message.risk?.halted) core.setTradingState("halted", "kill_switch", this.#effects, { at });
+    else {
+      core.setTradingState("active", "kill_switch", this.#effects, { at, only: "kill_switch" });
     }
     this.#core = core;
     this.#merge = message.symbols
@@ -124,6 +130,26 @@ export class SessionHost {
     });
     this.#lastView = performance.now();
     this.#post({ type: "ready", view: core.view() });
+    if (message.replay) this.#catchUp(message.replay, message.startAfter);
+  }
+
+  /**
+   * Applies the market events a restored session missed, before any bus batch
+   * (they end where the bus starts), and reports their effects.
+   */
+  #catchUp(
+    replay: Record<string, readonly BusEvent[]>,
+    startAfter: Record<string, number>,
+  ): void {
+    const now = performance.timeOrigin + performance.now();
+    this.#receivedAt ??= now;
+    for (const symbol of this.#symbols) {
+      const events = replay[symbol] ?? [];
+      if (this.#merge) this.#merge.push(symbol, events, startAfter[symbol] ?? 0, now);
+      else for (let i = 0; i < events.length; i++) this.#apply(events[i]);
+    }
+    if (this.#merge) this.#release(now);
+    this.#onDrained();
   }
 
   /** Handles a message of the main thread about this session; an exception crashes the session alone. */
@@ -162,6 +188,11 @@ export class SessionHost {
     };
   }
 
+  /** The state now as the JSON text of a snapshot. */
+  #snapshotText(): string {
+    return withResumePoint(this.#core!.state(), this.#resume);
+  }
+
   #onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
     if (!this.#core) return;
     this.#context.advance();
@@ -178,7 +209,10 @@ export class SessionHost {
 
   #apply(event: BusEvent): void {
     if (event.type === "book") this.#core!.book(event, this.#effects);
-    else this.#core!.step(event, this.#effects);
+    else {
+      this.#core!.step(event, this.#effects);
+      recordApplied(this.#resume, event);
+    }
   }
 
   /** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
@@ -209,7 +243,7 @@ export class SessionHost {
       this.#post({
         type: "effects",
         effects: this.#effects.splice(0),
-        snapshot: JSON.stringify(this.#core.state()),
+        snapshot: this.#snapshotText(),
         busSeq: this.#busSeq,
         receivedAt: this.#receivedAt!,
       });
@@ -257,7 +291,7 @@ export class SessionHost {
         this.#post({
           type: "command_done",
           requestId: message.requestId,
-          snapshot: JSON.stringify(core.state()),
+          snapshot: this.#snapshotText(),
           busSeq: this.#busSeq,
           view: core.view(),
           effects: out,
@@ -270,7 +304,7 @@ export class SessionHost {
         this.#post({
           type: "command_done",
           requestId: message.requestId,
-          snapshot: JSON.stringify(core.state()),
+          snapshot: this.#snapshotText(),
           busSeq: this.#busSeq,
           view: core.view(),
           effects: out,

@@ -33,7 +33,7 @@
  * they are committed. (A slow database still commits: its backlog drains.)
  */
 import type { LiveMessage } from "../../contract/mod.ts";
-import type { Candle } from "../core/types.ts";
+import type { Candle, MarketEvent, Trade } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import {
@@ -49,6 +49,7 @@ import { settledWithin } from "./deadline.ts";
 import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
+import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { type PooledWorker, WorkerPool } from "./worker_pool.ts";
 import type {
@@ -106,8 +107,17 @@ const DEFAULT_TIMINGS: SupervisorTimings = {
 /** What the supervisor needs from the rest of the service. */
 export interface SupervisorDeps {
   readonly persister: Persister;
-  /** Warm-up candles for a session (fetched in the main thread: workers have no network). */
-  history(symbol: string, strategy: Strategy): Promise<Candle[]>;
+  /**
+   * Warm-up candles for a session (fetched in the main thread: workers have
+   * no network), closed before `until` (exchange ms; default now).
+   */
+  history(symbol: string, strategy: Strategy, until?: number): Promise<Candle[]>;
+  /**
+   * In a cluster: what a session restored from a durable state missed since
+   * the events that state includes (read from the market stream), where its
+   * bus starts after them, and the symbols whose missed events are gone.
+   */
+  catchUp?(spec: SessionSpec, point: ResumePoint): Promise<CatchUp>;
   /** The hub's bus channel namespace. */
   readonly busNamespace?: string;
   /** The shared ring of a symbol's bus batches. */
@@ -128,6 +138,20 @@ export interface SupervisorDeps {
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
   cpuShare?(): number;
   readonly log: Logger;
+}
+
+/** What a restored session missed and where it goes on (see {@link SupervisorDeps.catchUp}). */
+export interface CatchUp {
+  /** Per symbol, the events it missed, in the order they were published. */
+  readonly replay: Record<string, MarketEvent[]>;
+  /** Trades of the forming candles its state already includes (they rebuild those candles). */
+  readonly preroll: Trade[];
+  /** Per symbol, warm-up candles end before this exchange ms (where `preroll` begins). */
+  readonly until: Record<string, number>;
+  /** Per symbol, the bus batch right before the first event not in `replay`. */
+  readonly startAfter: Record<string, number>;
+  /** Symbols whose missed events the stream no longer holds (counted as bus gaps; they go on live). */
+  readonly gaps: string[];
 }
 
 /** The account-wide risk a worker starts under. */
@@ -470,10 +494,10 @@ export class Supervisor {
     // The new worker starts from the durable state: whatever was not committed is gone with the old one.
     slot.live.seq = slot.live.durableSeq;
     this.#deps.persister.readmit(spec.id);
-    this.#history(spec).then((history) => {
+    this.#prepare(slot).then(({ history, caught }) => {
       if (this.#closed || this.#slots.get(spec.id) !== slot || slot.host) return;
       // A restarted worker resumes after the batches its durable state includes (never skips).
-      const startAfter = slot.busSeq ??= this.#newest(spec);
+      const startAfter = slot.busSeq ??= caught?.startAfter ?? this.#newest(spec);
       symbolsOf(spec).forEach((symbol, i) => Atomics.store(slot.handled, i, startAfter[symbol]));
       const host = this.#pool.place(spec.id, slot);
       slot.host = host;
@@ -492,6 +516,7 @@ export class Supervisor {
             halted: this.#deps.accountRisk?.().halted,
           },
           history,
+          ...(caught ? { preroll: caught.preroll, replay: caught.replay } : {}),
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
           busNamespace: this.#deps.busNamespace,
@@ -502,10 +527,35 @@ export class Supervisor {
     }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
   }
 
-  /** Warm-up candles of every symbol of a session. */
-  async #history(spec: SessionSpec): Promise<Candle[]> {
+  /**
+   * Warm-up candles for a new worker and, for the first worker of a session
+   * restored from a durable state in a cluster, what it missed since then.
+   */
+  async #prepare(slot: Slot): Promise<{ history: Candle[]; caught?: CatchUp }> {
+    const { spec } = slot;
+    const point = slot.busSeq === undefined && this.#deps.catchUp
+      ? resumePointOf(spec.snapshot)
+      : undefined;
+    const caught = point && await this.#deps.catchUp!(spec, point).catch((error): CatchUp => {
+      this.#deps.log.warn(
+        `session ${spec.id}: catching up from the market stream failed: ${error}`,
+      );
+      const symbols = [...symbolsOf(spec)];
+      return { replay: {}, preroll: [], until: {}, startAfter: this.#newest(spec), gaps: symbols };
+    });
+    if (caught && caught.gaps.length > 0) {
+      slot.live.bus_gaps += caught.gaps.length;
+      this.#deps.log.warn(
+        `session ${spec.id}: market events since its last durable state are gone (${
+          caught.gaps.join(", ")
+        }); it goes on live`,
+      );
+    }
     const symbols = symbolsOf(spec);
-    return (await Promise.all(symbols.map((s) => this.#deps.history(s, spec.strategy)))).flat();
+    const lists = await Promise.all(
+      symbols.map((s) => this.#deps.history(s, spec.strategy, caught?.until[s])),
+    );
+    return { history: lists.flat(), caught };
   }
 
   /** The newest bus seq of each symbol of a session: a new session starts after them. */

@@ -5,7 +5,7 @@
  * (`SESSIONS_PER_WORKER`): every message about a session names it
  * (`sessionId`); only the heartbeat (`ping`/`pong`) is the worker's own.
  */
-import type { Candle } from "../core/types.ts";
+import type { Candle, MarketEvent, Trade } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
 import type { Order } from "../core/execution/mod.ts";
@@ -69,6 +69,10 @@ export type ToWorker =
     readonly snapshot?: string;
     readonly risk?: RiskLayers;
     readonly history: readonly Candle[];
+    /** Trades of the forming candles the restored state already includes (warm-up after `history`). */
+    readonly preroll?: readonly Trade[];
+    /** Per symbol, market events the restored state missed, applied before the bus (a cluster's catch-up). */
+    readonly replay?: Record<string, readonly MarketEvent[]>;
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
     /** Per symbol, the hub's shared ring of bus batches. */

@@ -112,6 +112,8 @@ async function deleteStream(name: string): Promise<void> {
 /** A node of a cluster in this process (`NODE_ID` solo) on a fresh database, and how to take it down. */
 export interface InProcessNode {
   readonly server: TestServer;
+  /** Its database (another node may join on it). */
+  readonly databaseUrl: string;
   /** Stops the node, drops its database and deletes its market stream. */
   dispose(): Promise<void>;
 }
@@ -132,6 +134,7 @@ export async function startInProcessNode(options: TestServerOptions = {}): Promi
   const clusterId = await new LeaseTable(server.service.db).clusterId();
   return {
     server,
+    databaseUrl: database.url,
     async dispose() {
       await server.stop();
       await database.drop();

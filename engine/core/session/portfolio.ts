@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { BookTop, Candle, MarketEvent } from "../types.ts";
+import type { BookTop, Candle, MarketEvent, Trade } from "../types.ts";
 import type { Leg, Strategy } from "../strategy/schema.ts";
 import { symbolReferenceProblems } from "../strategy/cross_symbol.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
@@ -173,9 +173,18 @@ export class PortfolioCore {
     return this.#symbols;
   }
 
-  /** Feeds warm-up history (closed candles of any of the symbols, oldest first) without trading. */
-  warm(candles: readonly Candle[]): void {
-    for (const [symbol, core] of this.#cores) core.warm(candles.filter((c) => c.symbol === symbol));
+  /**
+   * Feeds warm-up history (closed candles of any of the symbols, oldest
+   * first) without trading, then the forming candles' trades the restored
+   * state already includes (see {@link SessionCore.warm}).
+   */
+  warm(candles: readonly Candle[], trades: readonly Trade[] = []): void {
+    for (const [symbol, core] of this.#cores) {
+      core.warm(
+        candles.filter((c) => c.symbol === symbol),
+        trades.filter((t) => t.symbol === symbol),
+      );
+    }
   }
 
   /** Processes one market event of any of the symbols, appending what it caused to `out`. */

@@ -266,9 +266,14 @@ export class SessionCore {
     this.#syncPosition();
   }
 
-  /** Feeds warm-up history (closed candles, oldest first) without trading on it. */
-  warm(candles: readonly Candle[]): void {
+  /**
+   * Feeds warm-up history (closed candles, oldest first) without trading on
+   * it, then `trades` (after the last candle: the forming candle's trades the
+   * restored state already includes, which rebuild it).
+   */
+  warm(candles: readonly Candle[], trades: readonly Trade[] = []): void {
     for (const candle of candles) this.#evaluator.onCandle(candle);
+    for (const trade of trades) this.#evaluator.onTrade(trade);
     this.#signals.length = 0;
     this.#warmConflicts = this.#evaluator.stats.conflicts;
   }

@@ -78,8 +78,8 @@ export class Alerts {
     return this.#targets.global.length > 0 || this.#targets.perSession;
   }
 
-  /** Starts delivering, and watches `feedStatus` for outages. */
-  start(feedStatus: () => FeedStatus): void {
+  /** Starts delivering, and watches `feedStatus` for outages (undefined: not watched here now). */
+  start(feedStatus: () => FeedStatus | undefined): void {
     if (!this.enabled) return;
     this.#dispatcher.start();
     this.#feedWatch = new FeedWatch(feedStatus, { emit: (alert) => this.emit(alert) });

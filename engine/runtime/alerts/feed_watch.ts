@@ -8,7 +8,7 @@ import type { FeedStatus } from "../market/mod.ts";
 
 /** Polls a feed's status and reports its outages. */
 export class FeedWatch {
-  readonly #status: () => FeedStatus;
+  readonly #status: () => FeedStatus | undefined;
   readonly #emit: (alert: NewAlert) => void;
   readonly #now: () => number;
   #connected: boolean | undefined;
@@ -16,7 +16,8 @@ export class FeedWatch {
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    status: () => FeedStatus,
+    /** undefined: not watched here now (another node of the cluster runs the feed). */
+    status: () => FeedStatus | undefined,
     options: { emit: (alert: NewAlert) => void; now?: () => number },
   ) {
     this.#status = status;
@@ -33,6 +34,7 @@ export class FeedWatch {
   /** Compares the connection state with the last one seen; raises an alert on a change. */
   check(): void {
     const status = this.#status();
+    if (!status) return void (this.#connected = this.#downSince = undefined);
     const was = this.#connected;
     this.#connected = status.connected;
     if (was === undefined || was === status.connected) return;

@@ -13,12 +13,14 @@ import { ConflictError, ServiceUnavailableError } from "../errors.ts";
 import type { ClusterHealth } from "../health.ts";
 import type { LiveBus } from "../live.ts";
 import type { Logger } from "../log.ts";
+import type { AccountRiskService } from "../risk.ts";
 import type { Fencing } from "../persister.ts";
 import type { SessionService } from "../sessions.ts";
 import type { Supervisor } from "../supervisor.ts";
-import type { Feed } from "../market/feed.ts";
+import type { Feed, FeedStatus } from "../market/feed.ts";
 import { StartupError } from "../startup.ts";
 import { decodeError, encodeError, type RemoteError } from "./remote_errors.ts";
+import { ClusterRiskReach } from "./risk_reach.ts";
 import { SharedFeed } from "./shared_feed.ts";
 import { nodeSubject } from "./subjects.ts";
 
@@ -67,6 +69,7 @@ export class ClusterNode implements Fencing {
   #ticking: Promise<void> | undefined;
   #supervisor: Supervisor | undefined;
   #sessions: SessionService | undefined;
+  #risk: AccountRiskService | undefined;
   #flush: () => Promise<void> = () => Promise.resolve();
   #closed = false;
 
@@ -110,12 +113,14 @@ export class ClusterNode implements Fencing {
 
   /**
    * Starts serving: requests from other nodes go to `handle`, live updates
-   * of every node reach `live`, and the tick adopts orphaned sessions.
+   * of every node reach `live`, account risk changes of every node reach
+   * `risk` (and its changes every node), and the tick adopts orphaned sessions.
    */
   attach(parts: {
     supervisor: Supervisor;
     sessions: SessionService;
     live: LiveBus;
+    risk: AccountRiskService;
     handle: Handler;
     /** Resolves when every write queued so far is committed (a stop's status before its lease goes). */
     flush: () => Promise<void>;
@@ -123,6 +128,12 @@ export class ClusterNode implements Fencing {
     this.#supervisor = parts.supervisor;
     this.#flush = parts.flush;
     this.#sessions = parts.sessions;
+    this.#risk = parts.risk;
+    new ClusterRiskReach(this.#nc, {
+      clusterId: this.clusterId,
+      nodeId: this.nodeId,
+      members: () => this.#table.members(this.#options.leaseMs),
+    }).listen(parts.risk);
     this.#nc.subscribe(this.#liveSubject, {
       callback: (error, message) => {
         if (error) return;
@@ -147,7 +158,7 @@ export class ClusterNode implements Fencing {
   }
 
   /** `inner` as a feed shared by the cluster: run here only for the symbols whose lease this node holds. */
-  shareFeed(inner: Feed): Feed {
+  shareFeed(inner: Feed): SharedFeed {
     return this.#shared = new SharedFeed(inner, {
       nc: this.#nc,
       clusterId: this.clusterId,
@@ -157,6 +168,14 @@ export class ClusterNode implements Fencing {
       retentionMs: this.#options.streamRetentionMs,
       log: this.#options.log,
     });
+  }
+
+  /**
+   * The status of the feed this node ingests for the cluster (its outages
+   * are alerted by this node alone); undefined when another node ingests.
+   */
+  feedStatus(): FeedStatus | undefined {
+    return this.#shared?.ingesting();
   }
 
   /** Publishes a live update for whichever node holds the clients of `topic`. */
@@ -211,6 +230,22 @@ export class ClusterNode implements Fencing {
     this.#leases.set(id, { token, since: Date.now() });
   }
 
+  /**
+   * Takes the lease of session `id`, which failed here, again (a command
+   * resumes it here); false when another node runs it by now: it is let go
+   * here and commands go there.
+   */
+  async reclaim(id: string): Promise<boolean> {
+    try {
+      await this.claim(id);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.#supervisor?.release(id);
+      return false;
+    }
+  }
+
   /** {@link Fencing}: the token this node writes session `id` under. */
   token(id: string): number {
     return this.#leases.get(id)?.token ?? -1;
@@ -223,18 +258,24 @@ export class ClusterNode implements Fencing {
     this.#supervisor?.release(id);
   }
 
-  /** Members, this node's leases, and how long ago each member beat. */
+  /** Members (how long ago each beat, its slowest session), this node's leases, the worst lag. */
   health(): ClusterHealth {
+    const own = this.#lagMs();
+    const members = this.#members.map((m) => ({
+      id: m.id,
+      url: m.url,
+      alive: m.alive,
+      sessions: m.sessions,
+      last_beat_ms: m.silent_ms,
+      lag_ms: m.id === this.nodeId ? own : m.lag_ms,
+    }));
+    const worst = members.filter((m) => m.lag_ms !== null)
+      .sort((a, b) => b.lag_ms! - a.lag_ms!)[0];
     return {
       id: this.clusterId,
       node: this.nodeId,
-      members: this.#members.map((m) => ({
-        id: m.id,
-        url: m.url,
-        alive: m.alive,
-        sessions: m.sessions,
-        last_beat_ms: m.silent_ms,
-      })),
+      members,
+      lag_ms: { max: worst?.lag_ms ?? null, node: worst?.id ?? null },
       leases: [...this.#leases].map(([session, lease]) => {
         const lag = this.#supervisor?.lagMs(session);
         return { session, token: lease.token, lag_ms: lag === undefined ? null : Math.round(lag) };
@@ -277,11 +318,23 @@ export class ClusterNode implements Fencing {
     }, ms);
   }
 
-  /** Beats, renews leases, adopts orphaned sessions. */
+  /** The lag of this node's slowest session with a worker (ms), null when none runs. */
+  #lagMs(): number | null {
+    const lags = this.#supervisor?.ids().flatMap((id) => this.#supervisor!.lagMs(id) ?? []) ?? [];
+    return lags.length === 0 ? null : Math.round(Math.max(...lags));
+  }
+
+  /**
+   * Beats (with its slowest session's lag), renews leases, takes account risk
+   * changes it missed, lets go of failed sessions resumed elsewhere, adopts
+   * orphaned sessions (after the risk: they start under the settings in force).
+   */
   async #tick(): Promise<void> {
     const { leaseMs, nodeId } = this.#options;
-    await this.#table.beat(nodeId, this.#options.url);
+    await this.#table.beat(nodeId, this.#options.url, this.#lagMs());
     await this.#renew();
+    await this.#risk?.refresh();
+    await this.#forgetMoved();
     this.#members = await this.#table.members(leaseMs);
     this.#feeds = await this.#table.feedHolders();
     if (this.#closed) return;
@@ -311,6 +364,16 @@ export class ClusterNode implements Fencing {
     }
     const kept = await this.#table.renew(this.nodeId, held, this.#options.leaseMs);
     for (const { sessionId } of held) if (!kept.has(sessionId)) this.lost(sessionId);
+  }
+
+  /** Lets go of sessions that failed here and run on another node now (resumed through it). */
+  async #forgetMoved(): Promise<void> {
+    const supervisor = this.#supervisor!;
+    for (const id of supervisor.ids()) {
+      if (supervisor.get(id)?.status !== "failed" || this.#leases.has(id)) continue;
+      const owner = await this.#table.owner(id);
+      if (owner !== undefined && owner !== this.nodeId) supervisor.release(id);
+    }
   }
 
   /** Claims this node's share of `orphans` and starts them from their durable state. */

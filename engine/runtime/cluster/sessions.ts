@@ -100,9 +100,12 @@ export class ClusterSessions extends SessionService {
    * node holds its lease), otherwise asks the node that runs it.
    */
   async #route<T>(id: string, op: string, args: unknown[], here: () => Promise<T>): Promise<T> {
-    const live = this.#supervisor.get(id);
-    // A session that failed here gave up its lease: a command (resume, stop) takes it again first.
-    if (live?.status === "failed" && this.#node.token(id) < 0) await this.#node.claim(id);
+    let live = this.#supervisor.get(id);
+    // A session that failed here gave up its lease: a command (resume, stop) takes it again first,
+    // unless another node runs it by now (it was resumed there): then the command goes there.
+    if (live?.status === "failed" && this.#node.token(id) < 0 && !await this.#node.reclaim(id)) {
+      live = undefined;
+    }
     if (live) return await here();
     const owner = await this.#node.owner(id);
     if (owner === undefined || owner === this.#node.nodeId) return await here();

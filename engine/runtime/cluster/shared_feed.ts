@@ -17,11 +17,20 @@ import {
 } from "@nats-io/jetstream";
 import type { Db } from "../../../db/mod.ts";
 import { LeaseTable } from "../../../db/stores/mod.ts";
-import type { Candle, MarketEvent, SymbolFilters, Timeframe, Trade } from "../../core/types.ts";
+import {
+  type Candle,
+  type MarketEvent,
+  type SymbolFilters,
+  type Timeframe,
+  timeframeMs,
+  type Trade,
+} from "../../core/types.ts";
 import type { BookSink, Feed, FeedSink, FeedStatus } from "../market/feed.ts";
 import type { Logger } from "../log.ts";
 import type { StreamLag } from "../health.ts";
-import { streamCandles } from "./stream_history.ts";
+import type { CatchUp } from "../supervisor.ts";
+import { isAfter, isIncludedTrade, type ResumePoint } from "../resume_point.ts";
+import { streamCandles, streamEvents } from "./stream_history.ts";
 
 /** The stream of cluster `clusterId` that every node's hub reads market events from. */
 export function marketStream(clusterId: string): string {
@@ -33,6 +42,10 @@ const BATCH_MS = 20;
 const HANDOVER_CALM_LEASES = 10;
 /** Most events in one message (a burst stays well under NATS's 1 MB payload limit). */
 const MAX_BATCH = 1_000;
+/** A catch-up reads the stream from this long before the exchange time it needs (clock skew). */
+const CLOCK_MARGIN_MS = 30_000;
+/** How long a catch-up waits for this node to read a symbol from the stream. */
+const READING_DEADLINE_MS = 10_000;
 
 /** What a shared feed needs. */
 export interface SharedFeedOptions {
@@ -72,10 +85,18 @@ export class SharedFeed implements Feed {
   readonly #handedOver = new Map<string, number>();
   /** Histories rebuilt from the stream instead of asked of the inner feed. */
   #replayed = 0;
+  /** Events replayed from the stream to restored sessions (catch-up). */
+  #caughtUp = 0;
   readonly #symbols = new Set<string>();
   /** Symbols whose feed this node runs and publishes. */
   readonly #held = new Set<string>();
   readonly #consuming = new Map<string, Consuming>();
+  /**
+   * Per symbol read, the stream sequence of the last message whose events all
+   * went to the hub: reading again (after a stop or a reconnect) goes on
+   * right after it, and a session catching up replays the stream up to it.
+   */
+  readonly #delivered = new Map<string, number>();
   readonly #pending = new Map<string, MarketEvent[]>();
   #innerStarted = false;
   /** Until when (`performance.now()`) the leases last confirmed are surely still held. */
@@ -121,9 +142,7 @@ export class SharedFeed implements Feed {
     for (const symbol of symbols) {
       if (this.#symbols.has(symbol)) continue;
       this.#symbols.add(symbol);
-      this.#consume(symbol).catch((error) =>
-        this.#options.log.error(`market ${symbol}: cannot read the stream: ${error}`)
-      );
+      this.#consume(symbol);
     }
   }
 
@@ -132,6 +151,7 @@ export class SharedFeed implements Feed {
       this.#symbols.delete(symbol);
       this.#consuming.get(symbol)?.stop();
       this.#consuming.delete(symbol);
+      this.#delivered.delete(symbol);
     }
   }
 
@@ -139,7 +159,12 @@ export class SharedFeed implements Feed {
    * Closed candles from the trades the stream kept when it reaches back far
    * enough (no request to the exchange), otherwise from the inner feed.
    */
-  async history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]> {
+  async history(
+    symbol: string,
+    timeframe: Timeframe,
+    limit: number,
+    until = Date.now(),
+  ): Promise<Candle[]> {
     const source = this.#jsm && {
       js: this.#js,
       jsm: this.#jsm,
@@ -147,7 +172,7 @@ export class SharedFeed implements Feed {
       subject: `${this.#prefix}.${symbol}.trade`,
     };
     const replayed = source &&
-      await streamCandles(source, symbol, timeframe, limit).catch((error) => {
+      await streamCandles(source, symbol, timeframe, limit, until).catch((error) => {
         this.#options.log.warn(`market ${symbol}: replaying the stream failed: ${error}`);
         return undefined;
       });
@@ -156,6 +181,54 @@ export class SharedFeed implements Feed {
       return replayed;
     }
     return await this.#inner.history(symbol, timeframe, limit);
+  }
+
+  /**
+   * What a session restored from a durable state that includes the events up
+   * to `point` missed: per symbol, the stream's events after it up to the
+   * last message this node's hub took (`busSeq(symbol)`, called right then,
+   * gives the hub's bus batch that ends with it), and the trades of the
+   * forming `timeframe` candle the state already includes. A symbol whose
+   * events after `point` the stream no longer holds (retention) is a gap.
+   */
+  async catchUp(
+    symbols: readonly string[],
+    point: ResumePoint,
+    timeframe: Timeframe,
+    busSeq: (symbol: string) => number,
+  ): Promise<CatchUp> {
+    const jsm = this.#jsm;
+    if (!jsm) throw new Error("the market stream is not open yet");
+    const deadline = Date.now() + READING_DEADLINE_MS;
+    while (symbols.some((s) => !this.#delivered.has(s))) {
+      if (Date.now() > deadline) throw new Error(`${symbols.join(", ")} not read from the stream`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The seam, taken at once: events up to `upTo` are in bus batches up to `startAfter`, later ones after.
+    const startAfter: Record<string, number> = {};
+    const upTo: Record<string, number> = {};
+    for (const symbol of symbols) {
+      startAfter[symbol] = busSeq(symbol);
+      upTo[symbol] = this.#delivered.get(symbol)!;
+    }
+    const stream = marketStream(this.#options.clusterId);
+    const { state } = await jsm.streams.info(stream);
+    const first = state.messages === 0 ? Infinity : Date.parse(state.first_ts);
+    const ms = timeframeMs(timeframe);
+    const out: CatchUp = { replay: {}, preroll: [], until: {}, startAfter, gaps: [] };
+    await Promise.all(symbols.map(async (symbol) => {
+      const at = point[symbol];
+      if (!at) return; // its state includes none of its events: it starts live, as a new session
+      if (first > at.time) return void out.gaps.push(symbol);
+      const candle = at.time - (at.time % ms);
+      const source = { js: this.#js, jsm, stream, subject: `${this.#prefix}.${symbol}.>` };
+      const events = await streamEvents(source, candle - CLOCK_MARGIN_MS, upTo[symbol]);
+      out.until[symbol] = candle;
+      out.preroll.push(...events.filter((e) => isIncludedTrade(e, at, candle)));
+      out.replay[symbol] = events.filter((e) => isAfter(e, at));
+    }));
+    this.#caughtUp += Object.values(out.replay).reduce((n, events) => n + events.length, 0);
+    return out;
   }
 
   filters(symbol: string): Promise<SymbolFilters | undefined> {
@@ -171,6 +244,7 @@ export class SharedFeed implements Feed {
     readonly ingesting: string[];
     readonly published: number;
     readonly histories_from_stream: number;
+    readonly caught_up_events: number;
   } {
     return {
       ...this.#inner.status(),
@@ -180,7 +254,13 @@ export class SharedFeed implements Feed {
       ingesting: [...this.#held],
       published: this.#published,
       histories_from_stream: this.#replayed,
+      caught_up_events: this.#caughtUp,
     };
+  }
+
+  /** The status of the feed this node runs for the cluster; undefined when it ingests nothing. */
+  ingesting(): FeedStatus | undefined {
+    return this.#held.size > 0 ? this.#inner.status() : undefined;
   }
 
   /** How far this node's reading of the stream is behind, per symbol it reads. */
@@ -341,20 +421,42 @@ export class SharedFeed implements Feed {
     );
   }
 
-  /** Feeds the hub with `symbol`'s events from the stream, from now on, reading again if it stops. */
+  /**
+   * Feeds the hub with `symbol`'s events from the stream, from now on; when
+   * reading stops or fails, reads again after the last event delivered.
+   */
   async #consume(symbol: string): Promise<void> {
-    await this.#read(symbol);
-    if (this.#closed || !this.#symbols.has(symbol)) return;
-    this.#options.log.warn(`market ${symbol}: reading the stream stopped; reading again`);
-    this.#consuming.delete(symbol);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    if (!this.#closed && this.#symbols.has(symbol)) await this.#consume(symbol);
+    while (!this.#closed && this.#symbols.has(symbol)) {
+      try {
+        await this.#read(symbol);
+      } catch (error) {
+        this.#options.log.warn(`market ${symbol}: reading the stream failed: ${error}`);
+      }
+      this.#consuming.delete(symbol);
+      if (this.#closed || !this.#symbols.has(symbol)) return;
+      this.#options.log.warn(
+        `market ${symbol}: reading the stream stopped; reading again after the last event delivered`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 
+  /**
+   * Reads `symbol`'s events: the first time from the end of the stream, and
+   * again after a stop right after the last message delivered (none lost).
+   */
   async #read(symbol: string): Promise<void> {
-    const consumer = await this.#js.consumers.get(marketStream(this.#options.clusterId), {
+    const stream = marketStream(this.#options.clusterId);
+    let after = this.#delivered.get(symbol);
+    if (after === undefined) {
+      after = (await this.#jsm!.streams.info(stream)).state.last_seq;
+      if (!this.#symbols.has(symbol)) return;
+      this.#delivered.set(symbol, after);
+    }
+    const consumer = await this.#js.consumers.get(stream, {
       filter_subjects: `${this.#prefix}.${symbol}.>`,
-      deliver_policy: DeliverPolicy.New,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: after + 1,
     });
     const messages = await consumer.consume();
     if (this.#closed || !this.#symbols.has(symbol)) return void messages.stop();
@@ -370,6 +472,7 @@ export class SharedFeed implements Feed {
       this.#received += events.length;
       this.#lastEventAt = Date.now();
       for (const event of events) this.#sink(event);
+      this.#delivered.set(symbol, message.seq);
     }
   }
 }

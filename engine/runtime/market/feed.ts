@@ -63,9 +63,11 @@ export interface Feed {
   unsubscribe(symbols: readonly string[]): void;
   /**
    * Closed candles before now for warm-up, oldest first (Binance: REST klines;
-   * sim: generated deterministically; replay: from the file).
+   * sim: generated deterministically; replay: from the file). A feed that can
+   * gives the last `limit` closed before `until` (exchange ms) instead; the
+   * caller drops any later ones.
    */
-  history(symbol: string, timeframe: Timeframe, limit: number): Promise<Candle[]>;
+  history(symbol: string, timeframe: Timeframe, limit: number, until?: number): Promise<Candle[]>;
   /** Symbol filters (Binance: exchangeInfo; others: undefined → caller uses defaults). */
   filters(symbol: string): Promise<SymbolFilters | undefined>;
   /**

@@ -1,0 +1,88 @@
+/**
+ * Account-wide risk across a cluster: a change made through any node is
+ * sent to every node on one NATS subject (request, many replies); each node
+ * takes it to the sessions it runs and answers with how many those are.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { RiskReached } from "../../../contract/mod.ts";
+import type { StoredRiskSettings } from "../../../db/stores/mod.ts";
+import type { AccountRiskService, RiskChange, RiskReach } from "../risk.ts";
+
+/** How long the sender waits for every live node to answer. */
+const ANSWER_MS = 10_000;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What a node answers to a change. */
+interface Answer {
+  readonly node: string;
+  readonly sessions: number;
+}
+
+/** {@link RiskReach} over NATS for one node. */
+export class ClusterRiskReach implements RiskReach {
+  readonly #nc: NatsConnection;
+  readonly #subject: string;
+  readonly #nodeId: string;
+  readonly #members: () => Promise<{ id: string; sessions: number }[]>;
+
+  constructor(
+    nc: NatsConnection,
+    options: {
+      clusterId: string;
+      nodeId: string;
+      /** The live members now, with the sessions each holds. */
+      members: () => Promise<{ id: string; sessions: number }[]>;
+    },
+  ) {
+    this.#nc = nc;
+    this.#subject = `paper.${options.clusterId}.risk`;
+    this.#nodeId = options.nodeId;
+    this.#members = options.members;
+  }
+
+  /** Takes the changes any node sends to `risk`'s sessions, and sends this node's through NATS. */
+  listen(risk: AccountRiskService): void {
+    this.#nc.subscribe(this.#subject, {
+      callback: (error, message) => {
+        if (error) return;
+        const { stored, change } = JSON.parse(decoder.decode(message.data)) as {
+          stored: StoredRiskSettings;
+          change: RiskChange;
+        };
+        risk.apply(stored, change).then((sessions) => {
+          const answer: Answer = { node: this.#nodeId, sessions };
+          if (!this.#nc.isClosed()) message.respond(encoder.encode(JSON.stringify(answer)));
+        }, () => {});
+      },
+    });
+    risk.spread(this);
+  }
+
+  async sessions(): Promise<number> {
+    return (await this.#members()).reduce((n, m) => n + m.sessions, 0);
+  }
+
+  async send(stored: StoredRiskSettings, change: RiskChange): Promise<RiskReached> {
+    const members = (await this.#members()).map((m) => m.id);
+    if (!members.includes(this.#nodeId)) members.push(this.#nodeId);
+    const answers: Answer[] = [];
+    try {
+      const replies = await this.#nc.requestMany(
+        this.#subject,
+        encoder.encode(JSON.stringify({ stored, change })),
+        { strategy: "count", maxMessages: members.length, maxWait: ANSWER_MS },
+      );
+      for await (const reply of replies) answers.push(JSON.parse(decoder.decode(reply.data)));
+    } catch {
+      // No node answered in time: the nodes take the change from the stored settings.
+    }
+    const answered = new Set(answers.map((a) => a.node));
+    return {
+      nodes: answered.size,
+      sessions: answers.reduce((n, a) => n + a.sessions, 0),
+      missing: members.filter((id) => !answered.has(id)),
+    };
+  }
+}
