@@ -3,6 +3,8 @@
  * 1 and 100 sessions (at 100 on PGlite and on PostgreSQL), session-tick
  * throughput at 100 sessions, memory and start time at scale, false restarts
  * and catch-up beside two CPU hogs, restore after SIGKILL, and API requests/s.
+ * Figures named `_pooled` run with `SESSIONS_PER_WORKER=50` (several sessions
+ * in one worker).
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { type BenchOptions, type Figure, summarise } from "./figure.ts";
@@ -253,11 +255,11 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   }
 }
 
-/** Start time per session and resident memory per session at `count` sessions. */
-export async function scale(count: number): Promise<Figure[]> {
+/** Start time per session and resident memory per session at `count` sessions; `env` as in {@link latency}. */
+export async function scale(count: number, env: Record<string, string> = {}): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const startTimes: number[] = [];
     const perSession: number[] = [];
@@ -389,6 +391,14 @@ async function latencyOnPostgres(
   }
 }
 
+/** Runs with 50 sessions to a worker. */
+const POOLED = { SESSIONS_PER_WORKER: "50" };
+
+/** `figures` renamed as measured with {@link POOLED}. */
+function pooled(figures: readonly Figure[]): Figure[] {
+  return figures.map((figure) => ({ ...figure, name: `${figure.name}_pooled` }));
+}
+
 /** The session runtime benchmarks (latency on PGlite and on PostgreSQL). */
 export async function benchSessions(options: BenchOptions): Promise<Figure[]> {
   const { quick } = options;
@@ -397,9 +407,11 @@ export async function benchSessions(options: BenchOptions): Promise<Figure[]> {
   const many = quick ? 20 : 100;
   figures.push(...await latency(1, quick ? 1 : 3));
   figures.push(...await latency(many, quick ? 1 : 3));
+  figures.push(...await latency(many, quick ? 1 : 3, POOLED, "_pooled"));
   figures.push(...await latencyOnPostgres(many, quick ? 1 : 3, skip));
   figures.push(await throughput(many, quick ? 5_000 : 20_000));
   figures.push(...await scale(quick ? 50 : 1000));
+  figures.push(...pooled(await scale(quick ? 50 : 1000, POOLED)));
   // The issue's load: 1000 sessions on 2 symbols, 500 trades/s for 60 s beside 2 CPU hogs.
   figures.push(...await underCpuHog(quick ? 50 : 1000, quick ? 10 : 60));
   figures.push(await restore(quick ? 10 : 100, 5));
