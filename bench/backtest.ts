@@ -114,7 +114,7 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       name: "backtest_replay_trades_per_s",
       unit: "trades/s",
       better: "higher",
-      target: 1_000_000,
+      target: 30_000_000,
     }),
   ];
   const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);

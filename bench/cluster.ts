@@ -3,13 +3,21 @@
  * of a 3-node cluster, JetStream fan-out of one feed to 3 nodes, the catch-up
  * of a restored session from the stream, and tick-to-durable p99 of a
  * clustered node against a single node on the same PostgreSQL server, in
- * this one run. Skipped, saying why, when NATS or
- * PostgreSQL does not answer (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
+ * this one run. Skipped, saying why, when NATS or PostgreSQL does not answer
+ * (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
  */
-import postgres from "postgres";
 import { BenchSkipped, type Figure, summarise } from "./figure.ts";
 import { BenchFeed } from "../fixtures/bench_feed.ts";
 import { latency } from "./sessions.ts";
+import { type BenchDatabase, freshDatabase, postgresUnavailable } from "./_postgres.ts";
+import {
+  createSessions,
+  freeUrl,
+  getJson,
+  killService,
+  spawnService,
+  until,
+} from "./_service_process.ts";
 import { openDatabase } from "../db/mod.ts";
 import { LeaseTable } from "../db/stores/mod.ts";
 import { SharedFeed } from "../engine/runtime/cluster/shared_feed.ts";
@@ -23,35 +31,13 @@ import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import type { MarketEvent, Trade } from "../engine/core/types.ts";
 
 const NATS_URL = Deno.env.get("BENCH_NATS_URL") ?? "nats://127.0.0.1:4222";
-const SERVER_URL = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL") ??
-  "postgres://postgres@127.0.0.1:5432/postgres";
-/** How long any awaited state of a benchmark may take before it fails. */
-const DEADLINE_MS = 120_000;
 
-/** A fresh database on the PostgreSQL server, and how to drop it (with its cluster's market stream). */
-interface BenchDatabase {
-  readonly url: string;
-  drop(options?: { clustered: boolean }): Promise<void>;
-}
-
-async function freshDatabase(): Promise<BenchDatabase> {
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  const name = `paper_bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop(options = { clustered: false }) {
-      if (options.clustered) {
-        const db = await openDatabase({ url: url.href });
-        await deleteMarketStream(NATS_URL, await new LeaseTable(db).clusterId())
-          .finally(() => db.close());
-      }
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+/** Drops a database a cluster ran on, with the cluster's market stream. */
+async function dropClustered(database: BenchDatabase): Promise<void> {
+  const db = await openDatabase({ url: database.url });
+  await deleteMarketStream(NATS_URL, await new LeaseTable(db).clusterId())
+    .finally(() => db.close());
+  await database.drop();
 }
 
 /** Why the cluster benchmarks cannot run here, or undefined when NATS and PostgreSQL answer. */
@@ -61,24 +47,7 @@ async function unavailable(): Promise<string | undefined> {
   } catch (error) {
     return `no NATS server answers at ${NATS_URL} (${(error as Error).message})`;
   }
-  try {
-    await (await freshDatabase()).drop();
-  } catch (error) {
-    return `no PostgreSQL server to create a database on (${(error as Error).message})`;
-  }
-  return undefined;
-}
-
-async function until<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = performance.now() + DEADLINE_MS;
-  while (true) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) {
-      throw new Error(`cluster bench: ${what} within ${DEADLINE_MS} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return await postgresUnavailable();
 }
 
 /** Tick-to-durable p99 of one node of a cluster and of a single node, both on PostgreSQL. */
@@ -93,7 +62,7 @@ async function durableP99(sessions: number, seconds: number): Promise<Figure[]> 
         .find((f) => f.name.startsWith("tick_to_durable_p99_"))!;
       out.push({ ...p99, name: `tick_to_durable_p99_${label}_ms` });
     } finally {
-      await database.drop({ clustered: cluster });
+      await (cluster ? dropClustered(database) : database.drop());
     }
   }
   return out;
@@ -153,7 +122,7 @@ async function fanout(trades: number, runs: number): Promise<Figure> {
     for (const feed of feeds) await feed.close();
     for (const nc of connections) await nc.close();
     await db.close();
-    await database.drop({ clustered: true });
+    await dropClustered(database);
   }
 }
 
@@ -203,7 +172,7 @@ async function catchUp(seconds: number, runs: number): Promise<Figure> {
     await feed.close();
     await nc.close();
     await db.close();
-    await database.drop({ clustered: true });
+    await dropClustered(database);
   }
 }
 
@@ -215,45 +184,12 @@ interface BenchNode {
 }
 
 function spawnNode(node: { id: string; url: string }, databaseUrl: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--unstable-worker-options",
-      "-A",
-      new URL("../main.ts", import.meta.url).pathname,
-    ],
-    env: {
-      FEED: "sim",
-      DEMO_SESSION: "false",
-      SYMBOLS: "BTCUSDT",
-      LOG_LEVEL: "error",
-      DATABASE_URL: databaseUrl,
-      NATS_URL,
-      NODE_ID: node.id,
-      PORT: new URL(node.url).port,
-    },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
-
-function freeUrl(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return `http://127.0.0.1:${port}`;
-}
-
-async function json<T>(url: string): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  return await response.json() as T;
+  return spawnService(node.url, { DATABASE_URL: databaseUrl, NATS_URL, NODE_ID: node.id });
 }
 
 /** The owner of each session `observer` lists, when every one of them runs. */
 async function owners(observer: BenchNode, count: number): Promise<Map<string, string>> {
-  const { sessions } = await json<{ sessions: { id: string; status: string; node: string }[] }>(
+  const { sessions } = await getJson<{ sessions: { id: string; status: string; node: string }[] }>(
     `${observer.url}/api/paper_trading/sessions?limit=${count}`,
   );
   if (sessions.length < count || sessions.some((s) => s.status !== "running" || !s.node)) {
@@ -263,7 +199,7 @@ async function owners(observer: BenchNode, count: number): Promise<Map<string, s
 }
 
 async function aliveMembers(node: BenchNode): Promise<number> {
-  const health = await json<{ cluster: { members: { alive: boolean }[] } }>(
+  const health = await getJson<{ cluster: { members: { alive: boolean }[] } }>(
     `${node.url}/api/health`,
   );
   return health.cluster.members.filter((m) => m.alive).length;
@@ -287,14 +223,7 @@ async function failover(count: number, runs: number): Promise<Figure> {
         `${node.id} sees 3 nodes`,
       );
     }
-    for (let i = 0; i < count; i++) {
-      const response = await fetch(`${nodes[0].url}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      if (response.status !== 201) throw new Error(`create session: ${await response.text()}`);
-    }
+    await createSessions(nodes[0].url, count);
     const samples: number[] = [];
     for (let run = 0; run < runs; run++) {
       const placed = await until(() => owners(nodes[0], count), `${count} sessions running`);
@@ -322,13 +251,8 @@ async function failover(count: number, runs: number): Promise<Figure> {
       target: 10,
     });
   } finally {
-    for (const node of nodes) {
-      try {
-        node.child?.kill("SIGKILL");
-        await node.child?.status;
-      } catch { /* already gone */ }
-    }
-    await database.drop({ clustered: true });
+    for (const node of nodes) if (node.child) await killService(node.child);
+    await dropClustered(database);
   }
 }
 

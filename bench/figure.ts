@@ -52,10 +52,21 @@ export async function measure(
   return summarise(samples, options);
 }
 
-/** A benchmark module's entry point: returns its figures. */
-export type Benchmark = (options: { quick: boolean }) => Promise<Figure[]>;
+/** What a benchmark module's entry point is given. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Reports a part of the benchmark that cannot run here, and why (the rest still runs). */
+  readonly skip?: (reason: string) => void;
+}
 
-/** Thrown by a benchmark that cannot run here (a server it needs does not answer): reported, not failed. */
+/** A benchmark module's entry point: returns its figures. */
+export type Benchmark = (options: BenchOptions) => Promise<Figure[]>;
+
+/**
+ * Thrown by a benchmark that cannot run here at all (a server it needs does
+ * not answer): reported, not failed. A part that cannot run is reported
+ * through {@link BenchOptions.skip} instead.
+ */
 export class BenchSkipped extends Error {
   override readonly name = "BenchSkipped";
 }

@@ -36,8 +36,12 @@ for (const [name, bench] of Object.entries(SUITES)) {
   if (only && !only.includes(name)) continue;
   console.error(`running ${name}${quick ? " (quick)" : ""}…`);
   const started = performance.now();
+  const skip = (reason: string) => {
+    skipped.push({ suite: name, reason });
+    console.error(`  ${name}: part skipped: ${reason}`);
+  };
   try {
-    figures.push(...await bench({ quick }));
+    figures.push(...await bench({ quick, skip }));
   } catch (error) {
     if (!(error instanceof BenchSkipped)) throw error;
     skipped.push({ suite: name, reason: error.message });

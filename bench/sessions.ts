@@ -1,16 +1,27 @@
 /**
  * Session runtime benchmarks: tick-to-trade latency (in memory and durable) at
- * 1 and 100 sessions, session-tick throughput at 100 sessions, memory and
- * start time at scale, false restarts and catch-up beside two CPU hogs,
- * restore after SIGKILL, and API requests/s.
+ * 1 and 100 sessions (at 100 on PGlite and on PostgreSQL), session-tick
+ * throughput at 100 sessions, memory and start time at scale, false restarts
+ * and catch-up beside two CPU hogs, restore after SIGKILL, and API requests/s.
+ * Figures named `_pooled` run with `SESSIONS_PER_WORKER=50` (several sessions
+ * in one worker).
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
-import { type Figure, summarise } from "./figure.ts";
+import { type BenchOptions, type Figure, summarise } from "./figure.ts";
+import { freshDatabase, postgresUnavailable } from "./_postgres.ts";
 import { BENCH_T0, BenchFeed, FLIP_STRATEGY, wallNow } from "../fixtures/bench_feed.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
 import { settledWithin } from "../engine/runtime/deadline.ts";
+import {
+  createSessions,
+  freeUrl,
+  killService,
+  runningSessions,
+  spawnService,
+  until,
+} from "./_service_process.ts";
 
 async function benchService(
   feed: BenchFeed,
@@ -46,18 +57,43 @@ async function startSessions(
   return ids;
 }
 
+/** How long a benchmark waits for every session to catch up with the stream. */
+const CATCH_UP_DEADLINE_MS = 120_000;
+
+/** Waits until every session of `ids` is less than `ms` behind the stream; returns the seconds that took. */
+async function lagUnder(
+  service: Service,
+  ids: readonly string[],
+  ms: number,
+  what: string,
+): Promise<number> {
+  const started = performance.now();
+  const behind = () => ids.filter((id) => (service.supervisor.lagMs(id) ?? 0) >= ms);
+  while (behind().length > 0) {
+    if (performance.now() - started > CATCH_UP_DEADLINE_MS) {
+      throw new Error(
+        `${what}: ${behind().length} sessions still ${ms} ms or more behind ${CATCH_UP_DEADLINE_MS} ms after the stream`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return (performance.now() - started) / 1000;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 /**
  * Fill latencies (ms) from trade emission to arrival in main and to
- * durability; `env` on top of the benchmark's configuration (a database, a cluster).
+ * durability; `env` on top of the benchmark's configuration (a database, a
+ * cluster), `suffix` after every figure's name (the database it ran on).
  */
 export async function latency(
   sessions: number,
   seconds: number,
   env: Record<string, string> = {},
+  suffix = "",
 ): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
@@ -93,35 +129,36 @@ export async function latency(
     for (let run = 0; run < 5; run++) {
       const m0 = memory.length, d0 = durable.length;
       await feed.stream(2_000, seconds);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Every fill of the slice counts, however far behind a loaded machine leaves the sessions.
+      await lagUnder(service, ids, 1, "latency");
+      await service.persister.flush();
       const m = memory.slice(m0).sort((a, b) => a - b);
       const d = durable.slice(d0).sort((a, b) => a - b);
-      if (m.length === 0) throw new Error("no fills measured");
+      if (m.length === 0 || d.length === 0) {
+        throw new Error(
+          `latency: ${m.length} fills arrived, ${d.length} became durable (none measured)`,
+        );
+      }
       runs.p50.push(percentile(m, 0.5));
       runs.p99.push(percentile(m, 0.99));
       runs.p50d.push(percentile(d, 0.5));
       runs.p99d.push(percentile(d, 0.99));
     }
-    const suffix = sessions === 1 ? "1_session" : `${sessions}_sessions`;
+    const at = `${sessions === 1 ? "1_session" : `${sessions}_sessions`}${suffix}`;
+    // The issue's targets are set at 1 session (trade) and at 100 (trade and durable).
+    const figure = (samples: number[], name: string, target?: number) =>
+      summarise(samples, { name: `${name}_${at}`, unit: "ms", better: "lower", target });
     return [
-      summarise(runs.p50, { name: `tick_to_trade_p50_${suffix}`, unit: "ms", better: "lower" }),
-      summarise(runs.p99, {
-        name: `tick_to_trade_p99_${suffix}`,
-        unit: "ms",
-        better: "lower",
-        target: 1,
-      }),
-      summarise(runs.p50d, { name: `tick_to_durable_p50_${suffix}`, unit: "ms", better: "lower" }),
-      summarise(runs.p99d, { name: `tick_to_durable_p99_${suffix}`, unit: "ms", better: "lower" }),
+      figure(runs.p50, "tick_to_trade_p50"),
+      figure(runs.p99, "tick_to_trade_p99", sessions === 1 ? 1 : sessions === 100 ? 2 : undefined),
+      figure(runs.p50d, "tick_to_durable_p50"),
+      figure(runs.p99d, "tick_to_durable_p99", sessions === 100 ? 50 : undefined),
     ];
   } finally {
     await service.close();
     await Deno.remove(dataDir, { recursive: true });
   }
 }
-
-/** How long the restore benchmark waits for the service to start or restore its sessions. */
-const RESTORE_DEADLINE_MS = 180_000;
 
 /** How long a throughput burst may take before the run fails instead of waiting forever. */
 const THROUGHPUT_DEADLINE_MS = 120_000;
@@ -163,16 +200,13 @@ async function throughput(sessions: number, trades: number): Promise<Figure> {
       name: `session_tick_evaluations_per_s_${sessions}_sessions`,
       unit: "evals/s",
       better: "higher",
-      target: 500_000,
+      target: sessions === 100 ? 500_000 : undefined,
     });
   } finally {
     await service.close();
     await Deno.remove(dataDir, { recursive: true });
   }
 }
-
-/** How long the hog benchmark waits for every session's lag to fall under 1 s after the stream. */
-const CATCH_UP_DEADLINE_MS = 120_000;
 
 /**
  * Worker restarts while two CPU-hog processes keep both cores busy: `count`
@@ -194,17 +228,7 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
       );
     }
     await feed.stream(250, seconds); // one trade per symbol each time: 500 trades/s
-    const ended = performance.now();
-    const behind = () => ids.filter((id) => (service.supervisor.lagMs(id) ?? 0) >= 1_000);
-    while (behind().length > 0) {
-      if (performance.now() - ended > CATCH_UP_DEADLINE_MS) {
-        throw new Error(
-          `cpu hog: ${behind().length} sessions still 1 s or more behind ${CATCH_UP_DEADLINE_MS} ms after the stream`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const catchUp = (performance.now() - ended) / 1000;
+    const catchUp = await lagUnder(service, ids, 1_000, "cpu hog");
     const restarts = ids.reduce((n, id) => n + (service.supervisor.get(id)?.restarts ?? 0), 0);
     const suffix = `${count}_sessions_${seconds}s`;
     return [
@@ -231,11 +255,11 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   }
 }
 
-/** Start time per session and resident memory per session at `count` sessions. */
-export async function scale(count: number): Promise<Figure[]> {
+/** Start time per session and resident memory per session at `count` sessions; `env` as in {@link latency}. */
+export async function scale(count: number, env: Record<string, string> = {}): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
-  const service = await benchService(feed, dataDir);
+  const service = await benchService(feed, dataDir, env);
   try {
     const startTimes: number[] = [];
     const perSession: number[] = [];
@@ -260,7 +284,7 @@ export async function scale(count: number): Promise<Figure[]> {
         name: `rss_per_session_mb_at_${count}`,
         unit: "MB",
         better: "lower",
-        target: 6,
+        target: count === 1000 ? 6 : undefined, // the issue's scale
       }),
     ];
   } finally {
@@ -272,66 +296,24 @@ export async function scale(count: number): Promise<Figure[]> {
 /** Time from process start to every one of `count` sessions running again after SIGKILL. */
 async function restore(count: number, runs: number): Promise<Figure> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_restore_" });
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const base = `http://127.0.0.1:${port}`;
-  const spawn = () =>
-    new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--unstable-worker-options",
-        "-A",
-        new URL("../main.ts", import.meta.url).pathname,
-      ],
-      env: {
-        FEED: "sim",
-        DEMO_SESSION: "false",
-        SYMBOLS: "BTCUSDT",
-        PORT: String(port),
-        DATA_DIR: dataDir,
-      },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  const running = async () => {
-    try {
-      const health = await (await fetch(`${base}/api/health`)).json();
-      return health.sessions.by_status.running ?? 0;
-    } catch {
-      return -1;
-    }
-  };
-  const until = async (check: () => Promise<boolean>) => {
-    const deadline = performance.now() + RESTORE_DEADLINE_MS;
-    while (!(await check())) {
-      if (performance.now() > deadline) {
-        throw new Error(
-          `restore: the service did not reach the awaited state in ${RESTORE_DEADLINE_MS} ms`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const url = freeUrl();
+  const spawn = () => spawnService(url, { DATA_DIR: dataDir });
+  const allRunning = () =>
+    until(
+      async () => (await runningSessions(url)) === count || undefined,
+      `${count} sessions running`,
+    );
   let child = spawn();
   try {
-    await until(async () => (await running()) >= 0);
-    for (let i = 0; i < count; i++) {
-      const response = await fetch(`${base}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      await response.body?.cancel();
-    }
-    await until(async () => (await running()) === count);
+    await until(() => runningSessions(url), "the service answers");
+    await createSessions(url, count);
+    await allRunning();
     const samples: number[] = [];
     for (let run = 0; run < runs; run++) {
-      child.kill("SIGKILL");
-      await child.status;
+      await killService(child);
       const started = performance.now();
       child = spawn();
-      await until(async () => (await running()) === count);
+      await allRunning();
       samples.push((performance.now() - started) / 1000);
     }
     return summarise(samples, {
@@ -341,8 +323,7 @@ async function restore(count: number, runs: number): Promise<Figure> {
       target: count >= 100 ? 5 : undefined,
     });
   } finally {
-    child.kill("SIGKILL");
-    await child.status;
+    await killService(child);
     await Deno.remove(dataDir, { recursive: true });
   }
 }
@@ -388,17 +369,53 @@ export async function apiRate(count: number, seconds: number): Promise<Figure> {
   }
 }
 
-/** The session runtime benchmarks. */
-export async function benchSessions(options: { quick: boolean }): Promise<Figure[]> {
+/**
+ * {@link latency} on a fresh database of the PostgreSQL server (figures named
+ * `…_postgres`); skipped, saying why, when no database can be created there.
+ */
+async function latencyOnPostgres(
+  sessions: number,
+  seconds: number,
+  skip: (reason: string) => void,
+): Promise<Figure[]> {
+  const reason = await postgresUnavailable();
+  if (reason) {
+    skip(`latency on PostgreSQL: ${reason}`);
+    return [];
+  }
+  const database = await freshDatabase();
+  try {
+    return await latency(sessions, seconds, { DATABASE_URL: database.url }, "_postgres");
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Runs with 50 sessions to a worker. */
+const POOLED = { SESSIONS_PER_WORKER: "50" };
+
+/** `figures` renamed as measured with {@link POOLED}. */
+function pooled(figures: readonly Figure[]): Figure[] {
+  return figures.map((figure) => ({ ...figure, name: `${figure.name}_pooled` }));
+}
+
+/** The session runtime benchmarks (latency on PGlite and on PostgreSQL). */
+export async function benchSessions(options: BenchOptions): Promise<Figure[]> {
   const { quick } = options;
+  const skip = options.skip ?? ((reason: string) => console.error(`skipped: ${reason}`));
   const figures: Figure[] = [];
+  const many = quick ? 20 : 100;
   figures.push(...await latency(1, quick ? 1 : 3));
-  figures.push(...await latency(quick ? 20 : 100, quick ? 1 : 3));
-  figures.push(await throughput(quick ? 20 : 100, quick ? 5_000 : 20_000));
+  figures.push(...await latency(many, quick ? 1 : 3));
+  figures.push(...await latency(many, quick ? 1 : 3, POOLED, "_pooled"));
+  figures.push(...await latencyOnPostgres(many, quick ? 1 : 3, skip));
+  figures.push(await throughput(many, quick ? 5_000 : 20_000));
   figures.push(...await scale(quick ? 50 : 1000));
-  figures.push(...await underCpuHog(quick ? 50 : 300, quick ? 10 : 30));
+  figures.push(...pooled(await scale(quick ? 50 : 1000, POOLED)));
+  // The issue's load: 1000 sessions on 2 symbols, 500 trades/s for 60 s beside 2 CPU hogs.
+  figures.push(...await underCpuHog(quick ? 50 : 1000, quick ? 10 : 60));
   figures.push(await restore(quick ? 10 : 100, 5));
-  figures.push(await apiRate(quick ? 20 : 100, quick ? 0.5 : 2));
+  figures.push(await apiRate(many, quick ? 0.5 : 2));
   return figures;
 }
 

@@ -3,6 +3,7 @@
  * top of `node:util` parseArgs, with usage text generated from the spec.
  */
 import { parseArgs } from "node:util";
+import { type IntRange, OFFSET } from "../contract/mod.ts";
 import { ValidationError } from "../engine/runtime/errors.ts";
 
 /** A mistake on the command line; reported on stderr with exit code 2. */
@@ -153,4 +154,27 @@ export async function runLocalCommand(
     console.error(`${name}: ${message}${misused ? `\n${usage}` : ""}`);
     Deno.exit(misused ? 2 : 1);
   }
+}
+
+/** `--limit N` and `--offset N` of a list of `noun` (plural) whose page size is `range`. */
+export function pageOptions(noun: string, range: IntRange): Record<string, OptionSpec> {
+  return {
+    limit: {
+      type: "string",
+      value: "N",
+      description: `at most N ${noun} (default ${range.fallback})`,
+    },
+    offset: { type: "string", value: "N", description: `skip the first N ${noun}` },
+  };
+}
+
+/** The `limit` and `offset` of a page, from the options of {@link pageOptions}. */
+export function pageQuery(
+  parsed: ParsedArgs,
+  range: IntRange,
+): { limit: number | undefined; offset: number | undefined } {
+  return {
+    limit: numberOption(parsed, "limit", { ...range, integer: true }),
+    offset: numberOption(parsed, "offset", { min: OFFSET.min, integer: true }),
+  };
 }

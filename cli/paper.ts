@@ -3,18 +3,20 @@
  * sessions of a running service through its REST API.
  *
  * Commands: start, list, status, pause, resume, order, cancel, close, stop,
- * trades, metrics, risk, account. Every
+ * trades, metrics, risk, account, alerts. Every
  * command accepts `--url`, `--json` and `--help`; see docs/cli.md.
  */
 import {
   type AccountRisk,
+  ALERT_LIST_LIMIT,
+  ALERT_STATUSES,
+  type AlertPage,
   DEFAULT_INITIAL_CAPITAL,
   type Fill,
   MAX_FEE_RATE,
   MAX_INITIAL_CAPITAL,
   MAX_SLIPPAGE_BPS,
   type Metrics,
-  OFFSET,
   type Order,
   type Page,
   RECORD_LIMIT,
@@ -25,9 +27,11 @@ import {
   type SessionSummary as Session,
   type StoppedSession,
 } from "../contract/mod.ts";
-import { numberOption, requiredString, UsageError } from "./_args.ts";
+import { numberOption, pageOptions, pageQuery, requiredString, UsageError } from "./_args.ts";
 import { type Column, countLine, fields, table } from "./_format.ts";
 import {
+  ALERT_COLUMNS,
+  alertCells,
   decimal,
   metricRows,
   money,
@@ -289,12 +293,7 @@ const list: Command = {
       value: "STATUS",
       description: "only sessions in this status (running, paused, stopped, failed, …)",
     },
-    limit: {
-      type: "string",
-      value: "N",
-      description: `at most N sessions (default ${SESSION_LIST_LIMIT.fallback})`,
-    },
-    offset: { type: "string", value: "N", description: "skip the first N sessions" },
+    ...pageOptions("sessions", SESSION_LIST_LIMIT),
   },
   async run({ args, json, client }) {
     const page = await client().json<SessionPage>(
@@ -303,8 +302,7 @@ const list: Command = {
       {
         query: {
           status: args.values.status as string | undefined,
-          limit: numberOption(args, "limit", { ...SESSION_LIST_LIMIT, integer: true }),
-          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+          ...pageQuery(args, SESSION_LIST_LIMIT),
         },
       },
     );
@@ -476,12 +474,7 @@ const trades: Command = {
   args: ID,
   synopsis: "[--limit N] [--offset N] [--csv]",
   options: {
-    limit: {
-      type: "string",
-      value: "N",
-      description: `at most N fills (default ${RECORD_LIMIT.fallback})`,
-    },
-    offset: { type: "string", value: "N", description: "skip the first N fills" },
+    ...pageOptions("fills", RECORD_LIMIT),
     csv: { type: "boolean", description: "print every fill as CSV (ignores --limit/--offset)" },
   },
   async run({ args, json, client }) {
@@ -499,8 +492,7 @@ const trades: Command = {
       sessionPath(id, "/trades"),
       {
         query: {
-          limit: numberOption(args, "limit", { ...RECORD_LIMIT, integer: true }),
-          offset: numberOption(args, "offset", { min: OFFSET.min, integer: true }),
+          ...pageQuery(args, RECORD_LIMIT),
         },
       },
     );
@@ -664,6 +656,46 @@ ${limitFields(result.limits)}
   },
 };
 
+const alerts: Command = {
+  name: "alerts",
+  summary: "List alerts (webhooks) and how their delivery went, newest first",
+  args: [],
+  synopsis: "[--status pending|failed|delivered] [--session ID] [--limit N] [--offset N]",
+  options: {
+    status: {
+      type: "string",
+      value: "STATUS",
+      description: "only alerts pending (retrying), failed (given up) or delivered",
+    },
+    session: { type: "string", value: "ID", description: "only the alerts about this session" },
+    ...pageOptions("alerts", ALERT_LIST_LIMIT),
+  },
+  async run({ args, json, client }) {
+    const status = args.values.status;
+    if (status !== undefined && !ALERT_STATUSES.includes(status as never)) {
+      throw new UsageError(`--status must be ${ALERT_STATUSES.join(", ")}; got '${status}'`);
+    }
+    const page = await client().json<AlertPage>("GET", "/alerts", {
+      query: {
+        status: status as string | undefined,
+        session: args.values.session as string | undefined,
+        ...pageQuery(args, ALERT_LIST_LIMIT),
+      },
+    });
+    if (json) return printJson(page);
+    if (page.items.length === 0) {
+      console.log(page.offset === 0 ? "no alerts" : "no alerts on this page");
+      return;
+    }
+    console.log(
+      table(
+        ALERT_COLUMNS.map((header) => ({ header, right: header === "ATTEMPTS" })),
+        page.items.map(alertCells),
+      ),
+    );
+  },
+};
+
 /** The `paper` program. */
 export const PAPER: Program = {
   name: "paper",
@@ -682,6 +714,7 @@ export const PAPER: Program = {
     metrics,
     risk,
     account,
+    alerts,
   ],
 };
 

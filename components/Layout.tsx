@@ -39,6 +39,7 @@ export function Layout(
                   <a href="/paper_trading">Sessions</a>
                   <a href="/strategies">Strategies</a>
                   <a href="/backtests">Backtests</a>
+                  <a href="/alerts">Alerts</a>
                   <a href="/api/docs">API</a>
                   {logout
                     ? (

@@ -23,6 +23,7 @@ import {
   SIGNAL_LIMIT,
   STRATEGY_VERSION,
 } from "./limits.ts";
+import { ALERT_STATUSES } from "./resources.ts";
 import {
   accountLimitsSchema,
   backtestInputSchema,
@@ -485,7 +486,8 @@ export const OPERATIONS = {
       "Alerts in the outbox, newest first, one per alert and target (targets shown without path or query): " +
       "pending (not delivered yet, retrying with backoff), delivered, failed (gave up)",
     query: {
-      status: { type: "enum", values: ["pending", "delivered", "failed"] },
+      status: { type: "enum", values: ALERT_STATUSES },
+      session: { type: "string", description: "only the alerts about this session" },
       limit: { type: "integer", range: ALERT_LIST_LIMIT },
       offset: { type: "integer", range: OFFSET },
     },

@@ -1,6 +1,6 @@
 /**
  * What the REST API answers: sessions, fills, strategies, backtest jobs and
- * pages of them. Plain types only (the dashboard imports them).
+ * pages of them. Plain types and constants only (the dashboard imports them).
  */
 import type { SessionStatus } from "../engine/core/session/mod.ts";
 import type { ClosedTrade, Fill, Order } from "../engine/core/execution/mod.ts";
@@ -202,4 +202,37 @@ export interface MarketCandles {
   readonly symbol: string;
   readonly timeframe: Timeframe;
   readonly candles: readonly Candle[];
+}
+
+/** Delivery states of an alert: pending (retrying), failed (given up), delivered. */
+export const ALERT_STATUSES = ["pending", "failed", "delivered"] as const;
+
+/** Delivery state of an alert. */
+export type AlertStatus = typeof ALERT_STATUSES[number];
+
+/** One alert to one target in the outbox (`GET /api/alerts`); the target without path or query. */
+export interface AlertItem {
+  /** The alert's id (the receiver's Idempotency-Key), e.g. `fill:SESSION:17`. */
+  readonly key: string;
+  readonly target: string;
+  readonly kind: string;
+  readonly session_id: string | null;
+  /** When the event happened (epoch ms, exchange time for session events). */
+  readonly time: number;
+  readonly data: unknown;
+  readonly status: AlertStatus;
+  /** Attempts made (for a row being delivered: before this one). */
+  readonly attempts: number;
+  readonly next_attempt_at: string;
+  readonly last_attempt_at: string | null;
+  readonly last_error: string | null;
+  readonly created_at: string;
+  readonly delivered_at: string | null;
+}
+
+/** A page of the alert outbox, newest first. */
+export interface AlertPage {
+  readonly items: readonly AlertItem[];
+  readonly limit: number;
+  readonly offset: number;
 }

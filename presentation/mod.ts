@@ -8,3 +8,4 @@ export * from "./format.ts";
 export * from "./metric_labels.ts";
 export * from "./chart_theme.ts";
 export * from "./risk.ts";
+export * from "./alerts.ts";

@@ -1,97 +1,36 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { call, IDLE_STRATEGY, manualRoundTrip } from "./support/api.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually, startTestServer, type TestServer } from "./support/server.ts";
 import { freePort, getJson, startServiceProcess } from "./support/service_process.ts";
+import { startWebhookReceiver } from "./support/webhook_receiver.ts";
 
 const SECRET = "test-secret";
 /** Short retries, so a receiver that recovers is reached again within the test. */
 const FAST = { firstRetryMs: 50, maxRetryMs: 400, pollMs: 100 };
-/** A strategy that never enters: every fill comes from the test's own orders. */
-const IDLE = `version: 1
-name: idle
-timeframe: 1s
-entry:
-  long: { lt: [close, 0] }
-sizing: { type: percent_of_equity, value: 10 }`;
-
-/** One request the receiver got. */
-interface Received {
-  readonly key: string;
-  readonly path: string;
-  readonly body: string;
-  readonly signature: string | null;
-  readonly answered: number;
-}
 
 /**
- * A local webhook receiver: answers 500 while `failing`, else 200, and
- * deduplicates by Idempotency-Key as a real receiver would, counting the
- * duplicates it accepted.
+ * A receiver that answers 500 while `failing`, else 200 (and deduplicates by
+ * Idempotency-Key as a real receiver would, counting the duplicates it accepted).
  */
 function startReceiver() {
-  const requests: Received[] = [];
-  const accepted = new Map<string, number>();
   const state = { failing: false };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (r) => {
-    const body = await r.text();
-    const key = r.headers.get("idempotency-key") ?? "";
-    const answered = state.failing ? 500 : 200;
-    requests.push({
-      key,
-      path: new URL(r.url).pathname,
-      body,
-      signature: r.headers.get("x-signature-256"),
-      answered,
-    });
-    if (answered === 200) accepted.set(key, (accepted.get(key) ?? 0) + 1);
-    return new Response(answered === 200 ? "ok" : "down", { status: answered });
-  });
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    state,
-    requests,
-    accepted,
-    close: () => server.shutdown(),
-  };
+  const receiver = startWebhookReceiver(() =>
+    state.failing ? new Response("down", { status: 500 }) : new Response("ok")
+  );
+  return Object.assign(receiver, { state });
 }
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-async function call(server: TestServer, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) as Json : undefined, text };
-}
-
-/** Starts an idle session and trades one round trip by hand: two fills and a closed trade. */
-async function roundTrip(server: TestServer, extra: Record<string, unknown> = {}) {
-  const created = await call(server, "POST", "/api/paper_trading/sessions", {
-    strategy: IDLE,
-    symbol: "BTCUSDT",
-    ...extra,
-  });
-  assert.equal(created.status, 201, created.text);
-  const id = created.body.id as string;
-  await eventually(async () => {
-    const r = await call(server, "POST", `/api/paper_trading/sessions/${id}/orders`, {
-      side: "buy",
-      notional: 100,
-    });
-    return r.status === 201 ? r : undefined;
-  }, { what: "a manual buy filled (needs a first price)", timeoutMs: 30_000 });
-  const closed = await call(server, "POST", `/api/paper_trading/sessions/${id}/close`);
-  assert.equal(closed.status, 200, closed.text);
-  return id;
-}
-
 async function alertList(server: TestServer, status?: string): Promise<Json[]> {
-  const r = await call(server, "GET", `/api/alerts?limit=500${status ? `&status=${status}` : ""}`);
+  const r = await call(
+    server.url,
+    "GET",
+    `/api/alerts?limit=500${status ? `&status=${status}` : ""}`,
+  );
   assert.equal(r.status, 200, r.text);
   return r.body.items;
 }
@@ -105,8 +44,8 @@ for (const kind of DATABASES) {
     const options = { db: database.db, env, alertTimings: FAST };
     let server = await startTestServer(options);
     try {
-      const id = await roundTrip(server);
-      const fills = (await call(server, "GET", `/api/paper_trading/sessions/${id}/trades`)).body
+      const id = await manualRoundTrip(server.url);
+      const fills = (await call(server.url, "GET", `/api/paper_trading/sessions/${id}/trades`)).body
         .items as { id: string }[];
       assert.equal(fills.length, 2, "a buy and the closing sell");
 
@@ -115,7 +54,7 @@ for (const kind of DATABASES) {
         what: "the failing receiver asked several times",
       });
       const health = await eventually(async () => {
-        const h = (await call(server, "GET", "/api/health")).body;
+        const h = (await call(server.url, "GET", "/api/health")).body;
         return h.alerts?.failing >= 1 ? h.alerts : undefined;
       }, { what: "health showing failing alerts" });
       assert.equal(health.last_error.error, "HTTP 500");
@@ -143,9 +82,7 @@ for (const kind of DATABASES) {
       for (const [key, count] of receiver.accepted) {
         assert.equal(count, 1, `${key} accepted once (no crash, so no duplicate)`);
       }
-      const fillIds = receiver.requests.filter((r) =>
-        r.answered === 200 && r.key.startsWith("fill:")
-      )
+      const fillIds = receiver.requests.filter((r) => r.status === 200 && r.key.startsWith("fill:"))
         .map((r) => JSON.parse(r.body).data.fill.id).sort();
       assert.deepEqual(fillIds, fills.map((f) => f.id).sort(), "one alert per fill shown");
 
@@ -166,7 +103,7 @@ for (const kind of DATABASES) {
       assert.equal(typeof tripBody.data.trade.pnl, "number");
       assert.match(tripBody.text, /^Round trip closed: long /);
 
-      const after = (await call(server, "GET", "/api/health")).body.alerts;
+      const after = (await call(server.url, "GET", "/api/health")).body.alerts;
       assert.equal(after.pending, 0);
       assert.equal(after.delivered, 3);
     } finally {
@@ -186,8 +123,8 @@ Deno.test("per-session targets: when allowed, the session's own Slack target get
     env: { WEBHOOK_ALLOW_SESSION_TARGETS: "true" },
   });
   try {
-    const own = await roundTrip(server, { webhooks: [`slack:${receiver.url}/own`] });
-    await roundTrip(server); // no target of its own: nothing is sent for it
+    const own = await manualRoundTrip(server.url, { webhooks: [`slack:${receiver.url}/own`] });
+    await manualRoundTrip(server.url); // no target of its own: nothing is sent for it
     await eventually(() => receiver.accepted.size === 3 || undefined, {
       what: "the session's three alerts at its own target",
     });
@@ -202,15 +139,15 @@ Deno.test("per-session targets: when allowed, the session's own Slack target get
     await server.stop();
 
     server = await startTestServer({ db: database.db, alertTimings: FAST });
-    const refused = await call(server, "POST", "/api/paper_trading/sessions", {
-      strategy: IDLE,
+    const refused = await call(server.url, "POST", "/api/paper_trading/sessions", {
+      strategy: IDLE_STRATEGY,
       symbol: "BTCUSDT",
       webhooks: [`${receiver.url}/own`],
     });
     assert.equal(refused.status, 400, refused.text);
     assert.match(refused.body.details[0].message, /WEBHOOK_ALLOW_SESSION_TARGETS/);
-    const invalid = await call(server, "POST", "/api/paper_trading/sessions", {
-      strategy: IDLE,
+    const invalid = await call(server.url, "POST", "/api/paper_trading/sessions", {
+      strategy: IDLE_STRATEGY,
       symbol: "BTCUSDT",
       webhooks: ["gopher://example.com/"],
     });
@@ -301,7 +238,7 @@ for (const kind of DATABASES) {
       assert.equal(expected.size, outbox.length, "one row per key (one target)");
       assert.deepEqual(new Set(receiver.accepted.keys()), expected, "each key arrived");
       const fillIds = new Set(
-        receiver.requests.filter((r) => r.answered === 200 && r.key.startsWith("fill:"))
+        receiver.requests.filter((r) => r.status === 200 && r.key.startsWith("fill:"))
           .map((r) => JSON.parse(r.body).data.fill.id),
       );
       for (const fill of shown) assert.ok(fillIds.has(fill.id), `fill ${fill.id} alerted`);

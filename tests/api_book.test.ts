@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startFakeBinance } from "./support/fake_binance.ts";
 import { eventually, startTestServer } from "./support/server.ts";
+import { createSession } from "./support/api.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -46,14 +47,8 @@ Deno.test("book: REST and WebSocket serve the synced book of the exchange's dept
     assert.deepEqual(book.bids, [[98, 2], [97, 3]]);
     assert.equal(book.symbol, "BTCUSDT");
     assert.equal((await fetch(`${server.url}/api/market/BTCUSDT/book?depth=101`)).status, 400);
-    const created = await fetch(`${server.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    assert.equal(created.status, 201);
-    const page = await (await fetch(`${server.url}/paper_trading/${(await created.json()).id}`))
-      .text();
+    const id = await createSession(server.url);
+    const page = await (await fetch(`${server.url}/paper_trading/${id}`)).text();
     assert.equal(page.match(/data-testid="depth-ask"/g)?.length, 4, "four ask levels drawn");
     assert.equal(page.match(/data-testid="depth-bid"/g)?.length, 2, "two bid levels drawn");
     const health = await (await fetch(`${server.url}/api/health`)).json();

@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { startTestServer } from "./support/server.ts";
+import { createSession } from "./support/api.ts";
 
 Deno.test("SSE stream of a session: its summary first, then durable fills and views", async () => {
   const server = await startTestServer();
   const controller = new AbortController();
   try {
-    const created = await fetch(`${server.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    const { id } = await created.json();
+    const id = await createSession(server.url);
     const missing = await fetch(`${server.url}/api/paper_trading/sessions/nope/stream`);
     assert.equal(missing.status, 404);
     await missing.body?.cancel();

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
+import { createSession } from "./support/api.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -20,12 +21,7 @@ Deno.test("websocket: subscribe to market and session topics, get updates, error
   const server = await startTestServer();
   const { socket, messages } = await connect(server.url);
   try {
-    const created = await fetch(`${server.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    const { id } = await created.json();
+    const id = await createSession(server.url);
     socket.send(JSON.stringify({
       op: "subscribe",
       topics: ["ticker:BTCUSDT", "trades:BTCUSDT", `trading:${id}`, "ticker:NOPEUSDT", "bogus"],

@@ -7,6 +7,7 @@ import { eventually, startTestServer } from "./support/server.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { rawRequest } from "./support/raw_http.ts";
 import { DATABASES } from "./support/databases.ts";
+import { backtestDone, call } from "./support/api.ts";
 
 Deno.test({
   name: "POST /api/backtests runs a job whose result matches the file runner",
@@ -18,12 +19,7 @@ Deno.test({
     const file = `${dir}/recordings/BTCUSDT-stream.jsonl`;
     await writeStream(file, simStream({ durationMs: 3_600_000, seed: 3 }));
     const server = await startTestServer({ env: { DATA_DIR: dir } });
-    const post = (body: unknown) =>
-      fetch(`${server.url}/api/backtests`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+    const post = (body: unknown) => call(server.url, "POST", "/api/backtests", body);
     try {
       const created = await post({
         strategy: "ema_cross_fast",
@@ -33,15 +29,11 @@ Deno.test({
         slippage: 2,
       });
       assert.equal(created.status, 201);
-      const job = await created.json();
+      const job = created.body;
       assert.ok(["queued", "running", "done"].includes(job.status));
       assert.equal(created.headers.get("location"), `/api/backtests/${job.id}`);
 
-      const done = await eventually(async () => {
-        const body = await (await fetch(`${server.url}/api/backtests/${job.id}`)).json();
-        assert.notEqual(body.status, "failed", body.error);
-        return body.status === "done" ? body : undefined;
-      }, { what: "the backtest job to finish" });
+      const done = await backtestDone(server.url, job.id);
       assert.equal(done.progress, 1);
       const expected = await runBacktest(file, {
         strategy: validateStrategy(
@@ -64,13 +56,13 @@ Deno.test({
 
       const missing = await post({ strategy: "ema_cross", data: "nope.jsonl" });
       assert.equal(missing.status, 422);
-      assert.equal((await missing.json()).details[0].path, "data");
+      assert.equal(missing.body.details[0].path, "data");
       const badStrategy = await post({
         strategy: "no_such_strategy",
         data: "BTCUSDT-stream.jsonl",
       });
       assert.equal(badStrategy.status, 422);
-      assert.match((await badStrategy.json()).details[0].message, /no strategy with id/);
+      assert.match(badStrategy.body.details[0].message, /no strategy with id/);
       const badBody = await post({
         strategy: "ema_cross",
         data: "BTCUSDT-stream.jsonl",
@@ -112,9 +104,8 @@ Deno.test({
       await Deno.writeTextFile(`${dir}/recordings/klines.csv`, "1,1,2,0.5,1.5,10,2,1,1,1,1,0\n");
       const unnamed = await post({ strategy: "ema_cross", data: "klines.csv" });
       assert.equal(unnamed.status, 400);
-      const body = await unnamed.json();
-      assert.equal(body.details[0].path, "symbol");
-      assert.match(body.details[0].message, /does not name its symbol/);
+      assert.equal(unnamed.body.details[0].path, "symbol");
+      assert.match(unnamed.body.details[0].message, /does not name its symbol/);
       await eventually(async () => {
         const all = await (await fetch(`${server.url}/api/backtests`)).json();
         return all.backtests.every((b: { status: string }) => b.status === "done")
@@ -157,18 +148,12 @@ for (const kind of DATABASES) {
         const listed = await (await fetch(`${server.url}/api/backtests/data`)).json();
         assert.deepEqual(listed.files, [stored.data]);
 
-        const created = await fetch(`${server.url}/api/backtests`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ strategy: "ema_cross_fast", data: stored.data }),
+        const created = await call(server.url, "POST", "/api/backtests", {
+          strategy: "ema_cross_fast",
+          data: stored.data,
         });
         assert.equal(created.status, 201);
-        const { id } = await created.json();
-        const done = await eventually(async () => {
-          const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
-          assert.notEqual(job.status, "failed", job.error);
-          return job.status === "done" ? job : undefined;
-        }, { what: "the backtest of the upload to finish", timeoutMs: 60_000 });
+        const done = await backtestDone(server.url, created.body.id, 60_000);
         assert.equal(done.params.data, stored.data);
         assert.equal(done.result.data, stored.data);
 

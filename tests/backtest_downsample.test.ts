@@ -19,7 +19,7 @@ Deno.test("Downsampler keeps its budget, the extremes and the last value", () =>
       const values: number[] = [];
       for (const [dt, value] of steps) {
         time += dt;
-        series.add(time, value);
+        series.add({ time, value });
         values.push(value);
       }
       const points = series.points();

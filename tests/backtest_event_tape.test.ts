@@ -62,3 +62,25 @@ Deno.test("event tape: the ends of a tape of trades only, and one symbol per tap
   assert.deepEqual(tape.ends(), { first: trade(0), last: trade(1) });
   assert.throws(() => tape.add({ ...trade(2), symbol: "ETHUSDT" }), /ETHUSDT/);
 });
+
+Deno.test("event tape: a shared tape replays the same events over the same memory, not a copy", () => {
+  const events: MarketEvent[] = [candle(1735689540000)];
+  for (let i = 0; i < 1_000; i++) events.push(trade(i));
+  events.push(quote(1735690000000));
+  const tape = new EventTape();
+  for (const event of events) tape.add(event);
+  const shared = tape.share();
+  assert.ok(shared.buffer instanceof SharedArrayBuffer);
+  assert.equal(shared.buffer.byteLength, 33 * 1_000);
+  // As a worker receives it: the buffer is shared, the other events are cloned.
+  const other = EventTape.from(structuredClone(shared));
+  const replay = (t: EventTape) => {
+    const out: MarketEvent[] = [];
+    t.replay((event) => out.push({ ...event }));
+    return out;
+  };
+  assert.deepEqual(replay(other), events);
+  new Float64Array(shared.buffer, 0, 1)[0] = 42; // the first trade's id, written once
+  assert.equal((replay(other)[1] as Trade).id, 42, "the worker's tape sees the same memory");
+  assert.equal((replay(tape)[1] as Trade).id, 42);
+});

@@ -8,7 +8,8 @@ import { readRecording } from "../engine/runtime/market/recording.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { runCli } from "./support/cli.ts";
-import { eventually, startTestServer } from "./support/server.ts";
+import { startTestServer } from "./support/server.ts";
+import { backtestDone, call } from "./support/api.ts";
 
 const strategy = validateStrategy(
   await Deno.readTextFile(new URL("../strategies/ema_cross_fast.yaml", import.meta.url)),
@@ -196,25 +197,15 @@ Deno.test({
     await writeStream(`${dir}/recordings/btc.jsonl`, btc);
     await writeStream(`${dir}/recordings/eth.jsonl`, eth);
     const server = await startTestServer({ env: { DATA_DIR: dir } });
-    const post = (body: unknown) =>
-      fetch(`${server.url}/api/backtests`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
+    const post = (body: unknown) => call(server.url, "POST", "/api/backtests", body);
     try {
       const portfolio = [
         { symbol: "BTCUSDT", data: "btc.jsonl" },
         { symbol: "ETHUSDT", data: "eth.jsonl" },
       ];
       const created = await post({ strategy: "ema_cross_fast", portfolio });
-      assert.equal(created.status, 201, await created.clone().text());
-      const { id } = await created.json();
-      const done = await eventually(async () => {
-        const job = await (await fetch(`${server.url}/api/backtests/${id}`)).json();
-        assert.notEqual(job.status, "failed", job.error);
-        return job.status === "done" ? job : undefined;
-      }, { what: "the portfolio backtest job to finish" });
+      assert.equal(created.status, 201, created.text);
+      const done = await backtestDone(server.url, created.body.id);
       const expected = await runBacktest([
         { symbol: "BTCUSDT", path: `${dir}/recordings/btc.jsonl` },
         { symbol: "ETHUSDT", path: `${dir}/recordings/eth.jsonl` },
@@ -232,10 +223,10 @@ Deno.test({
         }],
       });
       assert.equal(mixed.status, 400);
-      assert.match(await mixed.text(), /one quote currency; got BTCUSDT \(USDT\), ETHBTC \(BTC\)/);
+      assert.match(mixed.text, /one quote currency; got BTCUSDT \(USDT\), ETHBTC \(BTC\)/);
       const both = await post({ strategy: "ema_cross_fast", data: "btc.jsonl", portfolio });
       assert.equal(both.status, 400);
-      assert.match(await both.text(), /exactly one of them/);
+      assert.match(both.text, /exactly one of them/);
     } finally {
       await server.stop();
       await Deno.remove(dir, { recursive: true });

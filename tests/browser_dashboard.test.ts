@@ -5,23 +5,23 @@
  * go to tests/screenshots/.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { buildIslands } from "../build/islands.ts";
-import {
-  eventually,
-  startTestServer,
-  type TestServer,
-  type TestServerOptions,
-} from "./support/server.ts";
-import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { sessionInputSchema } from "../contract/schemas.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOTS = new URL("./screenshots/", import.meta.url);
-const LAPTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-/** Generous: the machine is shared and slow; every wait is for a condition. */
-const LIVE_TIMEOUT = 60_000;
+import { call, createSession, IDLE_STRATEGY } from "./support/api.ts";
+import { simStream, writeStream } from "./support/backtest_stream.ts";
+import {
+  assertNoProblems,
+  dashboardTest,
+  LAPTOP,
+  LIVE_TIMEOUT,
+  openPage,
+  PHONE,
+  screenshot,
+  waitChartDrawn,
+  waitFitsWidth,
+  waitHydrated,
+  withDashboard,
+} from "./support/browser.ts";
+import { eventually } from "./support/server.ts";
 
 const BROKEN_STRATEGY = `version: 1
 name: broken
@@ -32,424 +32,284 @@ entry:
   long: { crosses_above: [fast, missing] }
 `;
 
-/** Console errors, uncaught exceptions, failed and non-2xx requests of a page. */
-interface Problems {
-  readonly console: string[];
-  readonly failed: string[];
-}
+dashboardTest(
+  "dashboard: start a session from the form, live trades and charts, pause, stop",
+  async ({ server, page, problems }) => {
+    await page.goto(server.url + "/");
+    await waitHydrated(page, "NewSessionForm");
+    await waitHydrated(page, "SessionList");
+    assert.match(await page.textContent('[data-testid="feed-banner"]') ?? "", /SIMULATED/);
+    await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
 
-async function openPage(
-  browser: Browser,
-  viewport: { width: number; height: number },
-): Promise<{ page: Page; problems: Problems }> {
-  const page = await browser.newPage({ viewport });
-  const problems: Problems = { console: [], failed: [] };
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.console.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.console.push(`uncaught: ${error.message}`));
-  page.on("requestfailed", (request) => {
-    problems.failed.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
-  });
-  page.on("response", (response) => {
-    if (response.status() >= 400) {
-      problems.failed.push(
-        `${response.request().method()} ${response.url()}: ${response.status()}`,
-      );
+    const form = page.locator('[data-testid="new-session-form"]');
+    await form.locator('select[name="strategy"]').selectOption("ema_cross_fast");
+    await form.locator('select[name="symbol"]').selectOption("BTCUSDT");
+    await form.locator('input[name="initial_capital"]').fill("10000");
+    await form.getByRole("button", { name: "Start session" }).click();
+    const link = page.locator('[data-testid="created"] a');
+    await link.waitFor();
+    const id = (await link.getAttribute("href"))!.split("/").pop()!;
+
+    // The new session appears in the list without a reload, and trades live.
+    const card = page.locator(`[data-testid="session-card"][data-session-id="${id}"]`);
+    await card.waitFor();
+    assert.match(await card.textContent() ?? "", /SIMULATED/);
+    await card.locator('[data-testid="fill-row"]').first().waitFor({ timeout: LIVE_TIMEOUT });
+    assert.equal(await page.evaluate(() => "sameDocument" in globalThis), true);
+    await screenshot(page, "overview-laptop");
+
+    // The session page: charts drawn, panels filled, controls work.
+    await card.locator("a.title").click();
+    await page.waitForURL(`**/paper_trading/${id}`);
+    for (const island of ["SessionPanel", "PriceChart", "EquityChart", "FillsTable"]) {
+      await waitHydrated(page, island);
     }
-  });
-  return { page, problems };
-}
+    await page.locator('[data-testid="simulated-label"]').waitFor();
+    await waitChartDrawn(page, "price-chart", 2);
+    await waitChartDrawn(page, "equity-chart", 2);
+    await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]').first().waitFor();
+    await page.locator('[data-testid="signal-row"]').first().waitFor();
+    const panel = page.locator('[data-testid="session-panel"]');
+    const status = panel.locator('[data-testid="session-status"]');
+    await status.getByText("running").waitFor();
+    // How far the running session is behind the market, as a duration (never "—" while it runs).
+    const lag = await panel.locator('[data-testid="lag"]').textContent() ?? "";
+    assert.match(lag, /^\d+(ms|s)$|^\d+[mhd]( \d+[hms])*$/, `market lag shown as '${lag}'`);
+    await screenshot(page, "session-laptop");
 
-async function waitHydrated(page: Page, island: string): Promise<void> {
-  await page.waitForSelector(`[data-island="${island}"][data-hydrated="true"]`);
-}
+    // A refusal (409) shows the API's message next to the buttons.
+    const refusal = "cannot pause a session that is stopping (test)";
+    await page.route(
+      "**/pause",
+      (route) => route.fulfill({ status: 409, json: { error: refusal } }),
+      { times: 1 },
+    );
+    await panel.getByRole("button", { name: "Pause" }).click();
+    await panel.locator(".inline-error").getByText(refusal).waitFor();
+    await page.unroute("**/pause");
 
-/** Waits until the page fits the viewport's width (charts resize asynchronously). */
-async function waitFitsWidth(page: Page, what: string): Promise<void> {
-  await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth)
-    .catch(() => {
-      throw new Error(`${what} scrolls sideways at ${page.viewportSize()?.width} px`);
+    await panel.getByRole("button", { name: "Pause" }).click();
+    await status.getByText("paused").waitFor();
+    assert.equal(await panel.locator(".inline-error").count(), 0);
+    await panel.getByRole("button", { name: "Resume" }).waitFor();
+
+    await page.setViewportSize(PHONE);
+    await waitChartDrawn(page, "price-chart", 2);
+    await waitFitsWidth(page, "the session page");
+    await screenshot(page, "session-phone");
+
+    // Once stopped, the panel reloads the final metrics: wait for it before leaving the page.
+    const finalMetrics = page.waitForResponse((r) => r.url().endsWith(`/${id}/metrics`));
+    await panel.getByRole("button", { name: "Stop" }).click();
+    await status.getByText("stopped").waitFor();
+    await finalMetrics;
+    assert.equal((await server.service.sessions.get(id)).status, "stopped");
+
+    await page.goto(server.url + "/");
+    await waitHydrated(page, "SessionList");
+    await waitFitsWidth(page, "the overview");
+    await screenshot(page, "overview-phone");
+
+    // Only the expected refusal: the pause answered 409 above.
+    assertNoProblems(problems, { requests: new RegExp(`/${id}/pause: 409$`), statuses: [409] });
+  },
+);
+
+dashboardTest(
+  "dashboard: a portfolio session's chart switches symbol, its order form picks one, positions list each symbol",
+  async ({ server, page, problems }) => {
+    const created = await server.service.sessions.create(sessionInputSchema.parse({
+      strategy: IDLE_STRATEGY,
+      symbols: ["BTCUSDT", "ETHUSDT"],
+    }));
+    await page.goto(`${server.url}/paper_trading/${created.id}`);
+    await waitHydrated(page, "PriceChart");
+    await waitHydrated(page, "SessionPanel");
+    const chart = page.locator('[data-testid="price-chart"]');
+    await chart.getByRole("heading", { name: "BTCUSDT price" }).waitFor();
+    await chart.getByLabel("symbol charted").selectOption("ETHUSDT");
+    await chart.getByRole("heading", { name: "ETHUSDT price" }).waitFor();
+
+    const panel = page.locator('[data-testid="session-panel"]');
+    await panel.getByText("BTCUSDT, ETHUSDT").first().waitFor();
+    await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
+    const form = panel.locator('[data-testid="order-form"]');
+    await form.getByLabel("Symbol").selectOption("ETHUSDT");
+    await form.getByLabel("Quantity").fill("0.1");
+    await form.getByRole("button", { name: "Place order" }).click();
+    await form.locator('[data-testid="order-placed"]').getByText("buy 0.1 market: filled")
+      .waitFor();
+    const row = panel.locator('[data-testid="position-row"]');
+    await row.filter({ hasText: "ETHUSDT" }).waitFor();
+    assert.equal(await row.count(), 1, "only ETHUSDT holds a position");
+    await screenshot(page, "session-portfolio-laptop");
+    assertNoProblems(problems);
+  },
+);
+
+dashboardTest(
+  "dashboard: a manual order fills, an open order is cancelled, close flattens, stop says what is left open",
+  async ({ server, page, problems }) => {
+    const created = await server.service.sessions.create(sessionInputSchema.parse({
+      strategy: IDLE_STRATEGY,
+      symbol: "BTCUSDT",
+    }));
+    const id = created.id;
+    await page.goto(`${server.url}/paper_trading/${id}`);
+    await waitHydrated(page, "SessionPanel");
+    await waitHydrated(page, "FillsTable");
+    const panel = page.locator('[data-testid="session-panel"]');
+    await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
+    await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+    assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
+
+    // A new session's equity chart shows its first minute (clock labels of that minute, not
+    // years around one point), starting from the session's first trade at the initial capital.
+    await waitChartDrawn(page, "equity-chart", 1);
+    const range = await page.locator('[data-testid="equity-chart"] canvas').evaluate((c) => ({
+      min: Number((c as HTMLCanvasElement).dataset.xMin),
+      max: Number((c as HTMLCanvasElement).dataset.xMax),
+    }));
+    const createdAt = Date.parse(created.created_at);
+    assert.ok(
+      range.min >= createdAt - 5_000 && range.min <= Date.now(),
+      `the equity axis starts with the session: ${JSON.stringify(range)}, created ${createdAt}`,
+    );
+    assert.ok(
+      range.max - range.min >= 60_000 && range.max <= Math.max(Date.now(), range.min) + 60_000,
+      `the equity axis spans the first minute: ${JSON.stringify(range)}`,
+    );
+    const [start] = await eventually(async () => {
+      const points = await server.service.records.equity(id, { limit: 10_000 });
+      return points.length > 0 ? points : undefined;
+    }, { what: "the session's first equity point", timeoutMs: LIVE_TIMEOUT });
+    assert.equal(
+      start.equity,
+      created.initial_capital,
+      "the curve starts at the initial capital",
+    );
+    assert.ok(
+      start.time >= createdAt - 5_000,
+      `the curve starts with the session: ${start.time}`,
+    );
+
+    // A ratio without enough returns reads — and says why on hover.
+    const sharpe = panel.locator('[data-testid="metric-sharpe"]');
+    assert.equal(await sharpe.textContent(), "—");
+    assert.match(await sharpe.getAttribute("title") ?? "", /^needs 30 equity returns, has \d+ /);
+
+    // More than the cash buys is refused, with the engine's reason under the form.
+    const form = panel.locator('[data-testid="order-form"]');
+    await form.getByLabel("Quantity").fill("1000000");
+    await form.getByRole("button", { name: "Place order" }).click();
+    await form.locator(".inline-error").getByText(/^order rejected — \w/).waitFor();
+
+    // A manual market buy fills at once, tagged manual, and opens a position.
+    await form.getByLabel("Quantity").fill("0.01");
+    await form.getByRole("button", { name: "Place order" }).click();
+    await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+      .waitFor();
+    await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]')
+      .filter({ hasText: "manual" }).first().waitFor();
+    await panel.locator('[data-testid="position-row"]').waitFor();
+
+    // A limit far below the market rests as an open order; its button cancels it.
+    const last = (await server.service.sessions.get(id)).last_price ?? 0;
+    assert.ok(last > 0, "the session has a last price");
+    await form.getByLabel("Order type").selectOption("limit");
+    await form.getByLabel("Limit price").fill(String(Math.round(last / 2)));
+    await form.getByRole("button", { name: "Place order" }).click();
+    const open = panel.locator('[data-testid="open-order"]').filter({ hasText: "buy" });
+    await open.first().waitFor();
+    await screenshot(page, "session-manual-order-laptop");
+    await open.first().getByRole("button", { name: "Cancel" }).click();
+    await open.first().waitFor({ state: "detached" });
+
+    // Close position: flat again, on the page and in the engine.
+    await panel.getByRole("button", { name: "Close position" }).click();
+    await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+    assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
+    assert.equal(await panel.locator(".inline-error").count(), 0);
+
+    // A market buy with a bracket from the form: its stop-loss or take-profit exit shows in the
+    // signal history, with its reason.
+    const price = (await server.service.sessions.get(id)).last_price ?? 0;
+    await form.getByLabel("Order type").selectOption("market");
+    await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
+    await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
+    await form.getByRole("button", { name: "Place order" }).click();
+    await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
+      .waitFor();
+    await page.locator('[data-testid="signal-row"]')
+      .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
+      .first().waitFor();
+    await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
+    await form.getByLabel("Stop-loss").fill("");
+    await form.getByLabel("Take-profit").fill("");
+
+    // Stopping with a position says plainly that it was left open.
+    await form.getByRole("button", { name: "Place order" }).click();
+    await panel.locator('[data-testid="position-row"]').waitFor();
+    await panel.getByRole("button", { name: "Stop" }).click();
+    await panel.locator('[data-testid="left-open"]').waitFor();
+    assert.notEqual((await server.service.sessions.get(id)).position.quantity, 0);
+
+    // Only the expected refusal: the order larger than the cash.
+    assert.deepEqual(problems.failed, [
+      `POST ${server.url}/api/paper_trading/sessions/${id}/orders: 422`,
+    ]);
+    assert.deepEqual(
+      problems.console.filter((line) => !line.includes("status of 422")),
+      [],
+      "console errors",
+    );
+  },
+);
+
+dashboardTest(
+  "dashboard: validation errors are shown inline (new-session form, strategy editor)",
+  async ({ server, page, problems }) => {
+    await page.goto(server.url + "/paper_trading");
+    await waitHydrated(page, "NewSessionForm");
+    const form = page.locator('[data-testid="new-session-form"]');
+    await form.locator('[data-testid="mode-paste"]').check();
+    await form.locator('textarea[name="source"]').fill(BROKEN_STRATEGY);
+    await form.getByRole("button", { name: "Start session" }).click();
+    const errors = form.locator('[data-testid="form-errors"]');
+    await errors.waitFor();
+    const text = await errors.textContent() ?? "";
+    assert.match(text, /invalid strategy/);
+    assert.match(text, /timeframe: /, `a detail with its path in: ${text}`);
+    assert.equal(await page.locator('[data-testid="session-card"]').count(), 0);
+
+    await page.goto(server.url + "/strategies?id=ema_cross_fast");
+    await waitHydrated(page, "StrategyEditor");
+    const validation = page.locator('[data-testid="validation"]');
+    await validation.getByText("valid").waitFor();
+    await page.locator('[data-testid="strategy-source"]').fill(BROKEN_STRATEGY);
+    await validation.getByText(/problems?/).waitFor();
+    const listed = await page.locator('[data-testid="validation-errors"]').textContent() ?? "";
+    assert.match(listed, /timeframe/);
+    await screenshot(page, "strategies-laptop");
+
+    await page.getByRole("button", { name: "New strategy" }).click();
+    await validation.getByText("valid (my-strategy)").waitFor();
+    await page.getByRole("button", { name: "Save strategy" }).click();
+    await page.locator('[data-testid="saved"]').getByText("my-strategy").waitFor();
+    assert.equal((await server.service.strategies.get("my-strategy")).version, 1);
+
+    const missing = await page.goto(server.url + `/paper_trading/${crypto.randomUUID()}`);
+    assert.equal(missing?.status(), 404);
+    await page.locator('[data-testid="not-found"]').waitFor();
+
+    // Only the expected refusals: 422s of the validation and the 404 page.
+    assertNoProblems(problems, {
+      requests:
+        /\/api\/paper_trading\/sessions: 422$|\/api\/strategies\/validate: 422$|\/paper_trading\/[0-9a-f-]{36}: 404$/,
+      statuses: [422, 404],
     });
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: true });
-}
-
-/** Waits until a chart's canvas has a size and Chart.js drew at least `points` data points. */
-async function waitChartDrawn(page: Page, testid: string, points: number): Promise<void> {
-  await page.waitForFunction(
-    ([id, min]) => {
-      const canvas = document.querySelector<HTMLCanvasElement>(`[data-testid="${id}"] canvas`);
-      return canvas !== null && canvas.width > 0 && canvas.height > 0 &&
-        Number(canvas.dataset.points ?? 0) >= Number(min);
-    },
-    [testid, points] as const,
-    { timeout: LIVE_TIMEOUT },
-  );
-}
-
-async function withDashboard(
-  fn: (browser: Browser, server: TestServer) => Promise<void>,
-  options: TestServerOptions = {},
-): Promise<void> {
-  assert.ok(
-    await Deno.stat(CHROMIUM).then(() => true, () => false),
-    `${CHROMIUM} is missing: install it with 'apt-get install -y chromium'`,
-  );
-  await buildIslands();
-  const server = await startTestServer(options);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-  try {
-    await fn(browser, server);
-  } finally {
-    await browser.close();
-    await server.stop();
-  }
-}
-
-Deno.test({
-  name: "dashboard: start a session from the form, live trades and charts, pause, stop",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withDashboard(async (browser, server) => {
-      const { page, problems } = await openPage(browser, LAPTOP);
-      page.setDefaultTimeout(LIVE_TIMEOUT);
-      await page.goto(server.url + "/");
-      await waitHydrated(page, "NewSessionForm");
-      await waitHydrated(page, "SessionList");
-      assert.match(await page.textContent('[data-testid="feed-banner"]') ?? "", /SIMULATED/);
-      await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
-
-      const form = page.locator('[data-testid="new-session-form"]');
-      await form.locator('select[name="strategy"]').selectOption("ema_cross_fast");
-      await form.locator('select[name="symbol"]').selectOption("BTCUSDT");
-      await form.locator('input[name="initial_capital"]').fill("10000");
-      await form.getByRole("button", { name: "Start session" }).click();
-      const link = page.locator('[data-testid="created"] a');
-      await link.waitFor();
-      const id = (await link.getAttribute("href"))!.split("/").pop()!;
-
-      // The new session appears in the list without a reload, and trades live.
-      const card = page.locator(`[data-testid="session-card"][data-session-id="${id}"]`);
-      await card.waitFor();
-      assert.match(await card.textContent() ?? "", /SIMULATED/);
-      await card.locator('[data-testid="fill-row"]').first().waitFor({ timeout: LIVE_TIMEOUT });
-      assert.equal(await page.evaluate(() => "sameDocument" in globalThis), true);
-      await screenshot(page, "overview-laptop");
-
-      // The session page: charts drawn, panels filled, controls work.
-      await card.locator("a.title").click();
-      await page.waitForURL(`**/paper_trading/${id}`);
-      for (const island of ["SessionPanel", "PriceChart", "EquityChart", "FillsTable"]) {
-        await waitHydrated(page, island);
-      }
-      await page.locator('[data-testid="simulated-label"]').waitFor();
-      await waitChartDrawn(page, "price-chart", 2);
-      await waitChartDrawn(page, "equity-chart", 2);
-      await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]').first().waitFor();
-      await page.locator('[data-testid="signal-row"]').first().waitFor();
-      const panel = page.locator('[data-testid="session-panel"]');
-      const status = panel.locator('[data-testid="session-status"]');
-      await status.getByText("running").waitFor();
-      // How far the running session is behind the market, as a duration (never "—" while it runs).
-      const lag = await panel.locator('[data-testid="lag"]').textContent() ?? "";
-      assert.match(lag, /^\d+(ms|s)$|^\d+[mhd]( \d+[hms])*$/, `market lag shown as '${lag}'`);
-      await screenshot(page, "session-laptop");
-
-      // A refusal (409) shows the API's message next to the buttons.
-      const refusal = "cannot pause a session that is stopping (test)";
-      await page.route("**/pause", (route) =>
-        route.fulfill({ status: 409, json: { error: refusal } }), { times: 1 });
-      await panel.getByRole("button", { name: "Pause" }).click();
-      await panel.locator(".inline-error").getByText(refusal).waitFor();
-      await page.unroute("**/pause");
-      problems.failed.splice(
-        0,
-        problems.failed.length,
-        ...problems.failed.filter((line) =>
-          !line.endsWith(`/${id}/pause: 409`)
-        ),
-      );
-      problems.console.splice(
-        0,
-        problems.console.length,
-        ...problems.console.filter((line) => !line.includes("status of 409")),
-      );
-
-      await panel.getByRole("button", { name: "Pause" }).click();
-      await status.getByText("paused").waitFor();
-      assert.equal(await panel.locator(".inline-error").count(), 0);
-      await panel.getByRole("button", { name: "Resume" }).waitFor();
-
-      await page.setViewportSize(PHONE);
-      await waitChartDrawn(page, "price-chart", 2);
-      await waitFitsWidth(page, "the session page");
-      await screenshot(page, "session-phone");
-
-      // Once stopped, the panel reloads the final metrics: wait for it before leaving the page.
-      const finalMetrics = page.waitForResponse((r) => r.url().endsWith(`/${id}/metrics`));
-      await panel.getByRole("button", { name: "Stop" }).click();
-      await status.getByText("stopped").waitFor();
-      await finalMetrics;
-      assert.equal((await server.service.sessions.get(id)).status, "stopped");
-
-      await page.goto(server.url + "/");
-      await waitHydrated(page, "SessionList");
-      await waitFitsWidth(page, "the overview");
-      await screenshot(page, "overview-phone");
-
-      assert.deepEqual(problems.console, [], "console errors");
-      assert.deepEqual(problems.failed, [], "failed requests");
-      await page.close();
-    }),
-});
-
-/** A strategy that never enters by itself (a line never crosses itself): every trade is manual. */
-const IDLE_STRATEGY = `version: 1
-name: idle
-timeframe: 1s
-indicators:
-  fast: { type: EMA, period: 3 }
-entry:
-  long: { crosses_above: [fast, fast] }
-sizing: { type: percent_of_equity, value: 10 }
-`;
-
-Deno.test({
-  name:
-    "dashboard: a portfolio session's chart switches symbol, its order form picks one, positions list each symbol",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withDashboard(async (browser, server) => {
-      const { page, problems } = await openPage(browser, LAPTOP);
-      page.setDefaultTimeout(LIVE_TIMEOUT);
-      const created = await server.service.sessions.create(sessionInputSchema.parse({
-        strategy: IDLE_STRATEGY,
-        symbols: ["BTCUSDT", "ETHUSDT"],
-      }));
-      await page.goto(`${server.url}/paper_trading/${created.id}`);
-      await waitHydrated(page, "PriceChart");
-      await waitHydrated(page, "SessionPanel");
-      const chart = page.locator('[data-testid="price-chart"]');
-      await chart.getByRole("heading", { name: "BTCUSDT price" }).waitFor();
-      await chart.getByLabel("symbol charted").selectOption("ETHUSDT");
-      await chart.getByRole("heading", { name: "ETHUSDT price" }).waitFor();
-
-      const panel = page.locator('[data-testid="session-panel"]');
-      await panel.getByText("BTCUSDT, ETHUSDT").first().waitFor();
-      await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
-      const form = panel.locator('[data-testid="order-form"]');
-      await form.getByLabel("Symbol").selectOption("ETHUSDT");
-      await form.getByLabel("Quantity").fill("0.1");
-      await form.getByRole("button", { name: "Place order" }).click();
-      await form.locator('[data-testid="order-placed"]').getByText("buy 0.1 market: filled")
-        .waitFor();
-      const row = panel.locator('[data-testid="position-row"]');
-      await row.filter({ hasText: "ETHUSDT" }).waitFor();
-      assert.equal(await row.count(), 1, "only ETHUSDT holds a position");
-      await screenshot(page, "session-portfolio-laptop");
-      assert.deepEqual(problems, { console: [], failed: [] });
-      await page.close();
-    }),
-});
-
-Deno.test({
-  name:
-    "dashboard: a manual order fills, an open order is cancelled, close flattens, stop says what is left open",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withDashboard(async (browser, server) => {
-      const { page, problems } = await openPage(browser, LAPTOP);
-      page.setDefaultTimeout(LIVE_TIMEOUT);
-      const created = await server.service.sessions.create(sessionInputSchema.parse({
-        strategy: IDLE_STRATEGY,
-        symbol: "BTCUSDT",
-      }));
-      const id = created.id;
-      await page.goto(`${server.url}/paper_trading/${id}`);
-      await waitHydrated(page, "SessionPanel");
-      await waitHydrated(page, "FillsTable");
-      const panel = page.locator('[data-testid="session-panel"]');
-      await panel.locator('[data-testid="session-status"]').getByText("running").waitFor();
-      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
-      assert.equal(await panel.getByRole("button", { name: "Close position" }).count(), 0);
-
-      // A new session's equity chart shows its first minute (clock labels of that minute, not
-      // years around one point), starting from the session's first trade at the initial capital.
-      await waitChartDrawn(page, "equity-chart", 1);
-      const range = await page.locator('[data-testid="equity-chart"] canvas').evaluate((c) => ({
-        min: Number((c as HTMLCanvasElement).dataset.xMin),
-        max: Number((c as HTMLCanvasElement).dataset.xMax),
-      }));
-      const createdAt = Date.parse(created.created_at);
-      assert.ok(
-        range.min >= createdAt - 5_000 && range.min <= Date.now(),
-        `the equity axis starts with the session: ${JSON.stringify(range)}, created ${createdAt}`,
-      );
-      assert.ok(
-        range.max - range.min >= 60_000 && range.max <= Math.max(Date.now(), range.min) + 60_000,
-        `the equity axis spans the first minute: ${JSON.stringify(range)}`,
-      );
-      const [start] = await eventually(async () => {
-        const points = await server.service.records.equity(id, { limit: 10_000 });
-        return points.length > 0 ? points : undefined;
-      }, { what: "the session's first equity point", timeoutMs: LIVE_TIMEOUT });
-      assert.equal(
-        start.equity,
-        created.initial_capital,
-        "the curve starts at the initial capital",
-      );
-      assert.ok(
-        start.time >= createdAt - 5_000,
-        `the curve starts with the session: ${start.time}`,
-      );
-
-      // A ratio without enough returns reads — and says why on hover.
-      const sharpe = panel.locator('[data-testid="metric-sharpe"]');
-      assert.equal(await sharpe.textContent(), "—");
-      assert.match(await sharpe.getAttribute("title") ?? "", /^needs 30 equity returns, has \d+ /);
-
-      // More than the cash buys is refused, with the engine's reason under the form.
-      const form = panel.locator('[data-testid="order-form"]');
-      await form.getByLabel("Quantity").fill("1000000");
-      await form.getByRole("button", { name: "Place order" }).click();
-      await form.locator(".inline-error").getByText(/^order rejected — \w/).waitFor();
-
-      // A manual market buy fills at once, tagged manual, and opens a position.
-      await form.getByLabel("Quantity").fill("0.01");
-      await form.getByRole("button", { name: "Place order" }).click();
-      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
-        .waitFor();
-      await page.locator('[data-testid="fills-panel"] [data-testid="fill-row"]')
-        .filter({ hasText: "manual" }).first().waitFor();
-      await panel.locator('[data-testid="position-row"]').waitFor();
-
-      // A limit far below the market rests as an open order; its button cancels it.
-      const last = (await server.service.sessions.get(id)).last_price ?? 0;
-      assert.ok(last > 0, "the session has a last price");
-      await form.getByLabel("Order type").selectOption("limit");
-      await form.getByLabel("Limit price").fill(String(Math.round(last / 2)));
-      await form.getByRole("button", { name: "Place order" }).click();
-      const open = panel.locator('[data-testid="open-order"]').filter({ hasText: "buy" });
-      await open.first().waitFor();
-      await screenshot(page, "session-manual-order-laptop");
-      await open.first().getByRole("button", { name: "Cancel" }).click();
-      await open.first().waitFor({ state: "detached" });
-
-      // Close position: flat again, on the page and in the engine.
-      await panel.getByRole("button", { name: "Close position" }).click();
-      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
-      assert.equal((await server.service.sessions.get(id)).position.quantity, 0);
-      assert.equal(await panel.locator(".inline-error").count(), 0);
-
-      // A market buy with a bracket from the form: its stop-loss or take-profit exit shows in the
-      // signal history, with its reason.
-      const price = (await server.service.sessions.get(id)).last_price ?? 0;
-      await form.getByLabel("Order type").selectOption("market");
-      await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
-      await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
-      await form.getByRole("button", { name: "Place order" }).click();
-      await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
-        .waitFor();
-      await page.locator('[data-testid="signal-row"]')
-        .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
-        .first().waitFor();
-      await panel.locator('[data-testid="positions"]').getByText("Flat").waitFor();
-      await form.getByLabel("Stop-loss").fill("");
-      await form.getByLabel("Take-profit").fill("");
-
-      // Stopping with a position says plainly that it was left open.
-      await form.getByRole("button", { name: "Place order" }).click();
-      await panel.locator('[data-testid="position-row"]').waitFor();
-      await panel.getByRole("button", { name: "Stop" }).click();
-      await panel.locator('[data-testid="left-open"]').waitFor();
-      assert.notEqual((await server.service.sessions.get(id)).position.quantity, 0);
-
-      // Only the expected refusal: the order larger than the cash.
-      assert.deepEqual(problems.failed, [
-        `POST ${server.url}/api/paper_trading/sessions/${id}/orders: 422`,
-      ]);
-      assert.deepEqual(
-        problems.console.filter((line) => !line.includes("status of 422")),
-        [],
-        "console errors",
-      );
-      await page.close();
-    }),
-});
-
-Deno.test({
-  name: "dashboard: validation errors are shown inline (new-session form, strategy editor)",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withDashboard(async (browser, server) => {
-      const { page, problems } = await openPage(browser, LAPTOP);
-      page.setDefaultTimeout(LIVE_TIMEOUT);
-      await page.goto(server.url + "/paper_trading");
-      await waitHydrated(page, "NewSessionForm");
-      const form = page.locator('[data-testid="new-session-form"]');
-      await form.locator('[data-testid="mode-paste"]').check();
-      await form.locator('textarea[name="source"]').fill(BROKEN_STRATEGY);
-      await form.getByRole("button", { name: "Start session" }).click();
-      const errors = form.locator('[data-testid="form-errors"]');
-      await errors.waitFor();
-      const text = await errors.textContent() ?? "";
-      assert.match(text, /invalid strategy/);
-      assert.match(text, /timeframe: /, `a detail with its path in: ${text}`);
-      assert.equal(await page.locator('[data-testid="session-card"]').count(), 0);
-
-      await page.goto(server.url + "/strategies?id=ema_cross_fast");
-      await waitHydrated(page, "StrategyEditor");
-      const validation = page.locator('[data-testid="validation"]');
-      await validation.getByText("valid").waitFor();
-      await page.locator('[data-testid="strategy-source"]').fill(BROKEN_STRATEGY);
-      await validation.getByText(/problems?/).waitFor();
-      const listed = await page.locator('[data-testid="validation-errors"]').textContent() ?? "";
-      assert.match(listed, /timeframe/);
-      await screenshot(page, "strategies-laptop");
-
-      await page.getByRole("button", { name: "New strategy" }).click();
-      await validation.getByText("valid (my-strategy)").waitFor();
-      await page.getByRole("button", { name: "Save strategy" }).click();
-      await page.locator('[data-testid="saved"]').getByText("my-strategy").waitFor();
-      assert.equal((await server.service.strategies.get("my-strategy")).version, 1);
-
-      const missing = await page.goto(server.url + `/paper_trading/${crypto.randomUUID()}`);
-      assert.equal(missing?.status(), 404);
-      await page.locator('[data-testid="not-found"]').waitFor();
-
-      // Only the expected refusals: 422s of the validation and the 404 page.
-      const unexpected = problems.failed.filter((line) =>
-        !/\/api\/paper_trading\/sessions: 422$|\/api\/strategies\/validate: 422$/.test(line) &&
-        !/\/paper_trading\/[0-9a-f-]{36}: 404$/.test(line)
-      );
-      assert.deepEqual(unexpected, [], "failed requests");
-      const consoleErrors = problems.console.filter((line) =>
-        !/Failed to load resource: the server responded with a status of (422|404)/.test(line)
-      );
-      assert.deepEqual(consoleErrors, [], "console errors");
-      await page.close();
-    }),
-});
+  },
+);
 
 const TOKEN = "dashboard-token-0123456789";
 
@@ -464,7 +324,6 @@ Deno.test({
     try {
       await withDashboard(async (browser, server) => {
         const { page, problems } = await openPage(browser, LAPTOP);
-        page.setDefaultTimeout(LIVE_TIMEOUT);
         const asked = await page.goto(server.url + "/backtests");
         assert.equal(asked?.status(), 401);
         await page.locator('[data-testid="login-form"] input[name="token"]').fill(TOKEN);
@@ -507,14 +366,10 @@ Deno.test({
         await page.locator('[data-testid="login-form"]').waitFor();
 
         // Only the expected refusals: the pages asking for the token.
-        const unexpected = problems.failed.filter((line) =>
-          !/\/backtests: 401$|\/login: 401$/.test(line)
-        );
-        assert.deepEqual(unexpected, [], "failed requests");
-        const consoleErrors = problems.console.filter((line) =>
-          !/Failed to load resource: the server responded with a status of 401/.test(line)
-        );
-        assert.deepEqual(consoleErrors, [], "console errors");
+        assertNoProblems(problems, {
+          requests: /\/backtests: 401$|\/login: 401$/,
+          statuses: [401],
+        });
         await page.close();
       }, { env: { PAPER_API_TOKEN: TOKEN, BACKTEST_DIR: `${dir}/backtests` } });
     } finally {
@@ -523,53 +378,36 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "dashboard: the kill switch shows as a trading-state badge and in the risk audit, live",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withDashboard(async (browser, server) => {
-      const post = (path: string, body: unknown) =>
-        fetch(server.url + path, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify(body),
-        });
-      const created = await post("/api/paper_trading/sessions", {
-        strategy: "ema_cross_fast",
-        symbol: "BTCUSDT",
-      });
-      assert.equal(created.status, 201, await created.clone().text());
-      const { id } = await created.json();
-      const { page, problems } = await openPage(browser, LAPTOP);
-      page.setDefaultTimeout(LIVE_TIMEOUT);
-      await page.goto(`${server.url}/paper_trading/${id}`);
-      await waitHydrated(page, "SessionPanel");
-      await waitHydrated(page, "RiskAudit");
-      const audit = page.locator('[data-testid="risk-audit"]');
-      await audit.getByText("No risk events").waitFor();
-      assert.equal(
-        await page.locator('[data-testid="trading-state"]').count(),
-        0,
-        "active: no badge",
-      );
+dashboardTest(
+  "dashboard: the kill switch shows as a trading-state badge and in the risk audit, live",
+  async ({ server, page, problems }) => {
+    const post = (path: string, body: unknown) => call(server.url, "POST", path, body);
+    const id = await createSession(server.url);
+    await page.goto(`${server.url}/paper_trading/${id}`);
+    await waitHydrated(page, "SessionPanel");
+    await waitHydrated(page, "RiskAudit");
+    const audit = page.locator('[data-testid="risk-audit"]');
+    await audit.getByText("No risk events").waitFor();
+    assert.equal(
+      await page.locator('[data-testid="trading-state"]').count(),
+      0,
+      "active: no badge",
+    );
 
-      const halted = await post("/api/risk/halt", {});
-      assert.equal(halted.status, 200);
-      await page.locator('[data-testid="trading-state"]').getByText("halted (kill_switch)")
-        .waitFor();
-      const row = audit.locator('[data-testid="risk-row"]', { hasText: "active → halted" });
-      await row.getByText(/halted by the account kill switch/).waitFor();
-      assert.match(await row.textContent() ?? "", /kill_switch/);
-      await screenshot(page, "session-halted-laptop");
+    const halted = await post("/api/risk/halt", {});
+    assert.equal(halted.status, 200);
+    await page.locator('[data-testid="trading-state"]').getByText("halted (kill_switch)")
+      .waitFor();
+    const row = audit.locator('[data-testid="risk-row"]', { hasText: "active → halted" });
+    await row.getByText(/halted by the account kill switch/).waitFor();
+    assert.match(await row.textContent() ?? "", /kill_switch/);
+    await screenshot(page, "session-halted-laptop");
 
-      assert.equal((await post("/api/risk/resume", {})).status, 200);
-      await page.locator('[data-testid="trading-state"]').waitFor({ state: "detached" });
-      // Both state changes are listed (a signal refused while halted may sit between them).
-      await audit.locator('[data-testid="risk-row"]').getByText(/halted → active/).waitFor();
-      assert.equal(await audit.locator('[data-testid="risk-row"]', { hasText: "→" }).count(), 2);
-      assert.deepEqual(problems.failed, [], "failed requests");
-      assert.deepEqual(problems.console, [], "console errors");
-      await page.close();
-    }),
-});
+    assert.equal((await post("/api/risk/resume", {})).status, 200);
+    await page.locator('[data-testid="trading-state"]').waitFor({ state: "detached" });
+    // Both state changes are listed (a signal refused while halted may sit between them).
+    await audit.locator('[data-testid="risk-row"]').getByText(/halted → active/).waitFor();
+    assert.equal(await audit.locator('[data-testid="risk-row"]', { hasText: "→" }).count(), 2);
+    assertNoProblems(problems);
+  },
+);

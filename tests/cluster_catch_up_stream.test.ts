@@ -47,11 +47,13 @@ Deno.test({
         what: "150 simulated trades read back from the stream",
       });
 
-      // A session's durable state includes trade 40 and the quote after it.
-      const last = trades()[40];
-      const point = { BTCUSDT: { trade: last.id, quote: last.id, time: last.time } };
-      const included = bus.findIndex((e) => e.type === "quote" && e.updateId === last.id);
+      // A session's durable state includes the bus up to a quote after trade 40 (the stream
+      // may carry a turn's trades before its quotes: the state holds what came before, in bus order).
+      const included = bus.findIndex((e) => e.type === "quote" && e.updateId >= trades()[40].id);
       assert.ok(included > 0, "the sim quotes after each trade");
+      const last = bus.slice(0, included).findLast((e): e is Trade => e.type === "trade")!;
+      const quote = bus[included] as Extract<MarketEvent, { type: "quote" }>;
+      const point = { BTCUSDT: { trade: last.id, quote: quote.updateId, time: quote.time } };
       let seam = -1;
       const caught = await feed.catchUp(["BTCUSDT"], point, "1s", () => seam = bus.length);
 

@@ -6,21 +6,12 @@ import assert from "node:assert/strict";
 import { LeaseTable } from "../db/stores/mod.ts";
 import { clusterUnavailable, startInProcessNode } from "./support/cluster.ts";
 import { eventually } from "./support/wait.ts";
+import { createSession } from "./support/api.ts";
 
 const unavailable = await clusterUnavailable();
 if (unavailable) console.warn(`cluster tests skipped: ${unavailable}`);
 
 const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 1, restartWindowMs: 60_000 };
-
-async function createSession(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/paper_trading/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-  });
-  assert.equal(response.status, 201, await response.clone().text());
-  return (await response.json()).id;
-}
 
 Deno.test({
   name: "a failed session releases its lease; resuming it claims the lease again",

@@ -3,11 +3,12 @@ import fc from "fast-check";
 import { MarketCache } from "../engine/runtime/market/cache.ts";
 import { parseMessage, toEnvelope } from "../engine/runtime/market/binance_protocol.ts";
 import type { MarketEvent, Trade } from "../engine/core/types.ts";
+import { tradeOf } from "./support/trades.ts";
 
 const T0 = Date.UTC(2025, 0, 1);
 
 function trade(id: number, price: number, time: number): Trade {
-  return { type: "trade", symbol: "BTCUSDT", id, price, qty: 1, time, buyerMaker: false };
+  return tradeOf({ id, price, time });
 }
 
 Deno.test("cache: trades ring keeps the last 1000, oldest first", () => {

@@ -12,12 +12,13 @@ import { parseStrategy, StrategyEvaluator } from "../engine/core/strategy/mod.ts
 import { compileStrategy } from "../engine/core/strategy/mod.ts";
 import type { Candle, Timeframe, Trade } from "../engine/core/types.ts";
 import { MarketCache } from "../engine/runtime/market/cache.ts";
+import { tradeOf } from "./support/trades.ts";
 
 const SYMBOL = "BTCUSDT";
 const T0 = Date.UTC(2026, 0, 1);
 
 function trade(id: number, time: number, price: number, qty = 1): Trade {
-  return { type: "trade", symbol: SYMBOL, id, price, qty, time, buyerMaker: false };
+  return tradeOf({ symbol: SYMBOL, id, price, qty, time });
 }
 
 /** A strategy on `timeframe` with one indicator on each of `higher`. */

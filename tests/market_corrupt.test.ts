@@ -25,6 +25,7 @@ import { simStream, writeStream } from "./support/backtest_stream.ts";
 import { type FakeBinance, startFakeBinance } from "./support/fake_binance.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 import { assertSettles, until } from "./support/wait.ts";
+import { tradeOf } from "./support/trades.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -107,7 +108,7 @@ function publish(fake: FakeBinance, events: readonly MarketEvent[]): void {
 
 /** A trade and a quote of BTCUSDT. */
 function tradeAt(id: number, time: number): Trade {
-  return { type: "trade", symbol: "BTCUSDT", id, price: 100, qty: 1, time, buyerMaker: false };
+  return tradeOf({ id, time });
 }
 function quoteOf(updateId: number, time: number): Quote {
   return {

@@ -105,6 +105,25 @@ Deno.test("csv batches: canonical decimals convert exactly as Number() does", ()
     rows += `${i + 1},${text},1,1,${1735689600000 + i},false,true\n`;
     expected.push(Number(text));
   }
+  // Around the exact-mantissa limit (2^53), the longest fractions, long and zero-led digit runs.
+  const edges = [
+    "9007199254740991",
+    "9007199254740992",
+    "9007199254740993",
+    "900719925474099.3",
+    "900719925474099.25",
+    "0.9007199254740993",
+    "123456789012345678901234567890",
+    "1.0000000000000000000001",
+    "1.00000000000000000000001",
+    "000123.4500",
+    "0.0000000000000000000001",
+    "123456789.123456789",
+  ];
+  for (const [k, text] of edges.entries()) {
+    rows += `${20_001 + k},${text},1,1,${1735689700000 + k},false,true\n`;
+    expected.push(Number(text));
+  }
   const parsed = byBytes("X-trades.csv", rows, 4096, 1000) as { price: number }[];
   assert.equal(parsed.length, expected.length);
   for (let i = 0; i < expected.length; i++) {

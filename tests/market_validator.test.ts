@@ -8,22 +8,14 @@ import {
   type ValidationReason,
 } from "../engine/core/market/mod.ts";
 import type { Candle, MarketEvent, Quote, Trade } from "../engine/core/types.ts";
+import { tradeOf } from "./support/trades.ts";
 
 const T = Date.UTC(2026, 0, 1, 12);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 function trade(id: number, time: number, fields: Partial<Trade> = {}): Trade {
-  return {
-    type: "trade",
-    symbol: "BTCUSDT",
-    id,
-    price: 100,
-    qty: 1,
-    time,
-    buyerMaker: false,
-    ...fields,
-  };
+  return tradeOf({ id, time, ...fields });
 }
 
 function quote(updateId: number, time: number, fields: Partial<Quote> = {}): Quote {

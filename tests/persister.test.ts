@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { Persister, type SessionWrite } from "../engine/runtime/persister.ts";
+import { settledWithin } from "../engine/runtime/deadline.ts";
 import { DATABASES } from "./support/databases.ts";
 import { insertSessionRow, sessionWrites, storedLog } from "./support/session_writes.ts";
 
@@ -88,3 +90,59 @@ for (const kind of DATABASES) {
     }
   });
 }
+
+const server = DATABASES.find((kind) => kind.name === "postgres");
+
+Deno.test({
+  name: "postgres: a commit held up by a lock holds up its session's later writes only",
+  ignore: server === undefined,
+  async fn() {
+    const { db, url, dispose } = await server!.open();
+    const blocker = postgres(url!, { max: 1, onnotice: () => {} });
+    let release = () => {};
+    try {
+      await insertSessionRow(db, "x");
+      await insertSessionRow(db, "y");
+      const xs = sessionWrites("x");
+      const ys = sessionWrites("y");
+      const persister = new Persister(db);
+      await persister.write(xs[0]);
+      // Another connection locks x's snapshot row: x's next commit waits for it.
+      const locked = Promise.withResolvers<void>();
+      const held = blocker.begin(async (tx) => {
+        await tx`select 1 from session_snapshots where session_id = 'x' for update`;
+        locked.resolve();
+        await new Promise<void>((resolve) => release = resolve);
+      });
+      await locked.promise;
+      const landed: string[] = [];
+      const x1 = persister.write(xs[1]).then(() => landed.push("x1"));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // x1 is being committed now
+      const x2 = persister.write(xs[2]).then(() => landed.push("x2"));
+      const y = persister.write(ys[0]).then(() => landed.push("y"));
+      assert.ok(
+        await settledWithin(y, 20_000),
+        "y's write committed within 20 s while x's commit waits on a lock",
+      );
+      await y;
+      assert.deepEqual(landed, ["y"], "x's writes wait for the lock, in order");
+      assert.deepEqual(
+        (await storedLog(db, "x")).seqs,
+        xs[0].effects.map((_, i) => i + 1),
+        "nothing of x beyond its first write is stored while its commit waits",
+      );
+      release();
+      await held;
+      await Promise.all([x1, x2]);
+      assert.deepEqual(landed, ["y", "x1", "x2"]);
+      const last = xs[2].firstSeq + xs[2].effects.length - 1;
+      const stored = await storedLog(db, "x");
+      assert.deepEqual(stored.seqs, Array.from({ length: last }, (_, i) => i + 1));
+      assert.equal(stored.snapshotSeq, last, "x's snapshot covers its last write");
+    } finally {
+      release();
+      await blocker.end();
+      await dispose();
+    }
+  },
+});

@@ -7,8 +7,8 @@ import { PortfolioCore, type SessionEffect } from "../engine/core/session/mod.ts
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { parseStrategy, type Strategy } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
+import { tradeAt as trade } from "./support/trades.ts";
 
-const T0 = 1_700_000_000_000;
 const execution = resolveExecutionConfig({
   initial_cash: 10_000,
   maker_fee: 0,
@@ -28,10 +28,6 @@ ${portfolio}
 `);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   return parsed.strategy;
-}
-
-function trade(symbol: string, ms: number, price: number, id: number): Trade {
-  return { type: "trade", symbol, time: T0 + ms, price, qty: 1, id, buyerMaker: false };
 }
 
 /** AAAUSDT 100 → 101 → 103, BBBUSDT 50 → 51 → 48; each second's first trade closes the previous candle. */

@@ -11,8 +11,8 @@ import {
   symbolReferenceProblems,
 } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
+import { T0, tradeAt as trade } from "./support/trades.ts";
 
-const T0 = 1_700_000_000_000;
 const execution = resolveExecutionConfig({
   initial_cash: 10_000,
   maker_fee: 0,
@@ -47,10 +47,6 @@ function errorsOf(text: string): { path: string; message: string }[] {
   const result = parseStrategy(text);
   assert.equal(result.ok, false, "the document should be refused");
   return result.ok ? [] : result.errors;
-}
-
-function trade(symbol: string, ms: number, price: number, id: number): Trade {
-  return { type: "trade", symbol, time: T0 + ms, price, qty: 1, id, buyerMaker: false };
 }
 
 /**

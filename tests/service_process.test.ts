@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { eventually } from "./support/wait.ts";
 import { freePort, getJson, startServiceProcess } from "./support/service_process.ts";
+import { createSession } from "./support/api.ts";
 
 /** The process's exit status, or undefined when it is still running after `ms`. */
 async function exitWithin(
@@ -149,13 +150,7 @@ Deno.test("SIGTERM stops the service promptly with sessions running and a live s
     });
     let id = "";
     for (let i = 0; i < sessions; i++) {
-      const response = await fetch(`${service.url}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      assert.equal(response.status, 201, await response.clone().text());
-      id = (await response.json()).id;
+      id = await createSession(service.url);
     }
     // An SSE client that never goes away by itself.
     stream = await fetch(`${service.url}/api/paper_trading/sessions/${id}/stream`);

@@ -4,18 +4,9 @@ import type { Fill } from "../engine/core/execution/mod.ts";
 import type { SessionSnapshot } from "../engine/core/session/mod.ts";
 import type { Service } from "../engine/runtime/service.ts";
 import { eventually, startTestServer } from "./support/server.ts";
+import { createSession } from "./support/api.ts";
 
 const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 5, restartWindowMs: 60_000 };
-
-async function createSession(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/paper_trading/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-  });
-  assert.equal(response.status, 201, await response.clone().text());
-  return (await response.json()).id;
-}
 
 async function durableFills(service: Service, id: string): Promise<Fill[]> {
   const rows = await service.db.query<Fill>(

@@ -4,6 +4,7 @@ import type { Fill } from "../engine/core/execution/mod.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually } from "./support/server.ts";
 import { freePort, getJson, startServiceProcess } from "./support/service_process.ts";
+import { createSession } from "./support/api.ts";
 
 for (const kind of DATABASES) {
   Deno.test(`${kind.name}: after SIGKILL every running session comes back with its shown fills and a consistent book`, async () => {
@@ -25,13 +26,7 @@ for (const kind of DATABASES) {
           | undefined;
         return list?.sessions[0];
       }, { what: "the demo session", timeoutMs: 60_000 });
-      const created = await fetch(`${base}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      assert.equal(created.status, 201, await created.clone().text());
-      const session = await created.json() as { id: string };
+      const session = { id: await createSession(base) };
       const shown = await eventually(async () => {
         const page = await getJson(`${base}/api/paper_trading/sessions/${session.id}/trades`) as
           | { items: Fill[] }
@@ -101,13 +96,7 @@ Deno.test("a session whose worker cannot start does not hold up the restart: HTT
     });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const response = await fetch(`${base}/api/paper_trading/sessions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-      });
-      assert.equal(response.status, 201, await response.clone().text());
-      ids.push((await response.json()).id);
+      ids.push(await createSession(base));
     }
     await eventually(async () => {
       const health = await getJson<{ sessions: { by_status: { running?: number } } }>(

@@ -4,21 +4,15 @@ import type { Trade } from "../engine/core/types.ts";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { eventually, startTestServer } from "./support/server.ts";
+import { createSession } from "./support/api.ts";
+import { T0, tradeOf } from "./support/trades.ts";
 
 const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 5, restartWindowMs: 60_000 };
 /** How long the worker is kept busy: far longer than the hang bound, past {@link BEHIND_MS}. */
 const BUSY_MS = 3_000;
 
 function trade(id: number): Trade {
-  return {
-    type: "trade",
-    symbol: "BTCUSDT",
-    id,
-    price: 100,
-    qty: 1,
-    time: 1_700_000_000_000 + id,
-    buyerMaker: false,
-  };
+  return tradeOf({ id, time: T0 + id });
 }
 
 Deno.test("hub lag: the age of the oldest batch a subscriber has not handled, 0 when up to date", async () => {
@@ -45,13 +39,7 @@ Deno.test("a session that falls behind shows its lag, loses and reorders nothing
   const server = await startTestServer({ timings: FAST });
   const lags: number[] = [];
   try {
-    const created = await fetch(`${server.url}/api/paper_trading/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ strategy: "ema_cross_fast", symbol: "BTCUSDT" }),
-    });
-    assert.equal(created.status, 201, await created.clone().text());
-    const { id } = await created.json() as SessionSummary;
+    const id = await createSession(server.url);
     const { supervisor, hub, live } = server.service;
     const stop = live.subscribe(tradingTopic(id), (message) => {
       if ((message as LiveMessage).type === "lag") {

@@ -5,6 +5,7 @@ import type { Order } from "../engine/core/execution/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { eventually, startTestServer, type TestServer } from "./support/server.ts";
+import { tradeOf } from "./support/trades.ts";
 
 const FAST = { heartbeatMs: 100, hangMs: 600, maxRestarts: 5, restartWindowMs: 60_000 };
 /** Every trade of the stream is at this price, but one. */
@@ -16,15 +17,7 @@ const RETAINED = 4096;
 
 let nextId = 1;
 function trade(price: number): Trade {
-  return {
-    type: "trade",
-    symbol: "BTCUSDT",
-    id: nextId++,
-    price,
-    qty: 1,
-    time: Date.now(),
-    buyerMaker: false,
-  };
+  return tradeOf({ id: nextId++, price, time: Date.now() });
 }
 
 /** Publishes one trade on the bus as its own batch. */

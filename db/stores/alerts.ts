@@ -5,13 +5,10 @@
  * claims due rows under a lease, so a row claimed by a process that died is
  * claimed again once the lease runs out.
  */
+import type { AlertItem, AlertStatus } from "../../contract/mod.ts";
 import { type Db, sql, type Statement } from "../db.ts";
 
-/** Delivery states of an outbox row. */
-export const ALERT_STATUSES = ["pending", "delivered", "failed"] as const;
-
-/** Delivery state of an outbox row: pending (retrying), delivered, failed (gave up). */
-export type AlertStatus = typeof ALERT_STATUSES[number];
+export type { AlertStatus };
 
 /** An alert about to be stored: the same key for every target. */
 export interface NewAlert {
@@ -31,27 +28,14 @@ export interface AlertTargets {
   readonly perSession: boolean;
 }
 
-/** An outbox row claimed for delivery. */
-export interface ClaimedAlert {
-  readonly key: string;
-  readonly target: string;
-  readonly kind: string;
-  readonly session_id: string | null;
-  readonly time: number;
-  readonly data: unknown;
-  /** Attempts before this one. */
-  readonly attempts: number;
-}
+/** An outbox row claimed for delivery (`attempts`: those before this one). */
+export type ClaimedAlert = Pick<
+  AlertItem,
+  "key" | "target" | "kind" | "session_id" | "time" | "data" | "attempts"
+>;
 
 /** An outbox row as the API lists it. */
-export interface AlertRow extends ClaimedAlert {
-  readonly status: AlertStatus;
-  readonly next_attempt_at: string;
-  readonly last_attempt_at: string | null;
-  readonly last_error: string | null;
-  readonly created_at: string;
-  readonly delivered_at: string | null;
-}
+export type AlertRow = AlertItem;
 
 /** Counts of the outbox and its latest failure. */
 export interface OutboxStats {
@@ -120,17 +104,34 @@ export class AlertOutbox {
 
   /**
    * Claims up to `limit` due pending rows, oldest due first, for `leaseMs`:
-   * until then no other claim returns them.
+   * until then no other claim returns them. With `perTarget`, a target gets
+   * at most that many rows less those of its rows `busy` counts (in flight),
+   * so every target with due rows is served, however many another has.
    */
-  async claim(limit: number, leaseMs: number): Promise<ClaimedAlert[]> {
+  async claim(
+    limit: number,
+    leaseMs: number,
+    options: { perTarget?: number; busy?: ReadonlyMap<string, number> } = {},
+  ): Promise<ClaimedAlert[]> {
+    const perTarget = options.perTarget ?? limit;
+    const busy = JSON.stringify(Object.fromEntries(options.busy ?? []));
     const rows = await this.#db.query<ClaimedAlert>(sql`
       update alert_outbox o set next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000)
       from (
-        select key, target from alert_outbox
-        where status = 'pending' and next_attempt_at <= now()
-        order by next_attempt_at
+        select c.key, c.target
+        from (
+          select distinct target from alert_outbox
+          where status = 'pending' and next_attempt_at <= now()
+        ) t
+        cross join lateral (
+          select key, target, next_attempt_at from alert_outbox a
+          where a.target = t.target and a.status = 'pending' and a.next_attempt_at <= now()
+          order by a.next_attempt_at
+          limit greatest(${perTarget}::int - coalesce((${busy}::text::jsonb ->> t.target)::int, 0), 0)
+          for update skip locked
+        ) c
+        order by c.next_attempt_at
         limit ${limit}::int
-        for update skip locked
       ) due
       where o.key = due.key and o.target = due.target
       returning o.key, o.target, o.kind, o.session_id, o.time, o.data, o.attempts`);
@@ -159,15 +160,16 @@ export class AlertOutbox {
       where key = ${key} and target = ${target}`);
   }
 
-  /** Rows newest first, optionally of one status. */
+  /** Rows newest first, optionally of one status and of one session. */
   async list(
-    options: { status?: AlertStatus; limit: number; offset: number },
+    options: { status?: AlertStatus; sessionId?: string; limit: number; offset: number },
   ): Promise<AlertRow[]> {
-    const where = options.status ? sql`where status = ${options.status}` : sql``;
+    const status = options.status ? sql`status = ${options.status}` : sql`true`;
+    const session = options.sessionId ? sql`session_id = ${options.sessionId}` : sql`true`;
     const rows = await this.#db.query<AlertRow>(sql`
       select key, target, kind, session_id, time, data, status, attempts,
         next_attempt_at, last_attempt_at, last_error, created_at, delivered_at
-      from alert_outbox ${where}
+      from alert_outbox where ${status} and ${session}
       order by created_at desc, key desc, target
       limit ${options.limit}::int offset ${options.offset}::int`);
     return rows.map((r) => ({

@@ -5,7 +5,6 @@
  * @module
  */
 export {
-  ALERT_STATUSES,
   AlertOutbox,
   type AlertRow,
   type AlertStatus,

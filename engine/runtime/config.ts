@@ -40,6 +40,8 @@ export interface Config {
   readonly demoSession: boolean;
   /** Most sessions this node runs at once; more are refused with 503. */
   readonly maxSessions: number;
+  /** Sessions one worker hosts at most (`SESSIONS_PER_WORKER`, default 1: a worker per session). */
+  readonly sessionsPerWorker: number;
   /** Alert webhooks (`WEBHOOK_*`). */
   readonly webhooks: WebhookConfig;
   /** NATS server(s) of the cluster; set → this process is a node of a cluster. */
@@ -186,6 +188,12 @@ export function loadConfig(
     throw new ConfigError("MAX_SESSIONS", maxText, "a positive integer");
   }
 
+  const perWorkerText = get("SESSIONS_PER_WORKER") ?? "1";
+  const sessionsPerWorker = Number(perWorkerText);
+  if (!/^\d+$/.test(perWorkerText) || sessionsPerWorker < 1) {
+    throw new ConfigError("SESSIONS_PER_WORKER", perWorkerText, "a positive integer");
+  }
+
   const natsUrl = get("NATS_URL");
   if (natsUrl && !databaseUrl) {
     throw new ConfigError(
@@ -232,6 +240,7 @@ export function loadConfig(
     readToken,
     demoSession: demoText === "true" || demoText === "1",
     maxSessions,
+    sessionsPerWorker,
     natsUrl,
     nodeId,
     leaseMs,

@@ -1,20 +1,25 @@
 /**
- * Group commit of session events: everything queued while one commit runs
+ * Group commit of session events: everything queued while a commit runs
  * goes into the next one, so many sessions' events, snapshots and statuses
  * become durable together, off the sessions' hot path. A write's promise
  * resolves only once it is committed: callers report fills after that,
  * never before.
  *
+ * Up to {@link MAX_INFLIGHT} commits run at once, each over sessions none of
+ * the others holds: the database always has the next batch to work on (no
+ * idle round trip through a busy main thread between two commits), while a
+ * session's writes still commit one after the other, in order.
+ *
  * Each commit is one SQL statement (atomic by itself, one round trip, no
  * interactive transaction for a failing connection to break).
  *
  * Outages: a commit that fails because the database is out of reach (or for
- * another passing reason) is retried with backoff until it succeeds. It stays
- * at the head of the queue, so nothing queued behind it commits first: a
- * snapshot never lands ahead of events it includes. While writes wait, the
- * writes of one session are merged (events appended in order, the latest
- * snapshot and status kept), so the queue grows by the events only; the
- * supervisor bounds that per session.
+ * another passing reason) is retried with backoff until it succeeds, one
+ * commit at a time. It goes back to the head of the queue, so nothing of its
+ * sessions queued behind it commits first: a snapshot never lands ahead of
+ * events it includes. While writes wait, the writes of one session are
+ * merged (events appended in order, the latest snapshot and status kept), so
+ * the queue grows by the events only; the supervisor bounds that per session.
  *
  * A commit refused for any other reason (bad data) is retried session by
  * session: only the session whose write is refused gets the error, and every
@@ -70,6 +75,8 @@ interface Entry extends LogWrite {
 
 /** Largest number of entries committed in one statement. */
 const MAX_BATCH = 2_000;
+/** Most commits running at once (one while the database is out). */
+const MAX_INFLIGHT = 2;
 /** Retry delays after a failed commit: 100 ms doubling up to 5 s. */
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
@@ -82,14 +89,20 @@ export class Persister {
   #queue: Entry[] = [];
   /** The last queued (not in flight) entry of each session: later writes merge into it. */
   #open = new Map<string, Entry>();
-  #inflight: Entry[] = [];
-  #draining: Promise<void> | undefined;
+  /** Batches being committed. */
+  readonly #inflight = new Set<Entry[]>();
+  /** Commits running, including those waiting to retry (their batch is queued again). */
+  #running = 0;
+  /** Sessions with an entry in a batch being committed: their next entries wait for it. */
+  readonly #busy = new Set<string>();
+  /** A commit is about to start (writes of this turn still join it). */
+  #scheduled = false;
   #outage: Outage | undefined;
   /** Sessions whose write was refused, with the error. */
   readonly #refused = new Map<string, unknown>();
   #closed = false;
-  /** Ends the current retry delay early (on close). */
-  #wake: (() => void) | undefined;
+  /** End the current retry delays early (on close). */
+  readonly #wake = new Set<() => void>();
   #stats = { commits: 0, writes: 0, events: 0 };
 
   /**
@@ -122,13 +135,13 @@ export class Persister {
         status: write.status,
         waiters: [{ resolve, reject }],
       });
-      this.#draining ??= this.#drain();
+      this.#schedule();
     });
   }
 
   /** Resolves when every write queued so far has been committed or refused. */
   flush(): Promise<void> {
-    const entries = [...this.#inflight, ...this.#queue];
+    const entries = this.#pending();
     return Promise.all(
       entries.map((entry) =>
         new Promise<void>((done) => entry.waiters.push({ resolve: done, reject: () => done() }))
@@ -155,12 +168,12 @@ export class Persister {
     queued_events: number;
     outage: { since: string; reason: string; retries: number } | null;
   } {
-    const queuedEvents = [...this.#inflight, ...this.#queue]
-      .reduce((n, entry) => n + entry.effects.length, 0);
+    const pending = this.#pending();
+    const queuedEvents = pending.reduce((n, entry) => n + entry.effects.length, 0);
     const outage = this.#outage;
     return {
       ...this.#stats,
-      queued: this.#inflight.length + this.#queue.length,
+      queued: pending.length,
       queued_events: queuedEvents,
       outage: outage
         ? {
@@ -180,8 +193,8 @@ export class Persister {
   async close(deadlineMs: number): Promise<number> {
     await settledWithin(this.flush(), deadlineMs);
     this.#closed = true;
-    this.#wake?.();
-    const dropped = [...this.#inflight, ...this.#queue];
+    for (const wake of this.#wake) wake();
+    const dropped = this.#pending();
     const error = new Error("the service stopped before these events were committed");
     for (const entry of dropped) settle(entry, error);
     this.#queue = [];
@@ -203,26 +216,65 @@ export class Persister {
     this.#open.set(entry.sessionId, entry);
   }
 
-  async #drain(): Promise<void> {
-    // Let writes queued in the same turn join this commit.
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    while (this.#queue.length > 0 && !this.#closed) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      this.#inflight = batch;
-      for (const entry of batch) {
+  /** Every entry in flight or queued. */
+  #pending(): Entry[] {
+    return [...this.#inflight].flat().concat(this.#queue);
+  }
+
+  /** Starts commits on the next turn, so writes queued in this one join them. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setTimeout(() => {
+      this.#scheduled = false;
+      this.#pump();
+    }, 0);
+  }
+
+  /** Starts commits of queued entries while fewer than the limit run. */
+  #pump(): void {
+    const limit = this.#outage ? 1 : MAX_INFLIGHT;
+    while (!this.#closed && this.#running < limit) {
+      const batch = this.#take();
+      if (batch.length === 0) return;
+      this.#running++;
+      this.#inflight.add(batch);
+      this.#run(batch).finally(() => {
+        this.#inflight.delete(batch);
+        for (const entry of batch) this.#busy.delete(entry.sessionId);
+        this.#running--;
+        this.#pump();
+      });
+    }
+  }
+
+  /** Takes the next batch off the queue: in order, at most one entry per session, none of a busy one. */
+  #take(): Entry[] {
+    const batch: Entry[] = [];
+    const rest: Entry[] = [];
+    for (const entry of this.#queue) {
+      if (batch.length < MAX_BATCH && !this.#busy.has(entry.sessionId)) {
+        this.#busy.add(entry.sessionId);
         if (this.#open.get(entry.sessionId) === entry) this.#open.delete(entry.sessionId);
-      }
-      const failure = await this.#commit(batch);
-      this.#inflight = [];
-      if (failure === undefined) continue;
-      if (isTransient(failure)) {
-        this.#requeue(batch);
-        await this.#retryDelay(failure);
+        batch.push(entry);
       } else {
-        await this.#commitEach(batch, failure);
+        rest.push(entry);
       }
     }
-    this.#draining = undefined;
+    this.#queue = rest;
+    return batch;
+  }
+
+  /** Commits `batch`; puts it back and waits out a passing failure, or commits it entry by entry. */
+  async #run(batch: Entry[]): Promise<void> {
+    const failure = await this.#commit(batch);
+    if (failure === undefined) return;
+    if (isTransient(failure)) {
+      this.#requeue(batch);
+      await this.#retryDelay(failure);
+    } else {
+      await this.#commitEach(batch, failure);
+    }
   }
 
   /** Commits `batch` in one statement; returns the error instead of throwing. */
@@ -273,15 +325,13 @@ export class Persister {
   }
 
   /** After a refused batch: commits each session's entry alone, so only the bad one is refused. */
-  async #commitEach(batch: readonly Entry[], batchError: unknown): Promise<void> {
+  async #commitEach(batch: Entry[], batchError: unknown): Promise<void> {
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i];
-      this.#inflight = [entry];
       const failure = batch.length === 1 ? batchError : await this.#commit([entry]);
-      this.#inflight = [];
       if (failure === undefined) continue;
       if (isTransient(failure)) {
-        this.#requeue(batch.slice(i));
+        this.#requeue(batch, i);
         return await this.#retryDelay(failure);
       }
       this.#refuse(entry.sessionId, failure);
@@ -302,12 +352,16 @@ export class Persister {
     });
   }
 
-  /** Puts a failed batch back at the head of the queue, merging writes that came in meanwhile. */
-  #requeue(batch: readonly Entry[]): void {
+  /**
+   * Puts (the rest of) a failed batch back at the head of the queue, merging
+   * writes that came in meanwhile; it is no longer in flight.
+   */
+  #requeue(batch: Entry[], from = 0): void {
+    this.#inflight.delete(batch);
     const later = this.#queue;
     this.#queue = [];
     this.#open.clear();
-    for (const entry of [...batch, ...later]) this.#append(entry);
+    for (const entry of [...batch.slice(from), ...later]) this.#append(entry);
   }
 
   async #retryDelay(error: unknown): Promise<void> {
@@ -319,14 +373,16 @@ export class Persister {
     }
     this.#outage = { since: this.#outage?.since ?? Date.now(), reason, retries };
     const delay = Math.min(FIRST_RETRY_MS * 2 ** (retries - 1), MAX_RETRY_MS);
+    let wake!: () => void;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, delay);
-      this.#wake = () => {
+      wake = () => {
         clearTimeout(timer);
         resolve();
       };
+      this.#wake.add(wake);
     });
-    this.#wake = undefined;
+    this.#wake.delete(wake);
   }
 }
 

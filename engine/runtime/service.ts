@@ -183,6 +183,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
     log,
     timings: options.timings,
+    sessionsPerWorker: config.sessionsPerWorker,
     cpuShare: options.cpuShare,
     accountRisk: (): AccountRiskNow => ({ limits: risk.limits(), halted: risk.halted() }),
   });

@@ -1,6 +1,8 @@
 /**
- * Runs every live session in its own Web Worker and keeps it alive: restarts
- * a worker that crashed or hung (with backoff and an intensity limit), turns
+ * Runs every live session in a Web Worker (its own, or one shared with up to
+ * `sessionsPerWorker` − 1 others, see {@link WorkerPool}) and keeps it alive:
+ * restarts a session that crashed, and every session of a worker that hung
+ * or died (with backoff and an intensity limit), turns
  * its effects into durable events (group commit) before anyone is told about
  * them, and answers commands.
  *
@@ -49,7 +51,7 @@ import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
 import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
-import { sessionWorkerUrl } from "./session_worker_url.ts";
+import { type PooledWorker, WorkerPool } from "./worker_pool.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -127,6 +129,8 @@ export interface SupervisorDeps {
   /** Tells live listeners about durable effects and fresh views. */
   publish(id: string, message: LiveMessage): void;
   readonly timings?: Partial<SupervisorTimings>;
+  /** Sessions one worker hosts at most (default 1: a worker per session). */
+  readonly sessionsPerWorker?: number;
   /** The account-wide risk limits and kill switch now (read each time a worker starts). */
   accountRisk?(): AccountRiskNow;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
@@ -226,7 +230,8 @@ function outcome(): Outcome {
 interface Slot {
   readonly spec: SessionSpec;
   readonly live: LiveSession;
-  worker?: Worker;
+  /** The worker hosting the session, while it has one. */
+  host?: PooledWorker<Slot>;
   /** The last durable state (JSON text): a restarted worker starts from it. */
   snapshot?: string;
   /**
@@ -237,11 +242,8 @@ interface Slot {
   busSeq?: Record<string, number>;
   /** Settles when the session first runs after a (re)start, or fails. */
   started: Outcome;
-  /** True once the current worker reported ready. */
+  /** True once the session reported ready in its current worker. */
   ready: boolean;
-  /** The worker's progress counter (shared memory, bumped by the worker). */
-  progress: Int32Array;
-  lastProgress: number;
   /** Per symbol (in the session's order), the seq of the last bus batch the worker handled (shared memory). */
   handled: Int32Array;
   /**
@@ -251,20 +253,14 @@ interface Slot {
   pendingView?: { readonly view: SessionView; readonly seq: number };
   /** The lag last told to live listeners (ms). */
   shownLag: number;
-  /** A message arrived since the last heartbeat. */
-  heard: boolean;
-  pingOutstanding: boolean;
-  /**
-   * Unstarved ms (weighted by the CPU share) since spawn (start grace) or
-   * since the last progress with a ping waiting.
-   */
-  quietMs: number;
   restartTimes: number[];
   /** True while a restart is under way (between stopping the worker and the next spawn). */
   restarting: boolean;
   nextRequest: number;
   readonly pending: Map<number, PendingCommand>;
 }
+
+const WORKER_URL = new URL("./session_worker.ts", import.meta.url);
 
 /** Worker options: a module worker with no permissions at all (no network, no files). */
 function sandboxed(name: string): WorkerOptions {
@@ -280,6 +276,7 @@ export class Supervisor {
   readonly #deps: SupervisorDeps;
   readonly #timings: SupervisorTimings;
   readonly #slots = new Map<string, Slot>();
+  readonly #pool: WorkerPool<Slot>;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #lastBeat = performance.now();
   #loopLag = 0;
@@ -293,6 +290,11 @@ export class Supervisor {
   constructor(deps: SupervisorDeps) {
     this.#deps = deps;
     this.#timings = { ...DEFAULT_TIMINGS, ...deps.timings };
+    this.#pool = new WorkerPool({
+      capacity: deps.sessionsPerWorker ?? 1,
+      create: (first) => new Worker(WORKER_URL, sandboxed(`session-${first}`)),
+      wire: (pooled) => this.#wire(pooled),
+    });
     this.#heartbeat = setInterval(() => this.#beat(), this.#timings.heartbeatMs);
   }
 
@@ -316,13 +318,8 @@ export class Supervisor {
       snapshot: spec.snapshot && JSON.stringify(spec.snapshot),
       started: outcome(),
       ready: false,
-      progress: new Int32Array(new SharedArrayBuffer(4)),
-      lastProgress: 0,
       handled: new Int32Array(new SharedArrayBuffer(4 * symbolsOf(spec).length)),
       shownLag: 0,
-      heard: false,
-      pingOutstanding: false,
-      quietMs: 0,
       restartTimes: [],
       restarting: false,
       nextRequest: 1,
@@ -349,6 +346,11 @@ export class Supervisor {
     let n = 0;
     for (const slot of this.#slots.values()) if (slot.live.status !== "failed") n++;
     return n;
+  }
+
+  /** How many workers run the sessions (fewer than the sessions when `sessionsPerWorker` > 1). */
+  workers(): number {
+    return this.#pool.workers().length;
   }
 
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
@@ -388,12 +390,12 @@ export class Supervisor {
         `database unavailable (${outage.reason}): cannot ${command} session ${id} now; try again`,
       );
     }
-    if (command === "stop" && (slot.live.status === "failed" || !slot.worker)) {
+    if (command === "stop" && (slot.live.status === "failed" || !slot.host)) {
       await this.#finish(slot);
       return slot.live;
     }
     if (command === "resume" && slot.live.status === "failed") return await this.#revive(slot);
-    if (!slot.worker || !slot.ready) {
+    if (!slot.host || !slot.ready) {
       throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     }
     if (command === "stop") this.#apply(slot, ["stop"]);
@@ -416,17 +418,25 @@ export class Supervisor {
     if (!slot || !(status === "running" || status === "warming_up" || status === "paused")) {
       throw new ConflictError(`cannot ${action.kind} a session that is ${status ?? "not running"}`);
     }
-    if (!slot.worker || !slot.ready) {
+    if (!slot.host || !slot.ready) {
       throw new ServiceUnavailableError(`session ${id} is restarting; try again`);
     }
-    const done = await this.#send(slot, (requestId) => ({ type: "act", action, requestId }));
+    const done = await this.#send(
+      slot,
+      (requestId) => ({ type: "act", sessionId: id, action, requestId }),
+    );
     await this.#durable(slot, this.#persist(slot, done), action.kind);
     return done.result ?? {};
   }
 
-  /** Test hook: makes a session's worker throw, hang, or stay busy (progressing) for a while. */
+  /**
+   * Test hook: makes a session throw, or its worker (with every session it
+   * hosts) hang or stay busy (progressing) for a while.
+   */
   inject(id: string, fault: "crash" | "hang" | { busyMs: number }): void {
-    this.#slots.get(id)?.worker?.postMessage({ type: "fault", fault } satisfies ToWorker);
+    this.#slots.get(id)?.host?.worker.postMessage(
+      { type: "fault", sessionId: id, fault } satisfies ToWorker,
+    );
   }
 
   /** Calls `fn` whenever effects reach the main thread, before they are durable. */
@@ -448,9 +458,8 @@ export class Supervisor {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#heartbeat);
-    const workers: Worker[] = [];
+    const workers = [...this.#pool.workers()].map((pooled) => this.#pool.kill(pooled));
     for (const slot of this.#slots.values()) {
-      if (slot.worker) workers.push(slot.worker);
       this.#detach(slot);
       slot.started.reject(new ServiceUnavailableError("the service is stopping"));
       this.#rejectPending(slot, "the service is stopping");
@@ -480,26 +489,17 @@ export class Supervisor {
     const { spec } = slot;
     slot.restarting = false;
     slot.ready = false;
-    slot.quietMs = 0;
-    slot.pingOutstanding = false;
     // The new worker starts from the durable state: whatever was not committed is gone with the old one.
     slot.live.seq = slot.live.durableSeq;
     this.#deps.persister.readmit(spec.id);
-    Promise.all([this.#prepare(slot), sessionWorkerUrl()]).then(([{ history, caught }, url]) => {
-      if (this.#closed || this.#slots.get(spec.id) !== slot || slot.worker) return;
+    this.#prepare(slot).then(({ history, caught }) => {
+      if (this.#closed || this.#slots.get(spec.id) !== slot || slot.host) return;
       // A restarted worker resumes after the batches its durable state includes (never skips).
       const startAfter = slot.busSeq ??= caught?.startAfter ?? this.#newest(spec);
       symbolsOf(spec).forEach((symbol, i) => Atomics.store(slot.handled, i, startAfter[symbol]));
-      const worker = new Worker(url, sandboxed(`session-${spec.id}`));
-      slot.worker = worker;
-      worker.onmessage = (event: MessageEvent<FromWorker>) =>
-        this.#receive(slot, worker, event.data);
-      worker.onerror = (event) => {
-        event.preventDefault();
-        this.#restart(slot, worker, event.message || "worker error");
-      };
-      worker.onmessageerror = () => this.#restart(slot, worker, "unreadable message from worker");
-      worker.postMessage(
+      const host = this.#pool.place(spec.id, slot);
+      slot.host = host;
+      host.worker.postMessage(
         {
           type: "init",
           sessionId: spec.id,
@@ -517,7 +517,7 @@ export class Supervisor {
           ...(caught ? { preroll: caught.preroll, replay: caught.replay } : {}),
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
-          progress: slot.progress,
+          progress: host.progress,
           handled: slot.handled,
         } satisfies ToWorker,
       );
@@ -573,13 +573,48 @@ export class Supervisor {
     await slot.started.promise; // rethrows why it failed
   }
 
-  #receive(slot: Slot, worker: Worker, message: FromWorker): void {
-    if (slot.worker !== worker) return;
-    slot.heard = true;
+  /** Hooks up a new worker: its messages go to the sessions they name; its death restarts them all. */
+  #wire(pooled: PooledWorker<Slot>): void {
+    const { worker } = pooled;
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.#route(pooled, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#restartWorker(pooled, event.message || "worker error");
+    };
+    worker.onmessageerror = () => this.#restartWorker(pooled, "unreadable message from worker");
+  }
+
+  /** Passes a worker's message to the session it names (unless that session has left the worker). */
+  #route(pooled: PooledWorker<Slot>, message: FromWorker): void {
+    pooled.heard = true;
+    if (!pooled.ready) {
+      pooled.ready = true;
+      pooled.quietMs = 0;
+    }
+    if (message.type === "pong") {
+      pooled.pingOutstanding = false;
+      return;
+    }
+    const id = message.sessionId;
+    if (message.type === "dropped") return this.#pool.dropped(pooled, id);
+    if (pooled.draining.has(id)) return;
+    const slot = pooled.sessions.get(id);
+    if (slot) this.#receive(slot, pooled, message);
+  }
+
+  /** Restarts every session of a worker that died or hung, each with the cause. */
+  #restartWorker(pooled: PooledWorker<Slot>, reason: string): void {
+    if (pooled.dead) return;
+    this.#pool.kill(pooled).terminate();
+    for (const slot of [...pooled.sessions.values()]) this.#restart(slot, pooled, reason);
+  }
+
+  #receive(slot: Slot, pooled: PooledWorker<Slot>, message: FromWorker): void {
+    if (slot.host !== pooled) return;
+    const worker = pooled.worker;
     switch (message.type) {
       case "ready": {
         slot.ready = true;
-        slot.quietMs = 0;
         if (message.view.paused) this.#apply(slot, ["restored_paused"]);
         // Shown before the start resolves: the session's first answer already reflects it.
         slot.pendingView = { view: message.view, seq: slot.live.seq };
@@ -590,7 +625,7 @@ export class Supervisor {
       case "effects": {
         for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
         this.#persist(slot, message).catch((error) =>
-          this.#restart(slot, worker, `persisting events failed: ${error}`)
+          this.#restart(slot, pooled, `persisting events failed: ${error}`)
         );
         // A slow database still commits (the backlog drains); one that fails does not.
         const waiting = slot.live.seq - slot.live.durableSeq;
@@ -598,7 +633,7 @@ export class Supervisor {
         if (outage && waiting > this.#timings.maxWaitingEvents) {
           this.#restart(
             slot,
-            worker,
+            pooled,
             `suspended: ${waiting} events waiting for the database (${outage.reason})`,
             { counts: false },
           );
@@ -614,12 +649,19 @@ export class Supervisor {
         slot.pending.get(message.requestId)?.resolve(message);
         slot.pending.delete(message.requestId);
         return;
-      case "pong":
-        slot.pingOutstanding = false;
+      case "crashed":
+        this.#restart(slot, pooled, message.error);
         return;
       case "recover": {
         const batches = this.#deps.recover(message.symbol, message.from, message.to);
-        worker.postMessage({ type: "recovered", symbol: message.symbol, batches } as ToWorker);
+        worker.postMessage(
+          {
+            type: "recovered",
+            sessionId: slot.spec.id,
+            symbol: message.symbol,
+            batches,
+          } as ToWorker,
+        );
         return;
       }
       case "bus_gap":
@@ -685,7 +727,10 @@ export class Supervisor {
   }
 
   #request(slot: Slot, command: SessionCommand): Promise<CommandDone> {
-    return this.#send(slot, (requestId) => ({ type: "command", command, requestId }));
+    return this.#send(
+      slot,
+      (requestId) => ({ type: "command", sessionId: slot.spec.id, command, requestId }),
+    );
   }
 
   /** Sends a message that the worker answers with `command_done`. */
@@ -693,7 +738,7 @@ export class Supervisor {
     const requestId = slot.nextRequest++;
     return new Promise<CommandDone>((resolve, reject) => {
       slot.pending.set(requestId, { resolve, reject });
-      slot.worker?.postMessage(message(requestId));
+      slot.host?.worker.postMessage(message(requestId));
     });
   }
 
@@ -706,37 +751,33 @@ export class Supervisor {
     const starved = this.#loopLag > this.#timings.starvedLagMs;
     const share = (this.#deps.cpuShare ?? loadShare)();
     const quiet = starved ? 0 : elapsed * share;
-    for (const slot of this.#slots.values()) {
-      this.#showLag(slot);
-      const worker = slot.worker;
-      if (!worker) continue;
-      const progress = Atomics.load(slot.progress, 0);
-      const progressed = slot.heard || progress !== slot.lastProgress;
-      slot.heard = false;
-      slot.lastProgress = progress;
-      if (!slot.ready) {
-        slot.quietMs += quiet;
-        if (slot.quietMs > this.#timings.startGraceMs) {
-          this.#restart(
-            slot,
-            worker,
-            `worker did not start within ${Math.round(slot.quietMs / 1000)} s`,
+    for (const slot of this.#slots.values()) this.#showLag(slot);
+    for (const pooled of [...this.#pool.workers()]) {
+      const progress = Atomics.load(pooled.progress, 0);
+      const progressed = pooled.heard || progress !== pooled.lastProgress;
+      pooled.heard = false;
+      pooled.lastProgress = progress;
+      if (!pooled.ready) {
+        pooled.quietMs += quiet;
+        if (pooled.quietMs > this.#timings.startGraceMs) {
+          this.#restartWorker(
+            pooled,
+            `worker did not start within ${Math.round(pooled.quietMs / 1000)} s`,
           );
         }
         continue;
       }
-      if (starved || progressed || !slot.pingOutstanding) {
-        slot.quietMs = 0;
+      if (starved || progressed || !pooled.pingOutstanding) {
+        pooled.quietMs = 0;
       } else {
-        slot.quietMs += quiet;
-        if (slot.quietMs > this.#timings.hangMs) {
+        pooled.quietMs += quiet;
+        if (pooled.quietMs > this.#timings.hangMs) {
           // Deno ends a terminated worker only when it returns to its event loop: one stuck
           // for good keeps its thread and memory until the process ends (see README).
-          this.#restart(
-            slot,
-            worker,
+          this.#restartWorker(
+            pooled,
             `worker hung: no progress for ${
-              Math.round(slot.quietMs)
+              Math.round(pooled.quietMs)
             } ms of its CPU share with a ping waiting (share ${share.toFixed(2)}, main thread lag ${
               Math.round(this.#loopLag)
             } ms)`,
@@ -744,9 +785,9 @@ export class Supervisor {
           continue;
         }
       }
-      if (!slot.pingOutstanding) {
-        slot.pingOutstanding = true;
-        worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
+      if (!pooled.pingOutstanding) {
+        pooled.pingOutstanding = true;
+        pooled.worker.postMessage({ type: "ping", id: ++this.#pingId } satisfies ToWorker);
       }
     }
   }
@@ -769,11 +810,11 @@ export class Supervisor {
    */
   async #restart(
     slot: Slot,
-    worker: Worker | undefined,
+    host: PooledWorker<Slot> | undefined,
     reason: string,
     options: { counts?: boolean } = {},
   ): Promise<void> {
-    if (this.#closed || slot.worker !== worker || slot.restarting) return;
+    if (this.#closed || slot.host !== host || slot.restarting) return;
     if (this.#slots.get(slot.spec.id) !== slot) return;
     slot.restarting = true;
     this.#stopWorker(slot);
@@ -824,20 +865,15 @@ export class Supervisor {
     return slot.live;
   }
 
-  /** Terminates the worker of `slot`, dropping every reference to it. */
+  /** Takes the session out of its worker (terminated when it hosts no other), dropping every reference to it. */
   #stopWorker(slot: Slot): void {
-    slot.worker?.terminate();
+    if (slot.host) this.#pool.remove(slot.host, slot.spec.id);
     this.#detach(slot);
   }
 
-  /** Stops listening to the worker of `slot` and forgets it. */
+  /** Forgets the worker of `slot`: nothing it says about the session is taken any more. */
   #detach(slot: Slot): void {
-    const worker = slot.worker;
-    if (!worker) return;
-    worker.onmessage = null;
-    worker.onerror = null;
-    worker.onmessageerror = null;
-    slot.worker = undefined;
+    slot.host = undefined;
     slot.ready = false;
   }
 

@@ -1,7 +1,9 @@
 /**
  * Messages between the supervisor (main thread) and a session worker. Commands
  * and session events travel over `worker.postMessage` (ordered, never dropped);
- * market data reaches workers over the bus.
+ * market data reaches workers over the bus. A worker may host several sessions
+ * (`SESSIONS_PER_WORKER`): every message about a session names it
+ * (`sessionId`); only the heartbeat (`ping`/`pong`) is the worker's own.
  */
 import type { Candle, MarketEvent, Trade } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
@@ -75,25 +77,52 @@ export type ToWorker =
     readonly startAfter: Record<string, number>;
     /** Per symbol, the hub's shared ring of bus batches. */
     readonly rings: Record<string, SharedArrayBuffer>;
-    /** Progress counter in shared memory: the worker bumps it for every message and market batch. */
+    /** The worker's progress counter in shared memory (one per worker): bumped for every message and market batch. */
     readonly progress: Int32Array;
     /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
   }
-  | { readonly type: "command"; readonly command: SessionCommand; readonly requestId: number }
+  | {
+    readonly type: "command";
+    readonly sessionId: string;
+    readonly command: SessionCommand;
+    readonly requestId: number;
+  }
   /** A trader's action on the book, answered with `command_done` like a command. */
-  | { readonly type: "act"; readonly action: SessionAction; readonly requestId: number }
-  | { readonly type: "recovered"; readonly symbol: string; readonly batches: BusBatch[] | null }
+  | {
+    readonly type: "act";
+    readonly sessionId: string;
+    readonly action: SessionAction;
+    readonly requestId: number;
+  }
+  | {
+    readonly type: "recovered";
+    readonly sessionId: string;
+    readonly symbol: string;
+    readonly batches: BusBatch[] | null;
+  }
+  /** The session leaves the worker (stopped, moved, or restarting): answered with `dropped`. */
+  | { readonly type: "drop"; readonly sessionId: string }
   | { readonly type: "ping"; readonly id: number }
   /**
    * Fault injection for tests: throw inside the worker, block it without
    * progress (for a minute), or keep it busy for `busyMs` while it makes
-   * progress (like a worker working through a long backlog).
+   * progress (like a worker working through a long backlog). Only `crash`
+   * is the session's alone: the others hold the whole worker.
    */
-  | { readonly type: "fault"; readonly fault: "crash" | "hang" | { readonly busyMs: number } };
+  | {
+    readonly type: "fault";
+    readonly sessionId: string;
+    readonly fault: "crash" | "hang" | { readonly busyMs: number };
+  };
 
-/** Worker → main. */
+/** Worker → main: the session's messages, each naming it, or the worker's answer to a ping. */
 export type FromWorker =
+  | (SessionMessage & { readonly sessionId: string })
+  | { readonly type: "pong"; readonly id: number };
+
+/** What a hosted session tells the main thread. */
+export type SessionMessage =
   /** The worker runs; its first view (`paused` when it was restored paused). */
   | { readonly type: "ready"; readonly view: SessionView }
   | {
@@ -126,7 +155,10 @@ export type FromWorker =
     /** What an `act` produced. */
     readonly result?: ActionResult;
   }
-  | { readonly type: "pong"; readonly id: number }
+  /** The session threw: the worker dropped it (its neighbours go on); restart it from its durable state. */
+  | { readonly type: "crashed"; readonly error: string }
+  /** The session left the worker (answer to `drop`): nothing more comes from it. */
+  | { readonly type: "dropped" }
   | {
     readonly type: "recover";
     readonly symbol: string;

@@ -4,8 +4,8 @@ import type { Alerts } from "../../engine/runtime/alerts/mod.ts";
 import { operations } from "./operation.ts";
 
 /**
- * `GET /api/alerts?status=pending|delivered|failed&limit&offset`: the alert
- * outbox, newest first, one row per alert and target (targets without path
+ * `GET /api/alerts?status=pending|delivered|failed&session&limit&offset`: the
+ * alert outbox, newest first, one row per alert and target (targets without path
  * or query, which may hold tokens).
  */
 export function alertRoutes(alerts: Alerts): Hono {
@@ -15,7 +15,7 @@ export function alertRoutes(alerts: Alerts): Hono {
     const limit = query.limit;
     const offset = query.offset;
     return c.json({
-      items: await alerts.list({ status: query.status, limit, offset }),
+      items: await alerts.list({ status: query.status, sessionId: query.session, limit, offset }),
       limit,
       offset,
     });

@@ -11,6 +11,7 @@
  */
 import type { BookTop, Candle, MarketEvent, Trade } from "../types.ts";
 import {
+  type EquityEffect,
   PortfolioCore,
   SessionCore,
   type SessionEffect,
@@ -84,6 +85,8 @@ export class Backtest {
   readonly #orders = new Map<string, Order>();
   readonly #equity: Downsampler;
   readonly #prices: Downsampler;
+  /** The value handed to a chart series (one object reused, numbers from the start). */
+  readonly #point = { time: NaN, value: NaN };
   #acted = 0;
   #ignored = 0;
   #events = 0;
@@ -95,9 +98,15 @@ export class Backtest {
 
   constructor(setup: BacktestSetup) {
     const symbols = setup.symbols ?? [setup.symbol];
+    // Equity effects come straight to the chart, in one reused object: no allocation per sample.
+    const onEquity = (effect: EquityEffect) => {
+      this.#point.time = effect.time;
+      this.#point.value = effect.equity;
+      this.#equity.add(this.#point);
+    };
     this.#core = symbols.length > 1
-      ? new PortfolioCore({ ...setup, symbols })
-      : new SessionCore(setup);
+      ? new PortfolioCore({ ...setup, symbols, onEquity })
+      : new SessionCore({ ...setup, onEquity });
     this.#symbol = setup.symbol;
     this.#symbols = new Set(symbols.map((s) => s.toUpperCase()));
     this.#strategy = setup.strategy.name;
@@ -117,7 +126,9 @@ export class Backtest {
     if (this.#events === 1) this.#first = time;
     this.#last = time;
     if (event.type === "trade" && event.symbol === this.#symbol) {
-      this.#prices.add(time, event.price);
+      this.#point.time = time;
+      this.#point.value = event.price;
+      this.#prices.add(this.#point);
     }
     const out = this.#out;
     this.#core.step(event, out);
@@ -222,9 +233,6 @@ export class Backtest {
         case "signal":
           if (effect.action === "acted") this.#acted++;
           else this.#ignored++;
-          break;
-        case "equity":
-          this.#equity.add(effect.time, effect.equity);
           break;
         case "risk":
           this.#riskEvents.push(effect);

@@ -8,6 +8,15 @@
 export type SeriesPoint = [time: number, low: number, high: number, last: number];
 
 /**
+ * A value at a time, as {@link Downsampler.add} takes it: in an object (a
+ * reused one), because numbers handed to a call that is not inlined are boxed.
+ */
+export interface SeriesValue {
+  readonly time: number;
+  readonly value: number;
+}
+
+/**
  * Keeps at most `maxPoints` buckets of a time series (low, high and last value
  * of each), column by column in one typed array: no allocation per value or
  * per bucket.
@@ -27,8 +36,9 @@ export class Downsampler {
     this.#data = new Float64Array(this.#max * 4);
   }
 
-  /** Adds a value at `time` (times must not go backwards). */
-  add(time: number, value: number): void {
+  /** Adds a value at its time (times must not go backwards). */
+  add(point: SeriesValue): void {
+    const { time, value } = point;
     let bucket = Math.floor(time / this.#width);
     if (bucket !== this.#bucket && this.#count >= this.#max) {
       while (this.#count >= this.#max) this.#compact();

@@ -7,4 +7,4 @@
  */
 export { Backtest, type BacktestResult, type BacktestSetup } from "./backtest.ts";
 export { candleTrades, TRADES_PER_CANDLE } from "./synthesis.ts";
-export { Downsampler, type SeriesPoint } from "./downsample.ts";
+export { Downsampler, type SeriesPoint, type SeriesValue } from "./downsample.ts";

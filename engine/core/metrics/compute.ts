@@ -54,7 +54,7 @@ export function computeMetrics(
     const periods = s.periods ?? gap;
     if (i === 0) startMetrics(state, s.time - (periods - 1) * interval);
     const exposedMs = s.exposed_ms ?? (s.exposed ? periods * interval : 0);
-    addSamples(state, s.time, s.equity, exposedMs, periods);
+    addSamples(state, { time: s.time, equity: s.equity, periods, exposed_ms: exposedMs });
     state.next_boundary = s.time + interval;
     state.last_equity = s.equity;
     state.last_exposed = s.exposed;

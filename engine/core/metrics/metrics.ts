@@ -166,16 +166,16 @@ export function startMetrics(state: MetricsState, firstBoundary: number): void {
 
 /**
  * Records `periods` samples of `equity` on the boundaries ending at `time`,
- * `exposedMs` of which a position was held. O(1) whatever `periods` is (the
- * carried samples add zero returns in a batch).
+ * `exposed_ms` of which a position was held. O(1) whatever `periods` is (the
+ * carried samples add zero returns in a batch). The sample comes in an object:
+ * numbers handed to a call that is not inlined are boxed (an allocation each).
  */
 export function addSamples(
   state: MetricsState,
-  time: number,
-  equity: number,
-  exposedMs: number,
-  periods: number,
+  sample: Readonly<Omit<EquitySample, "exposed">>,
 ): void {
+  const { time, equity, periods } = sample;
+  const exposedMs = sample.exposed_ms;
   state.samples += periods;
   state.exposed_ms += exposedMs;
   const r = state.sample_equity > 0 ? equity / state.sample_equity - 1 : 0;
@@ -220,18 +220,25 @@ export function addSamples(
  * advance; times must not go backwards). When `time` reaches one or more
  * sampling boundaries, samples the equity in effect just before them (the
  * previous observation, carried) and returns that sample for the caller to
- * persist (charts, {@link computeMetrics}); otherwise returns null. O(1).
+ * persist (charts, {@link computeMetrics}), written into `into` when given (no
+ * allocation); otherwise returns null. O(1).
  */
 export function observeEquity(
   state: MetricsState,
   time: number,
   equity: number,
   exposed: boolean,
+  into?: EquitySample,
 ): EquitySample | null {
   // Inside an interval (nearly every call) this stays small enough to be
-  // inlined into the caller, so no number is boxed to cross a call.
+  // inlined into the caller, so no number is boxed to cross a call; past a
+  // boundary the observation goes on in the sample object, for the same reason.
   if (!state.started || time >= state.next_boundary) {
-    return observeBoundary(state, time, equity, exposed);
+    const sample = into ?? { time, equity, exposed, periods: 0, exposed_ms: 0 };
+    sample.time = time;
+    sample.equity = equity;
+    sample.exposed = exposed;
+    return observeBoundary(state, sample);
   }
   // Time spent exposed counts only while the last observation held a position.
   state.pending_exposed_ms += state.last_exposed ? time - state.last_time : 0;
@@ -241,15 +248,15 @@ export function observeEquity(
   return null;
 }
 
-/** {@link observeEquity} for the first observation and one that reaches a sampling boundary. */
-function observeBoundary(
-  state: MetricsState,
-  time: number,
-  equity: number,
-  exposed: boolean,
-): EquitySample | null {
+/**
+ * {@link observeEquity} for the first observation and one that reaches a
+ * sampling boundary: takes the observation in `sample` and returns the sample
+ * taken in it (null, with `sample` overwritten, when none is taken).
+ */
+function observeBoundary(state: MetricsState, sample: EquitySample): EquitySample | null {
+  const { time, equity, exposed } = sample;
   const interval = state.interval_ms;
-  let sample: EquitySample | null = null;
+  let taken: EquitySample | null = null;
   const held = state.last_exposed;
   if (!state.started) {
     startMetrics(state, (Math.floor(time / interval) + 1) * interval);
@@ -257,22 +264,20 @@ function observeBoundary(
   } else {
     const periods = Math.floor((time - state.next_boundary) / interval) + 1;
     const at = state.next_boundary + (periods - 1) * interval;
-    const exposedMs = state.pending_exposed_ms + (held ? at - state.last_time : 0);
-    addSamples(state, at, state.last_equity, exposedMs, periods);
+    sample.time = at;
+    sample.equity = state.last_equity;
+    sample.exposed = held;
+    sample.periods = periods;
+    sample.exposed_ms = state.pending_exposed_ms + (held ? at - state.last_time : 0);
+    addSamples(state, sample);
     state.next_boundary = at + interval;
     state.pending_exposed_ms = held ? time - at : 0;
-    sample = {
-      time: at,
-      equity: state.last_equity,
-      exposed: state.last_exposed,
-      periods,
-      exposed_ms: exposedMs,
-    };
+    taken = sample;
   }
   state.last_equity = equity;
   state.last_exposed = exposed;
   state.last_time = time;
-  return sample;
+  return taken;
 }
 
 /** Counts a closed round trip (winner: pnl > 0, loser: pnl < 0). */

@@ -3,6 +3,7 @@
  * @module
  */
 export {
+  type EquityEffect,
   type ManualOrder,
   SessionCore,
   type SessionEffect,

@@ -23,6 +23,7 @@ import {
   recordFill,
 } from "../metrics/metrics.ts";
 import {
+  type EquityEffect,
   type ManualOrder,
   SessionCore,
   type SessionEffect,
@@ -47,6 +48,8 @@ export interface PortfolioSetup {
   readonly equityIntervalMs?: number;
   /** The risk limits in force over the whole portfolio (default: the strategy's `risk` block). */
   readonly risk?: RiskLimits;
+  /** Takes the equity effects instead of the effect list (see {@link SessionSetup.onEquity}). */
+  readonly onEquity?: (effect: EquityEffect) => void;
 }
 
 /** One symbol's durable share of a portfolio: its metrics and the entries stacked in its position. */
@@ -113,6 +116,16 @@ export class PortfolioCore {
   /** Each symbol's own cooldowns (with `cooldown_per_symbol`). */
   readonly #symbolRisk = new Map<string, RiskEngine>();
   #time = 0;
+  /** The equity effect being emitted, one object reused (see `SessionCore`). */
+  readonly #sample: EquityEffect = {
+    type: "equity",
+    time: NaN,
+    equity: NaN,
+    exposed: false,
+    periods: 0,
+    exposed_ms: NaN,
+  };
+  readonly #onEquity: ((effect: EquityEffect) => void) | undefined;
 
   /**
    * Throws a RangeError for an empty or repeated symbol list, or mixed quote
@@ -127,6 +140,7 @@ export class PortfolioCore {
     const problem = symbolReferenceProblems(setup.strategy, symbols)[0];
     if (problem) throw new RangeError(`${problem.path}: ${problem.message}`);
     this.#symbols = symbols;
+    this.#onEquity = setup.onEquity;
     this.#legs = setup.strategy.legs?.map((leg) => ({ ...leg, symbol: leg.symbol.toUpperCase() }));
     this.#wallet = new PortfolioWallet(
       snapshot ? structuredClone(snapshot.account) : createAccount(setup.execution),
@@ -193,12 +207,15 @@ export class PortfolioCore {
     if (core === undefined) return;
     const start = out.length;
     core.step(event, out);
-    this.#moveLegs(out, start, event.type === "candle" ? event.closeTime : event.time);
+    // Guarded here: a call that is not inlined would box the time it is given.
+    if (this.#legs !== undefined) {
+      this.#moveLegs(out, start, event.type === "candle" ? event.closeTime : event.time);
+    }
     const filledAt = this.#record(out, start);
     // A late trade of one symbol (after a later one of another) never moves the clock back.
     if (event.type === "trade" && event.time >= this.#time) {
       this.#time = event.time;
-      this.#observe(event.time, out);
+      this.#observe(event, out);
     }
     if (filledAt !== undefined) this.#pointAfterFill(filledAt, out);
   }
@@ -454,19 +471,25 @@ export class PortfolioCore {
   /** Observes the portfolio equity a fill left and records it as a chart point (`periods` 0). */
   #pointAfterFill(time: number, out: SessionEffect[]): void {
     const at = Math.max(time, this.#metrics.last_time);
-    this.#observe(at, out);
-    const { last_equity, last_exposed } = this.#metrics;
-    out.push({
-      type: "equity",
-      time: at,
-      equity: last_equity,
-      exposed: last_exposed,
-      periods: 0,
-      exposed_ms: 0,
-    });
+    this.#observe({ time: at }, out);
+    const sample = this.#sample;
+    sample.time = at;
+    sample.equity = this.#metrics.last_equity;
+    sample.exposed = this.#metrics.last_exposed;
+    sample.periods = 0;
+    sample.exposed_ms = 0;
+    this.#emitEquity(out);
   }
 
-  #observe(time: number, out: SessionEffect[]): void {
+  /** Hands the equity effect in {@link #sample} to `onEquity`, or appends a copy of it to `out`. */
+  #emitEquity(out: SessionEffect[]): void {
+    if (this.#onEquity) this.#onEquity(this.#sample);
+    else out.push({ ...this.#sample });
+  }
+
+  /** Observes the portfolio equity at `at.time` (an object: see `SessionCore`'s `#observe`). */
+  #observe(at: { readonly time: number }, out: SessionEffect[]): void {
+    const time = at.time;
     // equity(account) and the exposure in one pass (same sum, same order).
     const account = this.#wallet.account;
     let value = account.cash;
@@ -478,7 +501,6 @@ export class PortfolioCore {
         exposed = true;
       }
     }
-    const sample = observeEquity(this.#metrics, time, value, exposed);
-    if (sample) out.push({ type: "equity", ...sample });
+    if (observeEquity(this.#metrics, time, value, exposed, this.#sample)) this.#emitEquity(out);
   }
 }

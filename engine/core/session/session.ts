@@ -110,7 +110,16 @@ export interface SessionSetup {
   readonly risk?: RiskLimits;
   /** Another symbol's last closed base candle, for cross-symbol references (portfolios only). */
   readonly peer?: (symbol: string) => Bar | undefined;
+  /**
+   * Takes the equity effects (samples and chart points) instead of the effect
+   * list: one reused object, valid during the call only, so sampling
+   * allocates nothing (for a consumer that reads them at once, as a backtest).
+   */
+  readonly onEquity?: (effect: EquityEffect) => void;
 }
+
+/** An equity effect: a sample, or a chart point (`periods` 0). */
+export type EquityEffect = { readonly type: "equity" } & EquitySample;
 
 /**
  * The durable part of a session's state: plain JSON, written in the same
@@ -152,7 +161,7 @@ export type SessionEffect =
     readonly action: SignalAction;
     readonly note?: string;
   }
-  | ({ readonly type: "equity" } & EquitySample)
+  | EquityEffect
   | RiskEvent;
 
 /** A read-only picture of a session for APIs and dashboards. */
@@ -215,6 +224,16 @@ export class SessionCore {
   #paused: boolean;
   /** A number from the start (an undeclared field starts as undefined and boxes every store). */
   #time = 0;
+  /** The equity effect being emitted, one object reused (numbers from the start, see `#time`). */
+  readonly #sample: EquityEffect = {
+    type: "equity",
+    time: NaN,
+    equity: NaN,
+    exposed: false,
+    periods: 0,
+    exposed_ms: NaN,
+  };
+  readonly #onEquity: ((effect: EquityEffect) => void) | undefined;
   /** The account's position in the symbol, once it exists (positions are never removed). */
   #position: PositionState | undefined = undefined;
 
@@ -234,6 +253,7 @@ export class SessionCore {
   ) {
     this.#symbol = setup.symbol;
     this.#wallet = wallet;
+    this.#onEquity = setup.onEquity;
     if (!wallet) {
       const problem = symbolReferenceProblems(setup.strategy, [setup.symbol])[0];
       if (problem) throw new RangeError(`${problem.path}: ${problem.message}`);
@@ -502,7 +522,7 @@ export class SessionCore {
     this.#evaluator.onUsableTrade(trade);
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
-    this.#observe(trade.time);
+    this.#observe(trade);
     if (this.#risk.watching) {
       this.#risk.afterTrade(this.#account, trade.time, this.#out);
       this.#applyRisk();
@@ -523,12 +543,19 @@ export class SessionCore {
     this.#actOnSignals(candle.closeTime);
   }
 
-  #observe(time: number): void {
+  /**
+   * Observes the equity at `at.time` (the trade just processed, or a fill).
+   * It takes an object: a number handed to a call that is not inlined is boxed
+   * (a heap allocation per trade).
+   */
+  #observe(at: { readonly time: number }): void {
+    const time = at.time;
+    const sample = this.#sample;
     if (this.#wallet) {
       const pos = this.#account.positions[this.#symbol];
       const value = this.#wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
         this.#metrics.fees;
-      observeEquity(this.#metrics, time, value, pos !== undefined && pos.quantity !== 0);
+      observeEquity(this.#metrics, time, value, pos !== undefined && pos.quantity !== 0, sample);
       return;
     }
     // O(1): a session's own account holds positions in its symbol only, so its
@@ -538,31 +565,35 @@ export class SessionCore {
     const exposed = held !== undefined && held.quantity !== 0;
     if (exposed) value += held.quantity * held.mark_price;
     const starting = !this.#metrics.started;
-    const sample = observeEquity(this.#metrics, time, value, exposed);
-    if (sample) this.#out.push({ type: "equity", ...sample });
+    if (observeEquity(this.#metrics, time, value, exposed, sample)) this.#emitEquity();
     // The first observation is a chart point too, so the equity curve starts with the session.
     else if (starting) this.#point(time);
   }
 
   /** Observes the equity a fill left and records it as a chart point. */
-  #pointAfterFill(time: number): void {
-    const at = Math.max(time, this.#metrics.last_time);
+  #pointAfterFill(fill: Fill): void {
+    const last = this.#metrics.last_time;
+    const at = fill.time >= last ? fill : { time: last };
     this.#observe(at);
     // A portfolio's symbol only observes: the portfolio draws the chart.
-    if (!this.#wallet) this.#point(at);
+    if (!this.#wallet) this.#point(at.time);
   }
 
   /** Records the latest observed equity at `time` as a chart point (`periods` 0, not a return). */
   #point(time: number): void {
-    const { last_equity, last_exposed } = this.#metrics;
-    this.#out.push({
-      type: "equity",
-      time,
-      equity: last_equity,
-      exposed: last_exposed,
-      periods: 0,
-      exposed_ms: 0,
-    });
+    const sample = this.#sample;
+    sample.time = time;
+    sample.equity = this.#metrics.last_equity;
+    sample.exposed = this.#metrics.last_exposed;
+    sample.periods = 0;
+    sample.exposed_ms = 0;
+    this.#emitEquity();
+  }
+
+  /** Hands the equity effect in {@link #sample} to `onEquity`, or appends a copy of it to the effects. */
+  #emitEquity(): void {
+    if (this.#onEquity) this.#onEquity(this.#sample);
+    else this.#out.push({ ...this.#sample });
   }
 
   #actOnSignals(time: number): void {
@@ -692,7 +723,7 @@ export class SessionCore {
     // A round trip ends when a fill brings the position back to flat, not
     // merely while it is flat (a resting entry order must stay open).
     let flattened = false;
-    let filledAt: number | undefined;
+    let lastFill: Fill | undefined;
     let lastTag: string | undefined;
     for (let i = 0; i < exec.length; i++) {
       const event = exec[i];
@@ -711,7 +742,7 @@ export class SessionCore {
       } else if (event.type === "fill") {
         recordFill(this.#metrics, event.fill);
         if (event.position.quantity === 0) flattened = true;
-        filledAt = event.fill.time;
+        lastFill = event.fill;
         lastTag = event.fill.tag;
         this.#out.push({
           type: "fill",
@@ -741,7 +772,7 @@ export class SessionCore {
       if (exec.length > 0) this.#drainExec();
     }
     this.#syncPosition();
-    if (filledAt !== undefined) this.#pointAfterFill(filledAt);
+    if (lastFill !== undefined) this.#pointAfterFill(lastFill);
   }
 
   /** The pre-trade risk check of an order about to go out: the refusal, or undefined. */

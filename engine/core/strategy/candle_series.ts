@@ -14,6 +14,21 @@ import type { Bar } from "./indicator.ts";
 /** Closed candles kept per timeframe. */
 export const CANDLE_WINDOW = 500;
 
+/**
+ * The last closed candle, one object rewritten per candle: a class of its
+ * own with numbers from the start, whose fields are rewritten in place (the
+ * object literal it replaces boxed every store: 128 bytes per candle).
+ */
+class BarView implements Bar {
+  openTime = -Infinity;
+  closeTime = -Infinity;
+  open = NaN;
+  high = NaN;
+  low = NaN;
+  close = NaN;
+  volume = NaN;
+}
+
 /** Forming candle plus a rolling window of closed candles of one timeframe. */
 export class CandleSeries {
   /** The timeframe. */
@@ -23,15 +38,7 @@ export class CandleSeries {
   /** The forming candle. */
   readonly aggregator: CandleAggregator;
   /** The last closed candle (reused view; NaN fields before the first). */
-  readonly bar: Bar = {
-    openTime: -Infinity,
-    closeTime: -Infinity,
-    open: NaN,
-    high: NaN,
-    low: NaN,
-    close: NaN,
-    volume: NaN,
-  };
+  readonly bar: Bar = new BarView();
   /** True once closed candles of this timeframe were fed directly (no more aggregation). */
   external = false;
 
@@ -58,7 +65,7 @@ export class CandleSeries {
   closeForming(): void {
     const a = this.aggregator;
     a.closeForming();
-    this.push(a.openTime, a.closeTime, a.open, a.high, a.low, a.close, a.volume);
+    this.push(a);
   }
 
   /** From now on closed candles of this timeframe are fed directly: drops the forming one. */
@@ -67,16 +74,13 @@ export class CandleSeries {
     this.aggregator.discard();
   }
 
-  /** Appends a closed candle (also becomes {@link bar}; moves up to its end are late from now on). */
-  push(
-    openTime: number,
-    closeTime: number,
-    open: number,
-    high: number,
-    low: number,
-    close: number,
-    volume: number,
-  ): void {
+  /**
+   * Appends a closed candle (also becomes {@link bar}; moves up to its end are
+   * late from now on). It takes the candle's fields in an object: numbers
+   * handed to a call that is not inlined are boxed (an allocation per candle).
+   */
+  push(candle: Readonly<Bar>): void {
+    const { openTime, closeTime, open, high, low, close, volume } = candle;
     const i = this.#next;
     const ring = this.#ring;
     ring.openTime[i] = openTime;

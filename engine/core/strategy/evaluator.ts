@@ -83,7 +83,8 @@ interface Rule {
 
 function isReady(rule: Rule | undefined): boolean {
   if (!rule) return false;
-  for (const indicator of rule.needs) if (!indicator.ready) return false;
+  const needs = rule.needs;
+  for (let i = 0; i < needs.length; i++) if (!needs[i].ready) return false;
   return true;
 }
 
@@ -274,7 +275,7 @@ export class StrategyEvaluator {
     } else {
       s.feedDirectly();
     }
-    s.push(openTime, closeTime, open, high, low, close, volume);
+    s.push(candle);
     this.#closed(i);
   }
 

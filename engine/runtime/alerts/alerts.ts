@@ -105,7 +105,7 @@ export class Alerts {
 
   /** Outbox rows, newest first, targets shown without path or query. */
   async list(
-    options: { status?: AlertStatus; limit: number; offset: number },
+    options: { status?: AlertStatus; sessionId?: string; limit: number; offset: number },
   ): Promise<AlertRow[]> {
     const rows = await this.#outbox.list(options);
     return rows.map((row) => ({ ...row, target: redactWebhookTarget(row.target) }));

@@ -1,22 +1,28 @@
 /**
  * Delivers the outbox at least once: claims due rows under a lease (a row
  * claimed by a process that stopped comes due again when the lease ends),
- * posts each with a timeout, a few at a time, and marks it delivered, or
- * schedules the next attempt with exponential backoff (with jitter), giving
- * up after `maxAttempts`. It runs beside the sessions and never holds them
- * up: a session commit only adds rows.
+ * posts each with a timeout, a few at a time and at most `perTarget` per
+ * target (so a slow or failing target cannot hold up the others), and marks
+ * it delivered, or schedules the next attempt with exponential backoff (with
+ * jitter), or later when the target asked for a longer wait (`Retry-After`).
+ * A row is given up after `maxAttempts`, or at once when the target refused
+ * it for good (a 4xx other than 408, 425, 429). It runs beside the sessions
+ * and never holds them up: a session commit only adds rows.
  */
 import { type AlertOutbox, type ClaimedAlert } from "../../../db/stores/mod.ts";
 import { parseWebhookTarget, redactWebhookTarget } from "../../../contract/mod.ts";
 import type { Logger } from "../log.ts";
-import { postAlert } from "./post.ts";
+import { postAlert, type PostFailure } from "./post.ts";
 import { renderAlert } from "./render.ts";
+import { isPermanentFailure } from "./retry_rules.ts";
 import { signAlert } from "./signature.ts";
 
 /** How the dispatcher paces itself. */
 export interface DispatchTimings {
   /** Deliveries in flight at once. */
   readonly concurrency: number;
+  /** Deliveries in flight at once to one target. */
+  readonly perTarget: number;
   /** Deadline of one delivery (connect, send, answer headers). */
   readonly timeoutMs: number;
   /** How often the outbox is looked at when nothing wakes the dispatcher. */
@@ -30,9 +36,10 @@ export interface DispatchTimings {
   readonly keepDeliveredMs: number;
 }
 
-/** Defaults: 4 at once, 5 s per attempt, 1 s → 10 min backoff, 30 attempts (about 4 hours). */
+/** Defaults: 4 at once, 1 per target, 5 s per attempt, 1 s → 10 min backoff, 30 attempts (about 4 hours). */
 export const DISPATCH_TIMINGS: DispatchTimings = {
   concurrency: 4,
+  perTarget: 1,
   timeoutMs: 5_000,
   pollMs: 1_000,
   firstRetryMs: 1_000,
@@ -53,6 +60,8 @@ export class AlertDispatcher {
   readonly #timings: DispatchTimings;
   readonly #log: Logger;
   readonly #inflight = new Set<Promise<void>>();
+  /** Deliveries in flight per target. */
+  readonly #busy = new Map<string, number>();
   #running: Promise<void> | undefined;
   #closed = false;
   #woken = false;
@@ -101,9 +110,12 @@ export class AlertDispatcher {
       const free = this.#timings.concurrency - this.#inflight.size;
       if (free > 0) {
         try {
-          const rows = await this.#outbox.claim(free, this.#timings.timeoutMs + LEASE_MARGIN_MS);
+          const rows = await this.#outbox.claim(free, this.#timings.timeoutMs + LEASE_MARGIN_MS, {
+            perTarget: this.#timings.perTarget,
+            busy: this.#busy,
+          });
           this.#error = undefined;
-          for (const row of rows) this.#track(this.#attempt(row));
+          for (const row of rows) this.#track(row.target, this.#attempt(row));
           await this.#prune();
         } catch (error) {
           this.#error = `cannot read the alert outbox: ${(error as Error).message}`;
@@ -126,10 +138,14 @@ export class AlertDispatcher {
     this.#wakeUp = undefined;
   }
 
-  #track(delivery: Promise<void>): void {
+  #track(target: string, delivery: Promise<void>): void {
     this.#inflight.add(delivery);
+    this.#busy.set(target, (this.#busy.get(target) ?? 0) + 1);
     delivery.catch((error) => this.#log.error(`alert delivery: ${error}`)).finally(() => {
       this.#inflight.delete(delivery);
+      const left = this.#busy.get(target)! - 1;
+      if (left > 0) this.#busy.set(target, left);
+      else this.#busy.delete(target);
       this.wake();
     });
   }
@@ -137,15 +153,15 @@ export class AlertDispatcher {
   /** One attempt at one row, its outcome recorded; never rejects. */
   async #attempt(row: ClaimedAlert): Promise<void> {
     const target = parseWebhookTarget(row.target);
-    let error: string | undefined;
+    let failure: PostFailure | undefined;
     let body: string | undefined;
     if (typeof target === "string") {
-      error = `invalid target: ${target}`;
+      failure = { error: `invalid target: ${target}` };
     } else {
       try {
         body = renderAlert(row, target);
-      } catch (failure) {
-        error = `cannot render the alert: ${(failure as Error).message}`;
+      } catch (error) {
+        failure = { error: `cannot render the alert: ${(error as Error).message}` };
       }
     }
     if (body !== undefined && typeof target !== "string") {
@@ -156,21 +172,28 @@ export class AlertDispatcher {
         "x-alert-kind": row.kind,
       };
       if (this.#secret) headers["x-signature-256"] = await signAlert(this.#secret, body);
-      error = await postAlert(target.url, body, { headers, timeoutMs: this.#timings.timeoutMs });
+      failure = await postAlert(target.url, body, {
+        headers,
+        timeoutMs: this.#timings.timeoutMs,
+      });
     }
     const attempts = row.attempts + 1;
     try {
-      if (error === undefined) return await this.#outbox.delivered(row.key, row.target);
-      // A target or an alert that can never be sent is given up at once.
-      const giveUp = body === undefined || attempts >= this.#timings.maxAttempts;
+      if (failure === undefined) return await this.#outbox.delivered(row.key, row.target);
+      const error = failure.error;
+      // A target or an alert that can never be sent, or a refusal for good, is given up at once.
+      const refused = failure.status !== undefined && isPermanentFailure(failure.status);
+      const giveUp = body === undefined || refused || attempts >= this.#timings.maxAttempts;
       await this.#outbox.attemptFailed(row.key, row.target, {
         error,
-        retryMs: giveUp ? null : this.#backoff(attempts),
+        retryMs: giveUp ? null : this.#retryDelay(attempts, failure),
       });
       const shown = redactWebhookTarget(row.target);
       if (giveUp) {
         this.#log.warn(
-          `alert ${row.key} to ${shown}: gave up after ${attempts} attempts (${error})`,
+          `alert ${row.key} to ${shown}: gave up after ${attempts} attempts (${error}${
+            refused ? ": refused, not retried" : ""
+          })`,
         );
       } else if (attempts === 1) {
         this.#log.warn(`alert ${row.key} to ${shown}: ${error}; retrying with backoff`);
@@ -181,7 +204,17 @@ export class AlertDispatcher {
     }
   }
 
-  /** Delay before attempt `attempts + 1`: doubling from the first delay, capped, ±20 % jitter. */
+  /**
+   * Delay before attempt `attempts + 1`: the backoff, or longer when the
+   * target asked for a longer wait (`Retry-After`), never past the longest backoff.
+   */
+  #retryDelay(attempts: number, failure: PostFailure): number {
+    const backoff = this.#backoff(attempts);
+    if (failure.retryAfterMs === undefined) return backoff;
+    return Math.min(Math.max(backoff, failure.retryAfterMs), this.#timings.maxRetryMs);
+  }
+
+  /** Doubling from the first delay, capped, ±20 % jitter. */
   #backoff(attempts: number): number {
     const base = Math.min(
       this.#timings.firstRetryMs * 2 ** (attempts - 1),

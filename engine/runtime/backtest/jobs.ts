@@ -60,6 +60,7 @@ export class BacktestJobs {
   readonly #queue: string[] = [];
   readonly #progress = new Map<string, number>();
   readonly #ready: Promise<void>;
+  #progressWriteErrors = 0;
   #running?: Promise<void>;
   /** The data files jobs may read: those of the backtest directory. */
   readonly files: DataFiles;
@@ -159,6 +160,14 @@ export class BacktestJobs {
     return { backtests: rows.map((row) => this.#job(row)), total };
   }
 
+  /**
+   * Progress writes the database refused (each is logged and skipped: the job
+   * goes on, and its end is recorded as usual).
+   */
+  get progressWriteErrors(): number {
+    return this.#progressWriteErrors;
+  }
+
   /** Resolves when every queued job has finished. */
   async idle(): Promise<void> {
     while (this.#running) await this.#running;
@@ -215,7 +224,12 @@ export class BacktestJobs {
           const now = performance.now();
           if (now - written < PROGRESS_EVERY_MS) return;
           written = now;
-          writing = writing.then(() => this.#table.progress(id, fraction));
+          writing = writing.then(() =>
+            this.#table.progress(id, fraction).catch((error) => {
+              this.#progressWriteErrors++;
+              this.#log.warn(`backtest ${id}: its progress could not be stored: ${error}`);
+            })
+          );
         },
       });
       result = { ...result, data: params.data };

@@ -1,8 +1,9 @@
 /**
  * Parameter sweeps: many backtests of one strategy over one recording, each
- * with other values at some parameter paths, run in parallel workers that
- * load the data once. Trials come from a grid or a seeded random draw, so a
- * sweep is reproducible; results do not depend on the number of workers.
+ * with other values at some parameter paths, run in parallel workers over
+ * the data read once, held as a columnar tape in shared memory. Trials come
+ * from a grid or a seeded random draw, so a sweep is reproducible; results
+ * do not depend on the number of workers.
  * With a walk-forward split each trial runs on the in-sample span and, fresh,
  * on the out-of-sample span after it: ranking uses the in-sample objective,
  * and the out-of-sample one beside it shows overfitting.
@@ -20,6 +21,9 @@ import {
   type SweepParam,
 } from "./sweep_space.ts";
 import type { FromSweepWorker, ToSweepWorker } from "./sweep_worker.ts";
+import { EventTape } from "./event_tape.ts";
+import { isCsv } from "./run.ts";
+import { replayBatches } from "../market/replay_batches.ts";
 
 /** Metrics a sweep can rank by (higher is better). */
 export const OBJECTIVES = ["sharpe", "total_return", "profit_factor", "calmar"] as const;
@@ -116,18 +120,26 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   let done = rows.length;
   options.onProgress?.(done, combos.length);
   const count = Math.max(1, Math.min(options.workers ?? 2, queue.length));
-  const loaded = await Promise.all(
-    Array.from({ length: queue.length > 0 ? count : 0 }, () =>
-      work(
-        {
-          kind: "load",
-          data: options.data,
-          symbol: options.symbol,
-          execution: options.execution,
-          inSample: options.inSample,
-        },
-        queue,
-        (result) => {
+  // The workers start (and compile) while the data is read.
+  const workers = Array.from(
+    { length: queue.length > 0 ? count : 0 },
+    () => new Worker(WORKER_URL, { type: "module", name: "sweep" }),
+  );
+  let loaded: { events: number; split: number | null } = { events: 0, split: null };
+  try {
+    if (workers.length > 0) {
+      const tape = await readTape(options.data, options.symbol);
+      const split = options.inSample === undefined ? null : splitTime(tape, options.inSample);
+      loaded = { events: tape.length, split };
+      const load: ToSweepWorker = {
+        kind: "load",
+        tape: tape.share(),
+        csv: isCsv(options.data),
+        execution: options.execution,
+        split,
+      };
+      await Promise.all(workers.map((worker) =>
+        work(worker, load, queue, (result) => {
           const combo = combos[result.index];
           rows.push({
             index: result.index,
@@ -137,9 +149,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
             out_of_sample: result.outOfSample,
           });
           options.onProgress?.(++done, combos.length);
-        },
-      )),
-  );
+        })
+      ));
+    }
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
   rows.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.index - b.index);
   return {
     strategy: strategy.name,
@@ -147,25 +162,52 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     search,
     seed,
     params,
-    events: loaded[0]?.events ?? 0,
-    split_time: loaded[0]?.split ?? null,
+    events: loaded.events,
+    split_time: loaded.split,
     rows,
   };
 }
 
-/** One worker: loads the data, then takes trials from the shared queue until it is empty. */
+/** The events of `data` for one symbol (`symbol`, else the first one seen), read once. */
+async function readTape(data: string, symbol?: string): Promise<EventTape> {
+  const wanted = symbol?.toUpperCase();
+  let chosen = "";
+  const tape = new EventTape();
+  await replayBatches(data, (event) => {
+    chosen ||= wanted ?? event.symbol;
+    if (event.type !== "book" && event.symbol === chosen) tape.add(event);
+  }, { symbol: wanted, reuseTrades: true });
+  if (tape.length === 0) throw new RangeError(`no market events in '${data}'`);
+  tape.trim();
+  return tape;
+}
+
+/** The last in-sample exchange ms when the first `inSample` share of the tape's span is in-sample. */
+function splitTime(tape: EventTape, inSample: number): number {
+  const { first, last } = tape.ends()!;
+  const start = first.type === "candle" ? first.openTime : first.time;
+  const end = last.type === "candle" ? last.closeTime : last.time;
+  return start + Math.floor((end - start) * inSample);
+}
+
+/** Trials sent ahead to a worker, so it never waits for the next one. */
+const AHEAD = 2;
+
+/** One worker: takes the tape, then trials from the shared queue until it is empty. */
 function work(
+  worker: Worker,
   load: ToSweepWorker,
   queue: { index: number; strategy: Strategy }[],
   onResult: (result: Extract<FromSweepWorker, { kind: "result" }>) => void,
-): Promise<{ events: number; split: number | null }> {
-  const worker = new Worker(WORKER_URL, { type: "module", name: "sweep" });
-  return new Promise<{ events: number; split: number | null }>((resolve, reject) => {
-    let loaded: { events: number; split: number | null };
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let running = 0;
     const next = () => {
-      const trial = queue.shift();
-      if (trial) worker.postMessage({ kind: "trial", ...trial } satisfies ToSweepWorker);
-      else resolve(loaded);
+      while (running < AHEAD && queue.length > 0) {
+        worker.postMessage({ kind: "trial", ...queue.shift()! } satisfies ToSweepWorker);
+        running++;
+      }
+      if (running === 0) resolve();
     };
     worker.onmessage = (event: MessageEvent<FromSweepWorker>) => {
       const message = event.data;
@@ -173,8 +215,8 @@ function work(
         queue.length = 0; // the other workers stop too
         return reject(new RangeError(message.message));
       }
-      if (message.kind === "loaded") loaded = message;
-      else onResult(message);
+      running--;
+      onResult(message);
       next();
     };
     worker.onerror = (event) => {
@@ -182,5 +224,6 @@ function work(
       reject(new Error(`sweep worker failed: ${event.message}`));
     };
     worker.postMessage(load);
-  }).finally(() => worker.terminate());
+    next();
+  });
 }

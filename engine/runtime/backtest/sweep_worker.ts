@@ -1,33 +1,32 @@
 /**
- * Entry of a sweep worker (see `sweep.ts`): loads the recording once into
- * memory (columnar, see {@link EventTape}), then runs each trial it is given as a backtest over it (in-sample
- * and, with a walk-forward split, out-of-sample) and answers with the metrics.
+ * Entry of a sweep worker (see `sweep.ts`): takes the recording as a tape in
+ * shared memory (read once by the main thread, see {@link EventTape}), then
+ * runs each trial it is given as a backtest over it (in-sample and, with a
+ * walk-forward split, out-of-sample) and answers with the metrics.
  */
 /// <reference lib="deno.worker" />
 import { Backtest } from "../../core/backtest/mod.ts";
-import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { ExecutionConfig } from "../../core/execution/mod.ts";
 import type { Metrics } from "../../core/metrics/mod.ts";
 import type { Strategy } from "../../core/strategy/mod.ts";
-import { replayBatches } from "../market/replay_batches.ts";
-import { isCsv, stepRecorded } from "./run.ts";
-import { EventTape } from "./event_tape.ts";
+import { stepRecorded } from "./run.ts";
+import { EventTape, type SharedTape } from "./event_tape.ts";
 
 /** What the main thread sends: the data, then trials. */
 export type ToSweepWorker =
   | {
     readonly kind: "load";
-    readonly data: string;
-    readonly symbol?: string;
+    readonly tape: SharedTape;
+    /** Whether the recording is a CSV dump (its klines replay as synthetic trades). */
+    readonly csv: boolean;
     readonly execution: ExecutionConfig;
-    /** In-sample share of the time span (walk-forward), e.g. 0.7; none: the whole span. */
-    readonly inSample?: number;
+    /** Last in-sample exchange ms of a walk-forward split; null: the whole span. */
+    readonly split: number | null;
   }
   | { readonly kind: "trial"; readonly index: number; readonly strategy: Strategy };
 
-/** What a sweep worker answers. */
+/** What a sweep worker answers to a trial. */
 export type FromSweepWorker =
-  | { readonly kind: "loaded"; readonly events: number; readonly split: number | null }
   | {
     readonly kind: "result";
     readonly index: number;
@@ -36,43 +35,30 @@ export type FromSweepWorker =
   }
   | { readonly kind: "error"; readonly message: string };
 
-let events = new EventTape();
-let csv = false;
 let load: Extract<ToSweepWorker, { kind: "load" }>;
-let symbol = "";
-let split: number | null = null;
+let events: EventTape;
 
 function run(strategy: Strategy, from?: number, to?: number): Metrics {
-  const backtest = new Backtest({ symbol, strategy, execution: load.execution, from, to });
+  const backtest = new Backtest({
+    symbol: load.tape.symbol,
+    strategy,
+    execution: load.execution,
+    from,
+    to,
+  });
+  const csv = load.csv;
   events.replay((event) => stepRecorded(backtest, event, csv));
   return backtest.result().metrics;
 }
 
-function time(event: MarketEvent | BookTop, end: boolean): number {
-  if (event.type !== "candle") return event.time;
-  return end ? event.closeTime : event.openTime;
-}
-
-async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
+function handle(message: ToSweepWorker): FromSweepWorker | undefined {
   if (message.kind === "load") {
     load = message;
-    csv = isCsv(message.data);
-    const wanted = message.symbol?.toUpperCase();
-    await replayBatches(message.data, (event) => {
-      symbol ||= wanted ?? event.symbol;
-      if (event.type !== "book" && event.symbol === symbol) events.add(event);
-    }, { symbol: wanted, reuseTrades: true });
-    events.trim();
-    const ends = events.ends();
-    if (!ends) throw new RangeError(`no market events in '${message.data}'`);
-    if (message.inSample !== undefined) {
-      const first = time(ends.first, false);
-      const last = time(ends.last, true);
-      split = first + Math.floor((last - first) * message.inSample);
-    }
-    return { kind: "loaded", events: events.length, split };
+    events = EventTape.from(message.tape);
+    return undefined;
   }
   const { index, strategy } = message;
+  const split = load.split;
   if (split === null) return { kind: "result", index, inSample: run(strategy), outOfSample: null };
   return {
     kind: "result",
@@ -82,11 +68,11 @@ async function handle(message: ToSweepWorker): Promise<FromSweepWorker> {
   };
 }
 
-self.onmessage = async (event: MessageEvent<ToSweepWorker>) => {
+self.onmessage = (event: MessageEvent<ToSweepWorker>) => {
   try {
-    self.postMessage(await handle(event.data));
+    const answer = handle(event.data);
+    if (answer) self.postMessage(answer);
   } catch (error) {
-    events = new EventTape();
     self.postMessage({ kind: "error", message: (error as Error).message });
   }
 };

@@ -1,9 +1,9 @@
 /**
- * Internal: a cursor over the bytes of one line that reads fields straight
- * from them, exactly as the text parsers (`Number()`, `JSON.parse`) would
- * read them, or answers -1 / false when a field is not in the one form
- * handled here (the caller then falls back to the text parser, so every line
- * keeps its meaning).
+ * Internal: readers of fields straight from the bytes of a line (a cursor
+ * bounded by the line, and a scanner for lines known to end with a newline),
+ * exactly as the text parsers (`Number()`, `JSON.parse`) would read them, or
+ * answering -1 / false when a field is not in the one form handled here (the
+ * caller then falls back to the text parser, so every line keeps its meaning).
  *
  * @module
  */
@@ -39,13 +39,12 @@ export class ByteCursor {
    * A field `digits[.digits]` exactly as `Number()` reads it, or -1 when it is
    * not in that form or its mantissa is not exact (≥ 2^53; rounding is
    * monotone, so a computed mantissa below 2^53 is exact, and one division by
-   * an exact power of ten rounds correctly). With `json`, a leading zero
-   * followed by more digits is refused, as `JSON.parse` refuses it.
+   * an exact power of ten rounds correctly).
    */
-  decimal(stop: number, json = false): number {
+  decimal(stop: number): number {
     const bytes = this.bytes, end = this.end, start = this.at;
     let i = this.#digits(start);
-    if (i === start || (json && bytes[start] === ZERO && i - start > 1)) return -1;
+    if (i === start) return -1;
     let mantissa = this.#value;
     let fraction = 0;
     if (i < end && bytes[i] === DOT) {
@@ -101,15 +100,6 @@ export class ByteCursor {
     return true;
   }
 
-  /** Moves past `literal` when the bytes at the cursor are it; false otherwise. */
-  literal(literal: Uint8Array): boolean {
-    const bytes = this.bytes, i = this.at;
-    if (i + literal.length > this.end) return false;
-    for (let k = 0; k < literal.length; k++) if (bytes[i + k] !== literal[k]) return false;
-    this.at = i + literal.length;
-    return true;
-  }
-
   /** Whether the field ends at `i` (its stop byte, or the end of the line); moves past it. */
   #stopAt(i: number, stop: number): boolean {
     if (i === this.end) {
@@ -119,5 +109,56 @@ export class ByteCursor {
     if (this.bytes[i] !== stop) return false;
     this.at = i + 1;
     return true;
+  }
+}
+
+/**
+ * Reads a field `digits[.digits]` at a position of a buffer without knowing
+ * where its line ends: the same form, exactness and value as
+ * {@link ByteCursor.decimal}, leaving the stop byte to the caller. A non-digit
+ * byte must follow the field inside the buffer (a line that ends with its
+ * newline has one).
+ */
+export class DecimalScanner {
+  /** Index of the byte after the last field read. */
+  at = 0;
+
+  /** The field at `i`, or -1 when it is not in that form. */
+  read(bytes: Uint8Array, i: number): number {
+    const start = i;
+    let mantissa = this.#digits(bytes, i);
+    i = this.at;
+    if (i === start) return -1;
+    let fraction = 0;
+    if (bytes[i] === DOT) {
+      const whole = mantissa;
+      const part = this.#digits(bytes, i + 1);
+      fraction = this.at - i - 1;
+      if (fraction === 0 || fraction > 22) return -1;
+      mantissa = whole * POW10[fraction] + part;
+      i = this.at;
+    }
+    if (mantissa >= MAX_MANTISSA) return -1;
+    this.at = i;
+    return fraction === 0 ? mantissa : mantissa / POW10[fraction];
+  }
+
+  /** The value of the digits at `i` (exact below 2^53); {@link at} moves past them. */
+  #digits(bytes: Uint8Array, i: number): number {
+    let value = 0;
+    // Nine digits at a time in small integers, then one exact step in doubles.
+    while (true) {
+      let part = 0;
+      const stop = i + 9;
+      let d = bytes[i] - ZERO;
+      while (d >>> 0 < 10 && i < stop) {
+        part = part * 10 + d;
+        d = bytes[++i] - ZERO;
+      }
+      value = value * POW10[9 - (stop - i)] + part;
+      if (i < stop) break;
+    }
+    this.at = i;
+    return value;
   }
 }

@@ -15,7 +15,7 @@
  */
 import type { MarketEvent, Timeframe } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
-import { ByteCursor } from "./_byte_numbers.ts";
+import { ByteCursor, DecimalScanner } from "./_byte_numbers.ts";
 import { LineBatchParser } from "./line_batches.ts";
 import {
   csvKline,
@@ -27,7 +27,7 @@ import {
 } from "./recording.ts";
 import type { BatchSink } from "./trade_batch.ts";
 
-const COMMA = 44, ZERO = 48, NINE = 57, T = 116, F = 102;
+const NL = 10, COMMA = 44, ZERO = 48, NINE = 57, T = 116, F = 102;
 
 /** Parses the bytes of one CSV dump, pushed chunk by chunk; call {@link end} after the last. */
 export class CsvBatchParser extends LineBatchParser {
@@ -35,6 +35,7 @@ export class CsvBatchParser extends LineBatchParser {
   readonly #symbol: string;
   readonly #timeframe: Timeframe | undefined;
   readonly #cursor = new ByteCursor();
+  readonly #scanner = new DecimalScanner();
   readonly #kline = [0, 0, 0, 0, 0, 0, 0];
 
   /** `name` is the file name (symbol and timeframe default from it, as in {@link readRecording}). */
@@ -54,8 +55,51 @@ export class CsvBatchParser extends LineBatchParser {
     return this.#slow(line);
   }
 
+  /**
+   * The trade row starting at `i` (the same form as {@link #trade}, with the
+   * line ending at the next newline) into the batch, and the index after its
+   * newline; -1 when the line is not one.
+   */
+  protected fastLine(bytes: Uint8Array, i: number): number {
+    const s = this.#scanner;
+    const id = s.read(bytes, i);
+    if (id < 0 || bytes[s.at] !== COMMA) return -1;
+    const price = s.read(bytes, s.at + 1);
+    if (price < 0 || bytes[s.at] !== COMMA) return -1;
+    const qty = s.read(bytes, s.at + 1);
+    if (qty < 0 || bytes[s.at] !== COMMA) return -1;
+    let j = skipField(bytes, s.at + 1);
+    if (bytes[j] !== COMMA) return -1;
+    let time = s.read(bytes, j + 1);
+    if (time < 0 || bytes[s.at] !== COMMA) return -1;
+    j = s.at + 1;
+    if (bytes[j] !== T && bytes[j] !== F) { // aggTrades: that was last_id
+      time = s.read(bytes, j);
+      if (time < 0 || bytes[s.at] !== COMMA) return -1;
+      j = s.at + 1;
+    }
+    let maker: number;
+    if (
+      bytes[j] === T && bytes[j + 1] === 114 && bytes[j + 2] === 117 && bytes[j + 3] === 101 &&
+      bytes[j + 4] === COMMA
+    ) {
+      maker = 1; // "true,"
+      j += 5;
+    } else if (
+      bytes[j] === F && bytes[j + 1] === 97 && bytes[j + 2] === 108 && bytes[j + 3] === 115 &&
+      bytes[j + 4] === 101 && bytes[j + 5] === COMMA
+    ) {
+      maker = 0; // "false,"
+      j += 6;
+    } else return -1;
+    j = skipField(bytes, j); // is_best_match, the last column
+    if (bytes[j] !== NL) return -1;
+    this.addTrade(this.#symbol, id, price, qty, toMs(time), maker);
+    return j + 1;
+  }
+
   /** A canonical trade row into the batch, or a canonical kline row as its candle. */
-  protected fast(bytes: Uint8Array, start: number, end: number): boolean {
+  protected override fast(bytes: Uint8Array, start: number, end: number): boolean {
     const first = bytes[start];
     if (first < ZERO || first > NINE) return false;
     return this.#trade(bytes, start, end) || this.#klineRow(bytes, start, end);
@@ -102,4 +146,11 @@ export class CsvBatchParser extends LineBatchParser {
     this.addEvent(parsed);
     return true;
   }
+}
+
+/** Index of the first comma or newline at or after `i` (a line read by `fastLine` ends with one). */
+function skipField(bytes: Uint8Array, i: number): number {
+  let b = bytes[i];
+  while (b !== COMMA && b !== NL) b = bytes[++i];
+  return i;
 }

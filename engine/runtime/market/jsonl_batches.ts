@@ -13,12 +13,13 @@
  */
 import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
-import { ByteCursor } from "./_byte_numbers.ts";
+import { DecimalScanner } from "./_byte_numbers.ts";
 import { LineBatchParser } from "./line_batches.ts";
 import { jsonlLineParser } from "./recording.ts";
 import type { BatchSink } from "./trade_batch.ts";
 
-const QUOTE = 34, COMMA = 44, BRACE = 125, BACKSLASH = 92, A = 65, Z = 90, ZERO = 48, NINE = 57;
+const NL = 10, CR = 13, QUOTE = 34, COMMA = 44, BRACE = 125, BACKSLASH = 92;
+const A = 65, Z = 90, ZERO = 48, NINE = 57;
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 const OPEN = bytesOf('{"stream":"');
 const DATA = bytesOf('"data":{"e":"trade","E":');
@@ -29,6 +30,8 @@ const QTY = bytesOf(',"q":"');
 const TIME = bytesOf(',"T":');
 const MAKER = bytesOf('"m":');
 const MATCH = bytesOf('"M":');
+const TRUE = bytesOf("true");
+const FALSE = bytesOf("false");
 
 /** Parses the bytes of one stream JSONL recording, pushed chunk by chunk; call {@link end} after the last. */
 export class JsonlBatchParser extends LineBatchParser {
@@ -36,7 +39,7 @@ export class JsonlBatchParser extends LineBatchParser {
   readonly #clock = { lastTime: 0 };
   /** Other lines, the recording's books included. */
   readonly #slow = jsonlLineParser(this.#clock, { books: true });
-  readonly #cursor = new ByteCursor();
+  readonly #scanner = new DecimalScanner();
   /** The last symbol read and its bytes, so that a symbol becomes a string once per run of it. */
   #symbol = "";
   #symbolBytes = new Uint8Array(0);
@@ -49,41 +52,51 @@ export class JsonlBatchParser extends LineBatchParser {
     return this.#slow(line);
   }
 
-  /** A trade line in the recorder's exact shape into the batch. */
-  protected fast(bytes: Uint8Array, start: number, end: number): boolean {
-    const c = this.#cursor;
-    c.reset(bytes, start, end);
-    if (!c.literal(OPEN)) return false;
+  /** A trade line in the recorder's exact shape into the batch (see {@link LineBatchParser.fastLine}). */
+  protected fastLine(bytes: Uint8Array, i: number): number {
+    if (!literalAt(bytes, i, OPEN)) return -1;
     // The stream name: a plain string (no escape, no control byte), then `",`.
-    let i = c.at;
-    while (i < end && bytes[i] !== QUOTE && bytes[i] !== BACKSLASH && bytes[i] >= 32) i++;
-    if (bytes[i] !== QUOTE || bytes[i + 1] !== COMMA) return false;
-    c.at = i + 2;
-    if (!c.literal(DATA) || c.decimal(COMMA, true) < 0 || !c.literal(SYMBOL)) return false;
-    const symbolStart = c.at;
+    i += OPEN.length;
+    while (bytes[i] !== QUOTE && bytes[i] !== BACKSLASH && bytes[i] >= 32) i++;
+    if (bytes[i] !== QUOTE || bytes[i + 1] !== COMMA || !literalAt(bytes, i + 2, DATA)) return -1;
+    const s = this.#scanner;
+    if (jsonNumber(s, bytes, i + 2 + DATA.length) < 0 || bytes[s.at] !== COMMA) return -1;
+    if (!literalAt(bytes, s.at + 1, SYMBOL)) return -1;
+    const symbolStart = s.at + 1 + SYMBOL.length;
     i = symbolStart;
-    while (
-      i < end && ((bytes[i] >= A && bytes[i] <= Z) || (bytes[i] >= ZERO && bytes[i] <= NINE))
-    ) {
-      i++;
-    }
-    if (i === symbolStart || bytes[i] !== QUOTE || bytes[i + 1] !== COMMA) return false;
-    c.at = i + 2;
-    if (!c.literal(ID)) return false;
-    const id = c.decimal(COMMA, true);
-    if (id < 0 || !c.literal(PRICE)) return false;
-    const price = c.decimal(QUOTE);
-    if (price < 0 || !c.literal(QTY)) return false;
-    const qty = c.decimal(QUOTE);
-    if (qty < 0 || !c.literal(TIME)) return false;
-    const time = c.decimal(COMMA, true);
-    if (time < 0 || !c.literal(MAKER)) return false;
-    const maker = c.word(COMMA);
-    if (maker < 0 || !c.literal(MATCH) || c.word(BRACE) < 0) return false;
-    if (bytes[c.at] !== BRACE || c.at + 1 !== end) return false;
+    while ((bytes[i] >= A && bytes[i] <= Z) || (bytes[i] >= ZERO && bytes[i] <= NINE)) i++;
+    if (i === symbolStart || bytes[i] !== QUOTE || bytes[i + 1] !== COMMA) return -1;
+    const symbolEnd = i;
+    if (!literalAt(bytes, i + 2, ID)) return -1;
+    const id = jsonNumber(s, bytes, i + 2 + ID.length);
+    if (id < 0 || bytes[s.at] !== COMMA || !literalAt(bytes, s.at + 1, PRICE)) return -1;
+    const price = s.read(bytes, s.at + 1 + PRICE.length);
+    if (price < 0 || bytes[s.at] !== QUOTE || !literalAt(bytes, s.at + 1, QTY)) return -1;
+    const qty = s.read(bytes, s.at + 1 + QTY.length);
+    if (qty < 0 || bytes[s.at] !== QUOTE || !literalAt(bytes, s.at + 1, TIME)) return -1;
+    const time = jsonNumber(s, bytes, s.at + 1 + TIME.length);
+    if (time < 0 || bytes[s.at] !== COMMA || !literalAt(bytes, s.at + 1, MAKER)) return -1;
+    i = s.at + 1 + MAKER.length;
+    const maker = boolAt(bytes, i);
+    if (maker < 0) return -1;
+    i += maker === 1 ? 4 : 5;
+    if (bytes[i] !== COMMA || !literalAt(bytes, i + 1, MATCH)) return -1;
+    i += 1 + MATCH.length;
+    const match = boolAt(bytes, i);
+    if (match < 0) return -1;
+    i += match === 1 ? 4 : 5;
+    if (bytes[i] !== BRACE || bytes[i + 1] !== BRACE) return -1;
+    i += 2;
+    if (bytes[i] === CR) i++;
+    if (bytes[i] !== NL) return -1;
     this.#clock.lastTime = time;
-    this.addTrade(this.#symbolOf(bytes, symbolStart, i), id, price, qty, time, maker);
-    return true;
+    this.addTrade(this.#symbolOf(bytes, symbolStart, symbolEnd), id, price, qty, time, maker);
+    return i + 1;
+  }
+
+  /** A trade line taken apart from the others: the first one (after a byte order mark). */
+  protected override fast(bytes: Uint8Array, start: number): boolean {
+    return this.fastLine(bytes, start) >= 0;
   }
 
   /** The symbol in `[start, end)` (upper-case ASCII), reusing the last string while it repeats. */
@@ -97,4 +110,22 @@ export class JsonlBatchParser extends LineBatchParser {
     }
     return this.#symbol;
   }
+}
+
+/** Whether the bytes at `i` are `literal` (compared up to the first difference). */
+function literalAt(bytes: Uint8Array, i: number, literal: Uint8Array): boolean {
+  for (let k = 0; k < literal.length; k++) if (bytes[i + k] !== literal[k]) return false;
+  return true;
+}
+
+/** A JSON number `digits[.digits]` at `i` (no leading zero before another digit), or -1. */
+function jsonNumber(s: DecimalScanner, bytes: Uint8Array, i: number): number {
+  if (bytes[i] === ZERO && bytes[i + 1] >= ZERO && bytes[i + 1] <= NINE) return -1;
+  return s.read(bytes, i);
+}
+
+/** 1 for `true` at `i`, 0 for `false`, -1 for anything else. */
+function boolAt(bytes: Uint8Array, i: number): number {
+  if (literalAt(bytes, i, TRUE)) return 1;
+  return literalAt(bytes, i, FALSE) ? 0 : -1;
 }

@@ -12,6 +12,7 @@ import type { DropReason } from "./binance_protocol.ts";
 import { type BatchSink, TradeBatch } from "./trade_batch.ts";
 
 const NL = 10, CR = 13;
+const LAST_NL = new Uint8Array([NL]);
 
 /** Parses the bytes of one recording, pushed chunk by chunk; call {@link end} after the last. */
 export abstract class LineBatchParser {
@@ -29,11 +30,20 @@ export abstract class LineBatchParser {
   }
 
   /**
-   * Writes the bytes `[start, end)` (no line ending) of a line into the batch
-   * when they are a trade in the format's canonical form; false when the line
-   * needs the line parser.
+   * Writes the line starting at `start` into the batch when it is a trade in
+   * the format's canonical form and returns the index after its newline (the
+   * line ends with one); -1 when the line needs {@link fast} or the line parser.
    */
-  protected abstract fast(bytes: Uint8Array, start: number, end: number): boolean;
+  protected abstract fastLine(bytes: Uint8Array, start: number): number;
+
+  /**
+   * Another fast path for a line `[start, end)` (no line ending) that
+   * {@link fastLine} refused (or the first line, after a byte order mark);
+   * false when the line needs the line parser.
+   */
+  protected fast(_bytes: Uint8Array, _start: number, _end: number): boolean {
+    return false;
+  }
 
   /** The line parser: a line's event (unchecked), why it is dropped, or undefined to skip it. */
   protected abstract slow(line: string): MarketEvent | BookTop | DropReason | undefined;
@@ -42,19 +52,20 @@ export abstract class LineBatchParser {
   push(chunk: Uint8Array): void {
     let from = 0;
     if (this.#carry.length > 0) {
-      const nl = chunk.indexOf(NL, from);
+      const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        this.#carry = concat(this.#carry, chunk.subarray(from));
+        this.#carry = concat(this.#carry, chunk);
         return;
       }
-      const line = concat(this.#carry, chunk.subarray(from, nl));
+      const line = concat(this.#carry, chunk.subarray(0, nl + 1));
       this.#carry = new Uint8Array(0);
-      this.#line(line, 0, line.length);
+      this.#lines(line, 0, line.length - 1);
       from = nl + 1;
     }
-    for (let nl = chunk.indexOf(NL, from); nl >= 0; nl = chunk.indexOf(NL, from)) {
-      this.#line(chunk, from, nl);
-      from = nl + 1;
+    const last = chunk.lastIndexOf(NL);
+    if (last >= from) {
+      this.#lines(chunk, from, last);
+      from = last + 1;
     }
     if (from < chunk.length) this.#carry = chunk.slice(from);
     this.flush();
@@ -62,7 +73,10 @@ export abstract class LineBatchParser {
 
   /** The file ended: parses a last line without a newline and passes on the rest. */
   end(): void {
-    if (this.#carry.length > 0) this.#line(this.#carry, 0, this.#carry.length);
+    if (this.#carry.length > 0) {
+      const line = concat(this.#carry, LAST_NL);
+      this.#lines(line, 0, line.length - 1);
+    }
     this.#carry = new Uint8Array(0);
     this.flush();
   }
@@ -101,6 +115,25 @@ export abstract class LineBatchParser {
     if (this.batch.count === 0) return;
     this.#sink.trades(this.batch);
     this.batch.count = 0;
+  }
+
+  /** Parses the lines `[from, last]` of `bytes` (`bytes[last]` is a newline) in one pass. */
+  #lines(bytes: Uint8Array, from: number, last: number): void {
+    if (this.#start) { // the first line may begin with a byte order mark
+      const nl = bytes.indexOf(NL, from);
+      this.#line(bytes, from, nl);
+      from = nl + 1;
+    }
+    while (from <= last) {
+      const next = this.fastLine(bytes, from);
+      if (next >= 0) {
+        from = next;
+        continue;
+      }
+      const nl = bytes.indexOf(NL, from);
+      this.#line(bytes, from, nl);
+      from = nl + 1;
+    }
   }
 
   /** Parses bytes `[start, end)` (no newline) as one line. */

@@ -1,0 +1,352 @@
+/**
+ * One session hosted in a session worker: runs its {@link SessionCore} (or,
+ * for a portfolio session, its {@link PortfolioCore} over all its symbols'
+ * buses) over the market data it receives on the bus, and reports every
+ * effect to the supervisor together with the state right after it
+ * (serialised here, off the main thread). Its view goes at most every
+ * {@link VIEW_INTERVAL_MS} (the last change always follows).
+ *
+ * A worker may host several of these: an exception in one (in a message it
+ * handles or in its market data) closes that host alone and is reported as
+ * `crashed`, never thrown into the worker its neighbours share.
+ */
+import {
+  isPortfolioSnapshot,
+  PortfolioCore,
+  SessionCore,
+  type SessionEffect,
+} from "../core/session/mod.ts";
+import type { BusEvent } from "./market/bus.ts";
+import { BusSubscriber } from "./market/bus_subscriber.ts";
+import { TimeMerge } from "./market/time_merge.ts";
+import { effectiveLimits } from "../core/risk/limits.ts";
+import type { Strategy } from "../core/strategy/schema.ts";
+import { recordApplied, type ResumePoint, resumePointOf, withResumePoint } from "./resume_point.ts";
+import type {
+  ActionResult,
+  RiskLayers,
+  SessionAction,
+  SessionMessage,
+  ToWorker,
+} from "./worker_protocol.ts";
+
+/** Views go to the main thread at most this often. */
+const VIEW_INTERVAL_MS = 200;
+/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+const MERGE_HOLD_MS = 500;
+
+type Init = Extract<ToWorker, { type: "init" }>;
+
+/** What a host needs from the worker that runs it. */
+export interface HostContext {
+  /** Sends a message of this session to the main thread. */
+  post(message: SessionMessage): void;
+  /** Bumps the worker's progress counter. */
+  advance(): void;
+}
+
+/** One session run inside a (possibly shared) worker. */
+export class SessionHost {
+  readonly #context: HostContext;
+  #core: SessionCore | PortfolioCore | undefined;
+  /** The strategy and the session's own limits: account-wide limits combine with them again when they change. */
+  #riskBase: { strategy: Strategy; session?: RiskLayers["session"] };
+  #bus: BusSubscriber | undefined;
+  /** A portfolio's symbols' events in one time order (undefined for one symbol). */
+  #merge: TimeMerge | undefined;
+  #mergeTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastView = -Infinity;
+  /** The trailing view, when one is due. */
+  #viewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Effects of the batches delivered since the last report. */
+  readonly #effects: SessionEffect[] = [];
+  /** When the first of those batches reached the worker (wall-clock ms). */
+  #receivedAt: number | undefined;
+  /** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the session is). */
+  readonly #handled: Int32Array;
+  /** Per symbol, the seq of the last bus batch handled: every snapshot sent says which batches it includes. */
+  readonly #busSeq: Record<string, number>;
+  /** The session's symbols, in the order of the `handled` slots. */
+  readonly #symbols: readonly string[];
+  /** The last market events applied: every snapshot sent carries it. */
+  #resume: ResumePoint = {};
+
+  /** Starts the session of `message` (its core, warm-up and bus); reports `ready` or `crashed`. */
+  constructor(message: Init, context: HostContext) {
+    this.#context = context;
+    this.#handled = message.handled;
+    this.#symbols = message.symbols ?? [message.symbol];
+    this.#busSeq = Object.fromEntries(this.#symbols.map((s) => [s, message.startAfter[s] ?? 0]));
+    const { strategy } = message;
+    this.#riskBase = { strategy, session: message.risk?.session };
+    this.#guarded(() => this.#init(message))();
+  }
+
+  #init(message: Init): void {
+    const { strategy, execution } = message;
+    const symbols = this.#symbols;
+    const snapshot = message.snapshot === undefined ? undefined : JSON.parse(message.snapshot);
+    this.#resume = resumePointOf(snapshot) ?? {};
+    const risk = effectiveLimits(strategy.risk, message.risk?.session, message.risk?.account);
+    const core = message.symbols
+      ? new PortfolioCore(
+        { symbols, strategy, execution, risk },
+        snapshot && isPortfolioSnapshot(snapshot) ? snapshot : undefined,
+      )
+      : new SessionCore({ symbol: message.symbol, strategy, execution, risk }, snapshot);
+    core.warm(message.history, message.preroll);
+    // Recorded with the first market batch's effects (the session is halted from now on).
+    // A kill switch lifted while the session did not run (failed, moving between nodes) lifts its halt.
+    const at = message.history.at(-1)?.closeTime;
+    if (message.risk?.halted) core.setTradingState("halted", "kill_switch", this.#effects, { at });
+    else {
+      core.setTradingState("active", "kill_switch", this.#effects, { at, only: "kill_switch" });
+    }
+    this.#core = core;
+    this.#merge = message.symbols
+      ? new TimeMerge({
+        symbols,
+        holdMs: MERGE_HOLD_MS,
+        onEvent: (event) => this.#apply(event),
+        onBatchDone: (symbol, seq) => this.#passed(symbol, seq),
+      })
+      : undefined;
+    this.#bus = new BusSubscriber({
+      symbols,
+      rings: message.rings,
+      startAfter: message.startAfter,
+      onEvents: this.#guarded((events, seq, symbol) => this.#onMarket(events, seq, symbol)),
+      onDrained: this.#guarded(() => this.#onDrained()),
+      requestRecovery: (symbol, from, to) => this.#post({ type: "recover", symbol, from, to }),
+      onUnrecoverable: this.#guarded((symbol, from, to) => {
+        // Batches given up on count as handled: lag and a later restart move on past them.
+        if (this.#merge) {
+          this.#merge.push(symbol, [], to, performance.timeOrigin + performance.now());
+          this.#releaseHeld();
+        } else this.#passed(symbol, to);
+        this.#post({ type: "bus_gap", symbol, from, to });
+      }),
+    });
+    this.#lastView = performance.now();
+    this.#post({ type: "ready", view: core.view() });
+    if (message.replay) this.#catchUp(message.replay, message.startAfter);
+  }
+
+  /**
+   * Applies the market events a restored session missed, before any bus batch
+   * (they end where the bus starts), and reports their effects.
+   */
+  #catchUp(
+    replay: Record<string, readonly BusEvent[]>,
+    startAfter: Record<string, number>,
+  ): void {
+    const now = performance.timeOrigin + performance.now();
+    this.#receivedAt ??= now;
+    for (const symbol of this.#symbols) {
+      const events = replay[symbol] ?? [];
+      if (this.#merge) this.#merge.push(symbol, events, startAfter[symbol] ?? 0, now);
+      else for (let i = 0; i < events.length; i++) this.#apply(events[i]);
+    }
+    if (this.#merge) this.#release(now);
+    this.#onDrained();
+  }
+
+  /** Handles a message of the main thread about this session; an exception crashes the session alone. */
+  handle(message: ToWorker): void {
+    this.#guarded(() => this.#handle(message))();
+  }
+
+  /** Stops the session: its bus and timers (the worker drops it). */
+  close(): void {
+    this.#core = undefined;
+    this.#bus?.close();
+    this.#bus = undefined;
+    clearTimeout(this.#mergeTimer);
+    clearTimeout(this.#viewTimer);
+    this.#merge = undefined;
+  }
+
+  /** True until the session closed (dropped, or crashed). */
+  get open(): boolean {
+    return this.#core !== undefined;
+  }
+
+  #post(message: SessionMessage): void {
+    this.#context.post(message);
+  }
+
+  /** `fn` with its exceptions turned into this session's crash (reported once, the host closed). */
+  #guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return (...args) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.close();
+        this.#post({ type: "crashed", error: String(error) });
+      }
+    };
+  }
+
+  /** The state now as the JSON text of a snapshot. */
+  #snapshotText(): string {
+    return withResumePoint(this.#core!.state(), this.#resume);
+  }
+
+  #onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
+    if (!this.#core) return;
+    this.#context.advance();
+    const now = performance.timeOrigin + performance.now();
+    this.#receivedAt ??= now;
+    if (this.#merge) {
+      this.#merge.push(symbol, events, seq, now);
+      this.#release(now);
+      return;
+    }
+    for (let i = 0; i < events.length; i++) this.#apply(events[i]);
+    this.#passed(symbol, seq);
+  }
+
+  #apply(event: BusEvent): void {
+    if (event.type === "book") this.#core!.book(event, this.#effects);
+    else {
+      this.#core!.step(event, this.#effects);
+      recordApplied(this.#resume, event);
+    }
+  }
+
+  /** Passes a portfolio's merged events on to the core, and wakes up for those held for a quiet symbol. */
+  #release(now: number): void {
+    clearTimeout(this.#mergeTimer);
+    const wait = this.#merge!.drain(now);
+    if (wait !== undefined) {
+      this.#mergeTimer = setTimeout(this.#guarded(() => this.#releaseHeld()), wait);
+    }
+  }
+
+  /** Passes on the events held for a quiet symbol once their wait is over, and reports them. */
+  #releaseHeld(): void {
+    if (!this.#merge) return;
+    const now = performance.timeOrigin + performance.now();
+    this.#receivedAt ??= now;
+    this.#release(now);
+    this.#onDrained();
+  }
+
+  /**
+   * After the batches available at once: their effects go in one message with
+   * the one snapshot after them all.
+   */
+  #onDrained(): void {
+    if (!this.#core) return;
+    if (this.#effects.length > 0) {
+      this.#post({
+        type: "effects",
+        effects: this.#effects.splice(0),
+        snapshot: this.#snapshotText(),
+        busSeq: this.#busSeq,
+        receivedAt: this.#receivedAt!,
+      });
+    }
+    this.#receivedAt = undefined;
+    this.#viewChanged();
+  }
+
+  /** Sends the view now if none went for {@link VIEW_INTERVAL_MS}, else once that has passed. */
+  #viewChanged(): void {
+    if (this.#viewTimer !== undefined) return;
+    const wait = this.#lastView + VIEW_INTERVAL_MS - performance.now();
+    if (wait <= 0) this.#sendView();
+    else this.#viewTimer = setTimeout(this.#guarded(() => this.#sendView()), wait);
+  }
+
+  #sendView(): void {
+    this.#viewTimer = undefined;
+    if (!this.#core) return;
+    this.#lastView = performance.now();
+    this.#post({ type: "view", view: this.#core.view() });
+  }
+
+  /** Records that the bus batches of `symbol` up to `seq` are behind the session. */
+  #passed(symbol: string, seq: number): void {
+    this.#busSeq[symbol] = seq;
+    Atomics.store(this.#handled, this.#symbols.indexOf(symbol), seq);
+  }
+
+  #handle(message: ToWorker): void {
+    const core = this.#core;
+    if (!core) return;
+    switch (message.type) {
+      case "command": {
+        const out: SessionEffect[] = [];
+        if (message.command === "pause") core.pause();
+        else if (message.command === "resume") core.resume();
+        else {
+          core.cancelOrders(out);
+          this.#bus?.close();
+          this.#bus = undefined;
+          clearTimeout(this.#mergeTimer);
+          this.#merge = undefined;
+        }
+        this.#post({
+          type: "command_done",
+          requestId: message.requestId,
+          snapshot: this.#snapshotText(),
+          busSeq: this.#busSeq,
+          view: core.view(),
+          effects: out,
+        });
+        return;
+      }
+      case "act": {
+        const out: SessionEffect[] = [];
+        const result = this.#act(core, message.action, out);
+        this.#post({
+          type: "command_done",
+          requestId: message.requestId,
+          snapshot: this.#snapshotText(),
+          busSeq: this.#busSeq,
+          view: core.view(),
+          effects: out,
+          result,
+        });
+        return;
+      }
+      case "recovered":
+        this.#bus?.deliverRecovered(message.symbol, message.batches);
+        return;
+      case "fault":
+        if (message.fault === "crash") throw new Error("injected fault: crash");
+        return;
+    }
+  }
+
+  /** Applies a trader's or operator's action to the session. */
+  #act(
+    core: SessionCore | PortfolioCore,
+    action: SessionAction,
+    out: SessionEffect[],
+  ): ActionResult {
+    switch (action.kind) {
+      case "order":
+        return { order: core.placeOrder(action.order, out) };
+      case "cancel":
+        return { cancelled: core.cancelOrder(action.order_id, out) };
+      case "close":
+        if (core instanceof PortfolioCore) core.closePosition(out, action.symbol);
+        else core.closePosition(out);
+        return {};
+      case "risk":
+        return {
+          changed: core.setTradingState(action.state, action.rule, out, {
+            flatten: action.flatten,
+            only: action.only,
+          }),
+        };
+      case "risk_limits":
+        core.setRiskLimits(
+          effectiveLimits(this.#riskBase.strategy.risk, this.#riskBase.session, action.account),
+        );
+        return {};
+    }
+  }
+}
