@@ -57,12 +57,3 @@ Deno.test("the session worker loads no zod, no yaml, no ccxt and no feed or reco
   const forbidden = modules.filter((m) => FORBIDDEN.some((pattern) => pattern.test(m)));
   assert.deepEqual(forbidden, [], `forbidden modules in the worker graph: ${forbidden.join(", ")}`);
 });
-
-Deno.test("session workers start from one bundled module of the session worker, not its source files", async () => {
-  const { sessionWorkerUrl } = await import("../engine/runtime/session_worker_url.ts");
-  const url = await sessionWorkerUrl();
-  assert.ok(String(url).startsWith("blob:"), `the worker URL is the bundle's: ${url}`);
-  const code = await (await fetch(url)).text();
-  assert.ok(code.includes("injected fault: crash"), "the bundle holds the session worker");
-  assert.ok(!/\bimport\s*[{"*]/.test(code), "the bundle imports nothing more");
-});
