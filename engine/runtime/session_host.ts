@@ -287,28 +287,12 @@ export class SessionHost {
           clearTimeout(this.#mergeTimer);
           this.#merge = undefined;
         }
-        this.#post({
-          type: "command_done",
-          requestId: message.requestId,
-          snapshot: this.#snapshotText(),
-          busSeq: this.#busSeq,
-          view: core.view(),
-          effects: out,
-        });
+        this.#done(core, message.requestId, out);
         return;
       }
       case "act": {
         const out: SessionEffect[] = [];
-        const result = this.#act(core, message.action, out);
-        this.#post({
-          type: "command_done",
-          requestId: message.requestId,
-          snapshot: this.#snapshotText(),
-          busSeq: this.#busSeq,
-          view: core.view(),
-          effects: out,
-          result,
-        });
+        this.#done(core, message.requestId, out, this.#act(core, message.action, out));
         return;
       }
       case "recovered":
@@ -318,6 +302,24 @@ export class SessionHost {
         if (message.fault === "crash") throw new Error("injected fault: crash");
         return;
     }
+  }
+
+  /** Answers a command or action with the state right after it and its effects. */
+  #done(
+    core: SessionCore | PortfolioCore,
+    requestId: number,
+    effects: SessionEffect[],
+    result?: ActionResult,
+  ): void {
+    this.#post({
+      type: "command_done",
+      requestId,
+      snapshot: this.#snapshotText(),
+      busSeq: this.#busSeq,
+      view: core.view(),
+      effects,
+      result,
+    });
   }
 
   /** Applies a trader's or operator's action to the session. */

@@ -25,6 +25,7 @@ import {
 import {
   type EquityEffect,
   type ManualOrder,
+  reusableEquityEffect,
   SessionCore,
   type SessionEffect,
   type SessionSnapshot,
@@ -117,14 +118,7 @@ export class PortfolioCore {
   readonly #symbolRisk = new Map<string, RiskEngine>();
   #time = 0;
   /** The equity effect being emitted, one object reused (see `SessionCore`). */
-  readonly #sample: EquityEffect = {
-    type: "equity",
-    time: NaN,
-    equity: NaN,
-    exposed: false,
-    periods: 0,
-    exposed_ms: NaN,
-  };
+  readonly #sample = reusableEquityEffect();
   readonly #onEquity: ((effect: EquityEffect) => void) | undefined;
 
   /**

@@ -122,6 +122,14 @@ export interface SessionSetup {
 export type EquityEffect = { readonly type: "equity" } & EquitySample;
 
 /**
+ * An equity effect to be filled in and reused for every sample (numbers from
+ * the start: a field that starts undefined boxes every store).
+ */
+export function reusableEquityEffect(): EquityEffect {
+  return { type: "equity", time: NaN, equity: NaN, exposed: false, periods: 0, exposed_ms: NaN };
+}
+
+/**
  * The durable part of a session's state: plain JSON, written in the same
  * transaction as the events it includes, so a restored book always agrees with
  * its history. Indicators are not in it: they warm up again from history.
@@ -224,15 +232,8 @@ export class SessionCore {
   #paused: boolean;
   /** A number from the start (an undeclared field starts as undefined and boxes every store). */
   #time = 0;
-  /** The equity effect being emitted, one object reused (numbers from the start, see `#time`). */
-  readonly #sample: EquityEffect = {
-    type: "equity",
-    time: NaN,
-    equity: NaN,
-    exposed: false,
-    periods: 0,
-    exposed_ms: NaN,
-  };
+  /** The equity effect being emitted, one object reused. */
+  readonly #sample = reusableEquityEffect();
   readonly #onEquity: ((effect: EquityEffect) => void) | undefined;
   /** The account's position in the symbol, once it exists (positions are never removed). */
   #position: PositionState | undefined = undefined;
