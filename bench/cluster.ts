@@ -9,7 +9,8 @@
 import { BenchSkipped, type Figure, summarise } from "./figure.ts";
 import { BenchFeed } from "../fixtures/bench_feed.ts";
 import { latency } from "./sessions.ts";
-import { type BenchDatabase, freshDatabase, postgresUnavailable } from "./_postgres.ts";
+import { freshDatabase, postgresUnavailable } from "./_postgres.ts";
+import type { ServerDatabase } from "../fixtures/server_database.ts";
 import {
   createSessions,
   freeUrl,
@@ -33,7 +34,7 @@ import type { MarketEvent, Trade } from "../engine/core/types.ts";
 const NATS_URL = Deno.env.get("BENCH_NATS_URL") ?? "nats://127.0.0.1:4222";
 
 /** Drops a database a cluster ran on, with the cluster's market stream. */
-async function dropClustered(database: BenchDatabase): Promise<void> {
+async function dropClustered(database: ServerDatabase): Promise<void> {
   const db = await openDatabase({ url: database.url });
   await deleteMarketStream(NATS_URL, await new LeaseTable(db).clusterId())
     .finally(() => db.close());

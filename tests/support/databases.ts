@@ -3,8 +3,11 @@
  * the PostgreSQL server when `TEST_DATABASE_URL` is set (each test gets a fresh
  * database on that server, dropped afterwards).
  */
-import postgres from "postgres";
 import { type Db, openDatabase } from "../../db/mod.ts";
+import {
+  createServerDatabase as createDatabaseOn,
+  type ServerDatabase,
+} from "../../fixtures/server_database.ts";
 
 /** A database opened for one test, with the URL the app can reach it at (if a server). */
 export interface TestDatabase {
@@ -24,19 +27,8 @@ export interface DatabaseKind {
 const serverUrl = Deno.env.get("TEST_DATABASE_URL");
 
 /** A fresh, empty database on the `TEST_DATABASE_URL` server, and how to drop it. */
-export async function createServerDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = postgres(serverUrl!, { max: 1, onnotice: () => {} });
-  const name = `paper_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(serverUrl!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+export function createServerDatabase(): Promise<ServerDatabase> {
+  return createDatabaseOn(serverUrl!, "paper_test");
 }
 
 async function openFreshServerDatabase(): Promise<TestDatabase> {
