@@ -26,7 +26,7 @@ import type { BusEvent } from "./bus.ts";
 import { BusRingReader } from "./bus_ring.ts";
 
 /** How often an event past its hold checks again whether the hub's flush is complete. */
-const RECHECK_MS = 10;
+const RECHECK_MS = 50;
 
 /** Exchange ms of a bus event (a candle's close). */
 function timeOf(event: BusEvent): number {
