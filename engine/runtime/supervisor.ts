@@ -131,6 +131,8 @@ export interface SupervisorDeps {
   readonly timings?: Partial<SupervisorTimings>;
   /** Sessions one worker hosts at most (default 1: a worker per session). */
   readonly sessionsPerWorker?: number;
+  /** Workers sessions are spread over before any hosts a second (default: the cores). */
+  readonly spreadWorkers?: number;
   /** The account-wide risk limits and kill switch now (read each time a worker starts). */
   accountRisk?(): AccountRiskNow;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
@@ -292,6 +294,7 @@ export class Supervisor {
     this.#timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.#pool = new WorkerPool({
       capacity: deps.sessionsPerWorker ?? 1,
+      spread: deps.spreadWorkers ?? (navigator.hardwareConcurrency || 1),
       create: (first) => new Worker(WORKER_URL, sandboxed(`session-${first}`)),
       wire: (pooled) => this.#wire(pooled),
     });
@@ -351,6 +354,11 @@ export class Supervisor {
   /** How many workers run the sessions (fewer than the sessions when `sessionsPerWorker` > 1). */
   workers(): number {
     return this.#pool.workers().length;
+  }
+
+  /** How many sessions each worker hosts, in the order the workers started. */
+  workerLoads(): number[] {
+    return this.#pool.workers().map((pooled) => pooled.sessions.size);
   }
 
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
