@@ -116,7 +116,7 @@ export type ToWorker =
     readonly fault: "crash" | "hang" | { readonly busyMs: number };
   };
 
-/** Worker → main: the session's messages, each naming it, or the worker's answer to a ping. */
+/** Worker → main: a session's messages, each naming it, its sessions' effects together, or its answer to a ping. */
 export type FromWorker =
   | (SessionMessage & { readonly sessionId: string })
   /** The effects of every hosted session that has any, since the worker last sent them. */
