@@ -57,6 +57,7 @@ import type {
   FromWorker,
   SessionAction,
   SessionCommand,
+  SessionEffects,
   ToWorker,
 } from "./worker_protocol.ts";
 
@@ -197,6 +198,9 @@ export interface LiveSession {
 }
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
+
+/** A message of one session (anything a worker sends but a pong or the effects of its sessions). */
+type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" }>;
 
 /** A worker's effects with the state right after them (and the view after them, for commands). */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
@@ -603,11 +607,24 @@ export class Supervisor {
       pooled.pingOutstanding = false;
       return;
     }
+    if (message.type === "effects") {
+      for (const report of message.reports) {
+        const slot = this.#hosted(pooled, report.sessionId);
+        if (slot) this.#receiveEffects(slot, pooled, report);
+      }
+      return;
+    }
     const id = message.sessionId;
     if (message.type === "dropped") return this.#pool.dropped(pooled, id);
-    if (pooled.draining.has(id)) return;
-    const slot = pooled.sessions.get(id);
+    const slot = this.#hosted(pooled, id);
     if (slot) this.#receive(slot, pooled, message);
+  }
+
+  /** The session `id` of a worker, unless it has left (or is leaving) that worker. */
+  #hosted(pooled: PooledWorker<Slot>, id: string): Slot | undefined {
+    if (pooled.draining.has(id)) return undefined;
+    const slot = pooled.sessions.get(id);
+    return slot?.host === pooled ? slot : undefined;
   }
 
   /** Restarts every session of a worker that died or hung, each with the cause. */
@@ -617,8 +634,26 @@ export class Supervisor {
     for (const slot of [...pooled.sessions.values()]) this.#restart(slot, pooled, reason);
   }
 
-  #receive(slot: Slot, pooled: PooledWorker<Slot>, message: FromWorker): void {
-    if (slot.host !== pooled) return;
+  /** Makes a session's effects durable, and suspends it when too many wait for an unavailable database. */
+  #receiveEffects(slot: Slot, pooled: PooledWorker<Slot>, report: SessionEffects): void {
+    for (const fn of this.#onArrival) fn(slot.spec.id, report.effects, report.receivedAt);
+    this.#persist(slot, report).catch((error) =>
+      this.#restart(slot, pooled, `persisting events failed: ${error}`)
+    );
+    // A slow database still commits (the backlog drains); one that fails does not.
+    const waiting = slot.live.seq - slot.live.durableSeq;
+    const outage = this.#deps.persister.outage();
+    if (outage && waiting > this.#timings.maxWaitingEvents) {
+      this.#restart(
+        slot,
+        pooled,
+        `suspended: ${waiting} events waiting for the database (${outage.reason})`,
+        { counts: false },
+      );
+    }
+  }
+
+  #receive(slot: Slot, pooled: PooledWorker<Slot>, message: SessionReport): void {
     const worker = pooled.worker;
     switch (message.type) {
       case "ready": {
@@ -628,24 +663,6 @@ export class Supervisor {
         slot.pendingView = { view: message.view, seq: slot.live.seq };
         this.#showView(slot);
         slot.started.resolve();
-        return;
-      }
-      case "effects": {
-        for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
-        this.#persist(slot, message).catch((error) =>
-          this.#restart(slot, pooled, `persisting events failed: ${error}`)
-        );
-        // A slow database still commits (the backlog drains); one that fails does not.
-        const waiting = slot.live.seq - slot.live.durableSeq;
-        const outage = this.#deps.persister.outage();
-        if (outage && waiting > this.#timings.maxWaitingEvents) {
-          this.#restart(
-            slot,
-            pooled,
-            `suspended: ${waiting} events waiting for the database (${outage.reason})`,
-            { counts: false },
-          );
-        }
         return;
       }
       case "view":
