@@ -7,6 +7,11 @@
 export interface Statement {
   readonly text: string;
   readonly params: readonly unknown[];
+  /**
+   * Run as a named prepared statement, planned once per connection and then
+   * reused (see {@link prepared}); outside a transaction only on PGlite.
+   */
+  readonly prepared?: boolean;
 }
 
 /** What can run statements: the database itself or an open transaction. */
@@ -53,6 +58,15 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Statem
     text += strings[i + 1];
   }
   return { text, params };
+}
+
+/**
+ * `statement` to be run as a named prepared statement: for a statement run
+ * again and again with the same text (a group commit), so that the database
+ * plans it once instead of on every run. Its text must not vary with the data.
+ */
+export function prepared(statement: Statement): Statement {
+  return { ...statement, prepared: true };
 }
 
 function isStatement(value: unknown): value is Statement {

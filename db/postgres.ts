@@ -21,6 +21,7 @@ function wrap(target: Sql): Queryable {
         const rows = await target.unsafe(
           statement.text,
           statement.params as postgres.ParameterOrJSON<never>[],
+          { prepare: statement.prepared === true },
         );
         return rows as unknown as T[];
       } catch (error) {
