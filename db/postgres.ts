@@ -21,7 +21,6 @@ function wrap(target: Sql): Queryable {
         const rows = await target.unsafe(
           statement.text,
           statement.params as postgres.ParameterOrJSON<never>[],
-          { prepare: statement.prepared === true },
         );
         return rows as unknown as T[];
       } catch (error) {

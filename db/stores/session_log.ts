@@ -62,7 +62,7 @@ export class SessionLog {
     const outbox = alerts.length > 0
       ? (allowed: Statement) => alertInsert(alerts, this.#alerts!.targets, allowed)
       : undefined;
-    // Prepared: its text is the same for every batch, so it is planned once, not per commit.
+    // Prepared: its text is the same for every batch, so PGlite plans it once, not per commit.
     const rows = await this.#db.query<{ session_id: string }>(
       prepared(commitStatement(writes, fences, outbox)),
     );
