@@ -16,6 +16,8 @@ export type PgliteRequest =
     readonly text: string;
     readonly params: readonly unknown[];
     readonly tx?: number;
+    /** Run as a named prepared statement (outside a transaction only; see `Statement.prepared`). */
+    readonly prepared?: boolean;
   }
   | { readonly id: number; readonly op: "exec"; readonly script: string; readonly tx?: number }
   | { readonly id: number; readonly op: "begin" | "commit" | "rollback"; readonly tx: number }

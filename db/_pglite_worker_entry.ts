@@ -11,6 +11,7 @@
  */
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import { type PgliteReply, type PgliteRequest, toWireError } from "./_pglite_protocol.ts";
+import { PreparedStatements } from "./_pglite_prepared.ts";
 
 interface OpenTransaction {
   readonly tx: Transaction;
@@ -24,6 +25,8 @@ interface OpenTransaction {
 const ROLLBACK = Symbol("rollback");
 
 let pg: PGlite | undefined;
+/** The open instance's named prepared statements. */
+let prepared: PreparedStatements | undefined;
 /** Transactions by id, from `begin` until they end; each resolves once `BEGIN` has run. */
 const transactions = new Map<number, Promise<OpenTransaction>>();
 
@@ -75,8 +78,13 @@ async function handle(request: PgliteRequest): Promise<unknown> {
     case "open":
       if (request.dataDir) await Deno.mkdir(request.dataDir, { recursive: true });
       pg = await PGlite.create(request.dataDir);
+      prepared = new PreparedStatements(pg);
       return undefined;
     case "query": {
+      if (request.prepared && request.tx === undefined) {
+        database();
+        return await prepared!.query(request.text, request.params);
+      }
       const target = request.tx === undefined ? database() : (await transaction(request.tx)).tx;
       const result = await target.query(request.text, request.params as unknown[]);
       return result.rows;
@@ -96,6 +104,7 @@ async function handle(request: PgliteRequest): Promise<unknown> {
       for (const open of transactions.values()) open.then((t) => t.finish(false), () => {});
       await pg?.close();
       pg = undefined;
+      prepared = undefined;
       return undefined;
   }
 }

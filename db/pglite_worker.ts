@@ -80,7 +80,13 @@ class PgliteWorkerClient {
 function queryable(client: PgliteWorkerClient, tx?: number): Queryable {
   return {
     query: <T>(statement: Statement) =>
-      client.request<T[]>({ op: "query", text: statement.text, params: statement.params, tx }),
+      client.request<T[]>({
+        op: "query",
+        text: statement.text,
+        params: statement.params,
+        tx,
+        prepared: statement.prepared,
+      }),
     exec: (script: string) => client.request<void>({ op: "exec", script, tx }),
   };
 }

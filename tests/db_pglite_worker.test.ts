@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
-import { DatabaseError, type Db, openPglite, sql, type Statement } from "../db/mod.ts";
+import { DatabaseError, type Db, openPglite, prepared, sql, type Statement } from "../db/mod.ts";
 
 const TABLE = sql`create table items (
   id text primary key, n bigint, f float8, i int, flag boolean, doc jsonb,
@@ -114,6 +114,21 @@ Deno.test("pglite worker: queries outside a transaction wait for it and never se
       throw new Error("undo");
     }));
     assert.equal(await afterRollback, 3, "the outside query does not see the rolled-back row");
+  });
+});
+
+Deno.test("pglite worker: a prepared statement waits for an open transaction and never joins it", async () => {
+  await withDb(async (db) => {
+    let outside: Promise<unknown> | undefined;
+    await assert.rejects(db.transaction(async (tx) => {
+      await tx.query(sql`insert into items (id) values (${"rolled back"})`);
+      outside = db.query(prepared(sql`insert into items (id) values (${"outside"})`));
+      await tx.query(sql`select 1`);
+      throw new Error("undo");
+    }));
+    await outside;
+    const ids = await db.query<{ id: string }>(prepared(sql`select id from items order by id`));
+    assert.deepEqual(ids.map((r) => r.id), ["outside"], "the prepared insert committed on its own");
   });
 });
 

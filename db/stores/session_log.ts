@@ -7,7 +7,7 @@
  * and no interactive transaction for a failing connection to break (a
  * driver that sends ROLLBACK on a dead socket hangs).
  */
-import { type Db, sql, type Statement } from "../db.ts";
+import { type Db, prepared, sql, type Statement } from "../db.ts";
 import type { SessionEffect } from "../../engine/core/session/mod.ts";
 import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
@@ -62,8 +62,9 @@ export class SessionLog {
     const outbox = alerts.length > 0
       ? (allowed: Statement) => alertInsert(alerts, this.#alerts!.targets, allowed)
       : undefined;
+    // Prepared: its text is the same for every batch, so PGlite plans it once, not per commit.
     const rows = await this.#db.query<{ session_id: string }>(
-      commitStatement(writes, fences, outbox),
+      prepared(commitStatement(writes, fences, outbox)),
     );
     if (alerts.length > 0) this.#alerts!.committed();
     return rows.map((r) => r.session_id);
