@@ -22,8 +22,8 @@ const QUIET = {
   sizing: { type: "fixed_quantity", value: 0.01 },
 };
 const SESSIONS = "/api/paper_trading/sessions";
-/** A hung worker is replaced within a second (the whole of a core: not stretched by load). */
-const FAST = { heartbeatMs: 100, hangMs: 600 };
+/** A hung worker is replaced within seconds (the whole of a core: not stretched by load). */
+const FAST = { heartbeatMs: 200, hangMs: 2_000 };
 
 function client(service: Service) {
   const app = createApp(service);
@@ -62,10 +62,11 @@ for (const kind of DATABASES) {
                 type: "market",
                 quantity: 0.001,
               })).status === 201 || undefined,
-          { what: `a manual buy of session ${id} filling` },
+          { what: `a manual buy of session ${id} filling`, timeoutMs: 120_000 },
         );
         await eventually(async () => (await quantity(id)) > 0 || undefined, {
           what: `the position of session ${id}`,
+          timeoutMs: 120_000,
         });
       }
 
@@ -90,7 +91,7 @@ for (const kind of DATABASES) {
           const s = (await call("GET", `${SESSIONS}/${hung}`)).body;
           return s.status === "running" && s.risk.state === "halted" || undefined;
         },
-        { what: "the hung session running again, halted" },
+        { what: "the hung session running again, halted", timeoutMs: 120_000 },
       );
       assert.ok((await quantity(hung)) > 0, "not flattened by its restart");
 
@@ -98,6 +99,7 @@ for (const kind of DATABASES) {
       await service.risk.refresh();
       await eventually(async () => (await quantity(hung)) === 0 || undefined, {
         what: "the session that missed the kill switch flattened after the refresh",
+        timeoutMs: 120_000,
       });
       const audit = (await call("GET", `${SESSIONS}/${hung}/risk`)).body;
       assert.equal(audit.events[0].rule, "kill_switch");
