@@ -1,8 +1,9 @@
 /**
  * A restored session's missed market events reach its worker in parts of at
  * most 10,000 events, in time order over its symbols, and the worker applies
- * them all, once and in order, before any bus batch: the state after the
- * parts is the state after the same events in one message.
+ * them all, once and in order, before any bus batch, and reports the state
+ * only after the last part: it is the state after the same events in one
+ * message.
  */
 import assert from "node:assert/strict";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
@@ -93,15 +94,12 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
     );
     const rest = replayParts({ BTCUSDT: missed }).slice(1);
     assert.equal(rest.length, 2, "two more parts follow the first");
-    // The bus waits for the last part, however long it takes to come.
+    // The bus waits for the last part, however long it takes to come; nothing is reported
+    // part of the way (a restart from such a state would skip the parts still to come).
+    parted.host.handle({ type: "replay", sessionId: "s", replay: rest[0], more: true });
     await new Promise((resolve) => setTimeout(resolve, 0));
-    assert.ok(
-      reported(parted.heard).every((r) => r.bus === 0),
-      "no bus batch before the catch-up ends",
-    );
-    rest.forEach((replay, i) =>
-      parted.host.handle({ type: "replay", sessionId: "s", replay, more: i < rest.length - 1 })
-    );
+    assert.deepEqual(reported(parted.heard), [], "no state reported before the last part");
+    parted.host.handle({ type: "replay", sessionId: "s", replay: rest[1], more: false });
     await until(
       () => reported(parted.heard).some((r) => r.bus === 1),
       "the bus batch after the parts",
@@ -112,10 +110,6 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
       caughtUp(parted.heard),
       caughtUp(whole.heard),
       "the same state after the catch-up",
-    );
-    assert.ok(
-      reported(parted.heard).filter((r) => r.bus === 0).length >= 3,
-      "reported part by part",
     );
   } finally {
     whole.host.close();

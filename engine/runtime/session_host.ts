@@ -70,7 +70,10 @@ export class SessionHost {
   readonly #symbols: readonly string[];
   /** The last market events applied: every snapshot sent carries it. */
   #resume: ResumePoint = {};
-  /** While parts of the catch-up are still to come: where it ends, and what starts the bus after it. */
+  /**
+   * While parts of the catch-up are still to come: where it ends, and what
+   * starts the bus after it (effects wait for the last part).
+   */
   #replaying: { startAfter: Record<string, number>; listen: () => void } | undefined;
 
   /** Starts the session of `message` (its core, warm-up and bus); reports `ready` or `crashed`. */
@@ -132,10 +135,10 @@ export class SessionHost {
       });
     this.#lastView = performance.now();
     this.#post({ type: "ready", view: core.view() });
-    if (message.replay) this.#catchUp(message.replay, message.startAfter);
     // The bus (read from the next microtask on) starts after the last part of the catch-up.
     if (message.replayMore) this.#replaying = { startAfter: message.startAfter, listen };
-    else listen();
+    if (message.replay) this.#catchUp(message.replay, message.startAfter);
+    if (!message.replayMore) listen();
   }
 
   /**
@@ -243,7 +246,8 @@ export class SessionHost {
    * the one snapshot after them all.
    */
   #onDrained(): void {
-    if (!this.#core) return;
+    // A catch-up is reported whole: a state part of the way would let a restart skip the rest.
+    if (!this.#core || this.#replaying) return;
     if (this.#effects.length > 0) {
       this.#post({
         type: "effects",
@@ -306,11 +310,10 @@ export class SessionHost {
         return;
       case "replay": {
         const replaying = this.#replaying!;
+        if (!message.more) this.#replaying = undefined;
         this.#context.advance();
         this.#catchUp(message.replay, replaying.startAfter);
-        if (message.more) return;
-        this.#replaying = undefined;
-        replaying.listen();
+        if (!message.more) replaying.listen();
         return;
       }
       case "fault":
