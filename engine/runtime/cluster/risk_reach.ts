@@ -92,8 +92,10 @@ export class ClusterRiskReach implements RiskReach {
       // No node answered in time: the nodes take the change from the stored settings.
     }
     const answered = new Set(answers.map((a) => a.node));
+    // A node that answered a failure of its own did not take the change (it does at its next tick).
+    const took = answers.filter((a) => !a.failed.some((f) => f.session === null));
     return {
-      nodes: answered.size,
+      nodes: new Set(took.map((a) => a.node)).size,
       sessions: answers.reduce((n, a) => n + a.sessions, 0),
       missing: members.filter((id) => !answered.has(id)),
       failed: answers.flatMap((a) => a.failed),
