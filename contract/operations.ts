@@ -440,7 +440,7 @@ export const OPERATIONS = {
     path: "/api/risk",
     summary:
       "Replace the account-wide limits (caps over every session's own); running sessions take them at once " +
-      "(audited; in a cluster every session on every node, `reached` says how many)",
+      "(audited; in a cluster every session on every node; `reached` says how many, and which sessions could not take it)",
     body: {
       type: "json",
       name: "RiskLimits",
@@ -448,7 +448,7 @@ export const OPERATIONS = {
       invalid: "invalid risk limits",
     },
     answers: {
-      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+      "200": "{halted, limits, source, audit, reached: {nodes, sessions, missing, failed}}",
       "400": "invalid fields",
     },
   },
@@ -457,7 +457,7 @@ export const OPERATIONS = {
     path: "/api/risk/halt",
     summary:
       'Kill switch: halt every session (and sessions started later) until resumed; {"flatten": true} closes every position too ' +
-      "(audited; in a cluster every session on every node, `reached` says how many)",
+      "(audited; in a cluster every session on every node; `reached` says how many, and which sessions could not take it)",
     body: {
       type: "json",
       name: "HaltInput",
@@ -466,7 +466,7 @@ export const OPERATIONS = {
       optional: true,
     },
     answers: {
-      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+      "200": "{halted, limits, source, audit, reached: {nodes, sessions, missing, failed}}",
       "400": "invalid fields",
     },
   },
@@ -477,7 +477,7 @@ export const OPERATIONS = {
       "Lift the kill switch: sessions it halted trade again (halts by a risk rule or an operator stay; audited; " +
       "in a cluster on every node, `reached` says how many)",
     answers: {
-      "200": "{halted, limits, source, audit, reached (cluster: {nodes, sessions, missing})}",
+      "200": "{halted, limits, source, audit, reached: {nodes, sessions, missing, failed}}",
     },
   },
   listAlerts: {

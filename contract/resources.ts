@@ -123,19 +123,29 @@ export interface AccountRisk {
   readonly source: "env" | "api";
   /** The account-wide audit, newest first. */
   readonly audit: readonly AccountRiskEvent[];
-  /** In a cluster, the answer to a change: the nodes and sessions it reached. */
+  /** The answer to a change: the nodes and sessions it reached, and those it did not. */
   readonly reached?: RiskReached;
 }
 
 /**
- * Where an account-wide change went in a cluster: the nodes that took it
- * (with the sessions they run) and the live members that did not answer in
- * time (they take it from the stored settings within a lease period).
+ * Where an account-wide change went: the nodes that took it (with the
+ * sessions they run), the live members of a cluster that did not answer in
+ * time (they take it from the stored settings within a lease period), and
+ * the sessions (or whole nodes) that could not take it, with why (a node
+ * tries its own again at its next lease tick).
  */
 export interface RiskReached {
   readonly nodes: number;
   readonly sessions: number;
   readonly missing: readonly string[];
+  readonly failed: readonly RiskFailure[];
+}
+
+/** A session (or, with `session` null, a whole node) that could not take an account-wide change. */
+export interface RiskFailure {
+  readonly node: string;
+  readonly session: string | null;
+  readonly error: string;
 }
 
 /** A session's performance metrics; a portfolio's with each symbol's beside them. */

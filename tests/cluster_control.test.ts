@@ -30,7 +30,7 @@ interface Session {
 interface AccountRisk {
   readonly halted: boolean;
   readonly audit: { kind: string; flatten?: boolean }[];
-  readonly reached?: { nodes: number; sessions: number; missing: string[] };
+  readonly reached?: { nodes: number; sessions: number; missing: string[]; failed: unknown[] };
 }
 
 async function send(
@@ -116,7 +116,12 @@ Deno.test({
       // Limits put through n2 reach the sessions of every node (n1's among them) at once.
       const put = await send("PUT", `${n2.url}/api/risk`, { max_position_notional: 1 });
       assert.equal(put.status, 200, JSON.stringify(put.json));
-      assert.deepEqual((put.json as AccountRisk).reached, { nodes: 3, sessions: 6, missing: [] });
+      assert.deepEqual((put.json as AccountRisk).reached, {
+        nodes: 3,
+        sessions: 6,
+        missing: [],
+        failed: [],
+      });
       for (const id of ids) {
         const refused = await buy(n3, id);
         assert.equal(refused.status, 422, `session ${id}: ${JSON.stringify(refused.json)}`);
@@ -128,7 +133,7 @@ Deno.test({
       assert.equal(halt.status, 200, JSON.stringify(halt.json));
       const halted = halt.json as AccountRisk;
       assert.equal(halted.halted, true);
-      assert.deepEqual(halted.reached, { nodes: 3, sessions: 6, missing: [] });
+      assert.deepEqual(halted.reached, { nodes: 3, sessions: 6, missing: [], failed: [] });
       await all(
         ids,
         (s) => s.risk.state === "halted" && s.risk.reason?.rule === "kill_switch",
@@ -164,6 +169,7 @@ Deno.test({
         nodes: 2,
         sessions: 6,
         missing: [],
+        failed: [],
       });
       await all(ids, (s) => s.risk.state === "active", "every session active again");
       for (const id of ids) {

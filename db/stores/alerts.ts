@@ -89,6 +89,9 @@ export function alertInsert(
     on conflict do nothing`;
 }
 
+/** Advisory lock key that makes claims take turns across processes (each sees what the others hold). */
+const CLAIM_LOCK = 72_617_002;
+
 /** Reads and updates the alert outbox. */
 export class AlertOutbox {
   readonly #db: Db;
@@ -104,21 +107,24 @@ export class AlertOutbox {
 
   /**
    * Claims up to `limit` due pending rows, oldest due first, for `leaseMs`:
-   * until then no other claim returns them. With `perTarget`, a target gets
-   * at most that many rows less those of its rows `busy` counts (in flight),
-   * so every target with due rows is served, however many another has.
+   * until then (or until its outcome is recorded) no other claim returns
+   * them. With `perTarget`, a target gets at most that many rows less those
+   * held by any claim, of any process, so every target with due rows is
+   * served, however many another has, and one target never gets more at
+   * once. Claims take turns (an advisory lock for the transaction).
    */
   async claim(
     limit: number,
     leaseMs: number,
-    options: { perTarget?: number; busy?: ReadonlyMap<string, number> } = {},
+    options: { perTarget?: number } = {},
   ): Promise<ClaimedAlert[]> {
     const perTarget = options.perTarget ?? limit;
-    const busy = JSON.stringify(Object.fromEntries(options.busy ?? []));
-    const rows = await this.#db.query<ClaimedAlert>(sql`
-      update alert_outbox o set next_attempt_at = now() + make_interval(secs => ${leaseMs}::float8 / 1000)
+    const rows = await this.#db.transaction(async (tx) => {
+      await tx.query(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
+      return await tx.query<ClaimedAlert>(sql`
+      update alert_outbox o set next_attempt_at = due.until, claimed_until = due.until
       from (
-        select c.key, c.target
+        select c.key, c.target, now() + make_interval(secs => ${leaseMs}::float8 / 1000) as until
         from (
           select distinct target from alert_outbox
           where status = 'pending' and next_attempt_at <= now()
@@ -127,7 +133,10 @@ export class AlertOutbox {
           select key, target, next_attempt_at from alert_outbox a
           where a.target = t.target and a.status = 'pending' and a.next_attempt_at <= now()
           order by a.next_attempt_at
-          limit greatest(${perTarget}::int - coalesce((${busy}::text::jsonb ->> t.target)::int, 0), 0)
+          limit greatest(${perTarget}::int - (
+            select count(*)::int from alert_outbox h
+            where h.target = t.target and h.claimed_until > now() and h.status = 'pending'
+          ), 0)
           for update skip locked
         ) c
         order by c.next_attempt_at
@@ -135,6 +144,7 @@ export class AlertOutbox {
       ) due
       where o.key = due.key and o.target = due.target
       returning o.key, o.target, o.kind, o.session_id, o.time, o.data, o.attempts`);
+    });
     return rows.map((r) => ({ ...r, time: Number(r.time) }));
   }
 
@@ -142,7 +152,7 @@ export class AlertOutbox {
   async delivered(key: string, target: string): Promise<void> {
     await this.#db.query(sql`
       update alert_outbox set status = 'delivered', attempts = attempts + 1,
-        last_attempt_at = now(), delivered_at = now(), last_error = null
+        last_attempt_at = now(), delivered_at = now(), last_error = null, claimed_until = null
       where key = ${key} and target = ${target}`);
   }
 
@@ -155,7 +165,7 @@ export class AlertOutbox {
     const status: AlertStatus = failure.retryMs === null ? "failed" : "pending";
     await this.#db.query(sql`
       update alert_outbox set status = ${status}, attempts = attempts + 1,
-        last_attempt_at = now(), last_error = ${failure.error},
+        last_attempt_at = now(), last_error = ${failure.error}, claimed_until = null,
         next_attempt_at = now() + make_interval(secs => ${failure.retryMs ?? 0}::float8 / 1000)
       where key = ${key} and target = ${target}`);
   }

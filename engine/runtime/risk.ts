@@ -5,11 +5,19 @@
  * change is stored and audited before it reaches the sessions. In a cluster
  * a change made through any node reaches the sessions of every node (see
  * {@link RiskReach}), and each node compares the stored settings with its own
- * on every lease tick, so a node that missed a change takes it late.
+ * on every lease tick, so a node that missed a change takes it late. A
+ * session that could not take a change (its worker was gone or restarting)
+ * is named in the answer and brought to the settings in force at the next
+ * lease tick.
  */
 import type { Db } from "../../db/mod.ts";
 import { RiskTable, type StoredRiskSettings } from "../../db/stores/mod.ts";
-import type { AccountRisk, AccountRiskEvent, RiskReached } from "../../contract/mod.ts";
+import type {
+  AccountRisk,
+  AccountRiskEvent,
+  RiskFailure,
+  RiskReached,
+} from "../../contract/mod.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import type { Logger } from "./log.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -26,6 +34,12 @@ export type RiskChange =
   | { readonly kind: "resume" }
   | { readonly kind: "limits"; readonly limits: RiskLimits };
 
+/** What a node did with a change: the sessions it runs, and those that could not take it. */
+export interface RiskApplied {
+  readonly sessions: number;
+  readonly failed: readonly RiskFailure[];
+}
+
 /** How a change reaches the other nodes of a cluster (none: this node is alone). */
 export interface RiskReach {
   /** Sessions the whole cluster runs now (what the audit records a change reached). */
@@ -40,11 +54,15 @@ export class AccountRiskService {
   readonly #supervisor: Supervisor;
   readonly #env: RiskLimits;
   readonly #log: Logger | undefined;
+  readonly #node: string;
   /** Exchange-independent time of audit entries (wall clock; injectable for tests). */
   readonly #now: () => number;
   readonly #announce: (event: AccountRiskEvent) => void;
   #reach: RiskReach | undefined;
+  /** The settings in force (what a session starting now gets). */
   #settings: StoredRiskSettings = { limits: null, halted: false, version: 0 };
+  /** Sessions that could not take a change (or were starting): they get the whole settings in force next time. */
+  readonly #behind = new Set<string>();
   /** Changes reaching this node's sessions, one at a time. */
   #applying: Promise<unknown> = Promise.resolve();
 
@@ -55,6 +73,8 @@ export class AccountRiskService {
       /** The limits of the environment (`RISK_*`). */
       env: RiskLimits;
       log?: Logger;
+      /** This node's id, named in failures. */
+      node?: string;
       now?: () => number;
       /** Tells live listeners (alerts) about an account risk event once it is stored. */
       announce?: (event: AccountRiskEvent) => void;
@@ -64,6 +84,7 @@ export class AccountRiskService {
     this.#supervisor = deps.supervisor;
     this.#env = deps.env;
     this.#log = deps.log;
+    this.#node = deps.node ?? "local";
     this.#now = deps.now ?? Date.now;
     this.#announce = deps.announce ?? (() => {});
   }
@@ -115,28 +136,38 @@ export class AccountRiskService {
 
   /**
    * Takes settings stored by any node with `change` (the change that made
-   * them) to the sessions of this node; returns how many run here. Settings
-   * already taken (the same or a newer version is in force) change nothing.
+   * them) to the sessions of this node; answers how many run here and those
+   * that could not take it. Settings already taken (the same or a newer
+   * version is in force) change nothing.
    */
-  apply(stored: StoredRiskSettings, change: RiskChange): Promise<number> {
+  apply(stored: StoredRiskSettings, change: RiskChange): Promise<RiskApplied> {
     return this.#serial(async () => {
-      if (stored.version > this.#settings.version) await this.#take(stored, change);
-      return this.#running().length;
+      const failed = stored.version > this.#settings.version
+        ? await this.#take(stored, change)
+        : [];
+      return { sessions: this.#running().length, failed };
     });
   }
 
-  /** Takes the stored settings when they changed without this node hearing of it (a missed message). */
+  /**
+   * Takes the stored settings when they changed without this node hearing of
+   * it (a missed message), and brings the sessions that could not take an
+   * earlier change to the settings in force.
+   */
   refresh(): Promise<void> {
     return this.#serial(async () => {
       const stored = await this.#table.settings();
       if (stored.version > this.#settings.version) await this.#take(stored);
+      else if (this.#behind.size > 0) await this.#deliver([]);
     });
   }
 
-  /** Moves to `stored`: the sessions get `change`, and whatever else differs from the settings before. */
-  async #take(stored: StoredRiskSettings, change?: RiskChange): Promise<void> {
+  /**
+   * Moves to `stored`: the sessions get `change`, and whatever else differs
+   * from the settings before; answers the sessions that could not take it.
+   */
+  async #take(stored: StoredRiskSettings, change?: RiskChange): Promise<RiskFailure[]> {
     const was = this.#settings;
-    this.#settings = stored;
     const changes: RiskChange[] = change ? [change] : [];
     const switched = change?.kind === "halt" || change?.kind === "resume";
     if (stored.halted !== was.halted && !switched) {
@@ -154,7 +185,38 @@ export class AccountRiskService {
         `account risk: ${changes.map((c) => c.kind).join(", ")} taken from the stored settings`,
       );
     }
-    for (const c of changes) await this.#broadcast(this.#supervisor.ids(), actionOf(c));
+    // In force once worked out (a session starting now gets it), before it reaches the sessions.
+    this.#settings = stored;
+    return await this.#deliver(changes);
+  }
+
+  /**
+   * Gives `changes` to the sessions here, and the whole settings in force to
+   * those behind (a session no longer here gets them when it starts again);
+   * remembers which could not take them.
+   */
+  async #deliver(changes: readonly RiskChange[]): Promise<RiskFailure[]> {
+    const ids = this.#supervisor.ids();
+    const behind = ids.filter((id) => this.#behind.has(id));
+    const rest = ids.filter((id) => !this.#behind.has(id));
+    const whole = behind.length > 0 ? await this.#inForce() : [];
+    this.#behind.clear();
+    const failed = new Map<string, string>();
+    for (const [ids, list] of [[rest, changes], [behind, whole]] as const) {
+      for (const c of list) {
+        for (const [id, why] of await this.#broadcast(ids, c)) failed.set(id, why);
+      }
+    }
+    for (const id of failed.keys()) this.#behind.add(id);
+    return [...failed].map(([session, error]) => ({ node: this.#node, session, error }));
+  }
+
+  /** The settings in force as changes: the kill switch's state, and the limits set through the API. */
+  async #inForce(): Promise<RiskChange[]> {
+    const { halted, limits } = this.#settings;
+    const flatten = halted && await this.#table.lastHaltFlattened();
+    const state: RiskChange = halted ? { kind: "halt", flatten } : { kind: "resume" };
+    return limits ? [state, { kind: "limits", limits }] : [state];
   }
 
   /** Stores and audits `change`, then takes it to the sessions (of every node, in a cluster). */
@@ -167,8 +229,8 @@ export class AccountRiskService {
     );
     this.#announce(entry);
     if (!this.#reach) {
-      await this.apply(stored, change);
-      return this.get();
+      const { sessions, failed } = await this.apply(stored, change);
+      return { ...await this.get(), reached: { nodes: 1, sessions, missing: [], failed } };
     }
     const reached = await this.#reach.send(stored, change);
     // A node that did not answer (this one included) takes the change from the stored settings.
@@ -190,21 +252,34 @@ export class AccountRiskService {
     });
   }
 
-  /** Applies `action` to every session that has a worker, a few at a time (failures are logged). */
-  async #broadcast(ids: readonly string[], action: SessionAction): Promise<void> {
+  /**
+   * Applies `change` to every session that has a worker, a few at a time;
+   * answers (and logs) those that could not take it, with why.
+   */
+  async #broadcast(ids: readonly string[], change: RiskChange): Promise<Map<string, string>> {
+    const action = actionOf(change);
+    const failed = new Map<string, string>();
     let next = 0;
     const work = async () => {
       for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
         const status = this.#supervisor.get(id)?.status;
+        // A worker starting may have been given the settings before this change: checked again later.
+        if (status === "starting") this.#behind.add(id);
         if (status !== "running" && status !== "warming_up" && status !== "paused") continue;
         try {
           await this.#supervisor.act(id, action);
         } catch (error) {
-          this.#log?.warn(`session ${id}: ${action.kind} not applied: ${(error as Error).message}`);
+          failed.set(id, (error as Error).message);
         }
       }
     };
     await Promise.all(Array.from({ length: BROADCAST_CONCURRENCY }, work));
+    for (const [id, why] of failed) {
+      this.#log?.warn(
+        `account risk: session ${id} did not take the ${change.kind} (${why}); it gets the settings in force at the next refresh`,
+      );
+    }
+    return failed;
   }
 }
 

@@ -195,6 +195,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     supervisor,
     env: config.risk,
     log,
+    node: config.nodeId,
     announce: (event) => {
       publish(RISK_TOPIC, { type: "account", event } satisfies RiskMessage);
       if (event.kind === "limits") return;

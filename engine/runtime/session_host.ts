@@ -80,6 +80,11 @@ export class SessionHost {
   readonly #symbols: readonly string[];
   /** The last market events applied: every snapshot sent carries it. */
   #resume: ResumePoint = {};
+  /**
+   * While parts of the catch-up are still to come: where it ends, and what
+   * starts the bus after it (effects wait for the last part).
+   */
+  #replaying: { startAfter: Record<string, number>; listen: () => void } | undefined;
 
   /** Starts the session of `message` (its core, warm-up and bus); reports `ready` or `crashed`. */
   constructor(message: Init, context: HostContext) {
@@ -124,26 +129,30 @@ export class SessionHost {
         onBatchDone: (symbol, seq) => this.#passed(symbol, seq),
       })
       : undefined;
-    this.#bus = new BusSubscriber({
-      symbols,
-      rings: message.rings,
-      startAfter: message.startAfter,
-      reader: this.#context.reader,
-      onEvents: this.#guarded((events, seq, symbol) => this.#onMarket(events, seq, symbol)),
-      onDrained: this.#guarded(() => this.#onDrained()),
-      requestRecovery: (symbol, from, to) => this.#post({ type: "recover", symbol, from, to }),
-      onUnrecoverable: this.#guarded((symbol, from, to) => {
-        // Batches given up on count as handled: lag and a later restart move on past them.
-        if (this.#merge) {
-          this.#merge.push(symbol, [], to, performance.timeOrigin + performance.now());
-          this.#releaseHeld();
-        } else this.#passed(symbol, to);
-        this.#post({ type: "bus_gap", symbol, from, to });
-      }),
-    });
+    const listen = () =>
+      this.#bus = new BusSubscriber({
+        symbols,
+        rings: message.rings,
+        startAfter: message.startAfter,
+        reader: this.#context.reader,
+        onEvents: this.#guarded((events, seq, symbol) => this.#onMarket(events, seq, symbol)),
+        onDrained: this.#guarded(() => this.#onDrained()),
+        requestRecovery: (symbol, from, to) => this.#post({ type: "recover", symbol, from, to }),
+        onUnrecoverable: this.#guarded((symbol, from, to) => {
+          // Batches given up on count as handled: lag and a later restart move on past them.
+          if (this.#merge) {
+            this.#merge.push(symbol, [], to, performance.timeOrigin + performance.now());
+            this.#releaseHeld();
+          } else this.#passed(symbol, to);
+          this.#post({ type: "bus_gap", symbol, from, to });
+        }),
+      });
     this.#lastView = performance.now();
     this.#post({ type: "ready", view: core.view() });
+    // The bus (read from the next microtask on) starts after the last part of the catch-up.
+    if (message.replayMore) this.#replaying = { startAfter: message.startAfter, listen };
     if (message.replay) this.#catchUp(message.replay, message.startAfter);
+    if (!message.replayMore) listen();
   }
 
   /**
@@ -251,7 +260,8 @@ export class SessionHost {
    * the one snapshot after them all.
    */
   #onDrained(): void {
-    if (!this.#core) return;
+    // A catch-up is reported whole: a state part of the way would let a restart skip the rest.
+    if (!this.#core || this.#replaying) return;
     if (this.#effects.length > 0) {
       this.#context.report({
         effects: this.#effects.splice(0),
@@ -311,6 +321,14 @@ export class SessionHost {
       case "recovered":
         this.#bus?.deliverRecovered(message.symbol, message.batches);
         return;
+      case "replay": {
+        const replaying = this.#replaying!;
+        if (!message.more) this.#replaying = undefined;
+        this.#context.advance();
+        this.#catchUp(message.replay, replaying.startAfter);
+        if (!message.more) replaying.listen();
+        return;
+      }
       case "fault":
         if (message.fault === "crash") throw new Error("injected fault: crash");
         return;

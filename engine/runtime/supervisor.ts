@@ -50,6 +50,7 @@ import { ConflictError, ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { Persister } from "./persister.ts";
 import { type ResumePoint, resumePointOf } from "./resume_point.ts";
+import { replayParts } from "./replay_parts.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { type PooledWorker, WorkerPool } from "./worker_pool.ts";
 import type {
@@ -511,6 +512,8 @@ export class Supervisor {
       symbolsOf(spec).forEach((symbol, i) => Atomics.store(slot.handled, i, startAfter[symbol]));
       const host = this.#pool.place(spec.id, slot);
       slot.host = host;
+      // What it missed goes in parts, applied in order before any bus batch.
+      const [replay, ...more] = caught ? replayParts(caught.replay) : [];
       host.worker.postMessage(
         {
           type: "init",
@@ -526,12 +529,23 @@ export class Supervisor {
             halted: this.#deps.accountRisk?.().halted,
           },
           history,
-          ...(caught ? { preroll: caught.preroll, replay: caught.replay } : {}),
+          ...(caught ? { preroll: caught.preroll, replay: replay ?? {} } : {}),
+          ...(more.length > 0 ? { replayMore: true } : {}),
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
           progress: host.progress,
           handled: slot.handled,
         } satisfies ToWorker,
+      );
+      more.forEach((part, i) =>
+        host.worker.postMessage(
+          {
+            type: "replay",
+            sessionId: spec.id,
+            replay: part,
+            more: i < more.length - 1,
+          } satisfies ToWorker,
+        )
       );
     }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
   }

@@ -73,6 +73,8 @@ export type ToWorker =
     readonly preroll?: readonly Trade[];
     /** Per symbol, market events the restored state missed, applied before the bus (a cluster's catch-up). */
     readonly replay?: Record<string, readonly MarketEvent[]>;
+    /** More of `replay` follows in `replay` messages (in time order): the bus starts after the last. */
+    readonly replayMore?: boolean;
     /** Bus sequence per symbol the worker starts after. */
     readonly startAfter: Record<string, number>;
     /** Per symbol, the hub's shared ring of bus batches. */
@@ -100,6 +102,13 @@ export type ToWorker =
     readonly sessionId: string;
     readonly symbol: string;
     readonly batches: BusBatch[] | null;
+  }
+  /** The next part of an init's `replay`; `more`: another follows. */
+  | {
+    readonly type: "replay";
+    readonly sessionId: string;
+    readonly replay: Record<string, readonly MarketEvent[]>;
+    readonly more: boolean;
   }
   /** The session leaves the worker (stopped, moved, or restarting): answered with `dropped`. */
   | { readonly type: "drop"; readonly sessionId: string }

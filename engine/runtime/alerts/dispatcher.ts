@@ -2,7 +2,9 @@
  * Delivers the outbox at least once: claims due rows under a lease (a row
  * claimed by a process that stopped comes due again when the lease ends),
  * posts each with a timeout, a few at a time and at most `perTarget` per
- * target (so a slow or failing target cannot hold up the others), and marks
+ * target, counted over every process sharing the database (so a slow or
+ * failing target cannot hold up the others, and no target gets more at once
+ * from a cluster than from one node), and marks
  * it delivered, or schedules the next attempt with exponential backoff (with
  * jitter), or later when the target asked for a longer wait (`Retry-After`).
  * A row is given up after `maxAttempts`, or at once when the target refused
@@ -21,7 +23,7 @@ import { signAlert } from "./signature.ts";
 export interface DispatchTimings {
   /** Deliveries in flight at once. */
   readonly concurrency: number;
-  /** Deliveries in flight at once to one target. */
+  /** Deliveries in flight at once to one target, across every process sharing the database. */
   readonly perTarget: number;
   /** Deadline of one delivery (connect, send, answer headers). */
   readonly timeoutMs: number;
@@ -60,8 +62,6 @@ export class AlertDispatcher {
   readonly #timings: DispatchTimings;
   readonly #log: Logger;
   readonly #inflight = new Set<Promise<void>>();
-  /** Deliveries in flight per target. */
-  readonly #busy = new Map<string, number>();
   #running: Promise<void> | undefined;
   #closed = false;
   #woken = false;
@@ -110,12 +110,12 @@ export class AlertDispatcher {
       const free = this.#timings.concurrency - this.#inflight.size;
       if (free > 0) {
         try {
+          // The outbox counts the rows in flight per target, of this process and of any other.
           const rows = await this.#outbox.claim(free, this.#timings.timeoutMs + LEASE_MARGIN_MS, {
             perTarget: this.#timings.perTarget,
-            busy: this.#busy,
           });
           this.#error = undefined;
-          for (const row of rows) this.#track(row.target, this.#attempt(row));
+          for (const row of rows) this.#track(this.#attempt(row));
           await this.#prune();
         } catch (error) {
           this.#error = `cannot read the alert outbox: ${(error as Error).message}`;
@@ -138,14 +138,10 @@ export class AlertDispatcher {
     this.#wakeUp = undefined;
   }
 
-  #track(target: string, delivery: Promise<void>): void {
+  #track(delivery: Promise<void>): void {
     this.#inflight.add(delivery);
-    this.#busy.set(target, (this.#busy.get(target) ?? 0) + 1);
     delivery.catch((error) => this.#log.error(`alert delivery: ${error}`)).finally(() => {
       this.#inflight.delete(delivery);
-      const left = this.#busy.get(target)! - 1;
-      if (left > 0) this.#busy.set(target, left);
-      else this.#busy.delete(target);
       this.wake();
     });
   }

@@ -133,6 +133,7 @@ export class ClusterNode implements Fencing {
       clusterId: this.clusterId,
       nodeId: this.nodeId,
       members: () => this.#table.members(this.#options.leaseMs),
+      log: this.#options.log,
     }).listen(parts.risk);
     this.#nc.subscribe(this.#liveSubject, {
       callback: (error, message) => {
