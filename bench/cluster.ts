@@ -59,7 +59,7 @@ async function durableP99(sessions: number, seconds: number): Promise<Figure[]> 
     try {
       const env: Record<string, string> = { DATABASE_URL: database.url };
       if (cluster) Object.assign(env, { NATS_URL, NODE_ID: "bench", LOG_LEVEL: "warn" });
-      const p99 = (await latency(sessions, seconds, env))
+      const p99 = (await latency(sessions, seconds, { env }))
         .find((f) => f.name.startsWith("tick_to_durable_p99_"))!;
       out.push({ ...p99, name: `tick_to_durable_p99_${label}_ms` });
     } finally {

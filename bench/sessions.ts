@@ -3,8 +3,9 @@
  * 1 and 100 sessions (at 100 on PGlite and on PostgreSQL), session-tick
  * throughput at 100 sessions, memory and start time at scale, false restarts
  * and catch-up beside two CPU hogs, restore after SIGKILL, and API requests/s.
- * Figures named `_pooled` run with `SESSIONS_PER_WORKER=50` (several sessions
- * in one worker).
+ * Every figure measures the default configuration (several sessions in one
+ * worker); those named `_unpooled` run with `SESSIONS_PER_WORKER=1` (a worker
+ * per session), for comparison, without targets.
  */
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { type BenchOptions, type Figure, summarise } from "./figure.ts";
@@ -80,20 +81,32 @@ async function lagUnder(
   return (performance.now() - started) / 1000;
 }
 
+/** How a benchmark runs besides the default configuration, and how its figures are named. */
+export interface Variant {
+  /** Configuration on top of the benchmark's (a database, a cluster, workers). */
+  readonly env?: Record<string, string>;
+  /** Appended to every figure's name. */
+  readonly suffix?: string;
+  /** Whether the issue's targets apply (default true). */
+  readonly targets?: boolean;
+}
+
+/** A worker per session, for comparison with the default. */
+const UNPOOLED: Variant = {
+  env: { SESSIONS_PER_WORKER: "1" },
+  suffix: "_unpooled",
+  targets: false,
+};
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/**
- * Fill latencies (ms) from trade emission to arrival in main and to
- * durability; `env` on top of the benchmark's configuration (a database, a
- * cluster), `suffix` after every figure's name (the database it ran on).
- */
+/** Fill latencies (ms) from trade emission to arrival in main and to durability. */
 export async function latency(
   sessions: number,
   seconds: number,
-  env: Record<string, string> = {},
-  suffix = "",
+  { env = {}, suffix = "", targets = true }: Variant = {},
 ): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_latency_" });
   const feed = new BenchFeed();
@@ -147,7 +160,12 @@ export async function latency(
     const at = `${sessions === 1 ? "1_session" : `${sessions}_sessions`}${suffix}`;
     // The issue's targets are set at 1 session (trade) and at 100 (trade and durable).
     const figure = (samples: number[], name: string, target?: number) =>
-      summarise(samples, { name: `${name}_${at}`, unit: "ms", better: "lower", target });
+      summarise(samples, {
+        name: `${name}_${at}`,
+        unit: "ms",
+        better: "lower",
+        target: targets ? target : undefined,
+      });
     return [
       figure(runs.p50, "tick_to_trade_p50"),
       figure(runs.p99, "tick_to_trade_p99", sessions === 1 ? 1 : sessions === 100 ? 2 : undefined),
@@ -255,8 +273,11 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   }
 }
 
-/** Start time per session and resident memory per session at `count` sessions; `env` as in {@link latency}. */
-export async function scale(count: number, env: Record<string, string> = {}): Promise<Figure[]> {
+/** Start time per session and resident memory per session at `count` sessions. */
+export async function scale(
+  count: number,
+  { env = {}, suffix = "", targets = true }: Variant = {},
+): Promise<Figure[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "bench_scale_" });
   const feed = new BenchFeed();
   const service = await benchService(feed, dataDir, env);
@@ -279,12 +300,16 @@ export async function scale(count: number, env: Record<string, string> = {}): Pr
       rssBefore = rss;
     }
     return [
-      summarise(startTimes, { name: `session_start_ms_at_${count}`, unit: "ms", better: "lower" }),
+      summarise(startTimes, {
+        name: `session_start_ms_at_${count}${suffix}`,
+        unit: "ms",
+        better: "lower",
+      }),
       summarise(perSession, {
-        name: `rss_per_session_mb_at_${count}`,
+        name: `rss_per_session_mb_at_${count}${suffix}`,
         unit: "MB",
         better: "lower",
-        target: count === 1000 ? 6 : undefined, // the issue's scale
+        target: targets && count === 1000 ? 6 : undefined, // the issue's scale
       }),
     ];
   } finally {
@@ -385,18 +410,13 @@ async function latencyOnPostgres(
   }
   const database = await freshDatabase();
   try {
-    return await latency(sessions, seconds, { DATABASE_URL: database.url }, "_postgres");
+    return await latency(sessions, seconds, {
+      env: { DATABASE_URL: database.url },
+      suffix: "_postgres",
+    });
   } finally {
     await database.drop();
   }
-}
-
-/** Runs with 50 sessions to a worker. */
-const POOLED = { SESSIONS_PER_WORKER: "50" };
-
-/** `figures` renamed as measured with {@link POOLED}. */
-function pooled(figures: readonly Figure[]): Figure[] {
-  return figures.map((figure) => ({ ...figure, name: `${figure.name}_pooled` }));
 }
 
 /** The session runtime benchmarks (latency on PGlite and on PostgreSQL). */
@@ -407,11 +427,11 @@ export async function benchSessions(options: BenchOptions): Promise<Figure[]> {
   const many = quick ? 20 : 100;
   figures.push(...await latency(1, quick ? 1 : 3));
   figures.push(...await latency(many, quick ? 1 : 3));
-  figures.push(...await latency(many, quick ? 1 : 3, POOLED, "_pooled"));
+  figures.push(...await latency(many, quick ? 1 : 3, UNPOOLED));
   figures.push(...await latencyOnPostgres(many, quick ? 1 : 3, skip));
   figures.push(await throughput(many, quick ? 5_000 : 20_000));
   figures.push(...await scale(quick ? 50 : 1000));
-  figures.push(...pooled(await scale(quick ? 50 : 1000, POOLED)));
+  figures.push(...await scale(quick ? 50 : 1000, UNPOOLED));
   // The issue's load: 1000 sessions on 2 symbols, 500 trades/s for 60 s beside 2 CPU hogs.
   figures.push(...await underCpuHog(quick ? 50 : 1000, quick ? 10 : 60));
   figures.push(await restore(quick ? 10 : 100, 5));

@@ -91,7 +91,8 @@ export const OPERATIONS = {
     method: "get",
     path: "/api/health",
     summary:
-      "Database, feed, market data and session health (feed labelled simulated or live); in a cluster, " +
+      "Database, feed, market data and session health (feed labelled simulated or live; the session " +
+      "workers and how many sessions each hosts); in a cluster, " +
       "`cluster`: members with their last beat and slowest session lag, the cluster's worst lag, this node's leases",
     answers: { "200": "healthy", "503": "database unavailable" },
   },

@@ -34,10 +34,13 @@ Deno.test("NATS_URL with a PostgreSQL DATABASE_URL makes a cluster node named NO
   assert.equal(loadConfig({ PORT: "8002" }).nodeId, "127.0.0.1:8002");
 });
 
-Deno.test("MAX_SESSIONS defaults to half the memory at 16 MB a session", () => {
+Deno.test("MAX_SESSIONS defaults to half the memory at 1 MB a session plus its share of a 14 MB worker", () => {
   const gib = 1024 ** 3;
-  assert.equal(loadConfig({}, { totalMemoryBytes: 24 * gib }).maxSessions, 768);
-  assert.equal(loadConfig({}, { totalMemoryBytes: 8 * 1024 ** 2 }).maxSessions, 1);
+  const onGib = (env: Record<string, string>) =>
+    loadConfig(env, { totalMemoryBytes: 24 * gib }).maxSessions;
+  assert.equal(onGib({}), 9600, "50 a worker: 1.28 MB a session");
+  assert.equal(onGib({ SESSIONS_PER_WORKER: "1" }), 819, "a worker each: 15 MB a session");
+  assert.equal(loadConfig({}, { totalMemoryBytes: 1024 ** 2 }).maxSessions, 1, "at least 1");
   assert.equal(loadConfig({ MAX_SESSIONS: "25" }, { totalMemoryBytes: 24 * gib }).maxSessions, 25);
 });
 

@@ -21,11 +21,17 @@ interface StoredFill {
   fee: number;
 }
 
+/**
+ * A service on `feed` with `perWorker` sessions a worker (the default when
+ * undefined), spread over two workers before any hosts a second session
+ * (the cores of the machine by default).
+ */
 async function pooledServer(perWorker: number | undefined, feed: BenchFeed): Promise<TestServer> {
   return await startTestServer({
     feed,
     timings: FAST,
     cpuShare: () => 1,
+    spreadWorkers: 2,
     env: {
       SYMBOLS: "BTCUSDT",
       ...(perWorker === undefined ? {} : { SESSIONS_PER_WORKER: String(perWorker) }),
@@ -33,10 +39,10 @@ async function pooledServer(perWorker: number | undefined, feed: BenchFeed): Pro
   });
 }
 
-/** Starts `count` flip sessions, session i sized `SIZES[i % SIZES.length]`. */
-async function startFlips(service: Service, count: number): Promise<string[]> {
+/** Starts `count` flip sessions, session i (counted from `from`) sized `SIZES[i % SIZES.length]`. */
+async function startFlips(service: Service, count: number, from = 0): Promise<string[]> {
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < from + count; i++) {
     const strategy = {
       ...FLIP_STRATEGY,
       sizing: { type: "fixed_notional", value: SIZES[i % SIZES.length] },
@@ -97,13 +103,17 @@ async function settledFills(
   }, { what, timeoutMs: 90_000 });
 }
 
-/** The fills of `sessions` flip sessions under the default setting (a worker each), on `trades` trades. */
+/** The fills of `sessions` flip sessions in a worker each (`SESSIONS_PER_WORKER=1`), on `trades` trades. */
 async function referenceFills(sessions: number, trades: number): Promise<StoredFill[][]> {
   const feed = new BenchFeed();
-  const server = await pooledServer(undefined, feed);
+  const server = await pooledServer(1, feed);
   try {
     const ids = await startFlips(server.service, sessions);
-    assert.equal(server.service.supervisor.workers(), sessions, "a worker per session by default");
+    assert.equal(
+      server.service.supervisor.workers(),
+      sessions,
+      "a worker per session at 1 a worker",
+    );
     await emitTrades(feed, trades);
     return await settledFills(server.service, ids, "the reference sessions' fills to settle");
   } finally {
@@ -135,23 +145,45 @@ function assertSameFills(
   });
 }
 
-Deno.test("SESSIONS_PER_WORKER defaults to 1 and accepts only a positive integer", () => {
-  assert.equal(loadConfig({}).sessionsPerWorker, 1);
-  assert.equal(loadConfig({ SESSIONS_PER_WORKER: "50" }).sessionsPerWorker, 50);
+Deno.test("SESSIONS_PER_WORKER defaults to 50 and accepts only a positive integer", () => {
+  assert.equal(loadConfig({}).sessionsPerWorker, 50);
+  assert.equal(loadConfig({ SESSIONS_PER_WORKER: "1" }).sessionsPerWorker, 1);
   for (const bad of ["0", "-1", "2.5", "many"]) {
     assert.throws(() => loadConfig({ SESSIONS_PER_WORKER: bad }), ConfigError, bad);
   }
 });
 
-Deno.test("25 sessions at 10 per worker run in 3 workers with the fills of a worker each; stopping empties workers", async () => {
+Deno.test("by default sessions spread over as many workers as cores, then share them; /api/health shows the workers and sessions per worker", async () => {
+  const cores = navigator.hardwareConcurrency || 1;
+  const server = await startTestServer({ feed: new BenchFeed(), env: { SYMBOLS: "BTCUSDT" } });
+  try {
+    const { service } = server;
+    await startFlips(service, 1);
+    assert.equal(service.supervisor.workers(), 1, "one session, one worker");
+    await startFlips(service, cores - 1);
+    assert.equal(service.supervisor.workers(), cores, "a worker per session up to the cores");
+    await startFlips(service, 1);
+    assert.equal(service.supervisor.workers(), cores, "the next session shares a worker");
+    const health = await (await fetch(`${server.url}/api/health`)).json();
+    assert.equal(health.sessions.live, cores + 1);
+    assert.equal(health.sessions.workers, cores);
+    assert.deepEqual(health.sessions.per_worker, { limit: 50, min: cores === 1 ? 2 : 1, max: 2 });
+  } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("25 sessions at 10 per worker spread over 2 workers, then a third: the fills of a worker each; stopping empties workers", async () => {
   const TRADES = 6_000;
   const reference = await referenceFills(SIZES.length, TRADES);
   const feed = new BenchFeed();
   const server = await pooledServer(10, feed);
   try {
     const { service } = server;
-    const ids = await startFlips(service, 25);
-    assert.equal(service.supervisor.workers(), 3, "25 sessions at 10 a worker: 3 workers");
+    const first = await startFlips(service, 3);
+    assert.deepEqual(service.supervisor.workerLoads(), [2, 1], "two workers before one hosts two");
+    const ids = [...first, ...await startFlips(service, 22, 3)];
+    assert.deepEqual(service.supervisor.workerLoads(), [10, 10, 5], "25 at 10 a worker: 3 workers");
     await emitTrades(feed, TRADES);
     const fills = await settledFills(service, ids, "the pooled sessions' fills to settle");
     assertSameFills(fills, reference, "pooled");
@@ -161,10 +193,18 @@ Deno.test("25 sessions at 10 per worker run in 3 workers with the fills of a wor
     for (const id of ids.slice(20)) await service.sessions.command(id, "stop");
     assert.equal(service.supervisor.workers(), 2, "an emptied worker is terminated");
     await service.sessions.command(ids[0], "stop");
-    assert.equal(service.supervisor.workers(), 2, "a worker with sessions left stays");
+    assert.deepEqual(
+      service.supervisor.workerLoads(),
+      [9, 10],
+      "a worker with sessions left stays",
+    );
     // The freed place is taken before a new worker is started.
     const [added] = await startFlips(service, 1);
-    assert.equal(service.supervisor.workers(), 2, "a new session fills a worker with room");
+    assert.deepEqual(
+      service.supervisor.workerLoads(),
+      [10, 10],
+      "a new session fills a worker with room",
+    );
     assert.equal(service.supervisor.get(added)!.status === "failed", false);
   } finally {
     await server.stop();
@@ -178,7 +218,7 @@ Deno.test("a crash in one pooled session restarts it alone: its worker-mates kee
   try {
     const { service } = server;
     const ids = await startFlips(service, 4);
-    assert.equal(service.supervisor.workers(), 1);
+    assert.deepEqual(service.supervisor.workerLoads(), [2, 2]);
     await emitTrades(feed, 2_500);
     const before = await settledFills(service, ids, "fills before the crash");
     const [crashed, ...mates] = ids;
@@ -188,7 +228,11 @@ Deno.test("a crash in one pooled session restarts it alone: its worker-mates kee
     });
     assert.match(service.supervisor.get(crashed)!.restartReason ?? "", /injected fault: crash/);
     await eventually(() => back(service, crashed), { what: "the crashed session back" });
-    assert.equal(service.supervisor.workers(), 1, "the restarted session went back to its worker");
+    assert.deepEqual(
+      service.supervisor.workerLoads(),
+      [2, 2],
+      "the restarted session went back to its worker",
+    );
     for (const id of mates) {
       const live = service.supervisor.get(id)!;
       assert.equal(live.restarts, 0, "a worker-mate is not restarted");
@@ -209,12 +253,13 @@ Deno.test("a hung pooled worker restarts every session it hosted with the cause;
   const server = await pooledServer(3, feed);
   try {
     const { service } = server;
-    const ids = await startFlips(service, 4);
-    assert.equal(service.supervisor.workers(), 2, "4 sessions at 3 a worker");
+    const ids = await startFlips(service, 5);
+    assert.deepEqual(service.supervisor.workerLoads(), [3, 2], "5 sessions at 3 a worker");
     await emitTrades(feed, 2_500);
     const before = await settledFills(service, ids, "fills before the hang");
-    const hosted = ids.slice(0, 3);
-    const alone = ids[3];
+    // Placed in turn: the first worker hosts sessions 0, 2 and 4.
+    const hosted = [ids[0], ids[2], ids[4]];
+    const others = [ids[1], ids[3]];
     service.supervisor.inject(hosted[1], "hang");
     for (const id of hosted) {
       await eventually(() => service.supervisor.get(id)!.restarts >= 1 || undefined, {
@@ -225,15 +270,19 @@ Deno.test("a hung pooled worker restarts every session it hosted with the cause;
     for (const id of hosted) {
       await eventually(() => back(service, id), { what: `session ${id} back after the hang` });
     }
-    assert.equal(service.supervisor.get(alone)!.restarts, 0, "the other worker's session runs on");
+    for (const id of others) {
+      assert.equal(service.supervisor.get(id)!.restarts, 0, "the other worker's sessions run on");
+    }
     assert.equal(service.supervisor.workers(), 2, "the hung worker was replaced by one");
     const summary = await (await fetch(`${server.url}/api/paper_trading/sessions/${hosted[0]}`))
       .json();
     assert.match(summary.restart_reason, /worker hung/, "the API says why it restarted");
     await emitTrades(feed, 3_500);
     const fills = await settledFills(service, ids, "fills after the hang");
-    hosted.forEach((id, i) => assertResumed(before[i], fills[i], `session ${id}`));
-    assertSameFills(fills.slice(3), reference.slice(3), "the session of the other worker");
+    for (const i of [0, 2, 4]) assertResumed(before[i], fills[i], `session ${ids[i]}`);
+    for (const i of [1, 3]) {
+      assert.deepEqual(fills[i], reference[i], `the other worker's session ${i}: its fills`);
+    }
   } finally {
     await server.stop();
   }

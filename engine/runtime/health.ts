@@ -1,6 +1,6 @@
 /**
- * The service's health: database, feed, session counters and how far
- * sessions are behind the market, restore progress at start, the persister's
+ * The service's health: database, feed, session counters, their workers and
+ * how far sessions are behind the market, restore progress at start, the persister's
  * queue (and outage), and the main thread's event-loop lag.
  */
 import { BEHIND_MS } from "../../contract/mod.ts";
@@ -35,6 +35,10 @@ export interface Health {
     readonly behind: number;
     /** Runs of market events sessions never saw (bus batches no longer retained), summed. */
     readonly bus_gaps: number;
+    /** Worker threads running the sessions. */
+    readonly workers: number;
+    /** Sessions per worker: at most (`SESSIONS_PER_WORKER`), and the fewest and most a worker hosts now. */
+    readonly per_worker: { readonly limit: number; readonly min: number; readonly max: number };
   };
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
@@ -95,6 +99,7 @@ export interface HealthDeps {
   readonly supervisor: Supervisor;
   readonly persister: Persister;
   readonly maxSessions: number;
+  readonly sessionsPerWorker: number;
   restoreProgress(): RestoreProgress;
   /** The alert outbox's state. */
   alerts?(): Promise<AlertHealth>;
@@ -108,6 +113,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
   const market = deps.hub.health();
   const live = deps.supervisor.ids().map((id) => deps.supervisor.get(id)!);
   const lags = live.flatMap((s) => deps.supervisor.lagMs(s.id) ?? []).sort((a, b) => a - b);
+  const loads = deps.supervisor.workerLoads();
   return {
     status: db.ok ? "ok" : "degraded",
     simulated: market.feed.simulated,
@@ -127,6 +133,12 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
       },
       behind: lags.filter((lag) => lag >= BEHIND_MS).length,
       bus_gaps: live.reduce((n, s) => n + s.bus_gaps, 0),
+      workers: loads.length,
+      per_worker: {
+        limit: deps.sessionsPerWorker,
+        min: loads.length > 0 ? Math.min(...loads) : 0,
+        max: loads.length > 0 ? Math.max(...loads) : 0,
+      },
     },
     restore: deps.restoreProgress(),
     persister: deps.persister.stats(),

@@ -83,6 +83,8 @@ export interface ServiceOptions {
   readonly timings?: Partial<SupervisorTimings>;
   /** The share of a core a worker thread gets now (default from the load average; for tests). */
   readonly cpuShare?: () => number;
+  /** Workers sessions are spread over before any hosts a second (default: the cores; for tests). */
+  readonly spreadWorkers?: number;
   /** Open PGlite in memory instead of under `config.dataDir`. */
   readonly memoryDb?: boolean;
   /** Use this (already migrated) database instead of opening one; it is not closed by the service. */
@@ -184,6 +186,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     timings: options.timings,
     sessionsPerWorker: config.sessionsPerWorker,
+    spreadWorkers: options.spreadWorkers,
     cpuShare: options.cpuShare,
     accountRisk: (): AccountRiskNow => ({ limits: risk.limits(), halted: risk.halted() }),
   });
@@ -271,6 +274,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         supervisor,
         persister,
         maxSessions: config.maxSessions,
+        sessionsPerWorker: config.sessionsPerWorker,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         alerts: () => alerts.health(),
         log,

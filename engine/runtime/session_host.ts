@@ -1,9 +1,11 @@
 /**
  * One session hosted in a session worker: runs its {@link SessionCore} (or,
  * for a portfolio session, its {@link PortfolioCore} over all its symbols'
- * buses) over the market data it receives on the bus, and reports every
- * effect to the supervisor together with the state right after it
- * (serialised here, off the main thread). Its view goes at most every
+ * buses) over the market data it receives on the bus (through the worker's
+ * shared {@link BusReader}: a batch is decoded once for all its sessions),
+ * and reports every effect to the supervisor together with the state right
+ * after it (serialised here, off the main thread; the worker sends the
+ * reports of all its sessions together). Its view goes at most every
  * {@link VIEW_INTERVAL_MS} (the last change always follows).
  *
  * A worker may host several of these: an exception in one (in a message it
@@ -18,6 +20,7 @@ import {
 } from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
+import type { BusReader } from "./market/bus_reader.ts";
 import { TimeMerge } from "./market/time_merge.ts";
 import { effectiveLimits } from "../core/risk/limits.ts";
 import type { Strategy } from "../core/strategy/schema.ts";
@@ -26,21 +29,28 @@ import type {
   ActionResult,
   RiskLayers,
   SessionAction,
+  SessionEffects,
   SessionMessage,
   ToWorker,
 } from "./worker_protocol.ts";
 
 /** Views go to the main thread at most this often. */
 const VIEW_INTERVAL_MS = 200;
-/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+/** How long a portfolio's events wait for a quiet symbol (see {@link TimeMerge}). */
 const MERGE_HOLD_MS = 500;
+/** Longest wait of a portfolio's events for a stalled hub (as long as a bus subscriber takes to call it down). */
+const MERGE_STALL_MS = 5_000;
 
 type Init = Extract<ToWorker, { type: "init" }>;
 
 /** What a host needs from the worker that runs it. */
 export interface HostContext {
-  /** Sends a message of this session to the main thread. */
+  /** Sends a message of this session to the main thread (after any effects it reported). */
   post(message: SessionMessage): void;
+  /** Reports this session's effects (sent with its worker-mates' in one message). */
+  report(effects: Omit<SessionEffects, "sessionId">): void;
+  /** The worker's reader of the market bus, shared by its sessions. */
+  readonly reader: BusReader;
   /** Bumps the worker's progress counter. */
   advance(): void;
 }
@@ -107,6 +117,9 @@ export class SessionHost {
       ? new TimeMerge({
         symbols,
         holdMs: MERGE_HOLD_MS,
+        stallMs: MERGE_STALL_MS,
+        rings: message.rings,
+        startAfter: message.startAfter,
         onEvent: (event) => this.#apply(event),
         onBatchDone: (symbol, seq) => this.#passed(symbol, seq),
       })
@@ -115,6 +128,7 @@ export class SessionHost {
       symbols,
       rings: message.rings,
       startAfter: message.startAfter,
+      reader: this.#context.reader,
       onEvents: this.#guarded((events, seq, symbol) => this.#onMarket(events, seq, symbol)),
       onDrained: this.#guarded(() => this.#onDrained()),
       requestRecovery: (symbol, from, to) => this.#post({ type: "recover", symbol, from, to }),
@@ -233,17 +247,16 @@ export class SessionHost {
   }
 
   /**
-   * After the batches available at once: their effects go in one message with
+   * After the batches available at once: their effects go in one report with
    * the one snapshot after them all.
    */
   #onDrained(): void {
     if (!this.#core) return;
     if (this.#effects.length > 0) {
-      this.#post({
-        type: "effects",
+      this.#context.report({
         effects: this.#effects.splice(0),
         snapshot: this.#snapshotText(),
-        busSeq: this.#busSeq,
+        busSeq: { ...this.#busSeq },
         receivedAt: this.#receivedAt!,
       });
     }

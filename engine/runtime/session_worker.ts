@@ -1,19 +1,27 @@
 /**
  * Entry point of a session worker: hosts one session, or several
  * (`SESSIONS_PER_WORKER`), each a {@link SessionHost}, and routes the main
- * thread's messages to them by session id. A session that throws is dropped
- * alone (it reports `crashed`); the worker answers pings and bumps the
- * progress counter it shares with the supervisor for all its sessions. Runs
- * without network or file access.
+ * thread's messages to them by session id. Its sessions share one reader of
+ * the market bus (each batch is read and decoded once for all of them), and
+ * their effects go to the main thread together: one message per turn of the
+ * worker's event loop, with the reports of every session that has any,
+ * always ahead of any later message of those sessions. A session that throws
+ * is dropped alone (it reports `crashed`); the worker answers pings and bumps
+ * the progress counter it shares with the supervisor for all its sessions.
+ * Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
 import { SessionHost } from "./session_host.ts";
-import type { FromWorker, ToWorker } from "./worker_protocol.ts";
+import { BusReader } from "./market/bus_reader.ts";
+import type { FromWorker, SessionEffects, ToWorker } from "./worker_protocol.ts";
 
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 
 const hosts = new Map<string, SessionHost>();
+const reader = new BusReader();
+/** Effects reported and not yet sent, one entry per session (in the order they first reported). */
+const outbox = new Map<string, SessionEffects>();
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 
@@ -21,8 +29,31 @@ function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
 }
 
+/** Sends a message, after the effects reported before it. */
 function post(message: FromWorker): void {
+  flush();
   self.postMessage(message);
+}
+
+/** Queues a session's effects; they go at the end of this turn (or before the next message). */
+function report(entry: SessionEffects): void {
+  const queued = outbox.get(entry.sessionId);
+  if (outbox.size === 0) queueMicrotask(flush);
+  if (!queued) {
+    outbox.set(entry.sessionId, entry);
+    return;
+  }
+  // Reported twice in one turn: one entry with every effect and the newest state.
+  for (const effect of entry.effects) queued.effects.push(effect);
+  outbox.set(entry.sessionId, { ...entry, effects: queued.effects, receivedAt: queued.receivedAt });
+}
+
+/** Sends the effects reported so far, in one message. */
+function flush(): void {
+  if (outbox.size === 0) return;
+  const reports = [...outbox.values()];
+  outbox.clear();
+  self.postMessage({ type: "effects", reports } satisfies FromWorker);
 }
 
 function handle(message: ToWorker): void {
@@ -36,6 +67,8 @@ function handle(message: ToWorker): void {
           if (m.type === "crashed") hosts.delete(sessionId);
           post({ ...m, sessionId });
         },
+        report: (entry) => report({ ...entry, sessionId }),
+        reader,
         advance,
       });
       if (host.open) hosts.set(sessionId, host);

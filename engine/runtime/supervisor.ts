@@ -57,6 +57,7 @@ import type {
   FromWorker,
   SessionAction,
   SessionCommand,
+  SessionEffects,
   ToWorker,
 } from "./worker_protocol.ts";
 
@@ -131,6 +132,8 @@ export interface SupervisorDeps {
   readonly timings?: Partial<SupervisorTimings>;
   /** Sessions one worker hosts at most (default 1: a worker per session). */
   readonly sessionsPerWorker?: number;
+  /** Workers sessions are spread over before any hosts a second (default: the cores). */
+  readonly spreadWorkers?: number;
   /** The account-wide risk limits and kill switch now (read each time a worker starts). */
   accountRisk?(): AccountRiskNow;
   /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
@@ -195,6 +198,9 @@ export interface LiveSession {
 }
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
+
+/** A message of one session (anything a worker sends but a pong or the effects of its sessions). */
+type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" }>;
 
 /** A worker's effects with the state right after them (and the view after them, for commands). */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
@@ -292,6 +298,7 @@ export class Supervisor {
     this.#timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.#pool = new WorkerPool({
       capacity: deps.sessionsPerWorker ?? 1,
+      spread: deps.spreadWorkers ?? (navigator.hardwareConcurrency || 1),
       create: (first) => new Worker(WORKER_URL, sandboxed(`session-${first}`)),
       wire: (pooled) => this.#wire(pooled),
     });
@@ -351,6 +358,11 @@ export class Supervisor {
   /** How many workers run the sessions (fewer than the sessions when `sessionsPerWorker` > 1). */
   workers(): number {
     return this.#pool.workers().length;
+  }
+
+  /** How many sessions each worker hosts, in the order the workers started. */
+  workerLoads(): number[] {
+    return this.#pool.workers().map((pooled) => pooled.sessions.size);
   }
 
   /** The main thread's event-loop lag at the last heartbeat (ms late). */
@@ -595,11 +607,24 @@ export class Supervisor {
       pooled.pingOutstanding = false;
       return;
     }
+    if (message.type === "effects") {
+      for (const report of message.reports) {
+        const slot = this.#hosted(pooled, report.sessionId);
+        if (slot) this.#receiveEffects(slot, pooled, report);
+      }
+      return;
+    }
     const id = message.sessionId;
     if (message.type === "dropped") return this.#pool.dropped(pooled, id);
-    if (pooled.draining.has(id)) return;
-    const slot = pooled.sessions.get(id);
+    const slot = this.#hosted(pooled, id);
     if (slot) this.#receive(slot, pooled, message);
+  }
+
+  /** The session `id` of a worker, unless it has left (or is leaving) that worker. */
+  #hosted(pooled: PooledWorker<Slot>, id: string): Slot | undefined {
+    if (pooled.draining.has(id)) return undefined;
+    const slot = pooled.sessions.get(id);
+    return slot?.host === pooled ? slot : undefined;
   }
 
   /** Restarts every session of a worker that died or hung, each with the cause. */
@@ -609,8 +634,26 @@ export class Supervisor {
     for (const slot of [...pooled.sessions.values()]) this.#restart(slot, pooled, reason);
   }
 
-  #receive(slot: Slot, pooled: PooledWorker<Slot>, message: FromWorker): void {
-    if (slot.host !== pooled) return;
+  /** Makes a session's effects durable, and suspends it when too many wait for an unavailable database. */
+  #receiveEffects(slot: Slot, pooled: PooledWorker<Slot>, report: SessionEffects): void {
+    for (const fn of this.#onArrival) fn(slot.spec.id, report.effects, report.receivedAt);
+    this.#persist(slot, report).catch((error) =>
+      this.#restart(slot, pooled, `persisting events failed: ${error}`)
+    );
+    // A slow database still commits (the backlog drains); one that fails does not.
+    const waiting = slot.live.seq - slot.live.durableSeq;
+    const outage = this.#deps.persister.outage();
+    if (outage && waiting > this.#timings.maxWaitingEvents) {
+      this.#restart(
+        slot,
+        pooled,
+        `suspended: ${waiting} events waiting for the database (${outage.reason})`,
+        { counts: false },
+      );
+    }
+  }
+
+  #receive(slot: Slot, pooled: PooledWorker<Slot>, message: SessionReport): void {
     const worker = pooled.worker;
     switch (message.type) {
       case "ready": {
@@ -620,24 +663,6 @@ export class Supervisor {
         slot.pendingView = { view: message.view, seq: slot.live.seq };
         this.#showView(slot);
         slot.started.resolve();
-        return;
-      }
-      case "effects": {
-        for (const fn of this.#onArrival) fn(slot.spec.id, message.effects, message.receivedAt);
-        this.#persist(slot, message).catch((error) =>
-          this.#restart(slot, pooled, `persisting events failed: ${error}`)
-        );
-        // A slow database still commits (the backlog drains); one that fails does not.
-        const waiting = slot.live.seq - slot.live.durableSeq;
-        const outage = this.#deps.persister.outage();
-        if (outage && waiting > this.#timings.maxWaitingEvents) {
-          this.#restart(
-            slot,
-            pooled,
-            `suspended: ${waiting} events waiting for the database (${outage.reason})`,
-            { counts: false },
-          );
-        }
         return;
       }
       case "view":

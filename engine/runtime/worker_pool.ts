@@ -1,9 +1,11 @@
 /**
  * The session workers of a supervisor, each hosting up to `capacity`
- * sessions (`SESSIONS_PER_WORKER`; 1 = a worker per session). A session is
- * placed in the newest worker with room, else in a new one; a worker left
- * with no session is terminated. Hang detection is per worker: its sessions
- * share one thread and one progress counter.
+ * sessions (`SESSIONS_PER_WORKER`; 1 = a worker per session). Sessions are
+ * first spread over `spread` workers (as many as cores: the sessions that
+ * fill on one trade work in parallel), one each until that many run; then a
+ * session joins the least loaded worker with room, else a new one. A worker
+ * left with no session is terminated. Hang detection is per worker: its
+ * sessions share one thread and one progress counter.
  */
 import type { ToWorker } from "./worker_protocol.ts";
 
@@ -38,6 +40,8 @@ export interface PooledWorker<S> {
 export interface WorkerPoolOptions<S> {
   /** Sessions one worker hosts at most. */
   readonly capacity: number;
+  /** Workers started before any takes a second session (default 1). */
+  readonly spread?: number;
   /** Makes a new worker for session `first` (and those that later join it). */
   create(first: string): Worker;
   /** Hooks a new worker's handlers up. */
@@ -50,9 +54,12 @@ export class WorkerPool<S> {
   readonly #workers: PooledWorker<S>[] = [];
 
   constructor(options: WorkerPoolOptions<S>) {
-    const { capacity } = options;
+    const { capacity, spread = 1 } = options;
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`sessions per worker must be a positive integer, got ${capacity}`);
+    }
+    if (!Number.isInteger(spread) || spread < 1) {
+      throw new RangeError(`workers to spread over must be a positive integer, got ${spread}`);
     }
     this.#options = options;
   }
@@ -62,9 +69,12 @@ export class WorkerPool<S> {
     return this.#workers;
   }
 
-  /** Adds session `id` to a worker with room (a new one when none has). */
+  /**
+   * Adds session `id` to a new worker while fewer than `spread` run, else to
+   * the least loaded worker with room (a new one when none has).
+   */
   place(id: string, session: S): PooledWorker<S> {
-    let pooled = this.#workers.findLast((w) => w.sessions.size < this.#options.capacity);
+    let pooled = this.#workers.length < (this.#options.spread ?? 1) ? undefined : this.#roomiest();
     if (!pooled) {
       pooled = {
         worker: this.#options.create(id),
@@ -83,6 +93,20 @@ export class WorkerPool<S> {
     }
     pooled.sessions.set(id, session);
     return pooled;
+  }
+
+  /** The worker with the fewest sessions among those with room (the oldest of equals). */
+  #roomiest(): PooledWorker<S> | undefined {
+    let best: PooledWorker<S> | undefined;
+    for (const w of this.#workers) {
+      if (
+        w.sessions.size < this.#options.capacity &&
+        w.sessions.size < (best?.sessions.size ?? Infinity)
+      ) {
+        best = w;
+      }
+    }
+    return best;
   }
 
   /**

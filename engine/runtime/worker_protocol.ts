@@ -116,28 +116,32 @@ export type ToWorker =
     readonly fault: "crash" | "hang" | { readonly busyMs: number };
   };
 
-/** Worker → main: the session's messages, each naming it, or the worker's answer to a ping. */
+/** Worker → main: a session's messages, each naming it, its sessions' effects together, or its answer to a ping. */
 export type FromWorker =
   | (SessionMessage & { readonly sessionId: string })
+  /** The effects of every hosted session that has any, since the worker last sent them. */
+  | { readonly type: "effects"; readonly reports: readonly SessionEffects[] }
   | { readonly type: "pong"; readonly id: number };
+
+/** One session's effects with the state right after them. */
+export interface SessionEffects {
+  readonly sessionId: string;
+  readonly effects: SessionEffect[];
+  /**
+   * The state right after these effects as JSON text (serialised in the
+   * worker: the main thread stores it without parsing), persisted with them.
+   */
+  readonly snapshot: string;
+  /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
+  readonly busSeq: Record<string, number>;
+  /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
+  readonly receivedAt: number;
+}
 
 /** What a hosted session tells the main thread. */
 export type SessionMessage =
   /** The worker runs; its first view (`paused` when it was restored paused). */
   | { readonly type: "ready"; readonly view: SessionView }
-  | {
-    readonly type: "effects";
-    readonly effects: SessionEffect[];
-    /**
-     * The state right after these effects as JSON text (serialised in the
-     * worker: the main thread stores it without parsing), persisted with them.
-     */
-    readonly snapshot: string;
-    /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
-    readonly busSeq: Record<string, number>;
-    /** Wall-clock ms (high resolution) when the batch that caused them reached the worker. */
-    readonly receivedAt: number;
-  }
   /**
    * The session's picture, at most every few hundred ms (trailing: the last
    * change is always sent). It covers every effect sent before it.

@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import type { Health } from "../../engine/runtime/health.ts";
 
 /**
- * `GET /api/health`: database, feed, session counters, restore progress at
- * start, the persister's queue (and outage), and the main thread's
+ * `GET /api/health`: database, feed, session counters and workers, restore
+ * progress at start, the persister's queue (and outage), and the main thread's
  * event-loop lag. 503 when the database does not answer.
  */
 export function healthRoutes(health: () => Promise<Health>): Hono {

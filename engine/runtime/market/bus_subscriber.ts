@@ -1,8 +1,10 @@
 /**
- * The receiving end of the market bus (used inside session workers): reads
- * each symbol's batches from the hub's shared ring (see bus_ring.ts), woken
- * when one is published, and delivers every event exactly once and in order
- * per symbol. A reader that fell more than the ring behind (its next batch
+ * The receiving end of the market bus (used inside session workers): takes
+ * each symbol's batches from the hub's shared ring (see bus_ring.ts) through
+ * a {@link BusReader} (its own, or one it shares with the other subscribers
+ * of its thread, which then reads and decodes each batch once for all),
+ * woken when one is published, and delivers every event exactly once and in
+ * order per symbol, from its own start point. A reader that fell more than the ring behind (its next batch
  * overwritten) counts an overrun and recovers the missing batches through the
  * caller's own port to the hub; batches the hub no longer retains either are
  * a gap given up on, reported. The hub bumps a heartbeat counter in each
@@ -11,7 +13,7 @@
  * down or its thread stalled, and is reported once until it moves again.
  */
 import type { BusBatch, BusEvent } from "./bus.ts";
-import { BusRingReader } from "./bus_ring.ts";
+import { BusReader, type BusTap } from "./bus_reader.ts";
 
 /** Options of {@link BusSubscriber}. */
 export interface BusSubscriberOptions {
@@ -36,26 +38,19 @@ export interface BusSubscriberOptions {
   hubTimeoutMs?: number;
   /** Give up on a recovery after this many ms (default 5000). */
   gapTimeoutMs?: number;
+  /** The thread's shared reader (default: one of its own). */
+  reader?: BusReader;
 }
 
-/** How long one wait for the ring lasts before it is renewed (also bounds a missed wake-up). */
-const WAIT_MS = 1_000;
-
-interface SymbolState {
+interface SymbolState extends BusTap {
   readonly symbol: string;
-  readonly ring: BusRingReader;
-  /** The hub's heartbeat counter when last seen, and when (`performance.now()`) it last moved. */
-  beats: number;
-  beatAt: number;
   /** The heartbeat stood still too long (reported). */
   hubDown: boolean;
-  /** Next seq to deliver. */
   next: number;
   /** The batches asked of the hub, while a recovery is under way. */
-  recovering?: readonly [number, number];
+  range?: readonly [number, number];
+  recovering: boolean;
   timer?: ReturnType<typeof setTimeout>;
-  /** A wait for the ring is pending. */
-  waiting: boolean;
 }
 
 /** Ordered, exactly-once delivery of bus batches from shared rings, with recovery. */
@@ -66,82 +61,59 @@ export class BusSubscriber {
    */
   readonly stats = { delivered: 0, gaps: 0, recovered: 0, unrecoverable: 0, overruns: 0 };
   #options: BusSubscriberOptions;
+  #reader: BusReader;
   #states = new Map<string, SymbolState>();
   #gapTimeoutMs: number;
   #hubTimeoutMs: number;
-  #closed = false;
 
   constructor(options: BusSubscriberOptions) {
     this.#options = options;
+    this.#reader = options.reader ?? new BusReader();
     this.#gapTimeoutMs = options.gapTimeoutMs ?? 5000;
     this.#hubTimeoutMs = options.hubTimeoutMs ?? 5000;
     for (const symbol of options.symbols) {
-      const buffer = options.rings[symbol];
-      if (!buffer) throw new TypeError(`no bus ring for ${symbol}`);
-      const ring = new BusRingReader(buffer, symbol);
-      this.#states.set(symbol, {
-        symbol,
-        ring,
-        beats: ring.beats(),
-        beatAt: performance.now(),
-        hubDown: false,
-        next: (options.startAfter?.[symbol] ?? ring.published()) + 1,
-        waiting: false,
-      });
+      if (!options.rings[symbol]) throw new TypeError(`no bus ring for ${symbol}`);
     }
-    // Not before the constructor returns: the caller gets to finish its own setup first.
-    queueMicrotask(() => {
-      for (const state of this.#states.values()) this.#pump(state);
-    });
+    for (const symbol of options.symbols) {
+      const buffer = options.rings[symbol];
+      const state = this.#tap(
+        symbol,
+        (options.startAfter?.[symbol] ?? this.#reader.published(symbol, buffer)) + 1,
+      );
+      this.#states.set(symbol, state);
+      this.#reader.join(symbol, buffer, state);
+    }
   }
 
-  /** Delivers every batch published and not yet delivered, then waits for the next one. */
-  #pump(state: SymbolState): void {
-    if (this.#closed) return;
-    this.#watchHub(state);
-    if (state.recovering) return;
-    const published = state.ring.published();
-    let delivered = false;
-    while (state.next <= published) {
-      const seq = state.next;
-      const events = state.ring.read(seq);
-      if (events === undefined) {
+  /** This subscriber's place in `symbol`'s batches, starting at `next`. */
+  #tap(symbol: string, next: number): SymbolState {
+    const state: SymbolState = {
+      symbol,
+      hubDown: false,
+      next,
+      recovering: false,
+      deliver: (events, seq) => this.#deliver(state, events, seq),
+      overrun: (from, to) => {
         this.stats.overruns++;
-        this.#recover(state, seq, published);
-        break;
-      }
-      this.#deliver(state, events, seq);
-      delivered = true;
-    }
-    if (delivered) this.#options.onDrained?.();
-    this.#wait(state, published);
+        this.#recover(state, from, to);
+      },
+      drained: () => this.#options.onDrained?.(),
+      heartbeat: (silentMs) => this.#heartbeat(state, silentMs),
+    };
+    return state;
   }
 
   /** Reports the hub down when its heartbeat stood still too long, and back when it moves. */
-  #watchHub(state: SymbolState): void {
-    const beats = state.ring.beats();
-    const now = performance.now();
-    if (beats !== state.beats) {
-      state.beats = beats;
-      state.beatAt = now;
+  #heartbeat(state: SymbolState, silentMs: number): void {
+    if (silentMs === 0) {
       if (state.hubDown) {
         state.hubDown = false;
         this.#options.onHubUp?.(state.symbol);
       }
-    } else if (!state.hubDown && now - state.beatAt >= this.#hubTimeoutMs) {
+    } else if (!state.hubDown && silentMs >= this.#hubTimeoutMs) {
       state.hubDown = true;
-      this.#options.onHubDown?.(state.symbol, now - state.beatAt);
+      this.#options.onHubDown?.(state.symbol, silentMs);
     }
-  }
-
-  /** Waits for a batch after `published` (the newest one seen). */
-  #wait(state: SymbolState, published: number): void {
-    if (state.waiting || this.#closed || state.recovering) return;
-    state.waiting = true;
-    state.ring.wait(published, WAIT_MS).then(() => {
-      state.waiting = false;
-      this.#pump(state);
-    });
   }
 
   #deliver(state: SymbolState, events: readonly BusEvent[], seq: number): void {
@@ -151,7 +123,8 @@ export class BusSubscriber {
   }
 
   #recover(state: SymbolState, from: number, to: number): void {
-    state.recovering = [from, to];
+    state.range = [from, to];
+    state.recovering = true;
     this.stats.gaps++;
     state.timer = setTimeout(() => this.#giveUp(state), this.#gapTimeoutMs);
     this.#options.requestRecovery(state.symbol, from, to);
@@ -159,7 +132,7 @@ export class BusSubscriber {
 
   /** Declares the batches of the open recovery lost and moves on past them. */
   #giveUp(state: SymbolState): void {
-    const range = state.recovering;
+    const range = state.range;
     if (!range) return;
     this.#endRecovery(state);
     if (range[1] >= state.next) {
@@ -168,13 +141,14 @@ export class BusSubscriber {
       this.stats.unrecoverable++;
       this.#options.onUnrecoverable?.(state.symbol, from, range[1]);
     }
-    this.#pump(state);
+    this.#reader.pump(state.symbol);
   }
 
   #endRecovery(state: SymbolState): void {
     clearTimeout(state.timer);
     state.timer = undefined;
-    state.recovering = undefined;
+    state.range = undefined;
+    state.recovering = false;
   }
 
   /**
@@ -183,7 +157,7 @@ export class BusSubscriber {
    */
   deliverRecovered(symbol: string, batches: BusBatch[] | null): void {
     const state = this.#states.get(symbol);
-    if (!state?.recovering) return;
+    if (!state?.range) return;
     if (batches === null) return this.#giveUp(state);
     let delivered = false;
     for (const batch of batches) {
@@ -192,18 +166,17 @@ export class BusSubscriber {
       this.stats.recovered++;
       delivered = true;
     }
-    if (state.next <= state.recovering[1]) return this.#giveUp(state);
+    if (state.next <= state.range[1]) return this.#giveUp(state);
     this.#endRecovery(state);
     if (delivered) this.#options.onDrained?.();
-    this.#pump(state);
+    this.#reader.pump(symbol);
   }
 
-  /** Stops reading: ends the timers and ring waits. */
+  /** Stops reading: ends the timers, and leaves the reader. */
   close(): void {
-    this.#closed = true;
     for (const state of this.#states.values()) {
       clearTimeout(state.timer);
-      if (state.waiting) state.ring.wake();
+      this.#reader.leave(state.symbol, state);
     }
     this.#states.clear();
   }

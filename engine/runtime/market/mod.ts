@@ -43,4 +43,5 @@ export { CandleSeries } from "./candle_series.ts";
 export { type HubHealth, type HubListener, MarketHub, type MarketHubOptions } from "./hub.ts";
 export type { BusBatch, BusEvent } from "./bus.ts";
 export { type BusRingSize, createBusRing } from "./bus_ring.ts";
+export { BusReader } from "./bus_reader.ts";
 export { BusSubscriber, type BusSubscriberOptions } from "./bus_subscriber.ts";
