@@ -122,8 +122,7 @@ export class Backtest {
     if (event.symbol !== this.#symbol && !this.#symbols.has(event.symbol)) return;
     const time = event.type === "candle" ? event.closeTime : event.time;
     if (time < this.#from || time > this.#to) return;
-    this.#events++;
-    if (this.#events === 1) this.#first = time;
+    if (this.#events++ === 0) this.#first = time;
     this.#last = time;
     if (event.type === "trade" && event.symbol === this.#symbol) {
       this.#point.time = time;

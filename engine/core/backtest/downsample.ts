@@ -28,6 +28,13 @@ export class Downsampler {
   readonly #data: Float64Array;
   #count = 0;
   #bucket = -Infinity;
+  /**
+   * Times in `[#from, #to]` fall in the open bucket for sure: most values are
+   * placed by two comparisons, without the division of {@link #bucketOf}
+   * (empty while no bucket is open, see {@link #bound}).
+   */
+  #from = Infinity;
+  #to = -Infinity;
 
   /** `widthMs` is the starting bucket width (doubled as needed). */
   constructor(options: { maxPoints?: number; widthMs?: number } = {}) {
@@ -38,27 +45,60 @@ export class Downsampler {
 
   /** Adds a value at its time (times must not go backwards). */
   add(point: SeriesValue): void {
-    const { time, value } = point;
-    let bucket = Math.floor(time / this.#width);
-    if (bucket !== this.#bucket && this.#count >= this.#max) {
-      while (this.#count >= this.#max) this.#compact();
-      bucket = Math.floor(time / this.#width);
-    }
+    const time = point.time;
+    if (!(time >= this.#from && time <= this.#to) && this.#opened(point)) return;
+    const value = point.value;
     const d = this.#data;
-    if (bucket === this.#bucket) {
-      const p = (this.#count - 1) * 4;
-      d[p] = time;
-      if (value < d[p + 1]) d[p + 1] = value;
-      if (value > d[p + 2]) d[p + 2] = value;
-      d[p + 3] = value;
-      return;
+    const p = (this.#count - 1) * 4;
+    d[p] = time;
+    if (value < d[p + 1]) d[p + 1] = value;
+    if (value > d[p + 2]) d[p + 2] = value;
+    d[p + 3] = value;
+  }
+
+  /**
+   * Opens a bucket with the value when its time (found by division) lies
+   * outside the open one, compacting as needed; false when the value belongs
+   * to the open bucket.
+   */
+  #opened(point: SeriesValue): boolean {
+    const { time, value } = point;
+    let bucket = this.#bucketOf(time);
+    if (bucket === this.#bucket) return false;
+    if (this.#count >= this.#max) {
+      while (this.#count >= this.#max) this.#compact();
+      bucket = this.#bucketOf(time);
+      if (bucket === this.#bucket) return false;
     }
     this.#bucket = bucket;
+    this.#bound(bucket);
+    const d = this.#data;
     const p = this.#count++ * 4;
     d[p] = time;
     d[p + 1] = value;
     d[p + 2] = value;
     d[p + 3] = value;
+    return true;
+  }
+
+  /** The bucket of a time at the current width. */
+  #bucketOf(time: number): number {
+    return Math.floor(time / this.#width);
+  }
+
+  /**
+   * Sets {@link #from} and {@link #to} to times that {@link #bucketOf} puts in
+   * `bucket` whatever the rounding of its division: the bucket's edges drawn in
+   * by a margin (2⁻⁴⁸ of the upper edge) far wider than the few roundings of
+   * the edges and of the division; times in the margins take the division.
+   * Empty for a bucket below 1 or edges out of range (every time divides then).
+   */
+  #bound(bucket: number): void {
+    const upper = (bucket + 1) * this.#width;
+    const margin = upper * 2 ** -48;
+    const ok = bucket >= 1 && upper < Infinity;
+    this.#from = ok ? bucket * this.#width + margin : Infinity;
+    this.#to = ok ? upper - margin : -Infinity;
   }
 
   /** The buckets, oldest first (copies). */
@@ -76,7 +116,7 @@ export class Downsampler {
     let merged = 0;
     let bucket = -Infinity;
     for (let p = 0; p < this.#count * 4; p += 4) {
-      const b = Math.floor(d[p] / this.#width);
+      const b = this.#bucketOf(d[p]);
       if (b === bucket) {
         const last = (merged - 1) * 4;
         d[last] = d[p];
@@ -90,5 +130,6 @@ export class Downsampler {
     }
     this.#count = merged;
     this.#bucket = bucket;
+    this.#bound(bucket);
   }
 }

@@ -38,7 +38,10 @@ export class CandleAggregator {
   volume = NaN;
   #sealed = -Infinity;
   #openAt = -Infinity;
-  #closeAt = -Infinity;
+  /** Time of the latest move folded into the forming candle (NaN while none forms). */
+  #closeAt = NaN;
+  /** End of the forming candle (+Infinity while none forms): one comparison tells a move after it. */
+  #end = Infinity;
 
   /** Creates an aggregator of `timeframe` with no candle. */
   constructor(timeframe: Timeframe) {
@@ -48,7 +51,7 @@ export class CandleAggregator {
 
   /** Whether a candle forms that ends before `time` (close it before folding a move at `time`). */
   endsBefore(time: number): boolean {
-    return this.forming && this.closeTime < time;
+    return this.#end < time;
   }
 
   /** Whether a move at `time` is late (see the class doc); non-finite times are. */
@@ -72,12 +75,23 @@ export class CandleAggregator {
     close: number,
     volume: number,
   ): boolean {
+    // A move in time order inside the forming candle (nearly every trade): only high, low,
+    // close and volume change. #closeAt is NaN while no candle forms, so this never starts one.
+    if (time >= this.#closeAt && time <= this.#end && time > this.#sealed) {
+      if (high > this.high) this.high = high;
+      if (low < this.low) this.low = low;
+      this.close = close;
+      this.#closeAt = time;
+      this.volume += volume;
+      return true;
+    }
     if (this.isLate(time)) return false;
     if (!this.forming) {
       const ms = this.ms;
       this.forming = true;
       this.openTime = time - (((time % ms) + ms) % ms);
       this.closeTime = this.openTime + ms - 1;
+      this.#end = this.closeTime;
       this.open = open;
       this.high = high;
       this.low = low;
@@ -108,7 +122,7 @@ export class CandleAggregator {
 
   /** Closes the forming candle; its fields stay readable until the next fold. */
   closeForming(): void {
-    this.forming = false;
+    this.#stop();
     this.seal(this.closeTime);
   }
 
@@ -119,7 +133,14 @@ export class CandleAggregator {
 
   /** Drops the forming candle (replaced by one from elsewhere). */
   discard(): void {
+    this.#stop();
+  }
+
+  /** No candle forms from now on (its fields stay readable). */
+  #stop(): void {
     this.forming = false;
+    this.#closeAt = NaN;
+    this.#end = Infinity;
   }
 
   /** The forming candle (the last one after {@link closeForming}) as a candle event of `symbol`. */
