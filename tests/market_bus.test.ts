@@ -287,6 +287,39 @@ Deno.test("hub: recover serves retained batches only; listeners get topics", asy
   }
 });
 
+Deno.test("hub: a batch that goes at once counts as flushed only at the end of the turn, after every ring's batches of that turn", async () => {
+  const hub = new MarketHub(new SimFeed(), { batchMax: 2, warmup: false });
+  const [a, b] = ["AAAUSDT", "BBBUSDT"].map((s) => new BusRingReader(hub.ring(s), s));
+  try {
+    hub.ingest(trade("BBBUSDT", 1));
+    hub.ingest(trade("AAAUSDT", 2));
+    hub.ingest(trade("AAAUSDT", 3));
+    assert.equal(a.published(), 1, "AAA's full batch goes at once");
+    assert.equal(a.flushed(), 0, "its flush is not complete: BBB's trade is not published yet");
+    assert.equal(b.published(), 0);
+    await Promise.resolve(); // the end of the hub's turn
+    assert.deepEqual([a.flushed(), b.published(), b.flushed()], [1, 1, 1]);
+
+    hub.ingest(trade("AAAUSDT", 4));
+    hub.ingest(trade("AAAUSDT", 5));
+    assert.deepEqual([a.published(), a.flushed()], [2, 1]);
+    await until(() => a.flushed() === 2, "the hub to flush AAA's second batch");
+    assert.equal(b.flushed(), 1, "a ring with nothing new keeps its flushed batch");
+  } finally {
+    await hub.close();
+  }
+  // A batch full with its first event (nothing else pending) is flushed at the end of the turn too.
+  const single = new MarketHub(new SimFeed(), { batchMax: 1, warmup: false });
+  const ring = new BusRingReader(single.ring("AAAUSDT"), "AAAUSDT");
+  try {
+    single.ingest(trade("AAAUSDT", 1));
+    assert.deepEqual([ring.published(), ring.flushed()], [1, 0]);
+    await until(() => ring.flushed() === 1, "the hub to flush a one-event batch");
+  } finally {
+    await single.close();
+  }
+});
+
 Deno.test("bus ring: every kind of event reads back exactly, in order, also where the ring wraps", () => {
   const events: MarketEvent[] = [
     {

@@ -32,8 +32,10 @@ import type {
 
 /** Views go to the main thread at most this often. */
 const VIEW_INTERVAL_MS = 200;
-/** Longest wait of a portfolio's events for a quiet symbol (see {@link TimeMerge}). */
+/** How long a portfolio's events wait for a quiet symbol (see {@link TimeMerge}). */
 const MERGE_HOLD_MS = 500;
+/** Longest wait of a portfolio's events for a stalled hub (as long as a bus subscriber takes to call it down). */
+const MERGE_STALL_MS = 5_000;
 
 type Init = Extract<ToWorker, { type: "init" }>;
 
@@ -107,6 +109,9 @@ export class SessionHost {
       ? new TimeMerge({
         symbols,
         holdMs: MERGE_HOLD_MS,
+        stallMs: MERGE_STALL_MS,
+        rings: message.rings,
+        startAfter: message.startAfter,
         onEvent: (event) => this.#apply(event),
         onBatchDone: (symbol, seq) => this.#passed(symbol, seq),
       })

@@ -4,7 +4,10 @@
  * (no copy per worker). Readers are woken through `Atomics.waitAsync` on the
  * published sequence number. The hub also bumps a heartbeat counter in the
  * header: a reader that sees it stand still knows the hub is down (or its
- * thread stalled), without any message channel.
+ * thread stalled), without any message channel. And it records there the
+ * newest batch of the ring that a completed hub flush published: every other
+ * symbol's events the hub took before that batch are then published in their
+ * own rings (what a reader merging several symbols by time waits for).
  *
  * Lossless by construction: a batch is never changed once published, only
  * overwritten when the ring wraps, and a reader notices that (the slot holds
@@ -14,7 +17,7 @@
  * slot directly.
  *
  * Memory order (also on weakly ordered CPUs): the sequence words (published
- * seq, each slot's seq, the reserved end) are only read and written through
+ * and flushed seq, each slot's seq, the reserved end) are only read and written through
  * `Atomics`. The writer invalidates a slot and reserves space with
  * read-modify-writes (`Atomics.exchange`), which act as full fences, so both
  * are visible before any of the data it then overwrites; it publishes with
@@ -23,8 +26,9 @@
  * the slot's seq and the reserved end again: the copy is ordered before that
  * check, so a copy that saw overwritten data always fails it.
  *
- * Layout: Int32 published seq, Int32 heartbeat counter, BigInt64 reserved
- * end (doubles ever written), Float64 slot count, then `slots` × Int32 slot
+ * Layout: Int32 published seq, Int32 heartbeat counter, Int32 flushed seq,
+ * Int32 padding, BigInt64 reserved end (doubles ever written), Float64 slot
+ * count, then `slots` × Int32 slot
  * seq (0 = being written), padded to 8 bytes, then `slots` × Float64
  * [start, length], then the data ring of `capacity` Float64. Positions are
  * absolute (counted since the start); the ring index is the position modulo
@@ -46,15 +50,15 @@ export interface BusRingSize {
   readonly capacity?: number;
 }
 
-const HEADER_BYTES = 24;
-const PUBLISHED = 0, BEAT = 1;
+const HEADER_BYTES = 32;
+const PUBLISHED = 0, BEAT = 1, FLUSHED = 2;
 const META = 2;
 const TRADE = 0, QUOTE = 1, BOOK = 2, CANDLE = 3;
 
 function layout(sab: SharedArrayBuffer) {
-  const head = new Int32Array(sab, 0, 2);
-  const reserved = new BigInt64Array(sab, 8, 1);
-  const slotCount = new Float64Array(sab, 16, 1)[0];
+  const head = new Int32Array(sab, 0, 3);
+  const reserved = new BigInt64Array(sab, 16, 1);
+  const slotCount = new Float64Array(sab, 24, 1)[0];
   const seqs = new Int32Array(sab, HEADER_BYTES, slotCount);
   const metaOffset = HEADER_BYTES + Math.ceil(slotCount / 2) * 8;
   const meta = new Float64Array(sab, metaOffset, slotCount * META);
@@ -72,7 +76,7 @@ export function createBusRing(size: BusRingSize = {}): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(
     HEADER_BYTES + Math.ceil(slots / 2) * 8 + slots * META * 8 + capacity * 8,
   );
-  new Float64Array(sab, 16, 1)[0] = slots;
+  new Float64Array(sab, 24, 1)[0] = slots;
   return sab;
 }
 
@@ -112,6 +116,15 @@ export class BusRingWriter {
     Atomics.store(seqs, slot, seq);
     Atomics.store(head, PUBLISHED, seq);
     Atomics.notify(head, PUBLISHED);
+  }
+
+  /**
+   * Records that the hub flush which published batch `seq` (the newest) has
+   * completed: every batch it published in any ring is visible to a reader
+   * that sees this one.
+   */
+  flushed(seq: number): void {
+    Atomics.store(this.#ring.head, FLUSHED, seq);
   }
 
   /** Bumps the heartbeat counter: readers take a counter standing still as the hub being down. */
@@ -165,6 +178,15 @@ export class BusRingReader {
   /** The seq of the newest published batch (0 before the first). */
   published(): number {
     return Atomics.load(this.#ring.head, PUBLISHED);
+  }
+
+  /**
+   * The newest batch of this ring published by a completed hub flush (0
+   * before one). Read it before other rings' {@link published}: those then
+   * count every batch that flush published.
+   */
+  flushed(): number {
+    return Atomics.load(this.#ring.head, FLUSHED);
   }
 
   /** The hub's heartbeat counter (it moves while the hub is alive). */

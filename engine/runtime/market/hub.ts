@@ -4,6 +4,13 @@
  * (each written once into the symbol's shared ring, which every worker reads,
  * with a heartbeat counter in the ring), keeps recent batches for gap
  * recovery, and fans out to in-process listeners.
+ *
+ * A symbol's batch goes out as soon as it is full; the other symbols' events
+ * taken before it go with the flush at the end of the turn (or after
+ * `flushMs`). Every publication is part of a flush, and once a flush has
+ * published everything, each ring it wrote to records so: a reader merging
+ * symbols by time knows when no earlier event of another symbol can still
+ * come, however late this thread runs.
  */
 import { type BusRingSize, BusRingWriter, createBusRing } from "./bus_ring.ts";
 import type { BookTop, Candle, MarketEvent } from "../../core/types.ts";
@@ -52,6 +59,8 @@ export type HubListener = (events: readonly MarketEvent[]) => void;
 interface Topic {
   ring: BusRingWriter;
   seq: number;
+  /** The newest seq recorded in the ring as published by a completed flush. */
+  flushed: number;
   pending: BusEvent[];
   retained: Ring<BusBatch>;
   /** When each retained batch was published (`performance.now()`), aligned with `retained`. */
@@ -138,8 +147,9 @@ export class MarketHub {
 
   #queue(event: BusEvent, topic: Topic): void {
     topic.pending.push(event);
+    // Even when the batch goes at once: the flush completes it (see the module doc).
+    if (!this.#flushScheduled) this.#scheduleFlush();
     if (topic.pending.length >= this.#batchMax) this.#publish(event.symbol, topic);
-    else if (!this.#flushScheduled) this.#scheduleFlush();
   }
 
   /**
@@ -192,7 +202,7 @@ export class MarketHub {
     }
   }
 
-  /** Publishes every pending event now. */
+  /** Publishes every pending event now, then records in each ring written to that this flush is complete. */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
@@ -200,6 +210,10 @@ export class MarketHub {
     this.#lastFlush = performance.now();
     for (const [symbol, topic] of this.#topics) {
       if (topic.pending.length > 0) this.#publish(symbol, topic);
+    }
+    // Only after every ring's batches: a reader that sees one ring flushed sees them all.
+    for (const topic of this.#topics.values()) {
+      if (topic.flushed !== topic.seq) topic.ring.flushed(topic.flushed = topic.seq);
     }
   }
 
@@ -209,6 +223,7 @@ export class MarketHub {
       topic = {
         ring: new BusRingWriter(createBusRing(this.#ringSize)),
         seq: 0,
+        flushed: 0,
         pending: [],
         retained: new Ring(this.#retain),
         publishedAt: new Ring(this.#retain),
