@@ -205,7 +205,7 @@ function refMacd(xs: number[], fast: number, slow: number, signal: number): numb
 function run(indicator: Indicator, inputs: number[] = CLOSES): number[][] {
   const outs: number[][] = Array.from({ length: indicator.out.length }, () => []);
   BARS.forEach((bar, i) => {
-    indicator.update(bar, inputs[i]);
+    indicator.update(bar, Float64Array.of(inputs[i]), 0);
     for (let k = 0; k < indicator.out.length; k++) outs[k].push(indicator.out[k]);
   });
   return outs;

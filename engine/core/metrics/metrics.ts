@@ -9,6 +9,9 @@ import { DEFAULT_INITIAL_CAPITAL } from "../types.ts";
 
 const YEAR_MS = 365 * 86_400_000;
 
+/** The return of the sample being added (see {@link addSamples}). */
+const sampleReturn = new Float64Array(1);
+
 /** Returns needed before Sharpe, Sortino and Calmar mean something (docs/execution.md). */
 export const MIN_RETURNS = 30;
 
@@ -178,7 +181,12 @@ export function addSamples(
   const exposedMs = sample.exposed_ms;
   state.samples += periods;
   state.exposed_ms += exposedMs;
-  const r = state.sample_equity > 0 ? equity / state.sample_equity - 1 : 0;
+  // Chosen by a branch into a typed array: a number chosen by a condition is
+  // boxed where this is not fully optimised (it runs once per sample).
+  const ret = sampleReturn;
+  ret[0] = 0;
+  if (state.sample_equity > 0) ret[0] = equity / state.sample_equity - 1;
+  const r = ret[0];
   state.ret_n++;
   const delta = r - state.ret_mean;
   state.ret_mean += delta / state.ret_n;

@@ -201,8 +201,9 @@ export class PortfolioCore {
     if (core === undefined) return;
     const start = out.length;
     core.step(event, out);
-    // Guarded here: a call that is not inlined would box the time it is given.
-    if (this.#legs !== undefined) {
+    // Guarded here (legs move only on new effects): a call that is not inlined
+    // would box the time it is given, on every trade.
+    if (this.#legs !== undefined && out.length > start) {
       this.#moveLegs(out, start, event.type === "candle" ? event.closeTime : event.time);
     }
     const filledAt = this.#record(out, start);

@@ -18,6 +18,7 @@ import {
   type CompiledCondition,
   compileOperand,
   CrossTracker,
+  IN_PLACE,
   type RuleScope,
 } from "./rules.ts";
 import type { Distance, Strategy } from "./schema.ts";
@@ -55,22 +56,48 @@ export interface StrategyEvaluatorOptions {
   peer?: (symbol: string) => Bar | undefined;
 }
 
-const SOURCE_READERS: Record<Source, (bar: Bar) => number> = {
-  close: (b) => b.close,
-  open: (b) => b.open,
-  high: (b) => b.high,
-  low: (b) => b.low,
-  hl2: (b) => (b.high + b.low) / 2,
-  hlc3: (b) => (b.high + b.low + b.close) / 3,
-  ohlc4: (b) => (b.open + b.high + b.low + b.close) / 4,
-  volume: (b) => b.volume,
+/**
+ * Writes a source of a bar into `to[0]` (one function per source: a read by
+ * a field name that varies is a generic load, and a number returned from a
+ * call that is not inlined is boxed).
+ */
+type SourceWriter = (bar: Bar, to: Float64Array) => void;
+
+const SOURCE_WRITERS: Record<Source, SourceWriter> = {
+  close: (b, to) => {
+    to[0] = b.close;
+  },
+  open: (b, to) => {
+    to[0] = b.open;
+  },
+  high: (b, to) => {
+    to[0] = b.high;
+  },
+  low: (b, to) => {
+    to[0] = b.low;
+  },
+  hl2: (b, to) => {
+    to[0] = (b.high + b.low) / 2;
+  },
+  hlc3: (b, to) => {
+    to[0] = (b.high + b.low + b.close) / 3;
+  },
+  ohlc4: (b, to) => {
+    to[0] = (b.open + b.high + b.low + b.close) / 4;
+  },
+  volume: (b, to) => {
+    to[0] = b.volume;
+  },
 };
 
 /** One indicator as wired in an evaluator. */
 interface Node {
   readonly indicator: Indicator;
-  /** Reads its input from the closed bar of its timeframe (NaN: upstream not ready, skip). */
-  readonly input: (bar: Bar) => number;
+  /** Where its input is once `prepare` has run (NaN: upstream not ready, skip). */
+  readonly input: Float64Array;
+  readonly at: number;
+  /** Brings the input up to date from the closed bar of its timeframe. */
+  readonly prepare: (bar: Bar, input: Float64Array) => void;
 }
 
 /** A rule with its readiness gate. */
@@ -150,8 +177,9 @@ export class StrategyEvaluator {
       reference: (ref) => {
         const resolved = plan.resolve(ref);
         if (resolved.kind === "field") {
-          const field = resolved.field;
-          return { read: () => base[field] };
+          const values = new Float64Array(1);
+          const write = SOURCE_WRITERS[resolved.field];
+          return { values, at: 0, compute: () => write(base, values) };
         }
         if (resolved.kind === "symbol") {
           if (peer === undefined) {
@@ -159,27 +187,36 @@ export class StrategyEvaluator {
               `'${ref}' reads another symbol: cross-symbol rules need a portfolio session`,
             );
           }
-          const { symbol, field } = resolved;
+          const symbol = resolved.symbol;
+          const write = SOURCE_WRITERS[resolved.field];
+          const values = Float64Array.of(NaN);
           let bar: Bar | undefined;
-          return { read: () => (bar ??= peer(symbol))?.[field] ?? NaN };
+          const compute = () => {
+            bar ??= peer(symbol);
+            if (bar !== undefined) write(bar, values);
+          };
+          return { values, at: 0, compute };
         }
         const indicator = this.#indicators[resolved.index];
-        const out = indicator.out;
-        const k = resolved.output;
-        return { read: () => out[k], indicator };
+        return { values: indicator.out, at: resolved.output, compute: IN_PLACE, indicator };
       },
       track: (tracker) => this.#trackers.push(tracker),
     };
     plan.indicators.forEach((p, i) => {
+      const indicator = this.#indicators[i];
       const source = p.input;
-      const upstream = source.kind === "indicator" ? this.#indicators[source.index] : undefined;
-      const k = source.kind === "indicator" ? source.output : 0;
-      const input = upstream
-        ? () => upstream.out[k]
-        : source.kind === "expression"
-        ? compileOperand(source.operand, scope, new Set()).read
-        : SOURCE_READERS[source.kind === "source" ? source.source : "close"];
-      this.#nodes[p.timeframe].push({ indicator: this.#indicators[i], input });
+      let node: Node;
+      if (source.kind === "indicator") {
+        const upstream = this.#indicators[source.index];
+        node = { indicator, input: upstream.out, at: source.output, prepare: IN_PLACE };
+      } else if (source.kind === "expression") {
+        const { values, at, compute } = compileOperand(source.operand, scope, new Set());
+        node = { indicator, input: values, at, prepare: compute };
+      } else {
+        const prepare = SOURCE_WRITERS[source.kind === "source" ? source.source : "close"];
+        node = { indicator, input: new Float64Array(1), at: 0, prepare };
+      }
+      this.#nodes[p.timeframe].push(node);
     });
     const risk = this.#strategy.risk;
     const atrOf = (distance: Distance | undefined) =>
@@ -379,8 +416,10 @@ export class StrategyEvaluator {
     const nodes = this.#nodes[i];
     for (let k = 0; k < nodes.length; k++) {
       const node = nodes[k];
-      const x = node.input(bar);
-      if (x === x) node.indicator.update(bar, x);
+      const input = node.input;
+      node.prepare(bar, input);
+      const x = input[node.at];
+      if (x === x) node.indicator.update(bar, input, node.at);
     }
     if (i === 0) this.#evaluate();
   }

@@ -23,6 +23,10 @@ export interface Indicator {
   readonly out: Float64Array;
   /** True once the outputs hold a value. */
   readonly ready: boolean;
-  /** Consumes one closed candle; `x` is the selected input (source field or upstream output). */
-  update(bar: Bar, x: number): void;
+  /**
+   * Consumes one closed candle; its input (source field or upstream output)
+   * is `input[at]`, handed over in an array because a number handed to a
+   * call that is not inlined is boxed (an allocation per candle).
+   */
+  update(bar: Bar, input: Float64Array, at: number): void;
 }

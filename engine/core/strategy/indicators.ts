@@ -2,11 +2,17 @@
  * The streaming indicators of the DSL, each matching TA-Lib's definition from
  * its first reported value (see docs/dsl.md for the seeding choices).
  *
+ * They run once per candle, too rarely to be fully optimised, where a number
+ * handed to or returned from a call that is not inlined is boxed (a heap
+ * allocation), and so is a number chosen by a condition (`c ? 0 : x`) or
+ * carried around a loop in a local: numbers cross calls in typed arrays,
+ * results are stored by branch and loop sums are kept in typed arrays.
+ *
  * @module
  */
 
 import type { Bar, Indicator } from "./indicator.ts";
-import { EmaKernel, SmaKernel, WindowExtreme, WmaKernel } from "./kernels.ts";
+import { EmaKernel, SmaKernel, TrueRange, WindowExtreme, WmaKernel } from "./kernels.ts";
 
 /** Values closer to zero than this count as zero (TA-Lib's TA_IS_ZERO). */
 const ZERO = 1e-8;
@@ -15,12 +21,15 @@ const ZERO = 1e-8;
 abstract class Base implements Indicator {
   readonly out: Float64Array;
   ready = false;
+  /** A single output's fresh value, published by {@link publish}. */
+  protected readonly value = new Float64Array(1);
   constructor(outputs: number) {
     this.out = new Float64Array(outputs).fill(NaN);
   }
-  abstract update(bar: Bar, x: number): void;
-  /** Publishes one output value when it is defined. */
-  protected set(value: number): void {
+  abstract update(bar: Bar, input: Float64Array, at: number): void;
+  /** Publishes `from[0]` (by default {@link value}) as the output when it is defined. */
+  protected publish(from: Float64Array = this.value): void {
+    const value = from[0];
     if (value === value) {
       this.out[0] = value;
       this.ready = true;
@@ -37,8 +46,9 @@ export class Sma extends Base {
     this.#sma = new SmaKernel(period);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
-    this.set(this.#sma.push(x));
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    this.#sma.push(input, at);
+    this.publish(this.#sma.out);
   }
 }
 
@@ -51,8 +61,9 @@ export class Ema extends Base {
     this.#ema = new EmaKernel(period);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
-    this.set(this.#ema.push(x));
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    this.#ema.push(input, at);
+    this.publish(this.#ema.out);
   }
 }
 
@@ -65,8 +76,9 @@ export class Wma extends Base {
     this.#wma = new WmaKernel(period);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
-    this.set(this.#wma.push(x));
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    this.#wma.push(input, at);
+    this.publish(this.#wma.out);
   }
 }
 
@@ -81,10 +93,13 @@ export class Dema extends Base {
     this.#ema2 = new EmaKernel(period);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
-    const e1 = this.#ema1.push(x);
-    if (e1 !== e1) return;
-    this.set(2 * e1 - this.#ema2.push(e1));
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const ema1 = this.#ema1.out;
+    this.#ema1.push(input, at);
+    if (ema1[0] !== ema1[0]) return;
+    this.#ema2.push(ema1, 0);
+    this.value[0] = 2 * ema1[0] - this.#ema2.out[0];
+    this.publish();
   }
 }
 
@@ -95,20 +110,28 @@ export class Rsi extends Base {
   #prev = NaN;
   #gain = 0;
   #loss = 0;
+  /** This input's gain and loss (fields, not locals chosen by a condition: see the module doc). */
+  #up = 0;
+  #down = 0;
   /** RSI over `period` changes. */
   constructor(period: number) {
     super(1);
     this.#period = period;
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const x = input[at];
     const prev = this.#prev;
     this.#prev = x;
     if (prev !== prev) return;
     const change = x - prev;
-    const gain = change > 0 ? change : 0;
-    const loss = change < 0 ? -change : 0;
     const n = this.#period;
+    this.#up = 0;
+    this.#down = 0;
+    if (change > 0) this.#up = change;
+    else if (change < 0) this.#down = -change;
+    const gain = this.#up;
+    const loss = this.#down;
     if (this.#count < n) {
       this.#gain += gain;
       this.#loss += loss;
@@ -120,7 +143,9 @@ export class Rsi extends Base {
       this.#loss = (this.#loss * (n - 1) + loss) / n;
     }
     const total = this.#gain + this.#loss;
-    this.set(total < ZERO ? 0 : 100 * this.#gain / total);
+    if (total < ZERO) this.value[0] = 0;
+    else this.value[0] = 100 * this.#gain / total;
+    this.publish();
   }
 }
 
@@ -144,20 +169,23 @@ export class Macd extends Base {
     this.#signal = new EmaKernel(signal);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
-    const slow = this.#slow.push(x);
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const slow = this.#slow.out;
+    this.#slow.push(input, at);
     if (this.#skip > 0) {
       this.#skip--;
       return;
     }
-    const fast = this.#fast.push(x);
-    if (slow !== slow) return;
-    const macd = fast - slow;
-    const signal = this.#signal.push(macd);
+    this.#fast.push(input, at);
+    if (slow[0] !== slow[0]) return;
+    const macd = this.value;
+    macd[0] = this.#fast.out[0] - slow[0];
+    this.#signal.push(macd, 0);
+    const signal = this.#signal.out[0];
     if (signal !== signal) return;
-    this.out[0] = macd;
+    this.out[0] = macd[0];
     this.out[1] = signal;
-    this.out[2] = macd - signal;
+    this.out[2] = macd[0] - signal;
     this.ready = true;
   }
 }
@@ -177,7 +205,8 @@ export class Bollinger extends Base {
     this.#multiple = multiple;
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const x = input[at];
     const window = this.#window;
     const n = window.length;
     if (this.#count === n) {
@@ -192,7 +221,10 @@ export class Bollinger extends Base {
     if (this.#count < n) return;
     const mean = this.#sum / n;
     const variance = this.#sumSq / n - mean * mean;
-    const band = this.#multiple * (variance > 0 ? Math.sqrt(variance) : 0);
+    const deviation = this.value;
+    deviation[0] = 0;
+    if (variance > 0) deviation[0] = Math.sqrt(variance);
+    const band = this.#multiple * deviation[0];
     this.out[0] = mean + band;
     this.out[1] = mean;
     this.out[2] = mean - band;
@@ -200,18 +232,11 @@ export class Bollinger extends Base {
   }
 }
 
-/** True range of a bar given the previous close (high − low when there is none). */
-function trueRange(bar: Bar, prevClose: number): number {
-  const range = bar.high - bar.low;
-  if (prevClose !== prevClose) return range;
-  return Math.max(range, Math.abs(bar.high - prevClose), Math.abs(bar.low - prevClose));
-}
-
 /** Average true range, Wilder smoothed; the first bar's TR is high − low and the first ATR is the mean of the first `period` TRs. */
 export class Atr extends Base {
   #period: number;
   #count = 0;
-  #prevClose = NaN;
+  #trueRange = new TrueRange();
   #atr = 0;
   /** ATR over `period` bars. */
   constructor(period: number) {
@@ -220,15 +245,16 @@ export class Atr extends Base {
   }
   /** Consumes one bar. */
   update(bar: Bar): void {
-    const tr = trueRange(bar, this.#prevClose);
-    this.#prevClose = bar.close;
+    this.#trueRange.push(bar);
+    const tr = this.#trueRange.out[0];
     const n = this.#period;
     if (this.#count < n) {
       this.#atr += tr;
       if (++this.#count < n) return;
       this.#atr /= n;
     } else this.#atr = (this.#atr * (n - 1) + tr) / n;
-    this.set(this.#atr);
+    this.value[0] = this.#atr;
+    this.publish();
   }
 }
 
@@ -238,12 +264,14 @@ export class Adx extends Base {
   #bars = 0;
   #prevHigh = NaN;
   #prevLow = NaN;
-  #prevClose = NaN;
+  #trueRange = new TrueRange();
   #plusDm = 0;
   #minusDm = 0;
   #tr = 0;
   #sumDx = 0;
   #adx = NaN;
+  /** This bar's DX (NaN when undefined). */
+  #dx = NaN;
   /** ADX over `period`. */
   constructor(period: number) {
     super(1);
@@ -255,10 +283,9 @@ export class Adx extends Base {
     const bars = this.#bars++;
     const diffP = bar.high - this.#prevHigh;
     const diffM = this.#prevLow - bar.low;
-    const prevClose = this.#prevClose;
     this.#prevHigh = bar.high;
     this.#prevLow = bar.low;
-    this.#prevClose = bar.close;
+    this.#trueRange.push(bar);
     if (bars === 0) return;
     const smoothing = bars >= n;
     if (smoothing) {
@@ -268,15 +295,16 @@ export class Adx extends Base {
     }
     if (diffM > 0 && diffP < diffM) this.#minusDm += diffM;
     else if (diffP > 0 && diffP > diffM) this.#plusDm += diffP;
-    this.#tr += trueRange(bar, prevClose);
+    this.#tr += this.#trueRange.out[0];
     if (!smoothing) return;
-    let dx = NaN;
+    this.#dx = NaN;
     if (Math.abs(this.#tr) >= ZERO) {
       const minusDi = 100 * this.#minusDm / this.#tr;
       const plusDi = 100 * this.#plusDm / this.#tr;
       const sum = minusDi + plusDi;
-      if (Math.abs(sum) >= ZERO) dx = 100 * Math.abs(minusDi - plusDi) / sum;
+      if (Math.abs(sum) >= ZERO) this.#dx = 100 * Math.abs(minusDi - plusDi) / sum;
     }
+    const dx = this.#dx;
     if (bars < 2 * n - 1) {
       if (dx === dx) this.#sumDx += dx;
       return;
@@ -285,7 +313,8 @@ export class Adx extends Base {
       if (dx === dx) this.#sumDx += dx;
       this.#adx = this.#sumDx / n;
     } else if (dx === dx) this.#adx = (this.#adx * (n - 1) + dx) / n;
-    this.set(this.#adx);
+    this.value[0] = this.#adx;
+    this.publish();
   }
 }
 
@@ -305,16 +334,25 @@ export class Stoch extends Base {
   }
   /** Consumes one bar. */
   update(bar: Bar): void {
-    const hh = this.#highest.push(bar.high);
-    const ll = this.#lowest.push(bar.low);
+    const value = this.value;
+    value[0] = bar.high;
+    this.#highest.push(value, 0);
+    value[0] = bar.low;
+    this.#lowest.push(value, 0);
+    const hh = this.#highest.out[0];
+    const ll = this.#lowest.out[0];
     if (hh !== hh) return;
     const range = hh - ll;
-    const fastK = range > 0 ? (bar.close - ll) / range * 100 : 0;
-    const k = this.#k.push(fastK);
-    if (k !== k) return;
-    const d = this.#d.push(k);
+    const fastK = value;
+    fastK[0] = 0;
+    if (range > 0) fastK[0] = (bar.close - ll) / range * 100;
+    this.#k.push(fastK, 0);
+    const k = this.#k.out;
+    if (k[0] !== k[0]) return;
+    this.#d.push(k, 0);
+    const d = this.#d.out[0];
     if (d !== d) return;
-    this.out[0] = k;
+    this.out[0] = k[0];
     this.out[1] = d;
     this.ready = true;
   }
@@ -343,11 +381,14 @@ export class Cci extends Base {
     this.#index = this.#index + 1 === n ? 0 : this.#index + 1;
     if (this.#count < n) return;
     const mean = this.#sum / n;
-    let deviation = 0;
-    for (let i = 0; i < n; i++) deviation += Math.abs(window[i] - mean);
-    deviation /= n;
+    const sum = this.value;
+    sum[0] = 0;
+    for (let i = 0; i < n; i++) sum[0] += Math.abs(window[i] - mean);
+    const deviation = sum[0] / n;
     const diff = tp - mean;
-    this.set(diff !== 0 && deviation !== 0 ? diff / (0.015 * deviation) : 0);
+    if (diff !== 0 && deviation !== 0) this.value[0] = diff / (0.015 * deviation);
+    else this.value[0] = 0;
+    this.publish();
   }
 }
 
@@ -366,7 +407,8 @@ export class Obv extends Base {
     if (prev !== prev) this.#obv = bar.volume;
     else if (bar.close > prev) this.#obv += bar.volume;
     else if (bar.close < prev) this.#obv -= bar.volume;
-    this.set(this.#obv);
+    this.value[0] = this.#obv;
+    this.publish();
   }
 }
 
@@ -381,8 +423,9 @@ export class Vwap extends Base {
   constructor() {
     super(1);
   }
-  /** Consumes one bar; `price` is the selected source (hlc3 by default). */
-  update(bar: Bar, price: number): void {
+  /** Consumes one bar; its input is the selected source (hlc3 by default). */
+  update(bar: Bar, input: Float64Array, at: number): void {
+    const price = input[at];
     const day = Math.floor(bar.openTime / DAY_MS);
     if (day !== this.#day) {
       this.#day = day;
@@ -391,7 +434,9 @@ export class Vwap extends Base {
     }
     this.#pv += price * bar.volume;
     this.#volume += bar.volume;
-    this.set(this.#volume > 0 ? this.#pv / this.#volume : price);
+    if (this.#volume > 0) this.value[0] = this.#pv / this.#volume;
+    else this.value[0] = price;
+    this.publish();
   }
 }
 
@@ -406,7 +451,8 @@ export class Roc extends Base {
     this.#window = new Float64Array(period);
   }
   /** Consumes one input. */
-  update(_bar: Bar, x: number): void {
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const x = input[at];
     const window = this.#window;
     const old = window[this.#index];
     const full = this.#count === window.length;
@@ -416,7 +462,9 @@ export class Roc extends Base {
       this.#count++;
       return;
     }
-    this.set(old !== 0 ? (x / old - 1) * 100 : 0);
+    if (old !== 0) this.value[0] = (x / old - 1) * 100;
+    else this.value[0] = 0;
+    this.publish();
   }
 }
 
@@ -431,19 +479,23 @@ export class ZScore extends Base {
     this.#window = new Float64Array(period);
   }
   /** Consumes one input (sums recomputed over the window: exact, O(period)). */
-  update(_bar: Bar, x: number): void {
+  update(_bar: Bar, input: Float64Array, at: number): void {
+    const x = input[at];
     const window = this.#window;
     const n = window.length;
     window[this.#index] = x;
     this.#index = this.#index + 1 === n ? 0 : this.#index + 1;
     if (this.#count < n) this.#count++;
     if (this.#count < n) return;
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += window[i];
-    const mean = sum / n;
-    let squares = 0;
-    for (let i = 0; i < n; i++) squares += (window[i] - mean) * (window[i] - mean);
-    const sd = Math.sqrt(squares / n);
-    this.set(sd > ZERO * Math.max(1, Math.abs(mean)) ? (x - mean) / sd : 0);
+    const sum = this.value;
+    sum[0] = 0;
+    for (let i = 0; i < n; i++) sum[0] += window[i];
+    const mean = sum[0] / n;
+    sum[0] = 0;
+    for (let i = 0; i < n; i++) sum[0] += (window[i] - mean) * (window[i] - mean);
+    const sd = Math.sqrt(sum[0] / n);
+    if (sd > ZERO * Math.max(1, Math.abs(mean))) this.value[0] = (x - mean) / sd;
+    else this.value[0] = 0;
+    this.publish();
   }
 }

@@ -3,6 +3,11 @@
  * no string lookups and no allocation when evaluated. Crossings keep their
  * own previous values and are stepped once per base candle.
  *
+ * Operand values live in typed arrays (an indicator's outputs, a cell of
+ * their own) and are read where they are compared: this code runs once per
+ * candle, too rarely to be fully optimised, and there a number returned from
+ * a call that is not inlined is boxed (an allocation per candle).
+ *
  * @module
  */
 
@@ -10,10 +15,16 @@ import type { Indicator } from "./indicator.ts";
 import type { Condition, Operand } from "./schema.ts";
 import { ARITHMETIC_OPERATORS, PAIR_OPERATORS } from "./vocabulary.ts";
 
+/** Where an operand's current value is: `values[at]`, once `compute()` has run. */
+export interface OperandSlot {
+  readonly values: Float64Array;
+  readonly at: number;
+  /** Brings `values[at]` up to date (a candle field read, an expression evaluated; a no-op for outputs and numbers). */
+  readonly compute: () => void;
+}
+
 /** A compiled operand. */
-export interface CompiledOperand {
-  /** Reads the current value (NaN when not ready). */
-  readonly read: () => number;
+export interface CompiledOperand extends OperandSlot {
   /** Text for reasons: the reference, number or expression. */
   readonly label: string;
   /** True for literal numbers. */
@@ -30,16 +41,25 @@ export interface CompiledCondition {
 
 /** What compiling a condition needs from its evaluator. */
 export interface RuleScope {
-  /** Reader of a reference (`rsi`, `macd.signal`, `close`) and the indicator behind it, if any. */
-  reference(ref: string): { read: () => number; indicator?: Indicator };
+  /** Where a reference (`rsi`, `macd.signal`, `close`) is read, and the indicator behind it, if any. */
+  reference(ref: string): OperandSlot & { readonly indicator?: Indicator };
   /** Registers a crossing tracker to be stepped on every base candle. */
   track(tracker: CrossTracker): void;
 }
 
+/** An operand's `compute` when its value is always in place. */
+export const IN_PLACE = (): void => {};
+
+/** The current value of an operand (for reasons and tests; allocates). */
+export function currentValue(slot: OperandSlot): number {
+  slot.compute();
+  return slot.values[slot.at];
+}
+
 /** Tracks whether `a` crossed `b` between the previous and the current base candle. */
 export class CrossTracker {
-  #a: () => number;
-  #b: () => number;
+  #a: OperandSlot;
+  #b: OperandSlot;
   /** Values at the previous base candle. */
   prevA = NaN;
   prevB = NaN;
@@ -51,18 +71,22 @@ export class CrossTracker {
   /** a[t-1] >= b[t-1] and a[t] < b[t]. */
   below = false;
 
-  /** Tracks the crossing of two operand readers. */
-  constructor(a: () => number, b: () => number) {
+  /** Tracks the crossing of two operands. */
+  constructor(a: OperandSlot, b: OperandSlot) {
     this.#a = a;
     this.#b = b;
   }
 
   /** Moves to a new base candle (NaN comparisons are false, so undefined values never cross). */
   step(): void {
+    const a = this.#a;
+    const b = this.#b;
+    a.compute();
+    b.compute();
     this.prevA = this.a;
     this.prevB = this.b;
-    this.a = this.#a();
-    this.b = this.#b();
+    this.a = a.values[a.at];
+    this.b = b.values[b.at];
     this.above = this.prevA <= this.prevB && this.a > this.b;
     this.below = this.prevA >= this.prevB && this.a < this.b;
   }
@@ -84,30 +108,52 @@ export function compileOperand(
   indicators: Set<Indicator>,
 ): CompiledOperand {
   if (typeof operand === "number") {
-    return { read: () => operand, label: formatValue(operand), constant: true };
+    const values = Float64Array.of(operand);
+    return { values, at: 0, compute: IN_PLACE, label: formatValue(operand), constant: true };
   }
   if (typeof operand === "string") {
-    const { read, indicator } = scope.reference(operand);
+    const { values, at, compute, indicator } = scope.reference(operand);
     if (indicator) indicators.add(indicator);
-    return { read, label: operand, constant: false };
+    return { values, at, compute, label: operand, constant: false };
   }
   const op = ARITHMETIC_OPERATORS.find((k) => operand[k])!;
   const [left, right] = operand[op]!.map((o) => compileOperand(o, scope, indicators));
-  const a = left.read;
-  const b = right.read;
-  const read = op === "add"
-    ? () => a() + b()
+  const { values: a, at: i, compute: computeA } = left;
+  const { values: b, at: j, compute: computeB } = right;
+  const values = new Float64Array(1);
+  // Block bodies: an arrow returning the value it stores would box it.
+  const combine = op === "add"
+    ? () => {
+      values[0] = a[i] + b[j];
+    }
     : op === "sub"
-    ? () => a() - b()
+    ? () => {
+      values[0] = a[i] - b[j];
+    }
     : op === "mul"
-    ? () => a() * b()
-    : () => a() / b();
+    ? () => {
+      values[0] = a[i] * b[j];
+    }
+    : () => {
+      values[0] = a[i] / b[j];
+    };
+  const compute = () => {
+    computeA();
+    computeB();
+    combine();
+  };
   const constant = left.constant && right.constant;
-  return { read, label: `(${left.label} ${SYMBOLS[op]} ${right.label})`, constant };
+  return {
+    values,
+    at: 0,
+    compute,
+    label: `(${left.label} ${SYMBOLS[op]} ${right.label})`,
+    constant,
+  };
 }
 
 function record(values: Record<string, number>, operand: CompiledOperand): void {
-  if (!operand.constant) values[operand.label] = operand.read();
+  if (!operand.constant) values[operand.label] = currentValue(operand);
 }
 
 /** Compiles a condition; collects the indicators it reads into `indicators`. */
@@ -121,13 +167,14 @@ export function compileCondition(
     const parts = (condition.all ?? condition.any)!.map((c) =>
       compileCondition(c, scope, indicators)
     );
+    // Indexed loops: an iterator is an allocation per candle.
     const test = all
       ? () => {
-        for (const part of parts) if (!part.test()) return false;
+        for (let k = 0; k < parts.length; k++) if (!parts[k].test()) return false;
         return true;
       }
       : () => {
-        for (const part of parts) if (part.test()) return true;
+        for (let k = 0; k < parts.length; k++) if (parts[k].test()) return true;
         return false;
       };
     const explain = (values: Record<string, number>) =>
@@ -143,7 +190,7 @@ export function compileCondition(
   const op = PAIR_OPERATORS.find((k) => condition[k])!;
   const [a, b] = condition[op]!.map((o) => compileOperand(o, scope, indicators));
   if (op === "crosses_above" || op === "crosses_below") {
-    const tracker = new CrossTracker(a.read, b.read);
+    const tracker = new CrossTracker(a, b);
     scope.track(tracker);
     const moved = (label: string, now: number, before: number) =>
       `${label} ${formatValue(now)} ← ${formatValue(before)}`;
@@ -161,24 +208,29 @@ export function compileCondition(
       },
     };
   }
-  const ra = a.read;
-  const rb = b.read;
-  const test = op === "gt"
-    ? () => ra() > rb()
+  const { values: va, at: i, compute: computeA } = a;
+  const { values: vb, at: j, compute: computeB } = b;
+  const compare = op === "gt"
+    ? () => va[i] > vb[j]
     : op === "gte"
-    ? () => ra() >= rb()
+    ? () => va[i] >= vb[j]
     : op === "lt"
-    ? () => ra() < rb()
+    ? () => va[i] < vb[j]
     : op === "lte"
-    ? () => ra() <= rb()
-    : () => ra() === rb();
+    ? () => va[i] <= vb[j]
+    : () => va[i] === vb[j];
+  const test = () => {
+    computeA();
+    computeB();
+    return compare();
+  };
   return {
     test,
     explain: (values) => {
       record(values, a);
       record(values, b);
       const detail = [a, b].filter((o) => !o.constant).map((o) =>
-        `${o.label} ${formatValue(o.read())}`
+        `${o.label} ${formatValue(currentValue(o))}`
       );
       return `${a.label} ${COMPARISONS[op]} ${b.label} (${detail.join(", ")})`;
     },
