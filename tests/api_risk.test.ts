@@ -8,33 +8,12 @@ import assert from "node:assert/strict";
 import { RISK_TOPIC, type RiskMessage } from "../contract/mod.ts";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
-import { createApp } from "../routes/app.ts";
+import { inProcessClient, QUIET_STRATEGY } from "./support/api.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually } from "./support/wait.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-
-const QUIET = {
-  version: 1,
-  name: "quiet",
-  timeframe: "1m",
-  entry: { long: { gt: ["close", 1e12] } },
-  sizing: { type: "fixed_quantity", value: 0.01 },
-};
-
-function client(service: Service) {
-  const app = createApp(service);
-  return async (method: string, path: string, body?: unknown) => {
-    const response = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
-  };
-}
 
 const config = () => loadConfig({ FEED: "sim", DEMO_SESSION: "false" });
 const SESSIONS = "/api/paper_trading/sessions";
@@ -42,13 +21,13 @@ const SESSIONS = "/api/paper_trading/sessions";
 Deno.test("kill switch over 10 sessions, account limits, session limits and restart", async (t) => {
   const { db, dispose } = await DATABASES[0].open();
   let service = await startService(config(), { db });
-  let call = client(service);
+  let call = inProcessClient(service);
   try {
     const ids: string[] = [];
     await t.step("10 sessions start active", async () => {
       for (let i = 0; i < 10; i++) {
         const r = await call("POST", SESSIONS, {
-          strategy: QUIET,
+          strategy: QUIET_STRATEGY,
           symbol: i % 2 ? "ETHUSDT" : "BTCUSDT",
           ...(i === 0 ? { risk: { max_orders_per_minute: 50 } } : {}),
         });
@@ -119,7 +98,7 @@ Deno.test("kill switch over 10 sessions, account limits, session limits and rest
     });
 
     await t.step("a session started while the kill switch is on starts halted", async () => {
-      const r = await call("POST", SESSIONS, { strategy: QUIET, symbol: "BTCUSDT" });
+      const r = await call("POST", SESSIONS, { strategy: QUIET_STRATEGY, symbol: "BTCUSDT" });
       assert.equal(r.status, 201);
       assert.equal(r.body.risk.state, "halted");
       ids.push(r.body.id);
@@ -159,7 +138,7 @@ Deno.test("kill switch over 10 sessions, account limits, session limits and rest
     await t.step("a halted session is halted again after a restart", async () => {
       await service.close();
       service = await startService(config(), { db });
-      call = client(service);
+      call = inProcessClient(service);
       const restored = await service.restore();
       assert.equal(restored.failed, 0);
       const s = (await call("GET", `${SESSIONS}/${ids[1]}`)).body;

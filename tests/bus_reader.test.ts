@@ -4,6 +4,7 @@ import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { BusReader } from "../engine/runtime/market/bus_reader.ts";
 import { BusSubscriber } from "../engine/runtime/market/bus_subscriber.ts";
 import type { Trade } from "../engine/core/types.ts";
+import { tradeOf } from "./support/trades.ts";
 import { until } from "./support/wait.ts";
 
 const SYMBOL = "TESTUSDT";
@@ -11,15 +12,7 @@ const SYMBOL = "TESTUSDT";
 const DEADLINE_MS = 30_000;
 
 function trade(id: number): Trade {
-  return {
-    type: "trade",
-    symbol: SYMBOL,
-    id,
-    price: 100 + (id % 7),
-    qty: 1,
-    time: 1_700_000_000_000 + id,
-    buyerMaker: false,
-  };
+  return tradeOf({ symbol: SYMBOL, id, price: 100 + (id % 7), time: 1_700_000_000_000 + id });
 }
 
 /** Publishes trades `from`..`to`, one batch each. */

@@ -7,47 +7,27 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
-import { createApp } from "../routes/app.ts";
+import { inProcessClient, QUIET_STRATEGY } from "./support/api.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually } from "./support/wait.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-const QUIET = {
-  version: 1,
-  name: "quiet",
-  timeframe: "1m",
-  entry: { long: { gt: ["close", 1e12] } },
-  sizing: { type: "fixed_quantity", value: 0.01 },
-};
 const SESSIONS = "/api/paper_trading/sessions";
 /** A hung worker is replaced within seconds (the whole of a core: not stretched by load). */
 const FAST = { heartbeatMs: 200, hangMs: 2_000 };
-
-function client(service: Service) {
-  const app = createApp(service);
-  return async (method: string, path: string, body?: unknown) => {
-    const response = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
-  };
-}
 
 for (const kind of DATABASES) {
   Deno.test(`${kind.name}: a session that missed the kill switch is flattened at the next refresh`, async () => {
     const { db, dispose } = await kind.open();
     const config = loadConfig({ FEED: "sim", DEMO_SESSION: "false", NODE_ID: "solo" });
     const service = await startService(config, { db, timings: FAST, cpuShare: () => 1 });
-    const call = client(service);
+    const call = inProcessClient(service);
     try {
       const ids: string[] = [];
       for (let i = 0; i < 2; i++) {
-        const r = await call("POST", SESSIONS, { strategy: QUIET, symbol: "BTCUSDT" });
+        const r = await call("POST", SESSIONS, { strategy: QUIET_STRATEGY, symbol: "BTCUSDT" });
         assert.equal(r.status, 201, JSON.stringify(r.body));
         ids.push(r.body.id);
       }

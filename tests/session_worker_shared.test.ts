@@ -7,6 +7,7 @@ import { parseStrategy } from "../engine/core/strategy/mod.ts";
 import { effectiveLimits } from "../engine/core/risk/limits.ts";
 import { FLIP_STRATEGY } from "../fixtures/bench_feed.ts";
 import type { Trade } from "../engine/core/types.ts";
+import { tradeOf } from "./support/trades.ts";
 import type { FromWorker, SessionEffects, ToWorker } from "../engine/runtime/worker_protocol.ts";
 import { BusReader } from "../engine/runtime/market/bus_reader.ts";
 import { SessionHost } from "../engine/runtime/session_host.ts";
@@ -28,15 +29,13 @@ const execution = resolveExecutionConfig({});
 
 /** Trade `id`, 200 ms after the one before: a 1 s candle closes every fifth. */
 function trade(id: number): Trade {
-  return {
-    type: "trade",
+  return tradeOf({
     symbol: SYMBOL,
     id,
     price: 100 + (id % 7),
-    qty: 1,
     time: 1_800_000_000_000 + id * 200,
     buyerMaker: id % 2 === 0,
-  };
+  });
 }
 
 /** The fills a session run alone in this thread makes on trades `from`..{@link LAST}. */

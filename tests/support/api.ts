@@ -3,6 +3,8 @@
  * session, and a round trip traded by hand.
  */
 import assert from "node:assert/strict";
+import type { Service } from "../../engine/runtime/service.ts";
+import { createApp } from "../../routes/app.ts";
 import { eventually } from "./wait.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -37,6 +39,23 @@ export async function call(
   };
 }
 
+/**
+ * Calls the API of a service started in the test's own process (no server):
+ * sends `body` as JSON and answers the status and the JSON body (if any).
+ */
+export function inProcessClient(service: Service) {
+  const app = createApp(service);
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await app.request(path, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
+  };
+}
+
 /** The session most tests run: the fast EMA cross on BTCUSDT, which trades within seconds. */
 export const FAST_EMA_SESSION = { strategy: "ema_cross_fast", symbol: "BTCUSDT" } as const;
 
@@ -58,6 +77,15 @@ export function backtestDone(base: string, id: string, timeoutMs?: number): Prom
     return job.status === "done" ? job : undefined;
   }, { what: `the backtest job ${id} to finish`, timeoutMs });
 }
+
+/** A strategy (as a JSON body's object) that never trades: a price above 10^12 enters. */
+export const QUIET_STRATEGY = {
+  version: 1,
+  name: "quiet",
+  timeframe: "1m",
+  entry: { long: { gt: ["close", 1e12] } },
+  sizing: { type: "fixed_quantity", value: 0.01 },
+};
 
 /** A strategy that never enters by itself: every fill comes from the test's own orders. */
 export const IDLE_STRATEGY = `version: 1
