@@ -162,8 +162,11 @@ for (const kind of DATABASES) {
         timeoutMs: 30_000,
       });
       assert.equal(held.length, 1, "one delivery at a time to the stuck target");
-      const rows = await delivery.outbox.list({ limit: 500, offset: 0 });
-      assert.equal(rows.filter((r) => r.status === "delivered").length, 10);
+      // A delivery is recorded after its answer arrived: wait for the outbox to say so.
+      const rows = await eventually(async () => {
+        const all = await delivery.outbox.list({ limit: 500, offset: 0 });
+        return all.filter((r) => r.status === "delivered").length === 10 ? all : undefined;
+      }, { what: "the ten deliveries recorded in the outbox", timeoutMs: 30_000 });
       assert.equal(rows.filter((r) => r.status === "pending").length, 20);
     } finally {
       stuck = false;
