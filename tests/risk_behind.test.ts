@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../engine/runtime/config.ts";
-import { type Service, startService } from "../engine/runtime/service.ts";
+import { startService } from "../engine/runtime/service.ts";
 import { inProcessClient, QUIET_STRATEGY } from "./support/api.ts";
 import { DATABASES } from "./support/databases.ts";
 import { eventually } from "./support/wait.ts";
