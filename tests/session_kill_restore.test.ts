@@ -55,20 +55,24 @@ for (const kind of DATABASES) {
       for (const fill of shown) {
         assert.ok(after.items.some((f) => f.id === fill.id), `shown fill ${fill.id} kept`);
       }
-      // The restored book agrees with the durable fill history. Fills made after the restart
-      // are included in both sides once we read a fresh summary and trade list together.
+      // The restored book agrees with the durable fill history. The summary is the session's
+      // live view (throttled, shown after the commit) and the trade list is read from the
+      // database, so a fill can be in the list before the view shows it: compare the two once
+      // they count the same fills.
       const [summary, ledger] = await eventually(async () => {
         const s = await getJson(
           `${base}/api/paper_trading/sessions/${session.id}`,
-        ) as typeof restored;
+        ) as typeof restored & { fill_count: number };
         const t = await getJson(
           `${base}/api/paper_trading/sessions/${session.id}/trades?limit=1000`,
         ) as { items: Fill[] };
         const s2 = await getJson(
           `${base}/api/paper_trading/sessions/${session.id}`,
-        ) as typeof restored;
-        return s.cash === s2.cash ? [s, t.items] as const : undefined;
-      });
+        ) as typeof s;
+        return s.fill_count === t.items.length && s2.fill_count === t.items.length
+          ? [s, t.items] as const
+          : undefined;
+      }, { what: "a summary and a trade list that count the same fills", timeoutMs: 60_000 });
       const cash = ledger.reduce(
         (sum, f) => sum + (f.side === "sell" ? 1 : -1) * f.price * f.quantity - f.fee,
         summary.initial_capital,
