@@ -8,7 +8,7 @@
  * on every lease tick, so a node that missed a change takes it late. A
  * session that could not take a change (its worker was gone or restarting)
  * is named in the answer and brought to the settings in force at the next
- * lease tick.
+ * refresh (a lease tick in a cluster, a timer on a node alone).
  */
 import type { Db } from "../../db/mod.ts";
 import { RiskTable, type StoredRiskSettings } from "../../db/stores/mod.ts";

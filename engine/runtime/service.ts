@@ -37,6 +37,12 @@ import { type AccountRiskNow, Supervisor, type SupervisorTimings } from "./super
 const CLOSE_FLUSH_MS = 4_000;
 /** How long stopping waits for the database to close (PGlite writes its checkpoint). */
 const CLOSE_DB_MS = 3_000;
+/**
+ * How often a node alone checks the stored account risk settings and brings
+ * sessions that could not take a change to the settings in force (in a
+ * cluster, every lease tick does).
+ */
+const RISK_REFRESH_MS = 5_000;
 
 /** A node of a cluster restores nothing at start: its ticks adopt sessions nobody runs. */
 const NOTHING_TO_RESTORE: RestoreProgress = { total: 0, restored: 0, failed: 0, done: true };
@@ -215,6 +221,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
   await risk.load();
+  const riskRefresh = node ? undefined : setInterval(() => {
+    risk.refresh().catch((error) =>
+      log.warn(`account risk: refresh failed: ${(error as Error).message}`)
+    );
+  }, RISK_REFRESH_MS);
   const sessionDeps = {
     db,
     supervisor,
@@ -283,6 +294,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       ...(node ? { cluster: node.health() } : {}),
     }),
     async close() {
+      clearInterval(riskRefresh);
       node?.stop();
       validator.close();
       const workersStopped = supervisor.close();
