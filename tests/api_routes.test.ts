@@ -260,6 +260,8 @@ sizing: { type: percent_of_equity, value: 10 }`;
       }, { what: `session ${id} holding a position`, timeoutMs: 30_000 });
     const [a, b] = [await start(), await start()];
     await holding(a);
+    // Paused, the always-true entry cannot buy again before the close's answer is read.
+    assert.equal((await call("POST", `/api/paper_trading/sessions/${a}/pause`)).status, 200);
     const closed = await call("POST", `/api/paper_trading/sessions/${a}/close`);
     assert.equal(closed.status, 200, closed.text);
     assert.equal(closed.body.position.quantity, 0);
@@ -268,6 +270,7 @@ sizing: { type: percent_of_equity, value: 10 }`;
     const orders = await call("GET", `/api/paper_trading/sessions/${a}/orders?limit=500`);
     const stops = orders.body.items.filter((o: { tag?: string }) => o.tag?.endsWith("stop_loss"));
     assert.ok(stops.length > 0 && stops.every((o: { status: string }) => o.status !== "new"));
+    assert.equal((await call("POST", `/api/paper_trading/sessions/${a}/resume`)).status, 200);
     await holding(a); // the always-true entry buys again
     const flat = await call("DELETE", `/api/paper_trading/sessions/${a}`, { flatten: true });
     assert.equal(flat.status, 200, flat.text);
