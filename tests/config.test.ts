@@ -34,14 +34,23 @@ Deno.test("NATS_URL with a PostgreSQL DATABASE_URL makes a cluster node named NO
   assert.equal(loadConfig({ PORT: "8002" }).nodeId, "127.0.0.1:8002");
 });
 
-Deno.test("MAX_SESSIONS defaults to half the memory at 1 MB a session plus its share of a 14 MB worker", () => {
+Deno.test("MAX_SESSIONS defaults to the lower of half the memory at 1 MB a session (plus its share of a 14 MB worker) and 500 a core", () => {
   const gib = 1024 ** 3;
-  const onGib = (env: Record<string, string>) =>
-    loadConfig(env, { totalMemoryBytes: 24 * gib }).maxSessions;
-  assert.equal(onGib({}), 9600, "50 a worker: 1.28 MB a session");
-  assert.equal(onGib({ SESSIONS_PER_WORKER: "1" }), 819, "a worker each: 15 MB a session");
-  assert.equal(loadConfig({}, { totalMemoryBytes: 1024 ** 2 }).maxSessions, 1, "at least 1");
-  assert.equal(loadConfig({ MAX_SESSIONS: "25" }, { totalMemoryBytes: 24 * gib }).maxSessions, 25);
+  const cap = (env: Record<string, string>, cores: number, memory = 24 * gib) => {
+    const config = loadConfig(env, { totalMemoryBytes: memory, cores });
+    return { max: config.maxSessions, ...config.sessionCap };
+  };
+  assert.deepEqual(cap({}, 64), { max: 9600, by: "memory", memory: 9600, cores: 32_000 });
+  assert.equal(cap({ SESSIONS_PER_WORKER: "1" }, 64).max, 819, "a worker each: 15 MB a session");
+  assert.deepEqual(cap({}, 2), { max: 1000, by: "cores", memory: 9600, cores: 1000 });
+  assert.equal(cap({}, 0).max, 500, "at least one core counted");
+  assert.equal(cap({}, 2, 1024 ** 2).max, 1, "at least 1");
+  assert.deepEqual(cap({ MAX_SESSIONS: "2500" }, 2), {
+    max: 2500,
+    by: "MAX_SESSIONS",
+    memory: 9600,
+    cores: 1000,
+  });
 });
 
 Deno.test("values are read and normalised", () => {

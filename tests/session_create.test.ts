@@ -85,6 +85,12 @@ Deno.test("a node at MAX_SESSIONS refuses new sessions with 503 and says why", a
     assert.equal((await create(server.url, BODY)).status, 201, "room again after a stop");
     const health = await (await fetch(`${server.url}/api/health`)).json();
     assert.equal(health.sessions.max, 2);
+    assert.equal(health.sessions.cap.by, "MAX_SESSIONS", JSON.stringify(health.sessions.cap));
+    assert.equal(
+      health.sessions.cap.cores,
+      500 * navigator.hardwareConcurrency,
+      "the cores' bound is shown beside the configured cap",
+    );
   } finally {
     await server.stop();
   }

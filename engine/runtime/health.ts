@@ -8,6 +8,7 @@ import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
 import { ping } from "../../db/stores/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { AlertHealth } from "./alerts/mod.ts";
+import type { SessionCap } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { MarketHub } from "./market/mod.ts";
 import type { Persister } from "./persister.ts";
@@ -27,6 +28,8 @@ export interface Health {
   readonly sessions: {
     readonly live: number;
     readonly max: number;
+    /** What set `max` (`MAX_SESSIONS`, or the lower of the memory's and the cores' bounds). */
+    readonly cap: SessionCap;
     readonly by_status: Record<string, number>;
     readonly restarts: number;
     /** How far sessions are behind the market events sent to them (ms; see {@link BEHIND_MS}). */
@@ -99,6 +102,7 @@ export interface HealthDeps {
   readonly supervisor: Supervisor;
   readonly persister: Persister;
   readonly maxSessions: number;
+  readonly sessionCap: SessionCap;
   readonly sessionsPerWorker: number;
   restoreProgress(): RestoreProgress;
   /** The alert outbox's state. */
@@ -123,6 +127,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
     sessions: {
       live: live.length,
       max: deps.maxSessions,
+      cap: deps.sessionCap,
       by_status: Object.fromEntries(
         Object.entries(Object.groupBy(live, (s) => s.status)).map(([k, v]) => [k, v!.length]),
       ),

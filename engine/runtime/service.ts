@@ -286,6 +286,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         supervisor,
         persister,
         maxSessions: config.maxSessions,
+        sessionCap: config.sessionCap,
         sessionsPerWorker: config.sessionsPerWorker,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         alerts: () => alerts.health(),
