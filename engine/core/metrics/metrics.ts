@@ -124,10 +124,10 @@ export function createMetrics(
     throw new RangeError(`initial_equity must be a positive number, got ${options.initial_equity}`);
   }
   // Every field is written twice (the shape, then the values) and every number
-  // starts as a fraction: a field first written later in a run, or first given
-  // a fraction or a large number then, changes the object's hidden class and
-  // throws away the optimised code that reads it (until it is optimised again,
-  // boundary samples are taken in unoptimised code, which boxes every number).
+  // starts as NaN (a double): a field first rewritten late in a run, or first
+  // given a fraction or a large number then, changes the object's hidden class
+  // and throws away the optimised code that reads it (until it is optimised
+  // again, boundary samples run unoptimised, which boxes every number).
   return Object.assign(metricsShape(), {
     interval_ms: interval,
     initial_equity: options.initial_equity,
