@@ -128,7 +128,7 @@ export function createMetrics(
   // given a fraction or a large number then, changes the object's hidden class
   // and throws away the optimised code that reads it (until it is optimised
   // again, boundary samples run unoptimised, which boxes every number).
-  return Object.assign(metricsShape(), {
+  const values: MetricsState = {
     interval_ms: interval,
     initial_equity: options.initial_equity,
     min_returns: options.min_returns ?? MIN_RETURNS,
@@ -162,7 +162,8 @@ export function createMetrics(
     fills: 0,
     fees: 0,
     slippage: 0,
-  });
+  };
+  return Object.assign(metricsShape(), values);
 }
 
 /** Starts sampling: the first boundary strictly after `start` closes the first interval. */
