@@ -123,6 +123,46 @@ Deno.test("empty and undefined ratios are null", () => {
   assert.throws(() => createMetrics({ initial_equity: 0 }), RangeError);
 });
 
+Deno.test("a fresh metrics state gives every field its starting value", () => {
+  const state = createMetrics({ interval_ms: 30_000, initial_equity: 250, min_returns: 5 });
+  assert.deepEqual(state, {
+    interval_ms: 30_000,
+    initial_equity: 250,
+    min_returns: 5,
+    started: false,
+    next_boundary: 0,
+    last_equity: 250,
+    last_exposed: false,
+    last_time: 0,
+    first_time: 0,
+    samples: 0,
+    exposed_ms: 0,
+    pending_exposed_ms: 0,
+    last_sample_time: 0,
+    sample_equity: 250,
+    ret_n: 0,
+    ret_mean: 0,
+    ret_m2: 0,
+    down_sq: 0,
+    peak: 250,
+    peak_time: 0,
+    max_drawdown: 0,
+    max_drawdown_duration_ms: 0,
+    max_drawdown_peak_time: 0,
+    max_drawdown_open: false,
+    trades: 0,
+    wins: 0,
+    losses: 0,
+    gross_profit: 0,
+    gross_loss: 0,
+    pnl_sum: 0,
+    fills: 0,
+    fees: 0,
+    slippage: 0,
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(state)), state, "plain JSON");
+});
+
 Deno.test("incremental metrics equal the one-pass computation over the emitted samples", () => {
   const step = fc.record({
     dt: fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: 0, max: 1_000_000 })),

@@ -123,7 +123,12 @@ export function createMetrics(
   if (!(options.initial_equity > 0 && Number.isFinite(options.initial_equity))) {
     throw new RangeError(`initial_equity must be a positive number, got ${options.initial_equity}`);
   }
-  return {
+  // Every field is written twice (the shape, then the values) and every number
+  // starts as NaN (a double): a field first rewritten late in a run, or first
+  // given a fraction or a large number then, changes the object's hidden class
+  // and throws away the optimised code that reads it (until it is optimised
+  // again, boundary samples run unoptimised, which boxes every number).
+  const values: MetricsState = {
     interval_ms: interval,
     initial_equity: options.initial_equity,
     min_returns: options.min_returns ?? MIN_RETURNS,
@@ -158,6 +163,7 @@ export function createMetrics(
     fees: 0,
     slippage: 0,
   };
+  return Object.assign(metricsShape(), values);
 }
 
 /** Starts sampling: the first boundary strictly after `start` closes the first interval. */
@@ -349,5 +355,44 @@ export function metricsOf(state: MetricsState): Metrics {
     slippage_cost: state.slippage,
     equity: state.last_equity,
     samples: state.samples,
+  };
+}
+
+/** A metrics state with the hidden class of a running one (see {@link createMetrics}). */
+function metricsShape(): MetricsState {
+  return {
+    interval_ms: NaN,
+    initial_equity: NaN,
+    min_returns: NaN,
+    started: false,
+    next_boundary: NaN,
+    last_equity: NaN,
+    last_exposed: false,
+    last_time: NaN,
+    first_time: NaN,
+    samples: NaN,
+    exposed_ms: NaN,
+    pending_exposed_ms: NaN,
+    last_sample_time: NaN,
+    sample_equity: NaN,
+    ret_n: NaN,
+    ret_mean: NaN,
+    ret_m2: NaN,
+    down_sq: NaN,
+    peak: NaN,
+    peak_time: NaN,
+    max_drawdown: NaN,
+    max_drawdown_duration_ms: NaN,
+    max_drawdown_peak_time: NaN,
+    max_drawdown_open: false,
+    trades: NaN,
+    wins: NaN,
+    losses: NaN,
+    gross_profit: NaN,
+    gross_loss: NaN,
+    pnl_sum: NaN,
+    fills: NaN,
+    fees: NaN,
+    slippage: NaN,
   };
 }
