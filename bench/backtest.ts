@@ -1,6 +1,7 @@
 /**
  * Backtest replay speed: one session (EMA 9/21 cross, strategies/ema_cross.yaml)
  * over simulated trades, from memory (`backtest_replay_trades_per_s`) and
+ * from a columnar tape, as sweep workers replay (`backtest_tape_trades_per_s`),
  * from a recorded stream JSONL file (`backtest_file_replay_trades_per_s`) and
  * from a Binance trades CSV dump, end to end (`backtest_csv_trades_per_s`), and
  * a sweep of 100 parameter sets over that dump in 2 workers; the bytes a
@@ -19,6 +20,7 @@ import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { EventTape } from "../engine/runtime/backtest/event_tape.ts";
 import { runSweep } from "../engine/runtime/backtest/sweep.ts";
 import { parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { SimPath, toEnvelope } from "../engine/runtime/market/mod.ts";
@@ -66,6 +68,33 @@ function replay(strategy: Strategy, events: readonly Trade[], symbols?: string[]
     throw new RangeError(`backtest processed ${backtest.result().events} of ${events.length}`);
   }
   return events.length / seconds;
+}
+
+/** Trades processed per second by one backtest over a columnar tape, as sweep workers replay. */
+function replayTape(strategy: Strategy, tape: EventTape): number {
+  const backtest = new Backtest({
+    symbol: "BTCUSDT",
+    strategy,
+    execution: resolveExecutionConfig({}),
+  });
+  const started = performance.now();
+  tape.replay({
+    trades: (columns, start, end) => backtest.stepTrades(columns, start, end),
+    event: (event) => backtest.step(event),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (backtest.result().events !== tape.length) {
+    throw new RangeError(`backtest processed ${backtest.result().events} of ${tape.length}`);
+  }
+  return tape.length / seconds;
+}
+
+/** The events on a trimmed columnar tape. */
+function tapeOf(events: readonly Trade[]): EventTape {
+  const tape = new EventTape();
+  for (const event of events) tape.add(event);
+  tape.trim();
+  return tape;
 }
 
 /**
@@ -117,6 +146,15 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
       target: 30_000_000,
     }),
   ];
+  const tape = tapeOf(events);
+  replayTape(strategy, tapeOf(events.slice(0, 50_000)));
+  figures.push(
+    await measure(() => replayTape(strategy, tape), {
+      name: "backtest_tape_trades_per_s",
+      unit: "trades/s",
+      better: "higher",
+    }),
+  );
   const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
   const mixed = portfolioTrades(events.length, symbols.length);
   replay(strategy, mixed.slice(0, 50_000), symbols);

@@ -290,7 +290,7 @@ Deno.test("recording (property): one outlier anywhere is the only event dropped"
   );
 });
 
-Deno.test("recording (property): trades pushed as columns pass and drop exactly as pushed one by one", () => {
+Deno.test("recording (property): trades pushed as columns pass and drop exactly as pushed one by one (as objects, one reused object or runs of rows)", () => {
   const row = fc.record({
     id: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constant(0.5)),
     dt: fc.oneof(
@@ -305,8 +305,8 @@ Deno.test("recording (property): trades pushed as columns pass and drop exactly 
   fc.assert(
     fc.property(
       fc.array(fc.array(row, { maxLength: 30 }), { maxLength: 8 }),
-      fc.boolean(),
-      (batches, reuseTrades) => {
+      fc.constantFrom("objects", "reused", "runs"),
+      (batches, mode) => {
         const copy = (e: MarketEvent) => ({ ...e });
         const expected: unknown[] = [];
         const one = new RecordingValidator({
@@ -315,7 +315,15 @@ Deno.test("recording (property): trades pushed as columns pass and drop exactly 
         });
         const actual: unknown[] = [];
         const columns = new RecordingValidator({
-          reuseTrades,
+          reuseTrades: mode === "reused",
+          // Runs of rows accepted at once, as objects of their own to compare.
+          acceptTrades: mode !== "runs" ? undefined : (c, start, end) => {
+            for (let i = start; i < end; i++) {
+              actual.push(
+                trade(c.id[i], c.time[i], { price: c.price[i], buyerMaker: c.buyerMaker[i] === 1 }),
+              );
+            }
+          },
           accept: (e) => actual.push(copy(e)),
           drop: (reason, e) => actual.push({ reason, ...e }),
         });

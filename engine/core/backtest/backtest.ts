@@ -10,6 +10,7 @@
  * @module
  */
 import type { BookTop, Candle, MarketEvent, Trade } from "../types.ts";
+import type { TradeColumns } from "../market/mod.ts";
 import {
   type EquityEffect,
   PortfolioCore,
@@ -95,6 +96,21 @@ export class Backtest {
   #first = NaN;
   #last = NaN;
   #nextSyntheticId = 1;
+  /** The core of a single-symbol backtest (undefined for a portfolio). */
+  readonly #single: SessionCore | undefined;
+  /**
+   * The trade {@link stepTrades} fills row by row: fields in the order and
+   * number representation of every other trade, so code that takes trades sees one shape.
+   */
+  readonly #reused: { -readonly [K in keyof Trade]: Trade[K] } = {
+    type: "trade",
+    symbol: "",
+    id: 0,
+    price: NaN,
+    qty: NaN,
+    time: NaN,
+    buyerMaker: false,
+  };
 
   constructor(setup: BacktestSetup) {
     const symbols = setup.symbols ?? [setup.symbol];
@@ -104,9 +120,8 @@ export class Backtest {
       this.#point.value = effect.equity;
       this.#equity.add(this.#point);
     };
-    this.#core = symbols.length > 1
-      ? new PortfolioCore({ ...setup, symbols, onEquity })
-      : new SessionCore({ ...setup, onEquity });
+    this.#single = symbols.length > 1 ? undefined : new SessionCore({ ...setup, onEquity });
+    this.#core = this.#single ?? new PortfolioCore({ ...setup, symbols, onEquity });
     this.#symbol = setup.symbol;
     this.#symbols = new Set(symbols.map((s) => s.toUpperCase()));
     this.#strategy = setup.strategy.name;
@@ -120,17 +135,49 @@ export class Backtest {
   /** Processes one market event (other symbols and events outside the window are skipped). */
   step(event: MarketEvent): void {
     if (event.symbol !== this.#symbol && !this.#symbols.has(event.symbol)) return;
+    if (event.type === "trade") return this.#trade(event);
     const time = event.type === "candle" ? event.closeTime : event.time;
     if (time < this.#from || time > this.#to) return;
     if (this.#events++ === 0) this.#first = time;
     this.#last = time;
-    if (event.type === "trade" && event.symbol === this.#symbol) {
+    this.#core.step(event, this.#out);
+    if (this.#out.length > 0) this.#collect(this.#out);
+  }
+
+  /**
+   * Processes rows `start` to `end` (exclusive) of a batch of trades, as
+   * {@link step} would take them one by one, through one reused trade object.
+   */
+  stepTrades(batch: TradeColumns, start = 0, end = batch.count): void {
+    const symbol = batch.symbol;
+    if (symbol !== this.#symbol && !this.#symbols.has(symbol)) return;
+    const trade = this.#reused;
+    trade.symbol = symbol;
+    const { id, price, qty, time, buyerMaker } = batch;
+    for (let i = start; i < end; i++) {
+      trade.id = id[i];
+      trade.price = price[i];
+      trade.qty = qty[i];
+      trade.time = time[i];
+      trade.buyerMaker = buyerMaker[i] === 1;
+      this.#trade(trade);
+    }
+  }
+
+  /** A trade of one of the symbols: straight to the session core's trade entry. */
+  #trade(trade: Trade): void {
+    const time = trade.time;
+    if (time < this.#from || time > this.#to) return;
+    if (this.#events++ === 0) this.#first = time;
+    this.#last = time;
+    if (trade.symbol === this.#symbol) {
       this.#point.time = time;
-      this.#point.value = event.price;
+      this.#point.value = trade.price;
       this.#prices.add(this.#point);
     }
     const out = this.#out;
-    this.#core.step(event, out);
+    if (this.#single !== undefined) this.#single.trade(trade, out);
+    else this.#core.step(trade, out);
     if (out.length > 0) this.#collect(out);
   }
 

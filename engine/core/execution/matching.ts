@@ -8,7 +8,7 @@ import { marketOf, markPosition } from "./account.ts";
 import { meetTrade } from "./fills.ts";
 import { checkLiquidation } from "./placement.ts";
 import { compact, isOpen } from "./_order.ts";
-import type { Account, ExecEvent } from "./types.ts";
+import type { Account, ExecEvent, MarketState, PositionState } from "./types.ts";
 import { usableTrade } from "../market/event_validator.ts";
 
 /**
@@ -30,16 +30,29 @@ export function onTrade(account: Account, trade: Trade, out: ExecEvent[]): void 
  * the trade's time arrive, trigger or match.
  */
 export function applyTrade(account: Account, trade: Trade, out: ExecEvent[]): void {
+  const symbol = trade.symbol;
+  applyTradeTo(account, marketOf(account, symbol), account.positions[symbol], trade, out);
+}
+
+/**
+ * {@link applyTrade} with the trade's market state and position (undefined
+ * while the account has none) at hand, for a caller that keeps them.
+ */
+export function applyTradeTo(
+  account: Account,
+  market: MarketState,
+  pos: PositionState | undefined,
+  trade: Trade,
+  out: ExecEvent[],
+): void {
   const price = trade.price;
   const qty = trade.qty;
   const symbol = trade.symbol;
-  const market = account.markets[symbol] ?? marketOf(account, symbol);
   market.last = price;
   market.last_time = trade.time;
   market.volume_ref = market.volume_ref === 0
     ? qty
     : market.volume_ref + 0.01 * (qty - market.volume_ref);
-  const pos = account.positions[symbol];
   if (pos !== undefined) {
     markPosition(pos, price);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);

@@ -46,6 +46,12 @@ export interface RecordingValidatorOptions<E extends MarketEvent | BookTop = Mar
    * that keep no trade, such as a backtest). Default: a new object each.
    */
   readonly reuseTrades?: boolean;
+  /**
+   * Takes the trades of {@link RecordingValidator.pushTrades} accepted at
+   * once a run of rows of their batch at a time (rows `start` to `end`,
+   * exclusive; valid only during the call), instead of `accept` one by one.
+   */
+  readonly acceptTrades?: (batch: TradeColumns, start: number, end: number) => void;
 }
 
 /** Trades of one symbol column by column: row `i` is `id[i], price[i], qty[i], time[i], buyerMaker[i]`. */
@@ -81,6 +87,7 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
   readonly #accept: (event: E) => void;
   readonly #drop: (reason: ValidationReason, event: E) => void;
   readonly #pending = new Map<string, Pending<E>>();
+  readonly #acceptTrades: RecordingValidatorOptions["acceptTrades"];
   /** The trade object {@link pushTrades} reuses, when `reuseTrades` is set. */
   readonly #reused: MutableTrade | undefined;
 
@@ -88,6 +95,7 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
     this.#validator = new EventValidator(options);
     this.#accept = options.accept;
     this.#drop = options.drop;
+    this.#acceptTrades = options.acceptTrades;
     this.#reused = options.reuseTrades
       ? { type: "trade", symbol: "", id: 0, price: 0, qty: 0, time: 0, buyerMaker: false }
       : undefined;
@@ -104,7 +112,10 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
     const validator = this.#validator;
     const maxGapMs = validator.bounds.maxGapMs;
     const reused = this.#reused;
+    const run = this.#acceptTrades;
     if (reused) reused.symbol = symbol;
+    // With `acceptTrades`: the first row of the run accepted at once, not passed on yet.
+    let start = 0;
     for (let i = 0; i < count; i++) {
       const t = time[i];
       const clock = validator.clock(symbol);
@@ -112,11 +123,17 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
         (this.#pending.size !== 0 && this.#pending.has(symbol)) || clock === -Infinity ||
         t > clock + maxGapMs
       ) {
+        if (run !== undefined && start < i) run(batch, start, i);
+        start = i + 1;
         this.push(tradeAt(batch, i) as E);
         continue;
       }
       const reason = validator.checkTrade(symbol, id[i], price[i], qty[i], t);
-      if (reason) this.#drop(reason, tradeAt(batch, i) as E);
+      if (reason) {
+        if (run !== undefined && start < i) run(batch, start, i);
+        start = i + 1;
+        this.#drop(reason, tradeAt(batch, i) as E);
+      } else if (run !== undefined) continue;
       else if (!reused) this.#accept(tradeAt(batch, i) as E);
       else {
         reused.id = id[i];
@@ -127,6 +144,7 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
         this.#accept(reused as E);
       }
     }
+    if (run !== undefined && start < count) run(batch, start, count);
   }
 
   /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */

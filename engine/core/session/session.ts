@@ -13,13 +13,14 @@ import {
   equity,
   freeCash,
   heldQuantity,
+  marketOf,
   openOrders,
   position,
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
 import { rejectOrder, submitOrder } from "../execution/placement.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
-import { applyTrade, onBook, onQuote } from "../execution/matching.ts";
+import { applyTradeTo, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type {
@@ -27,6 +28,7 @@ import type {
   ClosedTrade,
   ExecEvent,
   Fill,
+  MarketState,
   Order,
   OrderRequest,
   Position,
@@ -237,6 +239,8 @@ export class SessionCore {
   readonly #onEquity: ((effect: EquityEffect) => void) | undefined;
   /** The account's position in the symbol, once it exists (positions are never removed). */
   #position: PositionState | undefined = undefined;
+  /** The account's market state of the symbol, once it exists (never removed either). */
+  #market: MarketState | undefined = undefined;
 
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
@@ -306,6 +310,15 @@ export class SessionCore {
     if (event.type === "trade") this.#onTrade(event);
     else if (event.type === "quote") this.#onQuote(event);
     else if (event.closed) this.#onCandle(event);
+  }
+
+  /**
+   * Processes one trade of this session's symbol ({@link step} without the
+   * symbol and type checks, for a caller that made them once for many trades).
+   */
+  trade(trade: Trade, out: SessionEffect[]): void {
+    this.#out = out;
+    this.#onTrade(trade);
   }
 
   /**
@@ -518,7 +531,14 @@ export class SessionCore {
       return;
     }
     this.#time = trade.time;
-    applyTrade(this.#account, trade, this.#exec);
+    const account = this.#account;
+    applyTradeTo(
+      account,
+      this.#market ??= marketOf(account, this.#symbol),
+      this.#position ??= account.positions[this.#symbol],
+      trade,
+      this.#exec,
+    );
     this.#drainExec();
     this.#evaluator.onUsableTrade(trade);
     // Guarded here: a call that is not inlined would box the time it is given.

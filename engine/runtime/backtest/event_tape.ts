@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { TradeColumns } from "../../core/market/mod.ts";
 import type { MarketEvent, Trade } from "../../core/types.ts";
 
 const INITIAL = 4096;
@@ -18,6 +19,13 @@ export interface SharedTape {
   /** `trades` Float64 ids, prices, quantities and times, then `trades` maker bytes. */
   readonly buffer: SharedArrayBuffer;
   readonly others: readonly { readonly at: number; readonly event: MarketEvent }[];
+}
+
+/** What a tape replays into: its trades a run of rows at a time, the other events one by one. */
+export interface TapeSink {
+  /** Rows `start` to `end` (exclusive) of the trade columns. */
+  trades(columns: TradeColumns, start: number, end: number): void;
+  event(event: MarketEvent): void;
 }
 
 /** Events in file order: trades in typed arrays, the few other events (klines, quotes) as objects. */
@@ -118,32 +126,26 @@ export class EventTape {
   }
 
   /**
-   * Passes every event to `step` in order. Trades come as one reused object,
-   * valid only during the call (the session core keeps no reference to a trade).
+   * Passes every event to `sink` in order: the trades between two other
+   * events as one run of rows of the trade columns (no object per trade).
    */
-  replay(step: (event: MarketEvent) => void): void {
-    const trade: { -readonly [K in keyof Trade]: Trade[K] } = {
-      type: "trade",
+  replay(sink: TapeSink): void {
+    const columns: TradeColumns = {
       symbol: this.#symbol,
-      id: 0,
-      price: 0,
-      qty: 0,
-      time: 0,
-      buyerMaker: false,
+      id: this.#id,
+      price: this.#price,
+      qty: this.#qty,
+      time: this.#time,
+      buyerMaker: this.#maker,
+      count: this.#trades,
     };
-    const id = this.#id, price = this.#price, qty = this.#qty, time = this.#time;
-    const maker = this.#maker, others = this.#others;
-    let next = 0;
-    for (let i = 0; i < this.#trades; i++) {
-      while (next < others.length && others[next].at === i) step(others[next++].event);
-      trade.id = id[i];
-      trade.price = price[i];
-      trade.qty = qty[i];
-      trade.time = time[i];
-      trade.buyerMaker = maker[i] === 1;
-      step(trade);
+    let start = 0;
+    for (const { at, event } of this.#others) {
+      if (at > start) sink.trades(columns, start, at);
+      start = at;
+      sink.event(event);
     }
-    while (next < others.length) step(others[next++].event);
+    if (this.#trades > start) sink.trades(columns, start, this.#trades);
   }
 
   #trade(i: number): Trade {

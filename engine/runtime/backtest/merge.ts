@@ -15,7 +15,10 @@ import { replayBatches, type ReplayBatchesOptions } from "../market/replay_batch
 /** One recording to merge and how to read it. */
 export interface MergeSource {
   readonly path: string;
-  readonly options: Omit<ReplayBatchesOptions, "afterChunk" | "signal" | "reuseTrades">;
+  readonly options: Omit<
+    ReplayBatchesOptions,
+    "afterChunk" | "signal" | "reuseTrades" | "onTrades"
+  >;
 }
 
 /** The validated events of one file, a chunk at a time. */

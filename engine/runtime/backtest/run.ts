@@ -114,10 +114,10 @@ export async function runBacktest(
     : undefined;
   let backtest: Backtest | undefined;
   const symbol = portfolio?.[0] ?? options.symbol?.toUpperCase();
-  const onEvent = (event: MarketEvent | BookTop, source: number) => {
-    if (portfolio && event.symbol !== portfolio[source]) return;
+  // Created with the first event: without a symbol given, it trades that event's.
+  const backtestOf = (first: string) =>
     backtest ??= new Backtest({
-      symbol: symbol ?? event.symbol,
+      symbol: symbol ?? first,
       symbols: portfolio,
       strategy: options.strategy,
       execution: options.execution,
@@ -126,7 +126,9 @@ export async function runBacktest(
       equityIntervalMs: options.equityIntervalMs,
       chartPoints: options.chartPoints,
     });
-    stepRecorded(backtest, event, csv[source]);
+  const onEvent = (event: MarketEvent | BookTop, source: number) => {
+    if (portfolio && event.symbol !== portfolio[source]) return;
+    stepRecorded(backtestOf(event.symbol), event, csv[source]);
   };
   if (portfolio) {
     const merged = sources.map((s, i) => ({
@@ -148,7 +150,7 @@ export async function runBacktest(
       onBytes: onBytes && ((bytes: number) => onBytes(bytes, 0)),
       timeBounds: options.timeBounds,
       signal: options.signal,
-      reuseTrades: true,
+      onTrades: (batch, start, end) => backtestOf(batch.symbol).stepTrades(batch, start, end),
     });
   }
   if (!backtest) {

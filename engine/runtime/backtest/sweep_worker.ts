@@ -47,7 +47,10 @@ function run(strategy: Strategy, from?: number, to?: number): Metrics {
     to,
   });
   const csv = load.csv;
-  events.replay((event) => stepRecorded(backtest, event, csv));
+  events.replay({
+    trades: (columns, start, end) => backtest.stepTrades(columns, start, end),
+    event: (event) => stepRecorded(backtest, event, csv),
+  });
   return backtest.result().metrics;
 }
 

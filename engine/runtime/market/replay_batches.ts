@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RecordingValidator, type TimeBounds } from "../../core/market/mod.ts";
+import { RecordingValidator, type TimeBounds, type TradeColumns } from "../../core/market/mod.ts";
 import type { BookTop, MarketEvent } from "../../core/types.ts";
 import type { DropReason } from "./binance_protocol.ts";
 import { readBatches, type ReadBatchesOptions } from "./read_batches.ts";
@@ -23,6 +23,11 @@ export interface ReplayBatchesOptions extends ReadBatchesOptions {
    * (for consumers that keep no trade: backtests, columnar tapes).
    */
   readonly reuseTrades?: boolean;
+  /**
+   * Takes the trades accepted at once a run of rows of their batch at a time
+   * (valid only during the call) instead of `onEvent` one by one.
+   */
+  readonly onTrades?: (batch: TradeColumns, start: number, end: number) => void;
 }
 
 /**
@@ -41,6 +46,7 @@ export async function replayBatches(
     accept: onEvent,
     drop,
     reuseTrades: options.reuseTrades,
+    acceptTrades: options.onTrades,
   });
   await readBatches(path, {
     trades: (batch: TradeBatch) => validator.pushTrades(batch),
