@@ -200,7 +200,7 @@ export interface LiveSession {
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 
-/** A message of one session (anything a worker sends but a pong or the effects of its sessions). */
+/** A message of one session (anything a worker sends but a pong, or the effects or views of its sessions). */
 type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "views" }>;
 
 /** A worker's effects with the state right after them (and the view after them, for commands). */
@@ -928,10 +928,15 @@ export class Supervisor {
     this.#detach(slot);
   }
 
-  /** Forgets the worker of `slot`: nothing it says about the session is taken any more. */
+  /**
+   * Forgets the worker of `slot`: nothing it says about the session is taken
+   * any more, not even its view still waiting for effects to be durable (it
+   * would move the status of the session restarting without it).
+   */
   #detach(slot: Slot): void {
     slot.host = undefined;
     slot.ready = false;
+    slot.pendingView = undefined;
   }
 
   #rejectPending(slot: Slot, reason: string): void {
