@@ -77,6 +77,7 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
       // As a worker posts them: a copy of the moment.
       post: (m) => heard.push(structuredClone({ ...m, sessionId: "s" }) as FromWorker),
       report: (entry) => heard.push(structuredClone({ ...entry, sessionId: "s" })),
+      viewChanged: () => {},
       reader: new BusReader(),
       advance: () => {},
     });

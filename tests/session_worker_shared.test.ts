@@ -124,6 +124,15 @@ Deno.test("a worker's sessions restored at different points each get exactly the
       DEADLINE_MS,
     );
     assert.deepEqual(messages.filter((m) => m.type === "crashed"), [], "no session crashed");
+    // Their views travel together too: the trailing one after the last batch names every session once.
+    await until(
+      () =>
+        messages.some((m) =>
+          m.type === "views" && m.views.map((v) => v.sessionId).sort().join() === ids.join()
+        ),
+      "one message with the views of every session",
+      DEADLINE_MS,
+    );
 
     STARTS.forEach((start, i) => {
       const fills = reports().filter((r) => r.sessionId === ids[i]).flatMap((r) =>
@@ -163,6 +172,7 @@ Deno.test("a session that throws on a batch it shares with others crashes alone:
     return new SessionHost(init(hub, `session-${i}`, 0, progress, h), {
       post: (m) => m.type === "crashed" && crashed.push(`session-${i}: ${m.error}`),
       report: () => {},
+      viewChanged: () => {},
       reader,
       // The middle session throws while it handles its third batch.
       advance: () => {

@@ -5,8 +5,8 @@
  * shared {@link BusReader}: a batch is decoded once for all its sessions),
  * and reports every effect to the supervisor together with the state right
  * after it (serialised here, off the main thread; the worker sends the
- * reports of all its sessions together). Its view goes at most every
- * {@link VIEW_INTERVAL_MS} (the last change always follows).
+ * reports of all its sessions together). It tells the worker when its view
+ * changed; the worker sends its sessions' views together, throttled.
  *
  * A worker may host several of these: an exception in one (in a message it
  * handles or in its market data) closes that host alone and is reported as
@@ -17,6 +17,7 @@ import {
   PortfolioCore,
   SessionCore,
   type SessionEffect,
+  type SessionView,
 } from "../core/session/mod.ts";
 import type { BusEvent } from "./market/bus.ts";
 import { BusSubscriber } from "./market/bus_subscriber.ts";
@@ -34,8 +35,6 @@ import type {
   ToWorker,
 } from "./worker_protocol.ts";
 
-/** Views go to the main thread at most this often. */
-const VIEW_INTERVAL_MS = 200;
 /** How long a portfolio's events wait for a quiet symbol (see {@link TimeMerge}). */
 const MERGE_HOLD_MS = 500;
 /** Longest wait of a portfolio's events for a stalled hub (as long as a bus subscriber takes to call it down). */
@@ -49,6 +48,8 @@ export interface HostContext {
   post(message: SessionMessage): void;
   /** Reports this session's effects (sent with its worker-mates' in one message). */
   report(effects: Omit<SessionEffects, "sessionId">): void;
+  /** This session's view changed (the worker asks for it with {@link SessionHost.view} when it sends views). */
+  viewChanged(): void;
   /** The worker's reader of the market bus, shared by its sessions. */
   readonly reader: BusReader;
   /** Bumps the worker's progress counter. */
@@ -65,9 +66,6 @@ export class SessionHost {
   /** A portfolio's symbols' events in one time order (undefined for one symbol). */
   #merge: TimeMerge | undefined;
   #mergeTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastView = -Infinity;
-  /** The trailing view, when one is due. */
-  #viewTimer: ReturnType<typeof setTimeout> | undefined;
   /** Effects of the batches delivered since the last report. */
   readonly #effects: SessionEffect[] = [];
   /** When the first of those batches reached the worker (wall-clock ms). */
@@ -147,7 +145,6 @@ export class SessionHost {
           this.#post({ type: "bus_gap", symbol, from, to });
         }),
       });
-    this.#lastView = performance.now();
     this.#post({ type: "ready", view: core.view() });
     // The bus (read from the next microtask on) starts after the last part of the catch-up.
     if (message.replayMore) this.#replaying = { startAfter: message.startAfter, listen };
@@ -185,8 +182,15 @@ export class SessionHost {
     this.#bus?.close();
     this.#bus = undefined;
     clearTimeout(this.#mergeTimer);
-    clearTimeout(this.#viewTimer);
     this.#merge = undefined;
+  }
+
+  /**
+   * The session's view now (it covers every effect reported so far);
+   * undefined once closed. An exception crashes the session alone.
+   */
+  view(): SessionView | undefined {
+    return this.#guarded(() => this.#core?.view())();
   }
 
   /** True until the session closed (dropped, or crashed). */
@@ -198,11 +202,14 @@ export class SessionHost {
     this.#context.post(message);
   }
 
-  /** `fn` with its exceptions turned into this session's crash (reported once, the host closed). */
-  #guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  /**
+   * `fn` with its exceptions turned into this session's crash (reported once,
+   * the host closed; it then returns undefined).
+   */
+  #guarded<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R | undefined {
     return (...args) => {
       try {
-        fn(...args);
+        return fn(...args);
       } catch (error) {
         this.close();
         this.#post({ type: "crashed", error: String(error) });
@@ -271,22 +278,7 @@ export class SessionHost {
       });
     }
     this.#receivedAt = undefined;
-    this.#viewChanged();
-  }
-
-  /** Sends the view now if none went for {@link VIEW_INTERVAL_MS}, else once that has passed. */
-  #viewChanged(): void {
-    if (this.#viewTimer !== undefined) return;
-    const wait = this.#lastView + VIEW_INTERVAL_MS - performance.now();
-    if (wait <= 0) this.#sendView();
-    else this.#viewTimer = setTimeout(this.#guarded(() => this.#sendView()), wait);
-  }
-
-  #sendView(): void {
-    this.#viewTimer = undefined;
-    if (!this.#core) return;
-    this.#lastView = performance.now();
-    this.#post({ type: "view", view: this.#core.view() });
+    this.#context.viewChanged();
   }
 
   /** Records that the bus batches of `symbol` up to `seq` are behind the session. */

@@ -5,7 +5,9 @@
  * the market bus (each batch is read and decoded once for all of them), and
  * their effects go to the main thread together: one message per turn of the
  * worker's event loop, with the reports of every session that has any,
- * always ahead of any later message of those sessions. A session that throws
+ * always ahead of any later message of those sessions. Their views go
+ * together too, at most every {@link VIEW_INTERVAL_MS} (the last change
+ * always follows), after the effects they cover. A session that throws
  * is dropped alone (it reports `crashed`); the worker answers pings and bumps
  * the progress counter it shares with the supervisor for all its sessions.
  * Runs without network or file access.
@@ -13,15 +15,22 @@
 /// <reference lib="deno.worker" />
 import { SessionHost } from "./session_host.ts";
 import { BusReader } from "./market/bus_reader.ts";
-import type { FromWorker, SessionEffects, ToWorker } from "./worker_protocol.ts";
+import type { FromWorker, SessionEffects, SessionViews, ToWorker } from "./worker_protocol.ts";
 
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
+/** The sessions' views go to the main thread at most this often. */
+const VIEW_INTERVAL_MS = 200;
 
 const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
 /** Effects reported and not yet sent, one entry per session (in the order they first reported). */
 const outbox = new Map<string, SessionEffects>();
+/** Sessions whose view changed since their views last went. */
+const changed = new Set<string>();
+/** The next sending of views, when one is due. */
+let viewTimer: ReturnType<typeof setTimeout> | undefined;
+let lastViews = -Infinity;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 
@@ -48,6 +57,31 @@ function report(entry: SessionEffects): void {
   outbox.set(entry.sessionId, { ...entry, effects: queued.effects, receivedAt: queued.receivedAt });
 }
 
+/**
+ * Notes that a session's view changed: the views go once none went for
+ * {@link VIEW_INTERVAL_MS}, at the earliest after this turn (after the
+ * effects of every session that handled the same batch).
+ */
+function viewChanged(sessionId: string): void {
+  changed.add(sessionId);
+  if (viewTimer !== undefined) return;
+  const wait = Math.max(0, lastViews + VIEW_INTERVAL_MS - performance.now());
+  viewTimer = setTimeout(sendViews, wait);
+}
+
+/** Sends the views of the sessions that changed, in one message (after the effects they cover). */
+function sendViews(): void {
+  viewTimer = undefined;
+  lastViews = performance.now();
+  const views: SessionViews = [];
+  for (const sessionId of changed) {
+    const view = hosts.get(sessionId)?.view();
+    if (view) views.push({ sessionId, view });
+  }
+  changed.clear();
+  if (views.length > 0) post({ type: "views", views });
+}
+
 /** Sends the effects reported so far, in one message. */
 function flush(): void {
   if (outbox.size === 0) return;
@@ -68,6 +102,7 @@ function handle(message: ToWorker): void {
           post({ ...m, sessionId });
         },
         report: (entry) => report({ ...entry, sessionId }),
+        viewChanged: () => viewChanged(sessionId),
         reader,
         advance,
       });

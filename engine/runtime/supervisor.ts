@@ -200,8 +200,8 @@ export interface LiveSession {
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 
-/** A message of one session (anything a worker sends but a pong or the effects of its sessions). */
-type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" }>;
+/** A message of one session (anything a worker sends but a pong, or the effects or views of its sessions). */
+type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "views" }>;
 
 /** A worker's effects with the state right after them (and the view after them, for commands). */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
@@ -621,10 +621,12 @@ export class Supervisor {
       pooled.pingOutstanding = false;
       return;
     }
-    if (message.type === "effects") {
-      for (const report of message.reports) {
-        const slot = this.#hosted(pooled, report.sessionId);
-        if (slot) this.#receiveEffects(slot, pooled, report);
+    if (message.type === "effects") return this.#receiveEffects(pooled, message.reports);
+    if (message.type === "views") {
+      for (const { sessionId, view } of message.views) {
+        const slot = this.#hosted(pooled, sessionId);
+        // It includes every effect received so far: shown once they are durable.
+        if (slot) this.#viewReceived(slot, view);
       }
       return;
     }
@@ -648,9 +650,25 @@ export class Supervisor {
     for (const slot of [...pooled.sessions.values()]) this.#restart(slot, pooled, reason);
   }
 
-  /** Makes a session's effects durable, and suspends it when too many wait for an unavailable database. */
-  #receiveEffects(slot: Slot, pooled: PooledWorker<Slot>, report: SessionEffects): void {
-    for (const fn of this.#onArrival) fn(slot.spec.id, report.effects, report.receivedAt);
+  /**
+   * Makes a worker's effects durable (every arrival listener hears of all of
+   * them first), and suspends a session when too many wait for an
+   * unavailable database.
+   */
+  #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
+    const arrived: [Slot, SessionEffects][] = [];
+    for (const report of reports) {
+      const slot = this.#hosted(pooled, report.sessionId);
+      if (slot) arrived.push([slot, report]);
+    }
+    for (const fn of this.#onArrival) {
+      for (const [slot, report] of arrived) fn(slot.spec.id, report.effects, report.receivedAt);
+    }
+    for (const [slot, report] of arrived) this.#persistReport(slot, pooled, report);
+  }
+
+  /** Persists a session's effects, and suspends it when too many wait for an unavailable database. */
+  #persistReport(slot: Slot, pooled: PooledWorker<Slot>, report: SessionEffects): void {
     this.#persist(slot, report).catch((error) =>
       this.#restart(slot, pooled, `persisting events failed: ${error}`)
     );
@@ -674,16 +692,10 @@ export class Supervisor {
         slot.ready = true;
         if (message.view.paused) this.#apply(slot, ["restored_paused"]);
         // Shown before the start resolves: the session's first answer already reflects it.
-        slot.pendingView = { view: message.view, seq: slot.live.seq };
-        this.#showView(slot);
+        this.#viewReceived(slot, message.view);
         slot.started.resolve();
         return;
       }
-      case "view":
-        // It includes every effect received so far: shown once they are durable.
-        slot.pendingView = { view: message.view, seq: slot.live.seq };
-        this.#showView(slot);
-        return;
       case "command_done":
         slot.pending.get(message.requestId)?.resolve(message);
         slot.pending.delete(message.requestId);
@@ -707,6 +719,12 @@ export class Supervisor {
         slot.live.bus_gaps++;
         return;
     }
+  }
+
+  /** Takes a session's newest view from its worker (it includes every effect received so far). */
+  #viewReceived(slot: Slot, view: SessionView): void {
+    slot.pendingView = { view, seq: slot.live.seq };
+    this.#showView(slot);
   }
 
   /** Moves between warming_up and running as the worker reports progress (other statuses stay). */
@@ -910,10 +928,15 @@ export class Supervisor {
     this.#detach(slot);
   }
 
-  /** Forgets the worker of `slot`: nothing it says about the session is taken any more. */
+  /**
+   * Forgets the worker of `slot`: nothing it says about the session is taken
+   * any more, not even its view still waiting for effects to be durable (it
+   * would move the status of the session restarting without it).
+   */
   #detach(slot: Slot): void {
     slot.host = undefined;
     slot.ready = false;
+    slot.pendingView = undefined;
   }
 
   #rejectPending(slot: Slot, reason: string): void {

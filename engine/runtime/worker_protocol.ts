@@ -125,11 +125,17 @@ export type ToWorker =
     readonly fault: "crash" | "hang" | { readonly busyMs: number };
   };
 
-/** Worker → main: a session's messages, each naming it, its sessions' effects together, or its answer to a ping. */
+/** Worker → main: a session's messages, each naming it, its sessions' effects or views together, or its answer to a ping. */
 export type FromWorker =
   | (SessionMessage & { readonly sessionId: string })
   /** The effects of every hosted session that has any, since the worker last sent them. */
   | { readonly type: "effects"; readonly reports: readonly SessionEffects[] }
+  /**
+   * The pictures of the hosted sessions whose view changed, at most every few
+   * hundred ms (trailing: the last change is always sent). Each covers every
+   * effect of its session sent before it.
+   */
+  | { readonly type: "views"; readonly views: SessionViews }
   | { readonly type: "pong"; readonly id: number };
 
 /** One session's effects with the state right after them. */
@@ -147,15 +153,13 @@ export interface SessionEffects {
   readonly receivedAt: number;
 }
 
+/** Views of a worker's sessions, each naming its session. */
+export type SessionViews = { readonly sessionId: string; readonly view: SessionView }[];
+
 /** What a hosted session tells the main thread. */
 export type SessionMessage =
   /** The worker runs; its first view (`paused` when it was restored paused). */
   | { readonly type: "ready"; readonly view: SessionView }
-  /**
-   * The session's picture, at most every few hundred ms (trailing: the last
-   * change is always sent). It covers every effect sent before it.
-   */
-  | { readonly type: "view"; readonly view: SessionView }
   | {
     readonly type: "command_done";
     readonly requestId: number;
