@@ -26,7 +26,7 @@ export async function rawRequest(
 ): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   const conn = await Deno.connect({ hostname, port: Number(port) });
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   let failed: Error | undefined;
   const timer = setTimeout(() => {
     failed = new Error(

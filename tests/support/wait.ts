@@ -9,7 +9,7 @@ export async function eventually<T>(
   check: () => Promise<T | undefined> | T | undefined,
   options: { timeoutMs?: number; what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
@@ -24,7 +24,7 @@ export async function eventually<T>(
 export async function until(
   condition: () => boolean,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   await eventually(() => condition() || undefined, { what, timeoutMs });
 }
@@ -38,7 +38,7 @@ export async function assertSettles(
   read: () => Promise<unknown>,
   expected: unknown,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   await eventually(async () => isDeepStrictEqual(await read(), expected) || undefined, {
     timeoutMs,
