@@ -221,10 +221,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     },
   });
   await risk.load();
+  // One refresh at a time: a slow or unreachable database must not queue one every tick.
+  let refreshing: Promise<void> | undefined;
   const riskRefresh = node ? undefined : setInterval(() => {
-    risk.refresh().catch((error) =>
-      log.warn(`account risk: refresh failed: ${(error as Error).message}`)
-    );
+    refreshing ??= risk.refresh()
+      .catch((error) => log.warn(`account risk: refresh failed: ${(error as Error).message}`))
+      .finally(() => refreshing = undefined);
   }, RISK_REFRESH_MS);
   const sessionDeps = {
     db,
