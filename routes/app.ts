@@ -44,7 +44,12 @@ export function createApp(service: Service, options: AppOptions = {}): Hono {
   app.onError((error, c) => onApiError(error, c, service.log));
   app.notFound((c) =>
     c.req.path.startsWith("/api/")
-      ? c.json(errorBody(`no route for ${c.req.method} ${c.req.path}`), 404)
+      ? c.json(
+        errorBody(
+          `no route for ${c.req.method} ${c.req.path}; the API is listed at /api/docs`,
+        ),
+        404,
+      )
       : c.html(notFoundPage(service, `There is no page at ${c.req.path}.`), 404)
   );
 

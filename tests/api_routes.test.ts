@@ -61,7 +61,10 @@ Deno.test("api routes", async (t) => {
       assert.match(page.text, /href="\/paper_trading"|href="\/"/, "a way back to the sessions");
       const api = await call("GET", "/api/no-such-route");
       assert.equal(api.status, 404);
-      assert.match(api.body.error, /no route for GET \/api\/no-such-route/);
+      assert.match(
+        api.body.error,
+        /no route for GET \/api\/no-such-route; the API is listed at \/api\/docs/,
+      );
     },
   );
 
