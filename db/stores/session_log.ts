@@ -158,7 +158,7 @@ function commitStatement(
   const allowed = sql`x.session_id not in (select session_id from refused)`;
   return sql`
     with fence as (
-      select session_id, token from jsonb_to_recordset(${json(fenceRows)}::text::jsonb)
+      select session_id, token from json_to_recordset(${json(fenceRows)}::text::json)
         as f(session_id text, token bigint)
     ), held as (
       select l.session_id from session_leases l
@@ -169,22 +169,22 @@ function commitStatement(
     ), new_events as (
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
-      from jsonb_to_recordset(${json(events)}::text::jsonb)
-        as x(session_id text, seq bigint, type text, time bigint, payload jsonb)
+      from json_to_recordset(${json(events)}::text::json)
+        as x(session_id text, seq bigint, type text, time bigint, payload json)
       where ${allowed}
       on conflict do nothing
     ), new_orders as (
       insert into orders (session_id, id, status, body, updated_at)
       select session_id, id, status, body, updated_at
-      from jsonb_to_recordset(${json(orders.values())}::text::jsonb)
-        as x(session_id text, id text, status text, body jsonb, updated_at bigint)
+      from json_to_recordset(${json(orders.values())}::text::json)
+        as x(session_id text, id text, status text, body json, updated_at bigint)
       where ${allowed}
       on conflict (session_id, id) do update
         set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
     ), new_fills as (
       insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
       select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from jsonb_to_recordset(${json(fills)}::text::jsonb)
+      from json_to_recordset(${json(fills)}::text::json)
         as x(session_id text, id text, order_id text, symbol text, side text, price float8,
              quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
       where ${allowed}
@@ -192,22 +192,22 @@ function commitStatement(
     ), new_trades as (
       insert into closed_trades (session_id, id, body, exit_time)
       select session_id, id, body, exit_time
-      from jsonb_to_recordset(${json(trades)}::text::jsonb)
-        as x(session_id text, id text, body jsonb, exit_time bigint)
+      from json_to_recordset(${json(trades)}::text::json)
+        as x(session_id text, id text, body json, exit_time bigint)
       where ${allowed}
       on conflict do nothing
     ), new_samples as (
       insert into equity_samples (session_id, time, equity)
       select session_id, time, equity
-      from jsonb_to_recordset(${json(samples)}::text::jsonb)
+      from json_to_recordset(${json(samples)}::text::json)
         as x(session_id text, time bigint, equity float8)
       where ${allowed}
       on conflict do nothing
     ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from jsonb_to_recordset(${`[${[...snapshots.values()].join(",")}]`}::text::jsonb)
-        as x(session_id text, seq bigint, state jsonb)
+      from json_to_recordset(${`[${[...snapshots.values()].join(",")}]`}::text::json)
+        as x(session_id text, seq bigint, state json)
       where ${allowed}
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()
