@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Candle, Timeframe } from "../types.ts";
+import type { Candle, Timeframe, Trade } from "../types.ts";
 import { timeframeMs } from "../types.ts";
 
 /**
@@ -75,16 +75,6 @@ export class CandleAggregator {
     close: number,
     volume: number,
   ): boolean {
-    // A move in time order inside the forming candle (nearly every trade): only high, low,
-    // close and volume change. #closeAt is NaN while no candle forms, so this never starts one.
-    if (time >= this.#closeAt && time <= this.#end && time > this.#sealed) {
-      if (high > this.high) this.high = high;
-      if (low < this.low) this.low = low;
-      this.close = close;
-      this.#closeAt = time;
-      this.volume += volume;
-      return true;
-    }
     if (this.isLate(time)) return false;
     if (!this.forming) {
       const ms = this.ms;
@@ -118,6 +108,34 @@ export class CandleAggregator {
     }
     this.volume += volume;
     return true;
+  }
+
+  /**
+   * Folds a trade: {@link fold} with open = high = low = close = its price.
+   * It takes the trade itself (numbers handed to a call that is not inlined
+   * are boxed), and a trade in time order inside the forming candle (nearly
+   * every one) takes a path small enough to be inlined: only high, low, close
+   * and volume change.
+   */
+  foldTrade(trade: Readonly<Pick<Trade, "time" | "price" | "qty">>): boolean {
+    const time = trade.time;
+    // #closeAt is NaN while no candle forms, so this never starts one.
+    if (time >= this.#closeAt && time <= this.#end && time > this.#sealed) {
+      const price = trade.price;
+      if (price > this.high) this.high = price;
+      if (price < this.low) this.low = price;
+      this.close = price;
+      this.#closeAt = time;
+      this.volume += trade.qty;
+      return true;
+    }
+    return this.#foldOther(trade);
+  }
+
+  /** {@link foldTrade} for a trade that starts a candle, comes out of order or late. */
+  #foldOther(trade: Readonly<Pick<Trade, "time" | "price" | "qty">>): boolean {
+    const price = trade.price;
+    return this.fold(trade.time, price, price, price, price, trade.qty);
   }
 
   /** Closes the forming candle; its fields stay readable until the next fold. */

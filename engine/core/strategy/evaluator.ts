@@ -157,6 +157,12 @@ export class StrategyEvaluator {
   #atrTakeProfit?: Indicator;
   #atrTrailing?: Indicator;
   #peer?: (symbol: string) => Bar | undefined;
+  /**
+   * Every aggregated timeframe forms a candle that ends at or after this
+   * time, so a trade up to it closes none (-Infinity: unknown, the next trade
+   * checks every timeframe).
+   */
+  #quietUntil = -Infinity;
 
   /** Creates an evaluator of a compiled strategy. */
   constructor(compiled: CompiledStrategy, options: StrategyEvaluatorOptions) {
@@ -251,20 +257,48 @@ export class StrategyEvaluator {
 
   /** {@link onTrade} for a trade already checked with `usableTrade`. */
   onUsableTrade(trade: Trade): void {
-    const price = trade.price;
-    const qty = trade.qty;
-    const time = trade.time;
     this.#symbol = trade.symbol;
-    this.closeCandles(time);
+    if (trade.time <= this.#quietUntil) this.#fold(trade);
+    else this.#closeAndFold(trade);
+  }
+
+  /** Aggregates a trade into the forming candle of every timeframe fed by trades. */
+  #fold(trade: Trade): void {
     const series = this.#series;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      if (!s.external) s.aggregator.fold(time, price, price, price, price, qty);
+      if (!s.external) s.aggregator.foldTrade(trade);
     }
+  }
+
+  /** {@link onUsableTrade} for a trade that may close candles: closes them, folds, and finds the next end. */
+  #closeAndFold(trade: Trade): void {
+    this.#closeBefore(trade.time);
+    this.#fold(trade);
+    this.#quietUntil = this.#formingEnd();
   }
 
   /** Closes every forming candle whose closeTime < time (larger timeframes first, so they are current when the base rules run). */
   closeCandles(time: number): void {
+    this.#quietUntil = -Infinity;
+    this.#closeBefore(time);
+  }
+
+  /** The earliest end of the aggregated timeframes' forming candles (-Infinity when one forms none). */
+  #formingEnd(): number {
+    const series = this.#series;
+    let end = Infinity;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      if (s.external) continue;
+      if (!s.aggregator.forming) return -Infinity;
+      if (s.aggregator.closeTime < end) end = s.aggregator.closeTime;
+    }
+    return end;
+  }
+
+  /** Closes every forming candle ending before `time`, larger timeframes first. */
+  #closeBefore(time: number): void {
     const order = this.#closeOrder;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
@@ -293,6 +327,7 @@ export class StrategyEvaluator {
     const s = this.#series[i];
     if (openTime <= s.bar.openTime) return;
     this.#symbol = candle.symbol;
+    this.#quietUntil = -Infinity;
     if (i === 0) {
       for (const k of this.#closeOrder) {
         const higher = this.#series[k];
