@@ -7,6 +7,16 @@
 import type { Candle, Timeframe, Trade } from "../types.ts";
 import { timeframeMs } from "../types.ts";
 
+/** A price movement folded into a candle. */
+interface Move {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
 /**
  * The forming candle of one timeframe. Buckets are aligned to epoch
  * multiples of the timeframe, on exchange time; a candle runs from `openTime`
@@ -42,6 +52,8 @@ export class CandleAggregator {
   #closeAt = NaN;
   /** End of the forming candle (+Infinity while none forms): one comparison tells a move after it. */
   #end = Infinity;
+  /** The move being folded (one object reused, numbers from the start). */
+  readonly #move: Move = { time: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
 
   /** Creates an aggregator of `timeframe` with no candle. */
   constructor(timeframe: Timeframe) {
@@ -75,6 +87,23 @@ export class CandleAggregator {
     close: number,
     volume: number,
   ): boolean {
+    const move = this.#move;
+    move.time = time;
+    move.open = open;
+    move.high = high;
+    move.low = low;
+    move.close = close;
+    move.volume = volume;
+    return this.#foldMove(move);
+  }
+
+  /**
+   * {@link fold} of the move in an object: the path of a trade that starts a
+   * candle (once per candle) runs through it, and numbers handed to a call
+   * that is not inlined are boxed (an allocation per candle).
+   */
+  #foldMove(move: Move): boolean {
+    const { time, open, high, low, close, volume } = move;
     if (this.isLate(time)) return false;
     if (!this.forming) {
       const ms = this.ms;
@@ -134,8 +163,15 @@ export class CandleAggregator {
 
   /** {@link foldTrade} for a trade that starts a candle, comes out of order or late. */
   #foldOther(trade: Readonly<Pick<Trade, "time" | "price" | "qty">>): boolean {
+    const move = this.#move;
     const price = trade.price;
-    return this.fold(trade.time, price, price, price, price, trade.qty);
+    move.time = trade.time;
+    move.open = price;
+    move.high = price;
+    move.low = price;
+    move.close = price;
+    move.volume = trade.qty;
+    return this.#foldMove(move);
   }
 
   /** Closes the forming candle; its fields stay readable until the next fold. */

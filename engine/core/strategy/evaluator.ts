@@ -163,6 +163,8 @@ export class StrategyEvaluator {
    * checks every timeframe).
    */
   #quietUntil = -Infinity;
+  /** The time of a clock tick ({@link closeCandles}), one object reused. */
+  readonly #tick = { time: NaN };
 
   /** Creates an evaluator of a compiled strategy. */
   constructor(compiled: CompiledStrategy, options: StrategyEvaluatorOptions) {
@@ -273,32 +275,42 @@ export class StrategyEvaluator {
 
   /** {@link onUsableTrade} for a trade that may close candles: closes them, folds, and finds the next end. */
   #closeAndFold(trade: Trade): void {
-    this.#closeBefore(trade.time);
+    this.#closeBefore(trade);
     this.#fold(trade);
-    this.#quietUntil = this.#formingEnd();
+    this.#findQuietUntil();
   }
 
   /** Closes every forming candle whose closeTime < time (larger timeframes first, so they are current when the base rules run). */
   closeCandles(time: number): void {
     this.#quietUntil = -Infinity;
-    this.#closeBefore(time);
+    this.#tick.time = time;
+    this.#closeBefore(this.#tick);
   }
 
-  /** The earliest end of the aggregated timeframes' forming candles (-Infinity when one forms none). */
-  #formingEnd(): number {
+  /**
+   * Sets {@link #quietUntil} to the earliest end of the aggregated
+   * timeframes' forming candles (-Infinity when one forms none).
+   */
+  #findQuietUntil(): void {
+    // Written in place, not carried in a local: a number carried around a loop may be boxed.
+    this.#quietUntil = Infinity;
     const series = this.#series;
-    let end = Infinity;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
       if (s.external) continue;
-      if (!s.aggregator.forming) return -Infinity;
-      if (s.aggregator.closeTime < end) end = s.aggregator.closeTime;
+      const aggregator = s.aggregator;
+      if (!aggregator.forming) this.#quietUntil = -Infinity;
+      else if (aggregator.closeTime < this.#quietUntil) this.#quietUntil = aggregator.closeTime;
     }
-    return end;
   }
 
-  /** Closes every forming candle ending before `time`, larger timeframes first. */
-  #closeBefore(time: number): void {
+  /**
+   * Closes every forming candle ending before `at.time`, larger timeframes
+   * first (the time in an object: a number handed to a call that is not
+   * inlined is boxed).
+   */
+  #closeBefore(at: { readonly time: number }): void {
+    const time = at.time;
     const order = this.#closeOrder;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
