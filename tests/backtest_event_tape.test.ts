@@ -74,6 +74,55 @@ Deno.test("event tape: replays every event in order, equal field by field, after
   assert.deepEqual(tape.ends(), { first: events[0], last: events.at(-1) });
 });
 
+Deno.test("event tape: runs of rows of trade batches make the tape that trades added one by one make", () => {
+  const events: MarketEvent[] = [candle(1735689540000)];
+  for (let i = 0; i < 10_000; i++) {
+    events.push(trade(i));
+    if (i % 997 === 0) events.push(quote(1735689600000 + i * 250));
+  }
+  const one = new EventTape();
+  for (const event of events) one.add(event);
+  // The same events, the trades as runs of rows of batches of 3,000 (runs cross batch ends).
+  const runs = new EventTape();
+  const batch = {
+    symbol: "BTCUSDT",
+    id: new Float64Array(3_000),
+    price: new Float64Array(3_000),
+    qty: new Float64Array(3_000),
+    time: new Float64Array(3_000),
+    buyerMaker: new Uint8Array(3_000),
+    count: 0,
+  };
+  let start = 0;
+  const flush = () => {
+    runs.addTrades(batch, start, batch.count);
+    start = batch.count;
+  };
+  for (const event of events) {
+    if (event.type !== "trade") {
+      flush();
+      runs.add(event);
+      continue;
+    }
+    if (batch.count === 3_000) {
+      flush();
+      batch.count = start = 0;
+    }
+    const row = batch.count++;
+    batch.id[row] = event.id;
+    batch.price[row] = event.price;
+    batch.qty[row] = event.qty;
+    batch.time[row] = event.time;
+    batch.buyerMaker[row] = event.buyerMaker ? 1 : 0;
+  }
+  flush();
+  assert.equal(runs.trades, 10_000);
+  assert.deepEqual(replayed(runs), events);
+  runs.trim();
+  assert.deepEqual(replayed(runs), replayed(one));
+  assert.throws(() => runs.addTrades({ ...batch, symbol: "ETHUSDT" }, 0, 1), /ETHUSDT/);
+});
+
 Deno.test("event tape: the ends of a tape of trades only, and one symbol per tape", () => {
   const tape = new EventTape();
   assert.equal(tape.ends(), undefined);

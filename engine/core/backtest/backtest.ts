@@ -135,7 +135,12 @@ export class Backtest {
   /** Processes one market event (other symbols and events outside the window are skipped). */
   step(event: MarketEvent): void {
     if (event.symbol !== this.#symbol && !this.#symbols.has(event.symbol)) return;
-    if (event.type === "trade") return this.#trade(event);
+    if (event.type === "trade") this.#trade(event);
+    else this.#other(event);
+  }
+
+  /** A quote or candle of one of the symbols (a trade's path kept small, so it is inlined). */
+  #other(event: Exclude<MarketEvent, Trade>): void {
     const time = event.type === "candle" ? event.closeTime : event.time;
     if (time < this.#from || time > this.#to) return;
     if (this.#events++ === 0) this.#first = time;

@@ -46,7 +46,18 @@ export class Downsampler {
   /** Adds a value at its time (times must not go backwards). */
   add(point: SeriesValue): void {
     const time = point.time;
-    if (!(time >= this.#from && time <= this.#to) && this.#opened(point)) return;
+    if (time >= this.#from && time <= this.#to) this.#merge(point);
+    else this.#place(point);
+  }
+
+  /** {@link add} for a value that may open a bucket (kept out of the small path that is inlined). */
+  #place(point: SeriesValue): void {
+    if (!this.#opened(point)) this.#merge(point);
+  }
+
+  /** Merges a value into the open bucket. */
+  #merge(point: SeriesValue): void {
+    const time = point.time;
     const value = point.value;
     const d = this.#data;
     const p = (this.#count - 1) * 4;

@@ -47,7 +47,6 @@ export function applyTradeTo(
 ): void {
   const price = trade.price;
   const qty = trade.qty;
-  const symbol = trade.symbol;
   market.last = price;
   market.last_time = trade.time;
   market.volume_ref = market.volume_ref === 0
@@ -57,9 +56,14 @@ export function applyTradeTo(
     markPosition(pos, price);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
+  if (account.orders.length > 0) meetOrders(account, market, trade, out);
+}
+
+/** Lets every open order of the trade's symbol that is live at its time meet it. */
+function meetOrders(account: Account, market: MarketState, trade: Trade, out: ExecEvent[]): void {
+  const symbol = trade.symbol;
   const orders = account.orders;
   const n = orders.length;
-  if (n === 0) return;
   for (let i = 0; i < n; i++) {
     const order = orders[i];
     if (order.symbol === symbol && isOpen(order) && trade.time >= order.active_at) {

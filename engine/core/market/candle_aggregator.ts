@@ -4,8 +4,18 @@
  *
  * @module
  */
-import type { Candle, Timeframe } from "../types.ts";
+import type { Candle, Timeframe, Trade } from "../types.ts";
 import { timeframeMs } from "../types.ts";
+
+/** A price movement folded into a candle. */
+interface Move {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
 
 /**
  * The forming candle of one timeframe. Buckets are aligned to epoch
@@ -42,6 +52,8 @@ export class CandleAggregator {
   #closeAt = NaN;
   /** End of the forming candle (+Infinity while none forms): one comparison tells a move after it. */
   #end = Infinity;
+  /** The move being folded (one object reused, numbers from the start). */
+  readonly #move: Move = { time: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
 
   /** Creates an aggregator of `timeframe` with no candle. */
   constructor(timeframe: Timeframe) {
@@ -75,16 +87,23 @@ export class CandleAggregator {
     close: number,
     volume: number,
   ): boolean {
-    // A move in time order inside the forming candle (nearly every trade): only high, low,
-    // close and volume change. #closeAt is NaN while no candle forms, so this never starts one.
-    if (time >= this.#closeAt && time <= this.#end && time > this.#sealed) {
-      if (high > this.high) this.high = high;
-      if (low < this.low) this.low = low;
-      this.close = close;
-      this.#closeAt = time;
-      this.volume += volume;
-      return true;
-    }
+    const move = this.#move;
+    move.time = time;
+    move.open = open;
+    move.high = high;
+    move.low = low;
+    move.close = close;
+    move.volume = volume;
+    return this.#foldMove(move);
+  }
+
+  /**
+   * {@link fold} of the move in an object: the path of a trade that starts a
+   * candle (once per candle) runs through it, and numbers handed to a call
+   * that is not inlined are boxed (an allocation per candle).
+   */
+  #foldMove(move: Move): boolean {
+    const { time, open, high, low, close, volume } = move;
     if (this.isLate(time)) return false;
     if (!this.forming) {
       const ms = this.ms;
@@ -118,6 +137,41 @@ export class CandleAggregator {
     }
     this.volume += volume;
     return true;
+  }
+
+  /**
+   * Folds a trade: {@link fold} with open = high = low = close = its price.
+   * It takes the trade itself (numbers handed to a call that is not inlined
+   * are boxed), and a trade in time order inside the forming candle (nearly
+   * every one) takes a path small enough to be inlined: only high, low, close
+   * and volume change.
+   */
+  foldTrade(trade: Readonly<Pick<Trade, "time" | "price" | "qty">>): boolean {
+    const time = trade.time;
+    // #closeAt is NaN while no candle forms, so this never starts one.
+    if (time >= this.#closeAt && time <= this.#end && time > this.#sealed) {
+      const price = trade.price;
+      if (price > this.high) this.high = price;
+      if (price < this.low) this.low = price;
+      this.close = price;
+      this.#closeAt = time;
+      this.volume += trade.qty;
+      return true;
+    }
+    return this.#foldOther(trade);
+  }
+
+  /** {@link foldTrade} for a trade that starts a candle, comes out of order or late. */
+  #foldOther(trade: Readonly<Pick<Trade, "time" | "price" | "qty">>): boolean {
+    const move = this.#move;
+    const price = trade.price;
+    move.time = trade.time;
+    move.open = price;
+    move.high = price;
+    move.low = price;
+    move.close = price;
+    move.volume = trade.qty;
+    return this.#foldMove(move);
   }
 
   /** Closes the forming candle; its fields stay readable until the next fold. */

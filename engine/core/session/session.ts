@@ -539,11 +539,17 @@ export class SessionCore {
       trade,
       this.#exec,
     );
-    this.#drainExec();
+    // Guarded here: the drain is too large to be inlined, and nearly every trade leaves nothing.
+    if (this.#exec.length > 0) this.#drainExec();
     this.#evaluator.onUsableTrade(trade);
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
     this.#observe(trade);
+    if (this.#risk.watching || this.#symbolRisk?.watching) this.#riskAfterTrade(trade);
+  }
+
+  /** Lets the risk engines that watch the account see it after a trade, and acts on what they decide. */
+  #riskAfterTrade(trade: Trade): void {
     if (this.#risk.watching) {
       this.#risk.afterTrade(this.#account, trade.time, this.#out);
       this.#applyRisk();
@@ -570,15 +576,9 @@ export class SessionCore {
    * (a heap allocation per trade).
    */
   #observe(at: { readonly time: number }): void {
+    if (this.#wallet) return this.#observeShare(this.#wallet, at);
     const time = at.time;
     const sample = this.#sample;
-    if (this.#wallet) {
-      const pos = this.#account.positions[this.#symbol];
-      const value = this.#wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
-        this.#metrics.fees;
-      observeEquity(this.#metrics, time, value, pos !== undefined && pos.quantity !== 0, sample);
-      return;
-    }
     // O(1): a session's own account holds positions in its symbol only, so its
     // equity (cash + Σ quantity × mark) has one term, added as `equity()` adds it.
     const held = this.#position ??= this.#account.positions[this.#symbol];
@@ -589,6 +589,20 @@ export class SessionCore {
     if (observeEquity(this.#metrics, time, value, exposed, sample)) this.#emitEquity();
     // The first observation is a chart point too, so the equity curve starts with the session.
     else if (starting) this.#point(time);
+  }
+
+  /** {@link #observe} of a portfolio's symbol: its share of the wallet (observed, not emitted). */
+  #observeShare(wallet: Wallet, at: { readonly time: number }): void {
+    const pos = this.#account.positions[this.#symbol];
+    const value = wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
+      this.#metrics.fees;
+    observeEquity(
+      this.#metrics,
+      at.time,
+      value,
+      pos !== undefined && pos.quantity !== 0,
+      this.#sample,
+    );
   }
 
   /** Observes the equity a fill left and records it as a chart point. */

@@ -157,6 +157,14 @@ export class StrategyEvaluator {
   #atrTakeProfit?: Indicator;
   #atrTrailing?: Indicator;
   #peer?: (symbol: string) => Bar | undefined;
+  /**
+   * Every aggregated timeframe forms a candle that ends at or after this
+   * time, so a trade up to it closes none (-Infinity: unknown, the next trade
+   * checks every timeframe).
+   */
+  #quietUntil = -Infinity;
+  /** The time of a clock tick ({@link closeCandles}), one object reused. */
+  readonly #tick = { time: NaN };
 
   /** Creates an evaluator of a compiled strategy. */
   constructor(compiled: CompiledStrategy, options: StrategyEvaluatorOptions) {
@@ -251,20 +259,58 @@ export class StrategyEvaluator {
 
   /** {@link onTrade} for a trade already checked with `usableTrade`. */
   onUsableTrade(trade: Trade): void {
-    const price = trade.price;
-    const qty = trade.qty;
-    const time = trade.time;
     this.#symbol = trade.symbol;
-    this.closeCandles(time);
+    if (trade.time <= this.#quietUntil) this.#fold(trade);
+    else this.#closeAndFold(trade);
+  }
+
+  /** Aggregates a trade into the forming candle of every timeframe fed by trades. */
+  #fold(trade: Trade): void {
     const series = this.#series;
     for (let i = 0; i < series.length; i++) {
       const s = series[i];
-      if (!s.external) s.aggregator.fold(time, price, price, price, price, qty);
+      if (!s.external) s.aggregator.foldTrade(trade);
     }
+  }
+
+  /** {@link onUsableTrade} for a trade that may close candles: closes them, folds, and finds the next end. */
+  #closeAndFold(trade: Trade): void {
+    this.#closeBefore(trade);
+    this.#fold(trade);
+    this.#findQuietUntil();
   }
 
   /** Closes every forming candle whose closeTime < time (larger timeframes first, so they are current when the base rules run). */
   closeCandles(time: number): void {
+    this.#quietUntil = -Infinity;
+    this.#tick.time = time;
+    this.#closeBefore(this.#tick);
+  }
+
+  /**
+   * Sets {@link #quietUntil} to the earliest end of the aggregated
+   * timeframes' forming candles (-Infinity when one forms none).
+   */
+  #findQuietUntil(): void {
+    // Written in place, not carried in a local: a number carried around a loop may be boxed.
+    this.#quietUntil = Infinity;
+    const series = this.#series;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      if (s.external) continue;
+      const aggregator = s.aggregator;
+      if (!aggregator.forming) this.#quietUntil = -Infinity;
+      else if (aggregator.closeTime < this.#quietUntil) this.#quietUntil = aggregator.closeTime;
+    }
+  }
+
+  /**
+   * Closes every forming candle ending before `at.time`, larger timeframes
+   * first (the time in an object: a number handed to a call that is not
+   * inlined is boxed).
+   */
+  #closeBefore(at: { readonly time: number }): void {
+    const time = at.time;
     const order = this.#closeOrder;
     for (let k = 0; k < order.length; k++) {
       const i = order[k];
@@ -293,6 +339,7 @@ export class StrategyEvaluator {
     const s = this.#series[i];
     if (openTime <= s.bar.openTime) return;
     this.#symbol = candle.symbol;
+    this.#quietUntil = -Infinity;
     if (i === 0) {
       for (const k of this.#closeOrder) {
         const higher = this.#series[k];

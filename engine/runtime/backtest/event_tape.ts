@@ -68,10 +68,7 @@ export class EventTape {
 
   /** Appends an event (all events of a tape are of one symbol, that of the first). */
   add(event: MarketEvent): void {
-    if (this.length === 0) this.#symbol = event.symbol;
-    else if (event.symbol !== this.#symbol) {
-      throw new RangeError(`a tape of ${this.#symbol} cannot hold an event of ${event.symbol}`);
-    }
+    this.#take(event.symbol);
     if (event.type !== "trade") {
       this.#others.push({ at: this.#trades, event });
       return;
@@ -83,6 +80,32 @@ export class EventTape {
     this.#qty[i] = event.qty;
     this.#time[i] = event.time;
     this.#maker[i] = event.buyerMaker ? 1 : 0;
+  }
+
+  /**
+   * Appends rows `start` to `end` (exclusive) of a batch of trades, column by
+   * column (no object per trade), as {@link add} would take them one by one.
+   */
+  addTrades(columns: TradeColumns, start: number, end: number): void {
+    if (end <= start) return;
+    this.#take(columns.symbol);
+    const n = end - start;
+    const at = this.#trades;
+    if (at + n > this.#id.length) this.#resize(Math.max(at * 2, at + n));
+    this.#id.set(columns.id.subarray(start, end), at);
+    this.#price.set(columns.price.subarray(start, end), at);
+    this.#qty.set(columns.qty.subarray(start, end), at);
+    this.#time.set(columns.time.subarray(start, end), at);
+    this.#maker.set(columns.buyerMaker.subarray(start, end), at);
+    this.#trades = at + n;
+  }
+
+  /** Takes an event of `symbol`: the tape's symbol when it is empty, else it must be the same. */
+  #take(symbol: string): void {
+    if (this.length === 0) this.#symbol = symbol;
+    else if (symbol !== this.#symbol) {
+      throw new RangeError(`a tape of ${this.#symbol} cannot hold an event of ${symbol}`);
+    }
   }
 
   /**

@@ -176,7 +176,14 @@ async function readTape(data: string, symbol?: string): Promise<EventTape> {
   await replayBatches(data, (event) => {
     chosen ||= wanted ?? event.symbol;
     if (event.type !== "book" && event.symbol === chosen) tape.add(event);
-  }, { symbol: wanted, reuseTrades: true });
+  }, {
+    symbol: wanted,
+    // Accepted trades arrive as runs of rows of their batch, copied column by column.
+    onTrades: (batch, start, end) => {
+      chosen ||= wanted ?? batch.symbol;
+      if (batch.symbol === chosen) tape.addTrades(batch, start, end);
+    },
+  });
   if (tape.length === 0) throw new RangeError(`no market events in '${data}'`);
   tape.trim();
   return tape;

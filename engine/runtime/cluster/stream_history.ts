@@ -70,7 +70,7 @@ export async function streamCandles(
           aggregator.closeForming();
           candles.push(aggregator.candle(symbol, true));
         }
-        aggregator.fold(trade.time, trade.price, trade.price, trade.price, trade.price, trade.qty);
+        aggregator.foldTrade(trade);
       }
       if (message.seq >= last.seq) {
         complete = true;

@@ -41,7 +41,7 @@ export class CandleSeries {
       closed = aggregator.candle(this.symbol, true);
       this.#closed.push(closed);
     }
-    aggregator.fold(trade.time, trade.price, trade.price, trade.price, trade.price, trade.qty);
+    aggregator.foldTrade(trade);
     return closed;
   }
 
