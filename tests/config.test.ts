@@ -40,15 +40,15 @@ Deno.test("MAX_SESSIONS defaults to the lower of half the memory at 1 MB a sessi
     const config = loadConfig(env, { totalMemoryBytes: memory, cores });
     return { max: config.maxSessions, ...config.sessionCap };
   };
-  assert.deepEqual(cap({}, 64), { max: 9600, by: "memory", memory: 9600, cores: 32_000 });
+  assert.deepEqual(cap({}, 64), { max: 11_953, by: "memory", memory: 11_953, cores: 32_000 });
   assert.equal(cap({ SESSIONS_PER_WORKER: "1" }, 64).max, 819, "a worker each: 15 MB a session");
-  assert.deepEqual(cap({}, 2), { max: 1000, by: "cores", memory: 9600, cores: 1000 });
+  assert.deepEqual(cap({}, 2), { max: 1000, by: "cores", memory: 11_953, cores: 1000 });
   assert.equal(cap({}, 0).max, 500, "at least one core counted");
   assert.equal(cap({}, 2, 1024 ** 2).max, 1, "at least 1");
   assert.deepEqual(cap({ MAX_SESSIONS: "2500" }, 2), {
     max: 2500,
     by: "MAX_SESSIONS",
-    memory: 9600,
+    memory: 11_953,
     cores: 1000,
   });
 });

@@ -145,8 +145,8 @@ function assertSameFills(
   });
 }
 
-Deno.test("SESSIONS_PER_WORKER defaults to 50 and accepts only a positive integer", () => {
-  assert.equal(loadConfig({}).sessionsPerWorker, 50);
+Deno.test("SESSIONS_PER_WORKER defaults to a core's 500 (a worker a core at the default cap) and accepts only a positive integer", () => {
+  assert.equal(loadConfig({}).sessionsPerWorker, 500);
   assert.equal(loadConfig({ SESSIONS_PER_WORKER: "1" }).sessionsPerWorker, 1);
   for (const bad of ["0", "-1", "2.5", "many"]) {
     assert.throws(() => loadConfig({ SESSIONS_PER_WORKER: bad }), ConfigError, bad);
@@ -167,7 +167,7 @@ Deno.test("by default sessions spread over as many workers as cores, then share 
     const health = await (await fetch(`${server.url}/api/health`)).json();
     assert.equal(health.sessions.live, cores + 1);
     assert.equal(health.sessions.workers, cores);
-    assert.deepEqual(health.sessions.per_worker, { limit: 50, min: cores === 1 ? 2 : 1, max: 2 });
+    assert.deepEqual(health.sessions.per_worker, { limit: 500, min: cores === 1 ? 2 : 1, max: 2 });
   } finally {
     await server.stop();
   }

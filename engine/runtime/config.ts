@@ -73,13 +73,6 @@ export interface WebhookConfig {
 }
 
 /**
- * Sessions one worker hosts by default. A worker costs about 10 MB resident,
- * a session about 0.3 MB beside it: at 50 a worker's share is 0.2 MB a
- * session, and a worker that hangs restarts at most 50 sessions.
- */
-export const DEFAULT_SESSIONS_PER_WORKER = 50;
-
-/**
  * Memory budgeted per session beside its worker's share. Measured with the
  * example strategies on the simulated feed: 0.5 MB resident a session at 1000
  * sessions, 50 a worker, worker included; 10.7 MB with a worker each.
@@ -107,6 +100,14 @@ export function defaultMaxSessions(totalMemoryBytes: number, sessionsPerWorker: 
  * next session.
  */
 export const SESSIONS_PER_CORE = 500;
+
+/**
+ * Sessions one worker hosts by default: a core's budget, so that at the
+ * default cap there is one worker a core (more threads than cores only
+ * take turns, and starve the database writer). Sessions are spread over
+ * the cores' workers first (see `WorkerPool`).
+ */
+export const DEFAULT_SESSIONS_PER_WORKER = SESSIONS_PER_CORE;
 
 /** The default session cap's bounds and which one set the cap (or `MAX_SESSIONS` did). */
 export interface SessionCap {

@@ -2,10 +2,12 @@
  * Entry point of a session worker: hosts one session, or several
  * (`SESSIONS_PER_WORKER`), each a {@link SessionHost}, and routes the main
  * thread's messages to them by session id. Its sessions share one reader of
- * the market bus (each batch is read and decoded once for all of them), and
- * their effects go to the main thread together: one message per turn of the
- * worker's event loop, with the reports of every session that has any,
- * always ahead of any later message of those sessions. Their views go
+ * the market bus (each batch is read and decoded once for all of them, and
+ * each session reports as soon as it has stepped through it), and their
+ * effects go to the main thread together: one message at the end of each
+ * turn of the worker's event loop, or earlier once the oldest effects in it
+ * have waited {@link GROUP_MS}, with the reports of every session that has
+ * any, always ahead of any later message of those sessions. Their views go
  * together too, at most every {@link VIEW_INTERVAL_MS} (the last change
  * always follows), after the effects they cover. A session that throws
  * is dropped alone (it reports `crashed`); the worker answers pings and bumps
@@ -21,6 +23,13 @@ import type { FromWorker, SessionEffects, SessionViews, ToWorker } from "./worke
 const HANG_MS = 60_000;
 /** The sessions' views go to the main thread at most this often. */
 const VIEW_INTERVAL_MS = 200;
+/**
+ * The effects reported go to the main thread as soon as the oldest of them
+ * has waited this long (ms), before the sessions still stepping through the
+ * same batch are done: the first fills of a trade many sessions act on do
+ * not wait for the last, in a few messages rather than one per session.
+ */
+const GROUP_MS = 0.5;
 
 const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
@@ -31,6 +40,8 @@ const changed = new Set<string>();
 /** The next sending of views, when one is due. */
 let viewTimer: ReturnType<typeof setTimeout> | undefined;
 let lastViews = -Infinity;
+/** When the oldest report in the outbox was queued (`performance.now()`). */
+let groupStarted = 0;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 
@@ -44,12 +55,19 @@ function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
-/** Queues a session's effects; they go at the end of this turn (or before the next message). */
+/**
+ * Queues a session's effects; they go at the end of this turn (or before the
+ * next message), or at once when the oldest queued has waited {@link GROUP_MS}.
+ */
 function report(entry: SessionEffects): void {
   const queued = outbox.get(entry.sessionId);
-  if (outbox.size === 0) queueMicrotask(flush);
+  if (outbox.size === 0) {
+    queueMicrotask(flush);
+    groupStarted = performance.now();
+  }
   if (!queued) {
     outbox.set(entry.sessionId, entry);
+    if (performance.now() - groupStarted >= GROUP_MS) flush();
     return;
   }
   // Reported twice in one turn: one entry with every effect and the newest state.
