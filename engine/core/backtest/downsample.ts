@@ -19,7 +19,7 @@ export interface SeriesValue {
 /**
  * Keeps at most `maxPoints` buckets of a time series (low, high and last value
  * of each), column by column in one typed array: no allocation per value or
- * per bucket.
+ * per bucket (the open bucket, where nearly every value lands, in fields).
  */
 export class Downsampler {
   readonly #max: number;
@@ -27,6 +27,14 @@ export class Downsampler {
   /** Bucket `i` is `#data[4i .. 4i+3]` = time, low, high, last. */
   readonly #data: Float64Array;
   #count = 0;
+  /**
+   * The open bucket (the last one) in fields: a value merged into it writes
+   * no typed array; {@link #flush} writes it into {@link #data}.
+   */
+  #time = NaN;
+  #low = NaN;
+  #high = NaN;
+  #last = NaN;
   #bucket = -Infinity;
   /**
    * Times in `[#from, #to]` fall in the open bucket for sure: most values are
@@ -57,14 +65,11 @@ export class Downsampler {
 
   /** Merges a value into the open bucket. */
   #merge(point: SeriesValue): void {
-    const time = point.time;
     const value = point.value;
-    const d = this.#data;
-    const p = (this.#count - 1) * 4;
-    d[p] = time;
-    if (value < d[p + 1]) d[p + 1] = value;
-    if (value > d[p + 2]) d[p + 2] = value;
-    d[p + 3] = value;
+    this.#time = point.time;
+    if (value < this.#low) this.#low = value;
+    if (value > this.#high) this.#high = value;
+    this.#last = value;
   }
 
   /**
@@ -76,6 +81,7 @@ export class Downsampler {
     const { time, value } = point;
     let bucket = this.#bucketOf(time);
     if (bucket === this.#bucket) return false;
+    this.#flush();
     if (this.#count >= this.#max) {
       while (this.#count >= this.#max) this.#compact();
       bucket = this.#bucketOf(time);
@@ -83,12 +89,11 @@ export class Downsampler {
     }
     this.#bucket = bucket;
     this.#bound(bucket);
-    const d = this.#data;
-    const p = this.#count++ * 4;
-    d[p] = time;
-    d[p + 1] = value;
-    d[p + 2] = value;
-    d[p + 3] = value;
+    this.#count++;
+    this.#time = time;
+    this.#low = value;
+    this.#high = value;
+    this.#last = value;
     return true;
   }
 
@@ -112,8 +117,31 @@ export class Downsampler {
     this.#to = ok ? upper - margin : -Infinity;
   }
 
+  /** Writes the open bucket to {@link #data}. */
+  #flush(): void {
+    if (this.#count === 0) return;
+    const d = this.#data;
+    const p = (this.#count - 1) * 4;
+    d[p] = this.#time;
+    d[p + 1] = this.#low;
+    d[p + 2] = this.#high;
+    d[p + 3] = this.#last;
+  }
+
+  /** Reads the open bucket back from {@link #data}. */
+  #reload(): void {
+    if (this.#count === 0) return;
+    const d = this.#data;
+    const p = (this.#count - 1) * 4;
+    this.#time = d[p];
+    this.#low = d[p + 1];
+    this.#high = d[p + 2];
+    this.#last = d[p + 3];
+  }
+
   /** The buckets, oldest first (copies). */
   points(): SeriesPoint[] {
+    this.#flush();
     const d = this.#data;
     const out: SeriesPoint[] = [];
     for (let p = 0; p < this.#count * 4; p += 4) out.push([d[p], d[p + 1], d[p + 2], d[p + 3]]);
@@ -142,5 +170,6 @@ export class Downsampler {
     this.#count = merged;
     this.#bucket = bucket;
     this.#bound(bucket);
+    this.#reload();
   }
 }
