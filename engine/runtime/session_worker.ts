@@ -2,9 +2,8 @@
  * Entry point of a session worker: hosts one session, or several
  * (`SESSIONS_PER_WORKER`), each a {@link SessionHost}, and routes the main
  * thread's messages to them by session id. Its sessions share one reader of
- * the market bus (each batch is read and decoded once for all of them, and
- * each session reports as soon as it has stepped through it), and their
- * effects go to the main thread together: one message at the end of each
+ * the market bus (each batch is read and decoded once for all of them), and
+ * their effects go to the main thread together: one message at the end of each
  * turn of the worker's event loop, or earlier once the oldest effects in it
  * have waited {@link GROUP_MS}, with the reports of every session that has
  * any, always ahead of any later message of those sessions. Their views go
@@ -25,9 +24,9 @@ const HANG_MS = 60_000;
 const VIEW_INTERVAL_MS = 200;
 /**
  * The effects reported go to the main thread as soon as the oldest of them
- * has waited this long (ms), before the sessions still stepping through the
- * same batch are done: the first fills of a trade many sessions act on do
- * not wait for the last, in a few messages rather than one per session.
+ * has waited this long (ms), before the other sessions that handled the
+ * same batch have reported: the first fills of a trade many sessions act on
+ * do not wait for the last, in a few messages rather than one per session.
  */
 const GROUP_MS = 0.5;
 

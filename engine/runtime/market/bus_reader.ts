@@ -86,37 +86,29 @@ export class BusReader {
     queueMicrotask(() => this.pump(symbol));
   }
 
-  /**
-   * Delivers every batch published that some tap of `symbol` is due for, tap
-   * by tap (each batch read and decoded once for all): a tap is told it is
-   * drained as soon as it has its batches, so its session acts on them (and
-   * reports) before the next tap steps. Then waits for the next batch.
-   */
+  /** Delivers every batch published that some tap of `symbol` is due for, then waits for the next one. */
   pump(symbol: string): void {
     const channel = this.#channels.get(symbol);
     if (!channel) return;
     this.#watchHub(channel);
     const published = channel.ring.published();
-    /** The batches read in this pump, by seq (undefined: overwritten in the ring). */
-    const read = new Map<number, readonly BusEvent[] | undefined>();
-    for (const tap of channel.taps) {
-      let served = false;
-      while (!tap.recovering && tap.next <= published && channel.taps.has(tap)) {
-        const seq = tap.next;
-        if (!read.has(seq)) {
-          const events = channel.ring.read(seq);
-          if (events !== undefined) this.stats.batches++;
-          read.set(seq, events);
-        }
-        const events = read.get(seq);
+    const served = new Set<BusTap>();
+    for (;;) {
+      let seq = Infinity;
+      for (const tap of channel.taps) if (!tap.recovering && tap.next < seq) seq = tap.next;
+      if (seq > published) break;
+      const events = channel.ring.read(seq);
+      if (events !== undefined) this.stats.batches++;
+      for (const tap of channel.taps) {
+        if (tap.recovering || tap.next !== seq) continue;
         if (events === undefined) tap.overrun(seq, published);
         else {
           tap.deliver(events, seq);
-          served = true;
+          served.add(tap);
         }
       }
-      if (served && channel.taps.has(tap)) tap.drained();
     }
+    for (const tap of served) if (channel.taps.has(tap)) tap.drained();
     this.#wait(channel, published);
   }
 
