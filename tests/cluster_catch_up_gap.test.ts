@@ -41,6 +41,11 @@ Deno.test({
           symbol: "BTCUSDT",
         });
         id = session.id;
+        // A market order needs a price: wait for the session's first trade.
+        await eventually(async () => {
+          const view = await call(`${first.server.url}${SESSIONS}/${id}`, "GET");
+          return view.last_price !== null || undefined;
+        }, { timeoutMs: 30_000, what: "the new session's first market price" });
         await call(`${first.server.url}${SESSIONS}/${id}/orders`, "POST", {
           side: "buy",
           quantity: 0.001,
