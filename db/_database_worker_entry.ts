@@ -37,7 +37,7 @@ function database(): Db {
   return db;
 }
 
-function open(engine: Engine): Promise<Db> {
+function openEngine(engine: Engine): Promise<Db> {
   return engine.kind === "pglite"
     ? pgliteEngine(engine.dataDir)
     : postgresEngine(engine.url, { max: engine.max });
@@ -100,7 +100,7 @@ async function end(id: number, commit: boolean): Promise<void> {
 async function handle(request: DbRequest): Promise<unknown> {
   switch (request.op) {
     case "open":
-      db = await open(request.engine);
+      db = await openEngine(request.engine);
       return undefined;
     case "query": {
       const statement = { text: request.text, params: request.params };
