@@ -1,7 +1,6 @@
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
-import { openPglite } from "./pglite_worker.ts";
-import { openPostgres } from "./postgres.ts";
+import { openPglite, openPostgres } from "./database_worker.ts";
 
 /**
  * Opens the configured database and brings its schema up to date: the

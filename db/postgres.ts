@@ -1,3 +1,10 @@
+/**
+ * A PostgreSQL server as a {@link Db}, through the `postgres` driver in the
+ * thread that opens it. The service opens it in the database worker (see
+ * `openPostgres`), so the driver's protocol and socket work stays off the
+ * main thread.
+ * @module
+ */
 import postgres from "postgres";
 import type { Db, Queryable, Statement } from "./db.ts";
 import { DatabaseUnavailableError, unavailableReason } from "./unavailable.ts";
@@ -22,7 +29,8 @@ function wrap(target: Sql): Queryable {
           statement.text,
           statement.params as postgres.ParameterOrJSON<never>[],
         );
-        return rows as unknown as T[];
+        // A plain array: the driver's result also carries its column parsers (functions).
+        return [...rows] as unknown as T[];
       } catch (error) {
         throw translated(error);
       }
@@ -72,10 +80,10 @@ async function transaction<T>(pool: postgres.Sql, fn: (tx: Queryable) => Promise
 
 /**
  * Connects to the PostgreSQL server at `url` (a `postgres://` connection
- * string). Failures to reach it, now or later, are thrown as
+ * string) from this thread. Failures to reach it, now or later, are thrown as
  * {@link DatabaseUnavailableError}.
  */
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+export async function postgresEngine(url: string, options: { max?: number } = {}): Promise<Db> {
   const pool = postgres(url, { max: options.max ?? 8, onnotice: () => {}, connect_timeout: 5 });
   try {
     await pool`select 1`; // fail fast with a clear error when the server is unreachable

@@ -1,15 +1,22 @@
 /**
- * The messages between {@link openPglite}'s proxy in the main thread and the
- * PGlite worker (`_pglite_worker_entry.ts`): each request carries an id and
- * gets exactly one reply with that id. Errors cross as plain data and are
- * rebuilt on the other side with their message and database fields intact.
+ * The messages between the database proxy in the main thread
+ * (`database_worker.ts`) and the database worker
+ * (`_database_worker_entry.ts`): each request carries an id and gets exactly
+ * one reply with that id. Errors cross as plain data and are rebuilt on the
+ * other side with their message and database fields intact.
  * @module
  */
+import { DatabaseUnavailableError } from "./unavailable.ts";
 
-/** A request to the PGlite worker. `tx` names the transaction (chosen by
+/** Which database the worker opens: embedded PGlite (in memory without `dataDir`) or a server. */
+export type Engine =
+  | { readonly kind: "pglite"; readonly dataDir?: string }
+  | { readonly kind: "postgres"; readonly url: string; readonly max?: number };
+
+/** A request to the database worker. `tx` names the transaction (chosen by
  * the sender) to run in; requests may follow `begin` without waiting for it. */
-export type PgliteRequest =
-  | { readonly id: number; readonly op: "open"; readonly dataDir?: string }
+export type DbRequest =
+  | { readonly id: number; readonly op: "open"; readonly engine: Engine }
   | {
     readonly id: number;
     readonly op: "query";
@@ -24,7 +31,7 @@ export type PgliteRequest =
   | { readonly id: number; readonly op: "close" };
 
 /** The worker's reply to the request with the same id. */
-export type PgliteReply =
+export type DbReply =
   | { readonly id: number; readonly ok: true; readonly result?: unknown }
   | { readonly id: number; readonly ok: false; readonly error: WireError };
 
@@ -37,9 +44,10 @@ export interface WireError {
 }
 
 /**
- * An error reported by the database (PGlite's `DatabaseError`, rebuilt in the
- * main thread): the server's message plus its SQLSTATE `code` and the other
- * fields it sent (`detail`, `constraint`, `table`, …).
+ * An error reported by the database (PGlite's `DatabaseError` or the
+ * PostgreSQL driver's `PostgresError`, rebuilt in the main thread): the
+ * server's message plus its SQLSTATE `code` and the other fields it sent
+ * (`detail`, `constraint`, `table`, …, by the engine's names for them).
  */
 export class DatabaseError extends Error {
   /** SQLSTATE, e.g. `23505` for a unique violation. */
@@ -66,7 +74,7 @@ export function toWireError(error: unknown): WireError {
     if (SKIPPED_FIELDS.has(key)) continue;
     if (typeof value === "string" || typeof value === "number") fields[key] = value;
   }
-  // PGlite's database errors carry a SQLSTATE code; anything else keeps its own class name.
+  // Database errors carry a SQLSTATE code; anything else keeps its own class name.
   const name = typeof fields.code === "string" ? "DatabaseError" : error.name;
   return { name, message: error.message, fields };
 }
@@ -81,6 +89,9 @@ const BUILT_IN: Record<string, new (message: string) => Error> = {
 /** Rebuilds a thrown error from its {@link WireError} form. */
 export function fromWireError(wire: WireError): Error {
   if (wire.name === "DatabaseError") return new DatabaseError(wire.message, wire.fields);
+  if (wire.name === "DatabaseUnavailableError" && typeof wire.fields.reason === "string") {
+    return new DatabaseUnavailableError(wire.fields.reason);
+  }
   const error = new (BUILT_IN[wire.name] ?? Error)(wire.message);
   if (!(wire.name in BUILT_IN) && wire.name !== "Error") error.name = wire.name;
   return error;

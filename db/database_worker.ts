@@ -1,24 +1,31 @@
 /**
- * The embedded PGlite database, run in a dedicated Web Worker so that WASM
- * Postgres never blocks the main thread (sessions' messages, live fan-out and
- * HTTP stay responsive while a group commit runs).
+ * The database, embedded PGlite or a PostgreSQL server, run in a dedicated
+ * Web Worker: neither WASM Postgres nor the driver's protocol encoding,
+ * decoding and socket work ever blocks the main thread (sessions' messages,
+ * live fan-out and HTTP stay responsive while a group commit runs). The main
+ * thread only posts each statement and gets its rows back.
  *
  * The worker inherits this thread's permissions: it must read and write the
- * data directory and read PGlite's WASM and data files from the npm cache, and
- * inheriting (rather than listing them) needs no `--unstable-worker-options`,
- * so command-line tools started without that flag can open the database too.
+ * data directory, read PGlite's WASM and data files from the npm cache and
+ * reach the server, and inheriting (rather than listing them) needs no
+ * `--unstable-worker-options`, so command-line tools started without that flag
+ * can open the database too.
  * @module
  */
 import type { Db, Queryable, Statement } from "./db.ts";
-import { fromWireError, type PgliteReply, type PgliteRequest } from "./_pglite_protocol.ts";
+import { type DbReply, type DbRequest, type Engine, fromWireError } from "./_database_protocol.ts";
 
 /** A request without its id, as the proxy's callers build it. */
-type Request = PgliteRequest extends infer R ? R extends unknown ? Omit<R, "id"> : never : never;
+type Request = DbRequest extends infer R ? R extends unknown ? Omit<R, "id"> : never : never;
 
-const ENTRY = new URL("./_pglite_worker_entry.ts", import.meta.url);
+const ENTRY = new URL("./_database_worker_entry.ts", import.meta.url);
 
-/** The main thread's end of the PGlite worker: one promise per request id. */
-class PgliteWorkerClient {
+/** What each engine is called in errors. */
+const LABEL: Record<Engine["kind"], string> = { pglite: "PGlite", postgres: "PostgreSQL" };
+
+/** The main thread's end of the database worker: one promise per request id. */
+class DatabaseWorkerClient {
+  readonly #label: string;
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #nextId = 1;
@@ -26,9 +33,10 @@ class PgliteWorkerClient {
   /** Set once the worker is gone: every later request fails with it. */
   #failure: Error | undefined;
 
-  constructor() {
-    this.#worker = new Worker(ENTRY, { type: "module", name: "pglite" });
-    this.#worker.onmessage = (event: MessageEvent<PgliteReply>) => {
+  constructor(kind: Engine["kind"]) {
+    this.#label = LABEL[kind];
+    this.#worker = new Worker(ENTRY, { type: "module", name: `database (${kind})` });
+    this.#worker.onmessage = (event: MessageEvent<DbReply>) => {
       const reply = event.data;
       const pending = this.#pending.get(reply.id);
       if (!pending) return;
@@ -38,10 +46,12 @@ class PgliteWorkerClient {
     };
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      this.#fail(new Error(`PGlite worker failed: ${event.message || "unknown error"}`));
+      this.#fail(
+        new Error(`${this.#label} worker failed: ${event.message || "unknown error"}`),
+      );
     };
     this.#worker.onmessageerror = () =>
-      this.#fail(new Error("PGlite worker sent an unreadable message"));
+      this.#fail(new Error(`${this.#label} worker sent an unreadable message`));
   }
 
   /** Sends `request` and resolves with the worker's result (rejects with its error). */
@@ -65,7 +75,7 @@ class PgliteWorkerClient {
     try {
       await this.request({ op: "close" });
     } finally {
-      this.#fail(new Error("PGlite database is closed"));
+      this.#fail(new Error(`${this.#label} database is closed`));
     }
   }
 
@@ -77,7 +87,7 @@ class PgliteWorkerClient {
   }
 }
 
-function queryable(client: PgliteWorkerClient, tx?: number): Queryable {
+function queryable(client: DatabaseWorkerClient, tx?: number): Queryable {
   return {
     query: <T>(statement: Statement) =>
       client.request<T[]>({
@@ -91,21 +101,17 @@ function queryable(client: PgliteWorkerClient, tx?: number): Queryable {
   };
 }
 
-/**
- * Opens the embedded PGlite database stored in `dataDir` (created if missing),
- * or an in-memory one when `dataDir` is undefined, in its own worker.
- * `close()` closes the database and terminates the worker.
- */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  const client = new PgliteWorkerClient();
+/** Opens `engine` in a database worker; `close()` closes it and terminates the worker. */
+async function openInWorker(engine: Engine): Promise<Db> {
+  const client = new DatabaseWorkerClient(engine.kind);
   try {
-    await client.request({ op: "open", dataDir });
+    await client.request({ op: "open", engine });
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
   }
   return {
-    kind: "pglite",
+    kind: engine.kind,
     ...queryable(client),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       // No wait for BEGIN: the worker holds `fn`'s requests until it has run,
@@ -125,4 +131,22 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * Opens the embedded PGlite database stored in `dataDir` (created if missing),
+ * or an in-memory one when `dataDir` is undefined, in its own worker.
+ */
+export function openPglite(dataDir?: string): Promise<Db> {
+  return openInWorker({ kind: "pglite", dataDir });
+}
+
+/**
+ * Connects to the PostgreSQL server at `url` (a `postgres://` connection
+ * string) from its own worker, with up to `max` connections (default 8).
+ * Failures to reach it, now or later, are thrown as
+ * `DatabaseUnavailableError`.
+ */
+export function openPostgres(url: string, options: { max?: number } = {}): Promise<Db> {
+  return openInWorker({ kind: "postgres", url, max: options.max });
 }
