@@ -9,14 +9,18 @@ import assert from "node:assert/strict";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import { parseStrategy } from "../engine/core/strategy/mod.ts";
 import type { MarketEvent } from "../engine/core/types.ts";
+import type { SessionEffect } from "../engine/core/session/mod.ts";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { REPLAY_PART_EVENTS, replayParts } from "../engine/runtime/replay_parts.ts";
 import { SessionHost } from "../engine/runtime/session_host.ts";
-import type { FromWorker, SessionEffects, ToWorker } from "../engine/runtime/worker_protocol.ts";
+import type { FromWorker, SessionState, ToWorker } from "../engine/runtime/worker_protocol.ts";
 import { BusReader } from "../engine/runtime/market/bus_reader.ts";
 import { T0, waveTrades } from "./support/trades.ts";
 import { until } from "./support/wait.ts";
+
+/** What the host told its worker: messages, and reports with the state after them. */
+type Heard = FromWorker | (SessionState & { readonly effects: SessionEffect[] });
 
 const time = (e: MarketEvent) => e.type === "candle" ? e.closeTime : e.time;
 
@@ -58,7 +62,7 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
   hub.ingest(waveTrades({ count: 1, start: T0 + 10_000_000, seed: 7 })[0]);
   hub.flush();
   const run = (parts: Record<string, MarketEvent[]>[]) => {
-    const heard: (FromWorker | SessionEffects)[] = [];
+    const heard: Heard[] = [];
     const init = {
       type: "init",
       sessionId: "s",
@@ -76,7 +80,9 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
     const host = new SessionHost(init, {
       // As a worker posts them: a copy of the moment.
       post: (m) => heard.push(structuredClone({ ...m, sessionId: "s" }) as FromWorker),
-      report: (entry) => heard.push(structuredClone({ ...entry, sessionId: "s" })),
+      report: ({ effects, receivedAt, state }) =>
+        heard.push({ ...structuredClone({ effects, receivedAt }), ...state()!, sessionId: "s" }),
+      flush: () => {},
       viewChanged: () => {},
       reader: new BusReader(),
       advance: () => {},
@@ -84,7 +90,7 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
     return { host, heard };
   };
   /** The snapshots the session reported, with the bus batch each includes. */
-  const reported = (heard: (FromWorker | SessionEffects)[]) =>
+  const reported = (heard: Heard[]) =>
     heard.flatMap((m) => "snapshot" in m ? [{ snapshot: m.snapshot, bus: m.busSeq.BTCUSDT }] : []);
 
   const whole = run([{ BTCUSDT: missed }]);
@@ -106,7 +112,7 @@ Deno.test("a worker applies a catch-up sent in parts like one sent whole, before
       () => reported(parted.heard).some((r) => r.bus === 1),
       "the bus batch after the parts",
     );
-    const caughtUp = (heard: (FromWorker | SessionEffects)[]) =>
+    const caughtUp = (heard: Heard[]) =>
       reported(heard).filter((r) => r.bus === 0).at(-1)!.snapshot;
     assert.equal(
       caughtUp(parted.heard),

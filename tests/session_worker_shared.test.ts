@@ -8,9 +8,9 @@ import { effectiveLimits } from "../engine/core/risk/limits.ts";
 import { FLIP_STRATEGY } from "../fixtures/bench_feed.ts";
 import type { Trade } from "../engine/core/types.ts";
 import { tradeOf } from "./support/trades.ts";
-import type { FromWorker, SessionEffects, ToWorker } from "../engine/runtime/worker_protocol.ts";
+import type { FromWorker, ToWorker } from "../engine/runtime/worker_protocol.ts";
 import { BusReader } from "../engine/runtime/market/bus_reader.ts";
-import { SessionHost } from "../engine/runtime/session_host.ts";
+import { type ReportedEffects, SessionHost } from "../engine/runtime/session_host.ts";
 import { until } from "./support/wait.ts";
 
 const SYMBOL = "BTCUSDT";
@@ -74,7 +74,7 @@ function init(
   };
 }
 
-Deno.test("a worker's sessions restored at different points each get exactly their batches, and their effects of one batch come in one message", async () => {
+Deno.test("a worker's sessions restored at different points each get exactly their batches, and their effects of one batch come in one message, their states in the next", async () => {
   const hub = new MarketHub(new SimFeed(), { batchMax: 1, warmup: false });
   const publish = (id: number) => (hub.ingest(trade(id)), hub.flush());
   for (let id = 1; id <= BEFORE; id++) publish(id);
@@ -96,7 +96,11 @@ Deno.test("a worker's sessions restored at different points each get exactly the
   const handled = STARTS.map((start) => new Int32Array(new SharedArrayBuffer(4)).fill(start));
   const ids = STARTS.map((_, i) => `session-${i}`);
   const reports = () =>
-    messages.flatMap((m) => m.type === "effects" ? m.reports : []) as SessionEffects[];
+    messages.flatMap((m) =>
+      m.type === "effects"
+        ? m.reports.map((r) => ({ ...r, effects: JSON.parse(r.effects) as SessionEffect[] }))
+        : []
+    );
   const handledAll = (seq: number) => handled.every((h) => Atomics.load(h, 0) === seq);
   try {
     STARTS.forEach((start, i) =>
@@ -143,13 +147,25 @@ Deno.test("a worker's sessions restored at different points each get exactly the
       assert.deepEqual(fills, expected, `session ${i}, after batch ${start}: exactly its trades`);
     });
 
+    // Every effects message is followed at once by the states of the same sessions.
+    messages.forEach((m, i) => {
+      if (m.type !== "effects") return;
+      const next = messages[i + 1];
+      assert.ok(next?.type === "states", `message ${i + 1} after effects: ${next?.type}`);
+      assert.deepEqual(
+        next.states.map((s) => s.sessionId),
+        m.reports.map((r) => r.sessionId),
+        "a state for each report, in order",
+      );
+    });
     // Live batches: whatever the sessions reported about one batch came in one message.
     const effects = messages.slice(live).filter((m) => m.type === "effects");
-    for (const message of effects) {
-      const seqs = new Set(message.reports.map((r) => r.busSeq[SYMBOL]));
+    const states = messages.slice(live).filter((m) => m.type === "states");
+    for (const message of states) {
+      const seqs = new Set(message.states.map((s) => s.busSeq[SYMBOL]));
       assert.equal(seqs.size, 1, `one batch per message: ${[...seqs]}`);
     }
-    const perBatch = effects.map((m) => m.reports[0].busSeq[SYMBOL]);
+    const perBatch = states.map((m) => m.states[0].busSeq[SYMBOL]);
     assert.equal(new Set(perBatch).size, perBatch.length, "one message per batch");
     assert.ok(
       effects.some((m) => m.reports.length === ids.length),
@@ -172,6 +188,7 @@ Deno.test("a session that throws on a batch it shares with others crashes alone:
     return new SessionHost(init(hub, `session-${i}`, 0, progress, h), {
       post: (m) => m.type === "crashed" && crashed.push(`session-${i}: ${m.error}`),
       report: () => {},
+      flush: () => {},
       viewChanged: () => {},
       reader,
       // The middle session throws while it handles its third batch.
@@ -192,6 +209,54 @@ Deno.test("a session that throws on a batch it shares with others crashes alone:
     assert.deepEqual(hosts.map((h) => h.open), [true, false, true]);
   } finally {
     for (const host of hosts) host.close();
+    await hub.close();
+  }
+});
+
+Deno.test("a session's reported effects go with the state right after them, however late its worker takes that state", async () => {
+  const hub = new MarketHub(new SimFeed(), { batchMax: 1, warmup: false });
+  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const handled = new Int32Array(new SharedArrayBuffer(4));
+  const queued: ReportedEffects[] = [];
+  const sent: { effects: SessionEffect[]; bus: number; trade: number }[] = [];
+  // A worker that never sends on its own: only the session asks it to, before its state changes.
+  const flush = () => {
+    for (const { effects, state } of queued.splice(0)) {
+      const { snapshot, busSeq } = state()!;
+      sent.push({ effects, bus: busSeq[SYMBOL], trade: JSON.parse(snapshot).resume[SYMBOL].trade });
+    }
+  };
+  const host = new SessionHost(init(hub, "s", 0, progress, handled), {
+    post: () => {},
+    report: (entry) => queued.push(entry),
+    flush,
+    viewChanged: () => {},
+    reader: new BusReader(),
+    advance: () => {},
+  });
+  try {
+    for (let id = 1; id <= LAST; id++) {
+      hub.ingest(trade(id));
+      hub.flush();
+      await until(
+        () => Atomics.load(handled, 0) === id,
+        `the session to handle batch ${id}`,
+        DEADLINE_MS,
+      );
+    }
+    flush();
+    const fills = sent.flatMap((s) => s.effects.filter((e) => e.type === "fill"));
+    assert.deepEqual(fills, referenceFills(1), "every fill, once");
+    for (const { effects, bus, trade: last } of sent) {
+      assert.equal(bus, last, "the state's bus batch holds its last trade");
+      assert.equal(
+        Math.max(...effects.map((e) => e.time)),
+        trade(last).time,
+        `the state of batch ${bus} is the one right after the effects it goes with`,
+      );
+    }
+  } finally {
+    host.close();
     await hub.close();
   }
 });

@@ -77,6 +77,13 @@ interface Entry extends LogWrite {
 const MAX_BATCH = 2_000;
 /** Most commits running at once (one while the database is out). */
 const MAX_INFLIGHT = 2;
+/**
+ * How long (ms) a commit gathers writes after the first: the reports of every
+ * worker whose sessions acted on the same market event go in one commit, and
+ * building it (in this thread) does not hold up the effects of the workers
+ * still reporting.
+ */
+const GATHER_MS = 2;
 /** Retry delays after a failed commit: 100 ms doubling up to 5 s. */
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5_000;
@@ -221,14 +228,14 @@ export class Persister {
     return [...this.#inflight].flat().concat(this.#queue);
   }
 
-  /** Starts commits on the next turn, so writes queued in this one join them. */
+  /** Starts commits {@link GATHER_MS} from now, so writes queued meanwhile join them. */
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
     setTimeout(() => {
       this.#scheduled = false;
       this.#pump();
-    }, 0);
+    }, GATHER_MS);
   }
 
   /** Starts commits of queued entries while fewer than the limit run. */

@@ -3,9 +3,10 @@
  * for a portfolio session, its {@link PortfolioCore} over all its symbols'
  * buses) over the market data it receives on the bus (through the worker's
  * shared {@link BusReader}: a batch is decoded once for all its sessions),
- * and reports every effect to the supervisor together with the state right
- * after it (serialised here, off the main thread; the worker sends the
- * reports of all its sessions together). It tells the worker when its view
+ * and reports every effect to the supervisor with the state right after it
+ * (serialised here, off the main thread, when the worker asks for it: after
+ * it sent the effects of all its sessions, and always before this session
+ * changes its state again). It tells the worker when its view
  * changed; the worker sends its sessions' views together, throttled.
  *
  * A worker may host several of these: an exception in one (in a message it
@@ -30,8 +31,8 @@ import type {
   ActionResult,
   RiskLayers,
   SessionAction,
-  SessionEffects,
   SessionMessage,
+  SessionState,
   ToWorker,
 } from "./worker_protocol.ts";
 
@@ -42,12 +43,26 @@ const MERGE_STALL_MS = 5_000;
 
 type Init = Extract<ToWorker, { type: "init" }>;
 
+/** A session's effects as it reports them to its worker. */
+export interface ReportedEffects {
+  readonly effects: SessionEffect[];
+  /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
+  readonly receivedAt: number;
+  /**
+   * The state right after the effects (undefined if taking it crashed the
+   * session); the worker takes it once, after sending the effects.
+   */
+  readonly state: () => Omit<SessionState, "sessionId"> | undefined;
+}
+
 /** What a host needs from the worker that runs it. */
 export interface HostContext {
   /** Sends a message of this session to the main thread (after any effects it reported). */
   post(message: SessionMessage): void;
   /** Reports this session's effects (sent with its worker-mates' in one message). */
-  report(effects: Omit<SessionEffects, "sessionId">): void;
+  report(effects: ReportedEffects): void;
+  /** Sends the effects reported so far with their states (before this session's state changes). */
+  flush(): void;
   /** This session's view changed (the worker asks for it with {@link SessionHost.view} when it sends views). */
   viewChanged(): void;
   /** The worker's reader of the market bus, shared by its sessions. */
@@ -70,6 +85,8 @@ export class SessionHost {
   readonly #effects: SessionEffect[] = [];
   /** When the first of those batches reached the worker (wall-clock ms). */
   #receivedAt: number | undefined;
+  /** The worker has yet to take the state after the effects last reported. */
+  #owed = false;
   /** Shared with the supervisor: per symbol, the seq of the last bus batch handled (how far behind the session is). */
   readonly #handled: Int32Array;
   /** Per symbol, the seq of the last bus batch handled: every snapshot sent says which batches it includes. */
@@ -137,6 +154,7 @@ export class SessionHost {
         onDrained: this.#guarded(() => this.#onDrained()),
         requestRecovery: (symbol, from, to) => this.#post({ type: "recover", symbol, from, to }),
         onUnrecoverable: this.#guarded((symbol, from, to) => {
+          this.#settle();
           // Batches given up on count as handled: lag and a later restart move on past them.
           if (this.#merge) {
             this.#merge.push(symbol, [], to, performance.timeOrigin + performance.now());
@@ -173,11 +191,15 @@ export class SessionHost {
 
   /** Handles a message of the main thread about this session; an exception crashes the session alone. */
   handle(message: ToWorker): void {
-    this.#guarded(() => this.#handle(message))();
+    this.#guarded(() => {
+      this.#settle();
+      this.#handle(message);
+    })();
   }
 
-  /** Stops the session: its bus and timers (the worker drops it). */
+  /** Stops the session: its bus and timers (the worker drops it), once its state last reported went. */
   close(): void {
+    this.#settle();
     this.#core = undefined;
     this.#bus?.close();
     this.#bus = undefined;
@@ -222,8 +244,23 @@ export class SessionHost {
     return withResumePoint(this.#core!.state(), this.#resume);
   }
 
+  /** Before the state changes: the worker sends the effects reported with the state after them. */
+  #settle(): void {
+    if (this.#owed) this.#context.flush();
+  }
+
+  /** The state right after the effects last reported, taken once (a crash ends the session). */
+  #reportedState(): Omit<SessionState, "sessionId"> | undefined {
+    this.#owed = false;
+    return this.#guarded(() => ({
+      snapshot: this.#snapshotText(),
+      busSeq: { ...this.#busSeq },
+    }))();
+  }
+
   #onMarket(events: readonly BusEvent[], seq: number, symbol: string): void {
     if (!this.#core) return;
+    this.#settle();
     this.#context.advance();
     const now = performance.timeOrigin + performance.now();
     this.#receivedAt ??= now;
@@ -256,6 +293,7 @@ export class SessionHost {
   /** Passes on the events held for a quiet symbol once their wait is over, and reports them. */
   #releaseHeld(): void {
     if (!this.#merge) return;
+    this.#settle();
     const now = performance.timeOrigin + performance.now();
     this.#receivedAt ??= now;
     this.#release(now);
@@ -264,17 +302,17 @@ export class SessionHost {
 
   /**
    * After the batches available at once: their effects go in one report with
-   * the one snapshot after them all.
+   * the one state after them all.
    */
   #onDrained(): void {
     // A catch-up is reported whole: a state part of the way would let a restart skip the rest.
     if (!this.#core || this.#replaying) return;
     if (this.#effects.length > 0) {
+      this.#owed = true;
       this.#context.report({
         effects: this.#effects.splice(0),
-        snapshot: this.#snapshotText(),
-        busSeq: { ...this.#busSeq },
         receivedAt: this.#receivedAt!,
+        state: () => this.#reportedState(),
       });
     }
     this.#receivedAt = undefined;

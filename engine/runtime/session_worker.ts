@@ -6,7 +6,11 @@
  * their effects go to the main thread together: one message at the end of each
  * turn of the worker's event loop, or earlier once the oldest effects in it
  * have waited {@link GROUP_MS}, with the reports of every session that has
- * any, always ahead of any later message of those sessions. Their views go
+ * any, always ahead of any later message of those sessions. Fills first: the
+ * effects go before the states after them are serialised, which follow at
+ * once in a second message (the main thread persists each report with its
+ * state); a session about to change its state sends what it reported first.
+ * Their views go
  * together too, at most every {@link VIEW_INTERVAL_MS} (the last change
  * always follows), after the effects they cover. A session that throws
  * is dropped alone (it reports `crashed`); the worker answers pings and bumps
@@ -14,9 +18,9 @@
  * Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
-import { SessionHost } from "./session_host.ts";
 import { BusReader } from "./market/bus_reader.ts";
-import type { FromWorker, SessionEffects, SessionViews, ToWorker } from "./worker_protocol.ts";
+import { type ReportedEffects, SessionHost } from "./session_host.ts";
+import type { FromWorker, SessionState, SessionViews, ToWorker } from "./worker_protocol.ts";
 
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
@@ -32,8 +36,8 @@ const GROUP_MS = 0.5;
 
 const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
-/** Effects reported and not yet sent, one entry per session (in the order they first reported). */
-const outbox = new Map<string, SessionEffects>();
+/** Effects reported and not yet sent, one entry per session (in the order they reported). */
+const outbox = new Map<string, ReportedEffects & { readonly sessionId: string }>();
 /** Sessions whose view changed since their views last went. */
 const changed = new Set<string>();
 /** The next sending of views, when one is due. */
@@ -57,21 +61,16 @@ function post(message: FromWorker): void {
 /**
  * Queues a session's effects; they go at the end of this turn (or before the
  * next message), or at once when the oldest queued has waited {@link GROUP_MS}.
+ * (A session reports again only after they went: it sends them before its
+ * state changes.)
  */
-function report(entry: SessionEffects): void {
-  const queued = outbox.get(entry.sessionId);
+function report(entry: ReportedEffects & { readonly sessionId: string }): void {
   if (outbox.size === 0) {
     queueMicrotask(flush);
     groupStarted = performance.now();
   }
-  if (!queued) {
-    outbox.set(entry.sessionId, entry);
-    if (performance.now() - groupStarted >= GROUP_MS) flush();
-    return;
-  }
-  // Reported twice in one turn: one entry with every effect and the newest state.
-  for (const effect of entry.effects) queued.effects.push(effect);
-  outbox.set(entry.sessionId, { ...entry, effects: queued.effects, receivedAt: queued.receivedAt });
+  outbox.set(entry.sessionId, entry);
+  if (performance.now() - groupStarted >= GROUP_MS) flush();
 }
 
 /**
@@ -99,12 +98,23 @@ function sendViews(): void {
   if (views.length > 0) post({ type: "views", views });
 }
 
-/** Sends the effects reported so far, in one message. */
+/** Sends the effects reported so far in one message, then the states after them in another. */
 function flush(): void {
   if (outbox.size === 0) return;
-  const reports = [...outbox.values()];
+  const reported = [...outbox.values()];
   outbox.clear();
+  const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
+    sessionId,
+    effects: JSON.stringify(effects),
+    receivedAt,
+  }));
   self.postMessage({ type: "effects", reports } satisfies FromWorker);
+  const states: SessionState[] = [];
+  for (const { sessionId, state } of reported) {
+    const now = state();
+    if (now) states.push({ sessionId, ...now });
+  }
+  self.postMessage({ type: "states", states } satisfies FromWorker);
 }
 
 function handle(message: ToWorker): void {
@@ -119,6 +129,7 @@ function handle(message: ToWorker): void {
           post({ ...m, sessionId });
         },
         report: (entry) => report({ ...entry, sessionId }),
+        flush,
         viewChanged: () => viewChanged(sessionId),
         reader,
         advance,

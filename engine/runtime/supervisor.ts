@@ -59,6 +59,7 @@ import type {
   SessionAction,
   SessionCommand,
   SessionEffects,
+  SessionState,
   ToWorker,
 } from "./worker_protocol.ts";
 
@@ -200,8 +201,8 @@ export interface LiveSession {
 
 type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 
-/** A message of one session (anything a worker sends but a pong, or the effects or views of its sessions). */
-type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "views" }>;
+/** A message of one session (anything a worker sends but a pong, or the effects, states or views of its sessions). */
+type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "states" | "views" }>;
 
 /** A worker's effects with the state right after them (and the view after them, for commands). */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
@@ -241,6 +242,8 @@ interface Slot {
   host?: PooledWorker<Slot>;
   /** The last durable state (JSON text): a restarted worker starts from it. */
   snapshot?: string;
+  /** Effects the worker sent whose state is still to come (they are persisted with it). */
+  stateless?: SessionEffect[];
   /**
    * The seq of the last bus batch {@link snapshot} includes: a restarted
    * worker resumes after it and recovers the batches since from the hub
@@ -622,6 +625,7 @@ export class Supervisor {
       return;
     }
     if (message.type === "effects") return this.#receiveEffects(pooled, message.reports);
+    if (message.type === "states") return this.#receiveStates(pooled, message.states);
     if (message.type === "views") {
       for (const { sessionId, view } of message.views) {
         const slot = this.#hosted(pooled, sessionId);
@@ -651,24 +655,34 @@ export class Supervisor {
   }
 
   /**
-   * Makes a worker's effects durable (every arrival listener hears of all of
-   * them first), and suspends a session when too many wait for an
-   * unavailable database.
+   * Takes a worker's effects: every arrival listener hears of them, and they
+   * wait for their states (the worker's next message) to be persisted with them.
    */
   #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
-    const arrived: [Slot, SessionEffects][] = [];
+    const arrived: [Slot, SessionEffect[], number][] = [];
     for (const report of reports) {
       const slot = this.#hosted(pooled, report.sessionId);
-      if (slot) arrived.push([slot, report]);
+      if (slot) arrived.push([slot, JSON.parse(report.effects), report.receivedAt]);
     }
     for (const fn of this.#onArrival) {
-      for (const [slot, report] of arrived) fn(slot.spec.id, report.effects, report.receivedAt);
+      for (const [slot, effects, receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
     }
-    for (const [slot, report] of arrived) this.#persistReport(slot, pooled, report);
+    for (const [slot, effects] of arrived) slot.stateless = effects;
+  }
+
+  /** Makes the effects a worker sent last durable with the states after them. */
+  #receiveStates(pooled: PooledWorker<Slot>, states: readonly SessionState[]): void {
+    for (const { sessionId, snapshot, busSeq } of states) {
+      const slot = this.#hosted(pooled, sessionId);
+      const effects = slot?.stateless;
+      if (!slot || !effects) continue;
+      slot.stateless = undefined;
+      this.#persistReport(slot, pooled, { effects, snapshot, busSeq });
+    }
   }
 
   /** Persists a session's effects, and suspends it when too many wait for an unavailable database. */
-  #persistReport(slot: Slot, pooled: PooledWorker<Slot>, report: SessionEffects): void {
+  #persistReport(slot: Slot, pooled: PooledWorker<Slot>, report: Snapshotted): void {
     this.#persist(slot, report).catch((error) =>
       this.#restart(slot, pooled, `persisting events failed: ${error}`)
     );
@@ -931,12 +945,14 @@ export class Supervisor {
   /**
    * Forgets the worker of `slot`: nothing it says about the session is taken
    * any more, not even its view still waiting for effects to be durable (it
-   * would move the status of the session restarting without it).
+   * would move the status of the session restarting without it), nor effects
+   * still waiting for their state (the new worker makes them again).
    */
   #detach(slot: Slot): void {
     slot.host = undefined;
     slot.ready = false;
     slot.pendingView = undefined;
+    slot.stateless = undefined;
   }
 
   #rejectPending(slot: Slot, reason: string): void {

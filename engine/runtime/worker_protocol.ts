@@ -128,8 +128,13 @@ export type ToWorker =
 /** Worker → main: a session's messages, each naming it, its sessions' effects or views together, or its answer to a ping. */
 export type FromWorker =
   | (SessionMessage & { readonly sessionId: string })
-  /** The effects of every hosted session that has any, since the worker last sent them. */
+  /**
+   * The effects of every hosted session that has any, since the worker last
+   * sent them; a `states` message with the state right after them follows at once.
+   */
   | { readonly type: "effects"; readonly reports: readonly SessionEffects[] }
+  /** The state of each session of the `effects` message just before, right after those effects. */
+  | { readonly type: "states"; readonly states: readonly SessionState[] }
   /**
    * The pictures of the hosted sessions whose view changed, at most every few
    * hundred ms (trailing: the last change is always sent). Each covers every
@@ -138,19 +143,30 @@ export type FromWorker =
   | { readonly type: "views"; readonly views: SessionViews }
   | { readonly type: "pong"; readonly id: number };
 
-/** One session's effects with the state right after them. */
+/**
+ * One session's effects, sent ahead of the state after them (see
+ * {@link SessionState}): they reach the main thread before the worker has
+ * serialised the states of all its sessions.
+ */
 export interface SessionEffects {
   readonly sessionId: string;
-  readonly effects: SessionEffect[];
   /**
-   * The state right after these effects as JSON text (serialised in the
-   * worker: the main thread stores it without parsing), persisted with them.
+   * The effects in order, as JSON text of a `SessionEffect[]` (cheaper to send
+   * and to read than the objects, which cross the thread boundary one property
+   * at a time).
    */
+  readonly effects: string;
+  /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
+  readonly receivedAt: number;
+}
+
+/** A session's state right after the effects it last sent, persisted with them. */
+export interface SessionState {
+  readonly sessionId: string;
+  /** The state as JSON text (serialised in the worker: the main thread stores it without parsing). */
   readonly snapshot: string;
   /** Per symbol, the seq of the last bus batch the snapshot includes (a restarted worker resumes after it). */
   readonly busSeq: Record<string, number>;
-  /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
-  readonly receivedAt: number;
 }
 
 /** Views of a worker's sessions, each naming its session. */
