@@ -38,7 +38,7 @@ export class Downsampler {
   #bucket = -Infinity;
   /**
    * Times in `[#from, #to]` fall in the open bucket for sure: most values are
-   * placed by two comparisons, without the division of {@link #bucketOf}
+   * placed by two comparisons, without the division of {@link #opened}
    * (empty while no bucket is open, see {@link #bound}).
    */
   #from = Infinity;
@@ -75,46 +75,47 @@ export class Downsampler {
   /**
    * Opens a bucket with the value when its time (found by division) lies
    * outside the open one, compacting as needed; false when the value belongs
-   * to the open bucket.
+   * to the open bucket. Numbers stay in this call or in fields (a number
+   * handed to a call that is not inlined, or returned from one, is boxed).
    */
   #opened(point: SeriesValue): boolean {
-    const { time, value } = point;
-    let bucket = this.#bucketOf(time);
-    if (bucket === this.#bucket) return false;
+    if (Math.floor(point.time / this.#width) === this.#bucket) return false;
     this.#flush();
     if (this.#count >= this.#max) {
       while (this.#count >= this.#max) this.#compact();
-      bucket = this.#bucketOf(time);
-      if (bucket === this.#bucket) return false;
+      if (Math.floor(point.time / this.#width) === this.#bucket) return false;
     }
-    this.#bucket = bucket;
-    this.#bound(bucket);
+    const value = point.value;
+    this.#bucket = Math.floor(point.time / this.#width);
+    this.#bound();
     this.#count++;
-    this.#time = time;
+    this.#time = point.time;
     this.#low = value;
     this.#high = value;
     this.#last = value;
     return true;
   }
 
-  /** The bucket of a time at the current width. */
-  #bucketOf(time: number): number {
-    return Math.floor(time / this.#width);
-  }
-
   /**
-   * Sets {@link #from} and {@link #to} to times that {@link #bucketOf} puts in
-   * `bucket` whatever the rounding of its division: the bucket's edges drawn in
-   * by a margin (2⁻⁴⁸ of the upper edge) far wider than the few roundings of
-   * the edges and of the division; times in the margins take the division.
-   * Empty for a bucket below 1 or edges out of range (every time divides then).
+   * Sets {@link #from} and {@link #to} to times that the division of
+   * {@link #opened} puts in the open bucket whatever its rounding: the
+   * bucket's edges drawn in by a margin (2⁻⁴⁸ of the upper edge) far wider
+   * than the few roundings of the edges and of the division; times in the
+   * margins take the division. Empty for a bucket below 1 or edges out of
+   * range (every time divides then). Each bound is written on its own branch:
+   * a number chosen by a condition is boxed.
    */
-  #bound(bucket: number): void {
+  #bound(): void {
+    const bucket = this.#bucket;
     const upper = (bucket + 1) * this.#width;
-    const margin = upper * 2 ** -48;
-    const ok = bucket >= 1 && upper < Infinity;
-    this.#from = ok ? bucket * this.#width + margin : Infinity;
-    this.#to = ok ? upper - margin : -Infinity;
+    if (bucket >= 1 && upper < Infinity) {
+      const margin = upper * 2 ** -48;
+      this.#from = bucket * this.#width + margin;
+      this.#to = upper - margin;
+    } else {
+      this.#from = Infinity;
+      this.#to = -Infinity;
+    }
   }
 
   /** Writes the open bucket to {@link #data}. */
@@ -155,7 +156,7 @@ export class Downsampler {
     let merged = 0;
     let bucket = -Infinity;
     for (let p = 0; p < this.#count * 4; p += 4) {
-      const b = this.#bucketOf(d[p]);
+      const b = Math.floor(d[p] / this.#width);
       if (b === bucket) {
         const last = (merged - 1) * 4;
         d[last] = d[p];
@@ -169,7 +170,7 @@ export class Downsampler {
     }
     this.#count = merged;
     this.#bucket = bucket;
-    this.#bound(bucket);
+    this.#bound();
     this.#reload();
   }
 }

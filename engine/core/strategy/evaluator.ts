@@ -10,6 +10,7 @@
 
 import type { Candle, Timeframe, Trade } from "../types.ts";
 import { usableTrade } from "../market/event_validator.ts";
+import type { CandleAggregator } from "../market/candle_aggregator.ts";
 import { CandleSeries } from "./candle_series.ts";
 import { type CompiledStrategy, planOf } from "./plan.ts";
 import type { Bar, Indicator } from "./indicator.ts";
@@ -139,6 +140,8 @@ export class StrategyEvaluator {
   #strategy: Strategy;
   #onSignal: (signal: Signal) => void;
   #series: CandleSeries[];
+  /** The forming candles fed by trades: those of every series not fed closed candles directly. */
+  #traded: CandleAggregator[];
   /** Series indices by descending duration: larger timeframes close first. */
   #closeOrder: number[];
   /** Nodes to update per timeframe, in dependency order. */
@@ -174,6 +177,7 @@ export class StrategyEvaluator {
     this.#onSignal = options.onSignal;
     this.#peer = options.peer;
     this.#series = compiled.timeframes.map((tf) => new CandleSeries(tf));
+    this.#traded = this.#series.map((s) => s.aggregator);
     this.#closeOrder = this.#series.map((_, i) => i).sort((a, b) =>
       this.#series[b].ms - this.#series[a].ms
     );
@@ -259,18 +263,16 @@ export class StrategyEvaluator {
 
   /** {@link onTrade} for a trade already checked with `usableTrade`. */
   onUsableTrade(trade: Trade): void {
-    this.#symbol = trade.symbol;
+    // Compared first: storing a string costs more than comparing it, and it rarely changes.
+    if (trade.symbol !== this.#symbol) this.#symbol = trade.symbol;
     if (trade.time <= this.#quietUntil) this.#fold(trade);
     else this.#closeAndFold(trade);
   }
 
   /** Aggregates a trade into the forming candle of every timeframe fed by trades. */
   #fold(trade: Trade): void {
-    const series = this.#series;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i];
-      if (!s.external) s.aggregator.foldTrade(trade);
-    }
+    const traded = this.#traded;
+    for (let i = 0; i < traded.length; i++) traded[i].foldTrade(trade);
   }
 
   /** {@link onUsableTrade} for a trade that may close candles: closes them, folds, and finds the next end. */
@@ -294,11 +296,9 @@ export class StrategyEvaluator {
   #findQuietUntil(): void {
     // Written in place, not carried in a local: a number carried around a loop may be boxed.
     this.#quietUntil = Infinity;
-    const series = this.#series;
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i];
-      if (s.external) continue;
-      const aggregator = s.aggregator;
+    const traded = this.#traded;
+    for (let i = 0; i < traded.length; i++) {
+      const aggregator = traded[i];
       if (!aggregator.forming) this.#quietUntil = -Infinity;
       else if (aggregator.closeTime < this.#quietUntil) this.#quietUntil = aggregator.closeTime;
     }
@@ -358,6 +358,7 @@ export class StrategyEvaluator {
       }
     } else {
       s.feedDirectly();
+      this.#traded = this.#series.filter((x) => !x.external).map((x) => x.aggregator);
     }
     s.push(candle);
     this.#closed(i);
