@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PGlite } from "@electric-sql/pglite";
-import { DatabaseError, type Db, openPglite, prepared, sql, type Statement } from "../db/mod.ts";
+import { checkCommitAndRollback, checkErrorRollsBack } from "./support/db_transactions.ts";
+import { type Db, openPglite, prepared, sql, type Statement } from "../db/mod.ts";
 
 const TABLE = sql`create table items (
   id text primary key, n bigint, f float8, i int, flag boolean, doc jsonb,
@@ -49,43 +50,13 @@ Deno.test("pglite worker: parameters and column types round-trip as in-process P
 });
 
 Deno.test("pglite worker: a transaction commits when fn resolves and rolls back when it throws", async () => {
-  await withDb(async (db) => {
-    const result = await db.transaction(async (tx) => {
-      await tx.query(sql`insert into items (id) values (${"kept"})`);
-      await tx.exec("insert into items (id) values ('kept too')");
-      return "value";
-    });
-    assert.equal(result, "value");
-    await assert.rejects(
-      db.transaction(async (tx) => {
-        await tx.query(sql`insert into items (id) values (${"dropped"})`);
-        assert.equal(await countItems(tx), 3, "the transaction sees its own row");
-        throw new RangeError("abort with 42");
-      }),
-      { name: "RangeError", message: "abort with 42" },
-    );
-    const ids = await db.query<{ id: string }>(sql`select id from items order by id`);
-    assert.deepEqual(ids.map((r) => r.id), ["kept", "kept too"]);
-  });
+  await withDb(checkCommitAndRollback);
 });
 
 Deno.test("pglite worker: a database error rolls the transaction back and keeps its message and code", async () => {
   await withDb(async (db) => {
     await db.query(sql`insert into items (id) values (${"dup"})`);
-    const error = await db.transaction(async (tx) => {
-      await tx.query(sql`insert into items (id) values (${"new"})`);
-      await tx.query(sql`insert into items (id) values (${"dup"})`);
-    }).then(() => undefined, (e) => e);
-    assert.ok(error instanceof DatabaseError, `expected a DatabaseError, got ${error}`);
-    assert.equal(error.message, 'duplicate key value violates unique constraint "items_pkey"');
-    assert.equal(error.code, "23505");
-    assert.equal(error.fields.detail, "Key (id)=(dup) already exists.");
-    assert.equal(await countItems(db), 1, "the row inserted before the error was rolled back");
-    await assert.rejects(db.query(sql`select * from missing_table`), {
-      name: "DatabaseError",
-      message: 'relation "missing_table" does not exist',
-    });
-    assert.equal(await countItems(db), 1, "the database still works");
+    await checkErrorRollsBack(db);
   });
 });
 

@@ -1,14 +1,8 @@
 // The PostgreSQL server through the database worker: what callers get back
 // (rows, errors, transactions) is what the driver gives in the calling thread.
 import assert from "node:assert/strict";
-import {
-  DatabaseError,
-  DatabaseUnavailableError,
-  type Db,
-  openPostgres,
-  sql,
-  type Statement,
-} from "../db/mod.ts";
+import { DatabaseUnavailableError, type Db, openPostgres, sql, type Statement } from "../db/mod.ts";
+import { checkCommitAndRollback, checkErrorRollsBack } from "./support/db_transactions.ts";
 import { postgresEngine } from "../db/postgres.ts";
 import { createServerDatabase } from "./support/databases.ts";
 import { freePort } from "./support/service_process.ts";
@@ -31,8 +25,6 @@ async function withDb(fn: (db: Db, url: string) => Promise<void>): Promise<void>
     await server.drop();
   }
 }
-
-const count = sql`select count(*)::int as n from items`;
 
 Deno.test({
   name: "postgres worker: parameters and column types round-trip as the driver returns them here",
@@ -65,25 +57,7 @@ Deno.test({
 Deno.test({
   name: "postgres worker: a transaction commits when fn resolves and rolls back when it throws",
   ignore,
-  fn: () =>
-    withDb(async (db) => {
-      const result = await db.transaction(async (tx) => {
-        await tx.query(sql`insert into items (id) values (${"kept"})`);
-        await tx.exec("insert into items (id) values ('kept too')");
-        return "value";
-      });
-      assert.equal(result, "value");
-      await assert.rejects(
-        db.transaction(async (tx) => {
-          await tx.query(sql`insert into items (id) values (${"dropped"})`);
-          assert.equal((await tx.query<{ n: number }>(count))[0].n, 3, "it sees its own row");
-          throw new RangeError("abort with 42");
-        }),
-        { name: "RangeError", message: "abort with 42" },
-      );
-      const ids = await db.query<{ id: string }>(sql`select id from items order by id`);
-      assert.deepEqual(ids.map((r) => r.id), ["kept", "kept too"]);
-    }),
+  fn: () => withDb(checkCommitAndRollback),
 });
 
 Deno.test({
@@ -92,19 +66,7 @@ Deno.test({
   fn: () =>
     withDb(async (db) => {
       await db.query(sql`insert into items (id) values (${"dup"})`);
-      const error = await db.transaction(async (tx) => {
-        await tx.query(sql`insert into items (id) values (${"new"})`);
-        await tx.query(sql`insert into items (id) values (${"dup"})`);
-      }).then(() => undefined, (e) => e);
-      assert.ok(error instanceof DatabaseError, `expected a DatabaseError, got ${error}`);
-      assert.equal(error.message, 'duplicate key value violates unique constraint "items_pkey"');
-      assert.equal(error.code, "23505");
-      assert.equal(error.fields.detail, "Key (id)=(dup) already exists.");
-      assert.equal((await db.query<{ n: number }>(count))[0].n, 1, "the transaction rolled back");
-      await assert.rejects(db.query(sql`select * from missing_table`), {
-        name: "DatabaseError",
-        code: "42P01",
-      });
+      await checkErrorRollsBack(db);
     }),
 });
 
