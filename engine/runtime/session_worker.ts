@@ -10,11 +10,11 @@
  * effects go before the states after them are serialised, which follow at
  * once in a second message (the main thread persists each report with its
  * state); a session about to change its state sends what it reported first.
- * Their views go
- * together too, at most every {@link VIEW_INTERVAL_MS} (the last change
- * always follows), after the effects they cover. A session that throws
- * is dropped alone (it reports `crashed`); the worker answers pings and bumps
- * the progress counter it shares with the supervisor for all its sessions.
+ * Their views go together too, at most every {@link VIEW_INTERVAL_MS} (the
+ * last change always follows), after the effects they cover. A session that
+ * throws is dropped alone (it reports `crashed`); the worker answers pings and
+ * bumps the progress counter it shares with the supervisor for all its
+ * sessions.
  * Runs without network or file access.
  */
 /// <reference lib="deno.worker" />

@@ -177,7 +177,7 @@ export class StrategyEvaluator {
     this.#onSignal = options.onSignal;
     this.#peer = options.peer;
     this.#series = compiled.timeframes.map((tf) => new CandleSeries(tf));
-    this.#traded = this.#series.map((s) => s.aggregator);
+    this.#traded = this.#tradedAggregators();
     this.#closeOrder = this.#series.map((_, i) => i).sort((a, b) =>
       this.#series[b].ms - this.#series[a].ms
     );
@@ -269,6 +269,11 @@ export class StrategyEvaluator {
     else this.#closeAndFold(trade);
   }
 
+  /** The forming candles of the series fed by trades (not fed closed candles directly). */
+  #tradedAggregators(): CandleAggregator[] {
+    return this.#series.filter((s) => !s.external).map((s) => s.aggregator);
+  }
+
   /** Aggregates a trade into the forming candle of every timeframe fed by trades. */
   #fold(trade: Trade): void {
     const traded = this.#traded;
@@ -358,7 +363,7 @@ export class StrategyEvaluator {
       }
     } else {
       s.feedDirectly();
-      this.#traded = this.#series.filter((x) => !x.external).map((x) => x.aggregator);
+      this.#traded = this.#tradedAggregators();
     }
     s.push(candle);
     this.#closed(i);
