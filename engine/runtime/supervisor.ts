@@ -1034,12 +1034,12 @@ export function loadShare(): number {
   }
 }
 
-/** The lifecycle event of a worker's reported phase. */
 /** The symbols a session trades, in order. */
 function symbolsOf(spec: SessionSpec): readonly string[] {
   return spec.symbols ?? [spec.symbol];
 }
 
+/** The lifecycle event of a worker's reported phase. */
 function phaseEvent(view: SessionView): "warming" | "warmed" {
   return view.phase === "running" ? "warmed" : "warming";
 }
