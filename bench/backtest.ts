@@ -25,21 +25,8 @@ import { runSweep } from "../engine/runtime/backtest/sweep.ts";
 import { parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { SimPath, toEnvelope } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
+import { csvRow, simTrades } from "../fixtures/backtest_trades.ts";
 import { type Benchmark, type Figure, measure } from "./figure.ts";
-
-/** `count` simulated trades, 250 ms apart. */
-export function trades(count: number): Trade[] {
-  const path = new SimPath("BTCUSDT", 7);
-  const out: Trade[] = [];
-  const start = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < count; i++) out.push(path.next(start + i * 250)[0] as Trade);
-  return out;
-}
-
-/** A trade as a Binance public-data CSV row (µs timestamps, as dumps from 2025 on). */
-function csvRow(t: Trade): string {
-  return `${t.id},${t.price},${t.qty},${t.price * t.qty},${t.time * 1000},${t.buyerMaker},true\n`;
-}
 
 /** `count` simulated trades over `symbols` symbols, interleaved in time (250 ms per round). */
 function portfolioTrades(count: number, symbols: number): Trade[] {
@@ -136,7 +123,7 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
   const strategy = validateStrategy(
     await Deno.readTextFile(new URL("../strategies/ema_cross.yaml", import.meta.url)),
   );
-  const events = trades(quick ? 200_000 : 1_000_000);
+  const events = simTrades(quick ? 200_000 : 1_000_000);
   // One unmeasured run over the same events first: the optimising compiler has
   // then seen every path they take (fills, chart compactions) and each sample
   // measures the steady loop (after only 50k trades, the first samples still
