@@ -34,8 +34,9 @@
  *     round trip.
  * Left out, because this strategy and data never reach them: resting, stop
  * and bracket orders, shorts and their liquidation, quotes and books, risk
- * limits, cooldowns, and holding back a first trade that comes more than an
- * hour after the previous one until the next confirms it (the data has no gap).
+ * limits, cooldowns, and holding back the file's first trade, or one that
+ * comes more than an hour after the previous, until the next trade confirms
+ * it (for data without such gaps the trades reach the backtest unchanged).
  * Every formula keeps the engine's order of operations, so results match to
  * the bit (x86-64 doubles, no -ffast-math).
  *
