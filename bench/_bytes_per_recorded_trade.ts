@@ -9,7 +9,7 @@
  */
 import type { Trade } from "../engine/core/types.ts";
 import { EventTape } from "../engine/runtime/backtest/event_tape.ts";
-import { trades } from "./backtest.ts";
+import { simTrades } from "../fixtures/backtest_trades.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --v8-flags=--expose-gc");
@@ -21,7 +21,7 @@ const used = () => {
 };
 
 let before = used();
-let events: Trade[] | undefined = trades(count);
+let events: Trade[] | undefined = simTrades(count);
 const objects = (used() - before) / count;
 const tape = new EventTape();
 before = used();

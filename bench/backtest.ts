@@ -13,33 +13,36 @@
  * interleaved (`portfolio_20_symbols_trades_per_s`), should cost no more per
  * trade than the single-symbol replay.
  *
+ * The in-memory and CSV figures are measured alternately with the same work
+ * done by a C program (bench/reference/backtest.c, compiled with `cc -O2`;
+ * `reference_c_memory_trades_per_s`, `reference_c_csv_trades_per_s`), and
+ * each pair of runs gives a ratio engine ÷ C (`backtest_memory_vs_c`,
+ * `backtest_csv_vs_c`): the targets are set against that C program, and the
+ * ratios hold on machines whose speed varies. Each C run must give the
+ * engine's trades, fills, round trips and final cash. Without a C compiler
+ * those figures are skipped, saying so.
+ *
  * @module
  */
 import { Backtest } from "../engine/core/backtest/mod.ts";
 import { resolveExecutionConfig } from "../engine/core/execution/mod.ts";
 import type { Strategy } from "../engine/core/strategy/mod.ts";
 import type { Trade } from "../engine/core/types.ts";
-import { runBacktest } from "../engine/runtime/backtest/run.ts";
+import { type FileBacktestResult, runBacktest } from "../engine/runtime/backtest/run.ts";
 import { EventTape } from "../engine/runtime/backtest/event_tape.ts";
 import { runSweep } from "../engine/runtime/backtest/sweep.ts";
 import { parseParam } from "../engine/runtime/backtest/sweep_space.ts";
 import { SimPath, toEnvelope } from "../engine/runtime/market/mod.ts";
 import { validateStrategy } from "../engine/runtime/strategies.ts";
-import { type Benchmark, type Figure, measure } from "./figure.ts";
-
-/** `count` simulated trades, 250 ms apart. */
-export function trades(count: number): Trade[] {
-  const path = new SimPath("BTCUSDT", 7);
-  const out: Trade[] = [];
-  const start = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < count; i++) out.push(path.next(start + i * 250)[0] as Trade);
-  return out;
-}
-
-/** A trade as a Binance public-data CSV row (µs timestamps, as dumps from 2025 on). */
-function csvRow(t: Trade): string {
-  return `${t.id},${t.price},${t.qty},${t.price * t.qty},${t.time * 1000},${t.buyerMaker},true\n`;
-}
+import { csvRow, simTrades } from "../fixtures/backtest_trades.ts";
+import { compileReference, runReference } from "../fixtures/reference_backtest.ts";
+import {
+  type Benchmark,
+  type Figure,
+  measure,
+  type MeasureOptions,
+  measurePair,
+} from "./figure.ts";
 
 /** `count` simulated trades over `symbols` symbols, interleaved in time (250 ms per round). */
 function portfolioTrades(count: number, symbols: number): Trade[] {
@@ -131,76 +134,142 @@ async function recordedTradeBytes(): Promise<{ objects: number; tape: number }> 
   return JSON.parse(new TextDecoder().decode(stdout));
 }
 
+/** A figure of the engine, and the C reference's figure and the ratio of the two. */
+interface VersusC {
+  readonly engine: MeasureOptions;
+  readonly c: MeasureOptions;
+  readonly ratio: MeasureOptions;
+}
+
+/**
+ * The engine's figure, measured alternately with the C reference's (`c`) when
+ * there is one (nine runs of each), with the ratio engine ÷ C of each pair of runs.
+ */
+async function versusC(
+  engine: () => number | Promise<number>,
+  c: (() => Promise<number>) | undefined,
+  options: VersusC,
+): Promise<Figure[]> {
+  if (c === undefined) return [await measure(engine, options.engine)];
+  // Nine pairs: a C run over 1M trades in memory lasts tens of ms, and its
+  // ratio to the engine's swings when other work takes the core for part of it.
+  return await measurePair(engine, c, {
+    a: options.engine,
+    b: options.c,
+    ratio: options.ratio,
+    runs: 9,
+  });
+}
+
+/**
+ * A run of the C reference over `csv`, checked against the engine's result
+ * over the same file (the ratios compare the same work only while they agree).
+ */
+function referenceRun(
+  binary: string,
+  csv: string,
+  engine: FileBacktestResult,
+): (mode: "csv" | "memory") => Promise<number> {
+  return async (mode) => {
+    const c = await runReference(binary, mode, csv);
+    const got = [c.trades, c.fills, c.round_trips, c.final_cash];
+    const want = [engine.events, engine.fills.length, engine.trades.length, engine.final.cash];
+    if (got.some((x, i) => x !== want[i])) {
+      throw new RangeError(
+        `the C reference (${mode}) disagrees with the engine: trades, fills, round trips, ` +
+          `final cash ${got.join(", ")} against ${want.join(", ")}`,
+      );
+    }
+    return c.trades_per_s[0];
+  };
+}
+
 /** The backtest benchmarks. */
-export const benchBacktest: Benchmark = async ({ quick }) => {
+export const benchBacktest: Benchmark = async ({ quick, skip }) => {
   const strategy = validateStrategy(
     await Deno.readTextFile(new URL("../strategies/ema_cross.yaml", import.meta.url)),
   );
-  const events = trades(quick ? 200_000 : 1_000_000);
-  // One unmeasured run over the same events first: the optimising compiler has
-  // then seen every path they take (fills, chart compactions) and each sample
-  // measures the steady loop (after only 50k trades, the first samples still
-  // ran code it was re-optimising).
-  replay(strategy, events);
-  const figures: Figure[] = [
-    await measure(() => replay(strategy, events), {
-      name: "backtest_replay_trades_per_s",
-      unit: "trades/s",
-      better: "higher",
-      target: 30_000_000,
-    }),
-  ];
-  const tape = tapeOf(events);
-  replayTape(strategy, tape);
-  figures.push(
-    await measure(() => replayTape(strategy, tape), {
-      name: "backtest_tape_trades_per_s",
-      unit: "trades/s",
-      better: "higher",
-    }),
-  );
-  const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
-  const mixed = portfolioTrades(events.length, symbols.length);
-  replay(strategy, mixed, symbols);
-  figures.push(
-    await measure(() => replay(strategy, mixed, symbols), {
-      name: "portfolio_20_symbols_trades_per_s",
-      unit: "trades/s",
-      better: "higher",
-      target: 1_000_000,
-    }),
-  );
-  figures.push(
-    await measure(bytesPerTrade, {
-      name: "backtest_bytes_per_trade",
-      unit: "B/trade",
-      better: "lower",
-      target: 0,
-    }),
-  );
-  const held: { objects: number; tape: number }[] = [];
-  figures.push(
-    await measure(async () => (held[held.length] = await recordedTradeBytes()).tape, {
-      name: "recorded_trade_bytes",
-      unit: "B/trade",
-      better: "lower",
-      target: 40,
-    }),
-    await measure(() => held.shift()!.objects, {
-      name: "recorded_trade_object_bytes",
-      unit: "B/trade",
-      better: "lower",
-    }),
-  );
-  const fileEvents = events.slice(0, quick ? 50_000 : 300_000);
+  const execution = resolveExecutionConfig({});
+  const events = simTrades(quick ? 200_000 : 1_000_000);
   const dir = await Deno.makeTempDir();
-  const file = `${dir}/BTCUSDT-stream.jsonl`;
   try {
+    const csv = `${dir}/BTCUSDT-trades-2026-01.csv`;
+    await Deno.writeTextFile(csv, events.map(csvRow).join(""));
+    const binary = await compileReference(dir);
+    if (binary === undefined) {
+      (skip ?? console.error)("the C reference figures: no C compiler (cc) on this machine");
+    }
+    const reference = binary === undefined
+      ? undefined
+      : referenceRun(binary, csv, await runBacktest(csv, { strategy, execution }));
+    // One unmeasured run over the same events first: the optimising compiler has
+    // then seen every path they take (fills, chart compactions) and each sample
+    // measures the steady loop (after only 50k trades, the first samples still
+    // ran code it was re-optimising).
+    replay(strategy, events);
+    const figures: Figure[] = await versusC(
+      () => replay(strategy, events),
+      reference && (() => reference("memory")),
+      {
+        engine: {
+          name: "backtest_replay_trades_per_s",
+          unit: "trades/s",
+          better: "higher",
+          target: 30_000_000,
+        },
+        c: { name: "reference_c_memory_trades_per_s", unit: "trades/s", better: "higher" },
+        // 30M trades/s against the C program's 82M where the target was set.
+        ratio: { name: "backtest_memory_vs_c", unit: "ratio", better: "higher", target: 0.37 },
+      },
+    );
+    const tape = tapeOf(events);
+    replayTape(strategy, tape);
+    figures.push(
+      await measure(() => replayTape(strategy, tape), {
+        name: "backtest_tape_trades_per_s",
+        unit: "trades/s",
+        better: "higher",
+      }),
+    );
+    const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
+    const mixed = portfolioTrades(events.length, symbols.length);
+    replay(strategy, mixed, symbols);
+    figures.push(
+      await measure(() => replay(strategy, mixed, symbols), {
+        name: "portfolio_20_symbols_trades_per_s",
+        unit: "trades/s",
+        better: "higher",
+        target: 1_000_000,
+      }),
+    );
+    figures.push(
+      await measure(bytesPerTrade, {
+        name: "backtest_bytes_per_trade",
+        unit: "B/trade",
+        better: "lower",
+        target: 0,
+      }),
+    );
+    const held: { objects: number; tape: number }[] = [];
+    figures.push(
+      await measure(async () => (held[held.length] = await recordedTradeBytes()).tape, {
+        name: "recorded_trade_bytes",
+        unit: "B/trade",
+        better: "lower",
+        target: 40,
+      }),
+      await measure(() => held.shift()!.objects, {
+        name: "recorded_trade_object_bytes",
+        unit: "B/trade",
+        better: "lower",
+      }),
+    );
+    const fileEvents = events.slice(0, quick ? 50_000 : 300_000);
+    const file = `${dir}/BTCUSDT-stream.jsonl`;
     await Deno.writeTextFile(
       file,
       fileEvents.map((e) => JSON.stringify(toEnvelope(e))).join("\n") + "\n",
     );
-    const execution = resolveExecutionConfig({});
     const speed = async (path: string) => {
       const started = performance.now();
       const result = await runBacktest(path, { strategy, execution });
@@ -213,14 +282,16 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
         better: "higher",
       }),
     );
-    const csv = `${dir}/BTCUSDT-trades-2026-01.csv`;
-    await Deno.writeTextFile(csv, events.map(csvRow).join(""));
     figures.push(
-      await measure(() => speed(csv), {
-        name: "backtest_csv_trades_per_s",
-        unit: "trades/s",
-        better: "higher",
-        target: 4_500_000,
+      ...await versusC(() => speed(csv), reference && (() => reference("csv")), {
+        engine: {
+          name: "backtest_csv_trades_per_s",
+          unit: "trades/s",
+          better: "higher",
+          target: 4_500_000,
+        },
+        c: { name: "reference_c_csv_trades_per_s", unit: "trades/s", better: "higher" },
+        ratio: { name: "backtest_csv_vs_c", unit: "ratio", better: "higher", target: 0.25 },
       }),
     );
     const params = [
@@ -240,10 +311,10 @@ export const benchBacktest: Benchmark = async ({ quick }) => {
         target: 10,
       }),
     );
+    return figures;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-  return figures;
 };
 
 if (import.meta.main) {

@@ -52,6 +52,39 @@ export async function measure(
   return summarise(samples, options);
 }
 
+/** Options of {@link measurePair}: each side's figure and the ratio's. */
+export interface PairOptions {
+  readonly a: MeasureOptions;
+  readonly b: MeasureOptions;
+  /** The figure of `a ÷ b`, run by run. */
+  readonly ratio: MeasureOptions;
+  /** How many runs of each (at least 5). */
+  readonly runs?: number;
+}
+
+/**
+ * Runs `a` and `b` alternately (at least 5 times each) and summarises each
+ * and the ratio `a ÷ b` of every pair of runs: a pair runs under the same
+ * load, so the ratio holds on a machine whose speed varies from run to run.
+ */
+export async function measurePair(
+  a: () => number | Promise<number>,
+  b: () => number | Promise<number>,
+  options: PairOptions,
+): Promise<[Figure, Figure, Figure]> {
+  const as: number[] = [], bs: number[] = [], ratios: number[] = [];
+  for (let i = 0; i < Math.max(5, options.runs ?? 5); i++) {
+    as.push(await a());
+    bs.push(await b());
+    ratios.push(as[i] / bs[i]);
+  }
+  return [
+    summarise(as, options.a),
+    summarise(bs, options.b),
+    summarise(ratios, options.ratio),
+  ];
+}
+
 /** What a benchmark module's entry point is given. */
 export interface BenchOptions {
   readonly quick: boolean;
