@@ -171,7 +171,8 @@ function referenceRun(
   engine: FileBacktestResult,
 ): (mode: "csv" | "memory") => Promise<number> {
   return async (mode) => {
-    const c = await runReference(binary, mode, csv);
+    // In memory a C pass over 1M trades lasts tens of ms: the median of five steadies it.
+    const c = await runReference(binary, mode, csv, mode === "memory" ? 5 : 1);
     const got = [c.trades, c.fills, c.round_trips, c.final_cash];
     const want = [engine.events, engine.fills.length, engine.trades.length, engine.final.cash];
     if (got.some((x, i) => x !== want[i])) {
@@ -180,7 +181,7 @@ function referenceRun(
           `final cash ${got.join(", ")} against ${want.join(", ")}`,
       );
     }
-    return c.trades_per_s[0];
+    return c.trades_per_s.toSorted((a, b) => a - b)[c.trades_per_s.length >> 1];
   };
 }
 
