@@ -290,7 +290,7 @@ Deno.test("recording (property): one outlier anywhere is the only event dropped"
   );
 });
 
-Deno.test("recording (property): trades pushed as columns pass and drop exactly as pushed one by one (as objects, one reused object or runs of rows)", () => {
+Deno.test("recording (property): trades pushed as columns pass and drop exactly as pushed one by one, id gaps heard in between (as objects, one reused object or runs of rows)", () => {
   const row = fc.record({
     id: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constant(0.5)),
     dt: fc.oneof(
@@ -310,11 +310,13 @@ Deno.test("recording (property): trades pushed as columns pass and drop exactly 
         const copy = (e: MarketEvent) => ({ ...e });
         const expected: unknown[] = [];
         const one = new RecordingValidator({
+          onGap: (_, from, to) => expected.push({ gap: [from, to] }),
           accept: (e) => expected.push(copy(e)),
           drop: (reason, e) => expected.push({ reason, ...e }),
         });
         const actual: unknown[] = [];
         const columns = new RecordingValidator({
+          onGap: (_, from, to) => actual.push({ gap: [from, to] }),
           reuseTrades: mode === "reused",
           // Runs of rows accepted at once, as objects of their own to compare.
           acceptTrades: mode !== "runs" ? undefined : (c, start, end) => {
@@ -362,4 +364,31 @@ Deno.test("recording (property): trades pushed as columns pass and drop exactly 
     ),
     { numRuns: 300 },
   );
+});
+
+Deno.test("recording: an id gap inside a batch is heard after the rows before it and before its own", () => {
+  const heard: string[] = [];
+  const validator = new RecordingValidator({
+    onGap: (_, from, to) => heard.push(`gap ${from}-${to}`),
+    acceptTrades: (c, start, end) => {
+      for (let i = start; i < end; i++) heard.push(`trade ${c.id[i]}`);
+    },
+    accept: (e) => heard.push(`event ${e.type}`),
+    drop: (reason) => heard.push(reason),
+  });
+  const ids = [1, 2, 3, 4, 6, 7];
+  validator.pushTrades({
+    symbol: "BTCUSDT",
+    id: new Float64Array(ids),
+    price: new Float64Array(ids.length).fill(100),
+    qty: new Float64Array(ids.length).fill(1),
+    time: new Float64Array(ids.map((id) => T + id)),
+    buyerMaker: new Uint8Array(ids.length),
+    count: ids.length,
+  });
+  validator.end();
+  assert.deepEqual(heard, [
+    ...["event trade", "event trade", "trade 3", "trade 4"],
+    ...["gap 5-5", "trade 6", "trade 7"],
+  ]);
 });

@@ -207,6 +207,39 @@ export class EventValidator {
     return this.#tradeOrder(state, symbol, id, time);
   }
 
+  /**
+   * {@link checkTrade} of the recorded trades of `symbol` in rows `from` to
+   * `to` (exclusive) of its columns while each passes and starts at most
+   * `maxGapMs` after the symbol's clock (trades a recording validator takes
+   * at once); returns the first row that does not, unchecked (`to` when all
+   * passed). A row that skips ids stops it too while gaps are heard.
+   */
+  acceptTrades(
+    symbol: string,
+    id: Float64Array,
+    price: Float64Array,
+    qty: Float64Array,
+    time: Float64Array,
+    from: number,
+    to: number,
+  ): number {
+    const state = this.#state(symbol);
+    if (state === undefined) return from;
+    const { maxGapMs, maxBackwardMs } = this.#bounds;
+    const gaps = this.#onGap !== undefined;
+    let i = from;
+    for (; i < to; i++) {
+      const t = time[i], tradeId = id[i], clock = state.clock, last = state.tradeId;
+      if (clock === -Infinity || t > clock + maxGapMs) break;
+      if (invalidTrade(tradeId, price[i], qty[i], t) !== undefined) break;
+      if (t < clock - maxBackwardMs || !(tradeId > last)) break;
+      if (gaps && tradeId > last + 1 && last > -Infinity) break;
+      state.tradeId = tradeId;
+      if (t > clock) state.clock = t;
+    }
+    return i;
+  }
+
   /** The id order of an accepted trade's symbol, then its clock. */
   #tradeOrder(
     state: SymbolState,

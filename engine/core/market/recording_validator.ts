@@ -108,43 +108,44 @@ export class RecordingValidator<E extends MarketEvent | BookTop = MarketEvent> {
    * becomes an object.
    */
   pushTrades(batch: TradeColumns): void {
-    const { symbol, id, price, qty, time, buyerMaker, count } = batch;
+    const { symbol, id, price, qty, time, count } = batch;
     const validator = this.#validator;
-    const maxGapMs = validator.bounds.maxGapMs;
-    const reused = this.#reused;
-    const run = this.#acceptTrades;
-    if (reused) reused.symbol = symbol;
-    // With `acceptTrades`: the first row of the run accepted at once, not passed on yet.
-    let start = 0;
     for (let i = 0; i < count; i++) {
+      const held = this.#pending.size !== 0 && this.#pending.has(symbol);
+      // The rows accepted at once, up to the first that is held or dropped.
+      const end = held ? i : validator.acceptTrades(symbol, id, price, qty, time, i, count);
+      if (end > i) this.#passTrades(batch, i, end);
+      if (end === count) return;
+      i = end;
       const t = time[i];
       const clock = validator.clock(symbol);
-      if (
-        (this.#pending.size !== 0 && this.#pending.has(symbol)) || clock === -Infinity ||
-        t > clock + maxGapMs
-      ) {
-        if (run !== undefined && start < i) run(batch, start, i);
-        start = i + 1;
+      if (held || clock === -Infinity || t > clock + validator.bounds.maxGapMs) {
         this.push(tradeAt(batch, i) as E);
         continue;
       }
       const reason = validator.checkTrade(symbol, id[i], price[i], qty[i], t);
-      if (reason) {
-        if (run !== undefined && start < i) run(batch, start, i);
-        start = i + 1;
-        this.#drop(reason, tradeAt(batch, i) as E);
-      } else if (run !== undefined) continue;
-      else if (!reused) this.#accept(tradeAt(batch, i) as E);
-      else {
-        reused.id = id[i];
-        reused.price = price[i];
-        reused.qty = qty[i];
-        reused.time = t;
-        reused.buyerMaker = buyerMaker[i] === 1;
-        this.#accept(reused as E);
-      }
+      if (reason) this.#drop(reason, tradeAt(batch, i) as E);
+      else this.#passTrades(batch, i, i + 1);
     }
-    if (run !== undefined && start < count) run(batch, start, count);
+  }
+
+  /** Passes on rows `start` to `end` (exclusive) of a batch, accepted. */
+  #passTrades(batch: TradeColumns, start: number, end: number): void {
+    if (this.#acceptTrades !== undefined) return this.#acceptTrades(batch, start, end);
+    const reused = this.#reused;
+    if (!reused) {
+      for (let i = start; i < end; i++) this.#accept(tradeAt(batch, i) as E);
+      return;
+    }
+    reused.symbol = batch.symbol;
+    for (let i = start; i < end; i++) {
+      reused.id = batch.id[i];
+      reused.price = batch.price[i];
+      reused.qty = batch.qty[i];
+      reused.time = batch.time[i];
+      reused.buyerMaker = batch.buyerMaker[i] === 1;
+      this.#accept(reused as E);
+    }
   }
 
   /** Takes the next event of the stream; accepted ones reach `accept` now or once confirmed. */

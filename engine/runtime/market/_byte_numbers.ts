@@ -123,6 +123,12 @@ export class DecimalScanner {
   /** Index of the byte after the last field read. */
   at = 0;
 
+  /** The field at `i` when it is `digits` only (below 2^53), else -1 (ids, times). */
+  integer(bytes: Uint8Array, i: number): number {
+    const value = this.#digits(bytes, i);
+    return this.at === i || value >= MAX_MANTISSA ? -1 : value;
+  }
+
   /** The field at `i`, or -1 when it is not in that form. */
   read(bytes: Uint8Array, i: number): number {
     const start = i;

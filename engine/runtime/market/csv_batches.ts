@@ -57,12 +57,13 @@ export class CsvBatchParser extends LineBatchParser {
 
   /**
    * The trade row starting at `i` (the same form as {@link #trade}, with the
-   * line ending at the next newline) into the batch, and the index after its
-   * newline; -1 when the line is not one.
+   * line ending at the next newline, ids and times as plain digits) into the
+   * batch, and the index after its newline; -1 when the line is not one
+   * (then {@link fast} reads it, so an id like `5.0` keeps its meaning).
    */
   protected fastLine(bytes: Uint8Array, i: number): number {
     const s = this.#scanner;
-    const id = s.read(bytes, i);
+    const id = s.integer(bytes, i);
     if (id < 0 || bytes[s.at] !== COMMA) return -1;
     const price = s.read(bytes, s.at + 1);
     if (price < 0 || bytes[s.at] !== COMMA) return -1;
@@ -70,11 +71,11 @@ export class CsvBatchParser extends LineBatchParser {
     if (qty < 0 || bytes[s.at] !== COMMA) return -1;
     let j = skipField(bytes, s.at + 1);
     if (bytes[j] !== COMMA) return -1;
-    let time = s.read(bytes, j + 1);
+    let time = s.integer(bytes, j + 1);
     if (time < 0 || bytes[s.at] !== COMMA) return -1;
     j = s.at + 1;
     if (bytes[j] !== T && bytes[j] !== F) { // aggTrades: that was last_id
-      time = s.read(bytes, j);
+      time = s.integer(bytes, j);
       if (time < 0 || bytes[s.at] !== COMMA) return -1;
       j = s.at + 1;
     }
