@@ -105,7 +105,7 @@ function flush(): void {
   outbox.clear();
   const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
     sessionId,
-    effects: JSON.stringify(effects),
+    effects: effects.map((effect) => JSON.stringify(effect)),
     receivedAt,
   }));
   self.postMessage({ type: "effects", reports } satisfies FromWorker);

@@ -204,9 +204,13 @@ type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 /** A message of one session (anything a worker sends but a pong, or the effects, states or views of its sessions). */
 type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "states" | "views" }>;
 
-/** A worker's effects with the state right after them (and the view after them, for commands). */
+/**
+ * A worker's effects with the state right after them (and the view after
+ * them, for commands), and the JSON text of each effect when the worker sent it.
+ */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
   readonly view?: SessionView;
+  readonly payloads?: readonly string[];
 };
 
 interface PendingCommand {
@@ -242,8 +246,8 @@ interface Slot {
   host?: PooledWorker<Slot>;
   /** The last durable state (JSON text): a restarted worker starts from it. */
   snapshot?: string;
-  /** Effects the worker sent whose state is still to come (they are persisted with it). */
-  stateless?: SessionEffect[];
+  /** Effects the worker sent whose state is still to come (they are persisted with it), with their text. */
+  stateless?: { readonly effects: SessionEffect[]; readonly payloads: readonly string[] };
   /**
    * The seq of the last bus batch {@link snapshot} includes: a restarted
    * worker resumes after it and recovers the batches since from the hub
@@ -659,25 +663,28 @@ export class Supervisor {
    * wait for their states (the worker's next message) to be persisted with them.
    */
   #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
-    const arrived: [Slot, SessionEffect[], number][] = [];
+    const arrived: [Slot, SessionEffect[], readonly string[], number][] = [];
     for (const report of reports) {
       const slot = this.#hosted(pooled, report.sessionId);
-      if (slot) arrived.push([slot, JSON.parse(report.effects), report.receivedAt]);
+      const payloads = report.effects;
+      if (slot) {
+        arrived.push([slot, payloads.map((text) => JSON.parse(text)), payloads, report.receivedAt]);
+      }
     }
     for (const fn of this.#onArrival) {
-      for (const [slot, effects, receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
+      for (const [slot, effects, , receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
     }
-    for (const [slot, effects] of arrived) slot.stateless = effects;
+    for (const [slot, effects, payloads] of arrived) slot.stateless = { effects, payloads };
   }
 
   /** Makes the effects a worker sent last durable with the states after them. */
   #receiveStates(pooled: PooledWorker<Slot>, states: readonly SessionState[]): void {
     for (const { sessionId, snapshot, busSeq } of states) {
       const slot = this.#hosted(pooled, sessionId);
-      const effects = slot?.stateless;
-      if (!slot || !effects) continue;
+      const stateless = slot?.stateless;
+      if (!slot || !stateless) continue;
       slot.stateless = undefined;
-      this.#persistReport(slot, pooled, { effects, snapshot, busSeq });
+      this.#persistReport(slot, pooled, { ...stateless, snapshot, busSeq });
     }
   }
 
@@ -753,13 +760,19 @@ export class Supervisor {
    * includes no effect still being written.
    */
   async #persist(slot: Slot, state: Snapshotted): Promise<void> {
-    const { effects, snapshot, busSeq, view } = state;
+    const { effects, payloads, snapshot, busSeq, view } = state;
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
     const lastSeq = firstSeq + effects.length - 1;
     // A command's view is the newest: no message of the worker came in since (same turn).
     if (view) slot.pendingView = { view, seq: lastSeq };
-    await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
+    await this.#deps.persister.write({
+      sessionId: slot.spec.id,
+      firstSeq,
+      effects,
+      payloads,
+      snapshot,
+    });
     // A write of a worker that has since been replaced may only land, never move the state back.
     if (lastSeq < slot.live.durableSeq) return;
     slot.snapshot = snapshot;
