@@ -98,10 +98,7 @@ Deno.test("a worker's sessions restored at different points each get exactly the
   const reports = () =>
     messages.flatMap((m) =>
       m.type === "effects"
-        ? m.reports.map((r) => ({
-          ...r,
-          effects: r.effects.map((e) => JSON.parse(e) as SessionEffect),
-        }))
+        ? m.reports.map((r) => ({ ...r, effects: JSON.parse(r.effects) as SessionEffect[] }))
         : []
     );
   const handledAll = (seq: number) => handled.every((h) => Atomics.load(h, 0) === seq);

@@ -19,11 +19,6 @@ export interface LogWrite {
   readonly firstSeq: number;
   readonly effects: readonly SessionEffect[];
   /**
-   * JSON text of each of `effects`, when the writer has it (a worker
-   * serialised them): stored in the event log as it is, not serialised again.
-   */
-  readonly payloads?: readonly string[];
-  /**
    * Snapshot covering every effect up to `firstSeq + effects.length − 1`, as
    * JSON text of a `SessionSnapshot` (serialised where it was taken, so
    * the main thread only passes it through).
@@ -76,17 +71,17 @@ export class SessionLog {
   }
 }
 
-/** `pick` applied to every effect of every entry, undefined results left out. */
+/** `pick` applied to every effect of every entry (with its sequence number), undefined results left out. */
 function rows<T>(
   entries: readonly LogWrite[],
-  pick: (entry: LogWrite, effect: SessionEffect) => T | undefined,
+  pick: (entry: LogWrite, effect: SessionEffect, seq: number) => T | undefined,
 ): T[] {
   const out: T[] = [];
   for (const entry of entries) {
-    for (const effect of entry.effects) {
-      const row = pick(entry, effect);
+    entry.effects.forEach((effect, i) => {
+      const row = pick(entry, effect, entry.firstSeq + i);
       if (row !== undefined) out.push(row);
-    }
+    });
   }
   return out;
 }
@@ -107,18 +102,13 @@ function commitStatement(
   fences: ReadonlyMap<string, number>,
   outbox?: (allowed: Statement) => Statement,
 ): Statement {
-  // Each event's payload is the JSON text its writer had, when it had it: spliced in, not serialised again.
-  const events: string[] = [];
-  for (const w of entries) {
-    const sessionId = JSON.stringify(w.sessionId);
-    w.effects.forEach((e, i) => {
-      events.push(
-        `{"session_id":${sessionId},"seq":${w.firstSeq + i},"type":${
-          JSON.stringify(e.type)
-        },"time":${JSON.stringify(e.time)},"payload":${w.payloads?.[i] ?? JSON.stringify(e)}}`,
-      );
-    });
-  }
+  const events = rows(entries, (w, e, seq) => ({
+    session_id: w.sessionId,
+    seq,
+    type: e.type,
+    time: e.time,
+    payload: e,
+  }));
   // Only the latest state of each order matters; later events in the batch win.
   const orders = new Map<string, unknown>();
   for (const w of entries) {
@@ -179,7 +169,7 @@ function commitStatement(
     ), new_events as (
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
-      from json_to_recordset(${`[${events.join(",")}]`}::text::json)
+      from json_to_recordset(${json(events)}::text::json)
         as x(session_id text, seq bigint, type text, time bigint, payload json)
       where ${allowed}
       on conflict do nothing

@@ -68,8 +68,6 @@ interface Entry extends LogWrite {
   readonly sessionId: string;
   readonly firstSeq: number;
   readonly effects: SessionEffect[];
-  /** JSON text of each of `effects`. */
-  readonly payloads: string[];
   snapshot?: string;
   status?: LogWrite["status"];
   readonly waiters: Waiter[];
@@ -140,9 +138,6 @@ export class Persister {
         sessionId: write.sessionId,
         firstSeq: write.firstSeq,
         effects: [...write.effects],
-        payloads: write.payloads
-          ? [...write.payloads]
-          : write.effects.map((effect) => JSON.stringify(effect)),
         snapshot: write.snapshot,
         status: write.status,
         waiters: [{ resolve, reject }],
@@ -219,7 +214,6 @@ export class Persister {
     const open = this.#open.get(entry.sessionId);
     if (open && open.firstSeq + open.effects.length === entry.firstSeq) {
       for (const effect of entry.effects) open.effects.push(effect);
-      for (const payload of entry.payloads) open.payloads.push(payload);
       open.snapshot = entry.snapshot ?? open.snapshot;
       open.status = entry.status ?? open.status;
       open.waiters.push(...entry.waiters);

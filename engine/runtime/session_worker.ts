@@ -108,7 +108,7 @@ function flush(): void {
   outbox.clear();
   const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
     sessionId,
-    effects: effects.map((effect) => JSON.stringify(effect)),
+    effects: JSON.stringify(effects),
     receivedAt,
   }));
   self.postMessage({ type: "effects", reports } satisfies FromWorker);

@@ -204,13 +204,9 @@ type CommandDone = Extract<FromWorker, { type: "command_done" }>;
 /** A message of one session (anything a worker sends but a pong, or the effects, states or views of its sessions). */
 type SessionReport = Exclude<FromWorker, { type: "pong" | "effects" | "states" | "views" }>;
 
-/**
- * A worker's effects with the state right after them (and the view after
- * them, for commands), and the JSON text of each effect when the worker sent it.
- */
+/** A worker's effects with the state right after them (and the view after them, for commands). */
 type Snapshotted = Pick<CommandDone, "effects" | "snapshot" | "busSeq"> & {
   readonly view?: SessionView;
-  readonly payloads?: readonly string[];
 };
 
 interface PendingCommand {
@@ -246,8 +242,8 @@ interface Slot {
   host?: PooledWorker<Slot>;
   /** The last durable state (JSON text): a restarted worker starts from it. */
   snapshot?: string;
-  /** Effects the worker sent whose state is still to come (they are persisted with it), with their text. */
-  stateless?: { readonly effects: SessionEffect[]; readonly payloads: readonly string[] };
+  /** Effects the worker sent whose state is still to come (they are persisted with it). */
+  stateless?: SessionEffect[];
   /**
    * The seq of the last bus batch {@link snapshot} includes: a restarted
    * worker resumes after it and recovers the batches since from the hub
@@ -667,28 +663,25 @@ export class Supervisor {
    * wait for their states (the worker's next message) to be persisted with them.
    */
   #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
-    const arrived: [Slot, SessionEffect[], readonly string[], number][] = [];
+    const arrived: [Slot, SessionEffect[], number][] = [];
     for (const report of reports) {
       const slot = this.#hosted(pooled, report.sessionId);
-      const payloads = report.effects;
-      if (slot) {
-        arrived.push([slot, payloads.map((text) => JSON.parse(text)), payloads, report.receivedAt]);
-      }
+      if (slot) arrived.push([slot, JSON.parse(report.effects), report.receivedAt]);
     }
     for (const fn of this.#onArrival) {
-      for (const [slot, effects, , receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
+      for (const [slot, effects, receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
     }
-    for (const [slot, effects, payloads] of arrived) slot.stateless = { effects, payloads };
+    for (const [slot, effects] of arrived) slot.stateless = effects;
   }
 
   /** Makes the effects a worker sent last durable with the states after them. */
   #receiveStates(pooled: PooledWorker<Slot>, states: readonly SessionState[]): void {
     for (const { sessionId, snapshot, busSeq } of states) {
       const slot = this.#hosted(pooled, sessionId);
-      const stateless = slot?.stateless;
-      if (!slot || !stateless) continue;
+      const effects = slot?.stateless;
+      if (!slot || !effects) continue;
       slot.stateless = undefined;
-      this.#persistReport(slot, pooled, { ...stateless, snapshot, busSeq });
+      this.#persistReport(slot, pooled, { effects, snapshot, busSeq });
     }
     if (this.#allReported()) this.#deps.persister.gathered();
   }
@@ -783,19 +776,13 @@ export class Supervisor {
    * includes no effect still being written.
    */
   async #persist(slot: Slot, state: Snapshotted): Promise<void> {
-    const { effects, payloads, snapshot, busSeq, view } = state;
+    const { effects, snapshot, busSeq, view } = state;
     const firstSeq = slot.live.seq + 1;
     slot.live.seq += effects.length;
     const lastSeq = firstSeq + effects.length - 1;
     // A command's view is the newest: no message of the worker came in since (same turn).
     if (view) slot.pendingView = { view, seq: lastSeq };
-    await this.#deps.persister.write({
-      sessionId: slot.spec.id,
-      firstSeq,
-      effects,
-      payloads,
-      snapshot,
-    });
+    await this.#deps.persister.write({ sessionId: slot.spec.id, firstSeq, effects, snapshot });
     // A write of a worker that has since been replaced may only land, never move the state back.
     if (lastSeq < slot.live.durableSeq) return;
     slot.snapshot = snapshot;

@@ -157,11 +157,11 @@ export type FromWorker =
 export interface SessionEffects {
   readonly sessionId: string;
   /**
-   * The effects in order, each as JSON text of a `SessionEffect` (cheaper to
-   * send and to read than the objects, which cross the thread boundary one
-   * property at a time; the event log stores the text as it is).
+   * The effects in order, as JSON text of a `SessionEffect[]` (cheaper to send
+   * and to read than the objects, which cross the thread boundary one property
+   * at a time).
    */
-  readonly effects: readonly string[];
+  readonly effects: string;
   /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
   readonly receivedAt: number;
 }
