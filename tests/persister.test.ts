@@ -85,6 +85,26 @@ for (const kind of DATABASES) {
           assert.ok(once.fills > 0, "the writes have fills");
         },
       );
+
+      await t.step("once every write expected is queued, the commit starts at once", async () => {
+        for (const id of ["e", "f", "g", "h"]) await insertSessionRow(db, id);
+        // Writes of one turn go in one commit...
+        const gathering = new Persister(db);
+        await Promise.all(["e", "f"].map((id) => gathering.write(sessionWrites(id)[0])));
+        assert.equal(gathering.stats().commits, 1, "one commit gathered both writes");
+        // ...unless the commit was started when the first was queued.
+        const started = new Persister(db);
+        const g = started.write(sessionWrites("g")[0]);
+        started.gathered();
+        const h = started.write(sessionWrites("h")[0]);
+        await Promise.all([g, h]);
+        assert.equal(
+          started.stats().commits,
+          2,
+          "the write after gathered() went in a second commit",
+        );
+        assert.ok((await storedLog(db, "h")).seqs.length > 0, "the later write is stored");
+      });
     } finally {
       await dispose();
     }

@@ -102,8 +102,8 @@ export class Persister {
   #running = 0;
   /** Sessions with an entry in a batch being committed: their next entries wait for it. */
   readonly #busy = new Set<string>();
-  /** A commit is about to start (writes of this turn still join it). */
-  #scheduled = false;
+  /** The timer that starts the next commit, while one is about to start (writes of this turn still join it). */
+  #scheduled: ReturnType<typeof setTimeout> | undefined;
   #outage: Outage | undefined;
   /** Sessions whose write was refused, with the error. */
   readonly #refused = new Map<string, unknown>();
@@ -230,12 +230,23 @@ export class Persister {
 
   /** Starts commits {@link GATHER_MS} from now, so writes queued meanwhile join them. */
   #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setTimeout(() => {
-      this.#scheduled = false;
+    if (this.#scheduled !== undefined) return;
+    this.#scheduled = setTimeout(() => {
+      this.#scheduled = undefined;
       this.#pump();
     }, GATHER_MS);
+  }
+
+  /**
+   * Every write expected for now is queued (each worker has reported on the
+   * newest market event): starts the commit at once instead of at the end of
+   * its gather time.
+   */
+  gathered(): void {
+    if (this.#scheduled === undefined) return;
+    clearTimeout(this.#scheduled);
+    this.#scheduled = undefined;
+    this.#pump();
   }
 
   /** Starts commits of queued entries while fewer than the limit run. */

@@ -47,6 +47,8 @@ let lastViews = -Infinity;
 let groupStarted = 0;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
+/** Shared with the supervisor: bumped as effects start to gather (it then waits for their states). */
+let reports: Int32Array | undefined;
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
@@ -66,6 +68,7 @@ function post(message: FromWorker): void {
  */
 function report(entry: ReportedEffects & { readonly sessionId: string }): void {
   if (outbox.size === 0) {
+    if (reports) Atomics.add(reports, 0, 1);
     queueMicrotask(flush);
     groupStarted = performance.now();
   }
@@ -121,6 +124,7 @@ function handle(message: ToWorker): void {
   switch (message.type) {
     case "init": {
       progress = message.progress;
+      reports = message.reports;
       const { sessionId } = message;
       hosts.get(sessionId)?.close();
       const host = new SessionHost(message, {

@@ -537,6 +537,7 @@ export class Supervisor {
           startAfter,
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
           progress: host.progress,
+          reports: host.reports,
           handled: slot.handled,
         } satisfies ToWorker,
       );
@@ -625,7 +626,10 @@ export class Supervisor {
       return;
     }
     if (message.type === "effects") return this.#receiveEffects(pooled, message.reports);
-    if (message.type === "states") return this.#receiveStates(pooled, message.states);
+    if (message.type === "states") {
+      pooled.statesReceived++;
+      return this.#receiveStates(pooled, message.states);
+    }
     if (message.type === "views") {
       for (const { sessionId, view } of message.views) {
         const slot = this.#hosted(pooled, sessionId);
@@ -679,6 +683,25 @@ export class Supervisor {
       slot.stateless = undefined;
       this.#persistReport(slot, pooled, { effects, snapshot, busSeq });
     }
+    if (this.#allReported()) this.#deps.persister.gathered();
+  }
+
+  /**
+   * Whether every session with a worker has handled the newest bus batch of
+   * its symbols and every worker's effects with their states have arrived.
+   */
+  #allReported(): boolean {
+    for (const pooled of this.#pool.workers()) {
+      if (Atomics.load(pooled.reports, 0) !== pooled.statesReceived) return false;
+    }
+    for (const slot of this.#slots.values()) {
+      if (!slot.host) continue;
+      const symbols = symbolsOf(slot.spec);
+      for (let i = 0; i < symbols.length; i++) {
+        if (Atomics.load(slot.handled, i) < this.#deps.lastSeq(symbols[i])) return false;
+      }
+    }
+    return true;
   }
 
   /** Persists a session's effects, and suspends it when too many wait for an unavailable database. */

@@ -22,6 +22,13 @@ export interface PooledWorker<S> {
   /** Shared memory, bumped by the worker for every message and market batch of any of its sessions. */
   readonly progress: Int32Array;
   lastProgress: number;
+  /**
+   * Shared memory, bumped by the worker whenever it starts gathering effects
+   * to send (an `effects` and a `states` message follow).
+   */
+  readonly reports: Int32Array;
+  /** `states` messages taken from the worker: as many as {@link reports} once none is on its way. */
+  statesReceived: number;
   /** The worker said something (it has loaded): hang detection applies from then on, the start grace before. */
   ready: boolean;
   /** A message arrived since the last heartbeat. */
@@ -82,6 +89,8 @@ export class WorkerPool<S> {
         draining: new Map<string, number>(),
         progress: new Int32Array(new SharedArrayBuffer(4)),
         lastProgress: 0,
+        reports: new Int32Array(new SharedArrayBuffer(4)),
+        statesReceived: 0,
         ready: false,
         heard: false,
         pingOutstanding: false,

@@ -81,6 +81,12 @@ export type ToWorker =
     readonly rings: Record<string, SharedArrayBuffer>;
     /** The worker's progress counter in shared memory (one per worker): bumped for every message and market batch. */
     readonly progress: Int32Array;
+    /**
+     * The worker's count in shared memory (one per worker) of the `effects`
+     * messages it has begun to gather: the supervisor starts a commit once the
+     * states of all have arrived. Absent when nobody waits for them.
+     */
+    readonly reports?: Int32Array;
     /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
   }
