@@ -3,6 +3,7 @@ import { sql } from "../db/mod.ts";
 import { sessionInputSchema } from "../contract/schemas.ts";
 import { BenchFeed, FLIP_STRATEGY } from "../fixtures/bench_feed.ts";
 import { ConfigError, loadConfig } from "../engine/runtime/config.ts";
+import { spreadFor } from "../engine/runtime/worker_pool.ts";
 import type { Service } from "../engine/runtime/service.ts";
 import { eventually, startTestServer, type TestServer } from "./support/server.ts";
 
@@ -153,21 +154,25 @@ Deno.test("SESSIONS_PER_WORKER defaults to a core's 500 (a worker a core at the 
   }
 });
 
-Deno.test("by default sessions spread over as many workers as cores, then share them; /api/health shows the workers and sessions per worker", async () => {
-  const cores = navigator.hardwareConcurrency || 1;
+Deno.test("sessions spread over a worker a core but one (the main thread keeps one), at least one", () => {
+  assert.deepEqual([1, 2, 4, 8].map(spreadFor), [1, 1, 3, 7]);
+});
+
+Deno.test("by default sessions spread over the cores but one, then share the workers; /api/health shows the workers and sessions per worker", async () => {
+  const spread = spreadFor(navigator.hardwareConcurrency || 1);
   const server = await startTestServer({ feed: new BenchFeed(), env: { SYMBOLS: "BTCUSDT" } });
   try {
     const { service } = server;
     await startFlips(service, 1);
     assert.equal(service.supervisor.workers(), 1, "one session, one worker");
-    await startFlips(service, cores - 1);
-    assert.equal(service.supervisor.workers(), cores, "a worker per session up to the cores");
+    await startFlips(service, spread - 1);
+    assert.equal(service.supervisor.workers(), spread, "a worker per session up to the spread");
     await startFlips(service, 1);
-    assert.equal(service.supervisor.workers(), cores, "the next session shares a worker");
+    assert.equal(service.supervisor.workers(), spread, "the next session shares a worker");
     const health = await (await fetch(`${server.url}/api/health`)).json();
-    assert.equal(health.sessions.live, cores + 1);
-    assert.equal(health.sessions.workers, cores);
-    assert.deepEqual(health.sessions.per_worker, { limit: 500, min: cores === 1 ? 2 : 1, max: 2 });
+    assert.equal(health.sessions.live, spread + 1);
+    assert.equal(health.sessions.workers, spread);
+    assert.deepEqual(health.sessions.per_worker, { limit: 500, min: spread === 1 ? 2 : 1, max: 2 });
   } finally {
     await server.stop();
   }

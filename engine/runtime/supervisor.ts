@@ -52,7 +52,7 @@ import type { Persister } from "./persister.ts";
 import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import { replayParts } from "./replay_parts.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
-import { type PooledWorker, WorkerPool } from "./worker_pool.ts";
+import { type PooledWorker, spreadFor, WorkerPool } from "./worker_pool.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -134,7 +134,7 @@ export interface SupervisorDeps {
   readonly timings?: Partial<SupervisorTimings>;
   /** Sessions one worker hosts at most (default 1: a worker per session). */
   readonly sessionsPerWorker?: number;
-  /** Workers sessions are spread over before any hosts a second (default: the cores). */
+  /** Workers sessions are spread over before any hosts a second (default {@link spreadFor} the cores). */
   readonly spreadWorkers?: number;
   /** The account-wide risk limits and kill switch now (read each time a worker starts). */
   accountRisk?(): AccountRiskNow;
@@ -302,7 +302,7 @@ export class Supervisor {
     this.#timings = { ...DEFAULT_TIMINGS, ...deps.timings };
     this.#pool = new WorkerPool({
       capacity: deps.sessionsPerWorker ?? 1,
-      spread: deps.spreadWorkers ?? (navigator.hardwareConcurrency || 1),
+      spread: deps.spreadWorkers ?? spreadFor(navigator.hardwareConcurrency || 1),
       create: (first) => new Worker(WORKER_URL, sandboxed(`session-${first}`)),
       wire: (pooled) => this.#wire(pooled),
     });

@@ -1,13 +1,24 @@
 /**
  * The session workers of a supervisor, each hosting up to `capacity`
  * sessions (`SESSIONS_PER_WORKER`; 1 = a worker per session). Sessions are
- * first spread over `spread` workers (as many as cores: the sessions that
- * fill on one trade work in parallel), one each until that many run; then a
- * session joins the least loaded worker with room, else a new one. A worker
- * left with no session is terminated. Hang detection is per worker: its
- * sessions share one thread and one progress counter.
+ * first spread over `spread` workers (by default {@link spreadFor} the
+ * cores: the sessions that fill on one trade work in parallel), one each
+ * until that many run; then a session joins the least loaded worker with
+ * room, else a new one. A worker left with no session is terminated. Hang
+ * detection is per worker: its sessions share one thread and one progress
+ * counter.
  */
 import type { ToWorker } from "./worker_protocol.ts";
+
+/**
+ * Workers sessions are spread over on a machine of `cores` cores: one a core
+ * but one, which the main thread keeps (it takes the workers' reports,
+ * commits them and feeds the market bus; when it must wait for a core,
+ * every fill waits with it); at least one.
+ */
+export function spreadFor(cores: number): number {
+  return Math.max(1, cores - 1);
+}
 
 /** One worker and what the supervisor knows of it. */
 export interface PooledWorker<S> {
