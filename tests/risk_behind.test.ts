@@ -22,7 +22,13 @@ for (const kind of DATABASES) {
   Deno.test(`${kind.name}: a session that missed the kill switch is flattened at the next refresh`, async () => {
     const { db, dispose } = await kind.open();
     const config = loadConfig({ FEED: "sim", DEMO_SESSION: "false", NODE_ID: "solo" });
-    const service = await startService(config, { db, timings: FAST, cpuShare: () => 1 });
+    // A worker each: the hang stops one session, not its worker-mate.
+    const service = await startService(config, {
+      db,
+      timings: FAST,
+      cpuShare: () => 1,
+      spreadWorkers: 2,
+    });
     const call = inProcessClient(service);
     try {
       const ids: string[] = [];
