@@ -51,22 +51,17 @@ export class Downsampler {
     this.#data = new Float64Array(this.#max * 4);
   }
 
-  /** Adds a value at its time (times must not go backwards). */
+  /**
+   * Adds a value at its time (times must not go backwards). A value inside
+   * the open bucket (nearly every one) is merged here, without a call: this
+   * path is inlined into the caller's loop, where every call's bytecode would
+   * count against the compiler's inlining budget.
+   */
   add(point: SeriesValue): void {
     const time = point.time;
-    if (time >= this.#from && time <= this.#to) this.#merge(point);
-    else this.#place(point);
-  }
-
-  /** {@link add} for a value that may open a bucket (kept out of the small path that is inlined). */
-  #place(point: SeriesValue): void {
-    if (!this.#opened(point)) this.#merge(point);
-  }
-
-  /** Merges a value into the open bucket. */
-  #merge(point: SeriesValue): void {
+    if (!(time >= this.#from && time <= this.#to) && this.#opened(point)) return;
     const value = point.value;
-    this.#time = point.time;
+    this.#time = time;
     if (value < this.#low) this.#low = value;
     if (value > this.#high) this.#high = value;
     this.#last = value;

@@ -70,7 +70,16 @@ export function positionOf(account: Account, symbol: string): PositionState {
 /** Marks a position to `price` (plain data: never −0). */
 export function markPosition(pos: PositionState, price: number): void {
   pos.mark_price = price;
-  pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (price - pos.avg_price) + 0;
+  revalue(pos);
+}
+
+/**
+ * The unrealized pnl of a position at its mark (plain data: never −0). It
+ * takes the position only: a number handed to a call that is not inlined is
+ * boxed (an allocation per trade where the trade path marks a position).
+ */
+export function revalue(pos: PositionState): void {
+  pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (pos.mark_price - pos.avg_price) + 0;
 }
 
 /** A detached copy of the public fields of a position. */

@@ -4,7 +4,7 @@
  * (arrival, triggers, resting fills: see `fills.ts`), and the L2 book.
  */
 import type { BookTop, Level, Quote, Trade } from "../types.ts";
-import { marketOf, markPosition } from "./account.ts";
+import { marketOf, revalue } from "./account.ts";
 import { meetTrade } from "./fills.ts";
 import { checkLiquidation } from "./placement.ts";
 import { compact, isOpen } from "./_order.ts";
@@ -53,7 +53,8 @@ export function applyTradeTo(
     ? qty
     : market.volume_ref + 0.01 * (qty - market.volume_ref);
   if (pos !== undefined) {
-    markPosition(pos, price);
+    pos.mark_price = price;
+    revalue(pos);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
   if (account.orders.length > 0) meetOrders(account, market, trade, out);

@@ -247,7 +247,9 @@ export function observeEquity(
   // Inside an interval (nearly every call) this stays small enough to be
   // inlined into the caller, so no number is boxed to cross a call; past a
   // boundary the observation goes on in the sample object, for the same reason.
-  if (!state.started || time >= state.next_boundary) {
+  // Strict comparisons, not truthiness: a field's boolean is not known to be
+  // one to the optimising compiler, which then tests it against every falsy value.
+  if (state.started !== true || time >= state.next_boundary) {
     const sample = into ?? { time, equity, exposed, periods: 0, exposed_ms: 0 };
     sample.time = time;
     sample.equity = equity;
@@ -255,7 +257,7 @@ export function observeEquity(
     return observeBoundary(state, sample);
   }
   // Time spent exposed counts only while the last observation held a position.
-  state.pending_exposed_ms += state.last_exposed ? time - state.last_time : 0;
+  state.pending_exposed_ms += state.last_exposed === true ? time - state.last_time : 0;
   state.last_equity = equity;
   state.last_exposed = exposed;
   state.last_time = time;

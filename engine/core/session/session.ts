@@ -526,16 +526,14 @@ export class SessionCore {
 
   #onTrade(trade: Trade): void {
     // The one check of a trade: the account and the evaluator take it unchecked.
-    if (!usableTrade(trade)) {
-      this.#account.totals.dropped++;
-      return;
-    }
+    if (!usableTrade(trade)) return this.#drop();
     this.#time = trade.time;
-    const account = this.#account;
+    // Cold paths in calls: this path is inlined into the caller's loop, where
+    // all its bytecode counts against the compiler's inlining budget.
     applyTradeTo(
-      account,
-      this.#market ??= marketOf(account, this.#symbol),
-      this.#position ??= account.positions[this.#symbol],
+      this.#account,
+      this.#market ?? this.#marketState(),
+      this.#position ?? this.#positionState(),
       trade,
       this.#exec,
     );
@@ -545,7 +543,24 @@ export class SessionCore {
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
     this.#observe(trade);
-    if (this.#risk.watching || this.#symbolRisk?.watching) this.#riskAfterTrade(trade);
+    if (this.#risk.watching === true || this.#symbolRisk?.watching === true) {
+      this.#riskAfterTrade(trade);
+    }
+  }
+
+  /** Counts a trade that cannot be used (not finite, price not positive). */
+  #drop(): void {
+    this.#account.totals.dropped++;
+  }
+
+  /** The account's market state of the symbol, created on the first trade. */
+  #marketState(): MarketState {
+    return this.#market = marketOf(this.#account, this.#symbol);
+  }
+
+  /** The account's position in the symbol, once it exists. */
+  #positionState(): PositionState | undefined {
+    return this.#position = this.#account.positions[this.#symbol];
   }
 
   /** Lets the risk engines that watch the account see it after a trade, and acts on what they decide. */
@@ -576,19 +591,19 @@ export class SessionCore {
    * (a heap allocation per trade).
    */
   #observe(at: { readonly time: number }): void {
-    if (this.#wallet) return this.#observeShare(this.#wallet, at);
-    const time = at.time;
-    const sample = this.#sample;
+    // Strict comparisons, not truthiness (see `observeEquity`).
+    if (this.#wallet !== undefined) return this.#observeShare(this.#wallet, at);
     // O(1): a session's own account holds positions in its symbol only, so its
     // equity (cash + Σ quantity × mark) has one term, added as `equity()` adds it.
-    const held = this.#position ??= this.#account.positions[this.#symbol];
+    const held = this.#position ?? this.#positionState();
     let value = this.#account.cash;
     const exposed = held !== undefined && held.quantity !== 0;
     if (exposed) value += held.quantity * held.mark_price;
-    const starting = !this.#metrics.started;
-    if (observeEquity(this.#metrics, time, value, exposed, sample)) this.#emitEquity();
     // The first observation is a chart point too, so the equity curve starts with the session.
-    else if (starting) this.#point(time);
+    const starting = this.#metrics.started !== true;
+    const sample = observeEquity(this.#metrics, at.time, value, exposed, this.#sample);
+    if (sample !== null) this.#emitEquity();
+    else if (starting) this.#point(at.time);
   }
 
   /** {@link #observe} of a portfolio's symbol: its share of the wallet (observed, not emitted). */

@@ -261,30 +261,26 @@ export class StrategyEvaluator {
     if (usableTrade(trade)) this.onUsableTrade(trade);
   }
 
-  /** {@link onTrade} for a trade already checked with `usableTrade`. */
+  /**
+   * {@link onTrade} for a trade already checked with `usableTrade`. Nearly
+   * every trade closes no candle and is only folded, here without a call of
+   * its own: this path is inlined into the session's trade path, where each
+   * function's bytecode counts against the compiler's inlining budget.
+   */
   onUsableTrade(trade: Trade): void {
-    // Compared first: storing a string costs more than comparing it, and it rarely changes.
-    if (trade.symbol !== this.#symbol) this.#symbol = trade.symbol;
-    if (trade.time <= this.#quietUntil) this.#fold(trade);
-    else this.#closeAndFold(trade);
+    const closing = trade.time > this.#quietUntil;
+    if (closing) {
+      this.#symbol = trade.symbol;
+      this.#closeBefore(trade);
+    }
+    const traded = this.#traded;
+    for (let i = 0; i < traded.length; i++) traded[i].foldTrade(trade);
+    if (closing) this.#findQuietUntil();
   }
 
   /** The forming candles of the series fed by trades (not fed closed candles directly). */
   #tradedAggregators(): CandleAggregator[] {
     return this.#series.filter((s) => !s.external).map((s) => s.aggregator);
-  }
-
-  /** Aggregates a trade into the forming candle of every timeframe fed by trades. */
-  #fold(trade: Trade): void {
-    const traded = this.#traded;
-    for (let i = 0; i < traded.length; i++) traded[i].foldTrade(trade);
-  }
-
-  /** {@link onUsableTrade} for a trade that may close candles: closes them, folds, and finds the next end. */
-  #closeAndFold(trade: Trade): void {
-    this.#closeBefore(trade);
-    this.#fold(trade);
-    this.#findQuietUntil();
   }
 
   /** Closes every forming candle whose closeTime < time (larger timeframes first, so they are current when the base rules run). */
