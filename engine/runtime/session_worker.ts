@@ -7,10 +7,9 @@
  * turn of the worker's event loop, or earlier once the oldest effects in it
  * have waited {@link GROUP_MS}, with the reports of every session that has
  * any, always ahead of any later message of those sessions. Fills first: the
- * effects go before the states after them are serialised, which follow in
- * one message once the turn's effects all went (the main thread persists
- * each report with its state); a session about to change its state sends
- * what it reported, and its state, first.
+ * effects go before the states after them are serialised, which follow at
+ * once in a second message (the main thread persists each report with its
+ * state); a session about to change its state sends what it reported first.
  * Their views go together too, at most every {@link VIEW_INTERVAL_MS} (the
  * last change always follows), after the effects they cover. A session that
  * throws is dropped alone (it reports `crashed`); the worker answers pings and
@@ -39,8 +38,6 @@ const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
 /** Effects reported and not yet sent, one entry per session (in the order they reported). */
 const outbox = new Map<string, ReportedEffects & { readonly sessionId: string }>();
-/** Reports whose effects went and whose states are still to be taken and sent (in the order they went). */
-const unstated: (ReportedEffects & { readonly sessionId: string })[] = [];
 /** Sessions whose view changed since their views last went. */
 const changed = new Set<string>();
 /** The next sending of views, when one is due. */
@@ -50,7 +47,7 @@ let lastViews = -Infinity;
 let groupStarted = 0;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
-/** Shared with the supervisor: bumped as effects start to gather (it then waits for one message of their states). */
+/** Shared with the supervisor: bumped as effects start to gather (it then waits for their states). */
 let reports: Int32Array | undefined;
 
 function advance(): void {
@@ -65,21 +62,18 @@ function post(message: FromWorker): void {
 
 /**
  * Queues a session's effects; they go at the end of this turn (or before the
- * next message), or at once when the oldest queued has waited {@link GROUP_MS}
- * (their states then wait for the end of the turn). A session reports again
- * only after its effects and state went: it sends them before its state
- * changes.
+ * next message), or at once when the oldest queued has waited {@link GROUP_MS}.
+ * (A session reports again only after they went: it sends them before its
+ * state changes.)
  */
 function report(entry: ReportedEffects & { readonly sessionId: string }): void {
   if (outbox.size === 0) {
-    if (unstated.length === 0) {
-      if (reports) Atomics.add(reports, 0, 1);
-      queueMicrotask(flush);
-    }
+    if (reports) Atomics.add(reports, 0, 1);
+    queueMicrotask(flush);
     groupStarted = performance.now();
   }
   outbox.set(entry.sessionId, entry);
-  if (performance.now() - groupStarted >= GROUP_MS) sendEffects();
+  if (performance.now() - groupStarted >= GROUP_MS) flush();
 }
 
 /**
@@ -107,29 +101,22 @@ function sendViews(): void {
   if (views.length > 0) post({ type: "views", views });
 }
 
-/** Sends the effects queued in one message; their states are owed from then on. */
-function sendEffects(): void {
-  if (outbox.size === 0) return;
-  const reports = [];
-  for (const entry of outbox.values()) {
-    const { sessionId, effects, receivedAt } = entry;
-    reports.push({ sessionId, effects: JSON.stringify(effects), receivedAt });
-    unstated.push(entry);
-  }
-  outbox.clear();
-  self.postMessage({ type: "effects", reports } satisfies FromWorker);
-}
-
-/** Sends the effects reported so far, then the states after all the effects sent in one message. */
+/** Sends the effects reported so far in one message, then the states after them in another. */
 function flush(): void {
-  sendEffects();
-  if (unstated.length === 0) return;
+  if (outbox.size === 0) return;
+  const reported = [...outbox.values()];
+  outbox.clear();
+  const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
+    sessionId,
+    effects: JSON.stringify(effects),
+    receivedAt,
+  }));
+  self.postMessage({ type: "effects", reports } satisfies FromWorker);
   const states: SessionState[] = [];
-  for (const { sessionId, state } of unstated) {
+  for (const { sessionId, state } of reported) {
     const now = state();
     if (now) states.push({ sessionId, ...now });
   }
-  unstated.length = 0;
   self.postMessage({ type: "states", states } satisfies FromWorker);
 }
 

@@ -35,7 +35,7 @@ export interface PooledWorker<S> {
   lastProgress: number;
   /**
    * Shared memory, bumped by the worker whenever it starts gathering effects
-   * to send (`effects` messages and then one `states` message follow).
+   * to send (an `effects` and a `states` message follow).
    */
   readonly reports: Int32Array;
   /** `states` messages taken from the worker: as many as {@link reports} once none is on its way. */

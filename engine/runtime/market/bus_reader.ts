@@ -102,18 +102,12 @@ export class BusReader {
       for (const tap of channel.taps) {
         if (tap.recovering || tap.next !== seq) continue;
         if (events === undefined) tap.overrun(seq, published);
-        else if (seq === published) {
-          // Its last batch for now: it acts on them before the next tap is served.
-          tap.deliver(events, seq);
-          served.delete(tap);
-          if (channel.taps.has(tap)) tap.drained();
-        } else {
+        else {
           tap.deliver(events, seq);
           served.add(tap);
         }
       }
     }
-    // Served, then cut off from the newest batches (their recovery under way).
     for (const tap of served) if (channel.taps.has(tap)) tap.drained();
     this.#wait(channel, published);
   }
