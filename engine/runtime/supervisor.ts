@@ -659,19 +659,18 @@ export class Supervisor {
   }
 
   /**
-   * Takes a worker's effects: every arrival listener hears of them, and they
-   * wait for their states (the worker's next message) to be persisted with them.
+   * Takes a worker's effects, session by session: every arrival listener hears
+   * of a session's as soon as they are read, and they wait for their states
+   * (in the worker's next `states` message) to be persisted with them.
    */
   #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
-    const arrived: [Slot, SessionEffect[], number][] = [];
     for (const report of reports) {
       const slot = this.#hosted(pooled, report.sessionId);
-      if (slot) arrived.push([slot, JSON.parse(report.effects), report.receivedAt]);
+      if (!slot) continue;
+      const effects: SessionEffect[] = JSON.parse(report.effects);
+      for (const fn of this.#onArrival) fn(slot.spec.id, effects, report.receivedAt);
+      slot.stateless = effects;
     }
-    for (const fn of this.#onArrival) {
-      for (const [slot, effects, receivedAt] of arrived) fn(slot.spec.id, effects, receivedAt);
-    }
-    for (const [slot, effects] of arrived) slot.stateless = effects;
   }
 
   /** Makes the effects a worker sent last durable with the states after them. */
