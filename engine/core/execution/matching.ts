@@ -49,15 +49,22 @@ export function applyTradeTo(
   const qty = trade.qty;
   market.last = price;
   market.last_time = trade.time;
-  market.volume_ref = market.volume_ref === 0
-    ? qty
-    : market.volume_ref + 0.01 * (qty - market.volume_ref);
+  market.volume_ref = nextVolumeRef(market.volume_ref, qty);
   if (pos !== undefined) {
     pos.mark_price = price;
     revalue(pos);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
   if (account.orders.length > 0) meetOrders(account, market, trade, out);
+}
+
+/**
+ * The reference volume after a trade of `qty`: the trade's size at first,
+ * then an exponential average of trade sizes (weight 1 %), which scales the
+ * impact of taker fills.
+ */
+export function nextVolumeRef(ref: number, qty: number): number {
+  return ref === 0 ? qty : ref + 0.01 * (qty - ref);
 }
 
 /** Lets every open order of the trade's symbol that is live at its time meet it. */

@@ -16,12 +16,14 @@ import {
   marketOf,
   openOrders,
   position,
+  revalue,
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
 import { rejectOrder, submitOrder } from "../execution/placement.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { applyTradeTo, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
+import { QuietSpan } from "./quiet_span.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type {
   Account,
@@ -241,6 +243,12 @@ export class SessionCore {
   #position: PositionState | undefined = undefined;
   /** The account's market state of the symbol, once it exists (never removed either). */
   #market: MarketState | undefined = undefined;
+  /**
+   * The quiet span that the trades after the last one taken in full join
+   * (see `quiet_span.ts`): open only between calls of {@link trade}, every
+   * other entry ends it first.
+   */
+  readonly #span = new QuietSpan();
 
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
@@ -297,6 +305,7 @@ export class SessionCore {
    * restored state already includes, which rebuild it).
    */
   warm(candles: readonly Candle[], trades: readonly Trade[] = []): void {
+    this.#settle();
     for (const candle of candles) this.#evaluator.onCandle(candle);
     for (const trade of trades) this.#evaluator.onTrade(trade);
     this.#signals.length = 0;
@@ -307,6 +316,7 @@ export class SessionCore {
   step(event: MarketEvent, out: SessionEffect[]): void {
     if (event.symbol !== this.#symbol) return;
     this.#out = out;
+    this.#settle();
     if (event.type === "trade") this.#onTrade(event);
     else if (event.type === "quote") this.#onQuote(event);
     else if (event.closed) this.#onCandle(event);
@@ -314,11 +324,73 @@ export class SessionCore {
 
   /**
    * Processes one trade of this session's symbol ({@link step} without the
-   * symbol and type checks, for a caller that made them once for many trades).
+   * symbol and type checks, for a caller that made them once for many
+   * trades). A trade that joins the quiet span is taken there; any other
+   * ends it and goes the full way, after which a new span may open.
    */
   trade(trade: Trade, out: SessionEffect[]): void {
+    if (this.#span.take(trade)) return;
     this.#out = out;
+    this.#settle();
     this.#onTrade(trade);
+    this.#openSpan();
+  }
+
+  /**
+   * Opens a quiet span after a trade taken in full, when the trades that
+   * follow can change nothing but running values (see `quiet_span.ts`): a
+   * session of its own (not a portfolio's symbol) with no order open, no
+   * short position, no risk rule watching, and one forming candle that took
+   * the last trade; it lasts until that candle ends or an equity sample falls due.
+   */
+  #openSpan(): void {
+    const metrics = this.#metrics;
+    const market = this.#market;
+    const pos = this.#position ?? this.#positionState();
+    if (
+      this.#wallet !== undefined || this.#risk.watching === true ||
+      this.#account.orders.length > 0 || market === undefined ||
+      (pos !== undefined && pos.quantity < 0) || metrics.started !== true ||
+      metrics.last_time !== this.#time
+    ) return;
+    const span = this.#span;
+    this.#evaluator.startRun(span, this.#time);
+    span.before = metrics.next_boundary;
+    span.time = this.#time;
+    span.volumeRef = market.volume_ref;
+    span.exposed = metrics.last_exposed;
+    span.exposedMs = metrics.pending_exposed_ms;
+  }
+
+  /** Ends the quiet span, writing what its trades did into the state (before anything reads or changes it). */
+  #settle(): void {
+    const span = this.#span;
+    if (span.count > 0) this.#writeSpan(span);
+    span.close();
+  }
+
+  /** Writes what the trades of a quiet span did: as the full path would have left it after each. */
+  #writeSpan(span: QuietSpan): void {
+    const time = span.time;
+    const price = span.price;
+    this.#time = time;
+    const market = this.#market!;
+    market.last = price;
+    market.last_time = time;
+    market.volume_ref = span.volumeRef;
+    const held = this.#position;
+    let value = this.#account.cash;
+    if (held !== undefined) {
+      held.mark_price = price;
+      revalue(held);
+      // The equity as {@link #observe} values it.
+      if (held.quantity !== 0) value += held.quantity * held.mark_price;
+    }
+    this.#evaluator.endRun(span);
+    const metrics = this.#metrics;
+    metrics.pending_exposed_ms = span.exposedMs;
+    metrics.last_equity = value;
+    metrics.last_time = time;
   }
 
   /**
@@ -328,6 +400,7 @@ export class SessionCore {
   book(book: BookTop, out: SessionEffect[]): void {
     if (book.symbol !== this.#symbol) return;
     this.#out = out;
+    this.#settle();
     onBook(this.#account, book, this.#exec);
     this.#drainExec();
   }
@@ -345,6 +418,7 @@ export class SessionCore {
   /** Cancels every open order (on stop); open positions stay and are marked to market. */
   cancelOrders(out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
     this.#drainExec();
   }
@@ -356,9 +430,10 @@ export class SessionCore {
    * (default: this symbol's last trade) stamps the orders, for a portfolio
    * closing a leg when another leg's event moved its clock.
    */
-  closePosition(out: SessionEffect[], time = this.#time): void {
+  closePosition(out: SessionEffect[], time?: number): void {
     this.#out = out;
-    this.#close(this.#symbol, time);
+    this.#settle();
+    this.#close(this.#symbol, time ?? this.#time);
     this.#drainExec();
   }
 
@@ -390,6 +465,7 @@ export class SessionCore {
    */
   placeOrder(request: ManualOrder, out: SessionEffect[]): Order {
     this.#out = out;
+    this.#settle();
     const reference = request.price ?? request.stop_price ??
       this.#account.markets[this.#symbol]?.last ?? 0;
     const quantity = request.quantity ??
@@ -423,6 +499,7 @@ export class SessionCore {
     options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
   ): boolean {
     this.#out = out;
+    this.#settle();
     const time = Math.max(this.#time, options.at ?? 0);
     const changed = this.#risk.set(state, rule, time, out, options);
     this.#applyRisk();
@@ -431,12 +508,14 @@ export class SessionCore {
 
   /** Replaces the risk limits in force (the account-wide limits changed). */
   setRiskLimits(limits: RiskLimits): void {
+    this.#settle();
     this.#risk.setLimits(limits);
   }
 
   /** Cancels one open order (its bracket children stay); false when no open order has that id. */
   cancelOrder(orderId: string, out: SessionEffect[]): boolean {
     this.#out = out;
+    this.#settle();
     const cancelled = cancelOrder(this.#account, orderId, this.#time, this.#exec);
     this.#drainExec();
     return cancelled;
@@ -452,6 +531,7 @@ export class SessionCore {
    * once (`postMessage` copies it). Never keep or change it.
    */
   state(): SessionSnapshot {
+    this.#settle();
     return {
       version: 1,
       account: this.#account,
@@ -465,6 +545,7 @@ export class SessionCore {
 
   /** A picture of the session for APIs. */
   view(): SessionView {
+    this.#settle();
     const warmup = this.#evaluator.warmup();
     const pos = position(this.#account, this.#symbol);
     return {
@@ -502,6 +583,7 @@ export class SessionCore {
    */
   follow(signal: Signal, time: number, out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     const close = this.#evaluator.lastBar.close;
     this.#signals.push({ ...signal, price: close === close ? close : signal.price });
     this.#actOnSignals(time);
@@ -510,6 +592,7 @@ export class SessionCore {
   /** Closes every forming candle that ended before `time` (a quiet market's clock tick). */
   closeCandles(time: number, out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     this.#evaluator.closeCandles(time);
     this.#actOnSignals(time);
   }

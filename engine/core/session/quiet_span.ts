@@ -1,0 +1,70 @@
+/**
+ * A quiet span: a run of trades of a session's symbol that can change
+ * nothing but running values — no order open, no short position (whose
+ * liquidation each trade checks), no risk rule watching the equity, no
+ * candle closing and no equity sample falling due. Such a trade only moves
+ * the last price, the reference volume, the forming candle, the mark of a
+ * held position and the exposure time; the span takes it in its own fields
+ * (the arithmetic of the full path, in the same order) and the session
+ * writes the result back once, when the span ends. The result is the same
+ * to the bit as taking every trade through the full path.
+ *
+ * @module
+ */
+import type { Trade } from "../types.ts";
+import type { CandleRun } from "../market/candle_aggregator.ts";
+import { nextVolumeRef } from "../execution/matching.ts";
+
+/** The running values of a quiet span (numbers from the start: no field boxes a store). */
+export class QuietSpan implements CandleRun {
+  /** Trades at times up to this one (and {@link before}) may join (-Infinity: no span is open). */
+  until = -Infinity;
+  /** Trades at times before this one may join (the next equity sampling boundary). */
+  before = -Infinity;
+  /** Trades taken since the span opened. */
+  count = 0;
+  /** Time of the latest trade (trades earlier than it do not join). */
+  time = NaN;
+  /** Price of the latest trade. */
+  price = NaN;
+  /** High, low and volume of the forming candle. */
+  high = NaN;
+  low = NaN;
+  volume = NaN;
+  /** The reference volume of the symbol's market. */
+  volumeRef = NaN;
+  /** Whether a position is held (it stays so over the span). */
+  exposed = false;
+  /** Time held exposed since the last equity sampling boundary. */
+  exposedMs = NaN;
+
+  /**
+   * Takes a trade into the span: false, changing nothing, when it cannot
+   * join (no span open, a time outside it, or a trade the engine cannot use).
+   */
+  take(trade: Trade): boolean {
+    const time = trade.time;
+    const price = trade.price;
+    const qty = trade.qty;
+    if (
+      !(time <= this.until && time < this.before && time >= this.time && price > 0 &&
+        price < Infinity && qty >= 0 && qty < Infinity)
+    ) return false;
+    if (price > this.high) this.high = price;
+    if (price < this.low) this.low = price;
+    this.price = price;
+    this.volume += qty;
+    this.volumeRef = nextVolumeRef(this.volumeRef, qty);
+    if (this.exposed === true) this.exposedMs += time - this.time;
+    this.time = time;
+    this.count++;
+    return true;
+  }
+
+  /** Ends the span (its values stay readable until it opens again). */
+  close(): void {
+    this.until = -Infinity;
+    this.before = -Infinity;
+    this.count = 0;
+  }
+}
