@@ -46,10 +46,9 @@ export function applyTradeTo(
   out: ExecEvent[],
 ): void {
   const price = trade.price;
-  const qty = trade.qty;
   market.last = price;
   market.last_time = trade.time;
-  market.volume_ref = nextVolumeRef(market.volume_ref, qty);
+  foldVolumeRef(market, trade);
   if (pos !== undefined) {
     pos.mark_price = price;
     revalue(pos);
@@ -59,12 +58,19 @@ export function applyTradeTo(
 }
 
 /**
- * The reference volume after a trade of `qty`: the trade's size at first,
- * then an exponential average of trade sizes (weight 1 %), which scales the
- * impact of taker fills.
+ * Folds a trade into a reference volume: the first trade's size, then an
+ * exponential average of trade sizes (weight 1 %), which scales the impact of
+ * taker fills. Objects in, a store on each branch: a number handed to or
+ * returned from a call, or chosen by a condition, is boxed where code is not
+ * fully optimised.
  */
-export function nextVolumeRef(ref: number, qty: number): number {
-  return ref === 0 ? qty : ref + 0.01 * (qty - ref);
+export function foldVolumeRef(
+  into: { volume_ref: number },
+  trade: Readonly<Pick<Trade, "qty">>,
+): void {
+  const ref = into.volume_ref;
+  if (ref === 0) into.volume_ref = trade.qty;
+  else into.volume_ref = ref + 0.01 * (trade.qty - ref);
 }
 
 /** Lets every open order of the trade's symbol that is live at its time meet it. */

@@ -178,13 +178,15 @@ export class CandleAggregator {
   }
 
   /**
-   * Starts a run of trades from `time` on (see {@link CandleRun}): when the
-   * trade at `time` was the latest folded, the trades after it up to the
-   * candle's end fold in order (only high, low, close and volume change), and
-   * the run starts from the candle's values with `until` at its end;
-   * otherwise `until` is -Infinity.
+   * Starts a run of trades from `run.time` on (see {@link CandleRun}): when
+   * the trade at that time was the latest folded, the trades after it up to
+   * the candle's end fold in order (only high, low, close and volume change),
+   * and the run starts from the candle's values with `until` at its end;
+   * otherwise `until` is -Infinity. The time comes in the run: a number
+   * handed to a call that is not inlined is boxed.
    */
-  startRun(run: CandleRun, time: number): void {
+  startRun(run: CandleRun): void {
+    const time = run.time;
     if (!(this.forming && this.#closeAt === time && time > this.#sealed)) {
       run.until = -Infinity;
       return;

@@ -12,8 +12,9 @@
  * @module
  */
 import type { Trade } from "../types.ts";
+import type { MarketState } from "../execution/types.ts";
 import type { CandleRun } from "../market/candle_aggregator.ts";
-import { nextVolumeRef } from "../execution/matching.ts";
+import { foldVolumeRef } from "../execution/matching.ts";
 
 /** The running values of a quiet span (numbers from the start: no field boxes a store). */
 export class QuietSpan implements CandleRun {
@@ -31,8 +32,13 @@ export class QuietSpan implements CandleRun {
   high = NaN;
   low = NaN;
   volume = NaN;
-  /** The reference volume of the symbol's market. */
-  volumeRef = NaN;
+  /**
+   * The symbol's market, whose reference volume each trade moves at once
+   * (one shape of object for {@link foldVolumeRef}, which the full path
+   * shares: code that is not fully optimised boxes a number it reads from
+   * objects of several shapes).
+   */
+  market: MarketState | undefined = undefined;
   /** Whether a position is held (it stays so over the span). */
   exposed = false;
   /** Time held exposed since the last equity sampling boundary. */
@@ -54,7 +60,7 @@ export class QuietSpan implements CandleRun {
     if (price < this.low) this.low = price;
     this.price = price;
     this.volume += qty;
-    this.volumeRef = nextVolumeRef(this.volumeRef, qty);
+    foldVolumeRef(this.market!, trade);
     if (this.exposed === true) this.exposedMs += time - this.time;
     this.time = time;
     this.count++;

@@ -46,6 +46,7 @@ import {
   metricsOf,
   type MetricsState,
   observeEquity,
+  observeSample,
   recordClosedTrade,
   recordFill,
 } from "../metrics/metrics.ts";
@@ -354,10 +355,10 @@ export class SessionCore {
       metrics.last_time !== this.#time
     ) return;
     const span = this.#span;
-    this.#evaluator.startRun(span, this.#time);
-    span.before = metrics.next_boundary;
     span.time = this.#time;
-    span.volumeRef = market.volume_ref;
+    this.#evaluator.startRun(span);
+    span.before = metrics.next_boundary;
+    span.market = market;
     span.exposed = metrics.last_exposed;
     span.exposedMs = metrics.pending_exposed_ms;
   }
@@ -377,19 +378,19 @@ export class SessionCore {
     const market = this.#market!;
     market.last = price;
     market.last_time = time;
-    market.volume_ref = span.volumeRef;
     const held = this.#position;
-    let value = this.#account.cash;
+    const metrics = this.#metrics;
+    // The equity as {@link #observe} values it, stored on each branch (see there).
+    metrics.last_equity = this.#account.cash;
     if (held !== undefined) {
       held.mark_price = price;
       revalue(held);
-      // The equity as {@link #observe} values it.
-      if (held.quantity !== 0) value += held.quantity * held.mark_price;
+      if (held.quantity !== 0) {
+        metrics.last_equity = this.#account.cash + held.quantity * held.mark_price;
+      }
     }
     this.#evaluator.endRun(span);
-    const metrics = this.#metrics;
     metrics.pending_exposed_ms = span.exposedMs;
-    metrics.last_equity = value;
     metrics.last_time = time;
   }
 
@@ -625,7 +626,8 @@ export class SessionCore {
     this.#evaluator.onUsableTrade(trade);
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
-    this.#observe(trade);
+    this.#sample.time = trade.time;
+    this.#observe();
     if (this.#risk.watching === true || this.#symbolRisk?.watching === true) {
       this.#riskAfterTrade(trade);
     }
@@ -669,34 +671,40 @@ export class SessionCore {
   }
 
   /**
-   * Observes the equity at `at.time` (the trade just processed, or a fill).
-   * It takes an object: a number handed to a call that is not inlined is boxed
-   * (a heap allocation per trade).
+   * Observes the equity at the time in {@link #sample} (the caller's: the
+   * trade just processed, or a fill). The observation goes in that object,
+   * each number stored on its own branch: a number handed to a call, or
+   * chosen by a condition, is boxed where this is not fully optimised (it
+   * runs once per trade taken in full).
    */
-  #observe(at: { readonly time: number }): void {
+  #observe(): void {
     // Strict comparisons, not truthiness (see `observeEquity`).
-    if (this.#wallet !== undefined) return this.#observeShare(this.#wallet, at);
+    if (this.#wallet !== undefined) return this.#observeShare(this.#wallet);
     // O(1): a session's own account holds positions in its symbol only, so its
     // equity (cash + Σ quantity × mark) has one term, added as `equity()` adds it.
     const held = this.#position ?? this.#positionState();
-    let value = this.#account.cash;
-    const exposed = held !== undefined && held.quantity !== 0;
-    if (exposed) value += held.quantity * held.mark_price;
+    const sample = this.#sample;
+    const time = sample.time;
+    sample.equity = this.#account.cash;
+    sample.exposed = false;
+    if (held !== undefined && held.quantity !== 0) {
+      sample.equity = this.#account.cash + held.quantity * held.mark_price;
+      sample.exposed = true;
+    }
     // The first observation is a chart point too, so the equity curve starts with the session.
     const starting = this.#metrics.started !== true;
-    const sample = observeEquity(this.#metrics, at.time, value, exposed, this.#sample);
-    if (sample !== null) this.#emitEquity();
-    else if (starting) this.#point(at.time);
+    if (observeSample(this.#metrics, sample) !== null) this.#emitEquity();
+    else if (starting) this.#point(time);
   }
 
   /** {@link #observe} of a portfolio's symbol: its share of the wallet (observed, not emitted). */
-  #observeShare(wallet: Wallet, at: { readonly time: number }): void {
+  #observeShare(wallet: Wallet): void {
     const pos = this.#account.positions[this.#symbol];
     const value = wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
       this.#metrics.fees;
     observeEquity(
       this.#metrics,
-      at.time,
+      this.#sample.time,
       value,
       pos !== undefined && pos.quantity !== 0,
       this.#sample,
@@ -707,7 +715,8 @@ export class SessionCore {
   #pointAfterFill(fill: Fill): void {
     const last = this.#metrics.last_time;
     const at = fill.time >= last ? fill : { time: last };
-    this.#observe(at);
+    this.#sample.time = at.time;
+    this.#observe();
     // A portfolio's symbol only observes: the portfolio draws the chart.
     if (!this.#wallet) this.#point(at.time);
   }

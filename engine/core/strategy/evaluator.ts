@@ -279,19 +279,19 @@ export class StrategyEvaluator {
   }
 
   /**
-   * Starts a run of trades from `time` on that close no candle and fold in
-   * order into the one forming candle fed by trades (see
+   * Starts a run of trades from `run.time` on that close no candle and fold
+   * in order into the one forming candle fed by trades (see
    * `CandleAggregator.startRun`); `until` is -Infinity when trades do not
    * take that path (not exactly one timeframe aggregated from trades, or the
-   * trade at `time` was not the latest it folded).
+   * trade at that time was not the latest it folded).
    */
-  startRun(run: CandleRun, time: number): void {
+  startRun(run: CandleRun): void {
     const traded = this.#traded;
     if (traded.length !== 1) {
       run.until = -Infinity;
       return;
     }
-    traded[0].startRun(run, time);
+    traded[0].startRun(run);
     if (run.until > this.#quietUntil) run.until = this.#quietUntil;
   }
 
