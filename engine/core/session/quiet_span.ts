@@ -16,6 +16,14 @@ import type { MarketState } from "../execution/types.ts";
 import type { CandleRun } from "../market/candle_aggregator.ts";
 import { foldVolumeRef } from "../execution/matching.ts";
 
+/**
+ * Trades a span takes at most: the trade after them goes the full way and
+ * opens the next span. The full path then runs often enough (once per 49
+ * trades at least) to be fully optimised while a backtest warms up; until it
+ * is, each trade taken the full way allocates a few numbers.
+ */
+const MAX_TRADES = 48;
+
 /** The running values of a quiet span (numbers from the start: no field boxes a store). */
 export class QuietSpan implements CandleRun {
   /** Trades at times up to this one (and {@link before}) may join (-Infinity: no span is open). */
@@ -46,7 +54,8 @@ export class QuietSpan implements CandleRun {
 
   /**
    * Takes a trade into the span: false, changing nothing, when it cannot
-   * join (no span open, a time outside it, or a trade the engine cannot use).
+   * join (no span open, a time outside it, a trade the engine cannot use, or
+   * a full span).
    */
   take(trade: Trade): boolean {
     const time = trade.time;
@@ -54,7 +63,7 @@ export class QuietSpan implements CandleRun {
     const qty = trade.qty;
     if (
       !(time <= this.until && time < this.before && time >= this.time && price > 0 &&
-        price < Infinity && qty >= 0 && qty < Infinity)
+        price < Infinity && qty >= 0 && qty < Infinity && this.count < MAX_TRADES)
     ) return false;
     if (price > this.high) this.high = price;
     if (price < this.low) this.low = price;
