@@ -79,7 +79,10 @@ export function markPosition(pos: PositionState, price: number): void {
  * boxed (an allocation per trade where the trade path marks a position).
  */
 export function revalue(pos: PositionState): void {
-  pos.unrealized_pnl = pos.quantity === 0 ? 0 : pos.quantity * (pos.mark_price - pos.avg_price) + 0;
+  // A store on each branch, not a number chosen by a condition: code that is
+  // not fully optimised boxes such a number (an allocation per call).
+  if (pos.quantity === 0) pos.unrealized_pnl = 0;
+  else pos.unrealized_pnl = pos.quantity * (pos.mark_price - pos.avg_price) + 0;
 }
 
 /** A detached copy of the public fields of a position. */

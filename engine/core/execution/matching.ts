@@ -46,18 +46,31 @@ export function applyTradeTo(
   out: ExecEvent[],
 ): void {
   const price = trade.price;
-  const qty = trade.qty;
   market.last = price;
   market.last_time = trade.time;
-  market.volume_ref = market.volume_ref === 0
-    ? qty
-    : market.volume_ref + 0.01 * (qty - market.volume_ref);
+  foldVolumeRef(market, trade);
   if (pos !== undefined) {
     pos.mark_price = price;
     revalue(pos);
     if (pos.quantity < 0) checkLiquidation(account, pos, price, trade.time, out);
   }
   if (account.orders.length > 0) meetOrders(account, market, trade, out);
+}
+
+/**
+ * Folds a trade into a reference volume: the first trade's size, then an
+ * exponential average of trade sizes (weight 1 %), which scales the impact of
+ * taker fills. Objects in, a store on each branch: a number handed to or
+ * returned from a call, or chosen by a condition, is boxed where code is not
+ * fully optimised.
+ */
+export function foldVolumeRef(
+  into: { volume_ref: number },
+  trade: Readonly<Pick<Trade, "qty">>,
+): void {
+  const ref = into.volume_ref;
+  if (ref === 0) into.volume_ref = trade.qty;
+  else into.volume_ref = ref + 0.01 * (trade.qty - ref);
 }
 
 /** Lets every open order of the trade's symbol that is live at its time meet it. */

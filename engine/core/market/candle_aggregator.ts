@@ -18,6 +18,22 @@ interface Move {
 }
 
 /**
+ * The running values of a run of trades folded in time order into the
+ * forming candle elsewhere (a session's quiet span), written back at its end.
+ */
+export interface CandleRun {
+  /** Trades up to this time fold into the forming candle (-Infinity: none). */
+  until: number;
+  /** Time and price of the run's latest trade. */
+  time: number;
+  price: number;
+  /** High, low and volume of the forming candle with the run's trades folded in. */
+  high: number;
+  low: number;
+  volume: number;
+}
+
+/**
  * The forming candle of one timeframe. Buckets are aligned to epoch
  * multiples of the timeframe, on exchange time; a candle runs from `openTime`
  * to `closeTime = openTime + duration − 1`. A move is folded into the candle
@@ -159,6 +175,35 @@ export class CandleAggregator {
       return true;
     }
     return this.#foldOther(trade);
+  }
+
+  /**
+   * Starts a run of trades from `run.time` on (see {@link CandleRun}): when
+   * the trade at that time was the latest folded, the trades after it up to
+   * the candle's end fold in order (only high, low, close and volume change),
+   * and the run starts from the candle's values with `until` at its end;
+   * otherwise `until` is -Infinity. The time comes in the run: a number
+   * handed to a call that is not inlined is boxed.
+   */
+  startRun(run: CandleRun): void {
+    const time = run.time;
+    if (!(this.forming && this.#closeAt === time && time > this.#sealed)) {
+      run.until = -Infinity;
+      return;
+    }
+    run.until = this.#end;
+    run.high = this.high;
+    run.low = this.low;
+    run.volume = this.volume;
+  }
+
+  /** Takes the values of a run started with {@link startRun}, as folding its trades one by one would leave them. */
+  endRun(run: Readonly<CandleRun>): void {
+    this.high = run.high;
+    this.low = run.low;
+    this.close = run.price;
+    this.#closeAt = run.time;
+    this.volume = run.volume;
   }
 
   /** {@link foldTrade} for a trade that starts a candle, comes out of order or late. */

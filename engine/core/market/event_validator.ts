@@ -113,9 +113,10 @@ export function invalidTrade(
  * account and the strategy evaluator then take the trade unchecked.
  */
 export function usableTrade(trade: Trade): boolean {
-  const { price, qty } = trade;
-  return price > 0 && price < Infinity && qty >= 0 && qty < Infinity &&
-    Number.isFinite(trade.time);
+  const { price, qty, time } = trade;
+  // Comparisons, not `Number.isFinite`: a call that is not inlined boxes the number it is given.
+  return price > 0 && price < Infinity && qty >= 0 && qty < Infinity && time > -Infinity &&
+    time < Infinity;
 }
 
 interface SymbolState {

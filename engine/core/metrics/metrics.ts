@@ -244,20 +244,33 @@ export function observeEquity(
   exposed: boolean,
   into?: EquitySample,
 ): EquitySample | null {
+  const sample = into ?? { time, equity, exposed, periods: 0, exposed_ms: 0 };
+  sample.time = time;
+  sample.equity = equity;
+  sample.exposed = exposed;
+  return observeSample(state, sample);
+}
+
+/**
+ * {@link observeEquity} of the observation in `sample` (its time, equity and
+ * exposure): the sample taken, written into `sample`, or null (`sample` may
+ * then be overwritten). No number crosses a call, where code that is not
+ * fully optimised would box it.
+ */
+export function observeSample(state: MetricsState, sample: EquitySample): EquitySample | null {
+  const time = sample.time;
   // Inside an interval (nearly every call) this stays small enough to be
-  // inlined into the caller, so no number is boxed to cross a call; past a
-  // boundary the observation goes on in the sample object, for the same reason.
-  // Strict comparisons, not truthiness: a field's boolean is not known to be
-  // one to the optimising compiler, which then tests it against every falsy value.
-  if (state.started !== true || time >= state.next_boundary) {
-    const sample = into ?? { time, equity, exposed, periods: 0, exposed_ms: 0 };
-    sample.time = time;
-    sample.equity = equity;
-    sample.exposed = exposed;
-    return observeBoundary(state, sample);
-  }
+  // inlined into the caller; past a boundary the observation goes on in the
+  // sample object. Strict comparisons, not truthiness: a field's boolean is
+  // not known to be one to the optimising compiler, which then tests it
+  // against every falsy value.
+  if (state.started !== true || time >= state.next_boundary) return observeBoundary(state, sample);
+  const equity = sample.equity;
+  const exposed = sample.exposed;
   // Time spent exposed counts only while the last observation held a position.
-  state.pending_exposed_ms += state.last_exposed === true ? time - state.last_time : 0;
+  // A store on each branch: a number chosen by a condition is boxed where this is not fully optimised.
+  if (state.last_exposed === true) state.pending_exposed_ms += time - state.last_time;
+  else state.pending_exposed_ms += 0;
   state.last_equity = equity;
   state.last_exposed = exposed;
   state.last_time = time;
@@ -284,10 +297,12 @@ function observeBoundary(state: MetricsState, sample: EquitySample): EquitySampl
     sample.equity = state.last_equity;
     sample.exposed = held;
     sample.periods = periods;
-    sample.exposed_ms = state.pending_exposed_ms + (held ? at - state.last_time : 0);
+    if (held) sample.exposed_ms = state.pending_exposed_ms + (at - state.last_time);
+    else sample.exposed_ms = state.pending_exposed_ms + 0;
     addSamples(state, sample);
     state.next_boundary = at + interval;
-    state.pending_exposed_ms = held ? time - at : 0;
+    if (held) state.pending_exposed_ms = time - at;
+    else state.pending_exposed_ms = 0;
     taken = sample;
   }
   state.last_equity = equity;

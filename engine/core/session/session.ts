@@ -16,12 +16,14 @@ import {
   marketOf,
   openOrders,
   position,
+  revalue,
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
 import { rejectOrder, submitOrder } from "../execution/placement.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { applyTradeTo, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
+import { QuietSpan } from "./quiet_span.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type {
   Account,
@@ -44,6 +46,7 @@ import {
   metricsOf,
   type MetricsState,
   observeEquity,
+  observeSample,
   recordClosedTrade,
   recordFill,
 } from "../metrics/metrics.ts";
@@ -241,6 +244,12 @@ export class SessionCore {
   #position: PositionState | undefined = undefined;
   /** The account's market state of the symbol, once it exists (never removed either). */
   #market: MarketState | undefined = undefined;
+  /**
+   * The quiet span that the trades after the last one taken in full join
+   * (see `quiet_span.ts`): open only between calls of {@link trade}, every
+   * other entry ends it first.
+   */
+  readonly #span = new QuietSpan();
 
   /**
    * With a `wallet`, the session is one symbol of a portfolio: it trades the
@@ -297,6 +306,7 @@ export class SessionCore {
    * restored state already includes, which rebuild it).
    */
   warm(candles: readonly Candle[], trades: readonly Trade[] = []): void {
+    this.#settle();
     for (const candle of candles) this.#evaluator.onCandle(candle);
     for (const trade of trades) this.#evaluator.onTrade(trade);
     this.#signals.length = 0;
@@ -307,6 +317,7 @@ export class SessionCore {
   step(event: MarketEvent, out: SessionEffect[]): void {
     if (event.symbol !== this.#symbol) return;
     this.#out = out;
+    this.#settle();
     if (event.type === "trade") this.#onTrade(event);
     else if (event.type === "quote") this.#onQuote(event);
     else if (event.closed) this.#onCandle(event);
@@ -314,11 +325,73 @@ export class SessionCore {
 
   /**
    * Processes one trade of this session's symbol ({@link step} without the
-   * symbol and type checks, for a caller that made them once for many trades).
+   * symbol and type checks, for a caller that made them once for many
+   * trades). A trade that joins the quiet span is taken there; any other
+   * ends it and goes the full way, after which a new span may open.
    */
   trade(trade: Trade, out: SessionEffect[]): void {
+    if (this.#span.take(trade)) return;
     this.#out = out;
+    this.#settle();
     this.#onTrade(trade);
+    this.#openSpan();
+  }
+
+  /**
+   * Opens a quiet span after a trade taken in full, when the trades that
+   * follow can change nothing but running values (see `quiet_span.ts`): a
+   * session of its own (not a portfolio's symbol) with no order open, no
+   * short position, no risk rule watching, and one forming candle that took
+   * the last trade; it lasts until that candle ends or an equity sample falls due.
+   */
+  #openSpan(): void {
+    const metrics = this.#metrics;
+    const market = this.#market;
+    const pos = this.#position ?? this.#positionState();
+    if (
+      this.#wallet !== undefined || this.#risk.watching === true ||
+      this.#account.orders.length > 0 || market === undefined ||
+      (pos !== undefined && pos.quantity < 0) || metrics.started !== true ||
+      metrics.last_time !== this.#time
+    ) return;
+    const span = this.#span;
+    span.time = this.#time;
+    this.#evaluator.startRun(span);
+    span.before = metrics.next_boundary;
+    span.market = market;
+    span.exposed = metrics.last_exposed;
+    span.exposedMs = metrics.pending_exposed_ms;
+  }
+
+  /** Ends the quiet span, writing what its trades did into the state (before anything reads or changes it). */
+  #settle(): void {
+    const span = this.#span;
+    if (span.count > 0) this.#writeSpan(span);
+    span.close();
+  }
+
+  /** Writes what the trades of a quiet span did: as the full path would have left it after each. */
+  #writeSpan(span: QuietSpan): void {
+    const time = span.time;
+    const price = span.price;
+    this.#time = time;
+    const market = this.#market!;
+    market.last = price;
+    market.last_time = time;
+    const held = this.#position;
+    const metrics = this.#metrics;
+    // The equity as {@link #observe} values it, stored on each branch (see there).
+    metrics.last_equity = this.#account.cash;
+    if (held !== undefined) {
+      held.mark_price = price;
+      revalue(held);
+      if (held.quantity !== 0) {
+        metrics.last_equity = this.#account.cash + held.quantity * held.mark_price;
+      }
+    }
+    this.#evaluator.endRun(span);
+    metrics.pending_exposed_ms = span.exposedMs;
+    metrics.last_time = time;
   }
 
   /**
@@ -328,6 +401,7 @@ export class SessionCore {
   book(book: BookTop, out: SessionEffect[]): void {
     if (book.symbol !== this.#symbol) return;
     this.#out = out;
+    this.#settle();
     onBook(this.#account, book, this.#exec);
     this.#drainExec();
   }
@@ -345,6 +419,7 @@ export class SessionCore {
   /** Cancels every open order (on stop); open positions stay and are marked to market. */
   cancelOrders(out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     cancelAll(this.#account, this.#symbol, this.#time, this.#exec);
     this.#drainExec();
   }
@@ -356,9 +431,10 @@ export class SessionCore {
    * (default: this symbol's last trade) stamps the orders, for a portfolio
    * closing a leg when another leg's event moved its clock.
    */
-  closePosition(out: SessionEffect[], time = this.#time): void {
+  closePosition(out: SessionEffect[], time?: number): void {
     this.#out = out;
-    this.#close(this.#symbol, time);
+    this.#settle();
+    this.#close(this.#symbol, time ?? this.#time);
     this.#drainExec();
   }
 
@@ -390,6 +466,7 @@ export class SessionCore {
    */
   placeOrder(request: ManualOrder, out: SessionEffect[]): Order {
     this.#out = out;
+    this.#settle();
     const reference = request.price ?? request.stop_price ??
       this.#account.markets[this.#symbol]?.last ?? 0;
     const quantity = request.quantity ??
@@ -423,6 +500,7 @@ export class SessionCore {
     options: { flatten?: boolean; only?: RiskRule; at?: number } = {},
   ): boolean {
     this.#out = out;
+    this.#settle();
     const time = Math.max(this.#time, options.at ?? 0);
     const changed = this.#risk.set(state, rule, time, out, options);
     this.#applyRisk();
@@ -431,12 +509,14 @@ export class SessionCore {
 
   /** Replaces the risk limits in force (the account-wide limits changed). */
   setRiskLimits(limits: RiskLimits): void {
+    this.#settle();
     this.#risk.setLimits(limits);
   }
 
   /** Cancels one open order (its bracket children stay); false when no open order has that id. */
   cancelOrder(orderId: string, out: SessionEffect[]): boolean {
     this.#out = out;
+    this.#settle();
     const cancelled = cancelOrder(this.#account, orderId, this.#time, this.#exec);
     this.#drainExec();
     return cancelled;
@@ -452,6 +532,7 @@ export class SessionCore {
    * once (`postMessage` copies it). Never keep or change it.
    */
   state(): SessionSnapshot {
+    this.#settle();
     return {
       version: 1,
       account: this.#account,
@@ -465,6 +546,7 @@ export class SessionCore {
 
   /** A picture of the session for APIs. */
   view(): SessionView {
+    this.#settle();
     const warmup = this.#evaluator.warmup();
     const pos = position(this.#account, this.#symbol);
     return {
@@ -502,6 +584,7 @@ export class SessionCore {
    */
   follow(signal: Signal, time: number, out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     const close = this.#evaluator.lastBar.close;
     this.#signals.push({ ...signal, price: close === close ? close : signal.price });
     this.#actOnSignals(time);
@@ -510,6 +593,7 @@ export class SessionCore {
   /** Closes every forming candle that ended before `time` (a quiet market's clock tick). */
   closeCandles(time: number, out: SessionEffect[]): void {
     this.#out = out;
+    this.#settle();
     this.#evaluator.closeCandles(time);
     this.#actOnSignals(time);
   }
@@ -542,7 +626,8 @@ export class SessionCore {
     this.#evaluator.onUsableTrade(trade);
     // Guarded here: a call that is not inlined would box the time it is given.
     if (this.#signals.length > 0) this.#actOnSignals(trade.time);
-    this.#observe(trade);
+    this.#sample.time = trade.time;
+    this.#observe();
     if (this.#risk.watching === true || this.#symbolRisk?.watching === true) {
       this.#riskAfterTrade(trade);
     }
@@ -586,34 +671,40 @@ export class SessionCore {
   }
 
   /**
-   * Observes the equity at `at.time` (the trade just processed, or a fill).
-   * It takes an object: a number handed to a call that is not inlined is boxed
-   * (a heap allocation per trade).
+   * Observes the equity at the time in {@link #sample} (the caller's: the
+   * trade just processed, or a fill). The observation goes in that object,
+   * each number stored on its own branch: a number handed to a call, or
+   * chosen by a condition, is boxed where this is not fully optimised (it
+   * runs once per trade taken in full).
    */
-  #observe(at: { readonly time: number }): void {
+  #observe(): void {
     // Strict comparisons, not truthiness (see `observeEquity`).
-    if (this.#wallet !== undefined) return this.#observeShare(this.#wallet, at);
+    if (this.#wallet !== undefined) return this.#observeShare(this.#wallet);
     // O(1): a session's own account holds positions in its symbol only, so its
     // equity (cash + Σ quantity × mark) has one term, added as `equity()` adds it.
     const held = this.#position ?? this.#positionState();
-    let value = this.#account.cash;
-    const exposed = held !== undefined && held.quantity !== 0;
-    if (exposed) value += held.quantity * held.mark_price;
+    const sample = this.#sample;
+    const time = sample.time;
+    sample.equity = this.#account.cash;
+    sample.exposed = false;
+    if (held !== undefined && held.quantity !== 0) {
+      sample.equity = this.#account.cash + held.quantity * held.mark_price;
+      sample.exposed = true;
+    }
     // The first observation is a chart point too, so the equity curve starts with the session.
     const starting = this.#metrics.started !== true;
-    const sample = observeEquity(this.#metrics, at.time, value, exposed, this.#sample);
-    if (sample !== null) this.#emitEquity();
-    else if (starting) this.#point(at.time);
+    if (observeSample(this.#metrics, sample) !== null) this.#emitEquity();
+    else if (starting) this.#point(time);
   }
 
   /** {@link #observe} of a portfolio's symbol: its share of the wallet (observed, not emitted). */
-  #observeShare(wallet: Wallet, at: { readonly time: number }): void {
+  #observeShare(wallet: Wallet): void {
     const pos = this.#account.positions[this.#symbol];
     const value = wallet.allotment + (pos ? pos.realized_pnl + pos.unrealized_pnl : 0) -
       this.#metrics.fees;
     observeEquity(
       this.#metrics,
-      at.time,
+      this.#sample.time,
       value,
       pos !== undefined && pos.quantity !== 0,
       this.#sample,
@@ -624,7 +715,8 @@ export class SessionCore {
   #pointAfterFill(fill: Fill): void {
     const last = this.#metrics.last_time;
     const at = fill.time >= last ? fill : { time: last };
-    this.#observe(at);
+    this.#sample.time = at.time;
+    this.#observe();
     // A portfolio's symbol only observes: the portfolio draws the chart.
     if (!this.#wallet) this.#point(at.time);
   }

@@ -10,7 +10,7 @@
 
 import type { Candle, Timeframe, Trade } from "../types.ts";
 import { usableTrade } from "../market/event_validator.ts";
-import type { CandleAggregator } from "../market/candle_aggregator.ts";
+import type { CandleAggregator, CandleRun } from "../market/candle_aggregator.ts";
 import { CandleSeries } from "./candle_series.ts";
 import { type CompiledStrategy, planOf } from "./plan.ts";
 import type { Bar, Indicator } from "./indicator.ts";
@@ -276,6 +276,28 @@ export class StrategyEvaluator {
     const traded = this.#traded;
     for (let i = 0; i < traded.length; i++) traded[i].foldTrade(trade);
     if (closing) this.#findQuietUntil();
+  }
+
+  /**
+   * Starts a run of trades from `run.time` on that close no candle and fold
+   * in order into the one forming candle fed by trades (see
+   * `CandleAggregator.startRun`); `until` is -Infinity when trades do not
+   * take that path (not exactly one timeframe aggregated from trades, or the
+   * trade at that time was not the latest it folded).
+   */
+  startRun(run: CandleRun): void {
+    const traded = this.#traded;
+    if (traded.length !== 1) {
+      run.until = -Infinity;
+      return;
+    }
+    traded[0].startRun(run);
+    if (run.until > this.#quietUntil) run.until = this.#quietUntil;
+  }
+
+  /** Ends a run started with {@link startRun}: the forming candle takes its values. */
+  endRun(run: Readonly<CandleRun>): void {
+    this.#traded[0].endRun(run);
   }
 
   /** The forming candles of the series fed by trades (not fed closed candles directly). */
