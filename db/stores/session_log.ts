@@ -91,13 +91,19 @@ function rows<T>(
 interface Column {
   readonly type: "text" | "bigint" | "float8" | "json";
   readonly values: readonly (string | number | null | undefined)[];
+  /** The values are JSON documents, passed as one text (see {@link relation}). */
+  readonly documents?: true;
 }
 
 const text = (values: Column["values"]): Column => ({ type: "text", values });
 const bigint = (values: Column["values"]): Column => ({ type: "bigint", values });
 const float8 = (values: Column["values"]): Column => ({ type: "float8", values });
-/** JSON documents, each the text of one. */
-const json = (values: readonly string[]): Column => ({ type: "json", values });
+/** JSON documents, each the text of one, stored as `type` (json, or the text itself). */
+const documents = (values: readonly string[], type: "json" | "text" = "json"): Column => ({
+  type,
+  values,
+  documents: true,
+});
 
 /**
  * A list of rows, as the relation `x` with the given columns, from one
@@ -113,7 +119,7 @@ function relation(columns: Record<string, Column>): Statement {
   const params: unknown[] = [];
   const arrays = names.map((name) => {
     const { type, values } = columns[name];
-    if (type === "json") {
+    if (columns[name].documents) {
       params.push(values.join("\x1e"));
       return `string_to_array($${params.length}::text, chr(30))`;
     }
@@ -124,7 +130,7 @@ function relation(columns: Record<string, Column>): Statement {
     );
     return `$${params.length}::${type}[]`;
   });
-  const select = names.map((n) => columns[n].type === "json" ? `${n}::json as ${n}` : n);
+  const select = names.map((n) => columns[n].documents ? `${n}::${columns[n].type} as ${n}` : n);
   return {
     text: `(select ${select.join(", ")} from unnest(${arrays.join(", ")}) as u(${
       names.join(", ")
@@ -209,7 +215,7 @@ function commitStatement(
       seq: bigint(events.map((r) => r.seq)),
       type: text(events.map((r) => r.effect.type)),
       time: bigint(events.map((r) => r.effect.time)),
-      payload: json(events.map((r) => JSON.stringify(r.effect))),
+      payload: documents(events.map((r) => JSON.stringify(r.effect)), "text"),
     })
   }
       where ${allowed}
@@ -222,7 +228,7 @@ function commitStatement(
       session_id: text(orders.map((r) => r.sessionId)),
       id: text(orders.map((r) => r.order.id)),
       status: text(orders.map((r) => r.order.status)),
-      body: json(orders.map((r) => JSON.stringify(r.order))),
+      body: documents(orders.map((r) => JSON.stringify(r.order))),
       updated_at: bigint(orders.map((r) => r.order.updated_at)),
     })
   }
@@ -257,7 +263,7 @@ function commitStatement(
     relation({
       session_id: text(trades.map((r) => r.sessionId)),
       id: text(trades.map((r) => r.trade.id)),
-      body: json(trades.map((r) => JSON.stringify(r.trade))),
+      body: documents(trades.map((r) => JSON.stringify(r.trade))),
       exit_time: bigint(trades.map((r) => r.trade.exit_time)),
     })
   }
@@ -282,7 +288,7 @@ function commitStatement(
     relation({
       session_id: text(snapshots.map((r) => r.sessionId)),
       seq: bigint(snapshots.map((r) => r.seq)),
-      state: json(snapshots.map((r) => r.state)),
+      state: documents(snapshots.map((r) => r.state)),
     })
   }
       where ${allowed}
