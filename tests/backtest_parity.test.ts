@@ -162,10 +162,10 @@ for (const books of [false, true]) {
             backtest.metrics,
             `${name}: metrics`,
           );
-          const riskEvents = (await db.query<{ payload: RiskEvent }>(
+          const riskEvents = (await db.query<{ payload: string }>(
             sql`select payload from session_events where session_id = ${id} and type = 'risk'
                 order by seq`,
-          )).map((r) => r.payload);
+          )).map((r): RiskEvent => JSON.parse(r.payload));
           assert.deepEqual(riskEvents, plain(backtest.risk_events), `${name}: risk events`);
           if (name === RISKY) {
             const changes = backtest.risk_events.filter((e) => e.kind === "state");

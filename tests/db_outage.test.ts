@@ -332,7 +332,7 @@ async function serviceStep(server: Server): Promise<void> {
           sql`select id from fills where session_id = ${id}`,
         );
         const fillEvents = (await audit.query<{ id: string }>(
-          sql`select payload->'fill'->>'id' as id from session_events
+          sql`select payload::json->'fill'->>'id' as id from session_events
             where session_id = ${id} and type = 'fill'`,
         )).map((e) => e.id);
         for (const fill of shown.get(id)!) {

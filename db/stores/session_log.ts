@@ -9,6 +9,7 @@
  */
 import { type Db, prepared, sql, type Statement } from "../db.ts";
 import type { SessionEffect } from "../../engine/core/session/mod.ts";
+import type { Order } from "../../engine/core/execution/mod.ts";
 import { alertInsert, type AlertTargets, type NewAlert } from "./alerts.ts";
 import { type StatusRecord, statusUpdate } from "./sessions.ts";
 
@@ -86,6 +87,58 @@ function rows<T>(
   return out;
 }
 
+/** A column of a list of rows: its SQL type and its values, one per row. */
+interface Column {
+  readonly type: "text" | "bigint" | "float8" | "json";
+  readonly values: readonly (string | number | null | undefined)[];
+  /** The values are JSON documents, passed as one text (see {@link relation}). */
+  readonly documents?: true;
+}
+
+const text = (values: Column["values"]): Column => ({ type: "text", values });
+const bigint = (values: Column["values"]): Column => ({ type: "bigint", values });
+const float8 = (values: Column["values"]): Column => ({ type: "float8", values });
+/** JSON documents, each the text of one, stored as `type` (json, or the text itself). */
+const documents = (values: readonly string[], type: "json" | "text" = "json"): Column => ({
+  type,
+  values,
+  documents: true,
+});
+
+/**
+ * A list of rows, as the relation `x` with the given columns, from one
+ * parameter per column: a typed array, unnested with the others. The
+ * database reads numbers and ids without parsing JSON, and each JSON document
+ * once, as it is stored. Documents go in as one text (not a text[], where
+ * each would be quoted and escaped), split at U+001E, which JSON text never
+ * holds (control characters in strings are escaped). A number that is not
+ * finite becomes null, as JSON would have it, for a not-null column to refuse.
+ */
+function relation(columns: Record<string, Column>): Statement {
+  const names = Object.keys(columns);
+  const params: unknown[] = [];
+  const arrays = names.map((name) => {
+    const { type, values } = columns[name];
+    if (columns[name].documents) {
+      params.push(values.join("\x1e"));
+      return `string_to_array($${params.length}::text, chr(30))`;
+    }
+    params.push(
+      type === "text"
+        ? values.map((v) => v ?? null)
+        : values.map((v) => Number.isFinite(v) ? v : null),
+    );
+    return `$${params.length}::${type}[]`;
+  });
+  const select = names.map((n) => columns[n].documents ? `${n}::${columns[n].type} as ${n}` : n);
+  return {
+    text: `(select ${select.join(", ")} from unnest(${arrays.join(", ")}) as u(${
+      names.join(", ")
+    })) as x`,
+    params,
+  };
+}
+
 /**
  * One statement that writes a batch: the event log, the read models (orders,
  * fills, closed trades, equity samples), the latest snapshot and status of
@@ -96,70 +149,57 @@ function rows<T>(
  * for share, so a takeover waits for this commit or this commit sees it).
  * `outbox` (an alert outbox insert, given the filter of allowed sessions) is
  * committed with them.
+ *
+ * Each list goes in as typed arrays, one per column, unnested together: the
+ * database reads numbers and ids without parsing JSON, and each JSON document
+ * (event, order, closed trade, snapshot) only once, as it is stored.
  */
 function commitStatement(
   entries: readonly LogWrite[],
   fences: ReadonlyMap<string, number>,
   outbox?: (allowed: Statement) => Statement,
 ): Statement {
-  const events = rows(entries, (w, e, seq) => ({
-    session_id: w.sessionId,
-    seq,
-    type: e.type,
-    time: e.time,
-    payload: e,
-  }));
+  const events = rows(entries, (w, effect, seq) => ({ sessionId: w.sessionId, seq, effect }));
   // Only the latest state of each order matters; later events in the batch win.
-  const orders = new Map<string, unknown>();
+  const latest = new Map<string, { sessionId: string; order: Order }>();
   for (const w of entries) {
     for (const e of w.effects) {
-      if (e.type !== "order") continue;
-      const { id, status, updated_at } = e.order;
-      orders.set(`${w.sessionId}/${id}`, {
-        session_id: w.sessionId,
-        id,
-        status,
-        body: e.order,
-        updated_at,
-      });
+      if (e.type === "order") {
+        latest.set(`${w.sessionId}/${e.order.id}`, { sessionId: w.sessionId, order: e.order });
+      }
     }
   }
+  const orders = [...latest.values()];
   const fills = rows(
     entries,
-    (w, e) => e.type === "fill" ? { session_id: w.sessionId, ...e.fill } : undefined,
+    (w, e) => e.type === "fill" ? { sessionId: w.sessionId, fill: e.fill } : undefined,
   );
   const trades = rows(
     entries,
-    (w, e) =>
-      e.type === "trade_closed"
-        ? { session_id: w.sessionId, id: e.trade.id, body: e.trade, exit_time: e.trade.exit_time }
-        : undefined,
+    (w, e) => e.type === "trade_closed" ? { sessionId: w.sessionId, trade: e.trade } : undefined,
   );
   const samples = rows(
     entries,
     (w, e) =>
-      e.type === "equity" ? { session_id: w.sessionId, time: e.time, equity: e.equity } : undefined,
+      e.type === "equity" ? { sessionId: w.sessionId, time: e.time, equity: e.equity } : undefined,
   );
-  // Each snapshot is JSON text already: spliced into the list, never parsed and serialised again.
-  const snapshots = new Map<string, string>();
+  // The latest snapshot (JSON text already: passed through, never parsed) and status of each session.
+  const latestSnapshots = new Map<string, { sessionId: string; seq: number; state: string }>();
   const statuses = new Map<string, StatusRecord>();
   for (const w of entries) {
     if (w.snapshot) {
       const seq = w.firstSeq + w.effects.length - 1;
-      snapshots.set(
-        w.sessionId,
-        `{"session_id":${JSON.stringify(w.sessionId)},"seq":${seq},"state":${w.snapshot}}`,
-      );
+      latestSnapshots.set(w.sessionId, { sessionId: w.sessionId, seq, state: w.snapshot });
     }
     if (w.status) statuses.set(w.sessionId, { ...w.status, sessionId: w.sessionId });
   }
-  const json = (list: Iterable<unknown>) => JSON.stringify([...list]);
-  const fenceRows = [...fences].map(([session_id, token]) => ({ session_id, token }));
+  const snapshots = [...latestSnapshots.values()];
   const allowed = sql`x.session_id not in (select session_id from refused)`;
   return sql`
     with fence as (
-      select session_id, token from json_to_recordset(${json(fenceRows)}::text::json)
-        as f(session_id text, token bigint)
+      select session_id, token from ${
+    relation({ session_id: text([...fences.keys()]), token: bigint([...fences.values()]) })
+  }
     ), held as (
       select l.session_id from session_leases l
         join fence f on f.session_id = l.session_id and f.token = l.token
@@ -169,45 +209,88 @@ function commitStatement(
     ), new_events as (
       insert into session_events (session_id, seq, type, time, payload)
       select session_id, seq, type, time, payload
-      from json_to_recordset(${json(events)}::text::json)
-        as x(session_id text, seq bigint, type text, time bigint, payload json)
+      from ${
+    relation({
+      session_id: text(events.map((r) => r.sessionId)),
+      seq: bigint(events.map((r) => r.seq)),
+      type: text(events.map((r) => r.effect.type)),
+      time: bigint(events.map((r) => r.effect.time)),
+      payload: documents(events.map((r) => JSON.stringify(r.effect)), "text"),
+    })
+  }
       where ${allowed}
       on conflict do nothing
     ), new_orders as (
       insert into orders (session_id, id, status, body, updated_at)
       select session_id, id, status, body, updated_at
-      from json_to_recordset(${json(orders.values())}::text::json)
-        as x(session_id text, id text, status text, body json, updated_at bigint)
+      from ${
+    relation({
+      session_id: text(orders.map((r) => r.sessionId)),
+      id: text(orders.map((r) => r.order.id)),
+      status: text(orders.map((r) => r.order.status)),
+      body: documents(orders.map((r) => JSON.stringify(r.order))),
+      updated_at: bigint(orders.map((r) => r.order.updated_at)),
+    })
+  }
       where ${allowed}
       on conflict (session_id, id) do update
         set status = excluded.status, body = excluded.body, updated_at = excluded.updated_at
     ), new_fills as (
       insert into fills (session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag)
       select session_id, id, order_id, symbol, side, price, quantity, fee, liquidity, slippage, time, tag
-      from json_to_recordset(${json(fills)}::text::json)
-        as x(session_id text, id text, order_id text, symbol text, side text, price float8,
-             quantity float8, fee float8, liquidity text, slippage float8, time bigint, tag text)
+      from ${
+    relation({
+      session_id: text(fills.map((r) => r.sessionId)),
+      id: text(fills.map((r) => r.fill.id)),
+      order_id: text(fills.map((r) => r.fill.order_id)),
+      symbol: text(fills.map((r) => r.fill.symbol)),
+      side: text(fills.map((r) => r.fill.side)),
+      price: float8(fills.map((r) => r.fill.price)),
+      quantity: float8(fills.map((r) => r.fill.quantity)),
+      fee: float8(fills.map((r) => r.fill.fee)),
+      liquidity: text(fills.map((r) => r.fill.liquidity)),
+      slippage: float8(fills.map((r) => r.fill.slippage)),
+      time: bigint(fills.map((r) => r.fill.time)),
+      tag: text(fills.map((r) => r.fill.tag)),
+    })
+  }
       where ${allowed}
       on conflict do nothing
     ), new_trades as (
       insert into closed_trades (session_id, id, body, exit_time)
       select session_id, id, body, exit_time
-      from json_to_recordset(${json(trades)}::text::json)
-        as x(session_id text, id text, body json, exit_time bigint)
+      from ${
+    relation({
+      session_id: text(trades.map((r) => r.sessionId)),
+      id: text(trades.map((r) => r.trade.id)),
+      body: documents(trades.map((r) => JSON.stringify(r.trade))),
+      exit_time: bigint(trades.map((r) => r.trade.exit_time)),
+    })
+  }
       where ${allowed}
       on conflict do nothing
     ), new_samples as (
       insert into equity_samples (session_id, time, equity)
       select session_id, time, equity
-      from json_to_recordset(${json(samples)}::text::json)
-        as x(session_id text, time bigint, equity float8)
+      from ${
+    relation({
+      session_id: text(samples.map((r) => r.sessionId)),
+      time: bigint(samples.map((r) => r.time)),
+      equity: float8(samples.map((r) => r.equity)),
+    })
+  }
       where ${allowed}
       on conflict do nothing
     ), new_snapshots as (
       insert into session_snapshots (session_id, seq, state, updated_at)
       select session_id, seq, state, now()
-      from json_to_recordset(${`[${[...snapshots.values()].join(",")}]`}::text::json)
-        as x(session_id text, seq bigint, state json)
+      from ${
+    relation({
+      session_id: text(snapshots.map((r) => r.sessionId)),
+      seq: bigint(snapshots.map((r) => r.seq)),
+      state: documents(snapshots.map((r) => r.state)),
+    })
+  }
       where ${allowed}
       on conflict (session_id) do update
         set seq = excluded.seq, state = excluded.state, updated_at = now()

@@ -78,18 +78,18 @@ export class SessionRecordTable {
 
   /** The last `limit` risk events (state changes, refused orders), newest first. */
   async riskEvents(id: string, limit: number): Promise<RiskEvent[]> {
-    const rows = await this.#db.query<{ payload: RiskEvent }>(sql`
+    const rows = await this.#db.query<{ payload: string }>(sql`
       select payload from session_events where session_id = ${id} and type = 'risk'
       order by seq desc limit ${limit}`);
-    return rows.map((r) => r.payload);
+    return rows.map((r) => JSON.parse(r.payload));
   }
 
   /** The last `limit` signals, newest first. */
   async signals(id: string, limit: number): Promise<SessionEffect[]> {
-    const rows = await this.#db.query<{ payload: SessionEffect }>(sql`
+    const rows = await this.#db.query<{ payload: string }>(sql`
       select payload from session_events where session_id = ${id} and type = 'signal'
       order by seq desc limit ${limit}`);
-    return rows.map((r) => r.payload);
+    return rows.map((r) => JSON.parse(r.payload));
   }
 
   async #count(statement: Statement): Promise<number> {
