@@ -42,6 +42,7 @@ import {
   measure,
   type MeasureOptions,
   measurePair,
+  tradeRate,
 } from "./figure.ts";
 
 /** `count` simulated trades over `symbols` symbols, interleaved in time (250 ms per round). */
@@ -212,13 +213,8 @@ export const benchBacktest: Benchmark = async ({ quick, skip }) => {
       () => replay(strategy, events),
       reference && (() => reference("memory")),
       {
-        engine: {
-          name: "backtest_replay_trades_per_s",
-          unit: "trades/s",
-          better: "higher",
-          target: 30_000_000,
-        },
-        c: { name: "reference_c_memory_trades_per_s", unit: "trades/s", better: "higher" },
+        engine: tradeRate("backtest_replay_trades_per_s", 30_000_000),
+        c: tradeRate("reference_c_memory_trades_per_s"),
         // 30M trades/s against the C program's 82M where the target was set.
         ratio: { name: "backtest_memory_vs_c", unit: "ratio", better: "higher", target: 0.37 },
       },
@@ -226,22 +222,16 @@ export const benchBacktest: Benchmark = async ({ quick, skip }) => {
     const tape = tapeOf(events);
     replayTape(strategy, tape);
     figures.push(
-      await measure(() => replayTape(strategy, tape), {
-        name: "backtest_tape_trades_per_s",
-        unit: "trades/s",
-        better: "higher",
-      }),
+      await measure(() => replayTape(strategy, tape), tradeRate("backtest_tape_trades_per_s")),
     );
     const symbols = Array.from({ length: 20 }, (_, i) => `SYM${i}USDT`);
     const mixed = portfolioTrades(events.length, symbols.length);
     replay(strategy, mixed, symbols);
     figures.push(
-      await measure(() => replay(strategy, mixed, symbols), {
-        name: "portfolio_20_symbols_trades_per_s",
-        unit: "trades/s",
-        better: "higher",
-        target: 1_000_000,
-      }),
+      await measure(
+        () => replay(strategy, mixed, symbols),
+        tradeRate("portfolio_20_symbols_trades_per_s", 1_000_000),
+      ),
     );
     figures.push(
       await measure(bytesPerTrade, {
@@ -277,21 +267,12 @@ export const benchBacktest: Benchmark = async ({ quick, skip }) => {
       return result.events / ((performance.now() - started) / 1000);
     };
     figures.push(
-      await measure(() => speed(file), {
-        name: "backtest_file_replay_trades_per_s",
-        unit: "trades/s",
-        better: "higher",
-      }),
+      await measure(() => speed(file), tradeRate("backtest_file_replay_trades_per_s")),
     );
     figures.push(
       ...await versusC(() => speed(csv), reference && (() => reference("csv")), {
-        engine: {
-          name: "backtest_csv_trades_per_s",
-          unit: "trades/s",
-          better: "higher",
-          target: 4_500_000,
-        },
-        c: { name: "reference_c_csv_trades_per_s", unit: "trades/s", better: "higher" },
+        engine: tradeRate("backtest_csv_trades_per_s", 4_500_000),
+        c: tradeRate("reference_c_csv_trades_per_s"),
         ratio: { name: "backtest_csv_vs_c", unit: "ratio", better: "higher", target: 0.25 },
       }),
     );

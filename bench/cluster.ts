@@ -6,7 +6,7 @@
  * this one run. Skipped, saying why, when NATS or PostgreSQL does not answer
  * (`BENCH_NATS_URL`, `BENCH_DATABASE_URL`).
  */
-import { BenchSkipped, type Figure, summarise } from "./figure.ts";
+import { BenchSkipped, type Figure, summarise, tradeRate } from "./figure.ts";
 import { BenchFeed } from "../fixtures/bench_feed.ts";
 import { latency } from "./sessions.ts";
 import { freshDatabase, postgresUnavailable } from "./_postgres.ts";
@@ -114,11 +114,7 @@ async function fanout(trades: number, runs: number): Promise<Figure> {
       );
       samples.push(trades / ((performance.now() - started) / 1000));
     }
-    return summarise(samples, {
-      name: "jetstream_fanout_trades_per_s_3_nodes",
-      unit: "trades/s",
-      better: "higher",
-    });
+    return summarise(samples, tradeRate("jetstream_fanout_trades_per_s_3_nodes"));
   } finally {
     for (const feed of feeds) await feed.close();
     for (const nc of connections) await nc.close();

@@ -11,7 +11,7 @@ import {
   resolveExecutionConfig,
   submitOrder,
 } from "../engine/core/execution/mod.ts";
-import { type Benchmark, type Figure, measure } from "./figure.ts";
+import { type Benchmark, type Figure, measure, tradeRate } from "./figure.ts";
 
 const SYMBOL = "BTCUSDT";
 
@@ -92,12 +92,7 @@ export const benchExecution: Benchmark = async ({ quick }) => {
     }),
   );
   figures.push(
-    await measure(() => idleRun(tape, rounds), {
-      name: "execution_trades_per_s_idle",
-      unit: "trades/s",
-      better: "higher",
-      target: 1_000_000,
-    }),
+    await measure(() => idleRun(tape, rounds), tradeRate("execution_trades_per_s_idle", 1_000_000)),
   );
   return figures;
 };

@@ -52,6 +52,11 @@ export async function measure(
   return summarise(samples, options);
 }
 
+/** Options of a throughput figure in trades per second (higher is better). */
+export function tradeRate(name: string, target?: number): MeasureOptions {
+  return { name, unit: "trades/s", better: "higher", target };
+}
+
 /** Options of {@link measurePair}: each side's figure and the ratio's. */
 export interface PairOptions {
   readonly a: MeasureOptions;

@@ -3,7 +3,7 @@
  * (zero loss asserted), Binance trade message parse + normalise cost, and
  * the live feed's per-message cost: parse plus validation against the clock.
  */
-import { type Benchmark, type Figure, measure } from "./figure.ts";
+import { type Benchmark, type Figure, measure, tradeRate } from "./figure.ts";
 import { MarketHub } from "../engine/runtime/market/hub.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import { parseMessage } from "../engine/runtime/market/binance_protocol.ts";
@@ -16,6 +16,10 @@ const SYMBOL = "BTCUSDT";
 export async function busFigure(workers: number, trades: number): Promise<Figure> {
   const hub = new MarketHub(new SimFeed(), { warmup: false });
   const pool = await BusWorkerPool.create(hub, workers, [SYMBOL]);
+  const figure = tradeRate(
+    `bus_trades_per_s_${workers}_worker${workers === 1 ? "" : "s"}`,
+    workers === 100 ? 50_000 : undefined,
+  );
   let id = 0;
   try {
     return await measure(async () => {
@@ -41,12 +45,7 @@ export async function busFigure(workers: number, trades: number): Promise<Figure
         }
       }
       return trades / seconds;
-    }, {
-      name: `bus_trades_per_s_${workers}_worker${workers === 1 ? "" : "s"}`,
-      unit: "trades/s",
-      better: "higher",
-      target: workers === 100 ? 50_000 : undefined,
-    });
+    }, figure);
   } finally {
     pool.close();
     await hub.close();

@@ -7,7 +7,7 @@
  * symbol between two watches: a burst beyond that is lost) and `ccxt_import_ms`.
  */
 import { BinanceFeed, CcxtFeed, type Feed } from "../engine/runtime/market/mod.ts";
-import { type Benchmark, type Figure, summarise } from "./figure.ts";
+import { type Benchmark, type Figure, summarise, tradeRate } from "./figure.ts";
 
 /** A minimal Binance: exchangeInfo for the library's markets, and a trade burst per subscription. */
 function binanceServer(trades: number) {
@@ -136,8 +136,8 @@ export const benchVenues: Benchmark = async ({ quick }) => {
     share.push(viaCcxt.share);
   }
   const figures: Figure[] = [
-    summarise(fast, { name: "binance_adapter_trades_per_s", unit: "trades/s", better: "higher" }),
-    summarise(ccxt, { name: "ccxt_binance_trades_per_s", unit: "trades/s", better: "higher" }),
+    summarise(fast, tradeRate("binance_adapter_trades_per_s")),
+    summarise(ccxt, tradeRate("ccxt_binance_trades_per_s")),
     summarise(share, { name: "ccxt_binance_delivered_share", unit: "ratio", better: "higher" }),
     summarise([importMs], { name: "ccxt_import_ms", unit: "ms", better: "lower" }),
   ];
