@@ -1,6 +1,8 @@
 /**
  * A quiet span: a run of trades of a session's symbol that can change
- * nothing but running values — no order open, no short position (whose
+ * nothing but running values — no order that a trade could fill, trigger,
+ * trail or let arrive (open orders rest at price levels the span's trades
+ * stay strictly between, see `resting_band.ts`), no short position (whose
  * liquidation each trade checks), no risk rule watching the equity, no
  * candle closing and no equity sample falling due. Such a trade only moves
  * the last price, the reference volume, the forming candle, the mark of a
@@ -28,8 +30,18 @@ const MAX_TRADES = 48;
 export class QuietSpan implements CandleRun {
   /** Trades at times up to this one (and {@link before}) may join (-Infinity: no span is open). */
   until = -Infinity;
-  /** Trades at times before this one may join (the next equity sampling boundary). */
+  /**
+   * Trades at times before this one may join (the next equity sampling
+   * boundary, or an earlier time at which an open order arrives).
+   */
   before = -Infinity;
+  /**
+   * Trades at prices strictly above {@link floor} and strictly below
+   * {@link ceiling} may join: the band in which no open order fills,
+   * triggers or trails (0 and Infinity with none: any usable price).
+   */
+  floor = 0;
+  ceiling = Infinity;
   /** Trades taken since the span opened. */
   count = 0;
   /** Time of the latest trade (trades earlier than it do not join). */
@@ -54,16 +66,17 @@ export class QuietSpan implements CandleRun {
 
   /**
    * Takes a trade into the span: false, changing nothing, when it cannot
-   * join (no span open, a time outside it, a trade the engine cannot use, or
-   * a full span).
+   * join (no span open, a time outside it, a price outside its band or one
+   * the engine cannot use, a size the engine cannot use, or a full span).
    */
   take(trade: Trade): boolean {
     const time = trade.time;
     const price = trade.price;
     const qty = trade.qty;
     if (
-      !(time <= this.until && time < this.before && time >= this.time && price > 0 &&
-        price < Infinity && qty >= 0 && qty < Infinity && this.count < MAX_TRADES)
+      !(time <= this.until && time < this.before && time >= this.time &&
+        price > this.floor && price < this.ceiling && qty >= 0 && qty < Infinity &&
+        this.count < MAX_TRADES)
     ) return false;
     if (price > this.high) this.high = price;
     if (price < this.low) this.low = price;

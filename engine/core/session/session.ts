@@ -24,6 +24,7 @@ import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { applyTradeTo, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
 import { QuietSpan } from "./quiet_span.ts";
+import { narrowToResting } from "../execution/resting_band.ts";
 import type { ExecutionConfig } from "../execution/config.ts";
 import type {
   Account,
@@ -340,24 +341,30 @@ export class SessionCore {
   /**
    * Opens a quiet span after a trade taken in full, when the trades that
    * follow can change nothing but running values (see `quiet_span.ts`): a
-   * session of its own (not a portfolio's symbol) with no order open, no
-   * short position, no risk rule watching, and one forming candle that took
-   * the last trade; it lasts until that candle ends or an equity sample falls due.
+   * session of its own (not a portfolio's symbol) whose open orders rest at
+   * price levels (the span takes trades strictly between them, before any
+   * order arrives: see `resting_band.ts`), with no short position, no risk
+   * rule watching, and one forming candle that took the last trade; it lasts
+   * until that candle ends or an equity sample falls due.
    */
   #openSpan(): void {
     const metrics = this.#metrics;
     const market = this.#market;
     const pos = this.#position ?? this.#positionState();
     if (
-      this.#wallet !== undefined || this.#risk.watching === true ||
-      this.#account.orders.length > 0 || market === undefined ||
+      this.#wallet !== undefined || this.#risk.watching === true || market === undefined ||
       (pos !== undefined && pos.quantity < 0) || metrics.started !== true ||
       metrics.last_time !== this.#time
     ) return;
     const span = this.#span;
+    span.before = metrics.next_boundary;
+    span.floor = 0;
+    span.ceiling = Infinity;
+    if (
+      this.#account.orders.length > 0 && !narrowToResting(this.#account, this.#symbol, span)
+    ) return;
     span.time = this.#time;
     this.#evaluator.startRun(span);
-    span.before = metrics.next_boundary;
     span.market = market;
     span.exposed = metrics.last_exposed;
     span.exposedMs = metrics.pending_exposed_ms;
