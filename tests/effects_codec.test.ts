@@ -185,6 +185,19 @@ Deno.test("hand-made values round-trip as JSON does: numbers, missing values, ke
   assertRoundTrip(encoder, decoder, [{ after: "a throw", ok: true }], "the encoder after a throw");
 });
 
+Deno.test("an enumerable property put on Object.prototype is left out, as JSON leaves it out", () => {
+  Object.defineProperty(Object.prototype, "inherited", {
+    value: 1,
+    enumerable: true,
+    configurable: true,
+  });
+  try {
+    assertRoundTrip(new Encoder(), new Decoder(), [{ a: 1, b: { c: 2 } }], "inherited key");
+  } finally {
+    delete (Object.prototype as { inherited?: number }).inherited;
+  }
+});
+
 Deno.test("many distinct shapes across messages round-trip (the shape tables start afresh when large)", () => {
   const encoder = new Encoder();
   const decoder = new Decoder();

@@ -60,6 +60,8 @@ export class Encoder {
   #root = Encoder.#node([]);
   #nodes = 0;
   #message = 0;
+  /** `Object.prototype` has enumerable properties, which `for in` would list. */
+  #inherited = false;
 
   static #node(keys: readonly string[]): ShapeNode {
     return { next: new Map(), keys, id: -1, message: -1, lastKey: undefined, last: undefined };
@@ -68,6 +70,7 @@ export class Encoder {
   /** Encodes `values` (each as `JSON.stringify` would see it in an array) and starts a new message. */
   encode(values: readonly unknown[]): Encoded {
     this.#message++;
+    this.#inherited = hasEnumerable(Object.prototype);
     this.#length = 0;
     this.#strings = [];
     this.#stringIds.clear();
@@ -183,15 +186,20 @@ export class Encoder {
     this.#push(OBJECT, 0);
     const at = this.#length - 1;
     let node = this.#root;
-    const keys = Object.keys(object);
-    for (let i = 0; i < keys.length; i++) {
-      if (this.#value((object as Record<string, unknown>)[keys[i]])) {
-        node = this.#child(node, keys[i]);
-      }
+    // `for in` reads the keys without making a list of them; it lists inherited ones only if
+    // something made a property of `Object.prototype` enumerable (then they are skipped).
+    for (const key in object) {
+      if (this.#inherited && !Object.hasOwn(object, key)) continue;
+      if (this.#value((object as Record<string, unknown>)[key])) node = this.#child(node, key);
     }
     this.#numbers[at] = this.#shapeId(node);
     return true;
   }
+}
+
+function hasEnumerable(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** Builders of objects of one shape, made once per key list: `build(read)` reads each value in key order. */
