@@ -4,9 +4,9 @@
  * `Float64Array` whose buffer is transferred (not copied); strings and the key
  * lists of objects (shapes) are listed once per message. Decoding gives
  * exactly what `JSON.parse(JSON.stringify(value))` gives: non-finite numbers
- * become `null`, `-0` becomes `0`, keys whose value is `undefined` (or a
- * function or symbol) are left out and become `null` in arrays, key order is
- * kept; anything but plain objects and arrays (a `Date`, a class instance)
+ * become `null`, `-0` becomes `0`, an `undefined` value (or a function or a
+ * symbol) is left out of an object and becomes `null` in an array, key order
+ * is kept; anything but plain objects and arrays (a `Date`, a class instance)
  * travels as its JSON text. Cheaper to build, send and read than JSON text
  * for the many small objects of a worker's effects.
  */
@@ -39,9 +39,6 @@ interface ShapeNode {
   /** Its index in the message being built, valid while `message` is the current one. */
   id: number;
   message: number;
-  /** The child taken last (most objects of a message follow the same few paths). */
-  lastKey: string | undefined;
-  last: ShapeNode | undefined;
 }
 
 /** Shapes kept across messages at most (then the trie starts afresh). */
@@ -64,7 +61,7 @@ export class Encoder {
   #inherited = false;
 
   static #node(keys: readonly string[]): ShapeNode {
-    return { next: new Map(), keys, id: -1, message: -1, lastKey: undefined, last: undefined };
+    return { next: new Map(), keys, id: -1, message: -1 };
   }
 
   /** Encodes `values` (each as `JSON.stringify` would see it in an array) and starts a new message. */
@@ -118,15 +115,12 @@ export class Encoder {
 
   /** The shape one key longer than `node`'s. */
   #child(node: ShapeNode, key: string): ShapeNode {
-    if (node.lastKey === key) return node.last!;
     let next = node.next.get(key);
     if (next === undefined) {
       next = Encoder.#node([...node.keys, key]);
       node.next.set(key, next);
       this.#nodes++;
     }
-    node.lastKey = key;
-    node.last = next;
     return next;
   }
 
