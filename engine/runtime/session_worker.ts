@@ -19,7 +19,6 @@
  */
 /// <reference lib="deno.worker" />
 import { BusReader } from "./market/bus_reader.ts";
-import { Encoder } from "./effects_codec.ts";
 import { type ReportedEffects, SessionHost } from "./session_host.ts";
 import type { FromWorker, SessionState, SessionViews, ToWorker } from "./worker_protocol.ts";
 
@@ -37,8 +36,6 @@ const GROUP_MS = 0.5;
 
 const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
-/** Encodes the effects sent to the main thread. */
-const encoder = new Encoder();
 /** Effects reported and not yet sent, one entry per session (in the order they reported). */
 const outbox = new Map<string, ReportedEffects & { readonly sessionId: string }>();
 /** Sessions whose view changed since their views last went. */
@@ -109,11 +106,12 @@ function flush(): void {
   if (outbox.size === 0) return;
   const reported = [...outbox.values()];
   outbox.clear();
-  const effects = encoder.encode(reported.map((entry) => entry.effects));
-  const reports = reported.map(({ sessionId, receivedAt }) => ({ sessionId, receivedAt }));
-  self.postMessage({ type: "effects", reports, effects } satisfies FromWorker, [
-    effects.numbers.buffer,
-  ]);
+  const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
+    sessionId,
+    effects: JSON.stringify(effects),
+    receivedAt,
+  }));
+  self.postMessage({ type: "effects", reports } satisfies FromWorker);
   const states: SessionState[] = [];
   for (const { sessionId, state } of reported) {
     const now = state();

@@ -53,12 +53,12 @@ import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import { replayParts } from "./replay_parts.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { type PooledWorker, spreadFor, WorkerPool } from "./worker_pool.ts";
-import { Decoder } from "./effects_codec.ts";
 import type {
   ActionResult,
   FromWorker,
   SessionAction,
   SessionCommand,
+  SessionEffects,
   SessionState,
   ToWorker,
 } from "./worker_protocol.ts";
@@ -286,8 +286,6 @@ export class Supervisor {
   readonly #deps: SupervisorDeps;
   readonly #timings: SupervisorTimings;
   readonly #slots = new Map<string, Slot>();
-  /** Decodes the effects workers send. */
-  readonly #decoder = new Decoder();
   readonly #pool: WorkerPool<Slot>;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #lastBeat = performance.now();
@@ -627,7 +625,7 @@ export class Supervisor {
       pooled.pingOutstanding = false;
       return;
     }
-    if (message.type === "effects") return this.#receiveEffects(pooled, message);
+    if (message.type === "effects") return this.#receiveEffects(pooled, message.reports);
     if (message.type === "states") {
       pooled.statesReceived++;
       return this.#receiveStates(pooled, message.states);
@@ -662,19 +660,14 @@ export class Supervisor {
 
   /**
    * Takes a worker's effects, session by session: every arrival listener hears
-   * of a session's as soon as the message is decoded, and they wait for their states
+   * of a session's as soon as they are read, and they wait for their states
    * (in the worker's next `states` message) to be persisted with them.
    */
-  #receiveEffects(
-    pooled: PooledWorker<Slot>,
-    message: Extract<FromWorker, { type: "effects" }>,
-  ): void {
-    const decoded = this.#decoder.decode(message.effects) as SessionEffect[][];
-    for (let i = 0; i < message.reports.length; i++) {
-      const report = message.reports[i];
+  #receiveEffects(pooled: PooledWorker<Slot>, reports: readonly SessionEffects[]): void {
+    for (const report of reports) {
       const slot = this.#hosted(pooled, report.sessionId);
       if (!slot) continue;
-      const effects = decoded[i];
+      const effects: SessionEffect[] = JSON.parse(report.effects);
       for (const fn of this.#onArrival) fn(slot.spec.id, effects, report.receivedAt);
       slot.stateless = effects;
     }

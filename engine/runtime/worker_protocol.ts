@@ -17,7 +17,6 @@ import type {
 } from "../core/session/mod.ts";
 import type { RiskLimits, TradingState } from "../core/risk/mod.ts";
 import type { BusBatch } from "./market/mod.ts";
-import type { Encoded } from "./effects_codec.ts";
 
 export type { SessionCommand };
 
@@ -138,16 +137,8 @@ export type FromWorker =
   /**
    * The effects of every hosted session that has any, since the worker last
    * sent them; a `states` message with the state right after them follows at once.
-   * `effects` holds each report's `SessionEffect[]`, in the order of `reports`,
-   * encoded together (its numbers' buffer is transferred): cheaper to build,
-   * send and read than JSON text or the objects themselves, which cross the
-   * thread boundary one property at a time.
    */
-  | {
-    readonly type: "effects";
-    readonly reports: readonly SessionEffects[];
-    readonly effects: Encoded;
-  }
+  | { readonly type: "effects"; readonly reports: readonly SessionEffects[] }
   /** The state of each session of the `effects` message just before, right after those effects. */
   | { readonly type: "states"; readonly states: readonly SessionState[] }
   /**
@@ -159,13 +150,18 @@ export type FromWorker =
   | { readonly type: "pong"; readonly id: number };
 
 /**
- * One session's report of effects (the effects themselves travel encoded
- * beside it), sent ahead of the state after them (see {@link SessionState}):
- * they reach the main thread before the worker has serialised the states of
- * all its sessions.
+ * One session's effects, sent ahead of the state after them (see
+ * {@link SessionState}): they reach the main thread before the worker has
+ * serialised the states of all its sessions.
  */
 export interface SessionEffects {
   readonly sessionId: string;
+  /**
+   * The effects in order, as JSON text of a `SessionEffect[]` (cheaper to send
+   * and to read than the objects, which cross the thread boundary one property
+   * at a time).
+   */
+  readonly effects: string;
   /** Wall-clock ms (high resolution) when the first batch that caused them reached the worker. */
   readonly receivedAt: number;
 }
