@@ -129,7 +129,8 @@ export async function latency(
         }
       });
     }
-    await feed.stream(2_000, 1); // warm up the JIT and the workers
+    // The workers start; the JIT goes on warming up through the runs (see bench/README.md).
+    await feed.stream(2_000, 1);
     memory.length = 0;
     durable.length = 0;
     // Five runs: each a slice of the stream, summarised as p50/p99.
