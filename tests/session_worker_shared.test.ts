@@ -71,6 +71,8 @@ function init(
     rings: { [SYMBOL]: hub.ring(SYMBOL) },
     progress,
     handled,
+    // As the supervisor starts a pooled worker: its warm-up runs beside the sessions.
+    warmUp: true,
   };
 }
 

@@ -14,12 +14,14 @@
  * last change always follows), after the effects they cover. A session that
  * throws is dropped alone (it reports `crashed`); the worker answers pings and
  * bumps the progress counter it shares with the supervisor for all its
- * sessions.
+ * sessions. A pooled worker warms its fill code up with a throwaway session
+ * in the background ({@link warmUpInSlices}).
  * Runs without network or file access.
  */
 /// <reference lib="deno.worker" />
 import { BusReader } from "./market/bus_reader.ts";
 import { type ReportedEffects, SessionHost } from "./session_host.ts";
+import { warmUpInSlices } from "./session_warmup.ts";
 import type { FromWorker, SessionState, SessionViews, ToWorker } from "./worker_protocol.ts";
 
 /** How long the injected "hang" fault blocks the worker. */
@@ -45,6 +47,8 @@ let viewTimer: ReturnType<typeof setTimeout> | undefined;
 let lastViews = -Infinity;
 /** When the oldest report in the outbox was queued (`performance.now()`). */
 let groupStarted = 0;
+/** The warm-up of the fill code has begun (once per worker). */
+let warming = false;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
 /** Shared with the supervisor: bumped as effects start to gather (it then waits for their states). */
@@ -125,6 +129,10 @@ function handle(message: ToWorker): void {
     case "init": {
       progress = message.progress;
       reports = message.reports;
+      if (message.warmUp && !warming) {
+        warming = true;
+        warmUpInSlices();
+      }
       const { sessionId } = message;
       hosts.get(sessionId)?.close();
       const host = new SessionHost(message, {

@@ -539,6 +539,8 @@ export class Supervisor {
           progress: host.progress,
           reports: host.reports,
           handled: slot.handled,
+          // A worker of its own for every session would multiply the warm-up by the sessions.
+          ...((this.#deps.sessionsPerWorker ?? 1) > 1 ? { warmUp: true } : {}),
         } satisfies ToWorker,
       );
       more.forEach((part, i) =>

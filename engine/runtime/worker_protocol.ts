@@ -89,6 +89,8 @@ export type ToWorker =
     readonly reports?: Int32Array;
     /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
+    /** Warm the worker's code up for fills (once per worker, see session_warmup.ts): set for pooled workers. */
+    readonly warmUp?: boolean;
   }
   | {
     readonly type: "command";
