@@ -129,8 +129,7 @@ export async function latency(
         }
       });
     }
-    // The workers start; the JIT goes on warming up through the runs (see bench/README.md).
-    await feed.stream(2_000, 1);
+    await feed.stream(2_000, 1); // the workers start and ready their fill code (see bench/README.md)
     memory.length = 0;
     durable.length = 0;
     // Five runs: each a slice of the stream, summarised as p50/p99.
