@@ -44,19 +44,6 @@ export const WARMUP_STRATEGY: Strategy = {
   orders: { entry: { type: "market" }, exit: { type: "market" } },
 };
 
-/** The default execution settings, as resolving an empty request gives them. */
-export const WARMUP_EXECUTION: ExecutionConfig = {
-  initial_cash: 10_000,
-  maker_fee: 0.001,
-  taker_fee: 0.001,
-  slippage: { model: "fixed", bps: 10 },
-  queue: "trade_through",
-  max_volume_share: 1,
-  latency_ms: 0,
-  allow_short: false,
-  quote_max_age_ms: 5_000,
-};
-
 /** A throwaway session and how far it got; {@link step} runs it on. */
 export class Warmup {
   readonly #core: SessionCore;
@@ -66,11 +53,12 @@ export class Warmup {
   /** Fills so far. */
   fills = 0;
 
-  constructor() {
+  /** Trades with `execution` (a hosted session's: the fills take the same paths). */
+  constructor(execution: ExecutionConfig) {
     this.#core = new SessionCore({
       symbol: SYMBOL,
       strategy: WARMUP_STRATEGY,
-      execution: WARMUP_EXECUTION,
+      execution,
       risk: effectiveLimits(WARMUP_STRATEGY.risk),
     });
   }
@@ -103,13 +91,20 @@ export class Warmup {
 
 /**
  * Runs a throwaway session over {@link WARM_CANDLES} candles, one slice per
- * turn of the event loop (real work queued meanwhile goes first).
+ * turn of the event loop (real work queued meanwhile goes first). It only
+ * saves time: settings it cannot trade with end it early, and never reach
+ * the worker (an uncaught error would restart every session it hosts).
  */
-export function warmUpInSlices(): void {
-  const warmup = new Warmup();
+export function warmUpInSlices(execution: ExecutionConfig): void {
   let left = WARM_CANDLES;
+  let warmup: Warmup | undefined;
   const slice = () => {
-    warmup.step(Math.min(SLICE_CANDLES, left));
+    try {
+      warmup ??= new Warmup(execution);
+      warmup.step(Math.min(SLICE_CANDLES, left));
+    } catch {
+      return;
+    }
     left -= SLICE_CANDLES;
     if (left > 0) setTimeout(slice, 0);
   };

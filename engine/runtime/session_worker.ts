@@ -131,7 +131,7 @@ function handle(message: ToWorker): void {
       reports = message.reports;
       if (message.warmUp && !warming) {
         warming = true;
-        warmUpInSlices();
+        warmUpInSlices(message.execution);
       }
       const { sessionId } = message;
       hosts.get(sessionId)?.close();
