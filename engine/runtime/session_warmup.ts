@@ -5,9 +5,10 @@
  * worker: left alone, the JIT compiles it fully only after some thousands of
  * fills, and until then every fill of every session takes two to three times
  * longer. A throwaway session run over synthetic trades, which fills on every
- * candle, gets there first: in small slices while the worker is otherwise
- * idle, so real sessions' messages and market data always go ahead of it. It
- * shares nothing with the sessions (their effects and states are unchanged).
+ * candle, gets there first: in small slices, one a turn of the worker's event
+ * loop, so real sessions' messages and market data wait at most one slice
+ * (about a millisecond once compiled). It shares nothing with the sessions
+ * (their effects and states are unchanged).
  */
 import { SessionCore, type SessionEffect } from "../core/session/mod.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
