@@ -154,11 +154,11 @@ Deno.test("SESSIONS_PER_WORKER defaults to a core's 500 (a worker a core at the 
   }
 });
 
-Deno.test("sessions spread over a worker a core but one (the main thread keeps one), at least one", () => {
-  assert.deepEqual([1, 2, 4, 8].map(spreadFor), [1, 1, 3, 7]);
+Deno.test("sessions spread over a worker a core but one (the main thread keeps one), a core each on two cores or fewer", () => {
+  assert.deepEqual([1, 2, 3, 4, 8].map(spreadFor), [1, 2, 2, 3, 7]);
 });
 
-Deno.test("by default sessions spread over the cores but one, then share the workers; /api/health shows the workers and sessions per worker", async () => {
+Deno.test("by default sessions spread over the cores (but one beyond two), then share the workers; /api/health shows the workers and sessions per worker", async () => {
   const spread = spreadFor(navigator.hardwareConcurrency || 1);
   const server = await startTestServer({ feed: new BenchFeed(), env: { SYMBOLS: "BTCUSDT" } });
   try {

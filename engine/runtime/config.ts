@@ -105,7 +105,7 @@ export const SESSIONS_PER_CORE = 500;
  * Sessions one worker hosts by default: a core's budget, so that at the
  * default cap there is one worker a core (more threads than cores only
  * take turns, and starve the database writer). Sessions are spread over
- * workers first, a core each but one (see `spreadFor`).
+ * workers first, a core each but one beyond two cores (see `spreadFor`).
  */
 export const DEFAULT_SESSIONS_PER_WORKER = SESSIONS_PER_CORE;
 

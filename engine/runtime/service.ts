@@ -89,7 +89,7 @@ export interface ServiceOptions {
   readonly timings?: Partial<SupervisorTimings>;
   /** The share of a core a worker thread gets now (default from the load average; for tests). */
   readonly cpuShare?: () => number;
-  /** Workers sessions are spread over before any hosts a second (default: the cores but one; for tests). */
+  /** Workers sessions are spread over before any hosts a second (default `spreadFor` the cores; for tests). */
   readonly spreadWorkers?: number;
   /** Open PGlite in memory instead of under `config.dataDir`. */
   readonly memoryDb?: boolean;

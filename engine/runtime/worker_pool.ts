@@ -14,10 +14,14 @@ import type { ToWorker } from "./worker_protocol.ts";
  * Workers sessions are spread over on a machine of `cores` cores: one a core
  * but one, which the main thread keeps (it takes the workers' reports,
  * commits them and feeds the market bus; when it must wait for a core,
- * every fill waits with it); at least one.
+ * every fill waits with it). On two cores or fewer, one a core: a single
+ * worker would step every session of a trade alone while the other core
+ * idles (the main thread works on the reports after the workers, not
+ * beside them); 100 sessions filling on one trade reach the main thread in
+ * about two thirds of the time with two workers as with one.
  */
 export function spreadFor(cores: number): number {
-  return Math.max(1, cores - 1);
+  return Math.max(1, cores <= 2 ? cores : cores - 1);
 }
 
 /** One worker and what the supervisor knows of it. */
