@@ -17,8 +17,8 @@ import type { ToWorker } from "./worker_protocol.ts";
  * every fill waits with it). On two cores or fewer, one a core: a single
  * worker would step every session of a trade alone while the other core
  * idles (the main thread works on the reports after the workers, not
- * beside them); 100 sessions filling on one trade reach the main thread in
- * about two thirds of the time with two workers as with one.
+ * beside them): the fills of 100 sessions on one trade reach the main thread
+ * in about two thirds of the time (median) with two workers as with one.
  */
 export function spreadFor(cores: number): number {
   return Math.max(1, cores <= 2 ? cores : cores - 1);
