@@ -5,7 +5,7 @@
  * tests/screenshots/).
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page, type Request } from "playwright-core";
 import { buildIslands } from "../../build/islands.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 
@@ -36,8 +36,18 @@ export async function openPage(
     if (message.type() === "error") problems.console.push(message.text());
   });
   page.on("pageerror", (error) => problems.console.push(`uncaught: ${error.message}`));
+  // Leaving a page cancels its requests still in flight (net::ERR_ABORTED): that is no failure
+  // of the service, so only aborts of requests begun since the last navigation count.
+  let navigations = 0;
+  const begunAfter = new WeakMap<Request, number>();
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations++;
+    begunAfter.set(request, navigations);
+  });
   page.on("requestfailed", (request) => {
-    problems.failed.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
+    const error = request.failure()?.errorText;
+    if (error === "net::ERR_ABORTED" && begunAfter.get(request) !== navigations) return;
+    problems.failed.push(`${request.method()} ${request.url()}: ${error}`);
   });
   page.on("response", (response) => {
     if (response.status() >= 400) {
