@@ -95,19 +95,23 @@ export class Warmup {
  * turn of the event loop (real work queued meanwhile goes first). It only
  * saves time: settings it cannot trade with end it early, and never reach
  * the worker (an uncaught error would restart every session it hosts).
+ * The promise settles, never rejecting, once the warm-up has ended.
  */
-export function warmUpInSlices(execution: ExecutionConfig): void {
+export function warmUpInSlices(execution: ExecutionConfig): Promise<void> {
   let left = WARM_CANDLES;
   let warmup: Warmup | undefined;
-  const slice = () => {
-    try {
-      warmup ??= new Warmup(execution);
-      warmup.step(Math.min(SLICE_CANDLES, left));
-    } catch {
-      return;
-    }
-    left -= SLICE_CANDLES;
-    if (left > 0) setTimeout(slice, 0);
-  };
-  setTimeout(slice, 0);
+  return new Promise((ended) => {
+    const slice = () => {
+      try {
+        warmup ??= new Warmup(execution);
+        warmup.step(Math.min(SLICE_CANDLES, left));
+      } catch {
+        return ended();
+      }
+      left -= SLICE_CANDLES;
+      if (left > 0) setTimeout(slice, 0);
+      else ended();
+    };
+    setTimeout(slice, 0);
+  });
 }

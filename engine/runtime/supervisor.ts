@@ -540,7 +540,7 @@ export class Supervisor {
           reports: host.reports,
           handled: slot.handled,
           // A worker of its own for every session would multiply the warm-up by the sessions.
-          ...((this.#deps.sessionsPerWorker ?? 1) > 1 ? { warmUp: true } : {}),
+          warmUp: (this.#deps.sessionsPerWorker ?? 1) > 1,
         } satisfies ToWorker,
       );
       more.forEach((part, i) =>
