@@ -113,8 +113,16 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }, { timeoutMs: 60_000, what: "a fill" });
       const listed = JSON.parse(expectExit(await paper("trades", id, "--json"), 0).stdout).total;
-      const status = expectExit(await paper("status", id), 0).stdout;
-      const shown = Number(status.match(/^Fills\s+(\d+)$/m)?.[1]);
+      const fillsShown = async () => {
+        const status = expectExit(await paper("status", id), 0).stdout;
+        return { status, shown: Number(status.match(/^Fills\s+(\d+)$/m)?.[1]) };
+      };
+      // The status is the session's view, sent at most every 200 ms: it may trail the fills list briefly.
+      await eventually(async () => (await fillsShown()).shown >= listed || undefined, {
+        timeoutMs: 30_000,
+        what: `the status to show the ${listed} fills listed`,
+      }).catch(() => {});
+      const { status, shown } = await fillsShown();
       assert.ok(shown >= listed, `status says ${shown} fills, the list has ${listed}`);
       assert.match(status, /^Closed trades\s+\d+$/m);
       const table = expectExit(await paper("trades", id, "--limit", "1"), 0).stdout;
