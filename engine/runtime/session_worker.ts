@@ -3,13 +3,9 @@
  * (`SESSIONS_PER_WORKER`), each a {@link SessionHost}, and routes the main
  * thread's messages to them by session id. Its sessions share one reader of
  * the market bus (each batch is read and decoded once for all of them), and
- * their effects go to the main thread together: one message at the end of each
- * turn of the worker's event loop, or earlier once the oldest effects in it
- * have waited {@link GROUP_MS}, with the reports of every session that has
- * any, always ahead of any later message of those sessions. Fills first: the
- * effects go before the states after them are serialised, which follow at
- * once in a second message (the main thread persists each report with its
- * state); a session about to change its state sends what it reported first.
+ * their effects go to the main thread together, the states after them in a
+ * second message once the main thread has read the effects
+ * ({@link ReportOutbox}), always ahead of any later message of those sessions.
  * Their views go together too, at most every {@link VIEW_INTERVAL_MS} (the
  * last change always follows), after the effects they cover. A session that
  * throws is dropped alone (it reports `crashed`); the worker answers pings and
@@ -20,64 +16,38 @@
  */
 /// <reference lib="deno.worker" />
 import { BusReader } from "./market/bus_reader.ts";
-import { type ReportedEffects, SessionHost } from "./session_host.ts";
+import { SessionHost } from "./session_host.ts";
+import { ReportOutbox } from "./report_outbox.ts";
 import { warmUpInSlices } from "./session_warmup.ts";
-import type { FromWorker, SessionState, SessionViews, ToWorker } from "./worker_protocol.ts";
+import type { FromWorker, SessionViews, ToWorker } from "./worker_protocol.ts";
 
 /** How long the injected "hang" fault blocks the worker. */
 const HANG_MS = 60_000;
 /** The sessions' views go to the main thread at most this often. */
 const VIEW_INTERVAL_MS = 200;
-/**
- * The effects reported go to the main thread as soon as the oldest of them
- * has waited this long (ms), before the other sessions that handled the
- * same batch have reported: the first fills of a trade many sessions act on
- * do not wait for the last, in a few messages rather than one per session.
- */
-const GROUP_MS = 0.5;
 
 const hosts = new Map<string, SessionHost>();
 const reader = new BusReader();
-/** Effects reported and not yet sent, one entry per session (in the order they reported). */
-const outbox = new Map<string, ReportedEffects & { readonly sessionId: string }>();
+/** The sessions' effects and states on their way to the main thread. */
+const outbox = new ReportOutbox((message) => self.postMessage(message));
 /** Sessions whose view changed since their views last went. */
 const changed = new Set<string>();
 /** The next sending of views, when one is due. */
 let viewTimer: ReturnType<typeof setTimeout> | undefined;
 let lastViews = -Infinity;
-/** When the oldest report in the outbox was queued (`performance.now()`). */
-let groupStarted = 0;
 /** The warm-up of the fill code has begun (once per worker). */
 let warming = false;
 /** Shared with the supervisor, which reads it to tell a busy worker from a hung one. */
 let progress: Int32Array | undefined;
-/** Shared with the supervisor: bumped as effects start to gather (it then waits for their states). */
-let reports: Int32Array | undefined;
 
 function advance(): void {
   if (progress) Atomics.add(progress, 0, 1);
 }
 
-/** Sends a message, after the effects reported before it. */
+/** Sends a message, after the effects reported before it and the states after them. */
 function post(message: FromWorker): void {
-  flush();
+  outbox.flushAll();
   self.postMessage(message);
-}
-
-/**
- * Queues a session's effects; they go at the end of this turn (or before the
- * next message), or at once when the oldest queued has waited {@link GROUP_MS}.
- * (A session reports again only after they went: it sends them before its
- * state changes.)
- */
-function report(entry: ReportedEffects & { readonly sessionId: string }): void {
-  if (outbox.size === 0) {
-    if (reports) Atomics.add(reports, 0, 1);
-    queueMicrotask(flush);
-    groupStarted = performance.now();
-  }
-  outbox.set(entry.sessionId, entry);
-  if (performance.now() - groupStarted >= GROUP_MS) flush();
 }
 
 /**
@@ -105,30 +75,11 @@ function sendViews(): void {
   if (views.length > 0) post({ type: "views", views });
 }
 
-/** Sends the effects reported so far in one message, then the states after them in another. */
-function flush(): void {
-  if (outbox.size === 0) return;
-  const reported = [...outbox.values()];
-  outbox.clear();
-  const reports = reported.map(({ sessionId, effects, receivedAt }) => ({
-    sessionId,
-    effects: JSON.stringify(effects),
-    receivedAt,
-  }));
-  self.postMessage({ type: "effects", reports } satisfies FromWorker);
-  const states: SessionState[] = [];
-  for (const { sessionId, state } of reported) {
-    const now = state();
-    if (now) states.push({ sessionId, ...now });
-  }
-  self.postMessage({ type: "states", states } satisfies FromWorker);
-}
-
 function handle(message: ToWorker): void {
   switch (message.type) {
     case "init": {
       progress = message.progress;
-      reports = message.reports;
+      outbox.share({ reports: message.reports, taken: message.taken });
       if (message.warmUp && !warming) {
         warming = true;
         warmUpInSlices(message.execution);
@@ -140,8 +91,8 @@ function handle(message: ToWorker): void {
           if (m.type === "crashed") hosts.delete(sessionId);
           post({ ...m, sessionId });
         },
-        report: (entry) => report({ ...entry, sessionId }),
-        flush,
+        report: (entry) => outbox.report({ ...entry, sessionId }),
+        flush: () => outbox.flushAll(),
         viewChanged: () => viewChanged(sessionId),
         reader,
         advance,

@@ -538,6 +538,7 @@ export class Supervisor {
           rings: Object.fromEntries(symbolsOf(spec).map((s) => [s, this.#deps.ring(s)])),
           progress: host.progress,
           reports: host.reports,
+          taken: host.effectsTaken,
           handled: slot.handled,
           // A worker of its own for every session would multiply the warm-up by the sessions.
           warmUp: (this.#deps.sessionsPerWorker ?? 1) > 1,
@@ -627,7 +628,13 @@ export class Supervisor {
       pooled.pingOutstanding = false;
       return;
     }
-    if (message.type === "effects") return this.#receiveEffects(pooled, message.reports);
+    if (message.type === "effects") {
+      this.#receiveEffects(pooled, message.reports);
+      // The worker serialises the states after them only now: it left the core to this thread.
+      Atomics.add(pooled.effectsTaken, 0, 1);
+      Atomics.notify(pooled.effectsTaken, 0);
+      return;
+    }
     if (message.type === "states") {
       pooled.statesReceived++;
       return this.#receiveStates(pooled, message.states);

@@ -44,6 +44,8 @@ export interface PooledWorker<S> {
   readonly reports: Int32Array;
   /** `states` messages taken from the worker: as many as {@link reports} once none is on its way. */
   statesReceived: number;
+  /** Shared memory: `effects` messages taken from the worker (the states after them wait for it). */
+  readonly effectsTaken: Int32Array;
   /** The worker said something (it has loaded): hang detection applies from then on, the start grace before. */
   ready: boolean;
   /** A message arrived since the last heartbeat. */
@@ -106,6 +108,7 @@ export class WorkerPool<S> {
         lastProgress: 0,
         reports: new Int32Array(new SharedArrayBuffer(4)),
         statesReceived: 0,
+        effectsTaken: new Int32Array(new SharedArrayBuffer(4)),
         ready: false,
         heard: false,
         pingOutstanding: false,

@@ -55,6 +55,12 @@ export interface ActionResult {
   readonly changed?: boolean;
 }
 
+/**
+ * The states after an `effects` message go at the latest this long (ms)
+ * after it, whether or not the supervisor has taken it (see `taken`).
+ */
+export const STATES_WAIT_MS = 10;
+
 /** Main → worker. */
 export type ToWorker =
   | {
@@ -87,6 +93,12 @@ export type ToWorker =
      * states of all have arrived. Absent when nobody waits for them.
      */
     readonly reports?: Int32Array;
+    /**
+     * The worker's count in shared memory (one per worker) of the `effects`
+     * messages the supervisor has taken: the states after them wait for it
+     * (at most briefly). Absent: they follow at once.
+     */
+    readonly taken?: Int32Array;
     /** Shared memory, one slot per symbol in order: the seq of each bus batch once handled (lag). */
     readonly handled: Int32Array;
     /** Warm the worker's code up for fills (once per worker, see session_warmup.ts): set for pooled workers. */
@@ -138,7 +150,8 @@ export type FromWorker =
   | (SessionMessage & { readonly sessionId: string })
   /**
    * The effects of every hosted session that has any, since the worker last
-   * sent them; a `states` message with the state right after them follows at once.
+   * sent them; a `states` message with the state right after them follows
+   * (once the supervisor has taken them, see `taken`).
    */
   | { readonly type: "effects"; readonly reports: readonly SessionEffects[] }
   /** The state of each session of the `effects` message just before, right after those effects. */
