@@ -46,6 +46,8 @@ export class ReportOutbox {
   readonly #stateless: Report[][] = [];
   /** Bounds the wait for the supervisor to take the effects, while it lasts. */
   #statesTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Counts the waits begun: a wait outlived by the states it waited for ends at its next turn. */
+  #waits = 0;
 
   /** Sends with `post` (the worker's `postMessage`). */
   constructor(post: (message: FromWorker) => void) {
@@ -101,17 +103,17 @@ export class ReportOutbox {
     if (this.#statesTimer !== undefined) return;
     // A timer, not the wait's own timeout, bounds the wait: only a timer wakes an idle worker.
     this.#statesTimer = setTimeout(() => this.#sendStates(), STATES_WAIT_MS);
-    this.#awaitTaken(taken);
+    this.#awaitTaken(taken, ++this.#waits);
   }
 
   /** Sends the states owed once `taken` has caught up with the `effects` messages sent. */
-  #awaitTaken(taken: Int32Array): void {
-    if (this.#statesTimer === undefined) return; // they went meanwhile
+  #awaitTaken(taken: Int32Array, wait: number): void {
+    if (this.#statesTimer === undefined || wait !== this.#waits) return; // they went meanwhile
     const seen = Atomics.load(taken, 0);
     if (seen >= this.#sent) return this.#sendStates();
-    const wait = Atomics.waitAsync(taken, 0, seen, STATES_WAIT_MS);
-    if (wait.async) wait.value.then(() => this.#awaitTaken(taken));
-    else this.#awaitTaken(taken);
+    const result = Atomics.waitAsync(taken, 0, seen, STATES_WAIT_MS);
+    if (result.async) result.value.then(() => this.#awaitTaken(taken, wait));
+    else this.#awaitTaken(taken, wait);
   }
 
   /** Sends the states owed, one `states` message for each `effects` message, in order. */
