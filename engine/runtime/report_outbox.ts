@@ -44,10 +44,11 @@ export class ReportOutbox {
   #sent = 0;
   /** Per `effects` message sent, in order, the reports whose states have not gone yet. */
   readonly #stateless: Report[][] = [];
-  /** Bounds the wait for the supervisor to take the effects, while it lasts. */
+  /** Bounds the wait for the supervisor to take the effects, while it lasts (and names that wait). */
   #statesTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Counts the waits begun: a wait outlived by the states it waited for ends at its next turn. */
-  #waits = 0;
+  /** Bound once: a gathering of effects or a wait allocates no callback. */
+  readonly #flushNow = () => this.flush();
+  readonly #sendStatesNow = () => this.#sendStates();
 
   /** Sends with `post` (the worker's `postMessage`). */
   constructor(post: (message: FromWorker) => void) {
@@ -68,7 +69,7 @@ export class ReportOutbox {
   report(entry: Report): void {
     if (this.#effects.size === 0) {
       if (this.#counters.reports) Atomics.add(this.#counters.reports, 0, 1);
-      queueMicrotask(() => this.flush());
+      queueMicrotask(this.#flushNow);
       this.#groupStarted = performance.now();
     }
     this.#effects.set(entry.sessionId, entry);
@@ -102,18 +103,23 @@ export class ReportOutbox {
     if (!taken) return this.#sendStates();
     if (this.#statesTimer !== undefined) return;
     // A timer, not the wait's own timeout, bounds the wait: only a timer wakes an idle worker.
-    this.#statesTimer = setTimeout(() => this.#sendStates(), STATES_WAIT_MS);
-    this.#awaitTaken(taken, ++this.#waits);
+    const timer = setTimeout(this.#sendStatesNow, STATES_WAIT_MS);
+    this.#statesTimer = timer;
+    this.#awaitTaken(taken, timer);
   }
 
-  /** Sends the states owed once `taken` has caught up with the `effects` messages sent. */
-  #awaitTaken(taken: Int32Array, wait: number): void {
-    if (this.#statesTimer === undefined || wait !== this.#waits) return; // they went meanwhile
+  /**
+   * Sends the states owed once `taken` has caught up with the `effects`
+   * messages sent; a wait whose states went meanwhile (its `timer` is no
+   * longer the current one) ends at its next turn.
+   */
+  #awaitTaken(taken: Int32Array, timer: ReturnType<typeof setTimeout>): void {
+    if (timer !== this.#statesTimer) return;
     const seen = Atomics.load(taken, 0);
     if (seen >= this.#sent) return this.#sendStates();
     const result = Atomics.waitAsync(taken, 0, seen, STATES_WAIT_MS);
-    if (result.async) result.value.then(() => this.#awaitTaken(taken, wait));
-    else this.#awaitTaken(taken, wait);
+    if (result.async) result.value.then(() => this.#awaitTaken(taken, timer));
+    else this.#awaitTaken(taken, timer);
   }
 
   /** Sends the states owed, one `states` message for each `effects` message, in order. */
