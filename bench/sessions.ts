@@ -273,7 +273,11 @@ export async function underCpuHog(count: number, seconds: number): Promise<Figur
   }
 }
 
-/** Start time per session and resident memory per session at `count` sessions. */
+/**
+ * Start time per session and resident memory per session at `count` sessions
+ * (the process's growth since before the first, over the sessions started,
+ * after each fifth of them).
+ */
 export async function scale(
   count: number,
   { env = {}, suffix = "", targets = true }: Variant = {},
@@ -285,8 +289,8 @@ export async function scale(
     const startTimes: number[] = [];
     const perSession: number[] = [];
     const step = count / 5;
-    let rssBefore = Deno.memoryUsage().rss;
-    for (let part = 0; part < 5; part++) {
+    const rssBefore = Deno.memoryUsage().rss;
+    for (let part = 1; part <= 5; part++) {
       for (let i = 0; i < step; i++) {
         const started = performance.now();
         await service.sessions.create(
@@ -295,9 +299,9 @@ export async function scale(
         startTimes.push(performance.now() - started);
       }
       await feed.stream(200, 0.5); // every worker processes data, as live sessions do
-      const rss = Deno.memoryUsage().rss;
-      perSession.push((rss - rssBefore) / step / 1024 / 1024);
-      rssBefore = rss;
+      // The growth since before the first session, over the sessions started so far: their
+      // workers included, and no figure of a fifth that a heap shrinking meanwhile made small.
+      perSession.push((Deno.memoryUsage().rss - rssBefore) / (part * step) / 1024 / 1024);
     }
     return [
       summarise(startTimes, {
