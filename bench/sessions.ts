@@ -15,6 +15,7 @@ import { loadConfig } from "../engine/runtime/config.ts";
 import { type Service, startService } from "../engine/runtime/service.ts";
 import { createApp } from "../routes/app.ts";
 import { settledWithin } from "../engine/runtime/deadline.ts";
+import { ServiceUnavailableError } from "../engine/runtime/errors.ts";
 import {
   createSessions,
   freeUrl,
@@ -43,6 +44,27 @@ async function benchService(
   );
 }
 
+/** Tries a refused start (503: the service is busy, "try again") this many times in all. */
+const START_TRIES = 5;
+
+/**
+ * Starts a bench session on `symbol`, as a client would: a start refused as
+ * unavailable (a validation starved past its time limit by a thousand busy
+ * workers, say) is tried again a second later; returns its id.
+ */
+async function startSession(service: Service, symbol: string): Promise<string> {
+  const input = sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol });
+  for (let attempt = 1;; attempt++) {
+    try {
+      return (await service.sessions.create(input)).id;
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableError) || attempt === START_TRIES) throw error;
+      console.error(`session start refused (${error.message}); trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
 async function startSessions(
   service: Service,
   count: number,
@@ -50,10 +72,7 @@ async function startSessions(
 ): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const s = await service.sessions.create(
-      sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: symbols[i % symbols.length] }),
-    );
-    ids.push(s.id);
+    ids.push(await startSession(service, symbols[i % symbols.length]));
   }
   return ids;
 }
@@ -293,9 +312,7 @@ export async function scale(
     for (let part = 1; part <= 5; part++) {
       for (let i = 0; i < step; i++) {
         const started = performance.now();
-        await service.sessions.create(
-          sessionInputSchema.parse({ strategy: FLIP_STRATEGY, symbol: "BTCUSDT" }),
-        );
+        await startSession(service, "BTCUSDT");
         startTimes.push(performance.now() - started);
       }
       await feed.stream(200, 0.5); // every worker processes data, as live sessions do
