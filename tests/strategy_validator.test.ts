@@ -55,7 +55,7 @@ Deno.test("a document that finds no worker in time is refused with 503", async (
 });
 
 Deno.test("a document not validated in time is refused with 503 and its worker stopped", async () => {
-  const validator = new StrategyValidator({ timeoutMs: 1 });
+  const validator = new StrategyValidator({ timeoutMs: 1, cpuShare: () => 1 });
   try {
     const refused = await within(
       validator.validate({ document: chainYaml(250) }).then(() => undefined, (error) => error),
@@ -64,6 +64,20 @@ Deno.test("a document not validated in time is refused with 503 and its worker s
     assert.ok(refused instanceof ServiceUnavailableError, String(refused));
     assert.match(refused.message, /did not finish within 1 ms/);
     assert.equal(validator.workers, 0, "the worker that ran out of time is gone");
+  } finally {
+    validator.close();
+  }
+});
+
+Deno.test("a validation starved of the cores has its time limit stretched by its share of a core", async () => {
+  // Refused in 1 ms of a whole core (the test above); given a ten-thousandth of a core,
+  // the same 1 ms lasts 10 s of wall time, and the same document is validated.
+  const validator = new StrategyValidator({ timeoutMs: 1, cpuShare: () => 1e-4 });
+  try {
+    const request = { document: chainYaml(250) };
+    const outcome = await within(validator.validate(request), "the starved validation");
+    assert.deepEqual(outcome, validateRequest(request));
+    assert.equal(validator.workers, 1, "the worker was kept");
   } finally {
     validator.close();
   }

@@ -6,8 +6,13 @@
  * 0.5–1 ms, more than the main thread may spend on a request. Every wait has
  * an outcome: a document a loaded worker does not validate within the timeout
  * is refused with 503 and its worker replaced; one that waits too long for a
- * worker (queued, or while workers load) is refused with 503 as well.
+ * worker (queued, or while workers load) is refused with 503 as well. The
+ * timeout counts a worker's time as the supervisor counts a session
+ * worker's: only its share of a core on a loaded machine, and nothing while
+ * the main thread was starved, so a starved validation is not taken for a
+ * stuck one.
  */
+import { loadShare } from "./cpu_share.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import type { ValidationOutcome, ValidationRequest } from "./strategy_validation.ts";
 import type { ToValidationWorker } from "./strategy_validation_worker.ts";
@@ -16,7 +21,10 @@ import type { ToValidationWorker } from "./strategy_validation_worker.ts";
 export interface StrategyValidatorOptions {
   /** Workers at most (started when needed, kept while the validator is open). Default 1. */
   readonly workers?: number;
-  /** How long a loaded worker may take to validate one document, in ms. Default 10,000. */
+  /**
+   * How long a loaded worker may take to validate one document, in ms of its
+   * share of a core (see {@link cpuShare}). Default 10,000.
+   */
   readonly timeoutMs?: number;
   /**
    * How long a document may wait for a worker (queued, or while a worker
@@ -25,7 +33,14 @@ export interface StrategyValidatorOptions {
   readonly waitMs?: number;
   /** Documents waiting for a worker at most; more are refused with 503. Default 64. */
   readonly maxQueued?: number;
+  /** The share of a core each runnable thread gets now, in (0, 1] (default {@link loadShare}). */
+  readonly cpuShare?: () => number;
 }
+
+/** How often the time of a running validation is counted, in ms at most. */
+const COUNT_EVERY_MS = 250;
+/** A count this late means the main thread was starved: the time since the last does not count. */
+const STARVED_LAG_MS = 500;
 
 /** A request waiting for, or being validated by, a worker. */
 interface Job {
@@ -33,9 +48,11 @@ interface Job {
   readonly request: ValidationRequest;
   readonly resolve: (outcome: ValidationOutcome) => void;
   readonly reject: (error: Error) => void;
-  /** The wait for a worker, then the validation's own time limit. */
+  /** The wait for a worker, then the next count of the validation's time. */
   timer: ReturnType<typeof setTimeout>;
   worker?: Worker;
+  /** The validation's time so far, in ms of its share of a core. */
+  used: number;
 }
 
 const WORKER_URL = new URL("./strategy_validation_worker.ts", import.meta.url);
@@ -46,6 +63,7 @@ export class StrategyValidator {
   readonly #timeoutMs: number;
   readonly #waitMs: number;
   readonly #maxQueued: number;
+  readonly #cpuShare: () => number;
   /** Workers started that have not finished loading. */
   readonly #loading = new Set<Worker>();
   readonly #idle: Worker[] = [];
@@ -60,6 +78,7 @@ export class StrategyValidator {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#waitMs = options.waitMs ?? 60_000;
     this.#maxQueued = options.maxQueued ?? 64;
+    this.#cpuShare = options.cpuShare ?? loadShare;
   }
 
   /** Validates a document; rejects with {@link ServiceUnavailableError} when busy, timed out or closed. */
@@ -77,7 +96,7 @@ export class StrategyValidator {
     return new Promise((resolve, reject) => {
       const id = ++this.#nextId;
       const timer = setTimeout(() => this.#waitedTooLong(job), this.#waitMs);
-      const job: Job = { id, request, resolve, reject, timer };
+      const job: Job = { id, request, resolve, reject, timer, used: 0 };
       this.#queue.push(job);
       this.#pump();
     });
@@ -113,7 +132,7 @@ export class StrategyValidator {
       if (!worker) return;
       const job = this.#queue.shift()!;
       clearTimeout(job.timer);
-      job.timer = setTimeout(() => this.#timedOut(job), this.#timeoutMs);
+      this.#countTime(job, Math.min(COUNT_EVERY_MS, this.#timeoutMs));
       job.worker = worker;
       this.#running.set(worker, job);
       worker.postMessage({ id: job.id, request: job.request } satisfies ToValidationWorker);
@@ -148,6 +167,20 @@ export class StrategyValidator {
       event.preventDefault();
       this.#replace(worker, `strategy validation failed: ${event.message || "worker error"}`);
     };
+  }
+
+  /**
+   * Counts a running job's time `ms` from now (its share of a core, nothing
+   * when this thread was starved meanwhile); past the timeout it is refused.
+   */
+  #countTime(job: Job, ms: number): void {
+    const from = performance.now();
+    job.timer = setTimeout(() => {
+      const elapsed = performance.now() - from;
+      if (elapsed - ms <= STARVED_LAG_MS) job.used += elapsed * this.#cpuShare();
+      if (job.used >= this.#timeoutMs) return this.#timedOut(job);
+      this.#countTime(job, Math.min(COUNT_EVERY_MS, this.#timeoutMs - job.used));
+    }, ms);
   }
 
   /** Refuses a job that a worker did not validate in time, and replaces that worker. */

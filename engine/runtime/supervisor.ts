@@ -53,6 +53,7 @@ import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import { replayParts } from "./replay_parts.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { type PooledWorker, spreadFor, WorkerPool } from "./worker_pool.ts";
+import { loadShare } from "./cpu_share.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -1047,21 +1048,6 @@ export class Supervisor {
     });
     stored.catch((e) => this.#deps.log.debug(`session ${slot.spec.id}: status not stored: ${e}`));
     return stored;
-  }
-}
-
-/**
- * The share of a core each runnable thread gets now: cores ÷ 1-minute load
- * average when that is above the core count, otherwise 1 (also when the load
- * cannot be read).
- */
-export function loadShare(): number {
-  try {
-    const load = Deno.loadavg()[0];
-    const cores = navigator.hardwareConcurrency || 1;
-    return load > cores ? cores / load : 1;
-  } catch {
-    return 1;
   }
 }
 
