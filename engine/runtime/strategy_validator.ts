@@ -12,7 +12,7 @@
  * the main thread was starved, so a starved validation is not taken for a
  * stuck one.
  */
-import { loadShare } from "./cpu_share.ts";
+import { coreTime, loadShare } from "./cpu_share.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import type { ValidationOutcome, ValidationRequest } from "./strategy_validation.ts";
 import type { ToValidationWorker } from "./strategy_validation_worker.ts";
@@ -39,8 +39,6 @@ export interface StrategyValidatorOptions {
 
 /** How often the time of a running validation is counted, in ms at most. */
 const COUNT_EVERY_MS = 250;
-/** A count this late means the main thread was starved: the time since the last does not count. */
-const STARVED_LAG_MS = 500;
 
 /** A request waiting for, or being validated by, a worker. */
 interface Job {
@@ -176,8 +174,7 @@ export class StrategyValidator {
   #countTime(job: Job, ms: number): void {
     const from = performance.now();
     job.timer = setTimeout(() => {
-      const elapsed = performance.now() - from;
-      if (elapsed - ms <= STARVED_LAG_MS) job.used += elapsed * this.#cpuShare();
+      job.used += coreTime(performance.now() - from, ms, this.#cpuShare());
       if (job.used >= this.#timeoutMs) return this.#timedOut(job);
       this.#countTime(job, Math.min(COUNT_EVERY_MS, this.#timeoutMs - job.used));
     }, ms);

@@ -53,7 +53,7 @@ import { type ResumePoint, resumePointOf } from "./resume_point.ts";
 import { replayParts } from "./replay_parts.ts";
 import type { RiskLimits } from "../core/risk/mod.ts";
 import { type PooledWorker, spreadFor, WorkerPool } from "./worker_pool.ts";
-import { loadShare } from "./cpu_share.ts";
+import { coreTime, loadShare, STARVED_LAG_MS } from "./cpu_share.ts";
 import type {
   ActionResult,
   FromWorker,
@@ -104,7 +104,7 @@ const DEFAULT_TIMINGS: SupervisorTimings = {
   hangMs: 5_000,
   startGraceMs: 60_000,
   startTimeoutMs: 60_000,
-  starvedLagMs: 500,
+  starvedLagMs: STARVED_LAG_MS,
   maxWaitingEvents: 10_000,
 };
 
@@ -853,7 +853,7 @@ export class Supervisor {
     // A late heartbeat means this thread was starved: workers' answers may be queued behind it.
     const starved = this.#loopLag > this.#timings.starvedLagMs;
     const share = (this.#deps.cpuShare ?? loadShare)();
-    const quiet = starved ? 0 : elapsed * share;
+    const quiet = coreTime(elapsed, this.#timings.heartbeatMs, share, this.#timings.starvedLagMs);
     for (const slot of this.#slots.values()) this.#showLag(slot);
     for (const pooled of [...this.#pool.workers()]) {
       const progress = Atomics.load(pooled.progress, 0);
