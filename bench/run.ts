@@ -7,6 +7,7 @@
 import { type Benchmark, BenchSkipped, type Figure } from "./figure.ts";
 import { benchStrategy } from "./strategy.ts";
 import { benchExecution } from "./execution.ts";
+import { benchFillCost } from "./fill_cost.ts";
 import { benchMarket } from "./market.ts";
 import { benchSessions } from "./sessions.ts";
 import { benchBacktest } from "./backtest.ts";
@@ -17,6 +18,7 @@ import { benchVenues } from "./venues.ts";
 const SUITES: Record<string, Benchmark> = {
   strategy: benchStrategy,
   execution: benchExecution,
+  fill: benchFillCost,
   market: benchMarket,
   book: benchBook,
   venues: benchVenues,
