@@ -4,9 +4,14 @@ import { renderToString } from "preact-render-to-string";
 import { Layout } from "../../components/Layout.tsx";
 import { TOKEN_COOKIE, tokenAccess } from "../api/auth.ts";
 
-/** `next` when it is a path on this service, else `/` (never another site). */
+/**
+ * `next` when it is a path on this service, else `/` (never another site): one
+ * `/` first, and no whitespace, control character or backslash anywhere
+ * (browsers drop tabs and newlines from a URL and read `\` as `/`, so
+ * `/\t/evil.com` would lead to `//evil.com`).
+ */
 function localPath(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/";
+  return typeof next === "string" && /^\/(?!\/)[^\s\p{Cc}\\]*$/u.test(next) ? next : "/";
 }
 
 /** The page asking for the token; after logging in the browser returns to `next`. */
