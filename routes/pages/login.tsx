@@ -3,6 +3,7 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { renderToString } from "preact-render-to-string";
 import { Layout } from "../../components/Layout.tsx";
 import { TOKEN_COOKIE, tokenAccess } from "../api/auth.ts";
+import { formBody } from "../api/errors.ts";
 
 /**
  * `next` when it is a path on this service, else `/` (never another site): one
@@ -60,7 +61,7 @@ export function loginRoutes(tokens: { apiToken?: string; readToken?: string }): 
   app.get("/login", (c) => loginPage(c, { next: c.req.query("next"), status: 200 }));
 
   app.post("/login", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     const token = typeof form.token === "string" ? form.token : undefined;
     const next = localPath(form.next);
     if (accessOf(token) === undefined) {
