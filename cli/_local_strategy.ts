@@ -2,6 +2,7 @@
 import type { Strategy } from "../engine/core/strategy/mod.ts";
 import { StrategyStore, validateStrategy } from "../engine/runtime/strategies.ts";
 import { openDatabase } from "../db/mod.ts";
+import { readStrategyFile } from "./_strategy_file.ts";
 
 /** Whether a regular file exists at `path`. */
 export async function exists(path: string): Promise<boolean> {
@@ -14,7 +15,7 @@ export async function exists(path: string): Promise<boolean> {
 
 /** A strategy file, an example id, or (with DATABASE_URL) a stored strategy id. */
 export async function loadStrategy(spec: string): Promise<Strategy> {
-  if (await exists(spec)) return validateStrategy(await Deno.readTextFile(spec));
+  if (await exists(spec)) return validateStrategy(await readStrategyFile(spec));
   if (/^[a-z0-9][a-z0-9_-]{0,63}$/.test(spec)) {
     const example = new URL(`../strategies/${spec}.yaml`, import.meta.url);
     if (await exists(example.pathname)) {

@@ -70,10 +70,42 @@ Deno.test({
       );
       assert.equal(socket.status, 101);
 
-      for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
-        const away = await login(TOKEN, next);
-        assert.equal(away.headers.get("location"), "/", `never redirected to ${next}`);
-        await away.body?.cancel();
+      // Browsers drop tabs and newlines from a URL and read a backslash as a slash: any of them,
+      // or any other whitespace or control character, in `next` leads to the dashboard instead.
+      const away = [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        "/ /evil.example",
+        "/\u000b/evil.example",
+        "/\u00a0/evil.example",
+        "/\u2028/evil.example",
+        "/\u0085/evil.example",
+        "/x\\..\\/evil.example",
+        "/strategies\\",
+      ];
+      for (const next of away) {
+        const answer = await login(TOKEN, next);
+        assert.equal(answer.status, 303, JSON.stringify(next));
+        assert.equal(
+          answer.headers.get("location"),
+          "/",
+          `never redirected to ${JSON.stringify(next)}`,
+        );
+        await answer.body?.cancel();
+      }
+      // Percent-encoded characters stay encoded in a browser's path: still this service.
+      for (const next of ["/%09/evil.example", "/%2F%2Fevil.example", "/strategies?id=a%20b"]) {
+        const answer = await login(TOKEN, next);
+        const location = answer.headers.get("location") ?? "";
+        assert.equal(location, next);
+        assert.equal(new URL(location, server.url).origin, server.url, `${next} stays here`);
+        await answer.body?.cancel();
       }
 
       const reader = { authorization: `Bearer ${READ_TOKEN}` };

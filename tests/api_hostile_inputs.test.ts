@@ -367,6 +367,63 @@ const malformed: Case[] = [
   },
 ];
 
+const MALFORMED_FORM = /malformed form.*multipart\/form-data with its boundary/;
+const forms: Case[] = [
+  ["/backtests", "write"],
+  ["/login", "none"],
+].flatMap(([path, as]) => [
+  {
+    what: `a broken multipart body on POST ${path}`,
+    method: "POST",
+    path,
+    as: as as As,
+    headers: { "content-type": "multipart/form-data; boundary=zz" },
+    body: "garbage",
+    status: 400,
+    says: MALFORMED_FORM,
+  },
+  {
+    what: `a multipart body without a boundary on POST ${path}`,
+    method: "POST",
+    path,
+    as: as as As,
+    headers: { "content-type": "multipart/form-data" },
+    body: "--zz\r\n\r\n--zz--",
+    status: 400,
+    says: MALFORMED_FORM,
+  },
+]);
+
+const integers: Case[] = [
+  ...["0x10", "0b11", "0o7", "%2B5", "1e1", "5.0", "%205", "-1", "Infinity"].map((limit): Case => ({
+    what: `?limit=${limit}`,
+    method: "GET",
+    path: `/api/paper_trading/sessions?limit=${limit}`,
+    status: 400,
+    says: /"path":"limit","message":"'.+' must be an integer from 1 to 500"/,
+  })),
+  {
+    what: "?version=1.0",
+    method: "GET",
+    path: "/api/strategies/ema_cross?version=1.0",
+    status: 400,
+    says: /"path":"version"/,
+  },
+];
+
+const bodiless: Case[] = [
+  "/api/risk/resume",
+  "/api/paper_trading/sessions/{session}/pause",
+  "/api/paper_trading/sessions/{session}/resume",
+].map((path) => ({
+  what: `a body that is not JSON on POST ${path}, which takes none`,
+  method: "POST",
+  path,
+  body: "not json",
+  status: 400,
+  says: /malformed JSON/,
+}));
+
 Deno.test({
   name: "hostile requests get a 4xx with a message, never a 500 or a server path",
   sanitizeOps: false,
@@ -411,7 +468,16 @@ Deno.test({
       assert.equal(created.status, 201, created.text);
       sessionId = JSON.parse(created.text).id;
 
-      const table = [...nulIds, ...badText, ...paths, ...access, ...malformed];
+      const table = [
+        ...nulIds,
+        ...badText,
+        ...paths,
+        ...access,
+        ...malformed,
+        ...forms,
+        ...integers,
+        ...bodiless,
+      ];
       const wrong: string[] = [];
       for (const c of table) {
         const { status, text } = await send(c);
@@ -496,6 +562,29 @@ Deno.test({
         assert.equal(slow.status, 408, slow.body);
         assert.match(slow.body, /request body not received within 1 s/);
       }
+      // Methods no route serves get the 404 of an unknown route, those a fetch Request cannot be
+      // made with (and so a body cannot be read for) included.
+      for (const method of ["TRACE", "TRACK", "trace", "PATCH"]) {
+        for (const path of ["/static/style.css", "/login", "/api/health"]) {
+          const answer = await rawRequest(
+            server.url,
+            `${method} ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\n` +
+              "content-length: 4",
+            { body: [new TextEncoder().encode("body")], what: `${method} ${path}` },
+          );
+          assert.equal(answer.status, 404, `${method} ${path}: ${answer.body}`);
+          if (path.startsWith("/api/")) {
+            assert.match(answer.body, new RegExp(`no route for ${method} ${path}`));
+          }
+        }
+      }
+      const connect = await rawRequest(
+        server.url,
+        `CONNECT 127.0.0.1:9 HTTP/1.1\r\nhost: 127.0.0.1:9\r\nauthorization: Bearer ${TOKEN}`,
+        { what: "a CONNECT request" },
+      );
+      assert.ok(connect.status >= 400 && connect.status < 500, `CONNECT: ${connect.status}`);
+
       const socket = await rawRequest(
         server.url,
         `GET /api/ws?token=${TOKEN} HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\n` +

@@ -86,6 +86,31 @@ Deno.test("strategy validate checks a file locally", async (t) => {
   });
 });
 
+Deno.test("a strategy file over 64 KB, endless ones included, is refused at once", async () => {
+  const oversized = await tempFile(`# ${"x".repeat(64 * 1024)}\n${await renamed("big")}`);
+  const TOO_LARGE =
+    /cannot read strategy file '[^']+': larger than 65,536 bytes, the limit of a strategy document/;
+  // No service listens there: the file is refused before any request.
+  const url = "http://127.0.0.1:9";
+  try {
+    for (
+      const [script, args] of [
+        ["strategy", ["validate", "/dev/zero"]],
+        ["strategy", ["validate", oversized]],
+        ["strategy", ["create", "/dev/urandom"]],
+        ["strategy", ["update", "some-id", "/dev/zero"]],
+        ["paper", ["start", "--strategy", "/dev/zero", "--symbol", "BTCUSDT"]],
+        ["backtest", ["--strategy", oversized, "--data", oversized]],
+      ] as const
+    ) {
+      const result = expectExit(await runCli(script, args, { url, timeoutMs: 60_000 }), 2);
+      assert.match(result.stderr, TOO_LARGE, `${script} ${args.join(" ")}`);
+    }
+  } finally {
+    await Deno.remove(oversized);
+  }
+});
+
 Deno.test("strategy CLI manages stored strategies", async (t) => {
   const server = await startTestServer();
   const strategy = (...args: string[]) => runCli("strategy", args, { url: server.url });

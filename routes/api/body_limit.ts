@@ -55,13 +55,17 @@ export async function* readBody(
   }
 }
 
+// Methods a `Request` cannot be made with (Fetch's forbidden methods). No route serves them: their
+// body stays unread and they get the 404 of every method without a route.
+const FORBIDDEN_METHOD = /^(CONNECT|TRACE|TRACK)$/i;
+
 /**
  * Reads every request body up front within `bounds` (see {@link readBody}),
  * so handlers and pages only ever see a complete body of bounded size.
  */
 export function limitBody(bounds: BodyBounds): MiddlewareHandler {
   return async (c, next) => {
-    if (!c.req.raw.body) return await next();
+    if (!c.req.raw.body || FORBIDDEN_METHOD.test(c.req.method)) return await next();
     const chunks: Uint8Array<ArrayBuffer>[] = [];
     for await (const chunk of readBody(c.req.raw, bounds)) chunks.push(chunk);
     // A new request from its parts: copying the request itself would copy its abort signal,

@@ -102,7 +102,27 @@ export async function jsonBody(c: Context, optional = false): Promise<unknown> {
   return parseJson(text);
 }
 
-/** Parses an integer query parameter within bounds, or answers 400. */
+/**
+ * Reads a form body (URL-encoded or multipart), answering 400 when it cannot
+ * be parsed (a multipart body without its boundary, or broken).
+ */
+export async function formBody(c: Context): Promise<Record<string, unknown>> {
+  try {
+    return await c.req.parseBody();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new ValidationError("malformed form", [{
+      path: "",
+      message:
+        "expected application/x-www-form-urlencoded, or multipart/form-data with its boundary and parts",
+    }]);
+  }
+}
+
+/**
+ * Parses an integer query parameter within bounds, or answers 400. Only
+ * decimal digits are an integer (not `0x10`, `+5`, `1e1` or `1.0`).
+ */
 export function intQuery(
   c: Context,
   name: string,
@@ -110,7 +130,7 @@ export function intQuery(
 ): number {
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return options.fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < options.min || value > options.max) {
     throw new ValidationError(`invalid query parameter '${name}'`, [{
       path: name,

@@ -79,12 +79,17 @@ export function validBody<B extends JsonBody>(body: B, value: unknown): z.output
   return parsed.data as z.output<B["schema"]>;
 }
 
-/** Validates a request against its operation: query first, then a JSON body. */
+/**
+ * Validates a request against its operation: query first, then a JSON body.
+ * An operation that takes no body ignores one, but only when it is JSON (400
+ * otherwise, as for every body).
+ */
 async function inputOf<O extends Operation>(c: Context, operation: O): Promise<Input<O>> {
   const query: Record<string, unknown> = {};
   for (const [name, param] of Object.entries(operation.query ?? {})) {
     query[name] = queryValue(c, name, param);
   }
+  if (operation.body === undefined) await jsonBody(c, true);
   const body = operation.body?.type === "json"
     ? validBody(operation.body, await jsonBody(c, operation.body.optional))
     : undefined;

@@ -14,7 +14,7 @@ import { metricRows } from "../../presentation/metric_labels.ts";
 import { DASHBOARD_CHART_THEME } from "../../presentation/chart_theme.ts";
 import { Island } from "../../components/Island.tsx";
 import DataFileField from "../../islands/DataFileField.tsx";
-import { assertStorable } from "../api/errors.ts";
+import { assertStorable, formBody } from "../api/errors.ts";
 import { validBody } from "../api/operation.ts";
 import { OPERATIONS } from "../../contract/operations.ts";
 
@@ -144,13 +144,14 @@ export function backtestPages(service: PageDeps & Pick<Service, "backtests" | "s
 
   app.post("/backtests", async (c) => {
     try {
-      const body = requestOf(await c.req.parseBody());
+      const body = requestOf(await formBody(c));
       assertStorable(body);
       const job = await jobs.create(validBody(OPERATIONS.createBacktest.body, body));
       return c.redirect(`/backtests/${job.id}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const details = error.details.map((d) => `${d.path}: ${d.message}`).join("; ");
+      const details = error.details.map((d) => `${d.path ? `${d.path}: ` : ""}${d.message}`)
+        .join("; ");
       return c.html(await listPage(`${error.message}: ${details}`), error.status);
     }
   });

@@ -3,10 +3,16 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { renderToString } from "preact-render-to-string";
 import { Layout } from "../../components/Layout.tsx";
 import { TOKEN_COOKIE, tokenAccess } from "../api/auth.ts";
+import { formBody } from "../api/errors.ts";
 
-/** `next` when it is a path on this service, else `/` (never another site). */
+/**
+ * `next` when it is a path on this service, else `/` (never another site): one
+ * `/` first, and no whitespace, control character or backslash anywhere
+ * (browsers drop tabs and newlines from a URL and read `\` as `/`, so
+ * `/\t/evil.com` would lead to `//evil.com`).
+ */
 function localPath(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])/.test(next) ? next : "/";
+  return typeof next === "string" && /^\/(?!\/)[^\s\p{Cc}\\]*$/u.test(next) ? next : "/";
 }
 
 /** The page asking for the token; after logging in the browser returns to `next`. */
@@ -55,7 +61,7 @@ export function loginRoutes(tokens: { apiToken?: string; readToken?: string }): 
   app.get("/login", (c) => loginPage(c, { next: c.req.query("next"), status: 200 }));
 
   app.post("/login", async (c) => {
-    const form = await c.req.parseBody();
+    const form = await formBody(c);
     const token = typeof form.token === "string" ? form.token : undefined;
     const next = localPath(form.next);
     if (accessOf(token) === undefined) {

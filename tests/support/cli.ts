@@ -13,17 +13,22 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 /**
  * Runs `deno run -A cli/<script>.ts ...args` from the project root with
  * `PAPER_URL` set to `url` (and `PAPER_API_TOKEN` only when given in `env`).
+ * With `timeoutMs`, a run that has not ended by then is killed and fails the
+ * test, naming the command.
  */
 export async function runCli(
   script: "paper" | "strategy" | "backtest" | "sweep",
   args: readonly string[],
-  options: { url?: string; env?: Record<string, string> } = {},
+  options: { url?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   if (options.url) env.PAPER_URL = options.url;
   const inherited = Deno.env.toObject();
   delete inherited.PAPER_API_TOKEN;
   delete inherited.PAPER_URL;
+  const signal = options.timeoutMs === undefined
+    ? undefined
+    : AbortSignal.timeout(options.timeoutMs);
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `cli/${script}.ts`, ...args],
     cwd: ROOT,
@@ -31,7 +36,13 @@ export async function runCli(
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
+    signal,
   }).output();
+  if (signal?.aborted) {
+    throw new Error(
+      `cli/${script}.ts ${args.join(" ")} did not end within ${options.timeoutMs} ms`,
+    );
+  }
   const decoder = new TextDecoder();
   return {
     code: output.code,

@@ -22,5 +22,5 @@ export { INDICATOR_TYPES } from "./indicator_types.ts";
 export type { IndicatorTypeName } from "./indicator_types.ts";
 export type { IndicatorParams } from "./indicator_schemas.ts";
 export { CANDLE_WINDOW } from "./candle_series.ts";
-export { STRATEGY_LIMITS } from "./limits.ts";
+export { formatCount, STRATEGY_LIMITS } from "./limits.ts";
 export type { StrategyLimits } from "./limits.ts";
