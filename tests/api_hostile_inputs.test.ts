@@ -166,6 +166,77 @@ const badText: Case[] = [
   },
 ];
 
+const PROTO_STRATEGY = "version: 1\nname: t\ntimeframe: 1s\nindicators:\n" +
+  "  __proto__: { type: EMA, period: 2 }\nentry:\n  long: { crosses_above: [close, __proto__] }\n" +
+  "sizing: { type: percent_of_equity, value: 50 }\n";
+const PROTO_REFUSED =
+  /"path":"indicators.__proto__","message":"indicator name '__proto__' is reserved/;
+const badStrategies: Case[] = [
+  {
+    what: "an indicator named __proto__, validated",
+    method: "POST",
+    path: "/api/strategies/validate",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY,
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named __proto__, stored",
+    method: "POST",
+    path: "/api/strategies",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY,
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "a session of a strategy with an indicator named __proto__",
+    method: "POST",
+    path: "/api/paper_trading/sessions",
+    body: JSON.stringify({ strategy: PROTO_STRATEGY, symbol: "BTCUSDT" }),
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "a backtest of a strategy with an indicator named __proto__",
+    method: "POST",
+    path: "/api/backtests",
+    body: JSON.stringify({ strategy: PROTO_STRATEGY, data: "BTCUSDT-stream.jsonl" }),
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named __proto__, as a JSON document",
+    method: "POST",
+    path: "/api/strategies/validate",
+    // Written as text: `__proto__` in an object literal would set its prototype.
+    body: '{"document": {"version": 1, "name": "t", "timeframe": "1s", ' +
+      '"indicators": {"__proto__": {"type": "EMA", "period": 2}}, ' +
+      '"entry": {"long": {"gt": ["__proto__", 1]}}, ' +
+      '"sizing": {"type": "percent_of_equity", "value": 50}}}',
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named close, as a JSON document",
+    method: "POST",
+    path: "/api/strategies/validate",
+    body: JSON.stringify({
+      document: {
+        version: 1,
+        name: "t",
+        timeframe: "1s",
+        indicators: { close: { type: "EMA", period: 2 } },
+        entry: { long: { gt: ["close", 1] } },
+        sizing: { type: "percent_of_equity", value: 50 },
+      },
+    }),
+    status: 422,
+    says: /"path":"indicators.close","message":"indicator name 'close' is a candle field/,
+  },
+];
+
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
 const paths: Case[] = [
   ["../secret.jsonl", "'..' to a file that exists"],
@@ -411,7 +482,7 @@ Deno.test({
       assert.equal(created.status, 201, created.text);
       sessionId = JSON.parse(created.text).id;
 
-      const table = [...nulIds, ...badText, ...paths, ...access, ...malformed];
+      const table = [...nulIds, ...badText, ...badStrategies, ...paths, ...access, ...malformed];
       const wrong: string[] = [];
       for (const c of table) {
         const { status, text } = await send(c);

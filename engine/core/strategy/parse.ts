@@ -261,6 +261,20 @@ function declaredIndicators(doc: Record<string, unknown>): Declarations {
   return declared;
 }
 
+/** Names every JavaScript object has: a lookup by such a name could find something else. */
+const OBJECT_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+/** Why no indicator can be named `name` (a reference to it could never reach it), or undefined. */
+function nameProblem(name: string): string | undefined {
+  if ((CANDLE_FIELDS as readonly string[]).includes(name)) {
+    return `indicator name '${name}' is a candle field: '${name}' always means the candle's ` +
+      `field, so this indicator could never be used; choose another name`;
+  }
+  return OBJECT_KEYS.includes(name)
+    ? `indicator name '${name}' is reserved; choose another name`
+    : undefined;
+}
+
 /**
  * Resolves a reference string against the declared indicators: returns an
  * error message, or undefined when it names a candle field or an existing
@@ -351,6 +365,8 @@ function checkIndicatorGraph(
   const base = isTimeframe(doc.timeframe) ? timeframeMs(doc.timeframe) : undefined;
   for (const [name, indicator] of declared) {
     const path = `indicators.${name}`;
+    const unusable = nameProblem(name);
+    if (unusable) errors.push({ path, message: unusable });
     if (isTimeframe(indicator.timeframe) && base !== undefined) {
       const ms = timeframeMs(indicator.timeframe);
       if (ms < base || ms % base !== 0) {
