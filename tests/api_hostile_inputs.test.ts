@@ -235,6 +235,15 @@ const badStrategies: Case[] = [
     status: 422,
     says: /"path":"indicators.close","message":"indicator name 'close' is a candle field/,
   },
+  {
+    what: "a YAML document expanding 150 aliases",
+    method: "POST",
+    path: "/api/strategies/validate",
+    headers: { "content-type": "application/yaml" },
+    body: `version: 1\nname: &n x\ndescription: [${Array(150).fill("*n").join(", ")}]\n`,
+    status: 422,
+    says: /the document expands more than 100 aliases \(\*name\); the limit is 100/,
+  },
 ];
 
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
@@ -491,6 +500,9 @@ Deno.test({
           c.says && !c.says.test(text) ? `body does not say ${c.says}` : "",
           // (echoing a path the request itself sent is no leak)
           text.includes(dir) && !c.body?.includes("{dir}") ? "body shows the server path" : "",
+          /\b(Type|Reference|Range|Syntax)Error\b/.test(text)
+            ? "body names a JavaScript error"
+            : "",
         ].filter(Boolean);
         if (problems.length > 0) {
           wrong.push(`${c.what}: ${problems.join("; ")}\n    ${text.slice(0, 200)}`);

@@ -10,6 +10,7 @@
 
 import { type Document, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
+import { errorText } from "../error_text.ts";
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
 import { looksLikeSymbolReference, symbolReference } from "./cross_symbol.ts";
 import { INDICATOR_TYPES, indicatorType } from "./indicator_types.ts";
@@ -47,7 +48,10 @@ export function parseStrategy(input: unknown): ParseResult {
   try {
     return validate(input);
   } catch (error) {
-    return { ok: false, errors: [{ path: "", message: `cannot validate strategy: ${error}` }] };
+    return {
+      ok: false,
+      errors: [{ path: "", message: `cannot validate strategy: ${errorText(error)}` }],
+    };
   }
 }
 
@@ -132,7 +136,17 @@ function parseText(
       }),
     };
   }
-  return { ok: true, value: doc.toJS() };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: STRATEGY_LIMITS.aliases }) };
+  } catch (error) {
+    // Aliases are resolved only here: one without its anchor, or too many of them.
+    const text = errorText(error);
+    const message = text.startsWith("Excessive alias count")
+      ? `the document expands more than ${STRATEGY_LIMITS.aliases} aliases (*name); ` +
+        `the limit is ${STRATEGY_LIMITS.aliases}`
+      : `syntax error: ${text}`;
+    return { ok: false, errors: [{ path: "", message }] };
+  }
 }
 
 /** Keys that repeat a key of the same mapping, where they start. */
