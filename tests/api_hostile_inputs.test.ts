@@ -246,6 +246,28 @@ const badStrategies: Case[] = [
   },
 ];
 
+const order = (fields: Record<string, unknown>): Case => ({
+  what: `an order ${JSON.stringify(fields)}`,
+  method: "POST",
+  path: "/api/paper_trading/sessions/{session}/orders",
+  body: JSON.stringify(fields),
+  status: 400,
+});
+const badOrders: Case[] = [
+  {
+    ...order({ side: "buy", quantity: 0.00001, price: 1_000_000 }),
+    says: /"path":"price","message":"price applies to limit and stop_limit orders only"/,
+  },
+  {
+    ...order({ side: "buy", type: "stop_market", quantity: 0.1, stop_price: 70_000, price: 1 }),
+    says: /"path":"price","message":"price applies to limit and stop_limit orders only"/,
+  },
+  {
+    ...order({ side: "buy", type: "limit", quantity: 0.1, price: 50_000, stop_price: 1 }),
+    says: /"path":"stop_price","message":"stop_price applies to stop_market and stop_limit/,
+  },
+];
+
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
 const paths: Case[] = [
   ["../secret.jsonl", "'..' to a file that exists"],
@@ -491,7 +513,15 @@ Deno.test({
       assert.equal(created.status, 201, created.text);
       sessionId = JSON.parse(created.text).id;
 
-      const table = [...nulIds, ...badText, ...badStrategies, ...paths, ...access, ...malformed];
+      const table = [
+        ...nulIds,
+        ...badText,
+        ...badStrategies,
+        ...badOrders,
+        ...paths,
+        ...access,
+        ...malformed,
+      ];
       const wrong: string[] = [];
       for (const c of table) {
         const { status, text } = await send(c);

@@ -313,6 +313,32 @@ Deno.test("latency: an order is live only for trades at or after submission + la
   assert.equal(f.time, 1100);
 });
 
+Deno.test("a market order is valued at the market, whatever price it carries", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const inflated = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.01, price: 1_000_000 },
+    1000,
+    [],
+  );
+  assert.equal(inflated.reason, "notional 1.001 below min notional 5");
+  const triggered = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.01, stop_price: 1_000_000 },
+    1000,
+    [],
+  );
+  assert.equal(triggered.reason, "notional 1.001 below min notional 5");
+  const deflated = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.1, price: 1 },
+    1000,
+    [],
+  );
+  assert.equal(deflated.status, "filled", deflated.reason);
+});
+
 Deno.test("step rounding and min notional", () => {
   const acc = account();
   trade(acc, 100, 1000);

@@ -100,11 +100,16 @@ export function validate(
   return null;
 }
 
-/** Price used for min notional and reservations: limit, stop, or market (with the slippage bound). */
+/**
+ * Price used for min notional and reservations: limit, stop, or market (with
+ * the slippage bound). A market order is valued at the market only, whatever
+ * prices it carries.
+ */
 function referencePrice(account: Account, order: Order, market: MarketState, now: number): number {
-  if (order.price !== undefined) return order.price;
-  if (typeof order.stop_price === "number") return order.stop_price;
+  const atMarket = order.type === "market";
+  if (!atMarket && order.price !== undefined) return order.price;
+  if (!atMarket && typeof order.stop_price === "number") return order.stop_price;
   const ref = marketRef(account, market, order.side, now);
-  if (order.type !== "market" || order.side === "sell") return ref;
+  if (!atMarket || order.side === "sell") return ref;
   return slippedPrice(ref, "buy", worstSlippageBps(account.config));
 }
