@@ -4,7 +4,7 @@
  * clear message, never a 500, and no answer shows a server path.
  */
 import assert from "node:assert/strict";
-import { startTestServer } from "./support/server.ts";
+import { eventually, startTestServer } from "./support/server.ts";
 import { rawRequest } from "./support/raw_http.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 
@@ -266,6 +266,20 @@ const badOrders: Case[] = [
     ...order({ side: "buy", type: "limit", quantity: 0.1, price: 50_000, stop_price: 1 }),
     says: /"path":"stop_price","message":"stop_price applies to stop_market and stop_limit/,
   },
+  {
+    ...order({ side: "buy", type: "stop_market", quantity: 0.001, stop_price: 1e-300 }),
+    status: 422,
+    says: /"message":"stop_price rounds to 0 at tick size/,
+  },
+  {
+    // (the session has a market price by then: the table waits for it)
+    ...order({ side: "buy", quantity: 0.001, bracket: { stop_loss: 1e9, take_profit: 0.01 } }),
+    status: 422,
+    says: new RegExp(
+      "bracket stop_loss 1000000000 must be below the entry price [0-9.]+; " +
+        "bracket take_profit 0.01 must be above the entry price [0-9.]+ of a buy",
+    ),
+  },
 ];
 
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
@@ -512,6 +526,15 @@ Deno.test({
       });
       assert.equal(created.status, 201, created.text);
       sessionId = JSON.parse(created.text).id;
+      await eventually(async () => {
+        const read = await send({
+          what: "the session",
+          method: "GET",
+          path: "/api/paper_trading/sessions/{session}",
+          status: 200,
+        });
+        return JSON.parse(read.text).last_price ?? undefined;
+      }, { what: "the session's first market price", timeoutMs: 60_000 });
 
       const table = [
         ...nulIds,

@@ -339,6 +339,20 @@ Deno.test("a market order is valued at the market, whatever price it carries", (
   assert.equal(deflated.status, "filled", deflated.reason);
 });
 
+Deno.test("a stop price that rounds to 0 is refused like a limit price", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const stop = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "stop_market", quantity: 0.1, stop_price: 1e-300 },
+    1000,
+    [],
+  );
+  assert.equal(stop.status, "rejected");
+  assert.equal(stop.reason, "stop_price rounds to 0 at tick size 0.01");
+  assert.deepEqual(openOrders(acc), []);
+});
+
 Deno.test("step rounding and min notional", () => {
   const acc = account();
   trade(acc, 100, 1000);
