@@ -11,6 +11,7 @@ import {
   MAX_PORTFOLIO_SYMBOLS,
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
+  MIN_INITIAL_CAPITAL,
 } from "./limits.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
 import { TRADING_STATES } from "../engine/core/risk/events.ts";
@@ -34,7 +35,12 @@ export const symbolSchema = z.string().regex(
 ).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
-const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
+const capitalSchema = z.number()
+  .min(
+    MIN_INITIAL_CAPITAL,
+    `must be at least ${MIN_INITIAL_CAPITAL} (one unit of the quote currency)`,
+  )
+  .max(MAX_INITIAL_CAPITAL);
 
 /** Execution fields every trading request may carry. */
 export const executionFields = {

@@ -282,6 +282,31 @@ const badOrders: Case[] = [
   },
 ];
 
+const CAPITAL_TOO_SMALL =
+  /"path":"initial_capital","message":"must be at least 1 \(one unit of the quote currency\)"/;
+const badCapital: Case[] = [
+  {
+    what: "a session with an initial capital of 5e-324",
+    method: "POST",
+    path: "/api/paper_trading/sessions",
+    body: session('"initial_capital":5e-324'),
+    status: 400,
+    says: CAPITAL_TOO_SMALL,
+  },
+  {
+    what: "a backtest with an initial capital of 0.5",
+    method: "POST",
+    path: "/api/backtests",
+    body: JSON.stringify({
+      strategy: "ema_cross",
+      data: "BTCUSDT-stream.jsonl",
+      initial_capital: 0.5,
+    }),
+    status: 400,
+    says: CAPITAL_TOO_SMALL,
+  },
+];
+
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
 const paths: Case[] = [
   ["../secret.jsonl", "'..' to a file that exists"],
@@ -541,6 +566,7 @@ Deno.test({
         ...badText,
         ...badStrategies,
         ...badOrders,
+        ...badCapital,
         ...paths,
         ...access,
         ...malformed,
