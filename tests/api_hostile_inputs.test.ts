@@ -307,6 +307,26 @@ const badCapital: Case[] = [
   },
 ];
 
+const BUILT_IN = /'ema_cross' is a built-in strategy and cannot be changed or deleted/;
+const builtIns: Case[] = [
+  {
+    what: "deleting the built-in strategy ema_cross",
+    method: "DELETE",
+    path: "/api/strategies/ema_cross",
+    status: 409,
+    says: BUILT_IN,
+  },
+  {
+    what: "overwriting the built-in strategy ema_cross",
+    method: "PUT",
+    path: "/api/strategies/ema_cross",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY.replace("__proto__", "p").replace("__proto__", "p"),
+    status: 409,
+    says: BUILT_IN,
+  },
+];
+
 const backtest = (data: string) => JSON.stringify({ strategy: "ema_cross", data });
 const paths: Case[] = [
   ["../secret.jsonl", "'..' to a file that exists"],
@@ -567,6 +587,7 @@ Deno.test({
         ...badStrategies,
         ...badOrders,
         ...badCapital,
+        ...builtIns,
         ...paths,
         ...access,
         ...malformed,
@@ -588,6 +609,9 @@ Deno.test({
         }
       }
       assert.deepEqual(wrong, [], `\n${wrong.join("\n")}`);
+      const kept = await send({ ...builtIns[0], method: "GET", status: 200 });
+      assert.equal(kept.status, 200, `ema_cross is still stored: ${kept.text}`);
+      assert.equal(JSON.parse(kept.text).version, 1, "and unchanged");
 
       // A path outside the directory answers the same whether or not something is there.
       const answer = async (data: string) =>
