@@ -17,6 +17,7 @@ import {
   MAX_INITIAL_CAPITAL,
   MAX_SLIPPAGE_BPS,
   type Metrics,
+  MIN_INITIAL_CAPITAL,
   type Order,
   type Page,
   RECORD_LIMIT,
@@ -252,7 +253,7 @@ const start: Command = {
     const reference = await strategyReference(requiredString(args, "strategy"));
     const symbols = requiredString(args, "symbol").toUpperCase().split(",").map((s) => s.trim());
     const capital = numberOption(args, "capital", {
-      min: Number.MIN_VALUE,
+      min: MIN_INITIAL_CAPITAL,
       max: MAX_INITIAL_CAPITAL,
     });
     const maker = numberOption(args, "maker-fee", { min: 0, max: MAX_FEE_RATE });

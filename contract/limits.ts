@@ -43,6 +43,8 @@ export const MAX_WEBHOOK_TARGET = 2048;
 export const ALERT_LIST_LIMIT: IntRange = { min: 1, max: 500, fallback: 50 };
 /** Longest `Idempotency-Key`. */
 export const MAX_IDEMPOTENCY_KEY = 255;
+/** Smallest initial capital a session or backtest may start with (one unit of the quote currency). */
+export const MIN_INITIAL_CAPITAL = 1;
 /** Largest initial capital a session or backtest may start with. */
 export const MAX_INITIAL_CAPITAL = 1e12;
 /** Largest maker or taker fee rate a request may set (0.1 = 10 %). */

@@ -11,6 +11,7 @@ import {
   MAX_PORTFOLIO_SYMBOLS,
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
+  MIN_INITIAL_CAPITAL,
 } from "./limits.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
 import { TRADING_STATES } from "../engine/core/risk/events.ts";
@@ -34,7 +35,12 @@ export const symbolSchema = z.string().regex(
 ).transform((s) => s.toUpperCase());
 
 /** Quote-currency capital a session or backtest starts with. */
-const capitalSchema = z.number().positive().max(MAX_INITIAL_CAPITAL);
+const capitalSchema = z.number()
+  .min(
+    MIN_INITIAL_CAPITAL,
+    `must be at least ${MIN_INITIAL_CAPITAL} (one unit of the quote currency)`,
+  )
+  .max(MAX_INITIAL_CAPITAL);
 
 /** Execution fields every trading request may carry. */
 export const executionFields = {
@@ -183,11 +189,20 @@ export const manualOrderSchema = z.strictObject({
   type: z.enum(["market", "limit", "stop_market", "stop_limit"]).default("market"),
   quantity: price.optional().describe("base quantity; give this or notional"),
   notional: price.optional().describe("quote amount, converted at the price or last price"),
-  price: price.optional().describe("limit price (limit, stop_limit)"),
-  stop_price: price.optional().describe("trigger price (stop_market, stop_limit)"),
+  price: price.optional().describe("limit price (limit and stop_limit orders only)"),
+  stop_price: price.optional().describe("trigger price (stop_market and stop_limit orders only)"),
   bracket: z.strictObject({ stop_loss: price.optional(), take_profit: price.optional() })
     .optional().describe("stop-loss and take-profit placed when the order fills"),
 }).refine((o) => (o.quantity === undefined) !== (o.notional === undefined), {
   message: "give exactly one of quantity and notional",
   path: ["quantity"],
-});
+}).refine((o) => o.price === undefined || o.type === "limit" || o.type === "stop_limit", {
+  message: "price applies to limit and stop_limit orders only",
+  path: ["price"],
+}).refine(
+  (o) => o.stop_price === undefined || o.type === "stop_market" || o.type === "stop_limit",
+  {
+    message: "stop_price applies to stop_market and stop_limit orders only",
+    path: ["stop_price"],
+  },
+);

@@ -1,4 +1,4 @@
-import { DEFAULT_INITIAL_CAPITAL } from "../contract/mod.ts";
+import { DEFAULT_INITIAL_CAPITAL, MIN_INITIAL_CAPITAL } from "../contract/mod.ts";
 import { useState } from "preact/hooks";
 import { api, errorLines } from "./_api.ts";
 import type { SessionSummary } from "./_session_state.ts";
@@ -130,7 +130,7 @@ export default function NewSessionForm(props: NewSessionFormProps) {
           <input
             name="initial_capital"
             type="number"
-            min="1"
+            min={MIN_INITIAL_CAPITAL}
             step="any"
             value={capital}
             onInput={(e) => setCapital(e.currentTarget.value)}

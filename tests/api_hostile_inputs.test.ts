@@ -4,7 +4,7 @@
  * clear message, never a 500, and no answer shows a server path.
  */
 import assert from "node:assert/strict";
-import { startTestServer } from "./support/server.ts";
+import { eventually, startTestServer } from "./support/server.ts";
 import { rawRequest } from "./support/raw_http.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 
@@ -163,6 +163,167 @@ const badText: Case[] = [
     body: "strategy=%00&data=BTCUSDT-stream.jsonl",
     status: 400,
     says: /contains a NUL character/,
+  },
+];
+
+const PROTO_STRATEGY = "version: 1\nname: t\ntimeframe: 1s\nindicators:\n" +
+  "  __proto__: { type: EMA, period: 2 }\nentry:\n  long: { crosses_above: [close, __proto__] }\n" +
+  "sizing: { type: percent_of_equity, value: 50 }\n";
+const PROTO_REFUSED =
+  /"path":"indicators.__proto__","message":"indicator name '__proto__' is reserved/;
+const badStrategies: Case[] = [
+  {
+    what: "an indicator named __proto__, validated",
+    method: "POST",
+    path: "/api/strategies/validate",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY,
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named __proto__, stored",
+    method: "POST",
+    path: "/api/strategies",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY,
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "a session of a strategy with an indicator named __proto__",
+    method: "POST",
+    path: "/api/paper_trading/sessions",
+    body: JSON.stringify({ strategy: PROTO_STRATEGY, symbol: "BTCUSDT" }),
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "a backtest of a strategy with an indicator named __proto__",
+    method: "POST",
+    path: "/api/backtests",
+    body: JSON.stringify({ strategy: PROTO_STRATEGY, data: "BTCUSDT-stream.jsonl" }),
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named __proto__, as a JSON document",
+    method: "POST",
+    path: "/api/strategies/validate",
+    // Written as text: `__proto__` in an object literal would set its prototype.
+    body: '{"document": {"version": 1, "name": "t", "timeframe": "1s", ' +
+      '"indicators": {"__proto__": {"type": "EMA", "period": 2}}, ' +
+      '"entry": {"long": {"gt": ["__proto__", 1]}}, ' +
+      '"sizing": {"type": "percent_of_equity", "value": 50}}}',
+    status: 422,
+    says: PROTO_REFUSED,
+  },
+  {
+    what: "an indicator named close, as a JSON document",
+    method: "POST",
+    path: "/api/strategies/validate",
+    body: JSON.stringify({
+      document: {
+        version: 1,
+        name: "t",
+        timeframe: "1s",
+        indicators: { close: { type: "EMA", period: 2 } },
+        entry: { long: { gt: ["close", 1] } },
+        sizing: { type: "percent_of_equity", value: 50 },
+      },
+    }),
+    status: 422,
+    says: /"path":"indicators.close","message":"indicator name 'close' is a candle field/,
+  },
+  {
+    what: "a YAML document expanding 150 aliases",
+    method: "POST",
+    path: "/api/strategies/validate",
+    headers: { "content-type": "application/yaml" },
+    body: `version: 1\nname: &n x\ndescription: [${Array(150).fill("*n").join(", ")}]\n`,
+    status: 422,
+    says: /the document expands more than 100 aliases \(\*name\); the limit is 100/,
+  },
+];
+
+const order = (fields: Record<string, unknown>): Case => ({
+  what: `an order ${JSON.stringify(fields)}`,
+  method: "POST",
+  path: "/api/paper_trading/sessions/{session}/orders",
+  body: JSON.stringify(fields),
+  status: 400,
+});
+const badOrders: Case[] = [
+  {
+    ...order({ side: "buy", quantity: 0.00001, price: 1_000_000 }),
+    says: /"path":"price","message":"price applies to limit and stop_limit orders only"/,
+  },
+  {
+    ...order({ side: "buy", type: "stop_market", quantity: 0.1, stop_price: 70_000, price: 1 }),
+    says: /"path":"price","message":"price applies to limit and stop_limit orders only"/,
+  },
+  {
+    ...order({ side: "buy", type: "limit", quantity: 0.1, price: 50_000, stop_price: 1 }),
+    says: /"path":"stop_price","message":"stop_price applies to stop_market and stop_limit/,
+  },
+  {
+    ...order({ side: "buy", type: "stop_market", quantity: 0.001, stop_price: 1e-300 }),
+    status: 422,
+    says: /"message":"stop_price rounds to 0 at tick size/,
+  },
+  {
+    // (the session has a market price by then: the table waits for it)
+    ...order({ side: "buy", quantity: 0.001, bracket: { stop_loss: 1e9, take_profit: 0.01 } }),
+    status: 422,
+    says: new RegExp(
+      "bracket stop_loss 1000000000 must be below the entry price [0-9.]+; " +
+        "bracket take_profit 0.01 must be above the entry price [0-9.]+ of a buy",
+    ),
+  },
+];
+
+const CAPITAL_TOO_SMALL =
+  /"path":"initial_capital","message":"must be at least 1 \(one unit of the quote currency\)"/;
+const badCapital: Case[] = [
+  {
+    what: "a session with an initial capital of 5e-324",
+    method: "POST",
+    path: "/api/paper_trading/sessions",
+    body: session('"initial_capital":5e-324'),
+    status: 400,
+    says: CAPITAL_TOO_SMALL,
+  },
+  {
+    what: "a backtest with an initial capital of 0.5",
+    method: "POST",
+    path: "/api/backtests",
+    body: JSON.stringify({
+      strategy: "ema_cross",
+      data: "BTCUSDT-stream.jsonl",
+      initial_capital: 0.5,
+    }),
+    status: 400,
+    says: CAPITAL_TOO_SMALL,
+  },
+];
+
+const BUILT_IN = /'ema_cross' is a built-in strategy and cannot be changed or deleted/;
+const builtIns: Case[] = [
+  {
+    what: "deleting the built-in strategy ema_cross",
+    method: "DELETE",
+    path: "/api/strategies/ema_cross",
+    status: 409,
+    says: BUILT_IN,
+  },
+  {
+    what: "overwriting the built-in strategy ema_cross",
+    method: "PUT",
+    path: "/api/strategies/ema_cross",
+    headers: { "content-type": "application/yaml" },
+    body: PROTO_STRATEGY.replace("__proto__", "p").replace("__proto__", "p"),
+    status: 409,
+    says: BUILT_IN,
   },
 ];
 
@@ -467,10 +628,23 @@ Deno.test({
       });
       assert.equal(created.status, 201, created.text);
       sessionId = JSON.parse(created.text).id;
+      await eventually(async () => {
+        const read = await send({
+          what: "the session",
+          method: "GET",
+          path: "/api/paper_trading/sessions/{session}",
+          status: 200,
+        });
+        return JSON.parse(read.text).last_price ?? undefined;
+      }, { what: "the session's first market price", timeoutMs: 60_000 });
 
       const table = [
         ...nulIds,
         ...badText,
+        ...badStrategies,
+        ...badOrders,
+        ...badCapital,
+        ...builtIns,
         ...paths,
         ...access,
         ...malformed,
@@ -486,12 +660,18 @@ Deno.test({
           c.says && !c.says.test(text) ? `body does not say ${c.says}` : "",
           // (echoing a path the request itself sent is no leak)
           text.includes(dir) && !c.body?.includes("{dir}") ? "body shows the server path" : "",
+          /\b(Type|Reference|Range|Syntax)Error\b/.test(text)
+            ? "body names a JavaScript error"
+            : "",
         ].filter(Boolean);
         if (problems.length > 0) {
           wrong.push(`${c.what}: ${problems.join("; ")}\n    ${text.slice(0, 200)}`);
         }
       }
       assert.deepEqual(wrong, [], `\n${wrong.join("\n")}`);
+      const kept = await send({ ...builtIns[0], method: "GET", status: 200 });
+      assert.equal(kept.status, 200, `ema_cross is still stored: ${kept.text}`);
+      assert.equal(JSON.parse(kept.text).version, 1, "and unchanged");
 
       // A path outside the directory answers the same whether or not something is there.
       const answer = async (data: string) =>

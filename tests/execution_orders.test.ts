@@ -313,6 +313,46 @@ Deno.test("latency: an order is live only for trades at or after submission + la
   assert.equal(f.time, 1100);
 });
 
+Deno.test("a market order is valued at the market, whatever price it carries", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const inflated = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.01, price: 1_000_000 },
+    1000,
+    [],
+  );
+  assert.equal(inflated.reason, "notional 1.001 below min notional 5");
+  const triggered = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.01, stop_price: 1_000_000 },
+    1000,
+    [],
+  );
+  assert.equal(triggered.reason, "notional 1.001 below min notional 5");
+  const deflated = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "market", quantity: 0.1, price: 1 },
+    1000,
+    [],
+  );
+  assert.equal(deflated.status, "filled", deflated.reason);
+});
+
+Deno.test("a stop price that rounds to 0 is refused like a limit price", () => {
+  const acc = account();
+  trade(acc, 100, 1000);
+  const stop = submitOrder(
+    acc,
+    { symbol: S, side: "buy", type: "stop_market", quantity: 0.1, stop_price: 1e-300 },
+    1000,
+    [],
+  );
+  assert.equal(stop.status, "rejected");
+  assert.equal(stop.reason, "stop_price rounds to 0 at tick size 0.01");
+  assert.deepEqual(openOrders(acc), []);
+});
+
 Deno.test("step rounding and min notional", () => {
   const acc = account();
   trade(acc, 100, 1000);

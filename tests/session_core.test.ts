@@ -224,6 +224,42 @@ Deno.test("manual orders go through the same execution path, tagged manual, and 
   assert.equal(core.view().metrics.fill_count, 1);
 });
 
+Deno.test("a manual bracket on the wrong side of its entry is rejected before anything is placed", () => {
+  const core = new SessionCore(setup);
+  run(core, waveTrades({ count: 20 }));
+  const last = core.view().last_price!;
+  const cases = [
+    [{ side: "buy", bracket: { stop_loss: last * 1.2, take_profit: 10 } }, [
+      `bracket stop_loss ${last * 1.2} must be below the entry price ${last}`,
+      `bracket take_profit 10 must be above the entry price ${last} of a buy`,
+    ]],
+    [{ side: "sell", bracket: { stop_loss: last * 0.9 } }, [
+      `bracket stop_loss ${last * 0.9} must be above the entry price ${last} of a sell`,
+    ]],
+    [{ side: "buy", type: "limit", price: 100, bracket: { take_profit: 99 } }, [
+      "bracket take_profit 99 must be above the entry price 100 of a buy",
+    ]],
+  ] as const;
+  for (const [order, reasons] of cases) {
+    const out: SessionEffect[] = [];
+    const placed = core.placeOrder({ type: "market", quantity: 0.01, ...order }, out);
+    assert.equal(placed.status, "rejected", JSON.stringify(order));
+    assert.equal(placed.reason, reasons.join("; "));
+    assert.equal(out.filter((e) => e.type === "fill").length, 0, "nothing filled");
+  }
+  assert.deepEqual(core.view().open_orders, [], "no order rests");
+  assert.equal(core.view().position.quantity, 0);
+  const out: SessionEffect[] = [];
+  const protectedBuy = core.placeOrder({
+    side: "buy",
+    type: "market",
+    notional: 1_000,
+    bracket: { stop_loss: last * 0.9, take_profit: last * 1.1 },
+  }, out);
+  assert.equal(protectedBuy.status, "filled", protectedBuy.reason);
+  assert.equal(core.view().open_orders.length, 2, "its stop-loss and take-profit rest");
+});
+
 Deno.test("contradicting entry rules are counted as conflicts, so an idle session says why", () => {
   const both = parseStrategy(`
 version: 1

@@ -162,6 +162,18 @@ Deno.test("each limit refuses a document with the limit and the document's value
       "entry",
       /^the document contains itself \(a recursive alias\)$/,
     ],
+    [
+      "150 YAML aliases",
+      `version: 1\nname: &n x\ndescription: [${Array(150).fill("*n").join(", ")}]\n`,
+      "",
+      /^the document expands more than 100 aliases \(\*name\); the limit is 100$/,
+    ],
+    [
+      "a YAML alias without its anchor",
+      "version: 1\nname: *nowhere\n",
+      "",
+      /^syntax error: Unresolved alias \(the anchor must be set before the alias\): nowhere$/,
+    ],
   ];
   for (const [what, input, path, message] of cases) {
     const errors = errorsOf(input);

@@ -98,6 +98,38 @@ Deno.test("graph and risk errors", () => {
   assert.equal(tf[0].path, "indicators.fast.timeframe");
 });
 
+Deno.test("indicator names no reference could reach are refused, in YAML, JSON and objects", () => {
+  const reserved =
+    /^indicator name '(__proto__|constructor|prototype)' is reserved; choose another/;
+  const field = /^indicator name '(close|volume)' is a candle field: .* could never be used/;
+  for (
+    const [name, message] of [
+      ["__proto__", reserved],
+      ["constructor", reserved],
+      ["prototype", reserved],
+      ["close", field],
+      ["volume", field],
+    ] as const
+  ) {
+    const yaml = CANONICAL.replaceAll("rsi", name);
+    const json = JSON.stringify(base({
+      indicators: { [name]: { type: "EMA", period: 2 } },
+      entry: { long: { crosses_above: ["open", name] } },
+    }));
+    for (const [form, input] of [["YAML", yaml], ["JSON", json], ["object", JSON.parse(json)]]) {
+      const errors = errorsOf(input);
+      const error = errors.find((e) => e.path === `indicators.${name}`);
+      assert.ok(error, `${name} (${form}): ${JSON.stringify(errors)}`);
+      assert.match(error.message, message, `${name} (${form})`);
+    }
+  }
+  const near = base({
+    indicators: { closes: { type: "EMA", period: 2 } },
+    entry: { long: { gt: ["closes", 0] } },
+  });
+  assert.ok(parseStrategy(near).ok, "a name that only starts like a candle field is fine");
+});
+
 Deno.test("YAML syntax errors name the line", () => {
   const errors = errorsOf("version: 1\nname: [unclosed\ntimeframe: 1m\n");
   assert.match(errors[0].message, /line \d+/);

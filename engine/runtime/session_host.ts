@@ -25,6 +25,7 @@ import { BusSubscriber } from "./market/bus_subscriber.ts";
 import type { BusReader } from "./market/bus_reader.ts";
 import { TimeMerge } from "./market/time_merge.ts";
 import { effectiveLimits } from "../core/risk/limits.ts";
+import { errorText } from "../core/error_text.ts";
 import type { Strategy } from "../core/strategy/schema.ts";
 import { recordApplied, type ResumePoint, resumePointOf, withResumePoint } from "./resume_point.ts";
 import type {
@@ -234,7 +235,7 @@ export class SessionHost {
         return fn(...args);
       } catch (error) {
         this.close();
-        this.#post({ type: "crashed", error: String(error) });
+        this.#post({ type: "crashed", error: errorText(error) });
       }
     };
   }

@@ -7,7 +7,7 @@ import type { Db } from "../../db/mod.ts";
 import { StrategyTable } from "../../db/stores/mod.ts";
 import type { StoredStrategy } from "../../contract/mod.ts";
 import { type Strategy, symbolReferenceProblems } from "../core/strategy/mod.ts";
-import { NotFoundError, ValidationError } from "./errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "./errors.ts";
 import {
   validateRequest,
   type ValidationOutcome,
@@ -15,6 +15,18 @@ import {
 } from "./strategy_validation.ts";
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** The example strategies shipped with the service: stored under their file names, read-only. */
+const EXAMPLES = new URL("../../strategies/", import.meta.url);
+
+/** The ids of the example strategies (their file names without `.yaml`). */
+async function exampleIds(): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const entry of Deno.readDir(EXAMPLES)) {
+    if (entry.name.endsWith(".yaml")) ids.add(entry.name.replace(/\.yaml$/, ""));
+  }
+  return ids;
+}
 
 /**
  * Validates a document on the calling thread or throws a {@link ValidationError}
@@ -61,6 +73,7 @@ export interface StrategyStoreOptions {
 export class StrategyStore {
   readonly #table: StrategyTable;
   readonly #validate: (request: ValidationRequest) => Promise<ValidationOutcome>;
+  #examples?: Promise<Set<string>>;
 
   constructor(db: Db, options: StrategyStoreOptions = {}) {
     this.#table = new StrategyTable(db);
@@ -105,8 +118,24 @@ export class StrategyStore {
     return stored;
   }
 
-  /** Stores a new version of an existing strategy. */
+  /** The ids of the example strategies, read once. */
+  #exampleIds(): Promise<Set<string>> {
+    return this.#examples ??= exampleIds();
+  }
+
+  /** Throws a {@link ConflictError} (409) when `id` is one of the example strategies. */
+  async #writable(id: string): Promise<void> {
+    if ((await this.#exampleIds()).has(id)) {
+      throw new ConflictError(
+        `'${id}' is a built-in strategy and cannot be changed or deleted; ` +
+          "store a copy under another name",
+      );
+    }
+  }
+
+  /** Stores a new version of an existing strategy (not of an example: 409). */
   async update(id: string, document: StrategyDocument): Promise<StoredStrategy> {
+    await this.#writable(id);
     const { strategy, source } = await this.#validated(document);
     const stored = await this.#table.update({ id, name: strategy.name, source });
     if (!stored) throw new NotFoundError(`no strategy with id '${id}'`);
@@ -157,19 +186,17 @@ export class StrategyStore {
     return this.#table.list();
   }
 
-  /** Deletes a strategy and its versions (sessions keep the document they run). */
+  /** Deletes a strategy and its versions (sessions keep the document they run); not an example (409). */
   async delete(id: string): Promise<void> {
+    await this.#writable(id);
     if (!await this.#table.delete(id)) throw new NotFoundError(`no strategy with id '${id}'`);
   }
 
   /** Stores the example strategies shipped in `strategies/` that are not stored yet. */
   async seedExamples(): Promise<void> {
-    const dir = new URL("../../strategies/", import.meta.url);
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.name.endsWith(".yaml")) continue;
-      const id = entry.name.replace(/\.yaml$/, "");
+    for (const id of await this.#exampleIds()) {
       if (!await this.#table.exists(id)) {
-        await this.create(await Deno.readTextFile(new URL(entry.name, dir)), { id }).catch(
+        await this.create(await Deno.readTextFile(new URL(`${id}.yaml`, EXAMPLES)), { id }).catch(
           (error) => {
             if (!(error instanceof ValidationError && error.message === "strategy id taken")) {
               throw error;

@@ -36,6 +36,7 @@ import type { LiveMessage } from "../../contract/mod.ts";
 import type { Candle, MarketEvent, Trade } from "../core/types.ts";
 import type { ExecutionConfig } from "../core/execution/mod.ts";
 import type { Strategy } from "../core/strategy/mod.ts";
+import { errorText } from "../core/error_text.ts";
 import {
   type SessionEffect,
   type SessionEvent,
@@ -555,7 +556,9 @@ export class Supervisor {
           } satisfies ToWorker,
         )
       );
-    }).catch((error) => this.#restart(slot, undefined, `could not start the worker: ${error}`));
+    }).catch((error) =>
+      this.#restart(slot, undefined, `could not start the worker: ${errorText(error)}`)
+    );
   }
 
   /**
@@ -716,7 +719,7 @@ export class Supervisor {
   /** Persists a session's effects, and suspends it when too many wait for an unavailable database. */
   #persistReport(slot: Slot, pooled: PooledWorker<Slot>, report: Snapshotted): void {
     this.#persist(slot, report).catch((error) =>
-      this.#restart(slot, pooled, `persisting events failed: ${error}`)
+      this.#restart(slot, pooled, `persisting events failed: ${errorText(error)}`)
     );
     // A slow database still commits (the backlog drains); one that fails does not.
     const waiting = slot.live.seq - slot.live.durableSeq;

@@ -7,7 +7,7 @@ import { freeCash, positionOf } from "./account.ts";
 import { fundsNeeded, maxFeeRate, slippedPrice, worstSlippageBps } from "./costs.ts";
 import { roundToStep } from "./filters.ts";
 import { amount, marketRef } from "./_order.ts";
-import type { Account, MarketState, Order, OrderRequest } from "./types.ts";
+import type { Account, MarketState, Order, OrderRequest, Side } from "./types.ts";
 
 const ORDER_TYPES = new Set([
   "market",
@@ -32,6 +32,30 @@ export function structuralError(request: OrderRequest): string | null {
     return `invalid time_in_force ${JSON.stringify(tif)}`;
   }
   return null;
+}
+
+/**
+ * Why a bracket cannot protect an entry of `side` at `entry`: a stop-loss or
+ * take-profit on the wrong side of the entry price would close the position
+ * at once. Null when it fits, or when there is no entry price to compare.
+ */
+export function bracketProblem(
+  side: Side,
+  entry: number,
+  bracket: { readonly stop_loss?: number; readonly take_profit?: number },
+): string | null {
+  if (!(entry > 0)) return null;
+  const buy = side === "buy";
+  const { stop_loss: stop, take_profit: target } = bracket;
+  const problems = [
+    stop !== undefined && (buy ? stop >= entry : stop <= entry)
+      ? `bracket stop_loss ${stop} must be ${buy ? "below" : "above"} the entry price ${entry}`
+      : "",
+    target !== undefined && (buy ? target <= entry : target >= entry)
+      ? `bracket take_profit ${target} must be ${buy ? "above" : "below"} the entry price ${entry}`
+      : "",
+  ].filter(Boolean);
+  return problems.length > 0 ? `${problems.join("; ")} of a ${side}` : null;
 }
 
 /**
@@ -75,6 +99,7 @@ export function validate(
   }
   if (typeof r.stop_price === "number") {
     r.stop_price = roundToStep(r.stop_price, market.tick, market.price_scale, "nearest");
+    if (r.stop_price <= 0) return `stop_price rounds to 0 at tick size ${market.tick}`;
   }
   const pos = positionOf(account, r.symbol);
   if (r.reduce_only) {
@@ -100,11 +125,16 @@ export function validate(
   return null;
 }
 
-/** Price used for min notional and reservations: limit, stop, or market (with the slippage bound). */
+/**
+ * Price used for min notional and reservations: limit, stop, or market (with
+ * the slippage bound). A market order is valued at the market only, whatever
+ * prices it carries.
+ */
 function referencePrice(account: Account, order: Order, market: MarketState, now: number): number {
-  if (order.price !== undefined) return order.price;
-  if (typeof order.stop_price === "number") return order.stop_price;
+  const atMarket = order.type === "market";
+  if (!atMarket && order.price !== undefined) return order.price;
+  if (!atMarket && typeof order.stop_price === "number") return order.stop_price;
   const ref = marketRef(account, market, order.side, now);
-  if (order.type !== "market" || order.side === "sell") return ref;
+  if (!atMarket || order.side === "sell") return ref;
   return slippedPrice(ref, "buy", worstSlippageBps(account.config));
 }

@@ -20,6 +20,7 @@ import {
 } from "../execution/account.ts";
 import { affordableQuantity } from "../execution/costs.ts";
 import { rejectOrder, submitOrder } from "../execution/placement.ts";
+import { bracketProblem } from "../execution/validation.ts";
 import { cancelAll, cancelOrder } from "../execution/cancellation.ts";
 import { applyTradeTo, onBook, onQuote } from "../execution/matching.ts";
 import { usableTrade } from "../market/event_validator.ts";
@@ -468,8 +469,9 @@ export class SessionCore {
   /**
    * Submits a trader's order through the same execution path as the
    * strategy's (validation, reservations, fees, slippage), tagged `manual`.
-   * A notional becomes a quantity at the order's price, else the last price.
-   * Returns the order as it stands (possibly `rejected`, with the reason).
+   * A notional becomes a quantity at the order's price, else the last price;
+   * a bracket on the wrong side of that price is rejected before anything is
+   * placed. Returns the order as it stands (possibly `rejected`, with the reason).
    */
   placeOrder(request: ManualOrder, out: SessionEffect[]): Order {
     this.#out = out;
@@ -478,7 +480,7 @@ export class SessionCore {
       this.#account.markets[this.#symbol]?.last ?? 0;
     const quantity = request.quantity ??
       (reference > 0 ? (request.notional ?? 0) / reference : 0);
-    const order = this.#placeChecked({
+    const submitted: OrderRequest = {
       symbol: this.#symbol,
       side: request.side,
       type: request.type,
@@ -487,7 +489,11 @@ export class SessionCore {
       ...(request.stop_price === undefined ? {} : { stop_price: request.stop_price }),
       ...(request.bracket ? { bracket: { ...request.bracket } } : {}),
       tag: "manual",
-    }, reference);
+    };
+    const misplaced = request.bracket && bracketProblem(request.side, reference, request.bracket);
+    const order = misplaced
+      ? rejectOrder(this.#account, submitted, misplaced, this.#time, this.#exec)
+      : this.#placeChecked(submitted, reference);
     this.#drainExec();
     this.#applyRisk();
     return order;

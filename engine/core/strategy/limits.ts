@@ -28,6 +28,8 @@ export interface StrategyLimits {
   readonly conditions: number;
   /** Cost: the sum over all indicators of the inputs each needs before its first value. */
   readonly cost: number;
+  /** YAML aliases (`*name`) expanded in the document, counting those inside aliased parts. */
+  readonly aliases: number;
   /** Problems reported for one document (the rest are counted). */
   readonly errors: number;
 }
@@ -46,6 +48,7 @@ export const STRATEGY_LIMITS: StrategyLimits = Object.freeze({
   nesting: 32,
   conditions: 500,
   cost: 100_000,
+  aliases: 100,
   errors: 100,
 });
 

@@ -10,6 +10,7 @@
 
 import { type Document, isScalar, LineCounter, parseDocument, visit } from "yaml";
 import type { z } from "zod";
+import { errorText } from "../error_text.ts";
 import { type Timeframe, timeframeMs, TIMEFRAMES } from "../types.ts";
 import { looksLikeSymbolReference, symbolReference } from "./cross_symbol.ts";
 import { INDICATOR_TYPES, indicatorType } from "./indicator_types.ts";
@@ -47,7 +48,10 @@ export function parseStrategy(input: unknown): ParseResult {
   try {
     return validate(input);
   } catch (error) {
-    return { ok: false, errors: [{ path: "", message: `cannot validate strategy: ${error}` }] };
+    return {
+      ok: false,
+      errors: [{ path: "", message: `cannot validate strategy: ${errorText(error)}` }],
+    };
   }
 }
 
@@ -132,7 +136,17 @@ function parseText(
       }),
     };
   }
-  return { ok: true, value: doc.toJS() };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: STRATEGY_LIMITS.aliases }) };
+  } catch (error) {
+    // Aliases are resolved only here: one without its anchor, or too many of them.
+    const text = errorText(error);
+    const message = text.startsWith("Excessive alias count")
+      ? `the document expands more than ${STRATEGY_LIMITS.aliases} aliases (*name); ` +
+        `the limit is ${STRATEGY_LIMITS.aliases}`
+      : `syntax error: ${text}`;
+    return { ok: false, errors: [{ path: "", message }] };
+  }
 }
 
 /** Keys that repeat a key of the same mapping, where they start. */
@@ -261,6 +275,20 @@ function declaredIndicators(doc: Record<string, unknown>): Declarations {
   return declared;
 }
 
+/** Names every JavaScript object has: a lookup by such a name could find something else. */
+const OBJECT_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+/** Why no indicator can be named `name` (a reference to it could never reach it), or undefined. */
+function nameProblem(name: string): string | undefined {
+  if ((CANDLE_FIELDS as readonly string[]).includes(name)) {
+    return `indicator name '${name}' is a candle field: '${name}' always means the candle's ` +
+      `field, so this indicator could never be used; choose another name`;
+  }
+  return OBJECT_KEYS.includes(name)
+    ? `indicator name '${name}' is reserved; choose another name`
+    : undefined;
+}
+
 /**
  * Resolves a reference string against the declared indicators: returns an
  * error message, or undefined when it names a candle field or an existing
@@ -351,6 +379,8 @@ function checkIndicatorGraph(
   const base = isTimeframe(doc.timeframe) ? timeframeMs(doc.timeframe) : undefined;
   for (const [name, indicator] of declared) {
     const path = `indicators.${name}`;
+    const unusable = nameProblem(name);
+    if (unusable) errors.push({ path, message: unusable });
     if (isTimeframe(indicator.timeframe) && base !== undefined) {
       const ms = timeframeMs(indicator.timeframe);
       if (ms < base || ms % base !== 0) {

@@ -128,19 +128,21 @@ function inputName(params: IndicatorParams): string | undefined {
 export function planStrategy(strategy: Strategy): CompiledStrategy {
   // Dependency order (inputs first): each indicator reads at most one other and
   // parsing rejected cycles, so walk each input chain up to what is placed.
+  // Names are looked up in Maps only: no name can reach an object's prototype.
+  const paramsOf = new Map(Object.entries(strategy.indicators));
   const order: string[] = [];
   const indexOf = new Map<string, number>();
   const timeframeOf = new Map<string, Timeframe>();
-  for (const name of Object.keys(strategy.indicators)) {
+  for (const name of paramsOf.keys()) {
     const chain: string[] = [];
     for (let at: string | undefined = name; at !== undefined && !indexOf.has(at);) {
       chain.push(at);
       indexOf.set(at, -1);
-      at = inputName(strategy.indicators[at]);
+      at = inputName(paramsOf.get(at)!);
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const at = chain[i];
-      const params = strategy.indicators[at];
+      const params = paramsOf.get(at)!;
       const input = inputName(params);
       indexOf.set(at, order.length);
       order.push(at);
@@ -164,12 +166,12 @@ export function planStrategy(strategy: Strategy): CompiledStrategy {
     const [name, output] = ref.split(".");
     const index = indexOf.get(name) ?? -1;
     if (index < 0) throw new TypeError(`unknown reference '${ref}'`);
-    const outputs = indicatorType(strategy.indicators[name].type)!.outputs;
+    const outputs = indicatorType(paramsOf.get(name)!.type)!.outputs;
     return { kind: "indicator", index, output: output ? outputs.indexOf(output) : 0 };
   };
 
   const indicators = order.map((name): IndicatorPlan => {
-    const params = strategy.indicators[name];
+    const params = paramsOf.get(name)!;
     const input = "input" in params ? params.input : undefined;
     const upstream = typeof input === "string" ? resolve(input) : undefined;
     const plan: IndicatorPlan = {
