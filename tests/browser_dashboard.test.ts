@@ -232,14 +232,21 @@ dashboardTest(
     assert.equal(await panel.locator(".inline-error").count(), 0);
 
     // A market buy with a bracket from the form: its stop-loss or take-profit exit shows in the
-    // signal history, with its reason.
-    const price = (await server.service.sessions.get(id)).last_price ?? 0;
+    // signal history, with its reason. The bracket is checked against the price the order meets:
+    // one set from a price the market has since moved past is refused, and set again from the newer.
     await form.getByLabel("Order type").selectOption("market");
-    await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
-    await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
-    await form.getByRole("button", { name: "Place order" }).click();
-    await form.locator('[data-testid="order-placed"]').getByText("buy 0.01 market: filled")
-      .waitFor();
+    const filled = form.locator('[data-testid="order-placed"]').getByText(
+      "buy 0.01 market: filled",
+    );
+    const refused = form.locator(".inline-error").getByText(/^order rejected — bracket /);
+    await eventually(async () => {
+      const price = (await server.service.sessions.get(id)).last_price ?? 0;
+      await form.getByLabel("Stop-loss").fill(String(Math.round(price * 0.9998 * 100) / 100));
+      await form.getByLabel("Take-profit").fill(String(Math.round(price * 1.0002 * 100) / 100));
+      await form.getByRole("button", { name: "Place order" }).click();
+      await filled.or(refused).waitFor();
+      return await filled.count() > 0 ? true : undefined;
+    }, { what: "a market buy with a bracket around the price it meets", timeoutMs: LIVE_TIMEOUT });
     await page.locator('[data-testid="signal-row"]')
       .filter({ hasText: /manual\.(stop_loss|take_profit).*acted.*(stop loss|take profit) at/ })
       .first().waitFor();
