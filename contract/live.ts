@@ -64,6 +64,8 @@ export type RiskMessage =
 /**
  * The topics a client may subscribe to (`market_data:SYMBOL` carries every
  * market event; SYMBOL is `BTCUSDT` or a venue symbol such as `OKX:BTC/USDT`).
+ * A market topic's match holds its kind (group 1) and symbol (group 2); the
+ * other topics (`trading:ID`, `sessions`, `risk`) have neither.
  */
 export const TOPIC_PATTERN =
   /^(ticker|trades|market_data|book):([A-Z0-9]{2,20}|[A-Z][A-Z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20})$|^trading:[0-9a-f-]{36}$|^sessions$|^risk$/;

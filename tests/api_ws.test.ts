@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
 import { createSession } from "./support/api.ts";
+import { startFakeOkx } from "./support/fake_okx.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -15,6 +16,31 @@ async function connect(url: string, query = ""): Promise<{ socket: WebSocket; me
     socket.onerror = reject;
   });
   return { socket, messages };
+}
+
+/**
+ * Sends `frames`, then a ping, and returns the answers that came before the
+ * pong (answers come in order; updates and heartbeats left out).
+ */
+async function answersTo(
+  client: { socket: WebSocket; messages: Json[] },
+  frames: (string | Uint8Array)[],
+): Promise<Json[]> {
+  const from = client.messages.length;
+  for (const frame of frames) client.socket.send(frame);
+  client.socket.send(JSON.stringify({ op: "ping" }));
+  await eventually(
+    () => client.messages.slice(from).some((m) => m.type === "pong") || undefined,
+    { what: "the pong answering the ping after the messages sent", timeoutMs: 30_000 },
+  );
+  const received = client.messages.slice(from);
+  return received.slice(0, received.findIndex((m) => m.type === "pong"))
+    .filter((m) => m.type !== "update" && m.type !== "heartbeat");
+}
+
+/** A subscription message of `topics`. */
+function subscribe(...topics: string[]): string {
+  return JSON.stringify({ op: "subscribe", topics });
 }
 
 Deno.test("websocket: subscribe to market and session topics, get updates, errors for bad input", async () => {
@@ -95,4 +121,57 @@ Deno.test("websocket: with a token the upgrade needs it", async () => {
   } finally {
     await server.stop();
   }
+});
+
+Deno.test({
+  name: "websocket: every documented topic can be subscribed, venue symbols and risk included",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const fake = await startFakeOkx();
+    const server = await startTestServer({
+      env: {
+        SYMBOLS: "BTCUSDT,okx:btc/usdt",
+        VENUE_URLS: JSON.stringify({
+          okx: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
+        }),
+      },
+    });
+    const client = await connect(server.url);
+    try {
+      const venue = ["ticker", "trades", "market_data", "book"].map((k) => `${k}:OKX:BTC/USDT`);
+      const topics = [...venue, "market_data:BTCUSDT", "book:BTCUSDT", "sessions", "risk"];
+      const answers = await answersTo(client, [subscribe(...topics)]);
+      assert.deepEqual(answers.map((m) => m.type), ["subscribed"], JSON.stringify(answers));
+      assert.deepEqual([...answers[0].topics].sort(), [...topics].sort());
+
+      const update = (topic: string, match: (data: Json) => boolean) =>
+        eventually(
+          () =>
+            client.messages.find((m) => m.type === "update" && m.topic === topic && match(m.data)),
+          { what: `an update on ${topic}`, timeoutMs: 20_000 },
+        );
+      await fake.waitForSubscription("BTC-USDT");
+      fake.trades("BTC-USDT", [{ id: 1, px: 101.5, sz: 0.5 }]);
+      await update("trades:OKX:BTC/USDT", (data) => data.some((e: Json) => e.type === "trade"));
+      await update("ticker:OKX:BTC/USDT", (data) => data?.price === 101.5);
+      await fake.waitForSubscription("BTC-USDT", "books");
+      fake.book("BTC-USDT", "snapshot", { seqId: 5, prevSeqId: -1 }, [[101.4, 2]], [[101.6, 3]]);
+      const book = await update("book:OKX:BTC/USDT", (data) => data.update_id === 5);
+      assert.deepEqual([book.data.bids, book.data.asks], [[[101.4, 2]], [[101.6, 3]]]);
+      await update("market_data:BTCUSDT", () => true);
+
+      const limits = await fetch(`${server.url}/api/risk`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ max_position_notional: 1_000_000 }),
+      });
+      assert.equal(limits.status, 200, await limits.text());
+      await update("risk", (data) => data.type === "account");
+    } finally {
+      client.socket.close();
+      await server.stop();
+      await fake.close();
+    }
+  },
 });

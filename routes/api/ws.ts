@@ -18,7 +18,7 @@ const HEARTBEAT_MS = 15_000;
  *   `{"type":"pong"}`, `{"type":"error","error":"..."}`.
  * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `book:SYMBOL` (the top
  * `BOOK_DEPTH.fallback` levels per side after each book update), `trading:SESSION_ID`,
- * `sessions` (`{type: "created", session}` when any session starts).
+ * `sessions` (`{type: "created", session}` when any session starts), `risk`.
  */
 export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hono {
   const app = new Hono();
@@ -39,40 +39,35 @@ export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hon
         socket.send(JSON.stringify(message));
       };
 
-      const subscribe = (topic: string): string | undefined => {
-        if (!TOPIC_PATTERN.test(topic)) return `unknown topic '${topic}'`;
-        if (subscriptions.has(topic)) return undefined;
-        const [kind, key] = topic.split(":");
-        if (kind === "trading" || kind === "sessions") {
-          subscriptions.set(
-            topic,
-            service.live.subscribe(topic, (data) => send({ type: "update", topic, data })),
-          );
-          return undefined;
+      /** Starts sending the updates of a valid topic; returns what stops them. */
+      const listen = (topic: string, kind?: string, symbol?: string): () => void => {
+        if (!kind || !symbol) {
+          return service.live.subscribe(topic, (data) => send({ type: "update", topic, data }));
         }
-        if (!service.config.symbols.includes(key)) return `unknown symbol '${key}'`;
         if (kind === "book") {
           const depth = BOOK_DEPTH.fallback;
-          subscriptions.set(
-            topic,
-            service.hub.listenBook(key, (book) => {
-              const top = {
-                ...book,
-                bids: book.bids.slice(0, depth),
-                asks: book.asks.slice(0, depth),
-              };
-              send({ type: "update", topic, data: marketBook(key, top) });
-            }),
-          );
-          return undefined;
+          return service.hub.listenBook(symbol, (book) => {
+            const top = {
+              ...book,
+              bids: book.bids.slice(0, depth),
+              asks: book.asks.slice(0, depth),
+            };
+            send({ type: "update", topic, data: marketBook(symbol, top) });
+          });
         }
-        subscriptions.set(
-          topic,
-          service.hub.listen(topic, (events: readonly MarketEvent[]) => {
-            const data = kind === "ticker" ? service.hub.cache.ticker(key) : events;
-            send({ type: "update", topic, data });
-          }),
-        );
+        return service.hub.listen(topic, (events: readonly MarketEvent[]) => {
+          const data = kind === "ticker" ? service.hub.cache.ticker(symbol) : events;
+          send({ type: "update", topic, data });
+        });
+      };
+
+      const subscribe = (topic: string): string | undefined => {
+        const match = TOPIC_PATTERN.exec(topic);
+        if (!match) return `unknown topic '${topic}'`;
+        if (subscriptions.has(topic)) return undefined;
+        const [, kind, symbol] = match;
+        if (kind && !service.config.symbols.includes(symbol)) return `unknown symbol '${symbol}'`;
+        subscriptions.set(topic, listen(topic, kind, symbol));
         return undefined;
       };
 
