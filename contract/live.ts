@@ -5,6 +5,7 @@
 import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
 import type { RiskEvent } from "../engine/core/risk/events.ts";
 import type { AccountRiskEvent, SessionSummary } from "./resources.ts";
+import type { ErrorDetail } from "./errors.ts";
 
 /** A message of a session's live topic ({@link tradingTopic}). */
 export type LiveMessage =
@@ -81,4 +82,5 @@ export type SocketMessage =
   | { readonly type: "subscribed" | "unsubscribed"; readonly topics: readonly string[] }
   | { readonly type: "heartbeat"; readonly time: number }
   | { readonly type: "pong" }
-  | { readonly type: "error"; readonly error: string };
+  /** A refused message or topic (`details` as in the API's error body). */
+  | { readonly type: "error"; readonly error: string; readonly details?: readonly ErrorDetail[] };

@@ -12,6 +12,7 @@ import {
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
 } from "./limits.ts";
+import type { SocketRequest } from "./live.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
 import { TRADING_STATES } from "../engine/core/risk/events.ts";
 import { parseWebhookTarget } from "./webhook_target.ts";
@@ -191,3 +192,12 @@ export const manualOrderSchema = z.strictObject({
   message: "give exactly one of quantity and notional",
   path: ["quantity"],
 });
+
+/** A message a client sends on the WebSocket (`/api/ws`). */
+export const socketRequestSchema: z.ZodType<SocketRequest> = z.discriminatedUnion("op", [
+  z.object({
+    op: z.enum(["subscribe", "unsubscribe"]),
+    topics: z.array(z.string()),
+  }),
+  z.object({ op: z.literal("ping") }),
+]);

@@ -103,7 +103,11 @@ Deno.test("websocket: subscribe to market and session topics, get updates, error
     socket.send(JSON.stringify({ op: "ping" }));
     await eventually(() => messages.find((m) => m.type === "pong"));
     assert.ok(messages.some((m) => m.type === "error" && m.error === "malformed JSON"));
-    assert.ok(messages.some((m) => m.type === "error" && /unknown op 'dance'/.test(m.error)));
+    assert.ok(
+      messages.some((m) =>
+        m.type === "error" && m.error === "invalid message" && m.details[0].path === "op"
+      ),
+    );
   } finally {
     socket.close();
     await server.stop();
@@ -119,6 +123,44 @@ Deno.test("websocket: with a token the upgrade needs it", async () => {
     await eventually(() => messages.find((m) => m.type === "pong"));
     socket.close();
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("websocket: every malformed message gets one error frame and the socket goes on", async () => {
+  const server = await startTestServer();
+  const client = await connect(server.url);
+  try {
+    const deep = `{"op":"subscribe","topics":${"[".repeat(20_000)}${"]".repeat(20_000)}}`;
+    const cases: [string | Uint8Array, string, string?][] = [
+      ["not json", "malformed JSON"],
+      ["null", "invalid message", "Invalid input: expected object, received null"],
+      ["5", "invalid message", "Invalid input: expected object, received number"],
+      ["[]", "invalid message", "Invalid input: expected object, received array"],
+      ['{"op":"dance"}', "invalid message"],
+      ['{"topics":[]}', "invalid message", "required"],
+      ['{"op":"subscribe"}', "invalid message", "required (expected array)"],
+      ['{"op":"subscribe","topics":"ticker:BTCUSDT"}', "invalid message"],
+      ['{"op":"unsubscribe","topics":[1]}', "invalid message"],
+      [
+        deep,
+        "JSON nested too deeply",
+        "arrays and objects nest 20,001 levels deep; the limit is 128",
+      ],
+      ['{"op":"subscribe","topics":["a\\u0000"]}', "invalid text in request"],
+      [new Uint8Array([123, 125]), "expected a JSON text frame"],
+    ];
+    for (const [frame, error, detail] of cases) {
+      const what = typeof frame === "string" ? frame.slice(0, 40) : "a binary frame";
+      const answers = await answersTo(client, [frame]);
+      assert.equal(answers.length, 1, `one answer to ${what}: ${JSON.stringify(answers)}`);
+      assert.equal(answers[0].type, "error", what);
+      assert.equal(answers[0].error, error, what);
+      if (detail) assert.equal(answers[0].details[0].message, detail, what);
+      assert.doesNotMatch(JSON.stringify(answers[0]), /TypeError|RangeError|SyntaxError/, what);
+    }
+  } finally {
+    client.socket.close();
     await server.stop();
   }
 });

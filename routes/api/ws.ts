@@ -1,9 +1,18 @@
-import { BOOK_DEPTH, type SocketMessage, TOPIC_PATTERN } from "../../contract/mod.ts";
+import {
+  BOOK_DEPTH,
+  type SocketMessage,
+  type SocketRequest,
+  TOPIC_PATTERN,
+} from "../../contract/mod.ts";
+import { socketRequestSchema } from "../../contract/schemas.ts";
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import type { MarketEvent } from "../../engine/core/types.ts";
+import { ValidationError } from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
+import { zodDetails } from "../../engine/runtime/zod_details.ts";
+import { errorBody, parseJson } from "./errors.ts";
 import { marketBook } from "./market.ts";
 
 /** Bytes a client may have queued before it is disconnected as too slow. */
@@ -11,16 +20,33 @@ export const WS_MAX_BUFFERED = 4 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 
 /**
+ * The request a WebSocket message holds; a {@link ValidationError} when it is
+ * not a JSON text frame, nests too deeply, or is not a request.
+ */
+function socketRequest(data: unknown): SocketRequest {
+  if (typeof data !== "string") throw new ValidationError("expected a JSON text frame", []);
+  const value = parseJson(data);
+  const parsed = socketRequestSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError("invalid message", zodDetails(parsed.error, value));
+  }
+  return parsed.data;
+}
+
+/**
  * `GET /api/ws`: live updates over one WebSocket. Protocol (JSON text frames):
  * - client: `{"op":"subscribe","topics":[...]}`, `{"op":"unsubscribe","topics":[...]}`, `{"op":"ping"}`
  * - server: `{"type":"subscribed","topics":[...]}`, `{"type":"unsubscribed","topics":[...]}`,
  *   `{"type":"update","topic":"...","data":...}`, `{"type":"heartbeat","time":ms}`,
- *   `{"type":"pong"}`, `{"type":"error","error":"..."}`.
+ *   `{"type":"pong"}`, `{"type":"error","error":"...","details"?:[...]}`.
  * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `book:SYMBOL` (the top
  * `BOOK_DEPTH.fallback` levels per side after each book update), `trading:SESSION_ID`,
- * `sessions` (`{type: "created", session}` when any session starts), `risk`.
+ * `sessions` (`{type: "created", session}` when any session starts), `risk`. Each
+ * refused message gets an error frame.
  */
-export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hono {
+export function wsRoutes(
+  service: Pick<Service, "live" | "config" | "hub" | "log">,
+): Hono {
   const app = new Hono();
   app.get(
     "/",
@@ -71,6 +97,31 @@ export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hon
         return undefined;
       };
 
+      const answer = (data: unknown) => {
+        try {
+          const request = socketRequest(data);
+          if (request.op === "ping") return send({ type: "pong" });
+          if (request.op === "subscribe") {
+            const errors = request.topics.map(subscribe).filter((e) => e !== undefined);
+            for (const error of errors) send({ type: "error", error });
+            return send({ type: "subscribed", topics: [...subscriptions.keys()] });
+          }
+          for (const topic of request.topics) {
+            subscriptions.get(topic)?.();
+            subscriptions.delete(topic);
+          }
+          send({ type: "unsubscribed", topics: request.topics });
+        } catch (error) {
+          if (error instanceof ValidationError) {
+            return send({ type: "error", ...errorBody(error.message, error.details) });
+          }
+          service.log.error(
+            `unexpected error on a WebSocket message: ${(error as Error)?.stack ?? error}`,
+          );
+          send({ type: "error", error: "internal error" });
+        }
+      };
+
       return {
         onOpen(_event, ws) {
           socket = ws;
@@ -81,33 +132,7 @@ export function wsRoutes(service: Pick<Service, "live" | "config" | "hub">): Hon
         },
         onMessage(event, ws) {
           socket = ws;
-          let message: { op?: unknown; topics?: unknown };
-          try {
-            message = JSON.parse(String(event.data));
-          } catch {
-            return send({ type: "error", error: "malformed JSON" });
-          }
-          const topics = Array.isArray(message.topics) ? message.topics.map(String) : [];
-          switch (message.op) {
-            case "ping":
-              return send({ type: "pong" });
-            case "subscribe": {
-              const errors = topics.map(subscribe).filter((e) => e !== undefined);
-              for (const error of errors) send({ type: "error", error });
-              return send({ type: "subscribed", topics: [...subscriptions.keys()] });
-            }
-            case "unsubscribe":
-              for (const topic of topics) {
-                subscriptions.get(topic)?.();
-                subscriptions.delete(topic);
-              }
-              return send({ type: "unsubscribed", topics });
-            default:
-              return send({
-                type: "error",
-                error: `unknown op '${String(message.op)}' (expected subscribe, unsubscribe, ping)`,
-              });
-          }
+          answer(event.data);
         },
         onClose() {
           clearInterval(heartbeat);
