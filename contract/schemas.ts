@@ -11,6 +11,7 @@ import {
   MAX_PORTFOLIO_SYMBOLS,
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
+  MAX_SOCKET_TOPICS,
 } from "./limits.ts";
 import type { SocketRequest } from "./live.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
@@ -197,7 +198,10 @@ export const manualOrderSchema = z.strictObject({
 export const socketRequestSchema: z.ZodType<SocketRequest> = z.discriminatedUnion("op", [
   z.object({
     op: z.enum(["subscribe", "unsubscribe"]),
-    topics: z.array(z.string()),
+    topics: z.array(z.string()).max(
+      MAX_SOCKET_TOPICS,
+      `at most ${MAX_SOCKET_TOPICS} topics per message`,
+    ),
   }),
   z.object({ op: z.literal("ping") }),
 ]);

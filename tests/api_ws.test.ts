@@ -2,6 +2,12 @@ import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
 import { createSession } from "./support/api.ts";
 import { startFakeOkx } from "./support/fake_okx.ts";
+import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
+import {
+  MAX_SOCKET_MESSAGE_BYTES,
+  MAX_SOCKET_TOPICS,
+  MAX_SOCKET_WAITING,
+} from "../contract/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -123,6 +129,96 @@ Deno.test("websocket: with a token the upgrade needs it", async () => {
     await eventually(() => messages.find((m) => m.type === "pong"));
     socket.close();
   } finally {
+    await server.stop();
+  }
+});
+
+Deno.test("websocket: an oversized message, too many topics and an unknown session are refused with error frames", async () => {
+  // 64 symbols: 4 market topics each, with `sessions` and `risk` 258 valid topics.
+  const symbols = Array.from({ length: 64 }, (_, i) => `S${String(i).padStart(2, "0")}USDT`);
+  const server = await startTestServer({
+    feed: new SimFeed({ rate: 1 }),
+    env: { SYMBOLS: symbols.join(",") },
+  });
+  const client = await connect(server.url);
+  try {
+    const big = subscribe("x".repeat(MAX_SOCKET_MESSAGE_BYTES));
+    const [tooLarge, ...afterLarge] = await answersTo(client, [big]);
+    assert.equal(tooLarge.error, "message too large");
+    assert.match(tooLarge.details[0].message, /65,536 bytes/);
+    assert.deepEqual(afterLarge, []);
+
+    const ids = Array.from(
+      { length: MAX_SOCKET_TOPICS + 1 },
+      (_, i) => `trading:${i.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000`,
+    );
+    assert.deepEqual(await answersTo(client, [subscribe(...ids)]), [{
+      type: "error",
+      error: "invalid message",
+      details: [{ path: "topics", message: `at most ${MAX_SOCKET_TOPICS} topics per message` }],
+    }]);
+
+    const ghost = "00000000-0000-4000-8000-000000000000";
+    const [unknown, none] = await answersTo(client, [subscribe(`trading:${ghost}`)]);
+    assert.equal(unknown.error, `no session with id '${ghost}'`);
+    assert.deepEqual(none, { type: "subscribed", topics: [] });
+
+    const all = [
+      ...symbols.flatMap((s) =>
+        ["ticker", "trades", "market_data", "book"].map((k) => `${k}:${s}`)
+      ),
+      "sessions",
+      "risk",
+    ];
+    const [first] = await answersTo(client, [subscribe(...all.slice(0, MAX_SOCKET_TOPICS))]);
+    assert.equal(first.topics.length, MAX_SOCKET_TOPICS);
+    const [full, held] = await answersTo(client, [subscribe(...all.slice(MAX_SOCKET_TOPICS))]);
+    assert.equal(
+      full.error,
+      `'sessions' and the topics after it were not subscribed: a socket holds at most ${MAX_SOCKET_TOPICS} topics (unsubscribe some first)`,
+    );
+    assert.equal(held.topics.length, MAX_SOCKET_TOPICS);
+
+    const unsubscribe = JSON.stringify({ op: "unsubscribe", topics: ["ticker:S00USDT", "risk"] });
+    assert.deepEqual(await answersTo(client, [unsubscribe]), [
+      { type: "unsubscribed", topics: ["ticker:S00USDT"] },
+    ]);
+    const [room] = await answersTo(client, [subscribe("risk")]);
+    assert.ok(room.topics.includes("risk"));
+  } finally {
+    client.socket.close();
+    await server.stop();
+  }
+});
+
+Deno.test("websocket: a message that comes while 256 others wait for their answer is refused", async () => {
+  const server = await startTestServer();
+  const client = await connect(server.url);
+  try {
+    // Each message needs a database lookup (an unknown session), so they come faster than answered.
+    const sent = MAX_SOCKET_WAITING + 144;
+    for (let i = 0; i < sent; i++) {
+      client.socket.send(
+        subscribe(`trading:${i.toString(16).padStart(8, "0")}-0000-4000-8000-000000000000`),
+      );
+    }
+    const refused = (m: Json) => m.type === "error" && /messages are waiting/.test(m.error);
+    await eventually(
+      () =>
+        client.messages.filter((m) => m.type === "subscribed" || refused(m)).length === sent ||
+        undefined,
+      { what: `an answer to each of the ${sent} messages`, timeoutMs: 60_000 },
+    );
+    const error = client.messages.find(refused);
+    assert.ok(error, "some messages were refused");
+    assert.equal(
+      error.error,
+      `message refused: ${MAX_SOCKET_WAITING} messages are waiting for their answer`,
+    );
+    assert.ok(client.messages.filter((m) => m.type === "subscribed").length >= MAX_SOCKET_WAITING);
+    assert.deepEqual(await answersTo(client, []), [], "the socket answers again");
+  } finally {
+    client.socket.close();
     await server.stop();
   }
 });

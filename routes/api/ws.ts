@@ -1,5 +1,8 @@
 import {
   BOOK_DEPTH,
+  MAX_SOCKET_MESSAGE_BYTES,
+  MAX_SOCKET_TOPICS,
+  MAX_SOCKET_WAITING,
   type SocketMessage,
   type SocketRequest,
   TOPIC_PATTERN,
@@ -9,7 +12,11 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import type { MarketEvent } from "../../engine/core/types.ts";
-import { ValidationError } from "../../engine/runtime/errors.ts";
+import {
+  DatabaseUnavailableError,
+  NotFoundError,
+  ValidationError,
+} from "../../engine/runtime/errors.ts";
 import type { Service } from "../../engine/runtime/service.ts";
 import { zodDetails } from "../../engine/runtime/zod_details.ts";
 import { errorBody, parseJson } from "./errors.ts";
@@ -21,10 +28,20 @@ const HEARTBEAT_MS = 15_000;
 
 /**
  * The request a WebSocket message holds; a {@link ValidationError} when it is
- * not a JSON text frame, nests too deeply, or is not a request.
+ * not a JSON text frame of at most {@link MAX_SOCKET_MESSAGE_BYTES}, nests too
+ * deeply, or is not a request.
  */
 function socketRequest(data: unknown): SocketRequest {
   if (typeof data !== "string") throw new ValidationError("expected a JSON text frame", []);
+  if (
+    data.length > MAX_SOCKET_MESSAGE_BYTES ||
+    new TextEncoder().encode(data).byteLength > MAX_SOCKET_MESSAGE_BYTES
+  ) {
+    throw new ValidationError("message too large", [{
+      path: "",
+      message: `the limit is ${MAX_SOCKET_MESSAGE_BYTES.toLocaleString("en-US")} bytes`,
+    }]);
+  }
   const value = parseJson(data);
   const parsed = socketRequestSchema.safeParse(value);
   if (!parsed.success) {
@@ -40,12 +57,12 @@ function socketRequest(data: unknown): SocketRequest {
  *   `{"type":"update","topic":"...","data":...}`, `{"type":"heartbeat","time":ms}`,
  *   `{"type":"pong"}`, `{"type":"error","error":"...","details"?:[...]}`.
  * Topics: `ticker:SYMBOL`, `trades:SYMBOL`, `market_data:SYMBOL`, `book:SYMBOL` (the top
- * `BOOK_DEPTH.fallback` levels per side after each book update), `trading:SESSION_ID`,
- * `sessions` (`{type: "created", session}` when any session starts), `risk`. Each
- * refused message gets an error frame.
+ * `BOOK_DEPTH.fallback` levels per side after each book update), `trading:SESSION_ID`
+ * (of a session that exists), `sessions` (`{type: "created", session}` when any session
+ * starts), `risk`. Messages are answered in order; each refused one gets an error frame.
  */
 export function wsRoutes(
-  service: Pick<Service, "live" | "config" | "hub" | "log">,
+  service: Pick<Service, "live" | "config" | "hub" | "sessions" | "log">,
 ): Hono {
   const app = new Hono();
   app.get(
@@ -54,6 +71,10 @@ export function wsRoutes(
       const subscriptions = new Map<string, () => void>();
       let heartbeat: ReturnType<typeof setInterval> | undefined;
       let socket: WSContext | undefined;
+      let closed = false;
+      /** Messages taken and not yet answered, and the answer of the last one. */
+      let waiting = 0;
+      let answered = Promise.resolve();
 
       const send = (message: SocketMessage) => {
         if (!socket || socket.readyState !== 1) return;
@@ -63,6 +84,18 @@ export function wsRoutes(
           return;
         }
         socket.send(JSON.stringify(message));
+      };
+
+      /** Why a `trading:ID` topic cannot be subscribed (its session does not exist), if it cannot. */
+      const sessionProblem = async (topic: string): Promise<string | undefined> => {
+        if (!topic.startsWith("trading:")) return undefined;
+        try {
+          await service.sessions.get(topic.slice("trading:".length));
+          return undefined;
+        } catch (error) {
+          if (error instanceof NotFoundError) return error.message;
+          throw error;
+        }
       };
 
       /** Starts sending the updates of a valid topic; returns what stops them. */
@@ -87,33 +120,49 @@ export function wsRoutes(
         });
       };
 
-      const subscribe = (topic: string): string | undefined => {
-        const match = TOPIC_PATTERN.exec(topic);
-        if (!match) return `unknown topic '${topic}'`;
-        if (subscriptions.has(topic)) return undefined;
-        const [, kind, symbol] = match;
-        if (kind && !service.config.symbols.includes(symbol)) return `unknown symbol '${symbol}'`;
-        subscriptions.set(topic, listen(topic, kind, symbol));
-        return undefined;
+      const subscribe = async (topics: readonly string[]) => {
+        for (const topic of new Set(topics)) {
+          if (subscriptions.has(topic)) continue;
+          if (subscriptions.size >= MAX_SOCKET_TOPICS) {
+            send({
+              type: "error",
+              error: `'${topic}' and the topics after it were not subscribed: ` +
+                `a socket holds at most ${MAX_SOCKET_TOPICS} topics (unsubscribe some first)`,
+            });
+            break;
+          }
+          const match = TOPIC_PATTERN.exec(topic);
+          if (!match) {
+            send({ type: "error", error: `unknown topic '${topic}'` });
+            continue;
+          }
+          const [, kind, symbol] = match;
+          const problem = kind
+            ? service.config.symbols.includes(symbol) ? undefined : `unknown symbol '${symbol}'`
+            : await sessionProblem(topic);
+          if (problem) send({ type: "error", error: problem });
+          else if (!closed) subscriptions.set(topic, listen(topic, kind, symbol));
+        }
+        send({ type: "subscribed", topics: [...subscriptions.keys()] });
       };
 
-      const answer = (data: unknown) => {
+      const answer = async (data: unknown) => {
         try {
           const request = socketRequest(data);
           if (request.op === "ping") return send({ type: "pong" });
-          if (request.op === "subscribe") {
-            const errors = request.topics.map(subscribe).filter((e) => e !== undefined);
-            for (const error of errors) send({ type: "error", error });
-            return send({ type: "subscribed", topics: [...subscriptions.keys()] });
-          }
-          for (const topic of request.topics) {
+          if (request.op === "subscribe") return await subscribe(request.topics);
+          const stopped = request.topics.filter((topic) => subscriptions.has(topic));
+          for (const topic of stopped) {
             subscriptions.get(topic)?.();
             subscriptions.delete(topic);
           }
-          send({ type: "unsubscribed", topics: request.topics });
+          send({ type: "unsubscribed", topics: stopped });
         } catch (error) {
           if (error instanceof ValidationError) {
             return send({ type: "error", ...errorBody(error.message, error.details) });
+          }
+          if (error instanceof DatabaseUnavailableError) {
+            return send({ type: "error", error: `${error.message}; try again when it is back` });
           }
           service.log.error(
             `unexpected error on a WebSocket message: ${(error as Error)?.stack ?? error}`,
@@ -132,9 +181,17 @@ export function wsRoutes(
         },
         onMessage(event, ws) {
           socket = ws;
-          answer(event.data);
+          if (waiting >= MAX_SOCKET_WAITING) {
+            return send({
+              type: "error",
+              error: `message refused: ${MAX_SOCKET_WAITING} messages are waiting for their answer`,
+            });
+          }
+          waiting++;
+          answered = answered.then(() => answer(event.data)).finally(() => waiting--);
         },
         onClose() {
+          closed = true;
           clearInterval(heartbeat);
           for (const unsubscribe of subscriptions.values()) unsubscribe();
           subscriptions.clear();
