@@ -35,6 +35,12 @@ export const STRATEGY_VERSION: IntRange = { min: 1, max: 1e9, fallback: 1 };
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Largest recording an upload may store (bytes). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+/** Largest WebSocket message a client may send (bytes); a larger one is refused with an error frame. */
+export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
+/** Most topics one WebSocket message may name, and most one socket may be subscribed to. */
+export const MAX_SOCKET_TOPICS = 256;
+/** Most WebSocket messages of one socket that may wait for their answer (more are refused). */
+export const MAX_SOCKET_WAITING = 256;
 /** Most webhook targets one session may name. */
 export const MAX_SESSION_WEBHOOKS = 5;
 /** Longest webhook target (`[FORMAT:]URL`). */

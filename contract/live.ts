@@ -5,6 +5,7 @@
 import type { SessionEffect, SessionStatus, SessionView } from "../engine/core/session/mod.ts";
 import type { RiskEvent } from "../engine/core/risk/events.ts";
 import type { AccountRiskEvent, SessionSummary } from "./resources.ts";
+import type { ErrorDetail } from "./errors.ts";
 
 /** A message of a session's live topic ({@link tradingTopic}). */
 export type LiveMessage =
@@ -64,6 +65,8 @@ export type RiskMessage =
 /**
  * The topics a client may subscribe to (`market_data:SYMBOL` carries every
  * market event; SYMBOL is `BTCUSDT` or a venue symbol such as `OKX:BTC/USDT`).
+ * A market topic's match holds its kind (group 1) and symbol (group 2); the
+ * other topics (`trading:ID`, `sessions`, `risk`) have neither.
  */
 export const TOPIC_PATTERN =
   /^(ticker|trades|market_data|book):([A-Z0-9]{2,20}|[A-Z][A-Z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20})$|^trading:[0-9a-f-]{36}$|^sessions$|^risk$/;
@@ -79,4 +82,5 @@ export type SocketMessage =
   | { readonly type: "subscribed" | "unsubscribed"; readonly topics: readonly string[] }
   | { readonly type: "heartbeat"; readonly time: number }
   | { readonly type: "pong" }
-  | { readonly type: "error"; readonly error: string };
+  /** A refused message or topic (`details` as in the API's error body). */
+  | { readonly type: "error"; readonly error: string; readonly details?: readonly ErrorDetail[] };

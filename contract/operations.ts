@@ -17,6 +17,8 @@ import {
   type IntRange,
   MARKET_TRADES_LIMIT,
   MAX_IDEMPOTENCY_KEY,
+  MAX_SOCKET_MESSAGE_BYTES,
+  MAX_SOCKET_TOPICS,
   OFFSET,
   RECORD_LIMIT,
   SESSION_LIST_LIMIT,
@@ -498,7 +500,11 @@ export const OPERATIONS = {
     method: "get",
     path: "/api/ws",
     summary:
-      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID","sessions","risk"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. Slow clients are closed with code 1008.',
+      'WebSocket. Send {"op":"subscribe","topics":["ticker:BTCUSDT","trades:BTCUSDT","market_data:BTCUSDT","book:BTCUSDT","trading:SESSION_ID","sessions","risk"]}; receive {"type":"update","topic","data"}, heartbeats every 15 s; {"op":"unsubscribe"}, {"op":"ping"}. ' +
+      `Messages up to ${
+        MAX_SOCKET_MESSAGE_BYTES / 1024
+      } KB, at most ${MAX_SOCKET_TOPICS} topics per message and per socket; a refused message or topic gets {"type":"error","error","details"}. ` +
+      "Slow clients are closed with code 1008.",
     answers: { "101": "switching protocols" },
   },
 } as const satisfies Record<string, Operation>;

@@ -11,8 +11,10 @@ import {
   MAX_PORTFOLIO_SYMBOLS,
   MAX_SESSION_WEBHOOKS,
   MAX_SLIPPAGE_BPS,
+  MAX_SOCKET_TOPICS,
   MIN_INITIAL_CAPITAL,
 } from "./limits.ts";
+import type { SocketRequest } from "./live.ts";
 import { riskLimitsSchema } from "../engine/core/risk/schema.ts";
 import { TRADING_STATES } from "../engine/core/risk/events.ts";
 import { parseWebhookTarget } from "./webhook_target.ts";
@@ -206,3 +208,15 @@ export const manualOrderSchema = z.strictObject({
     path: ["stop_price"],
   },
 );
+
+/** A message a client sends on the WebSocket (`/api/ws`). */
+export const socketRequestSchema: z.ZodType<SocketRequest> = z.discriminatedUnion("op", [
+  z.object({
+    op: z.enum(["subscribe", "unsubscribe"]),
+    topics: z.array(z.string()).max(
+      MAX_SOCKET_TOPICS,
+      `at most ${MAX_SOCKET_TOPICS} topics per message`,
+    ),
+  }),
+  z.object({ op: z.literal("ping") }),
+]);
