@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { eventually, startTestServer } from "./support/server.ts";
 import { createSession } from "./support/api.ts";
-import { startFakeOkx } from "./support/fake_okx.ts";
+import { okxVenueEnv, startFakeOkx } from "./support/fake_okx.ts";
 import { SimFeed } from "../engine/runtime/market/sim_feed.ts";
 import {
   MAX_SOCKET_MESSAGE_BYTES,
@@ -267,14 +267,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const fake = await startFakeOkx();
-    const server = await startTestServer({
-      env: {
-        SYMBOLS: "BTCUSDT,okx:btc/usdt",
-        VENUE_URLS: JSON.stringify({
-          okx: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
-        }),
-      },
-    });
+    const server = await startTestServer({ env: okxVenueEnv(fake) });
     const client = await connect(server.url);
     try {
       const venue = ["ticker", "trades", "market_data", "book"].map((k) => `${k}:OKX:BTC/USDT`);

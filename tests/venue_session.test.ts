@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { sql } from "../db/mod.ts";
 import type { ExecutionConfig } from "../engine/core/execution/mod.ts";
-import { startFakeOkx } from "./support/fake_okx.ts";
+import { okxVenueEnv, startFakeOkx } from "./support/fake_okx.ts";
 import { eventually, startTestServer } from "./support/server.ts";
 
 Deno.test({
@@ -17,14 +17,7 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const fake = await startFakeOkx();
-    const server = await startTestServer({
-      env: {
-        SYMBOLS: "BTCUSDT,okx:btc/usdt",
-        VENUE_URLS: JSON.stringify({
-          okx: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
-        }),
-      },
-    });
+    const server = await startTestServer({ env: okxVenueEnv(fake) });
     try {
       const response = await fetch(`${server.url}/api/paper_trading/sessions`, {
         method: "POST",

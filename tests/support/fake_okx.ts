@@ -49,6 +49,16 @@ export interface FakeOkx {
 
 const CHANNELS = new Set(["trades", "tickers", "books"]);
 
+/** The service's configuration for BTCUSDT on its own feed and `okx:BTC/USDT` on this fake. */
+export function okxVenueEnv(fake: FakeOkx): Record<string, string> {
+  return {
+    SYMBOLS: "BTCUSDT,okx:btc/usdt",
+    VENUE_URLS: JSON.stringify({
+      okx: { rest: fake.restUrl, ws: fake.wsUrl.replace(/\/public$/, "") },
+    }),
+  };
+}
+
 /** Starts the fake server with the given spot instruments (default BTC-USDT and ETH-USDT). */
 export function startFakeOkx(instruments?: OkxInstrument[]): Promise<FakeOkx> {
   const listed = instruments ?? [
