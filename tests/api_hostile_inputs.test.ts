@@ -25,7 +25,7 @@ interface Case {
   readonly path: string;
   readonly as?: As;
   readonly headers?: Record<string, string>;
-  readonly body?: string;
+  readonly body?: string | Uint8Array<ArrayBuffer>;
   readonly status: number;
   /** What the answer's body must say. */
   readonly says?: RegExp;
@@ -511,6 +511,14 @@ const malformed: Case[] = [
     says: /malformed JSON/,
   },
   {
+    what: "a session body that is not UTF-8",
+    method: "POST",
+    path: "/api/paper_trading/sessions",
+    body: new Uint8Array([...new TextEncoder().encode('{"name":"'), 0xff, 0xfe, 0x22, 0x7d]),
+    status: 400,
+    says: /not UTF-8/,
+  },
+  {
     what: "bad JSON for a backtest",
     method: "POST",
     path: "/api/backtests",
@@ -608,7 +616,7 @@ Deno.test({
         {
           method: c.method,
           headers: { ...JSON_TYPE, ...credentials[c.as ?? "write"], ...c.headers },
-          body: c.body?.replaceAll("{dir}", dir),
+          body: typeof c.body === "string" ? c.body.replaceAll("{dir}", dir) : c.body,
           redirect: "manual",
           // An answer that never ends (a stream served to the wrong client) fails the case.
           signal: AbortSignal.timeout(30_000),
@@ -659,7 +667,9 @@ Deno.test({
           status !== c.status ? `status ${status}, expected ${c.status}` : "",
           c.says && !c.says.test(text) ? `body does not say ${c.says}` : "",
           // (echoing a path the request itself sent is no leak)
-          text.includes(dir) && !c.body?.includes("{dir}") ? "body shows the server path" : "",
+          text.includes(dir) && !(typeof c.body === "string" && c.body.includes("{dir}"))
+            ? "body shows the server path"
+            : "",
           /\b(Type|Reference|Range|Syntax)Error\b/.test(text)
             ? "body names a JavaScript error"
             : "",

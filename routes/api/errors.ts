@@ -89,12 +89,24 @@ export function assertStorable(value: unknown): void {
   if (problem) throw new ValidationError("invalid text in request", [problem]);
 }
 
+/** Decodes UTF-8, refusing bytes that are not UTF-8 (instead of replacing them with U+FFFD). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
  * Reads a JSON body, answering 400 when it is empty (unless `optional`: then
- * `{}`), not JSON, nested too deeply or unstorable.
+ * `{}`), not UTF-8, not JSON, nested too deeply or unstorable.
  */
 export async function jsonBody(c: Context, optional = false): Promise<unknown> {
-  const text = await c.req.text();
+  let text: string;
+  try {
+    text = utf8.decode(await c.req.arrayBuffer());
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new ValidationError("invalid text in request", [{
+      path: "",
+      message: "the body is not UTF-8 text",
+    }]);
+  }
   if (text.trim() === "") {
     if (optional) return {};
     throw new ValidationError("request body is empty", [{ path: "", message: "expected JSON" }]);
