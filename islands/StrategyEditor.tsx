@@ -8,6 +8,8 @@ export type EditorStrategy = Pick<StoredStrategy, "id" | "name" | "version" | "s
 /** Serialisable props of {@link StrategyEditor}. */
 export interface StrategyEditorProps extends Record<string, unknown> {
   strategies: EditorStrategy[];
+  /** Ids of the built-in strategies: read-only, an edited one is saved as a copy. */
+  builtIns: string[];
   /** Id of the strategy open at first (none: a new one). */
   selected: string | null;
 }
@@ -35,13 +37,15 @@ type Check =
 
 /**
  * Stored strategies and an editor: pick one to view its source, edit it with
- * live validation (errors with their paths) and save it as a new version, or
- * write a new one.
+ * live validation (errors with their paths) and save it as a new version (a
+ * built-in one as a copy under a new id), or write a new one.
  */
 export default function StrategyEditor(props: StrategyEditorProps) {
   const [strategies, setStrategies] = useState(props.strategies);
   const [selected, setSelected] = useState(props.selected);
   const open = strategies.find((s) => s.id === selected) ?? null;
+  /** The open strategy is a built-in: saving stores a copy. */
+  const builtIn = open !== null && props.builtIns.includes(open.id);
   const [source, setSource] = useState(open?.source ?? TEMPLATE);
   const [newId, setNewId] = useState("");
   const [check, setCheck] = useState<Check>({ state: "idle" });
@@ -74,6 +78,7 @@ export default function StrategyEditor(props: StrategyEditorProps) {
   const choose = (id: string | null) => {
     setSelected(id);
     setSource(strategies.find((s) => s.id === id)?.source ?? TEMPLATE);
+    setNewId("");
     setSaveMessage(null);
     setSaveErrors([]);
     history.replaceState(null, "", id ? `/strategies?id=${encodeURIComponent(id)}` : "/strategies");
@@ -83,7 +88,7 @@ export default function StrategyEditor(props: StrategyEditorProps) {
     setSaveMessage(null);
     setSaveErrors([]);
     try {
-      const stored = open
+      const stored = open && !builtIn
         ? await api<EditorStrategy>("PUT", `/api/strategies/${open.id}`, { body: source })
         : await api<EditorStrategy>(
           "POST",
@@ -94,6 +99,7 @@ export default function StrategyEditor(props: StrategyEditorProps) {
         [...list.filter((s) => s.id !== stored.id), stored].sort((a, b) => a.id.localeCompare(b.id))
       );
       setSelected(stored.id);
+      setNewId("");
       history.replaceState(null, "", `/strategies?id=${encodeURIComponent(stored.id)}`);
       setSaveMessage(`Saved ${stored.id} (version ${stored.version})`);
     } catch (failure) {
@@ -125,7 +131,12 @@ export default function StrategyEditor(props: StrategyEditorProps) {
       </nav>
       <section class="card editor" data-testid="strategy-editor">
         <header class="chart-head">
-          <h2>{open ? `${open.id} · v${open.version}` : "New strategy"}</h2>
+          <h2>
+            {open ? `${open.id} · v${open.version}` : "New strategy"}
+            {builtIn
+              ? <span class="muted" data-testid="built-in">&nbsp;· built-in, read-only</span>
+              : null}
+          </h2>
           <Status check={check} />
         </header>
         <textarea
@@ -148,9 +159,9 @@ export default function StrategyEditor(props: StrategyEditorProps) {
           )
           : null}
         <div class="row actions">
-          {open ? null : (
+          {open && !builtIn ? null : (
             <label class="field inline">
-              Id (optional)
+              {builtIn ? "Id of the copy" : "Id (optional)"}
               <input
                 value={newId}
                 placeholder="from the name"
@@ -159,7 +170,7 @@ export default function StrategyEditor(props: StrategyEditorProps) {
             </label>
           )}
           <button type="button" class="primary" onClick={save}>
-            {open ? "Save new version" : "Save strategy"}
+            {builtIn ? "Save as a copy" : open ? "Save new version" : "Save strategy"}
           </button>
           {saveMessage ? <span class="up" data-testid="saved">{saveMessage}</span> : null}
         </div>

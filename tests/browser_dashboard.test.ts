@@ -293,11 +293,23 @@ dashboardTest(
     await waitHydrated(page, "StrategyEditor");
     const validation = page.locator('[data-testid="validation"]');
     await validation.getByText("valid").waitFor();
+    const example = await page.locator('[data-testid="strategy-source"]').inputValue();
     await page.locator('[data-testid="strategy-source"]').fill(BROKEN_STRATEGY);
     await validation.getByText(/problems?/).waitFor();
     const listed = await page.locator('[data-testid="validation-errors"]').textContent() ?? "";
     assert.match(listed, /timeframe/);
     await screenshot(page, "strategies-laptop");
+
+    // A built-in strategy is read-only: an edited one is saved as a copy under a new id.
+    await page.locator('[data-testid="built-in"]').waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save new version" }).count(), 0);
+    await page.locator('[data-testid="strategy-source"]').fill(example);
+    await validation.getByText(/^valid/).waitFor();
+    await page.getByLabel("Id of the copy").fill("my-fast-copy");
+    await page.getByRole("button", { name: "Save as a copy" }).click();
+    await page.locator('[data-testid="saved"]').getByText("my-fast-copy").waitFor();
+    assert.equal((await server.service.strategies.get("my-fast-copy")).source, example);
+    assert.equal((await server.service.strategies.get("ema_cross_fast")).version, 1);
 
     await page.getByRole("button", { name: "New strategy" }).click();
     await validation.getByText("valid (my-strategy)").waitFor();

@@ -168,7 +168,7 @@ Deno.test("docs/dsl.md shows every example strategy in strategies/, as it is", a
 });
 
 Deno.test("the strategy editor links to the DSL reference, and the link is served", async () => {
-  const html = renderToString(h(StrategyEditor, { strategies: [], selected: null }));
+  const html = renderToString(h(StrategyEditor, { strategies: [], builtIns: [], selected: null }));
   const href = html.match(/href="(\/docs\/[^"]+)"/)?.[1];
   assert.equal(href, "/docs/dsl.md", "the editor links to /docs/dsl.md");
   const app = new Hono().route("/docs", docsRoutes());

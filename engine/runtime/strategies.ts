@@ -118,14 +118,14 @@ export class StrategyStore {
     return stored;
   }
 
-  /** The ids of the example strategies, read once. */
-  #exampleIds(): Promise<Set<string>> {
+  /** The ids of the built-in (example) strategies, which are read-only; read once. */
+  builtIns(): Promise<ReadonlySet<string>> {
     return this.#examples ??= exampleIds();
   }
 
   /** Throws a {@link ConflictError} (409) when `id` is one of the example strategies. */
   async #writable(id: string): Promise<void> {
-    if ((await this.#exampleIds()).has(id)) {
+    if ((await this.builtIns()).has(id)) {
       throw new ConflictError(
         `'${id}' is a built-in strategy and cannot be changed or deleted; ` +
           "store a copy under another name",
@@ -194,7 +194,7 @@ export class StrategyStore {
 
   /** Stores the example strategies shipped in `strategies/` that are not stored yet. */
   async seedExamples(): Promise<void> {
-    for (const id of await this.#exampleIds()) {
+    for (const id of await this.builtIns()) {
       if (!await this.#table.exists(id)) {
         await this.create(await Deno.readTextFile(new URL(`${id}.yaml`, EXAMPLES)), { id }).catch(
           (error) => {

@@ -15,6 +15,7 @@ export async function strategiesPage(
     source: s.source,
   }));
   const open = strategies.some((s) => s.id === selected) ? selected! : null;
+  const builtIns = [...await service.strategies.builtIns()];
   return renderPage(
     service,
     "Strategies",
@@ -23,7 +24,7 @@ export async function strategiesPage(
       <Island
         name="StrategyEditor"
         component={StrategyEditor}
-        props={{ strategies, selected: open }}
+        props={{ strategies, builtIns, selected: open }}
       />
     </>,
   );
