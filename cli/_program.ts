@@ -11,6 +11,7 @@ import {
   UsageError,
 } from "./_args.ts";
 import { ApiClient, ApiError, DEFAULT_URL, UnreachableError } from "./_client.ts";
+import { errorText } from "../engine/core/error_text.ts";
 
 /** What a command gets to do its work. */
 export interface CommandContext {
@@ -125,6 +126,6 @@ function report(error: unknown, help: string): number {
     console.error(`error: ${error.message}`);
     return EXIT_FAILURE;
   }
-  console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`error: ${errorText(error)}`);
   return EXIT_FAILURE;
 }

@@ -32,6 +32,7 @@ import type { SessionEffect } from "../core/session/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { errorText } from "../core/error_text.ts";
 
 /** One session's effects with their sequence numbers, the state after them and its status. */
 export type SessionWrite = LogWrite;
@@ -385,7 +386,7 @@ export class Persister {
   async #retryDelay(error: unknown): Promise<void> {
     const retries = (this.#outage?.retries ?? 0) + 1;
     const reason = unavailableReason(error) ??
-      (error instanceof Error ? error.message : String(error));
+      errorText(error);
     if (!this.#outage) {
       this.#log?.warn(`cannot commit session events (${reason}): keeping them queued, retrying`);
     }

@@ -5,6 +5,7 @@
  */
 import { unavailableReason } from "../../db/mod.ts";
 import type { Config } from "./config.ts";
+import { errorText } from "../core/error_text.ts";
 
 /** The service cannot start for a reason the message explains. */
 export class StartupError extends Error {
@@ -40,6 +41,6 @@ export function startupMessage(error: unknown, config: Config): string {
   if (unavailable !== undefined) {
     return `cannot reach the database at DATABASE_URL: ${unavailable}`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return `cannot start: ${message.split("\n")[0]}`;
 }

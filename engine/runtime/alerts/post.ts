@@ -4,6 +4,7 @@
  * at most the timeout and one connection.
  */
 import { retryAfterMs } from "./retry_rules.ts";
+import { errorText } from "../../core/error_text.ts";
 
 /** Why an attempt failed. */
 export interface PostFailure {
@@ -46,7 +47,7 @@ export async function postAlert(
       return { error: `no answer within ${options.timeoutMs / 1000} s` };
     }
     // Drivers name the URL, which may carry a token: only its origin is kept.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     return {
       error: `request failed: ${message.replace(/https?:\/\/[^\s)]*/g, url.origin)}`.slice(0, 300),
     };

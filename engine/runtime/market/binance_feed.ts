@@ -25,6 +25,7 @@ import {
   streamsFor,
   toEnvelope,
 } from "./binance_protocol.ts";
+import { errorText } from "../../core/error_text.ts";
 
 /** Options of {@link BinanceFeed}. */
 export interface BinanceFeedOptions {
@@ -70,7 +71,7 @@ export async function probeBinance(restUrl: string, timeoutMs = 3000): Promise<s
     await res.body?.cancel();
     return res.ok ? undefined : `HTTP ${res.status} from ${restUrl}/api/v3/ping`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
 }
 
