@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { sessionInputSchema } from "../contract/schemas.ts";
+import { LISTED } from "../islands/SessionList.tsx";
 import { call, createSession, IDLE_STRATEGY } from "./support/api.ts";
 import { simStream, writeStream } from "./support/backtest_stream.ts";
 import {
@@ -112,6 +113,60 @@ dashboardTest(
 
     // Only the expected refusal: the pause answered 409 above.
     assertNoProblems(problems, { requests: new RegExp(`/${id}/pause: 409$`), statuses: [409] });
+  },
+);
+
+dashboardTest(
+  "dashboard: the overview keeps its newest sessions; a new one pushes the oldest card out and stops its topic",
+  async ({ server, page, problems }) => {
+    const ids: string[] = [];
+    for (let i = 0; i < LISTED; i++) {
+      const created = await server.service.sessions.create(sessionInputSchema.parse({
+        strategy: IDLE_STRATEGY,
+        symbol: "BTCUSDT",
+      }));
+      // Stopped at once: listed and subscribed the same, without LISTED sessions running.
+      await server.service.sessions.command(created.id, "stop");
+      ids.push(created.id);
+    }
+    const [oldest] = ids;
+    const sent: string[] = [];
+    const refused: string[] = [];
+    page.on("websocket", (socket) => {
+      socket.on("framesent", (frame) => sent.push(String(frame.payload)));
+      socket.on("framereceived", (frame) => {
+        if (String(frame.payload).includes('"type":"error"')) refused.push(String(frame.payload));
+      });
+    });
+    await page.goto(server.url + "/");
+    await waitHydrated(page, "SessionList");
+    const cards = page.locator('[data-testid="session-card"]');
+    assert.equal(await cards.count(), LISTED);
+    assert.equal(await cards.last().getAttribute("data-session-id"), oldest);
+    const topicSent = (op: string, id: string) =>
+      sent.some((raw) => {
+        const message = JSON.parse(raw);
+        return message.op === op && message.topics?.includes(`trading:${id}`);
+      });
+    await eventually(() => topicSent("subscribe", oldest) || undefined, {
+      what: "the page to subscribe the oldest card's topic",
+      timeoutMs: LIVE_TIMEOUT,
+    });
+
+    const id = await createSession(server.url, { strategy: IDLE_STRATEGY, symbol: "BTCUSDT" });
+    await eventually(
+      async () => await cards.first().getAttribute("data-session-id") === id || undefined,
+      { what: `the new session ${id}'s card on top`, timeoutMs: LIVE_TIMEOUT },
+    );
+    assert.equal(await cards.count(), LISTED);
+    assert.equal(await page.locator(`[data-session-id="${oldest}"]`).count(), 0);
+    assert.equal(await cards.last().getAttribute("data-session-id"), ids[1]);
+    await eventually(() => topicSent("unsubscribe", oldest) || undefined, {
+      what: `the page to unsubscribe the topic of the card pushed out (${oldest})`,
+      timeoutMs: LIVE_TIMEOUT,
+    });
+    assert.deepEqual(refused, [], "error frames");
+    assertNoProblems(problems);
   },
 );
 

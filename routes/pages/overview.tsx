@@ -2,11 +2,9 @@ import type { Service } from "../../engine/runtime/service.ts";
 import { Island } from "../../components/Island.tsx";
 import LiveTicker from "../../islands/LiveTicker.tsx";
 import NewSessionForm from "../../islands/NewSessionForm.tsx";
-import SessionList from "../../islands/SessionList.tsx";
+import SessionList, { LISTED } from "../../islands/SessionList.tsx";
 import { type PageDeps, renderPage } from "./render.tsx";
 
-/** Sessions listed on the overview. */
-const LISTED = 50;
 /** Latest fills per session card. */
 const CARD_FILLS = 5;
 
@@ -20,7 +18,7 @@ export async function latestFills(service: Pick<Service, "records">, id: string,
   return { fills: items.reverse(), total };
 }
 
-/** `/` and `/paper_trading`: tickers, the new-session form and every session, live. */
+/** `/` and `/paper_trading`: tickers, the new-session form and the newest sessions, live. */
 export async function overviewPage(
   service: PageDeps & Pick<Service, "records" | "sessions" | "strategies" | "hub">,
 ): Promise<string> {
