@@ -118,9 +118,15 @@ export class StrategyStore {
     return stored;
   }
 
-  /** The ids of the built-in (example) strategies, which are read-only; read once. */
+  /**
+   * The ids of the built-in (example) strategies, which are read-only; read
+   * once (a read that failed is tried again by the next call).
+   */
   builtIns(): Promise<ReadonlySet<string>> {
-    return this.#examples ??= exampleIds();
+    return this.#examples ??= exampleIds().catch((error) => {
+      this.#examples = undefined;
+      throw error;
+    });
   }
 
   /** Throws a {@link ConflictError} (409) when `id` is one of the example strategies. */
