@@ -41,13 +41,45 @@ import {
   time,
   tradingState,
 } from "../presentation/mod.ts";
+import type { ApiClient } from "./_client.ts";
 import { type Command, printJson, type Program, runProgram } from "./_program.ts";
 import { strategyReference } from "./_strategy_file.ts";
 
 const SESSIONS = "/paper_trading/sessions";
 
-function sessionPath(id: string, suffix = ""): string {
-  return `${SESSIONS}/${encodeURIComponent(id)}${suffix}`;
+/** A whole session id (the service names sessions by UUID). */
+const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The API path of the session `id` names, with `suffix`: a whole id as it is,
+ * or the start of one (as `git` takes a commit's), when exactly one session's
+ * id starts with it; an error saying so when none or several do.
+ */
+async function sessionPath(api: ApiClient, id: string, suffix = ""): Promise<string> {
+  if (id === "") throw new UsageError("the session id is empty");
+  const whole = WHOLE_ID.test(id) ? id : await idWithPrefix(api, id);
+  return `${SESSIONS}/${encodeURIComponent(whole)}${suffix}`;
+}
+
+/** The one session id that starts with `prefix` (see {@link sessionPath}). */
+async function idWithPrefix(api: ApiClient, prefix: string): Promise<string> {
+  const matches: string[] = [];
+  const limit = SESSION_LIST_LIMIT.max;
+  for (let offset = 0;; offset += limit) {
+    const page = await api.json<SessionPage>("GET", SESSIONS, { query: { limit, offset } });
+    for (const s of page.sessions) {
+      if (s.id.toLowerCase().startsWith(prefix.toLowerCase())) matches.push(s.id);
+    }
+    if (page.sessions.length < limit || offset + limit >= page.total) break;
+  }
+  if (matches.length === 1) return matches[0];
+  throw new Error(
+    matches.length === 0
+      ? `no session with id '${prefix}' (nor one whose id starts with it; \`paper list\` shows the ids)`
+      : `'${prefix}' is the start of ${matches.length} session ids (${
+        matches.slice(0, 5).join(", ")
+      }${matches.length > 5 ? ", …" : ""}): give more of the id`,
+  );
 }
 
 /** Where the session's market data comes from, with simulated data marked. */
@@ -210,7 +242,10 @@ function controlCommand(
     options: {},
     async run({ args, json, client }) {
       const id = args.positionals[0];
-      const session = await client().json<Session>("POST", sessionPath(id, `/${name}`));
+      const session = await client().json<Session>(
+        "POST",
+        await sessionPath(client(), id, `/${name}`),
+      );
       if (json) return printJson(session);
       console.log(`session ${session.id} is ${session.status}`);
     },
@@ -325,7 +360,10 @@ const status: Command = {
   args: ID,
   options: {},
   async run({ args, json, client }) {
-    const session = await client().json<Session>("GET", sessionPath(args.positionals[0]));
+    const session = await client().json<Session>(
+      "GET",
+      await sessionPath(client(), args.positionals[0]),
+    );
     if (json) return printJson(session);
     console.log(sessionFields(session));
   },
@@ -345,7 +383,7 @@ const stop: Command = {
   async run({ args, json, client }) {
     const result = await client().json<StoppedSession>(
       "DELETE",
-      sessionPath(args.positionals[0]),
+      await sessionPath(client(), args.positionals[0]),
       { json: { flatten: args.values.flatten === true } },
     );
     if (json) return printJson(result);
@@ -409,7 +447,9 @@ const order: Command = {
         ? { bracket: { stop_loss: stopLoss, take_profit: takeProfit } }
         : {}),
     };
-    const placed = await client().json<Order>("POST", sessionPath(id, "/orders"), { json: body });
+    const placed = await client().json<Order>("POST", await sessionPath(client(), id, "/orders"), {
+      json: body,
+    });
     if (json) return printJson(placed);
     console.log(
       `order ${placed.id} ${placed.side} ${placed.type} ${
@@ -432,7 +472,7 @@ const cancel: Command = {
     const [id, orderId] = args.positionals;
     const session = await client().json<Session>(
       "DELETE",
-      sessionPath(id, `/orders/${encodeURIComponent(orderId)}`),
+      await sessionPath(client(), id, `/orders/${encodeURIComponent(orderId)}`),
     );
     if (json) return printJson(session);
     console.log(`cancelled order ${orderId} of session ${session.id}`);
@@ -456,7 +496,7 @@ const close: Command = {
     const query = typeof symbol === "string" ? `?symbol=${encodeURIComponent(symbol)}` : "";
     const session = await client().json<Session>(
       "POST",
-      sessionPath(args.positionals[0], `/close${query}`),
+      await sessionPath(client(), args.positionals[0], `/close${query}`),
     );
     if (json) return printJson(session);
     const shown = typeof symbol === "string" ? symbol.toUpperCase() : undefined;
@@ -482,7 +522,7 @@ const trades: Command = {
     const id = args.positionals[0];
     if (args.values.csv) {
       if (json) throw new UsageError("--csv and --json cannot be used together");
-      const csv = await client().text("GET", sessionPath(id, "/trades"), {
+      const csv = await client().text("GET", await sessionPath(client(), id, "/trades"), {
         query: { format: "csv" },
       });
       await Deno.stdout.write(new TextEncoder().encode(csv));
@@ -490,7 +530,7 @@ const trades: Command = {
     }
     const page = await client().json<Page<Fill>>(
       "GET",
-      sessionPath(id, "/trades"),
+      await sessionPath(client(), id, "/trades"),
       {
         query: {
           ...pageQuery(args, RECORD_LIMIT),
@@ -517,7 +557,7 @@ const metrics: Command = {
   async run({ args, json, client }) {
     const result = await client().json<Metrics>(
       "GET",
-      sessionPath(args.positionals[0], "/metrics"),
+      await sessionPath(client(), args.positionals[0], "/metrics"),
     );
     if (json) return printJson(result);
     console.log(metricsFields(result));
@@ -564,13 +604,14 @@ const risk: Command = {
     if (args.values.flatten && chosen[0] !== "halt") {
       throw new UsageError("--flatten goes with --halt");
     }
+    const path = await sessionPath(client(), id, "/risk");
     if (chosen.length === 1) {
       const state = { halt: "halted", reduce: "reducing", activate: "active" }[chosen[0]];
-      await client().json<Session>("POST", sessionPath(id, "/risk"), {
+      await client().json<Session>("POST", path, {
         json: { state, flatten: args.values.flatten === true },
       });
     }
-    const result = await client().json<SessionRisk>("GET", sessionPath(id, "/risk"), {
+    const result = await client().json<SessionRisk>("GET", path, {
       query: { limit: numberOption(args, "limit", { min: 1, max: 1000, integer: true }) },
     });
     if (json) return printJson(result);

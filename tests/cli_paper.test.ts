@@ -46,6 +46,11 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
       assert.equal(stopped.sessions.length, 0);
     });
 
+    await t.step("a session's id may be shortened to its start, in either case", async () => {
+      const out = expectExit(await paper("status", id.slice(0, 8).toUpperCase()), 0).stdout;
+      assert.match(out, new RegExp(`^Session\\s+${id}$`, "m"));
+    });
+
     await t.step("status shows the state with times in ISO UTC", async () => {
       const out = expectExit(await paper("status", id), 0).stdout;
       assert.match(out, new RegExp(`^Session\\s+${id}$`, "m"));
@@ -287,11 +292,24 @@ Deno.test("paper CLI drives a session through its whole life", async (t) => {
     });
 
     await t.step("unknown id → exit 1 with the 404 message", async () => {
+      const unknown = "00000000-0000-4000-8000-000000000000";
       for (const command of ["status", "pause", "metrics", "trades"]) {
+        const result = expectExit(await paper(command, unknown), 1);
+        assert.equal(result.stdout, "");
+        assert.match(result.stderr, new RegExp(`no session with id '${unknown}' \\(HTTP 404\\)`));
+      }
+    });
+
+    await t.step("an id no session's id starts with → exit 1 saying so", async () => {
+      for (const command of ["status", "stop"]) {
         const result = expectExit(await paper(command, "no-such-session"), 1);
         assert.equal(result.stdout, "");
-        assert.match(result.stderr, /no session with id 'no-such-session' \(HTTP 404\)/);
+        assert.match(
+          result.stderr,
+          /^error: no session with id 'no-such-session' \(nor one whose/m,
+        );
       }
+      assert.match(expectExit(await paper("status", ""), 2).stderr, /the session id is empty/);
     });
 
     await t.step("usage errors exit 2", async () => {
