@@ -17,6 +17,7 @@ Deno.test("defaults are documented values", () => {
   assert.equal(config.natsUrl, undefined, "one process unless NATS_URL is set");
   assert.equal(config.nodeId, "127.0.0.1:8000");
   assert.equal(config.leaseMs, 5000);
+  assert.equal(config.maxLiveConnections, 1000, "WebSockets and SSE streams together");
 });
 
 Deno.test("NATS_URL with a PostgreSQL DATABASE_URL makes a cluster node named NODE_ID", () => {
@@ -65,6 +66,7 @@ Deno.test("values are read and normalised", () => {
   assert.equal(config.feed, "replay:/tmp/x.jsonl.gz");
   assert.deepEqual(config.symbols, ["BTCUSDT", "SOLUSDT"]);
   assert.equal(config.logLevel, "debug");
+  assert.equal(loadConfig({ MAX_LIVE_CONNECTIONS: " 50 " }).maxLiveConnections, 50);
   assert.equal(loadConfig({ DATA_DIR: "/srv/paper" }).backtestDir, "/srv/paper/recordings");
   assert.equal(loadConfig({ BACKTEST_DIR: "/srv/tapes" }).backtestDir, "/srv/tapes");
   const tokens = loadConfig({ PAPER_API_TOKEN: "w", PAPER_READ_TOKEN: "r" });
@@ -82,6 +84,12 @@ Deno.test("invalid values name the variable and what it accepts", () => {
     [{ HOST: "0.0.0.0" }, /HOST.*PAPER_API_TOKEN/],
     [{ MAX_SESSIONS: "0" }, /^invalid MAX_SESSIONS="0": expected a positive integer$/],
     [{ MAX_SESSIONS: "lots" }, /MAX_SESSIONS/],
+    [
+      { MAX_LIVE_CONNECTIONS: "0" },
+      /^invalid MAX_LIVE_CONNECTIONS="0": expected a positive integer$/,
+    ],
+    [{ MAX_LIVE_CONNECTIONS: "-5" }, /MAX_LIVE_CONNECTIONS="-5"/],
+    [{ MAX_LIVE_CONNECTIONS: "1.5" }, /MAX_LIVE_CONNECTIONS="1.5"/],
     [{ PAPER_READ_TOKEN: "r" }, /^invalid PAPER_READ_TOKEN="<hidden>": .*PAPER_API_TOKEN/],
     [{ PAPER_READ_TOKEN: "t", PAPER_API_TOKEN: "t" }, /PAPER_READ_TOKEN.*different/],
     [{ NATS_URL: "nats://127.0.0.1:4222" }, /^invalid NATS_URL=.*PostgreSQL DATABASE_URL/],

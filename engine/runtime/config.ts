@@ -44,6 +44,12 @@ export interface Config {
   readonly sessionCap: SessionCap;
   /** Sessions one worker hosts at most (`SESSIONS_PER_WORKER`, default {@link DEFAULT_SESSIONS_PER_WORKER}). */
   readonly sessionsPerWorker: number;
+  /**
+   * Most WebSockets and SSE streams this node holds open at once, counted
+   * together (`MAX_LIVE_CONNECTIONS`, default {@link DEFAULT_MAX_LIVE_CONNECTIONS});
+   * more are refused with 503.
+   */
+  readonly maxLiveConnections: number;
   /** Alert webhooks (`WEBHOOK_*`). */
   readonly webhooks: WebhookConfig;
   /** NATS server(s) of the cluster; set → this process is a node of a cluster. */
@@ -108,6 +114,9 @@ export const SESSIONS_PER_CORE = 500;
  * workers first, a core each but one beyond two cores (see `spreadFor`).
  */
 export const DEFAULT_SESSIONS_PER_WORKER = SESSIONS_PER_CORE;
+
+/** Live connections (WebSockets and SSE streams) a node holds by default. */
+export const DEFAULT_MAX_LIVE_CONNECTIONS = 1000;
 
 /** The default session cap's bounds and which one set the cap (or `MAX_SESSIONS` did). */
 export interface SessionCap {
@@ -242,6 +251,12 @@ export function loadConfig(
     cores: byCores,
   };
 
+  const liveText = get("MAX_LIVE_CONNECTIONS") ?? String(DEFAULT_MAX_LIVE_CONNECTIONS);
+  const maxLiveConnections = Number(liveText);
+  if (!/^\d+$/.test(liveText) || maxLiveConnections < 1) {
+    throw new ConfigError("MAX_LIVE_CONNECTIONS", liveText, "a positive integer");
+  }
+
   const natsUrl = get("NATS_URL");
   if (natsUrl && !databaseUrl) {
     throw new ConfigError(
@@ -290,6 +305,7 @@ export function loadConfig(
     maxSessions,
     sessionCap,
     sessionsPerWorker,
+    maxLiveConnections,
     natsUrl,
     nodeId,
     leaseMs,
