@@ -1,7 +1,8 @@
 /**
  * The service's health: database, feed, session counters, their workers and
- * how far sessions are behind the market, restore progress at start, the persister's
- * queue (and outage), and the main thread's event-loop lag.
+ * how far sessions are behind the market, the live connections held, restore
+ * progress at start, the persister's queue (and outage), and the main thread's
+ * event-loop lag.
  */
 import { BEHIND_MS } from "../../contract/mod.ts";
 import { DatabaseUnavailableError, type Db } from "../../db/mod.ts";
@@ -9,6 +10,7 @@ import { ping } from "../../db/stores/mod.ts";
 import { settledWithin } from "./deadline.ts";
 import type { AlertHealth } from "./alerts/mod.ts";
 import type { SessionCap } from "./config.ts";
+import type { LiveConnections } from "./live_connections.ts";
 import type { Logger } from "./log.ts";
 import type { MarketHub } from "./market/mod.ts";
 import type { Persister } from "./persister.ts";
@@ -43,6 +45,8 @@ export interface Health {
     /** Sessions per worker: at most (`SESSIONS_PER_WORKER`), and the fewest and most a worker hosts now. */
     readonly per_worker: { readonly limit: number; readonly min: number; readonly max: number };
   };
+  /** WebSockets and SSE streams held open now, and the most held at once (`MAX_LIVE_CONNECTIONS`). */
+  readonly live_connections: { readonly open: number; readonly max: number };
   readonly restore: RestoreProgress;
   readonly persister: ReturnType<Persister["stats"]>;
   /** The alert outbox: pending, failing (retrying), failed, delivered, last error. */
@@ -104,6 +108,7 @@ export interface HealthDeps {
   readonly maxSessions: number;
   readonly sessionCap: SessionCap;
   readonly sessionsPerWorker: number;
+  readonly connections: LiveConnections;
   restoreProgress(): RestoreProgress;
   /** The alert outbox's state. */
   alerts?(): Promise<AlertHealth>;
@@ -145,6 +150,7 @@ export async function checkHealth(deps: HealthDeps): Promise<Health> {
         max: loads.length > 0 ? Math.max(...loads) : 0,
       },
     },
+    live_connections: { open: deps.connections.open, max: deps.connections.max },
     restore: deps.restoreProgress(),
     persister: deps.persister.stats(),
     ...(alerts ? { alerts } : {}),

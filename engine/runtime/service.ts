@@ -17,6 +17,7 @@ import type { Candle } from "../core/types.ts";
 import { Alerts, type DispatchTimings } from "./alerts/mod.ts";
 import type { Config } from "./config.ts";
 import { LiveBus } from "./live.ts";
+import { LiveConnections } from "./live_connections.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createFeed, type Feed, MarketHub, VenueFeeds } from "./market/mod.ts";
 import { ServiceUnavailableError } from "./errors.ts";
@@ -60,6 +61,8 @@ export interface Service {
   readonly strategies: StrategyStore;
   readonly backtests: BacktestJobs;
   readonly live: LiveBus;
+  /** The WebSockets and SSE streams held open, up to `MAX_LIVE_CONNECTIONS`. */
+  readonly connections: LiveConnections;
   readonly log: Logger;
   /** Account-wide risk limits and the kill switch. */
   readonly risk: AccountRiskService;
@@ -251,6 +254,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log,
     nodeId: config.nodeId,
   };
+  const connections = new LiveConnections(config.maxLiveConnections);
   const clusterSessions = node && new clustering.ClusterSessions(sessionDeps, node);
   const sessions = clusterSessions ?? new SessionService(sessionDeps);
   if (node && clusterSessions) {
@@ -276,6 +280,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     strategies,
     backtests,
     live,
+    connections,
     log,
     risk,
     alerts,
@@ -290,6 +295,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         maxSessions: config.maxSessions,
         sessionCap: config.sessionCap,
         sessionsPerWorker: config.sessionsPerWorker,
+        connections,
         restoreProgress: () => node ? NOTHING_TO_RESTORE : sessions.restoreProgress(),
         alerts: () => alerts.health(),
         log,

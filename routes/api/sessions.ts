@@ -9,7 +9,7 @@ import { operations } from "./operation.ts";
 
 /** `/api/paper_trading/sessions`: create, list, inspect and control sessions. */
 export function sessionRoutes(
-  service: Pick<Service, "sessions" | "records" | "live" | "risk">,
+  service: Pick<Service, "sessions" | "records" | "live" | "risk" | "connections">,
 ): Hono {
   const { sessions, records } = service;
   const app = new Hono();
@@ -103,8 +103,11 @@ export function sessionRoutes(
 
   on(OPERATIONS.sessionMetrics, async (c, { path }) => c.json(await sessions.metrics(path.id)));
 
+  // A place among the live connections is taken before streaming (503 at the cap) and
+  // given back as soon as the client goes, or when the stream ends.
   on(OPERATIONS.sessionStream, async (c, { path: { id } }) => {
     const first = await sessions.get(id);
+    const release = service.connections.take();
     return streamSSE(c, async (stream) => {
       const queue: unknown[] = [];
       let wake: (() => void) | undefined;
@@ -114,33 +117,41 @@ export function sessionRoutes(
         else queue.push(message);
         wake?.();
       });
-      stream.onAbort(unsubscribe);
-      await stream.writeSSE({ event: "session", data: JSON.stringify(first) });
-      while (!stream.aborted) {
-        if (queue.length === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, HEARTBEAT_MS);
-          });
-          wake = undefined;
+      stream.onAbort(() => {
+        unsubscribe();
+        release();
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({ event: "session", data: JSON.stringify(first) });
+        while (!stream.aborted) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, HEARTBEAT_MS);
+            });
+            wake = undefined;
+          }
+          if (overflow) {
+            await stream.writeSSE({
+              event: "error",
+              data: JSON.stringify({ error: "client too slow: buffer full" }),
+            });
+            break;
+          }
+          if (queue.length === 0) {
+            await stream.writeSSE({ event: "heartbeat", data: String(Date.now()) });
+            continue;
+          }
+          for (const message of queue.splice(0)) {
+            const type = (message as { type: string }).type;
+            await stream.writeSSE({ event: type, data: JSON.stringify(message) });
+          }
         }
-        if (overflow) {
-          await stream.writeSSE({
-            event: "error",
-            data: JSON.stringify({ error: "client too slow: buffer full" }),
-          });
-          break;
-        }
-        if (queue.length === 0) {
-          await stream.writeSSE({ event: "heartbeat", data: String(Date.now()) });
-          continue;
-        }
-        for (const message of queue.splice(0)) {
-          const type = (message as { type: string }).type;
-          await stream.writeSSE({ event: type, data: JSON.stringify(message) });
-        }
+      } finally {
+        unsubscribe();
+        release();
       }
-      unsubscribe();
     });
   });
 
