@@ -94,7 +94,8 @@ export const OPERATIONS = {
     path: "/api/health",
     summary:
       "Database, feed, market data and session health (feed labelled simulated or live; the session " +
-      "workers and how many sessions each hosts); in a cluster, " +
+      "workers and how many sessions each hosts); `live_connections`: the WebSockets and SSE streams " +
+      "held open and their cap (MAX_LIVE_CONNECTIONS); in a cluster, " +
       "`cluster`: members with their last beat and slowest session lag, the cluster's worst lag, this node's leases",
     answers: { "200": "healthy", "503": "database unavailable" },
   },
@@ -282,7 +283,11 @@ export const OPERATIONS = {
     path: "/api/paper_trading/sessions/{id}/stream",
     summary:
       "Server-sent events of the session: session, effect (order, fill, trade_closed, signal, equity; only once durable), view, status, heartbeat",
-    answers: { "200": "text/event-stream", "404": "unknown id" },
+    answers: {
+      "200": "text/event-stream",
+      "404": "unknown id",
+      "503": "node at its cap of live connections (MAX_LIVE_CONNECTIONS)",
+    },
   },
   validateStrategy: {
     method: "post",

@@ -137,7 +137,7 @@ export function openApiDocument(): Document & Record<string, unknown> {
       title: "Paper trading service API",
       version: "1",
       description:
-        "Errors are JSON {error, details} with a 4xx status: 400 bad input (also %00 or invalid UTF-8 in the URL, NUL or lone surrogates in text), 401 missing or wrong token, 403 cross-site request or read-only token, 404 unknown id, 408 body too slow (30 s), 409 invalid transition, 413 body over 1 MB, 422 invalid strategy; or 503 with the reason when the service cannot take the request now (database unavailable, node at MAX_SESSIONS, a session restarting). With PAPER_API_TOKEN set, every request needs Authorization: Bearer TOKEN (the WebSocket also takes ?token=), reads included; PAPER_READ_TOKEN, when set, may read but not change anything. This description (/api/openapi.json, /api/docs) stays public.",
+        "Errors are JSON {error, details} with a 4xx status: 400 bad input (also %00 or invalid UTF-8 in the URL, NUL or lone surrogates in text), 401 missing or wrong token, 403 cross-site request or read-only token, 404 unknown id, 408 body too slow (30 s), 409 invalid transition, 413 body over 1 MB, 422 invalid strategy; or 503 with the reason when the service cannot take the request now (database unavailable, node at MAX_SESSIONS, a session restarting, node holding MAX_LIVE_CONNECTIONS WebSockets and SSE streams). With PAPER_API_TOKEN set, every request needs Authorization: Bearer TOKEN (the WebSocket also takes ?token=), reads included; PAPER_READ_TOKEN, when set, may read but not change anything. This description (/api/openapi.json, /api/docs) stays public.",
     },
     security: [{ bearer: [] }],
     paths,
