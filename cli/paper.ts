@@ -51,17 +51,21 @@ const SESSIONS = "/paper_trading/sessions";
 const WHOLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The API path of the session `id` names, with `suffix`: a whole id as it is,
- * or the start of one (as `git` takes a commit's), when exactly one session's
- * id starts with it; an error saying so when none or several do.
+ * The session `id` names: a whole id as it is, or the start of one (as `git`
+ * takes a commit's), when exactly one session's id starts with it; an error
+ * saying so when none or several do.
  */
-async function sessionPath(api: ApiClient, id: string, suffix = ""): Promise<string> {
+async function sessionId(api: ApiClient, id: string): Promise<string> {
   if (id === "") throw new UsageError("the session id is empty");
-  const whole = WHOLE_ID.test(id) ? id : await idWithPrefix(api, id);
-  return `${SESSIONS}/${encodeURIComponent(whole)}${suffix}`;
+  return WHOLE_ID.test(id) ? id : await idWithPrefix(api, id);
 }
 
-/** The one session id that starts with `prefix` (see {@link sessionPath}). */
+/** The API path of the session `id` names (see {@link sessionId}), with `suffix`. */
+async function sessionPath(api: ApiClient, id: string, suffix = ""): Promise<string> {
+  return `${SESSIONS}/${encodeURIComponent(await sessionId(api, id))}${suffix}`;
+}
+
+/** The one session id that starts with `prefix` (see {@link sessionId}). */
 async function idWithPrefix(api: ApiClient, prefix: string): Promise<string> {
   const matches: string[] = [];
   const limit = SESSION_LIST_LIMIT.max;
@@ -717,10 +721,11 @@ const alerts: Command = {
     if (status !== undefined && !ALERT_STATUSES.includes(status as never)) {
       throw new UsageError(`--status must be ${ALERT_STATUSES.join(", ")}; got '${status}'`);
     }
+    const session = args.values.session as string | undefined;
     const page = await client().json<AlertPage>("GET", "/alerts", {
       query: {
         status: status as string | undefined,
-        session: args.values.session as string | undefined,
+        session: session === undefined ? undefined : await sessionId(client(), session),
         ...pageQuery(args, ALERT_LIST_LIMIT),
       },
     });
