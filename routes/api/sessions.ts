@@ -126,9 +126,13 @@ export function sessionRoutes(
         await stream.writeSSE({ event: "session", data: JSON.stringify(first) });
         while (!stream.aborted) {
           if (queue.length === 0) {
+            // Woken by a message or the client leaving, or at the heartbeat (its timer then cleared).
             await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, HEARTBEAT_MS);
+              const heartbeat = setTimeout(resolve, HEARTBEAT_MS);
+              wake = () => {
+                clearTimeout(heartbeat);
+                resolve();
+              };
             });
             wake = undefined;
           }
