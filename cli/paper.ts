@@ -68,11 +68,12 @@ async function sessionPath(api: ApiClient, id: string, suffix = ""): Promise<str
 /** The one session id that starts with `prefix` (see {@link sessionId}). */
 async function idWithPrefix(api: ApiClient, prefix: string): Promise<string> {
   const matches: string[] = [];
+  const start = prefix.toLowerCase();
   const limit = SESSION_LIST_LIMIT.max;
   for (let offset = 0;; offset += limit) {
     const page = await api.json<SessionPage>("GET", SESSIONS, { query: { limit, offset } });
     for (const s of page.sessions) {
-      if (s.id.toLowerCase().startsWith(prefix.toLowerCase())) matches.push(s.id);
+      if (s.id.toLowerCase().startsWith(start)) matches.push(s.id);
     }
     if (page.sessions.length < limit || offset + limit >= page.total) break;
   }
